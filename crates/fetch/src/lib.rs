@@ -1,0 +1,2 @@
+//! Loading profiles from files, stdin and HTTP.
+#![deny(missing_docs)]

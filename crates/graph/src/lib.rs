@@ -1,0 +1,2 @@
+//! Call graphs of pprof profiles: nodes, edges, trimming, granularity.
+#![deny(missing_docs)]

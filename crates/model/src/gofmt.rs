@@ -1,0 +1,136 @@
+//! Text formatting that matches Go's standard library, for byte-identical
+//! reports: `time.Duration.String()` and `time.Time.String()`.
+
+/// Formats nanoseconds like Go's `time.Duration.String()`: `1h2m3.5s`,
+/// `1.5ms`, `0s`.
+pub fn duration_string(d: i64) -> String {
+    let neg = d < 0;
+    let mut u = d.unsigned_abs();
+    let mut out: Vec<u8> = Vec::with_capacity(32);
+    // Built backwards, then reversed.
+    if u < 1_000_000_000 {
+        if u == 0 {
+            return "0s".to_string();
+        }
+        out.push(b's');
+        let prec;
+        if u < 1_000 {
+            prec = 0;
+            out.push(b'n');
+        } else if u < 1_000_000 {
+            prec = 3;
+            // "µ" reversed byte order
+            out.push(0xb5);
+            out.push(0xc2);
+        } else {
+            prec = 6;
+            out.push(b'm');
+        }
+        u = frac_rev(&mut out, u, prec);
+        int_rev(&mut out, u);
+    } else {
+        out.push(b's');
+        u = frac_rev(&mut out, u, 9);
+        int_rev(&mut out, u % 60);
+        u /= 60;
+        if u > 0 {
+            out.push(b'm');
+            int_rev(&mut out, u % 60);
+            u /= 60;
+            if u > 0 {
+                out.push(b'h');
+                int_rev(&mut out, u);
+            }
+        }
+    }
+    if neg {
+        out.push(b'-');
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn frac_rev(out: &mut Vec<u8>, mut v: u64, prec: u32) -> u64 {
+    let mut print = false;
+    for _ in 0..prec {
+        let digit = v % 10;
+        print = print || digit != 0;
+        if print {
+            out.push(b'0' + digit as u8);
+        }
+        v /= 10;
+    }
+    if print {
+        out.push(b'.');
+    }
+    v
+}
+
+fn int_rev(out: &mut Vec<u8>, mut v: u64) {
+    if v == 0 {
+        out.push(b'0');
+        return;
+    }
+    while v > 0 {
+        out.push(b'0' + (v % 10) as u8);
+        v /= 10;
+    }
+}
+
+/// Truncates `s` to at most `n` characters, like Go's `%.Nv` on a string.
+pub fn truncate_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Formats nanoseconds since the epoch like Go's `time.Time.String()` in
+/// the local time zone (`TZ`): `2006-01-02 15:04:05.999999999 -0700 MST`.
+pub fn time_string(nanos: i64) -> String {
+    let ts = match jiff::Timestamp::from_nanosecond(nanos as i128) {
+        Ok(ts) => ts,
+        Err(_) => return format!("{nanos}"),
+    };
+    let zoned = ts.to_zoned(jiff::tz::TimeZone::system());
+    let frac = zoned.subsec_nanosecond();
+    let mut s = zoned.strftime("%Y-%m-%d %H:%M:%S").to_string();
+    if frac != 0 {
+        let f = format!("{frac:09}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    let offset = zoned.strftime("%z").to_string();
+    let abbrev = zoned.strftime("%Z").to_string();
+    s.push(' ');
+    s.push_str(&offset);
+    s.push(' ');
+    if abbrev.is_empty() || abbrev.starts_with('+') || abbrev.starts_with('-') {
+        // Go prints the offset as "+03" style when a zone has no abbreviation.
+        let o = offset.trim_end_matches("00");
+        s.push_str(if o.len() >= 3 { o } else { &offset });
+    } else {
+        s.push_str(&abbrev);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_like_go() {
+        assert_eq!(duration_string(0), "0s");
+        assert_eq!(duration_string(1), "1ns");
+        assert_eq!(duration_string(1_100), "1.1µs");
+        assert_eq!(duration_string(2_200_000), "2.2ms");
+        assert_eq!(duration_string(3_100_000_000), "3.1s");
+        assert_eq!(duration_string(3_014_915_000), "3.014915s");
+        assert_eq!(duration_string(61_000_000_000), "1m1s");
+        assert_eq!(duration_string(3_723_000_000_000), "1h2m3s");
+        assert_eq!(duration_string(-1_500_000), "-1.5ms");
+        assert_eq!(truncate_chars("3.014915s", 4), "3.01");
+        assert_eq!(truncate_chars("1.1µs", 4), "1.1µ");
+    }
+}

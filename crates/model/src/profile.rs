@@ -1,0 +1,354 @@
+//! The owned profile model.
+
+use crate::strings::{StrId, StringTable};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index into the owning table.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Index of a [`Location`] in [`Profile::locations`].
+    LocationId
+);
+id_type!(
+    /// Index of a [`Function`] in [`Profile::functions`].
+    FunctionId
+);
+id_type!(
+    /// Index of a [`Mapping`] in [`Profile::mappings`].
+    MappingId
+);
+
+/// A measured quantity: its type (`cpu`, `inuse_space`) and unit (`nanoseconds`, `bytes`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ValueType {
+    /// Kind of value, such as `alloc_space`.
+    pub r#type: StrId,
+    /// Unit, such as `bytes`.
+    pub unit: StrId,
+}
+
+/// A sample label: a key with either a string value or a number (with an optional unit).
+///
+/// A string label has `str` set (non-empty) and `num == 0`, `num_unit` empty.
+/// A numeric label has `str` empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Label {
+    /// Label key.
+    pub key: StrId,
+    /// String value; empty for numeric labels.
+    pub str: StrId,
+    /// Numeric value; 0 for string labels.
+    pub num: i64,
+    /// Unit of the numeric value, may be empty.
+    pub num_unit: StrId,
+}
+
+impl Label {
+    /// Whether this is a string label.
+    pub fn is_str(&self) -> bool {
+        !self.str.is_empty()
+    }
+}
+
+/// One distinct stack with its values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sample {
+    /// Locations, leaf first.
+    pub locations: Vec<LocationId>,
+    /// One value per [`Profile::sample_types`] entry.
+    pub values: Vec<i64>,
+    /// Labels in canonical order: string labels sorted by key text, then
+    /// numeric labels sorted by key text; values of one key keep their order.
+    /// [`Profile::sort_labels`] restores this order after edits.
+    pub labels: Vec<Label>,
+}
+
+/// A mapped object file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mapping {
+    /// Id as written in the file (non-zero).
+    pub id: u64,
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub limit: u64,
+    /// File offset of `start`.
+    pub offset: u64,
+    /// Object file name.
+    pub file: StrId,
+    /// Build id.
+    pub build_id: StrId,
+    /// Function names are present.
+    pub has_functions: bool,
+    /// File names are present.
+    pub has_filenames: bool,
+    /// Line numbers are present.
+    pub has_line_numbers: bool,
+    /// Inlined frames are present.
+    pub has_inline_frames: bool,
+}
+
+/// A source position within a location.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Line {
+    /// The function.
+    pub function: FunctionId,
+    /// Line number, 0 when unknown.
+    pub line: i64,
+}
+
+/// A program counter and the frames it stands for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    /// Id as written in the file (non-zero).
+    pub id: u64,
+    /// Mapping holding the address, if known.
+    pub mapping: Option<MappingId>,
+    /// Instruction address.
+    pub address: u64,
+    /// Frames; the last one is the outermost (not inlined) function.
+    pub lines: Vec<Line>,
+    /// Linker-folded location.
+    pub is_folded: bool,
+}
+
+/// A function.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Function {
+    /// Id as written in the file (non-zero).
+    pub id: u64,
+    /// Readable name.
+    pub name: StrId,
+    /// Linker name.
+    pub system_name: StrId,
+    /// Source file.
+    pub filename: StrId,
+    /// First line of the function.
+    pub start_line: i64,
+}
+
+/// An owned, validated profile.
+///
+/// All cross references are typed indexes into the tables of the same
+/// profile, and all strings are interned in [`Profile::strings`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// What each sample value measures.
+    pub sample_types: Vec<ValueType>,
+    /// Type name of the default sample type (may be empty).
+    pub default_sample_type: StrId,
+    /// Samples.
+    pub samples: Vec<Sample>,
+    /// Mappings.
+    pub mappings: Vec<Mapping>,
+    /// Locations.
+    pub locations: Vec<Location>,
+    /// Functions.
+    pub functions: Vec<Function>,
+    /// Comments.
+    pub comments: Vec<StrId>,
+    /// Drop-frames regular expression.
+    pub drop_frames: StrId,
+    /// Keep-frames regular expression.
+    pub keep_frames: StrId,
+    /// Collection time, ns since the epoch (0 when unknown).
+    pub time_nanos: i64,
+    /// Duration in ns (0 when unknown).
+    pub duration_nanos: i64,
+    /// Period type (both ids empty when absent).
+    pub period_type: ValueType,
+    /// Sampling period.
+    pub period: i64,
+    /// The string table.
+    pub strings: StringTable,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            sample_types: Vec::new(),
+            default_sample_type: StrId::EMPTY,
+            samples: Vec::new(),
+            mappings: Vec::new(),
+            locations: Vec::new(),
+            functions: Vec::new(),
+            comments: Vec::new(),
+            drop_frames: StrId::EMPTY,
+            keep_frames: StrId::EMPTY,
+            time_nanos: 0,
+            duration_nanos: 0,
+            period_type: ValueType::default(),
+            period: 0,
+            strings: StringTable::new(),
+        }
+    }
+}
+
+impl Profile {
+    /// An empty profile.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The text of a string id.
+    pub fn str(&self, id: StrId) -> &str {
+        self.strings.get(id)
+    }
+
+    /// Interns a string.
+    pub fn intern(&mut self, s: &str) -> StrId {
+        self.strings.intern(s)
+    }
+
+    /// The location with this id.
+    pub fn location(&self, id: LocationId) -> &Location {
+        &self.locations[id.index()]
+    }
+
+    /// The function with this id.
+    pub fn function(&self, id: FunctionId) -> &Function {
+        &self.functions[id.index()]
+    }
+
+    /// The mapping with this id.
+    pub fn mapping(&self, id: MappingId) -> &Mapping {
+        &self.mappings[id.index()]
+    }
+
+    /// Index of the sample type whose type name is `name`.
+    pub fn sample_type_index(&self, name: &str) -> Option<usize> {
+        self.sample_types
+            .iter()
+            .position(|st| self.str(st.r#type) == name)
+    }
+
+    /// Values of the string label `key` on `sample`, in order.
+    pub fn label_values<'a>(
+        &'a self,
+        sample: &'a Sample,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        let key_id = self.strings.lookup(key);
+        sample
+            .labels
+            .iter()
+            .filter(move |l| l.is_str() && Some(l.key) == key_id)
+            .map(move |l| self.str(l.str))
+    }
+
+    /// Whether `sample` has the string label `key` = `value`.
+    pub fn has_label(&self, sample: &Sample, key: &str, value: &str) -> bool {
+        self.label_values(sample, key).any(|v| v == value)
+    }
+
+    /// Restores the canonical label order of every sample (see [`Sample::labels`]).
+    pub fn sort_labels(&mut self) {
+        let strings = &self.strings;
+        for s in &mut self.samples {
+            sort_labels(strings, &mut s.labels);
+        }
+    }
+
+    /// Whether every location's mapping claims function names (pprof's
+    /// `HasFunctions`).
+    pub fn has_functions(&self) -> bool {
+        self.locations.iter().all(|l| match l.mapping {
+            Some(m) => self.mappings[m.index()].has_functions,
+            None => true,
+        })
+    }
+
+    /// Whether every location's mapping claims file names and line numbers.
+    pub fn has_file_lines(&self) -> bool {
+        self.locations.iter().all(|l| match l.mapping {
+            Some(m) => {
+                let m = &self.mappings[m.index()];
+                m.has_filenames && m.has_line_numbers
+            }
+            None => true,
+        })
+    }
+
+    /// Checks the invariants that the rest of the workspace relies on:
+    /// every sample has one value per sample type and every index is in range.
+    pub fn check_valid(&self) -> Result<(), crate::Error> {
+        use crate::error::{Error, ValidationError as V};
+        let n = self.sample_types.len();
+        if n == 0 && !self.samples.is_empty() {
+            return Err(Error::Invalid(V::MissingSampleTypes));
+        }
+        let nstr = self.strings.len();
+        let str_ok = |id: StrId| id.index() < nstr;
+        for (i, s) in self.samples.iter().enumerate() {
+            if s.values.len() != n {
+                return Err(Error::Invalid(V::ValueCount {
+                    sample: i,
+                    got: s.values.len(),
+                    want: n,
+                }));
+            }
+            if s.locations
+                .iter()
+                .any(|l| l.index() >= self.locations.len())
+            {
+                return Err(Error::Invalid(V::DanglingLocation { sample: i }));
+            }
+            if s.labels
+                .iter()
+                .any(|l| !str_ok(l.key) || !str_ok(l.str) || !str_ok(l.num_unit))
+            {
+                return Err(Error::Invalid(V::DanglingString { what: "label" }));
+            }
+        }
+        for (i, l) in self.locations.iter().enumerate() {
+            if let Some(m) = l.mapping {
+                if m.index() >= self.mappings.len() {
+                    return Err(Error::Invalid(V::DanglingMapping { location: i }));
+                }
+            }
+            if l.lines
+                .iter()
+                .any(|ln| ln.function.index() >= self.functions.len())
+            {
+                return Err(Error::Invalid(V::DanglingFunction { location: i }));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sorts labels into the canonical order (see [`Sample::labels`]).
+pub fn sort_labels(strings: &StringTable, labels: &mut [Label]) {
+    if labels.len() < 2 {
+        return;
+    }
+    let sorted = labels
+        .windows(2)
+        .all(|w| label_order(strings, &w[0], &w[1]) != std::cmp::Ordering::Greater);
+    if !sorted {
+        labels.sort_by(|a, b| label_order(strings, a, b));
+    }
+}
+
+fn label_order(strings: &StringTable, a: &Label, b: &Label) -> std::cmp::Ordering {
+    // string labels first, then numeric; within each, by key text.
+    (!a.is_str()).cmp(&!b.is_str()).then_with(|| {
+        if a.key == b.key {
+            std::cmp::Ordering::Equal
+        } else {
+            strings.get(a.key).cmp(strings.get(b.key))
+        }
+    })
+}

@@ -1,0 +1,263 @@
+//! Minimal protobuf wire-format reader and writer used by the fast decoder
+//! and encoder.
+
+use crate::error::{DecodeError, DecodeErrorKind};
+
+pub(crate) const VARINT: u8 = 0;
+pub(crate) const FIXED64: u8 = 1;
+pub(crate) const LEN: u8 = 2;
+pub(crate) const FIXED32: u8 = 5;
+
+/// A cursor over a protobuf message.
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    /// Offset of `buf[0]` in the whole input, for error messages.
+    base: usize,
+    pub(crate) field: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8], base: usize, field: &'static str) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            base,
+            field,
+        }
+    }
+
+    pub(crate) fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    pub(crate) fn err(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError {
+            kind,
+            field: self.field,
+            offset: self.offset(),
+        }
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        let buf = self.buf;
+        let mut pos = self.pos;
+        // fast path: one byte
+        if let Some(&b) = buf.get(pos) {
+            if b < 0x80 {
+                self.pos = pos + 1;
+                return Ok(b as u64);
+            }
+        }
+        let mut result: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let Some(&b) = buf.get(pos) else {
+                return Err(self.err(DecodeErrorKind::Truncated));
+            };
+            pos += 1;
+            if shift == 63 && b > 1 {
+                return Err(self.err(DecodeErrorKind::VarintOverflow));
+            }
+            result |= ((b & 0x7f) as u64) << shift;
+            if b < 0x80 {
+                self.pos = pos;
+                return Ok(result);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(self.err(DecodeErrorKind::VarintOverflow));
+            }
+        }
+    }
+
+    /// Reads a field key; returns (field number, wire type).
+    #[inline]
+    pub(crate) fn key(&mut self) -> Result<(u32, u8), DecodeError> {
+        let k = self.varint()?;
+        let wt = (k & 7) as u8;
+        let field = k >> 3;
+        if field == 0 {
+            return Err(self.err(DecodeErrorKind::FieldZero));
+        }
+        if field > u32::MAX as u64 {
+            return Err(self.err(DecodeErrorKind::WireType(wt)));
+        }
+        Ok((field as u32, wt))
+    }
+
+    /// Reads a length-delimited payload; returns it with its offset.
+    #[inline]
+    pub(crate) fn bytes(&mut self) -> Result<(&'a [u8], usize), DecodeError> {
+        let len = self.varint()?;
+        let start = self.pos;
+        let remaining = (self.buf.len() - start) as u64;
+        if len > remaining {
+            return Err(self.err(DecodeErrorKind::Length(len)));
+        }
+        let end = start + len as usize;
+        self.pos = end;
+        Ok((&self.buf[start..end], self.base + start))
+    }
+
+    pub(crate) fn skip(&mut self, wt: u8) -> Result<(), DecodeError> {
+        match wt {
+            VARINT => {
+                self.varint()?;
+            }
+            FIXED64 => self.advance(8)?,
+            LEN => {
+                self.bytes()?;
+            }
+            FIXED32 => self.advance(4)?,
+            other => return Err(self.err(DecodeErrorKind::WireType(other))),
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self, n: usize) -> Result<(), DecodeError> {
+        if self.buf.len() - self.pos < n {
+            return Err(self.err(DecodeErrorKind::Truncated));
+        }
+        self.pos += n;
+        Ok(())
+    }
+
+    /// Reads an integer field that must be a varint.
+    #[inline]
+    pub(crate) fn int(&mut self, wt: u8) -> Result<u64, DecodeError> {
+        if wt != VARINT {
+            return Err(self.err(DecodeErrorKind::WireType(wt)));
+        }
+        self.varint()
+    }
+
+    /// Reads a repeated integer field, packed (LEN) or not (VARINT), calling `f` per value.
+    #[inline]
+    pub(crate) fn repeated(&mut self, wt: u8, mut f: impl FnMut(u64)) -> Result<(), DecodeError> {
+        match wt {
+            VARINT => {
+                f(self.varint()?);
+                Ok(())
+            }
+            LEN => {
+                let (payload, off) = self.bytes()?;
+                let mut r = Reader::new(payload, off, self.field);
+                while !r.at_end() {
+                    f(r.varint()?);
+                }
+                Ok(())
+            }
+            other => Err(self.err(DecodeErrorKind::WireType(other))),
+        }
+    }
+}
+
+/// Appends protobuf fields to a byte vector.
+pub(crate) struct Writer<'a> {
+    pub(crate) buf: &'a mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    #[inline]
+    pub(crate) fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    #[inline]
+    pub(crate) fn key(&mut self, field: u32, wt: u8) {
+        self.varint(((field as u64) << 3) | wt as u64);
+    }
+
+    /// Writes a non-zero integer field (proto3 omits zeros).
+    #[inline]
+    pub(crate) fn int_opt(&mut self, field: u32, v: u64) {
+        if v != 0 {
+            self.key(field, VARINT);
+            self.varint(v);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn bool_opt(&mut self, field: u32, v: bool) {
+        if v {
+            self.key(field, VARINT);
+            self.varint(1);
+        }
+    }
+
+    pub(crate) fn bytes(&mut self, field: u32, b: &[u8]) {
+        self.key(field, LEN);
+        self.varint(b.len() as u64);
+        self.buf.extend_from_slice(b);
+    }
+
+    /// Writes a packed repeated field (omitted when empty).
+    pub(crate) fn packed(&mut self, field: u32, vals: impl Iterator<Item = u64> + Clone) {
+        let len: usize = vals.clone().map(varint_len).sum();
+        if len == 0 {
+            return;
+        }
+        self.key(field, LEN);
+        self.varint(len as u64);
+        for v in vals {
+            self.varint(v);
+        }
+    }
+
+    /// Writes a nested message produced by `f`.
+    pub(crate) fn message(
+        &mut self,
+        field: u32,
+        scratch: &mut Vec<u8>,
+        f: impl FnOnce(&mut Writer),
+    ) {
+        scratch.clear();
+        f(&mut Writer { buf: scratch });
+        self.key(field, LEN);
+        self.varint(scratch.len() as u64);
+        self.buf.extend_from_slice(scratch);
+    }
+}
+
+#[inline]
+pub(crate) fn varint_len(v: u64) -> usize {
+    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_roundtrip() {
+        for v in [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX] {
+            let mut b = Vec::new();
+            Writer { buf: &mut b }.varint(v);
+            assert_eq!(b.len(), varint_len(v));
+            let mut r = Reader::new(&b, 0, "t");
+            assert_eq!(r.varint().unwrap(), v);
+            assert!(r.at_end());
+        }
+    }
+
+    #[test]
+    fn varint_truncated_and_overflow() {
+        let mut r = Reader::new(&[0x80], 0, "t");
+        assert_eq!(r.varint().unwrap_err().kind, DecodeErrorKind::Truncated);
+        let mut r = Reader::new(&[0xff; 11], 0, "t");
+        assert_eq!(
+            r.varint().unwrap_err().kind,
+            DecodeErrorKind::VarintOverflow
+        );
+    }
+}

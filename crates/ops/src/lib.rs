@@ -1,0 +1,2 @@
+//! Profile math: merge, diff, scale, normalize, compact, filters, tag filters, units.
+#![deny(missing_docs)]
