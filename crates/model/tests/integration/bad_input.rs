@@ -1,0 +1,121 @@
+use pprof_model::{decode, decode_with, encode, DecodeErrorKind, DecodeOptions, Error, Profile};
+use proptest::prelude::*;
+
+fn small() -> Vec<u8> {
+    let mut p = Profile::new();
+    let t = p.intern("samples");
+    p.sample_types
+        .push(pprof_model::ValueType { r#type: t, unit: t });
+    for i in 0..50 {
+        p.samples.push(pprof_model::Sample {
+            values: vec![i],
+            ..Default::default()
+        });
+    }
+    pprof_model::encode_uncompressed(&p)
+}
+
+#[test]
+fn empty_input() {
+    assert!(matches!(decode(&[]), Err(Error::Empty)));
+}
+
+#[test]
+fn truncated_proto_names_field_and_offset() {
+    let b = small();
+    let err = decode(&b[..b.len() / 2]).unwrap_err();
+    match err {
+        Error::Decode(d) => {
+            assert!(matches!(
+                d.kind,
+                DecodeErrorKind::Length(_) | DecodeErrorKind::Truncated
+            ));
+            assert!(d.offset <= b.len() / 2);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn truncated_gzip() {
+    let mut p = Profile::new();
+    let t = p.intern("x");
+    p.sample_types
+        .push(pprof_model::ValueType { r#type: t, unit: t });
+    for i in 0..2000 {
+        let s = p.intern(&format!("label value {i}"));
+        p.comments.push(s);
+    }
+    let gz = encode(&p);
+    assert!(matches!(
+        decode(&gz[..gz.len() / 2]),
+        Err(Error::Decompress(_))
+    ));
+}
+
+#[test]
+fn gzip_bomb_is_bounded() {
+    // 8 MiB of zeros compresses to a few KiB.
+    let zeros = vec![0u8; 8 << 20];
+    let mut gz = Vec::new();
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+        e.write_all(&zeros).unwrap();
+        e.finish().unwrap();
+    }
+    let mut opts = DecodeOptions::default();
+    opts.max_decompressed = 1 << 20;
+    assert!(matches!(decode_with(&gz, &opts), Err(Error::TooLarge { limit }) if limit == 1 << 20));
+}
+
+#[test]
+fn hostile_length_prefix() {
+    // field 2 (sample), LEN, length = 2^62
+    let b = [0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
+    let err = decode(&b).unwrap_err();
+    assert!(matches!(err, Error::Decode(d) if matches!(d.kind, DecodeErrorKind::Length(_))));
+}
+
+#[test]
+fn dangling_location_id() {
+    // sample with location id 5 but no locations
+    let b = [0x0a, 0x00, 0x12, 0x04, 0x0a, 0x01, 0x05, 0x10, 0x32, 0x00];
+    let err = decode(&b).unwrap_err();
+    assert!(
+        matches!(err, Error::Decode(d) if d.kind == DecodeErrorKind::UnknownLocation(5)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn error_messages_are_one_line() {
+    for bad in [
+        &b""[..],
+        b"\x1f\x8b\x08",
+        b"hello world",
+        b"\x12\xff\xff\xff\xff\x0f",
+    ] {
+        let msg = decode(bad).unwrap_err().to_string();
+        assert!(!msg.contains('\n'), "{msg}");
+        assert!(!msg.is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode(&data);
+    }
+
+    #[test]
+    fn mutated_profiles_never_panic(pos in 0usize..4096, byte in any::<u8>(), cut in 0usize..4096) {
+        let mut b = small();
+        let n = b.len();
+        b[pos % n] = byte;
+        b.truncate(cut % (n + 1));
+        let _ = decode(&b);
+    }
+}

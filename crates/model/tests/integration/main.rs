@@ -1,0 +1,4 @@
+//! Integration tests of pprof-model.
+
+mod bad_input;
+mod roundtrip;

@@ -1,0 +1,132 @@
+use pprof_model::{
+    arbitrary, decode, decode_uncompressed, encode, encode_uncompressed, proto, Profile,
+};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn decode_encode_roundtrip(p in arbitrary::profile(2)) {
+        let back = decode(&encode(&p)).unwrap();
+        prop_assert_eq!(&back, &p);
+        let back = decode_uncompressed(&encode_uncompressed(&p)).unwrap();
+        prop_assert_eq!(back, p);
+    }
+
+    #[test]
+    fn prost_reads_what_we_write(p in arbitrary::profile(3)) {
+        use prost::Message;
+        let bytes = encode_uncompressed(&p);
+        let msg = proto::Profile::decode(bytes.as_slice()).unwrap();
+        prop_assert_eq!(msg.sample.len(), p.samples.len());
+        prop_assert_eq!(msg.string_table.len(), p.strings.len());
+        for (m, s) in msg.sample.iter().zip(&p.samples) {
+            prop_assert_eq!(&m.value, &s.values);
+            prop_assert_eq!(m.label.len(), s.labels.len());
+        }
+        // and we read what prost writes
+        let again = Profile::from_proto(&msg).unwrap();
+        prop_assert_eq!(again, p);
+    }
+}
+
+#[test]
+fn raw_dump_of_small_profile() {
+    let mut p = Profile::new();
+    let t = p.intern("samples");
+    let u = p.intern("count");
+    p.sample_types
+        .push(pprof_model::ValueType { r#type: t, unit: u });
+    let f = p.intern("main.work");
+    let file = p.intern("main.go");
+    p.functions.push(pprof_model::Function {
+        id: 1,
+        name: f,
+        system_name: f,
+        filename: file,
+        start_line: 3,
+    });
+    let bin = p.intern("demo");
+    p.mappings.push(pprof_model::Mapping {
+        id: 1,
+        start: 0x1000,
+        limit: 0x2000,
+        file: bin,
+        has_functions: true,
+        ..Default::default()
+    });
+    p.locations.push(pprof_model::Location {
+        id: 1,
+        mapping: Some(pprof_model::MappingId(0)),
+        address: 0x1234,
+        lines: vec![pprof_model::Line {
+            function: pprof_model::FunctionId(0),
+            line: 7,
+        }],
+        is_folded: false,
+    });
+    let k = p.intern("state");
+    let v = p.intern("chan send");
+    p.samples.push(pprof_model::Sample {
+        locations: vec![pprof_model::LocationId(0)],
+        values: vec![42],
+        labels: vec![pprof_model::Label {
+            key: k,
+            str: v,
+            num: 0,
+            num_unit: pprof_model::StrId::EMPTY,
+        }],
+    });
+    p.duration_nanos = 3_104_000_000;
+    let want = "PeriodType:  \nPeriod: 0\nDuration: 3.10\nSamples:\nsamples/count\n         42: 1 \n                state:[chan send]\nLocations\n     1: 0x1234 M=1 main.work main.go:7 s=3\nMappings\n1: 0x1000/0x2000/0x0 demo  [FN]\n";
+    assert_eq!(p.to_raw_string(), want);
+}
+
+#[test]
+fn prost_types_describe_the_same_wire_format() {
+    use prost::Message;
+    let msg = proto::Profile {
+        sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+        sample: vec![proto::Sample {
+            location_id: vec![10],
+            value: vec![5],
+            label: vec![proto::Label {
+                key: 3,
+                num: 64,
+                num_unit: 2,
+                ..Default::default()
+            }],
+        }],
+        location: vec![proto::Location {
+            id: 10,
+            line: vec![proto::Line {
+                function_id: 7,
+                line: 12,
+            }],
+            ..Default::default()
+        }],
+        function: vec![proto::Function {
+            id: 7,
+            name: 4,
+            ..Default::default()
+        }],
+        string_table: vec![
+            "".into(),
+            "alloc_space".into(),
+            "bytes".into(),
+            "size".into(),
+            "f".into(),
+        ],
+        ..Default::default()
+    };
+    let p = decode_uncompressed(&msg.encode_to_vec()).unwrap();
+    assert_eq!(p.str(p.sample_types[0].unit), "bytes");
+    let s = &p.samples[0];
+    assert_eq!(s.values, vec![5]);
+    assert_eq!(p.str(s.labels[0].key), "size");
+    assert_eq!(s.labels[0].num, 64);
+    let loc = p.location(s.locations[0]);
+    assert_eq!(loc.id, 10);
+    assert_eq!(p.str(p.function(loc.lines[0].function).name), "f");
+}
