@@ -1,0 +1,120 @@
+//! Errors of the fetch crate.
+
+use std::fmt;
+
+/// What went wrong while loading one source, without the source's name.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be opened or read.
+    #[error("open {path}: {}", io_message(.err))]
+    Open {
+        /// The path as given.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        err: std::io::Error,
+    },
+    /// Reading standard input failed.
+    #[error("reading standard input: {}", io_message(.0))]
+    Stdin(#[source] std::io::Error),
+    /// The data starts like gzip but does not decompress.
+    #[error("decompressing profile: {}", io_message(.0))]
+    Decompress(#[source] std::io::Error),
+    /// Decompressed data is larger than the configured limit.
+    #[error("decompressing profile: data exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The source holds no bytes.
+    #[error("parsing profile: empty input file")]
+    Empty,
+    /// Neither profile.proto nor any legacy format.
+    #[error("parsing profile: unrecognized profile format")]
+    Unrecognized,
+    /// profile.proto data that cannot be decoded (for example
+    /// concatenated profiles).
+    #[error("parsing profile: {0}")]
+    Proto(#[source] pprof_model::Error),
+    /// A legacy text or binary profile that its parser rejected.
+    #[error("parsing profile: {0}")]
+    Legacy(String),
+    /// The profile was parsed but breaks an invariant of the model.
+    #[error("malformed profile: {0}")]
+    Malformed(#[source] pprof_model::ValidationError),
+    /// The source is a URL; fetching over HTTP is not available yet.
+    #[error("fetching profiles over HTTP is not supported yet")]
+    HttpUnsupported,
+}
+
+/// An error loading one source: the source's name and what went wrong.
+///
+/// Displays as `SOURCE: PROBLEM`, one line.
+#[derive(Debug)]
+pub struct Error {
+    /// The source as the user named it (path, `-`, or URL).
+    pub source_name: String,
+    /// What went wrong.
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    /// Creates an error for `source_name`.
+    pub fn new(source_name: impl Into<String>, kind: ErrorKind) -> Self {
+        Error {
+            source_name: source_name.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source_name, self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// An I/O error's message without Rust's " (os error N)" suffix, lower-cased
+/// at the start like Go's messages ("no such file or directory").
+pub(crate) fn io_message(err: &std::io::Error) -> String {
+    let mut s = err.to_string();
+    if let Some(pos) = s.find(" (os error ") {
+        s.truncate(pos);
+    }
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) if err.raw_os_error().is_some() => {
+            first.to_lowercase().collect::<String>() + chars.as_str()
+        }
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_messages_read_like_go() {
+        let err = std::io::Error::from_raw_os_error(2);
+        assert_eq!(io_message(&err), "no such file or directory");
+        let e = Error::new(
+            "x.pb.gz",
+            ErrorKind::Open {
+                path: "x.pb.gz".into(),
+                err,
+            },
+        );
+        assert_eq!(e.to_string(), "x.pb.gz: open x.pb.gz: no such file or directory");
+    }
+}
