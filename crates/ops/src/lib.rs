@@ -1,2 +1,52 @@
-//! Profile math: merge, diff, scale, normalize, compact, filters, tag filters, units.
+//! Profile math for pprof-tools: merging, compaction, diffs against a
+//! base, scaling and normalization, unit conversion, and the sample
+//! filters behind pprof's `-focus`, `-ignore`, `-hide`, `-show`,
+//! `-show_from`, `-prune_from`, `-tagfocus`, `-tagignore`, `-tagshow`,
+//! `-taghide`, `-tagroot`/`-tagleaf` and `-sample_index` options.
+//!
+//! Every operation reproduces the behaviour of Go's pprof (as bundled with
+//! go1.19.8) on [`pprof_model::Profile`].
+//!
+//! ```
+//! use pprof_model::{Profile, Sample, ValueType};
+//!
+//! let mut p = Profile::new();
+//! let ty = p.intern("alloc_space");
+//! let unit = p.intern("bytes");
+//! p.sample_types.push(ValueType { r#type: ty, unit });
+//! p.samples.push(Sample { values: vec![1024], ..Default::default() });
+//! p.samples.push(Sample { values: vec![512], ..Default::default() });
+//!
+//! // Equal samples (same stack, same labels) are combined.
+//! let merged = pprof_ops::merge(&[&p, &p])?;
+//! assert_eq!(merged.samples.len(), 1);
+//! assert_eq!(merged.samples[0].values, vec![3072]);
+//! assert_eq!(pprof_ops::measurement::label(3072, "bytes"), "3kB");
+//! # Ok::<(), pprof_ops::Error>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! None. Property tests use the `arbitrary` feature of `pprof-model`.
+//!
+//! # Design constraints
+//!
+//! * Functions that Go runs as methods mutating a profile take
+//!   `&mut Profile` (filters, scaling, label edits); [`merge`] and
+//!   [`compact`] build a new profile from borrowed inputs.
+//! * No printing: notices such as "Interpreted '64kb:' as range, not
+//!   regexp" and "matched no samples" are returned as data.
+//! * No per-sample string formatting or allocation on the hot paths.
 #![deny(missing_docs)]
+
+mod error;
+pub mod measurement;
+mod merge;
+mod scale;
+
+pub use error::{Error, Result};
+pub use merge::{compact, compatible, merge};
+pub use scale::{
+    is_diff_base_sample, normalize, prepare_base, remove_label, scale, scale_n, set_label,
+    BASE_LABEL_KEY,
+};

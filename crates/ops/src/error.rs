@@ -1,0 +1,66 @@
+//! Errors of profile operations.
+
+/// An error from a profile operation.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// `merge` was given no profiles.
+    #[error("no profiles to merge")]
+    NoProfiles,
+    /// Two profiles have different period types.
+    #[error("incompatible period types {0} and {1}")]
+    IncompatiblePeriodTypes(String, String),
+    /// Two profiles have different sample types.
+    #[error("incompatible sample types {0} and {1}")]
+    IncompatibleSampleTypes(String, String),
+    /// Value types whose units cannot be converted into each other.
+    #[error("incompatible types: {0} {1}")]
+    IncompatibleTypes(String, String),
+    /// Profiles with different numbers of sample types.
+    #[error("inconsistent samples type count: {0} != {1}")]
+    SampleTypeCount(usize, usize),
+    /// A wrong number of ratios was given to `scale_n`.
+    #[error("mismatched scale ratios, got {got}, want {want}")]
+    RatioCount {
+        /// Ratios given.
+        got: usize,
+        /// Sample types in the profile.
+        want: usize,
+    },
+    /// A regular expression option did not compile.
+    #[error("parsing {option} regexp: {message}")]
+    Regex {
+        /// Option name, such as `focus`.
+        option: String,
+        /// The regex compiler's message.
+        message: String,
+    },
+    /// A number in a tag filter range does not fit in 64 bits.
+    #[error("failed to parse int {0}")]
+    BadNumber(String),
+    /// `-sample_index` names no sample type.
+    #[error("sample_index {0} is outside the range [0..{1}]")]
+    SampleIndexRange(i64, usize),
+    /// `-sample_index` names an unknown sample type.
+    #[error("sample_index {name} must be one of: {valid}")]
+    SampleIndexName {
+        /// The requested name.
+        name: String,
+        /// Valid names, comma separated.
+        valid: String,
+    },
+    /// An error with the step that raised it (`period type`, `sample types`, `scale`).
+    #[error("{context}: {source}")]
+    Context {
+        /// What was being done.
+        context: &'static str,
+        /// The error.
+        source: Box<Error>,
+    },
+    /// The profile breaks the model's invariants.
+    #[error("invalid profile: {0}")]
+    Invalid(String),
+}
+
+/// Result of profile operations.
+pub type Result<T> = std::result::Result<T, Error>;

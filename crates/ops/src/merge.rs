@@ -1,0 +1,436 @@
+//! Merging profiles (Go's `profile.Merge`) and compaction.
+//!
+//! [`merge`] combines profiles of identical sample and period types into a
+//! new profile. Mappings, functions and locations are deduplicated by
+//! content, samples by their (remapped) location list and labels, and ids
+//! are renumbered from 1 in order of first use. The first mapping of the
+//! first profile that has mappings always becomes mapping 1, since pprof
+//! treats mapping 1 as the main binary. Samples whose values are all zero
+//! are dropped. [`compact`] is the merge of a single profile: it removes
+//! unused entries, duplicate samples and zero samples.
+//!
+//! Merging works on interned ids and never formats strings per sample: the
+//! sample table is keyed by a hash of the location ids and labels, with
+//! full comparison on collision.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use pprof_model::{
+    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    StrId, ValueType,
+};
+
+use crate::error::{Error, Result};
+
+/// Merges `srcs` into a new profile with Go pprof's exact semantics.
+///
+/// Header rules: `time_nanos` is taken from the first profile and replaced
+/// by any later value smaller than it (or any value when it is 0);
+/// durations add up; the period is the largest (a zero period is replaced
+/// by the next one); comments are concatenated without duplicates; the
+/// default sample type is the first non-empty one; drop/keep frames and
+/// the period and sample types come from the first profile.
+///
+/// Fails with [`Error::NoProfiles`] on an empty slice and with
+/// [`Error::IncompatiblePeriodTypes`] / [`Error::IncompatibleSampleTypes`]
+/// when the profiles' types differ (use
+/// [`crate::measurement::scale_profiles`] first to reconcile units).
+pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
+    let Some(first) = srcs.first() else {
+        return Err(Error::NoProfiles);
+    };
+    for s in &srcs[1..] {
+        compatible(first, s)?;
+    }
+    let mut m = Merger::new(srcs);
+    for src in srcs {
+        m.add_profile(src);
+    }
+    let out = m.finish();
+    if out.samples.iter().any(is_zero_sample) {
+        return merge(&[&out]);
+    }
+    Ok(out)
+}
+
+/// Returns a compacted copy of `p`: the merge of `p` alone (Go's
+/// `Profile.Compact`). Unused mappings (other than the first), locations
+/// and functions disappear, equal samples are combined, zero samples are
+/// dropped and ids are renumbered.
+pub fn compact(p: &Profile) -> Profile {
+    let mut m = Merger::new(&[p]);
+    m.add_profile(p);
+    let out = m.finish();
+    if out.samples.iter().any(is_zero_sample) {
+        return compact(&out);
+    }
+    out
+}
+
+/// Checks that `b` has the same period type and sample types as `a`
+/// (compared by text).
+pub fn compatible(a: &Profile, b: &Profile) -> Result<()> {
+    let vt_eq = |x: &ValueType, y: &ValueType| {
+        a.str(x.r#type) == b.str(y.r#type) && a.str(x.unit) == b.str(y.unit)
+    };
+    if !vt_eq(&a.period_type, &b.period_type) {
+        return Err(Error::IncompatiblePeriodTypes(
+            vt_text(a, &a.period_type),
+            vt_text(b, &b.period_type),
+        ));
+    }
+    if a.sample_types.len() != b.sample_types.len()
+        || !a
+            .sample_types
+            .iter()
+            .zip(&b.sample_types)
+            .all(|(x, y)| vt_eq(x, y))
+    {
+        return Err(Error::IncompatibleSampleTypes(
+            vts_text(a, &a.sample_types),
+            vts_text(b, &b.sample_types),
+        ));
+    }
+    Ok(())
+}
+
+fn vt_text(p: &Profile, vt: &ValueType) -> String {
+    format!("&{{{} {}}}", p.str(vt.r#type), p.str(vt.unit))
+}
+
+fn vts_text(p: &Profile, vts: &[ValueType]) -> String {
+    let parts: Vec<String> = vts
+        .iter()
+        .map(|vt| format!("{}/{}", p.str(vt.r#type), p.str(vt.unit)))
+        .collect();
+    format!("[{}]", parts.join(" "))
+}
+
+fn is_zero_sample(s: &Sample) -> bool {
+    s.values.iter().all(|&v| v == 0)
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Hash, PartialEq, Eq)]
+struct MappingKey {
+    size: u64,
+    offset: u64,
+    build_id_or_file: StrId,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct FunctionKey {
+    start_line: i64,
+    name: StrId,
+    system_name: StrId,
+    filename: StrId,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct LocationKey {
+    addr: u64,
+    mapping: Option<MappingId>,
+    lines: Vec<Line>,
+    is_folded: bool,
+}
+
+/// Per-source memo tables, indexed by the source's table indexes.
+struct SrcMemo {
+    strings: Vec<u32>,
+    mappings: Vec<Option<(MappingId, i64)>>,
+    functions: Vec<u32>,
+    locations: Vec<u32>,
+}
+
+struct Merger {
+    out: Profile,
+    mappings: HashMap<MappingKey, MappingId>,
+    functions: HashMap<FunctionKey, FunctionId>,
+    locations: HashMap<LocationKey, LocationId>,
+    /// hash of (locations, labels) -> first sample index with that hash.
+    sample_heads: HashMap<u64, u32>,
+    /// Next sample index with the same hash, or NONE.
+    sample_next: Vec<u32>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Merger {
+    fn new(srcs: &[&Profile]) -> Merger {
+        let first = srcs[0];
+        let mut out = Profile::new();
+        let mut time_nanos = 0i64;
+        let mut duration = 0i64;
+        let mut period = 0i64;
+        let mut default_sample_type = StrId::EMPTY;
+        for s in srcs {
+            if time_nanos == 0 || s.time_nanos < time_nanos {
+                time_nanos = s.time_nanos;
+            }
+            duration = duration.wrapping_add(s.duration_nanos);
+            if period == 0 || period < s.period {
+                period = s.period;
+            }
+            for &c in &s.comments {
+                let text = s.str(c);
+                let seen = out
+                    .strings
+                    .lookup(text)
+                    .is_some_and(|id| out.comments.contains(&id));
+                if !seen {
+                    let id = out.intern(text);
+                    out.comments.push(id);
+                }
+            }
+            if default_sample_type.is_empty() && !s.default_sample_type.is_empty() {
+                default_sample_type = out.intern(s.str(s.default_sample_type));
+            }
+        }
+        out.time_nanos = time_nanos;
+        out.duration_nanos = duration;
+        out.period = period;
+        out.default_sample_type = default_sample_type;
+        out.drop_frames = out.intern(first.str(first.drop_frames));
+        out.keep_frames = out.intern(first.str(first.keep_frames));
+        out.period_type = ValueType {
+            r#type: out.intern(first.str(first.period_type.r#type)),
+            unit: out.intern(first.str(first.period_type.unit)),
+        };
+        for st in &first.sample_types {
+            let t = out.intern(first.str(st.r#type));
+            let u = out.intern(first.str(st.unit));
+            out.sample_types.push(ValueType { r#type: t, unit: u });
+        }
+        out.samples.reserve(first.samples.len());
+        Merger {
+            out,
+            mappings: HashMap::new(),
+            functions: HashMap::with_capacity(first.functions.len()),
+            locations: HashMap::with_capacity(first.locations.len()),
+            sample_heads: HashMap::with_capacity(first.samples.len()),
+            sample_next: Vec::with_capacity(first.samples.len()),
+            hasher: Default::default(),
+        }
+    }
+
+    fn finish(self) -> Profile {
+        self.out
+    }
+
+    fn add_profile(&mut self, src: &Profile) {
+        let mut memo = SrcMemo {
+            strings: vec![NONE; src.strings.len()],
+            mappings: vec![None; src.mappings.len()],
+            functions: vec![NONE; src.functions.len()],
+            locations: vec![NONE; src.locations.len()],
+        };
+        if self.out.mappings.is_empty() && !src.mappings.is_empty() {
+            self.map_mapping(src, &mut memo, MappingId(0));
+        }
+        let mut locs: Vec<LocationId> = Vec::new();
+        let mut labels: Vec<Label> = Vec::new();
+        for s in &src.samples {
+            if is_zero_sample(s) {
+                continue;
+            }
+            locs.clear();
+            for &l in &s.locations {
+                if let Some(id) = self.map_location(src, &mut memo, l) {
+                    locs.push(id);
+                }
+            }
+            labels.clear();
+            for l in &s.labels {
+                labels.push(Label {
+                    key: self.map_str(src, &mut memo, l.key),
+                    str: self.map_str(src, &mut memo, l.str),
+                    num: l.num,
+                    num_unit: self.map_str(src, &mut memo, l.num_unit),
+                });
+            }
+            self.add_sample(&locs, &labels, &s.values);
+        }
+    }
+
+    fn add_sample(&mut self, locs: &[LocationId], labels: &[Label], values: &[i64]) {
+        let mut h = self.hasher.build_hasher();
+        locs.hash(&mut h);
+        labels.hash(&mut h);
+        let hash = h.finish();
+        let mut idx = self.sample_heads.get(&hash).copied().unwrap_or(NONE);
+        while idx != NONE {
+            let i = idx as usize;
+            if let Some(ss) = self.out.samples.get_mut(i) {
+                if ss.locations == locs && ss.labels == labels {
+                    for (a, b) in ss.values.iter_mut().zip(values) {
+                        *a = a.wrapping_add(*b);
+                    }
+                    return;
+                }
+            }
+            idx = self.sample_next.get(i).copied().unwrap_or(NONE);
+        }
+        let new_idx = self.out.samples.len() as u32;
+        let prev = self.sample_heads.insert(hash, new_idx).unwrap_or(NONE);
+        self.sample_next.push(prev);
+        let mut vals = values.to_vec();
+        vals.resize(self.out.sample_types.len().max(values.len()), 0);
+        self.out.samples.push(Sample {
+            locations: locs.to_vec(),
+            values: vals,
+            labels: labels.to_vec(),
+        });
+    }
+
+    fn map_str(&mut self, src: &Profile, memo: &mut SrcMemo, id: StrId) -> StrId {
+        if id.is_empty() {
+            return StrId::EMPTY;
+        }
+        match memo.strings.get(id.index()) {
+            Some(&v) if v != NONE => StrId(v),
+            Some(_) => {
+                let d = self.out.intern(src.str(id));
+                memo.strings[id.index()] = d.0;
+                d
+            }
+            None => StrId::EMPTY,
+        }
+    }
+
+    fn map_mapping(
+        &mut self,
+        src: &Profile,
+        memo: &mut SrcMemo,
+        id: MappingId,
+    ) -> Option<(MappingId, i64)> {
+        if let Some(Some(mi)) = memo.mappings.get(id.index()) {
+            return Some(*mi);
+        }
+        let m = src.mappings.get(id.index())?;
+        let size = m.limit.wrapping_sub(m.start);
+        let size = size.wrapping_add(0xfff);
+        let size = size - size % 0x1000;
+        let key_str = if !m.build_id.is_empty() {
+            m.build_id
+        } else {
+            m.file
+        };
+        let key = MappingKey {
+            size,
+            offset: m.offset,
+            build_id_or_file: self.map_str(src, memo, key_str),
+        };
+        if let Some(&existing) = self.mappings.get(&key) {
+            let start = self.out.mappings[existing.index()].start;
+            let mi = (existing, (start as i64).wrapping_sub(m.start as i64));
+            memo.mappings[id.index()] = Some(mi);
+            return Some(mi);
+        }
+        let new_id = MappingId(self.out.mappings.len() as u32);
+        let file = self.map_str(src, memo, m.file);
+        let build_id = self.map_str(src, memo, m.build_id);
+        self.out.mappings.push(Mapping {
+            id: new_id.0 as u64 + 1,
+            start: m.start,
+            limit: m.limit,
+            offset: m.offset,
+            file,
+            build_id,
+            has_functions: m.has_functions,
+            has_filenames: m.has_filenames,
+            has_line_numbers: m.has_line_numbers,
+            has_inline_frames: m.has_inline_frames,
+        });
+        self.mappings.insert(key, new_id);
+        let mi = (new_id, 0);
+        memo.mappings[id.index()] = Some(mi);
+        Some(mi)
+    }
+
+    fn map_function(&mut self, src: &Profile, memo: &mut SrcMemo, id: FunctionId) -> FunctionId {
+        if let Some(&f) = memo.functions.get(id.index()) {
+            if f != NONE {
+                return FunctionId(f);
+            }
+        }
+        let f = src.functions.get(id.index()).copied().unwrap_or_default();
+        let key = FunctionKey {
+            start_line: f.start_line,
+            name: self.map_str(src, memo, f.name),
+            system_name: self.map_str(src, memo, f.system_name),
+            filename: self.map_str(src, memo, f.filename),
+        };
+        let fid = match self.functions.get(&key) {
+            Some(&e) => e,
+            None => {
+                let nid = FunctionId(self.out.functions.len() as u32);
+                self.out.functions.push(Function {
+                    id: nid.0 as u64 + 1,
+                    name: key.name,
+                    system_name: key.system_name,
+                    filename: key.filename,
+                    start_line: key.start_line,
+                });
+                self.functions.insert(key, nid);
+                nid
+            }
+        };
+        if let Some(slot) = memo.functions.get_mut(id.index()) {
+            *slot = fid.0;
+        }
+        fid
+    }
+
+    fn map_location(
+        &mut self,
+        src: &Profile,
+        memo: &mut SrcMemo,
+        id: LocationId,
+    ) -> Option<LocationId> {
+        let cached = *memo.locations.get(id.index())?;
+        if cached != NONE {
+            return Some(LocationId(cached));
+        }
+        let l = src.locations.get(id.index())?;
+        let mi = l.mapping.and_then(|m| self.map_mapping(src, memo, m));
+        let offset = mi.map_or(0, |(_, o)| o);
+        let address = (l.address as i64).wrapping_add(offset) as u64;
+        let lines: Vec<Line> = l
+            .lines
+            .iter()
+            .map(|ln| Line {
+                function: self.map_function(src, memo, ln.function),
+                line: ln.line,
+            })
+            .collect();
+        let mapping = mi.map(|(m, _)| m);
+        let key_addr = match mapping {
+            Some(m) => address.wrapping_sub(self.out.mappings[m.index()].start),
+            None => address,
+        };
+        let key = LocationKey {
+            addr: key_addr,
+            mapping,
+            lines,
+            is_folded: l.is_folded,
+        };
+        let lid = match self.locations.get(&key) {
+            Some(&e) => e,
+            None => {
+                let nid = LocationId(self.out.locations.len() as u32);
+                self.out.locations.push(Location {
+                    id: nid.0 as u64 + 1,
+                    mapping,
+                    address,
+                    lines: key.lines.clone(),
+                    is_folded: l.is_folded,
+                });
+                self.locations.insert(key, nid);
+                nid
+            }
+        };
+        memo.locations[id.index()] = lid.0;
+        Some(lid)
+    }
+}
