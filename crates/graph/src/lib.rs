@@ -1,2 +1,131 @@
 //! Call graphs of pprof profiles: nodes, edges, trimming, granularity.
+//!
+//! A [`Graph`] summarizes the samples of a borrowed [`pprof_model::Profile`]
+//! into nodes (functions, files, lines or addresses, see [`Granularity`])
+//! with flat and cumulative values, and caller → callee edges. It follows
+//! go1.19.8 pprof's `internal/graph` rules exactly, so that reports built on
+//! it print the same numbers and the same order as pprof:
+//!
+//! * a location counts once per sample toward a node's cum, even under
+//!   recursion; the leaf frame gets the flat value;
+//! * edges between frames of one location are *inline* edges; an edge that
+//!   skips frames of nodes left out by [`Options::kept_nodes`] is
+//!   *residual*;
+//! * [`Graph::discard_low_frequency_nodes`], [`Graph::select_top_nodes`],
+//!   [`Graph::trim_low_frequency_edges`], [`Graph::sort_nodes`],
+//!   [`Graph::trim_tree`] and [`Graph::remove_redundant_edges`] are the
+//!   building blocks of pprof's node/edge trimming.
+//!
+//! Nodes and edges live in arenas ([`Graph::arena`], [`Graph::edges`]);
+//! [`Graph::nodes`] is the ordered list of nodes that belong to the graph.
+//!
+//! ```
+//! use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
+//! use pprof_graph::{Graph, NodeOrder, Options};
+//!
+//! let mut p = Profile::new();
+//! let (ty, unit) = (p.intern("samples"), p.intern("count"));
+//! p.sample_types.push(ValueType { r#type: ty, unit });
+//! for (i, name) in ["main", "work"].iter().enumerate() {
+//!     let name = p.intern(name);
+//!     p.functions.push(Function { id: i as u64 + 1, name, ..Default::default() });
+//!     p.locations.push(Location {
+//!         id: i as u64 + 1,
+//!         lines: vec![Line { function: FunctionId(i as u32), line: 1 }],
+//!         ..Default::default()
+//!     });
+//! }
+//! // work called from main, 5 samples; main alone, 2 samples.
+//! p.samples.push(Sample { locations: vec![LocationId(1), LocationId(0)], values: vec![5], labels: vec![] });
+//! p.samples.push(Sample { locations: vec![LocationId(0)], values: vec![2], labels: vec![] });
+//!
+//! let mut g = Graph::new(&p, &Options::default());
+//! g.sort(NodeOrder::FlatName);
+//! let rows: Vec<_> = g.nodes.iter().map(|&n| {
+//!     let n = g.node(n).ok_or("missing node")?;
+//!     Ok((n.info.printable_name(), n.flat, n.cum))
+//! }).collect::<Result<_, &str>>()?;
+//! assert_eq!(rows, vec![("work".to_string(), 5, 5), ("main".to_string(), 2, 7)]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
+
+mod build;
+mod names;
+mod options;
+pub mod paths;
+mod sort;
+mod trim;
+mod types;
+
+pub use names::shorten_function_name;
+pub use options::{Granularity, NodeSet, Options, TagFormat};
+pub use sort::NodeOrder;
+pub use trim::NodePtrSet;
+pub use types::{sort_tags, Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};
+
+use pprof_model::Profile;
+
+/// A call graph (or call tree) built from a profile.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    /// Every node created while building, including ones without value
+    /// that are not part of [`Graph::nodes`].
+    pub arena: Vec<Node>,
+    /// Every edge created while building; removed edges stay here but are
+    /// unlinked from their nodes' edge lists.
+    pub edges: Vec<Edge>,
+    /// The nodes of the graph, in the current order.
+    pub nodes: Vec<NodeId>,
+}
+
+impl Graph {
+    /// Summarizes the samples of `p` into a graph, or a tree with
+    /// [`Options::call_tree`] (pprof's `graph.New`). The profile is only
+    /// read.
+    pub fn new(p: &Profile, o: &Options) -> Graph {
+        if o.call_tree {
+            build::new_tree(p, o)
+        } else {
+            build::new_graph(p, o)
+        }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.arena.get(id.index())
+    }
+
+    /// The edge with this id.
+    pub fn edge(&self, id: EdgeId) -> Option<&Edge> {
+        self.edges.get(id.index())
+    }
+
+    /// The nodes of the graph in order, with their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
+        self.nodes
+            .iter()
+            .filter_map(move |&id| self.arena.get(id.index()).map(|n| (id, n)))
+    }
+
+    /// Sum of the flat and of the cum values of the graph's nodes (pprof's
+    /// `Nodes.Sum`).
+    pub fn sum(&self) -> (i64, i64) {
+        self.iter().fold((0i64, 0i64), |(f, c), (_, n)| {
+            (f.wrapping_add(n.flat), c.wrapping_add(n.cum))
+        })
+    }
+
+    /// Sorts by cum with `cum`, by flat otherwise, or by entropy score for
+    /// pictures with `visual_mode` (pprof's `SortNodes`).
+    pub fn sort_nodes(&mut self, cum: bool, visual_mode: bool) {
+        let order = if visual_mode {
+            NodeOrder::Entropy
+        } else if cum {
+            NodeOrder::CumName
+        } else {
+            NodeOrder::FlatName
+        };
+        self.sort(order);
+    }
+}

@@ -252,7 +252,6 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
         remap.push(id);
     }
     let strings = Strings { table, remap };
-    let top = Reader::new(data, 0, "Profile");
     let s =
         |idx: u64, field: &'static str, off: usize| -> std::result::Result<StrId, DecodeError> {
             strings.remap.get(idx as usize).copied().ok_or(DecodeError {
@@ -401,7 +400,6 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
             }
             Ok(out)
         };
-    let _ = &top;
     if sample_ranges.len() >= 20_000 {
         let mid = sample_ranges.len() / 2;
         let (a, b) = sample_ranges.split_at(mid);
