@@ -1,0 +1,32 @@
+//! Decoding throughput (bytes of compressed input per second).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pprof_benches::{generate_gz, Shape};
+
+fn decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode");
+    group.sample_size(10);
+    for (name, shape) in [("small", Shape::small()), ("medium", Shape::medium())] {
+        let data = generate_gz(&shape);
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, data| {
+            b.iter(|| pprof_model::decode(data).expect("valid profile"))
+        });
+    }
+    // Files made by shared/bench/gen-ladder.sh, when PPROF_BENCH_DATA points at them.
+    if let Ok(dir) = std::env::var("PPROF_BENCH_DATA") {
+        for name in ["medium.pb.gz", "large.pb.gz"] {
+            let path = std::path::Path::new(&dir).join(name);
+            if let Ok(data) = std::fs::read(&path) {
+                group.throughput(Throughput::Bytes(data.len() as u64));
+                group.bench_with_input(BenchmarkId::new("ladder", name), &data, |b, data| {
+                    b.iter(|| pprof_model::decode(data).expect("valid profile"))
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);
