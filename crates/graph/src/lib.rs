@@ -59,7 +59,7 @@ mod trim;
 mod types;
 
 pub use names::shorten_function_name;
-pub use options::{Granularity, NodeSet, Options, TagFormat};
+pub use options::{Granularity, NodeSet, Options, TagFormat, TagFormatFn};
 pub use sort::NodeOrder;
 pub use trim::NodePtrSet;
 pub use types::{sort_tags, Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};

@@ -1,0 +1,515 @@
+//! Building a graph or a call tree from the samples of a profile.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use pprof_model::{Line, Location, Profile, Sample, StrId};
+
+use crate::options::{Keep, Options, TagFormat};
+use crate::paths;
+use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};
+use crate::Graph;
+
+/// A small, fast hasher for integer keys (the Fx hash).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.add(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// Compact identity of a node while building: profile string ids plus a
+/// graph-local id for cleaned file names.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    name: u32,
+    orig: u32,
+    address: u64,
+    file: u32,
+    start_line: i64,
+    lineno: i64,
+    objfile: u32,
+}
+
+struct Builder<'a> {
+    p: &'a Profile,
+    o: &'a Options,
+    keep: Keep,
+    g: Graph,
+    /// (context, key) → node, `None` when the key is not in the kept set.
+    nodes: FxMap<(u32, Key), Option<NodeId>>,
+    functions: FxMap<(u32, Key), u32>,
+    edges: FxMap<(u32, u32), u32>,
+    /// Cleaned file names; index 0 is the empty name.
+    files: Vec<String>,
+    file_ids: HashMap<String, u32>,
+    /// Per function: its file id, `u32::MAX` until computed.
+    func_file: Vec<u32>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(p: &'a Profile, o: &'a Options) -> Self {
+        Builder {
+            p,
+            o,
+            keep: Keep::new(o.granularity, o.no_inlines),
+            g: Graph::default(),
+            nodes: FxMap::default(),
+            functions: FxMap::default(),
+            edges: FxMap::default(),
+            files: vec![String::new()],
+            file_ids: HashMap::new(),
+            func_file: vec![u32::MAX; p.functions.len()],
+        }
+    }
+
+    fn file_id(&mut self, f: usize) -> u32 {
+        let Some(&cached) = self.func_file.get(f) else {
+            return 0;
+        };
+        if cached != u32::MAX {
+            return cached;
+        }
+        let name = self.p.functions.get(f).map_or(StrId::EMPTY, |f| f.filename);
+        let id = if name.is_empty() {
+            0
+        } else {
+            let raw = self.p.str(name);
+            let trimmed = paths::trim_path(raw, &self.o.trim_path, &self.o.source_path);
+            let cleaned = paths::clean(trimmed);
+            match self.file_ids.get(cleaned.as_ref()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.files.len() as u32;
+                    self.file_ids.insert(cleaned.to_string(), id);
+                    self.files.push(cleaned.into_owned());
+                    id
+                }
+            }
+        };
+        if let Some(slot) = self.func_file.get_mut(f) {
+            *slot = id;
+        }
+        id
+    }
+
+    fn key(&mut self, loc: &Location, line: Option<&Line>) -> Key {
+        let objfile = loc
+            .mapping
+            .and_then(|m| self.p.mappings.get(m.index()))
+            .map_or(0, |m| m.file.0);
+        let address = if self.keep.address { loc.address } else { 0 };
+        let func = line.and_then(|l| self.p.functions.get(l.function.index()).map(|f| (l, f)));
+        let Some((line, f)) = func else {
+            return Key {
+                name: 0,
+                orig: 0,
+                address,
+                file: 0,
+                start_line: 0,
+                lineno: 0,
+                objfile,
+            };
+        };
+        let name = if self.keep.function { f.name.0 } else { 0 };
+        let orig = if self.keep.function && self.o.orig_fn_names {
+            f.system_name.0
+        } else {
+            0
+        };
+        let file = if self.keep.filename {
+            self.file_id(line.function.index())
+        } else {
+            0
+        };
+        let lineno = if self.keep.linenumber { line.line } else { 0 };
+        let (objfile, start_line) = if self.o.obj_names || (name == 0 && orig == 0) {
+            (objfile, f.start_line)
+        } else {
+            (0, 0)
+        };
+        Key {
+            name,
+            orig,
+            address,
+            file,
+            start_line,
+            lineno,
+            objfile,
+        }
+    }
+
+    fn info(&self, k: &Key) -> NodeInfo {
+        NodeInfo {
+            name: self.p.str(StrId(k.name)).to_string(),
+            orig_name: self.p.str(StrId(k.orig)).to_string(),
+            address: k.address,
+            file: self.files.get(k.file as usize).cloned().unwrap_or_default(),
+            start_line: k.start_line,
+            lineno: k.lineno,
+            objfile: self.p.str(StrId(k.objfile)).to_string(),
+        }
+    }
+
+    /// pprof's `FindOrInsertNode` within the node map of `ctx`.
+    fn find_or_insert(&mut self, ctx: u32, k: Key) -> Option<NodeId> {
+        if let Some(&n) = self.nodes.get(&(ctx, k)) {
+            return n;
+        }
+        let info = self.info(&k);
+        if let Some(kept) = &self.o.kept_nodes {
+            if !kept.contains(&info) {
+                self.nodes.insert((ctx, k), None);
+                return None;
+            }
+        }
+        let fkey = Key {
+            address: 0,
+            lineno: 0,
+            ..k
+        };
+        let next = self.functions.len() as u32;
+        let function = *self.functions.entry((ctx, fkey)).or_insert(next);
+        let id = NodeId(self.g.arena.len() as u32);
+        self.g.arena.push(Node {
+            info,
+            function: FunctionKey(function),
+            ..Node::default()
+        });
+        self.nodes.insert((ctx, k), Some(id));
+        Some(id)
+    }
+
+    fn lines<'l>(&self, loc: &'l Location) -> &'l [Line] {
+        if !self.keep.inline_frames && loc.lines.len() > 1 {
+            &loc.lines[loc.lines.len() - 1..]
+        } else {
+            &loc.lines
+        }
+    }
+
+    fn edge(&mut self, src: NodeId, dest: NodeId) -> EdgeId {
+        let next = self.g.edges.len() as u32;
+        let id = *self.edges.entry((src.0, dest.0)).or_insert(next);
+        if id == next {
+            self.g.edges.push(Edge {
+                src,
+                dest,
+                weight: 0,
+                weight_div: 0,
+                residual: false,
+                inline: true,
+            });
+            if let Some(n) = self.g.arena.get_mut(src.index()) {
+                n.out_edges.push(EdgeId(id));
+            }
+            if let Some(n) = self.g.arena.get_mut(dest.index()) {
+                n.in_edges.push(EdgeId(id));
+            }
+        }
+        EdgeId(id)
+    }
+
+    fn add_to_edge(&mut self, e: EdgeId, dw: i64, w: i64, residual: bool, inline: bool) {
+        if let Some(e) = self.g.edges.get_mut(e.index()) {
+            e.weight_div = e.weight_div.wrapping_add(dw);
+            e.weight = e.weight.wrapping_add(w);
+            if residual {
+                e.residual = true;
+            }
+            if !inline {
+                e.inline = false;
+            }
+        }
+    }
+
+    fn add_sample(&mut self, n: NodeId, dw: i64, w: i64, tags: Option<&SampleTags>, flat: bool) {
+        let Some(node) = self.g.arena.get_mut(n.index()) else {
+            return;
+        };
+        add_value(
+            &mut node.flat,
+            &mut node.flat_div,
+            &mut node.cum,
+            &mut node.cum_div,
+            dw,
+            w,
+            flat,
+        );
+        if let Some(t) = tags {
+            t.apply(node, dw, w, flat);
+        }
+    }
+}
+
+fn add_value(f: &mut i64, fd: &mut i64, c: &mut i64, cd: &mut i64, dw: i64, w: i64, flat: bool) {
+    if flat {
+        *fd = fd.wrapping_add(dw);
+        *f = f.wrapping_add(w);
+    } else {
+        *cd = cd.wrapping_add(dw);
+        *c = c.wrapping_add(w);
+    }
+}
+
+/// The tag view of one sample: its joined labels and its numeric tags.
+struct SampleTags {
+    labels: String,
+    numeric: Vec<(String, i64)>,
+    unit: String,
+}
+
+impl SampleTags {
+    fn new(p: &Profile, s: &Sample, o: &Options) -> SampleTags {
+        let mut labels: Vec<String> = s
+            .labels
+            .iter()
+            .filter(|l| l.is_str() && p.str(l.key) != "pprof::base")
+            .map(|l| format!("{}:{}", p.str(l.key), p.str(l.str)))
+            .collect();
+        labels.sort();
+        let numeric = s
+            .labels
+            .iter()
+            .filter(|l| !l.is_str() && p.str(l.key) == "bytes")
+            .map(|l| {
+                let name = match &o.format_tag {
+                    TagFormat::Decimal => l.num.to_string(),
+                    TagFormat::Custom(f) => f(l.num, &o.bytes_unit),
+                };
+                (name, l.num)
+            })
+            .collect();
+        SampleTags {
+            labels: labels.join("\\n"),
+            numeric,
+            unit: o.bytes_unit.clone(),
+        }
+    }
+
+    fn apply(&self, node: &mut Node, dw: i64, w: i64, flat: bool) {
+        if !self.labels.is_empty() {
+            let t = find_or_add_tag(&mut node.label_tags, &self.labels, "", 0);
+            add_value(
+                &mut t.flat,
+                &mut t.flat_div,
+                &mut t.cum,
+                &mut t.cum_div,
+                dw,
+                w,
+                flat,
+            );
+        }
+        if !node.numeric_tags.contains_key(&self.labels) {
+            node.numeric_tags
+                .insert(self.labels.clone(), BTreeMap::new());
+        }
+        if let Some(map) = node.numeric_tags.get_mut(&self.labels) {
+            for (name, v) in &self.numeric {
+                let t = find_or_add_tag(map, name, &self.unit, *v);
+                add_value(
+                    &mut t.flat,
+                    &mut t.flat_div,
+                    &mut t.cum,
+                    &mut t.cum_div,
+                    dw,
+                    w,
+                    flat,
+                );
+            }
+        }
+    }
+}
+
+fn find_or_add_tag<'m>(m: &'m mut TagMap, name: &str, unit: &str, value: i64) -> &'m mut Tag {
+    if !m.contains_key(name) {
+        m.insert(
+            name.to_string(),
+            Tag {
+                name: name.to_string(),
+                unit: unit.to_string(),
+                value,
+                ..Tag::default()
+            },
+        );
+    }
+    // The entry was inserted just above.
+    m.entry(name.to_string()).or_default()
+}
+
+fn sample_weights(s: &Sample, o: &Options) -> (i64, i64) {
+    let w = s.values.get(o.sample_index).copied().unwrap_or(0);
+    let dw = if o.mean {
+        s.values.first().copied().unwrap_or(0)
+    } else {
+        0
+    };
+    (w, dw)
+}
+
+/// Builds the graph (pprof's `newGraph`).
+pub(crate) fn new_graph(p: &Profile, o: &Options) -> Graph {
+    let mut b = Builder::new(p, o);
+    let (loc_off, loc_nodes) = create_nodes(&mut b);
+    let mut node_seen: Vec<u64> = vec![0; b.g.arena.len()];
+    let mut edge_seen: Vec<u64> = Vec::new();
+    let mut stamp: u64 = 0;
+    for s in &p.samples {
+        let (w, dw) = sample_weights(s, o);
+        if w == 0 && dw == 0 {
+            continue;
+        }
+        stamp += 1;
+        let tags = o.compute_tags.then(|| SampleTags::new(p, s, o));
+        let mut parent: Option<NodeId> = None;
+        let mut residual = false;
+        for loc in s.locations.iter().rev() {
+            let li = loc.index();
+            let (Some(&lo), Some(&hi)) = (loc_off.get(li), loc_off.get(li + 1)) else {
+                continue;
+            };
+            let nodes = loc_nodes.get(lo as usize..hi as usize).unwrap_or(&[]);
+            for (ni, n) in nodes.iter().enumerate().rev() {
+                let Some(n) = *n else {
+                    residual = true;
+                    continue;
+                };
+                if let Some(seen) = node_seen.get_mut(n.index()) {
+                    if *seen != stamp {
+                        *seen = stamp;
+                        b.add_sample(n, dw, w, tags.as_ref(), false);
+                    }
+                }
+                if let Some(par) = parent {
+                    if par != n {
+                        let e = b.edge(par, n);
+                        if edge_seen.len() <= e.index() {
+                            edge_seen.resize(e.index() + 1, 0);
+                        }
+                        if edge_seen[e.index()] != stamp {
+                            edge_seen[e.index()] = stamp;
+                            b.add_to_edge(e, dw, w, residual, ni + 1 != nodes.len());
+                        }
+                    }
+                }
+                parent = Some(n);
+                residual = false;
+            }
+        }
+        if let Some(par) = parent {
+            if !residual {
+                b.add_sample(par, dw, w, tags.as_ref(), true);
+            }
+        }
+    }
+    finish(b)
+}
+
+/// Nodes for every location, one per (kept) line: offsets and node ids.
+fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
+    let p = b.p;
+    let mut off = Vec::with_capacity(p.locations.len() + 1);
+    let mut ids = Vec::with_capacity(p.locations.len());
+    off.push(0u32);
+    for loc in &p.locations {
+        let lines = b.lines(loc);
+        if lines.is_empty() {
+            let k = b.key(loc, None);
+            ids.push(b.find_or_insert(0, k));
+        } else {
+            for line in lines {
+                let k = b.key(loc, Some(line));
+                ids.push(b.find_or_insert(0, k));
+            }
+        }
+        off.push(ids.len() as u32);
+    }
+    (off, ids)
+}
+
+/// Builds a call tree (pprof's `newTree`).
+pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
+    let mut b = Builder::new(p, o);
+    for s in &p.samples {
+        let (w, dw) = sample_weights(s, o);
+        if w == 0 && dw == 0 {
+            continue;
+        }
+        let tags = o.compute_tags.then(|| SampleTags::new(p, s, o));
+        let mut parent: Option<NodeId> = None;
+        for loc in s.locations.iter().rev() {
+            let Some(loc) = p.locations.get(loc.index()) else {
+                continue;
+            };
+            let lines = b.lines(loc);
+            let count = lines.len().max(1);
+            for lidx in (0..count).rev() {
+                let k = b.key(loc, lines.get(lidx));
+                let ctx = parent.map_or(0, |n| n.0 + 1);
+                let Some(n) = b.find_or_insert(ctx, k) else {
+                    continue;
+                };
+                b.add_sample(n, dw, w, tags.as_ref(), false);
+                if let Some(par) = parent {
+                    // Every tree node has a single parent: no deduplication.
+                    let e = b.edge(par, n);
+                    b.add_to_edge(e, dw, w, false, lidx + 1 != count);
+                }
+                parent = Some(n);
+            }
+        }
+        if let Some(par) = parent {
+            b.add_sample(par, dw, w, tags.as_ref(), true);
+        }
+    }
+    finish(b)
+}
+
+/// pprof's `selectNodesForGraph`: the node list holds every node with a
+/// value, minus negative ones when requested.
+fn finish(b: Builder<'_>) -> Graph {
+    let drop_negative = b.o.drop_negative;
+    let mut g = b.g;
+    g.nodes = g
+        .arena
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !(n.cum == 0 && n.flat == 0))
+        .filter(|(_, n)| !(drop_negative && is_negative(n)))
+        .map(|(i, _)| NodeId(i as u32))
+        .collect();
+    g
+}
+
+fn is_negative(n: &Node) -> bool {
+    n.flat < 0 || (n.flat == 0 && n.cum < 0)
+}

@@ -1,0 +1,166 @@
+//! Options for building a [`crate::Graph`].
+
+use std::collections::HashSet;
+
+use crate::types::NodeInfo;
+
+/// What a node stands for (pprof's `-functions`, `-filefunctions`,
+/// `-files`, `-lines`, `-addresses`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Granularity {
+    /// One node per function (the default).
+    #[default]
+    Functions,
+    /// One node per function and source file.
+    FileFunctions,
+    /// One node per source file.
+    Files,
+    /// One node per source line.
+    Lines,
+    /// One node per instruction address (with everything else kept).
+    Addresses,
+}
+
+impl Granularity {
+    /// Parses pprof's granularity name (`functions`, `filefunctions`,
+    /// `files`, `lines`, `addresses`).
+    pub fn from_name(name: &str) -> Option<Granularity> {
+        Some(match name {
+            "functions" => Granularity::Functions,
+            "filefunctions" => Granularity::FileFunctions,
+            "files" => Granularity::Files,
+            "lines" => Granularity::Lines,
+            "addresses" => Granularity::Addresses,
+            _ => return None,
+        })
+    }
+}
+
+/// A set of node identities to keep when rebuilding a graph.
+pub type NodeSet = HashSet<NodeInfo>;
+
+/// A function formatting a numeric tag value with its unit.
+pub type TagFormatFn = std::sync::Arc<dyn Fn(i64, &str) -> String + Send + Sync>;
+
+/// How numeric tag values are turned into tag names.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum TagFormat {
+    /// Plain decimal (pprof's default label format).
+    #[default]
+    Decimal,
+    /// A custom formatter called with the value and its unit; reports use
+    /// `measurement.ScaledLabel(value, unit, output_unit)`.
+    Custom(TagFormatFn),
+}
+
+impl std::fmt::Debug for TagFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TagFormat::Decimal => f.write_str("Decimal"),
+            TagFormat::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+/// Options for [`crate::Graph::new`] (pprof's `graph.Options`, plus the
+/// profile preparation that pprof's report does before building a graph).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// Index of the sample value to use (pprof's `SampleValue`).
+    /// Default: 0. Samples without that value count as 0.
+    pub sample_index: usize,
+    /// Divide by the first sample value to compute means (pprof's
+    /// `SampleMeanDivisor` with `-mean`). Default: false.
+    pub mean: bool,
+    /// Format of numeric tag names (pprof's `FormatTag`). Default: decimal.
+    pub format_tag: TagFormat,
+    /// Keep the object file name on every node (pprof's `ObjNames`; reports
+    /// set it for `-list`, `-disasm`, `-callgrind`, `-raw`). Default: false.
+    pub obj_names: bool,
+    /// Keep the system name of functions (pprof's `OrigFnNames`).
+    /// Default: false.
+    pub orig_fn_names: bool,
+    /// Build a tree (one node per calling context) instead of a graph
+    /// (pprof's `CallTree`). Default: false.
+    pub call_tree: bool,
+    /// Drop nodes whose flat (or, when flat is 0, cum) value is negative.
+    /// Default: false.
+    pub drop_negative: bool,
+    /// If set, only nodes in this set are created (pprof's `KeptNodes`);
+    /// frames of other nodes make the next edge residual. Default: None.
+    pub kept_nodes: Option<NodeSet>,
+    /// Node granularity, applied like pprof's `Profile.Aggregate` (the
+    /// profile itself is not changed). Default: functions.
+    pub granularity: Granularity,
+    /// Ignore inlined frames: only the outermost function of each location
+    /// is used (`-noinlines`). Default: false.
+    pub no_inlines: bool,
+    /// Collect label and numeric tags on nodes (only DOT output shows
+    /// them; this is the costly part of pprof's graph). Default: false.
+    pub compute_tags: bool,
+    /// Unit of the `bytes` numeric label (pprof's `NumLabelUnits["bytes"]`);
+    /// numeric labels with other keys are ignored for tags, like pprof's
+    /// report does. Default: empty.
+    pub bytes_unit: String,
+    /// `-trim_path`: prefixes removed from source file names before they
+    /// are cleaned (see [`crate::paths::trim_path`]). Default: empty.
+    pub trim_path: String,
+    /// `-source_path`: used by the trimming heuristic when `trim_path` is
+    /// empty. Default: empty.
+    pub source_path: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sample_index: 0,
+            mean: false,
+            format_tag: TagFormat::Decimal,
+            obj_names: false,
+            orig_fn_names: false,
+            call_tree: false,
+            drop_negative: false,
+            kept_nodes: None,
+            granularity: Granularity::Functions,
+            no_inlines: false,
+            compute_tags: false,
+            bytes_unit: String::new(),
+            trim_path: String::new(),
+            source_path: String::new(),
+        }
+    }
+}
+
+/// Which parts of a location are kept at a granularity (mirrors the flags
+/// of pprof's `Profile.Aggregate`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keep {
+    pub inline_frames: bool,
+    pub function: bool,
+    pub filename: bool,
+    pub linenumber: bool,
+    pub address: bool,
+}
+
+impl Keep {
+    pub(crate) fn new(g: Granularity, no_inlines: bool) -> Keep {
+        let inline_frames = !no_inlines;
+        let (function, filename, linenumber, address) = match g {
+            Granularity::Addresses => (true, true, true, true),
+            Granularity::Lines => (true, true, true, false),
+            Granularity::Files => (false, true, false, false),
+            Granularity::Functions => (true, false, false, false),
+            Granularity::FileFunctions => (true, true, false, false),
+        };
+        Keep {
+            inline_frames,
+            function,
+            filename,
+            linenumber,
+            address,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Node and edge orderings (pprof's `Nodes.Sort` and `EdgeMap.Sort`).
+
+use std::cmp::Ordering;
+
+use crate::types::{EdgeId, Node, NodeId};
+use crate::Graph;
+
+/// Orderings for [`Graph::sort`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NodeOrder {
+    /// Decreasing |flat|, then name, then decreasing |cum|.
+    FlatName,
+    /// Decreasing |flat|, then decreasing |cum|, then name.
+    FlatCumName,
+    /// Decreasing |cum|, then name, then decreasing |flat|.
+    CumName,
+    /// Function name.
+    Name,
+    /// File name, then start line.
+    File,
+    /// Address.
+    Address,
+    /// Decreasing entropy score (favours nodes where flows split or join),
+    /// then name, then decreasing |flat|: the order for call graph pictures.
+    Entropy,
+}
+
+impl Graph {
+    /// Sorts the node list (pprof's `Nodes.Sort`). Ties are broken by the
+    /// text of the whole node identity, as pprof does.
+    pub fn sort(&mut self, order: NodeOrder) {
+        let mut nodes = std::mem::take(&mut self.nodes);
+        self.sort_ids(&mut nodes, order);
+        self.nodes = nodes;
+    }
+
+    /// Sorts any list of node ids of this graph by `order`.
+    pub fn sort_ids(&self, ids: &mut [NodeId], order: NodeOrder) {
+        let needs_names = matches!(
+            order,
+            NodeOrder::FlatName | NodeOrder::FlatCumName | NodeOrder::CumName | NodeOrder::Entropy
+        );
+        struct Item<'a> {
+            id: NodeId,
+            node: &'a Node,
+            score: i64,
+            name: String,
+        }
+        let empty = Node::default();
+        let mut items: Vec<Item<'_>> = ids
+            .iter()
+            .map(|&id| {
+                let node = self.arena.get(id.index()).unwrap_or(&empty);
+                let score = match order {
+                    NodeOrder::CumName => node.cum,
+                    NodeOrder::Entropy => self.entropy_score(node),
+                    _ => 0,
+                };
+                let name = if needs_names {
+                    node.info.printable_name()
+                } else {
+                    String::new()
+                };
+                Item {
+                    id,
+                    node,
+                    score,
+                    name,
+                }
+            })
+            .collect();
+        let tie =
+            |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
+        let abs_desc = |a: i64, b: i64| b.unsigned_abs().cmp(&a.unsigned_abs());
+        items.sort_by(|l, r| {
+            let (a, b) = (l.node, r.node);
+            match order {
+                NodeOrder::FlatName => abs_desc(a.flat, b.flat)
+                    .then_with(|| l.name.cmp(&r.name))
+                    .then_with(|| abs_desc(a.cum, b.cum)),
+                NodeOrder::FlatCumName => abs_desc(a.flat, b.flat)
+                    .then_with(|| abs_desc(a.cum, b.cum))
+                    .then_with(|| l.name.cmp(&r.name)),
+                NodeOrder::CumName | NodeOrder::Entropy => abs_desc(l.score, r.score)
+                    .then_with(|| l.name.cmp(&r.name))
+                    .then_with(|| abs_desc(a.flat, b.flat)),
+                NodeOrder::Name => a.info.name.cmp(&b.info.name),
+                NodeOrder::File => a
+                    .info
+                    .file
+                    .cmp(&b.info.file)
+                    .then_with(|| a.info.start_line.cmp(&b.info.start_line)),
+                NodeOrder::Address => a.info.address.cmp(&b.info.address),
+            }
+            .then_with(|| tie(l, r))
+        });
+        for (slot, item) in ids.iter_mut().zip(items) {
+            *slot = item.id;
+        }
+    }
+
+    /// pprof's `entropyScore`.
+    fn entropy_score(&self, n: &Node) -> i64 {
+        let mut score = 0f64;
+        if n.in_edges.is_empty() {
+            score += 1.0;
+        } else {
+            score += self.edge_entropy(&n.in_edges, 0);
+        }
+        if n.out_edges.is_empty() {
+            score += 1.0;
+        } else {
+            score += self.edge_entropy(&n.out_edges, n.flat);
+        }
+        ((score * n.cum as f64) as i64).wrapping_add(n.flat)
+    }
+
+    fn edge_entropy(&self, edges: &[EdgeId], own: i64) -> f64 {
+        let weights = || {
+            edges
+                .iter()
+                .filter_map(|e| self.edges.get(e.index()))
+                .map(|e| e.weight)
+        };
+        let mut total = own;
+        for w in weights() {
+            if w > 0 {
+                total = total.wrapping_add(w.wrapping_abs());
+            }
+        }
+        let mut score = 0f64;
+        if total != 0 {
+            for w in weights() {
+                let frac = w.unsigned_abs() as f64 / total as f64;
+                score += -frac * frac.log2();
+            }
+            if own > 0 {
+                let frac = own.unsigned_abs() as f64 / total as f64;
+                score += -frac * frac.log2();
+            }
+        }
+        score
+    }
+
+    /// Edges sorted by decreasing |weight|, then source name, then
+    /// destination name (pprof's `EdgeMap.Sort`).
+    pub fn sort_edges(&self, edges: &[EdgeId]) -> Vec<EdgeId> {
+        let mut items: Vec<(EdgeId, i64, String, String)> = edges
+            .iter()
+            .filter_map(|&id| {
+                let e = self.edges.get(id.index())?;
+                let src = self.arena.get(e.src.index())?.info.printable_name();
+                let dst = self.arena.get(e.dest.index())?.info.printable_name();
+                Some((id, e.weight, src, dst))
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            if a.1 != b.1 {
+                b.1.unsigned_abs().cmp(&a.1.unsigned_abs())
+            } else {
+                Ordering::Equal
+            }
+            .then_with(|| a.2.cmp(&b.2))
+            .then_with(|| a.3.cmp(&b.3))
+        });
+        items.into_iter().map(|i| i.0).collect()
+    }
+
+    /// The incoming edges of a node, sorted like [`Graph::sort_edges`].
+    pub fn sorted_in_edges(&self, n: NodeId) -> Vec<EdgeId> {
+        self.arena
+            .get(n.index())
+            .map_or_else(Vec::new, |node| self.sort_edges(&node.in_edges))
+    }
+
+    /// The outgoing edges of a node, sorted like [`Graph::sort_edges`].
+    pub fn sorted_out_edges(&self, n: NodeId) -> Vec<EdgeId> {
+        self.arena
+            .get(n.index())
+            .map_or_else(Vec::new, |node| self.sort_edges(&node.out_edges))
+    }
+}
