@@ -1,0 +1,489 @@
+//! A self-contained interactive flame graph in SVG.
+//!
+//! The frames are laid out here, so the picture shows without scripting;
+//! a small inline script adds hover details, click-to-zoom and a regular
+//! expression search. Nothing is fetched from the network.
+
+use std::fmt::Write as _;
+
+use pprof_model::Profile;
+
+use crate::error::Result;
+use crate::stacks::{mean_value, StackOptions, StackTree, ROOT};
+use crate::xml::{escape, escape_into};
+
+/// Formats a sample value for display, such as `1.50s`.
+pub type ValueFormatter = Box<dyn Fn(i64) -> String>;
+
+/// Options of the flame graph writer.
+pub struct FlameOptions {
+    /// Which stacks and values to take.
+    pub stacks: StackOptions,
+    /// Title at the top; "Flame Graph" when empty.
+    pub title: String,
+    /// A second line under the title (for example `File: x, Type: cpu`).
+    pub subtitle: String,
+    /// Width of the picture in pixels (at least 200).
+    pub width: u32,
+    /// Frames narrower than this many pixels are left out, with their
+    /// callees, to keep the file small.
+    pub min_frame_width: f64,
+    /// Denominator of the percentages; by default the sum of the magnitudes
+    /// of all values (pprof's total for `-base`).
+    pub total: Option<i64>,
+    /// Value formatter; by default the plain number and the sample unit.
+    pub format_value: Option<ValueFormatter>,
+    /// Colour by difference against a base (red = growth, blue =
+    /// shrinkage). `None` turns it on when the profile holds base samples
+    /// (negative values, or samples labelled `pprof::base=true`).
+    pub diff: Option<bool>,
+}
+
+impl Default for FlameOptions {
+    fn default() -> Self {
+        FlameOptions {
+            stacks: StackOptions::default(),
+            title: String::new(),
+            subtitle: String::new(),
+            width: 1200,
+            min_frame_width: 0.1,
+            total: None,
+            format_value: None,
+            diff: None,
+        }
+    }
+}
+
+const PAD: f64 = 10.0;
+const FRAME_H: f64 = 16.0;
+const TOP: f64 = 60.0;
+const BOTTOM: f64 = 34.0;
+/// Advance of one character of the 12px monospace font.
+const CHAR_W: f64 = 7.2;
+const MATCH_FILL: &str = "rgb(230,0,230)";
+
+/// Writes an interactive flame graph of `p`'s stacks (outermost frames at
+/// the bottom, callees stacked above, siblings sorted by name).
+pub fn flame_svg(p: &Profile, opts: &FlameOptions) -> Result<String> {
+    let mut tree = StackTree::new();
+    tree.add_profile(p, &opts.stacks, 1)?;
+    Ok(render(&tree, &unit_of(p, opts), opts))
+}
+
+/// Writes a differential flame graph of `new` against `base`: widths count
+/// both profiles, colours show growth (red) and shrinkage (blue).
+pub fn flame_svg_diff(new: &Profile, base: &Profile, opts: &FlameOptions) -> Result<String> {
+    let mut tree = StackTree::new();
+    tree.add_profile(new, &opts.stacks, 1)?;
+    tree.add_profile(base, &opts.stacks, -1)?;
+    tree.has_base_label = true;
+    Ok(render(&tree, &unit_of(new, opts), opts))
+}
+
+fn unit_of(p: &Profile, opts: &FlameOptions) -> String {
+    p.sample_types
+        .get(opts.stacks.sample_index)
+        .map_or(String::new(), |st| p.str(st.unit).to_string())
+}
+
+/// A frame that is drawn.
+struct Drawn {
+    node: u32,
+    x: f64,
+    w: f64,
+    depth: u32,
+}
+
+fn render(tree: &StackTree, unit: &str, opts: &FlameOptions) -> String {
+    let diff = opts.diff.unwrap_or_else(|| tree.is_diff());
+    let mean = opts.stacks.mean_divisor.is_some();
+    let width = f64::from(opts.width.max(200));
+    let inner = width - 2.0 * PAD;
+    let root_width = tree.nodes.first().map_or(0, |n| n.width());
+    let total = opts.total.filter(|&t| t != 0).unwrap_or(root_width);
+    let fmt = |v: i64| -> String {
+        match &opts.format_value {
+            Some(f) => f(v),
+            None if unit.is_empty() => v.to_string(),
+            None => format!("{v} {unit}"),
+        }
+    };
+
+    // Lay out the visible frames, depth first, children sorted by name.
+    let (offsets, list) = tree.children_sorted();
+    let mut drawn: Vec<Drawn> = Vec::new();
+    let scale = if root_width > 0 {
+        inner / root_width as f64
+    } else {
+        0.0
+    };
+    let min_w = opts.min_frame_width.max(0.0);
+    let mut todo: Vec<(u32, f64)> = vec![(ROOT, PAD)];
+    while let Some((node, x)) = todo.pop() {
+        let Some(n) = tree.nodes.get(node as usize) else {
+            continue;
+        };
+        let w = n.width() as f64 * scale;
+        if w < min_w || w <= 0.0 {
+            continue;
+        }
+        drawn.push(Drawn {
+            node,
+            x,
+            w,
+            depth: n.depth,
+        });
+        let i = node as usize;
+        if let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) {
+            let mut cx = x;
+            let mut kids = Vec::new();
+            for &k in list.get(a..b).unwrap_or(&[]) {
+                kids.push((k, cx));
+                let kw = tree.nodes.get(k as usize).map_or(0, |c| c.width());
+                cx += kw as f64 * scale;
+            }
+            todo.extend(kids.into_iter().rev());
+        }
+    }
+    let max_depth = drawn.iter().map(|d| d.depth).max().unwrap_or(0);
+    let height = TOP + (f64::from(max_depth) + 1.0) * FRAME_H + BOTTOM;
+
+    let max_delta = if diff {
+        drawn
+            .iter()
+            .filter_map(|d| tree.nodes.get(d.node as usize))
+            .map(|n| n.cum().unsigned_abs())
+            .max()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+
+    let mut out = String::with_capacity(4096 + drawn.len() * 300);
+    let title = if opts.title.is_empty() {
+        "Flame Graph"
+    } else {
+        &opts.title
+    };
+    let _ = write!(
+        out,
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n",
+            "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" ",
+            "width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n",
+            "<style type=\"text/css\"><![CDATA[\n{css}]]></style>\n",
+            "<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\"/>\n",
+            "<text id=\"title\" x=\"{cx}\" y=\"24\">{title}</text>\n",
+            "<text id=\"subtitle\" x=\"{cx}\" y=\"44\">{sub}</text>\n",
+            "<text id=\"unzoom\" class=\"btn hide\" x=\"{pad}\" y=\"24\">Reset Zoom</text>\n",
+            "<text id=\"search\" class=\"btn\" x=\"{right}\" y=\"24\">Search</text>\n",
+            "<text id=\"details\" x=\"{pad}\" y=\"{by}\"> </text>\n",
+            "<text id=\"matched\" x=\"{right}\" y=\"{by}\"> </text>\n",
+            "<g id=\"frames\">\n"
+        ),
+        w = width,
+        h = height,
+        css = CSS,
+        cx = width / 2.0,
+        title = escape(title),
+        sub = escape(&opts.subtitle),
+        pad = PAD,
+        right = width - PAD,
+        by = height - 12.0,
+    );
+
+    if drawn.is_empty() {
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" class=\"empty\">No samples</text>",
+            width / 2.0,
+            TOP + FRAME_H
+        );
+    }
+
+    let pct = |v: i64| -> String {
+        if total == 0 {
+            return "0%".to_string();
+        }
+        let p = 100.0 * v as f64 / total.unsigned_abs() as f64;
+        if diff {
+            format!("{p:+.2}%")
+        } else {
+            format!("{p:.2}%")
+        }
+    };
+    let signed = |v: i64| -> String {
+        let s = fmt(v);
+        if diff && v > 0 {
+            format!("+{s}")
+        } else {
+            s
+        }
+    };
+
+    for d in &drawn {
+        let Some(n) = tree.nodes.get(d.node as usize) else {
+            continue;
+        };
+        let name = if d.node == ROOT {
+            "all"
+        } else {
+            tree.name(d.node)
+        };
+        let cum = mean_value(n.cum(), n.cum_div, mean);
+        let flat = mean_value(n.flat(), n.flat_div, mean);
+        let y = height - BOTTOM - (f64::from(d.depth) + 1.0) * FRAME_H;
+        let fill = if diff {
+            diff_color(n.cum(), max_delta)
+        } else if d.node == ROOT {
+            "rgb(220,220,220)".to_string()
+        } else {
+            hot_color(name)
+        };
+        let mut info = name.replace(['\n', '\r'], " ");
+        let _ = write!(
+            info,
+            "\ncum {} ({}), flat {} ({})",
+            signed(cum),
+            pct(n.cum()),
+            signed(flat),
+            pct(n.flat())
+        );
+        if diff {
+            let _ = write!(
+                info,
+                "\nbase {}, new {}",
+                fmt(mean_value(n.cum_neg, n.cum_div, mean)),
+                fmt(mean_value(n.cum_pos, n.cum_div, mean))
+            );
+        }
+        out.push_str("<g class=\"f\"><title>");
+        escape_into(&mut out, &info);
+        let _ = write!(
+            out,
+            "</title><rect x=\"{:.3}\" y=\"{y}\" width=\"{:.3}\" height=\"{}\" fill=\"{fill}\" rx=\"2\" ry=\"2\"/><text x=\"{:.3}\" y=\"{}\">",
+            d.x,
+            d.w,
+            FRAME_H - 1.0,
+            d.x + 3.0,
+            y + 11.5
+        );
+        escape_into(&mut out, &fit_label(name, d.w));
+        out.push_str("</text></g>\n");
+    }
+    out.push_str("</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
+    let _ = writeln!(
+        out,
+        "var FLAME_W = {width}, FLAME_PAD = {PAD}, FLAME_CW = {CHAR_W}, FLAME_MATCH = \"{MATCH_FILL}\";"
+    );
+    out.push_str(SCRIPT);
+    out.push_str("]]></script>\n</svg>\n");
+    out
+}
+
+/// The label that fits a frame `w` pixels wide (the script uses the same rule).
+fn fit_label(name: &str, w: f64) -> String {
+    let room = ((w - 6.0) / CHAR_W).floor();
+    if room < 3.0 {
+        return String::new();
+    }
+    let room = room as usize;
+    if name.chars().count() <= room {
+        name.to_string()
+    } else {
+        let mut s: String = name.chars().take(room - 2).collect();
+        s.push_str("..");
+        s
+    }
+}
+
+/// A warm colour derived from the frame name, so a function keeps its
+/// colour across graphs.
+fn hot_color(name: &str) -> String {
+    // FNV-1a.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let r = 205 + (h & 0xff) * 50 / 255;
+    let g = ((h >> 8) & 0xff) * 200 / 255 + 20;
+    let b = ((h >> 16) & 0xff) * 55 / 255;
+    format!("rgb({r},{g},{b})")
+}
+
+/// Red for growth, blue for shrinkage, stronger for larger changes.
+fn diff_color(delta: i64, max_delta: u64) -> String {
+    if delta == 0 || max_delta == 0 {
+        return "rgb(235,235,235)".to_string();
+    }
+    let ratio = (delta.unsigned_abs() as f64 / max_delta as f64).min(1.0);
+    let intensity = 0.2 + 0.8 * ratio;
+    let c = (255.0 * (1.0 - 0.85 * intensity)).round() as u8;
+    if delta > 0 {
+        format!("rgb(255,{c},{c})")
+    } else {
+        format!("rgb({c},{c},255)")
+    }
+}
+
+const CSS: &str = r#"text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; fill: #000; }
+#title { font-size: 17px; text-anchor: middle; }
+#subtitle { fill: #555; text-anchor: middle; }
+#matched, #search { text-anchor: end; }
+.empty { text-anchor: middle; fill: #777; }
+.btn { cursor: pointer; fill: #1a4d9c; }
+.btn:hover { text-decoration: underline; }
+.hide { display: none; }
+.f { cursor: pointer; }
+.f:hover rect { stroke: #000; stroke-width: 0.6; }
+.f text { pointer-events: none; }
+.parent { opacity: 0.55; }
+"#;
+
+/// The interaction script: hover details, click-to-zoom, search.
+const SCRIPT: &str = r#"(function () {
+  "use strict";
+  var doc = document, root = doc.documentElement;
+  var details = doc.getElementById("details");
+  var matched = doc.getElementById("matched");
+  var unzoomBtn = doc.getElementById("unzoom");
+  var searchBtn = doc.getElementById("search");
+  var EPS = 0.01, term = "";
+  var frames = [];
+  var groups = doc.getElementById("frames").getElementsByTagName("g");
+  for (var i = 0; i < groups.length; i++) {
+    var g = groups[i];
+    var r = g.getElementsByTagName("rect")[0];
+    var t = g.getElementsByTagName("text")[0];
+    var info = g.getElementsByTagName("title")[0].textContent;
+    var f = {
+      g: g, r: r, t: t,
+      x: parseFloat(r.getAttribute("x")),
+      w: parseFloat(r.getAttribute("width")),
+      y: parseFloat(r.getAttribute("y")),
+      fill: r.getAttribute("fill"),
+      name: info.split("\n")[0],
+      info: info.replace(/\n/g, "  |  ")
+    };
+    g.flameFrame = f;
+    frames.push(f);
+  }
+  function frameOf(el) {
+    while (el && el !== root) {
+      if (el.flameFrame) { return el.flameFrame; }
+      el = el.parentNode;
+    }
+    return null;
+  }
+  function label(f, w) {
+    var room = Math.floor((w - 6) / FLAME_CW), s = "";
+    if (room >= 3) { s = f.name.length <= room ? f.name : f.name.slice(0, room - 2) + ".."; }
+    f.t.textContent = s;
+  }
+  function place(f, x, w) {
+    f.r.setAttribute("x", x.toFixed(3));
+    f.r.setAttribute("width", w.toFixed(3));
+    f.t.setAttribute("x", (x + 3).toFixed(3));
+    label(f, w);
+  }
+  function show(f, on) { f.g.style.display = on ? "" : "none"; }
+  function unzoom() {
+    frames.forEach(function (f) {
+      show(f, true);
+      f.g.classList.remove("parent");
+      place(f, f.x, f.w);
+    });
+    unzoomBtn.classList.add("hide");
+  }
+  function zoom(z) {
+    var full = FLAME_W - 2 * FLAME_PAD, k = full / z.w;
+    frames.forEach(function (f) {
+      var covers = f.x <= z.x + EPS && f.x + f.w >= z.x + z.w - EPS;
+      var inside = f.x >= z.x - EPS && f.x + f.w <= z.x + z.w + EPS;
+      if (f.y > z.y && covers) {
+        show(f, true);
+        f.g.classList.add("parent");
+        place(f, FLAME_PAD, full);
+      } else if (f.y <= z.y && inside) {
+        show(f, true);
+        f.g.classList.remove("parent");
+        place(f, FLAME_PAD + (f.x - z.x) * k, f.w * k);
+      } else {
+        show(f, false);
+      }
+    });
+    unzoomBtn.classList.remove("hide");
+  }
+  function search(text) {
+    term = text || "";
+    var re = null;
+    if (term) {
+      try { re = new RegExp(term); } catch (err) { matched.textContent = "bad regexp: " + term; return; }
+    }
+    var spans = [];
+    frames.forEach(function (f) {
+      var hit = re !== null && re.test(f.name);
+      f.r.setAttribute("fill", hit ? FLAME_MATCH : f.fill);
+      if (hit) { spans.push([f.x, f.x + f.w]); }
+    });
+    if (re === null) {
+      matched.textContent = " ";
+      searchBtn.textContent = "Search";
+      return;
+    }
+    spans.sort(function (a, b) { return a[0] - b[0]; });
+    var covered = 0, end = -Infinity;
+    spans.forEach(function (s) {
+      if (s[1] > end) { covered += s[1] - Math.max(s[0], end); end = s[1]; }
+    });
+    matched.textContent = "Matched: " + (100 * covered / (FLAME_W - 2 * FLAME_PAD)).toFixed(1) + "%";
+    searchBtn.textContent = "Reset Search";
+  }
+  function askSearch() {
+    if (term) { search(""); return; }
+    var text = window.prompt("Search frames (regular expression):", "");
+    if (text) { search(text); }
+  }
+  root.addEventListener("mouseover", function (e) {
+    var f = frameOf(e.target);
+    details.textContent = f ? f.info : " ";
+  });
+  root.addEventListener("click", function (e) {
+    if (e.target === unzoomBtn) { unzoom(); return; }
+    if (e.target === searchBtn) { askSearch(); return; }
+    var f = frameOf(e.target);
+    if (f) { zoom(f); }
+  });
+  doc.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { unzoom(); search(""); }
+    else if ((e.ctrlKey || e.metaKey) && e.key === "f") { e.preventDefault(); search(""); askSearch(); }
+  });
+  var q = /[?&]s=([^&]*)/.exec(window.location.search || "");
+  if (q) { search(decodeURIComponent(q[1].replace(/\+/g, " "))); }
+})();
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_fit_or_truncate() {
+        assert_eq!(fit_label("main.main", 200.0), "main.main");
+        assert_eq!(fit_label("main.main", 6.0 + 5.0 * CHAR_W), "mai..");
+        assert_eq!(fit_label("main.main", 10.0), "");
+    }
+
+    #[test]
+    fn diff_colors_are_red_and_blue() {
+        assert!(diff_color(10, 10).starts_with("rgb(255,"));
+        assert!(diff_color(-10, 10).ends_with(",255)"));
+        assert_eq!(diff_color(0, 10), "rgb(235,235,235)");
+    }
+
+    #[test]
+    fn hot_colors_are_stable() {
+        assert_eq!(hot_color("main.f"), hot_color("main.f"));
+    }
+}

@@ -1,0 +1,114 @@
+//! Brendan Gregg's folded stacks: `root;child;leaf 123`.
+
+use pprof_model::Profile;
+
+use crate::error::Result;
+use crate::stacks::{mean_value, StackOptions, StackTree, ROOT};
+
+/// Options of the folded-stacks writer.
+#[derive(Clone, Debug, Default)]
+pub struct FoldedOptions {
+    /// Which stacks and values to take.
+    pub stacks: StackOptions,
+    /// Write the two-count form `stack BASE NEW` read by differential flame
+    /// graph tools, splitting every value into its base (negative) and new
+    /// (positive) part. `None` picks it when the profile holds a base
+    /// (negative values or samples labelled `pprof::base=true`).
+    pub two_columns: Option<bool>,
+}
+
+/// Writes one line per distinct stack, outermost frame first, with the sum
+/// of its values: `main;run;work 42`. Lines come in depth-first order with
+/// sibling frames sorted by name; stacks whose value is zero are left out.
+///
+/// Frame names have `;` replaced by `:` and line breaks by spaces, so every
+/// line splits back into the same frames.
+pub fn folded(p: &Profile, opts: &FoldedOptions) -> Result<String> {
+    let mut tree = StackTree::new();
+    tree.add_profile(p, &opts.stacks, 1)?;
+    Ok(render(&tree, opts))
+}
+
+/// Like [`folded`] for `new` compared against a separate `base` profile:
+/// the base's values count negatively, and the output has two counts per
+/// line (`stack BASE NEW`) unless [`FoldedOptions::two_columns`] is
+/// `Some(false)`.
+pub fn folded_diff(new: &Profile, base: &Profile, opts: &FoldedOptions) -> Result<String> {
+    let mut tree = StackTree::new();
+    tree.add_profile(new, &opts.stacks, 1)?;
+    tree.add_profile(base, &opts.stacks, -1)?;
+    tree.has_base_label = true;
+    Ok(render(&tree, opts))
+}
+
+fn render(tree: &StackTree, opts: &FoldedOptions) -> String {
+    let two = opts.two_columns.unwrap_or_else(|| tree.is_diff());
+    let mean = opts.stacks.mean_divisor.is_some();
+    let (offsets, list) = tree.children_sorted();
+    let mut out = String::new();
+    // Path of clean frame names from the root to the current node.
+    let mut path: Vec<String> = Vec::new();
+    // Explicit stack of (node, depth) to survive very deep stacks.
+    let mut todo: Vec<(u32, usize)> = Vec::new();
+    push_children(&mut todo, &offsets, &list, ROOT, 0);
+    while let Some((node, depth)) = todo.pop() {
+        let Some(n) = tree.nodes.get(node as usize) else {
+            continue;
+        };
+        path.truncate(depth);
+        path.push(clean(tree.name(node)));
+        let has_value = if two {
+            n.flat_pos != 0 || n.flat_neg != 0
+        } else {
+            n.flat() != 0
+        };
+        if has_value {
+            out.push_str(&path.join(";"));
+            if two {
+                let base = mean_value(n.flat_neg, n.flat_div, mean);
+                let new = mean_value(n.flat_pos, n.flat_div, mean);
+                out.push_str(&format!(" {base} {new}\n"));
+            } else {
+                let v = mean_value(n.flat(), n.flat_div, mean);
+                out.push_str(&format!(" {v}\n"));
+            }
+        }
+        push_children(&mut todo, &offsets, &list, node, depth + 1);
+    }
+    out
+}
+
+/// Pushes the children of `node` so that they pop in name order.
+fn push_children(
+    todo: &mut Vec<(u32, usize)>,
+    offsets: &[usize],
+    list: &[u32],
+    node: u32,
+    depth: usize,
+) {
+    let i = node as usize;
+    if let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) {
+        if let Some(kids) = list.get(a..b) {
+            todo.extend(kids.iter().rev().map(|&k| (k, depth)));
+        }
+    }
+}
+
+fn clean(name: &str) -> String {
+    if name.contains([';', '\n', '\r']) {
+        name.replace(';', ":").replace(['\n', '\r'], " ")
+    } else {
+        name.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_replaces_separators() {
+        assert_eq!(clean("a;b\nc"), "a:b c");
+        assert_eq!(clean("plain"), "plain");
+    }
+}
