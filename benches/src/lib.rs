@@ -177,7 +177,7 @@ pub fn generate(shape: &Shape) -> Profile {
     for i in 0..nl {
         let f = i / 4;
         let mut lines = Vec::with_capacity(2);
-        if prog.next() % 5 == 0 {
+        if prog.next().is_multiple_of(5) {
             lines.push(Line {
                 function: FunctionId(prog.zipf(nf) as u32),
                 line: (prog.next() % 800) as i64 + 1,
