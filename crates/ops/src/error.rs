@@ -40,11 +40,11 @@ pub enum Error {
     BadNumber(String),
     /// `-sample_index` names no sample type.
     #[error("sample_index {0} is outside the range [0..{1}]")]
-    SampleIndexRange(i64, usize),
+    SampleIndexRange(String, i64),
     /// `-sample_index` names an unknown sample type.
     #[error("sample_index {name} must be one of: {valid}")]
     SampleIndexName {
-        /// The requested name.
+        /// The requested name, quoted.
         name: String,
         /// Valid names, comma separated.
         valid: String,

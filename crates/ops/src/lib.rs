@@ -39,14 +39,35 @@
 //! * No per-sample string formatting or allocation on the hot paths.
 #![deny(missing_docs)]
 
+mod base;
 mod error;
+mod filter;
+mod focus;
+mod labels;
 pub mod measurement;
 mod merge;
+mod prune;
+mod sample_index;
 mod scale;
+mod tagfilter;
+mod tagroot;
+#[cfg(test)]
+mod testutil;
 
+pub use base::{apply_base, combine_profiles};
 pub use error::{Error, Result};
+pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
+pub use focus::{apply_focus, compile_regex_option, FocusOptions};
+pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Granularity};
 pub use merge::{compact, compatible, merge};
+pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};
+pub use sample_index::{
+    resolve_sample_selection, sample_format, sample_index_by_name, LegacySampleFlags, SampleFormat,
+    SampleSelection,
+};
 pub use scale::{
     is_diff_base_sample, normalize, prepare_base, remove_label, scale, scale_n, set_label,
     BASE_LABEL_KEY,
 };
+pub use tagfilter::{compile_tag_filter, filter_samples_by_tag, CompiledTagFilter, TagFilter};
+pub use tagroot::{add_label_nodes, format_label_values};

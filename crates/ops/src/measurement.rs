@@ -480,7 +480,8 @@ fn has_period_type(p: &Profile) -> bool {
 /// Go's conversion of a float to int64 on amd64: truncation toward zero,
 /// with NaN and out-of-range values becoming `i64::MIN`.
 pub(crate) fn go_f64_to_i64(v: f64) -> i64 {
-    if v.is_nan() || v >= 9.223372036854775807e18 || v < -9.223372036854775808e18 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    if v.is_nan() || !(-LIMIT..LIMIT).contains(&v) {
         i64::MIN
     } else {
         v as i64

@@ -1,0 +1,164 @@
+//! The driver's filter pipeline (Go's `applyFocus`): compiles the
+//! `-focus`, `-ignore`, `-hide`, `-show`, `-show_from`, `-tagfocus`,
+//! `-tagignore`, `-tagshow`, `-taghide` and `-prune_from` options and
+//! applies them in pprof's order, collecting the messages pprof prints on
+//! standard error instead of printing them.
+
+use std::collections::HashMap;
+
+use pprof_model::Profile;
+use regex::Regex;
+
+use crate::error::{Error, Result};
+use crate::filter::{filter_samples_by_name, filter_tags_by_name, show_from};
+use crate::prune::prune_from;
+use crate::tagfilter::{compile_tag_filter, filter_samples_by_tag};
+
+/// Filter options; an empty string means "not set".
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FocusOptions {
+    /// `-focus` regexp (default empty).
+    pub focus: String,
+    /// `-ignore` regexp (default empty).
+    pub ignore: String,
+    /// `-hide` regexp (default empty).
+    pub hide: String,
+    /// `-show` regexp (default empty).
+    pub show: String,
+    /// `-show_from` regexp (default empty).
+    pub show_from: String,
+    /// `-tagfocus` filter (default empty).
+    pub tag_focus: String,
+    /// `-tagignore` filter (default empty).
+    pub tag_ignore: String,
+    /// `-tagshow` regexp (default empty).
+    pub tag_show: String,
+    /// `-taghide` regexp (default empty).
+    pub tag_hide: String,
+    /// `-prune_from` regexp (default empty).
+    pub prune_from: String,
+}
+
+/// Compiles a regexp option as pprof does; empty means unset.
+pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Regex::new(value).map(Some).map_err(|e| Error::Regex {
+        option: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Applies all filters of `opts` to `p` in pprof's order: name filters,
+/// show_from, tag focus/ignore, tag show/hide, then prune_from. In place.
+///
+/// Returns the standard error messages in pprof's order: range notices
+/// from the tag filters first, then `"<Option> expression matched no
+/// samples"` for each option that matched nothing. Regexp errors are
+/// reported before anything is changed, except that a bad `-tagshow` or
+/// `-taghide` is only detected after the sample filters ran (as in Go).
+pub fn apply_focus(
+    p: &mut Profile,
+    num_label_units: &HashMap<String, String>,
+    opts: &FocusOptions,
+) -> Result<Vec<String>> {
+    let mut msgs = Vec::new();
+    let focus = compile_regex_option("focus", &opts.focus)?;
+    let ignore = compile_regex_option("ignore", &opts.ignore)?;
+    let hide = compile_regex_option("hide", &opts.hide)?;
+    let show = compile_regex_option("show", &opts.show)?;
+    let showfrom = compile_regex_option("show_from", &opts.show_from)?;
+    let tagfocus = compile_tag_filter("tagfocus", &opts.tag_focus, num_label_units)?;
+    if let Some(n) = tagfocus.as_ref().and_then(|t| t.notice.clone()) {
+        msgs.push(n);
+    }
+    let tagignore = compile_tag_filter("tagignore", &opts.tag_ignore, num_label_units)?;
+    if let Some(n) = tagignore.as_ref().and_then(|t| t.notice.clone()) {
+        msgs.push(n);
+    }
+    let prunefrom = compile_regex_option("prune_from", &opts.prune_from)?;
+
+    let mut warn = |ok: bool, name: &str| {
+        if !ok {
+            msgs.push(format!("{name} expression matched no samples"));
+        }
+    };
+    let m = filter_samples_by_name(
+        p,
+        focus.as_ref(),
+        ignore.as_ref(),
+        hide.as_ref(),
+        show.as_ref(),
+    );
+    warn(focus.is_none() || m.focus, "Focus");
+    warn(ignore.is_none() || m.ignore, "Ignore");
+    warn(hide.is_none() || m.hide, "Hide");
+    warn(show.is_none() || m.show, "Show");
+
+    let sfm = show_from(p, showfrom.as_ref());
+    warn(showfrom.is_none() || sfm, "ShowFrom");
+
+    let (tfm, tim) = filter_samples_by_tag(
+        p,
+        tagfocus.as_ref().map(|t| &t.filter),
+        tagignore.as_ref().map(|t| &t.filter),
+    );
+    warn(tagfocus.is_none() || tfm, "TagFocus");
+    warn(tagignore.is_none() || tim, "TagIgnore");
+
+    let tagshow = compile_regex_option("tagshow", &opts.tag_show)?;
+    let taghide = compile_regex_option("taghide", &opts.tag_hide)?;
+    let (tns, tnh) = filter_tags_by_name(p, tagshow.as_ref(), taghide.as_ref());
+    warn(tagshow.is_none() || tns, "TagShow");
+    warn(taghide.is_none() || tnh, "TagHide");
+
+    if let Some(re) = prunefrom {
+        prune_from(p, &re);
+    }
+    Ok(msgs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{profile_with_stacks, stack_names};
+
+    #[test]
+    fn pipeline_messages() {
+        let mut p = profile_with_stacks(&[&["a", "b", "main"], &["c", "main"]]);
+        let opts = FocusOptions {
+            focus: "b".into(),
+            hide: "nothing".into(),
+            tag_focus: "1kb:".into(),
+            ..Default::default()
+        };
+        let msgs = apply_focus(&mut p, &HashMap::new(), &opts).unwrap();
+        assert_eq!(
+            msgs,
+            vec![
+                "tagfocus:Interpreted '1kb:' as range, not regexp",
+                "Hide expression matched no samples",
+                "TagFocus expression matched no samples",
+            ]
+        );
+        assert!(p.samples.is_empty());
+
+        let mut p = profile_with_stacks(&[&["a", "b", "main"], &["c", "main"]]);
+        let opts = FocusOptions {
+            focus: "^b$".into(),
+            prune_from: "^b$".into(),
+            ..Default::default()
+        };
+        assert!(apply_focus(&mut p, &HashMap::new(), &opts)
+            .unwrap()
+            .is_empty());
+        assert_eq!(stack_names(&p), vec!["b;main"]);
+        let bad = FocusOptions {
+            ignore: "(".into(),
+            ..Default::default()
+        };
+        assert!(apply_focus(&mut p, &HashMap::new(), &bad).is_err());
+    }
+}

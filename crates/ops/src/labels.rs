@@ -1,0 +1,231 @@
+//! Profile-wide label and granularity helpers: the units of numeric
+//! labels (Go's `NumLabelUnits`) and aggregation to a coarser granularity
+//! (Go's `Aggregate`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use pprof_model::Profile;
+
+use crate::error::{Error, Result};
+
+/// The unit of each numeric label key, and for keys seen with several
+/// units, the other units (sorted), as Go's `Profile.NumLabelUnits`.
+///
+/// The first non-empty unit seen for a key wins. Keys without any unit
+/// get `bytes` for `alignment` and `request`, and otherwise the key itself.
+pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
+    let mut units: HashMap<String, String> = HashMap::new();
+    let mut ignored: HashMap<String, BTreeSet<String>> = HashMap::new();
+    // Work on ids first: one entry per (key, unit) pair.
+    let mut seen_keys: Vec<pprof_model::StrId> = Vec::new();
+    let mut first_unit: HashMap<pprof_model::StrId, pprof_model::StrId> = HashMap::new();
+    let mut others: HashMap<pprof_model::StrId, BTreeSet<pprof_model::StrId>> = HashMap::new();
+    for s in &p.samples {
+        for l in s.labels.iter().filter(|l| !l.is_str()) {
+            if !first_unit.contains_key(&l.key) && !seen_keys.contains(&l.key) {
+                seen_keys.push(l.key);
+            }
+            if l.num_unit.is_empty() {
+                continue;
+            }
+            match first_unit.get(&l.key) {
+                None => {
+                    first_unit.insert(l.key, l.num_unit);
+                }
+                Some(&u) if u != l.num_unit => {
+                    others.entry(l.key).or_default().insert(l.num_unit);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for k in seen_keys {
+        let key = p.str(k).to_string();
+        let unit = match first_unit.get(&k) {
+            Some(&u) => p.str(u).to_string(),
+            None => match key.as_str() {
+                "alignment" | "request" => "bytes".to_string(),
+                _ => key.clone(),
+            },
+        };
+        units.insert(key, unit);
+    }
+    for (k, set) in others {
+        ignored.insert(
+            p.str(k).to_string(),
+            set.into_iter().map(|u| p.str(u).to_string()).collect(),
+        );
+    }
+    let ignored = ignored
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect::<Vec<_>>()))
+        .map(|(k, mut v)| {
+            v.sort();
+            (k, v)
+        })
+        .collect();
+    (units, ignored)
+}
+
+/// The messages pprof prints on standard error for keys seen with several
+/// units: `For tag K used unit U, also encountered unit(s) A, B`, sorted
+/// by key for a stable order.
+pub fn num_label_unit_warnings(
+    units: &HashMap<String, String>,
+    ignored: &HashMap<String, Vec<String>>,
+) -> Vec<String> {
+    let mut keys: Vec<&String> = ignored.keys().collect();
+    keys.sort();
+    keys.into_iter()
+        .map(|k| {
+            format!(
+                "For tag {k} used unit {}, also encountered unit(s) {}",
+                units.get(k).map_or("", |s| s.as_str()),
+                ignored[k].join(", ")
+            )
+        })
+        .collect()
+}
+
+/// What to keep when aggregating (Go's `Profile.Aggregate` arguments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Granularity {
+    /// Keep inlined frames.
+    pub inline_frames: bool,
+    /// Keep function names.
+    pub function: bool,
+    /// Keep file names.
+    pub filename: bool,
+    /// Keep line numbers.
+    pub line_number: bool,
+    /// Keep addresses.
+    pub address: bool,
+}
+
+impl Granularity {
+    /// The granularity for pprof's `-granularity` option value
+    /// (`addresses`, `lines`, `files`, `functions`, `filefunctions`) and
+    /// `-noinlines`. `Ok(None)` means nothing to aggregate (addresses with
+    /// inlines).
+    pub fn from_option(name: &str, no_inlines: bool) -> Result<Option<Granularity>> {
+        let inline_frames = !no_inlines;
+        let (function, filename, line_number, address) = match name {
+            "addresses" => {
+                if inline_frames {
+                    return Ok(None);
+                }
+                (true, true, true, true)
+            }
+            "lines" => (true, true, true, false),
+            "files" => (false, true, false, false),
+            "functions" => (true, false, false, false),
+            "filefunctions" => (true, true, false, false),
+            _ => return Err(Error::Invalid("unexpected granularity".into())),
+        };
+        Ok(Some(Granularity {
+            inline_frames,
+            function,
+            filename,
+            line_number,
+            address,
+        }))
+    }
+}
+
+/// Erases the details that `g` does not keep (Go's `Profile.Aggregate`):
+/// mapping flags are cleared, function names and/or file names emptied,
+/// locations reduced to their outermost frame, line numbers and addresses
+/// zeroed. In place; equal entries are not merged here (see
+/// [`crate::compact`]).
+pub fn aggregate(p: &mut Profile, g: Granularity) -> Result<()> {
+    for m in &mut p.mappings {
+        m.has_inline_frames &= g.inline_frames;
+        m.has_functions &= g.function;
+        m.has_filenames &= g.filename;
+        m.has_line_numbers &= g.line_number;
+    }
+    if !g.function || !g.filename {
+        for f in &mut p.functions {
+            if !g.function {
+                f.name = pprof_model::StrId::EMPTY;
+                f.system_name = pprof_model::StrId::EMPTY;
+            }
+            if !g.filename {
+                f.filename = pprof_model::StrId::EMPTY;
+            }
+        }
+    }
+    if !g.inline_frames || !g.address || !g.line_number {
+        for l in &mut p.locations {
+            if !g.inline_frames && l.lines.len() > 1 {
+                let n = l.lines.len();
+                l.lines.drain(..n - 1);
+            }
+            if !g.line_number {
+                for ln in &mut l.lines {
+                    ln.line = 0;
+                }
+            }
+            if !g.address {
+                l.address = 0;
+            }
+        }
+    }
+    p.check_valid().map_err(|e| Error::Invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::profile_with_stacks;
+    use pprof_model::{Label, StrId};
+
+    #[test]
+    fn units() {
+        let mut p = profile_with_stacks(&[&["a"], &["b"]]);
+        let keys = [p.intern("bytes"), p.intern("request"), p.intern("n")];
+        let units = [p.intern("kilobytes"), p.intern("bytes"), StrId::EMPTY];
+        let num = |key, unit| Label {
+            key,
+            str: StrId::EMPTY,
+            num: 1,
+            num_unit: unit,
+        };
+        p.samples[0].labels = vec![
+            num(keys[0], units[1]),
+            num(keys[1], units[2]),
+            num(keys[2], units[2]),
+        ];
+        p.samples[1].labels = vec![num(keys[0], units[0])];
+        let (u, ign) = num_label_units(&p);
+        assert_eq!(u["bytes"], "bytes");
+        assert_eq!(u["request"], "bytes");
+        assert_eq!(u["n"], "n");
+        assert_eq!(ign["bytes"], vec!["kilobytes".to_string()]);
+        assert_eq!(
+            num_label_unit_warnings(&u, &ign),
+            vec!["For tag bytes used unit bytes, also encountered unit(s) kilobytes"]
+        );
+    }
+
+    #[test]
+    fn aggregate_functions() {
+        let mut p = profile_with_stacks(&[&["a", "b"]]);
+        let g = Granularity::from_option("functions", false)
+            .unwrap()
+            .unwrap();
+        aggregate(&mut p, g).unwrap();
+        assert!(p
+            .functions
+            .iter()
+            .all(|f| f.filename.is_empty() && !f.name.is_empty()));
+        assert!(p
+            .locations
+            .iter()
+            .all(|l| l.address == 0 && l.lines[0].line == 0));
+        assert!(Granularity::from_option("addresses", false)
+            .unwrap()
+            .is_none());
+        assert!(Granularity::from_option("bogus", false).is_err());
+    }
+}
