@@ -1,0 +1,3 @@
+module leakshapes
+
+go 1.19
