@@ -7,9 +7,12 @@
 //! * [`svg_from_dot`]: pprof's `-svg`: graphviz when `dot` is installed,
 //!   a built-in layout otherwise, with pprof's pan/zoom script.
 //! * [`render_with_graphviz`]: `-png`, `-pdf`, `-ps`, `-gif` through graphviz.
+//! * [`write_dot`]: pprof's `-dot` text of a [`pprof_graph::Graph`].
+//! * [`write_callgrind`]: pprof's `-callgrind` text of a graph.
 //!
 //! Stacks are read straight from a [`pprof_model::Profile`]; filtering
-//! (focus, ignore, ...) belongs to the caller.
+//! (focus, ignore, ...), building and trimming the graph, choosing units and
+//! the legend lines belong to the caller (the report crate).
 //!
 //! ```
 //! use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
@@ -37,6 +40,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod callgrind;
+mod dot;
 mod error;
 mod flame;
 mod folded;
@@ -44,6 +49,11 @@ mod stacks;
 mod svg;
 mod xml;
 
+pub use callgrind::{compose_callgrind, write_callgrind, CallgrindConfig};
+pub use dot::{
+    compose_dot, dot_color, escape_for_dot, write_dot, DotAttributes, DotConfig, DotNodeAttributes,
+    DotValueFormatter, NodeLabelFormatter,
+};
 pub use error::{Error, Result};
 pub use flame::{flame_svg, flame_svg_diff, FlameOptions, ValueFormatter};
 pub use folded::{folded, folded_diff, FoldedOptions};
