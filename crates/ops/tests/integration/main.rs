@@ -1,0 +1,4 @@
+//! Integration tests of pprof-ops.
+
+mod merge;
+mod props;

@@ -1,0 +1,130 @@
+//! Merge behaviour on hand-built profiles.
+
+use pprof_model::{
+    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    ValueType,
+};
+
+/// A one-binary profile loaded at `base`, with function `f` at `base+0x10`
+/// and `main` at `base+0x20`, one sample `f;main` of `value`.
+fn binary_profile(base: u64, value: i64, time_nanos: i64, period: i64) -> Profile {
+    let mut p = Profile::new();
+    let t = p.intern("cpu");
+    let u = p.intern("nanoseconds");
+    p.sample_types.push(ValueType { r#type: t, unit: u });
+    p.period_type = ValueType { r#type: t, unit: u };
+    p.period = period;
+    p.time_nanos = time_nanos;
+    p.duration_nanos = 10;
+    let file = p.intern("/bin/app");
+    let build = p.intern("abc123");
+    // An unused mapping first, in the second slot the main binary: merge
+    // must put the file's first mapping first anyway.
+    let libc = p.intern("/lib/libc.so");
+    p.mappings.push(Mapping {
+        id: 7,
+        start: base,
+        limit: base + 0x1800,
+        file,
+        build_id: build,
+        has_functions: true,
+        ..Default::default()
+    });
+    p.mappings.push(Mapping {
+        id: 9,
+        start: 0x7000_0000,
+        limit: 0x7000_1000,
+        file: libc,
+        ..Default::default()
+    });
+    for (i, name) in ["f", "main"].iter().enumerate() {
+        let n = p.intern(name);
+        p.functions.push(Function {
+            id: 40 + i as u64,
+            name: n,
+            system_name: n,
+            filename: file,
+            start_line: 1,
+        });
+        p.locations.push(Location {
+            id: 100 + i as u64,
+            mapping: Some(MappingId(0)),
+            address: base + 0x10 * (i as u64 + 1),
+            lines: vec![Line {
+                function: FunctionId(i as u32),
+                line: 5,
+            }],
+            is_folded: false,
+        });
+    }
+    p.samples.push(Sample {
+        locations: vec![LocationId(0), LocationId(1)],
+        values: vec![value],
+        labels: Vec::new(),
+    });
+    p
+}
+
+#[test]
+fn merge_relocates_shifted_mappings() {
+    let a = binary_profile(0x40_0000, 3, 500, 10);
+    let b = binary_profile(0x50_0000, 4, 200, 20);
+    let m = pprof_ops::merge(&[&a, &b]).unwrap();
+    // Same build id and rounded size: one mapping, where profile a had it;
+    // the unused libc mapping is dropped.
+    assert_eq!(m.mappings.len(), 1);
+    assert_eq!(m.mappings[0].start, 0x40_0000);
+    assert_eq!(m.mappings[0].id, 1);
+    // b's locations are moved by -0x10_0000 and then equal a's.
+    assert_eq!(m.locations.len(), 2);
+    assert_eq!(m.locations[1].address, 0x40_0020);
+    assert_eq!(m.samples.len(), 1);
+    assert_eq!(m.samples[0].values, vec![7]);
+    assert_eq!(m.samples[0].locations, vec![LocationId(0), LocationId(1)]);
+    assert_eq!(m.time_nanos, 200);
+    assert_eq!(m.period, 20);
+    assert_eq!(m.duration_nanos, 20);
+}
+
+#[test]
+fn first_mapping_of_the_file_comes_first() {
+    let mut a = binary_profile(0x40_0000, 3, 0, 10);
+    a.mappings.swap(0, 1);
+    for l in &mut a.locations {
+        l.mapping = Some(MappingId(1));
+    }
+    let m = pprof_ops::compact(&a);
+    assert_eq!(m.mappings.len(), 2);
+    assert_eq!(m.str(m.mappings[0].file), "/lib/libc.so");
+    assert_eq!(m.str(m.mappings[1].file), "/bin/app");
+    assert_eq!(m.locations[0].mapping, Some(MappingId(1)));
+}
+
+#[test]
+fn incompatible_profiles_fail() {
+    let a = binary_profile(0x40_0000, 3, 0, 10);
+    let mut b = a.clone();
+    b.sample_types[0].unit = b.intern("ms");
+    let err = pprof_ops::merge(&[&a, &b]).unwrap_err();
+    assert!(matches!(err, pprof_ops::Error::IncompatibleSampleTypes(..)));
+    assert_eq!(
+        pprof_ops::merge(&[]).unwrap_err(),
+        pprof_ops::Error::NoProfiles
+    );
+    // Reconciling units first makes them mergeable: ms is coarser, so b's
+    // values are converted to nanoseconds.
+    let merged = pprof_ops::combine_profiles(vec![a, b]).unwrap();
+    assert_eq!(merged.samples[0].values, vec![3 + 3_000_000]);
+}
+
+#[test]
+fn zero_sum_samples_are_dropped_with_their_locations() {
+    let a = binary_profile(0x40_0000, 3, 0, 10);
+    let mut b = binary_profile(0x40_0000, 3, 0, 10);
+    pprof_ops::scale(&mut b, -1.0);
+    let m = pprof_ops::merge(&[&a, &b]).unwrap();
+    assert!(m.samples.is_empty());
+    assert!(m.locations.is_empty());
+    // The main mapping survives: it is always taken first.
+    assert_eq!(m.mappings.len(), 1);
+}

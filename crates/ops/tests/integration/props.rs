@@ -1,0 +1,90 @@
+//! Property tests over generated profiles.
+
+use pprof_model::arbitrary::profile;
+use pprof_model::Profile;
+use proptest::prelude::*;
+
+fn totals(p: &Profile) -> Vec<i64> {
+    let mut t = vec![0i64; p.sample_types.len()];
+    for s in &p.samples {
+        for (a, v) in t.iter_mut().zip(&s.values) {
+            *a += v;
+        }
+    }
+    t
+}
+
+fn add(a: &[i64], b: &[i64]) -> Vec<i64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn encode_decode_roundtrip_after_compact(p in profile(2)) {
+        let c = pprof_ops::compact(&p);
+        let back = pprof_model::decode(&pprof_model::encode(&c)).unwrap();
+        prop_assert_eq!(back.to_raw_string(), c.to_raw_string());
+        prop_assert_eq!(pprof_ops::compact(&back), pprof_ops::compact(&c));
+    }
+
+    #[test]
+    fn merge_keeps_totals_in_any_order(a in profile(2), b in profile(2)) {
+        let ab = pprof_ops::merge(&[&a, &b]).unwrap();
+        let ba = pprof_ops::merge(&[&b, &a]).unwrap();
+        let want = add(&totals(&a), &totals(&b));
+        prop_assert_eq!(totals(&ab), want.clone());
+        prop_assert_eq!(totals(&ba), want);
+        prop_assert_eq!(ab.samples.len(), ba.samples.len());
+        prop_assert!(ab.samples.iter().all(|s| s.values.iter().any(|&v| v != 0)));
+        prop_assert!(ab.check_valid().is_ok());
+    }
+
+    #[test]
+    fn diff_with_itself_is_zero(p in profile(3), diff_base in any::<bool>()) {
+        let d = pprof_ops::apply_base(p.clone(), p.clone(), diff_base, false).unwrap();
+        prop_assert_eq!(totals(&d), vec![0; 3]);
+        if !diff_base {
+            prop_assert!(d.samples.is_empty());
+        }
+    }
+
+    #[test]
+    fn compact_is_idempotent(p in profile(1)) {
+        let c = pprof_ops::compact(&p);
+        prop_assert_eq!(pprof_ops::compact(&c), c.clone());
+        prop_assert_eq!(totals(&c), totals(&p));
+        // Ids are renumbered 1..n.
+        prop_assert!(c.locations.iter().enumerate().all(|(i, l)| l.id == i as u64 + 1));
+        prop_assert!(c.functions.iter().enumerate().all(|(i, f)| f.id == i as u64 + 1));
+        prop_assert!(c.mappings.iter().enumerate().all(|(i, m)| m.id == i as u64 + 1));
+    }
+
+    #[test]
+    fn scale_by_one_is_identity(p in profile(2)) {
+        let mut q = p.clone();
+        pprof_ops::scale(&mut q, 1.0);
+        prop_assert_eq!(&q, &p);
+        pprof_ops::scale_n(&mut q, &[1.0, 1.0]).unwrap();
+        prop_assert_eq!(&q, &p);
+    }
+
+    #[test]
+    fn scale_by_two_doubles(p in profile(2)) {
+        let mut q = p.clone();
+        pprof_ops::scale(&mut q, 2.0);
+        let doubled: Vec<i64> = totals(&p).iter().map(|v| v * 2).collect();
+        prop_assert_eq!(totals(&q), doubled);
+    }
+
+    #[test]
+    fn focus_everything_keeps_samples_with_stacks(p in profile(1)) {
+        let mut q = p.clone();
+        let re = regex::Regex::new("").unwrap();
+        let m = pprof_ops::filter_samples_by_name(&mut q, Some(&re), None, None, None);
+        let with_stack = p.samples.iter().filter(|s| !s.locations.is_empty()).count();
+        prop_assert_eq!(q.samples.len(), with_stack);
+        prop_assert_eq!(m.focus, !p.locations.is_empty());
+    }
+}
