@@ -291,8 +291,12 @@ fn text_stack(
                 "   memory held: ~{} of stacks ({last} × {per})",
                 format_bytes(s.stack_bytes)
             );
-            if let Some(h) = s.heap_bytes {
-                let _ = write!(mem, " + {} heap on related paths", format_bytes(h));
+            match s.heap_bytes {
+                Some(0) => mem.push_str(", no related heap growth"),
+                Some(h) => {
+                    let _ = write!(mem, " + {} heap on related growing paths", format_bytes(h));
+                }
+                None => {}
             }
             let _ = writeln!(out, "{mem}");
             if let Some(h) = &report.heap {
@@ -621,9 +625,9 @@ pub fn svg(report: &Report) -> String {
     let row_h = 28.0;
     let height = (rows.len().max(1) as f64) * row_h + 8.0;
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">"
     );
     if rows.is_empty() {
         out.push_str("<text x=\"4\" y=\"20\">no leak</text>\n");
