@@ -104,7 +104,11 @@ impl<'a> Builder<'a> {
             0
         } else {
             let raw = self.p.str(name);
-            let trimmed = paths::trim_path(raw, &self.o.trim_path, &self.o.source_path);
+            let trimmed = if self.o.raw_file_names {
+                raw
+            } else {
+                paths::trim_path(raw, &self.o.trim_path, &self.o.source_path)
+            };
             let cleaned = paths::clean(trimmed);
             match self.file_ids.get(cleaned.as_ref()) {
                 Some(&id) => id,
@@ -512,4 +516,44 @@ fn finish(b: Builder<'_>) -> Graph {
 
 fn is_negative(n: &Node) -> bool {
     n.flat < 0 || (n.flat == 0 && n.cum < 0)
+}
+
+/// The nodes of every location of a profile, one per frame (pprof's
+/// `CreateNodes`), without any sample values. Used by reports that walk
+/// samples themselves, such as traces.
+#[derive(Clone, Debug, Default)]
+pub struct LocationNodes {
+    /// Arena holding the nodes (values are all zero, no edges).
+    pub graph: Graph,
+    offsets: Vec<u32>,
+    ids: Vec<Option<NodeId>>,
+}
+
+impl LocationNodes {
+    /// Creates the nodes of every location of `p` under `o` (granularity,
+    /// inlining, object names, kept nodes).
+    pub fn new(p: &Profile, o: &Options) -> LocationNodes {
+        let mut b = Builder::new(p, o);
+        let (offsets, ids) = create_nodes(&mut b);
+        LocationNodes {
+            graph: b.g,
+            offsets,
+            ids,
+        }
+    }
+
+    /// The nodes of one location, innermost frame first; `None` for frames
+    /// outside the kept set.
+    pub fn get(&self, loc: pprof_model::LocationId) -> &[Option<NodeId>] {
+        let i = loc.index();
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&lo), Some(&hi)) => self.ids.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// The identity of a node.
+    pub fn info(&self, id: NodeId) -> Option<&NodeInfo> {
+        self.graph.arena.get(id.index()).map(|n| &n.info)
+    }
 }

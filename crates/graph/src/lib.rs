@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod build;
+pub use build::LocationNodes;
 mod names;
 mod options;
 pub mod paths;

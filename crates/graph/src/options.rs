@@ -111,6 +111,9 @@ pub struct Options {
     /// `-source_path`: used by the trimming heuristic when `trim_path` is
     /// empty. Default: empty.
     pub source_path: String,
+    /// Keep file names as recorded (only cleaned), skipping the trimming
+    /// rules; pprof's traces report does this. Default: false.
+    pub raw_file_names: bool,
 }
 
 impl Default for Options {
@@ -130,6 +133,7 @@ impl Default for Options {
             bytes_unit: String::new(),
             trim_path: String::new(),
             source_path: String::new(),
+            raw_file_names: false,
         }
     }
 }

@@ -1,2 +1,82 @@
 //! Text reports of pprof profiles: top, traces, tags, peek, tree, list.
+//!
+//! A [`Report`] pairs a borrowed [`pprof_model::Profile`] with [`Options`]
+//! (pprof's `report.Options`) and computes the total used for
+//! percentages. Each report is written to any [`std::io::Write`] and is
+//! byte-for-byte what go1.19.8's `pprof` prints:
+//!
+//! | pprof flag | function | data API |
+//! |---|---|---|
+//! | `-text`, `-top` | [`write_text`] | [`text_items`] |
+//! | `-tree`, `-peek=RE` | [`write_tree`] | — |
+//! | `-traces` | [`write_traces`] | [`traces`] |
+//! | `-tags` | [`write_tags`] | [`tags`] |
+//! | `-list=RE` | [`write_list`] | — |
+//! | `-comments` | [`write_comments`] | — |
+//! | `-topproto` | — | [`top_proto`] (a profile to encode) |
+//!
+//! [`generate`] dispatches on [`Options::output_format`]. Header lines are
+//! available as data for other crates: [`profile_labels`] and
+//! [`report_labels`] (the legend of graph pictures); the trimmed graph
+//! behind pictures is [`Report::trimmed_graph`].
+//!
+//! The driver's job is to fill the options from the command line
+//! (`-sample_index`, `-mean`, `-unit`, `-nodecount`, granularity...), to
+//! apply filters to the profile, and to buffer the output so that a failed
+//! report (such as [`Error::NoMatches`]) prints nothing.
+//!
+//! ```
+//! use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
+//! use pprof_report::{Options, Report};
+//!
+//! let mut p = Profile::new();
+//! let (ty, unit) = (p.intern("cpu"), p.intern("nanoseconds"));
+//! p.sample_types.push(ValueType { r#type: ty, unit });
+//! let name = p.intern("main.work");
+//! p.functions.push(Function { id: 1, name, ..Default::default() });
+//! p.locations.push(Location {
+//!     id: 1,
+//!     lines: vec![Line { function: FunctionId(0), line: 3 }],
+//!     ..Default::default()
+//! });
+//! p.samples.push(Sample { locations: vec![LocationId(0)], values: vec![20_000_000], labels: vec![] });
+//!
+//! let rpt = Report::new(&p, Options::for_sample(&p, 0, false));
+//! let mut out = Vec::new();
+//! pprof_report::write_text(&mut out, &rpt)?;
+//! let text = String::from_utf8(out)?;
+//! assert!(text.ends_with("      20ms   100%   100%       20ms   100%  main.work\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
+
+mod error;
+mod options;
+mod report;
+mod source;
+mod tabwriter;
+mod text;
+
+pub use error::{Error, Result};
+pub use options::{num_label_units, Options, OutputFormat};
+pub use report::{profile_labels, report_labels, Report, TrimmedGraph};
+pub use source::write_list;
+pub use text::{
+    tags, text_items, top_proto, traces, write_comments, write_tags, write_text, write_traces,
+    write_tree, TagGroup, TextItem, TextReport, Trace, TraceFrame, TracesReport,
+};
+
+/// Writes the report selected by [`Options::output_format`]. Formats
+/// written by other crates (dot, callgrind, proto, raw, disasm, weblist,
+/// topproto) give [`Error::UnsupportedFormat`].
+pub fn generate(w: &mut dyn std::io::Write, rpt: &Report<'_>) -> Result<()> {
+    match rpt.options().output_format {
+        OutputFormat::Text => write_text(w, rpt),
+        OutputFormat::Tree => write_tree(w, rpt),
+        OutputFormat::Traces => write_traces(w, rpt),
+        OutputFormat::Tags => write_tags(w, rpt),
+        OutputFormat::List => write_list(w, rpt),
+        OutputFormat::Comments => write_comments(w, rpt),
+        _ => Err(Error::UnsupportedFormat),
+    }
+}

@@ -1,0 +1,450 @@
+//! The report object: total, value formatting, trimmed graphs and headers.
+
+use std::sync::Arc;
+
+use pprof_graph::{Graph, NodeSet, Options as GraphOptions, TagFormat};
+use pprof_model::Profile;
+use pprof_ops::measurement;
+
+use crate::options::{Options, OutputFormat};
+
+/// A profile with report options and its total (pprof's `report.Report`).
+#[derive(Clone, Debug)]
+pub struct Report<'p> {
+    prof: &'p Profile,
+    total: i64,
+    options: Options,
+}
+
+/// A graph trimmed by the report options, with the counts the headers
+/// mention.
+#[derive(Clone, Debug)]
+pub struct TrimmedGraph {
+    /// The graph, sorted.
+    pub graph: Graph,
+    /// Number of nodes before `-nodecount` selection.
+    pub orig_count: usize,
+    /// Nodes dropped by `-nodefraction`.
+    pub dropped_nodes: usize,
+    /// Edges dropped by `-edgefraction`.
+    pub dropped_edges: usize,
+}
+
+impl<'p> Report<'p> {
+    /// A report of `prof` (pprof's `report.New`). The total is the sum of
+    /// absolute sample values (divided by the summed mean divisors with
+    /// `-mean`); when samples carry the `pprof::base=true` label (from
+    /// `-diff_base`), only those count.
+    pub fn new(prof: &'p Profile, options: Options) -> Report<'p> {
+        let total = compute_total(prof, &options);
+        Report {
+            prof,
+            total,
+            options,
+        }
+    }
+
+    /// The total used for percentages.
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &'p Profile {
+        self.prof
+    }
+
+    /// Sets the output unit (as [`Report::select_output_unit`] does).
+    pub fn set_output_unit(&mut self, unit: &str) {
+        self.options.output_unit = unit.to_string();
+    }
+
+    /// Formats a value in the report's output unit, after applying the
+    /// ratio (pprof's `formatValue`).
+    pub fn format_value(&self, v: i64) -> String {
+        let o = &self.options;
+        let v = if o.ratio > 0.0 && o.ratio != 1.0 {
+            (v as f64 * o.ratio) as i64
+        } else {
+            v
+        };
+        measurement::scaled_label(v, &o.sample_unit, &o.output_unit)
+    }
+
+    /// `v` formatted, or `.` for zero (pprof's `valueOrDot`).
+    pub(crate) fn value_or_dot(&self, v: i64) -> String {
+        if v == 0 {
+            ".".to_string()
+        } else {
+            self.format_value(v)
+        }
+    }
+
+    /// The graph options pprof's report uses: report's value, granularity,
+    /// file name trimming; object names for `-list`, `-disasm`,
+    /// `-callgrind`, `-raw`; tags only for pictures.
+    pub fn graph_options(&self, kept: Option<NodeSet>) -> GraphOptions {
+        let o = &self.options;
+        let mut g = GraphOptions::default();
+        g.sample_index = o.sample_index;
+        g.mean = o.mean;
+        g.call_tree =
+            o.call_tree && matches!(o.output_format, OutputFormat::Dot | OutputFormat::Callgrind);
+        g.drop_negative = o.drop_negative;
+        g.kept_nodes = kept;
+        g.obj_names = matches!(
+            o.output_format,
+            OutputFormat::Raw
+                | OutputFormat::List
+                | OutputFormat::WebList
+                | OutputFormat::Dis
+                | OutputFormat::Callgrind
+        );
+        g.granularity = o.granularity;
+        g.no_inlines = o.no_inlines;
+        g.trim_path = o.trim_path.clone();
+        g.source_path = o.source_path.clone();
+        if o.output_format == OutputFormat::Dot {
+            g.compute_tags = true;
+            let unit = o.output_unit.clone();
+            g.format_tag = TagFormat::Custom(Arc::new(move |v, key| {
+                measurement::scaled_label(v, key, &unit)
+            }));
+            g.bytes_unit = o.num_label_units.get("bytes").cloned().unwrap_or_default();
+        }
+        g
+    }
+
+    /// A graph of the whole profile, or of the `kept` nodes (pprof's
+    /// `Report.newGraph`).
+    pub fn new_graph(&self, kept: Option<NodeSet>) -> Graph {
+        Graph::new(self.prof, &self.graph_options(kept))
+    }
+
+    /// The graph trimmed by `-nodefraction`, `-nodecount` and
+    /// `-edgefraction`, sorted, as pprof's `newTrimmedGraph`.
+    pub fn trimmed_graph(&self) -> TrimmedGraph {
+        let o = &self.options;
+        let visual = o.output_format == OutputFormat::Dot;
+        let call_tree =
+            o.call_tree && matches!(o.output_format, OutputFormat::Dot | OutputFormat::Callgrind);
+        let mut g = self.new_graph(None);
+        let (total_value, _) = g.sum();
+        let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).wrapping_abs();
+        let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).wrapping_abs();
+        let mut dropped_nodes = 0;
+        if node_cutoff > 0 {
+            if call_tree {
+                let kept = g.discard_low_frequency_node_ptrs(node_cutoff);
+                if kept.len() != g.nodes.len() {
+                    dropped_nodes = g.nodes.len() - kept.len();
+                    g.trim_tree(&kept);
+                }
+            } else {
+                let kept = g.discard_low_frequency_nodes(node_cutoff);
+                if kept.len() != g.nodes.len() {
+                    dropped_nodes = g.nodes.len().saturating_sub(kept.len());
+                    g = self.new_graph(Some(kept));
+                }
+            }
+        }
+        let orig_count = g.nodes.len();
+        g.sort_nodes(o.cum_sort, visual);
+        if o.node_count > 0 {
+            g.trim_low_frequency_tags(node_cutoff);
+            g.trim_low_frequency_edges(edge_cutoff);
+            if call_tree {
+                let kept = g.select_top_node_ptrs(o.node_count, visual);
+                if kept.len() != g.nodes.len() {
+                    g.trim_tree(&kept);
+                    g.sort_nodes(o.cum_sort, visual);
+                }
+            } else {
+                let kept = g.select_top_nodes(o.node_count, visual);
+                if kept.len() != g.nodes.len() {
+                    g = self.new_graph(Some(kept));
+                    g.sort_nodes(o.cum_sort, visual);
+                }
+            }
+        }
+        g.trim_low_frequency_tags(node_cutoff);
+        let dropped_edges = g.trim_low_frequency_edges(edge_cutoff);
+        if visual {
+            g.remove_redundant_edges();
+        }
+        TrimmedGraph {
+            graph: g,
+            orig_count,
+            dropped_nodes,
+            dropped_edges,
+        }
+    }
+
+    /// With output unit `minimum`, picks the unit from the smallest
+    /// non-zero node value and the total (pprof's `selectOutputUnit`), and
+    /// makes it the report's output unit.
+    pub fn select_output_unit(&mut self, g: &Graph) {
+        let o = &self.options;
+        if o.output_unit != "minimum" || g.nodes.is_empty() {
+            return;
+        }
+        let mut min: i64 = 0;
+        for (_, n) in g.iter() {
+            let mut node_min = n.flat_value().wrapping_abs();
+            if node_min == 0 {
+                node_min = n.cum_value().wrapping_abs();
+            }
+            if node_min > 0 && (min == 0 || node_min < min) {
+                min = node_min;
+            }
+        }
+        let mut max = self.total;
+        if min == 0 {
+            min = max;
+        }
+        if o.ratio > 0.0 && o.ratio != 1.0 {
+            min = (min as f64 * o.ratio) as i64;
+            max = (max as f64 * o.ratio) as i64;
+        }
+        let (_, min_unit) = measurement::scale(min, &o.sample_unit, "minimum");
+        let (_, max_unit) = measurement::scale(max, &o.sample_unit, "minimum");
+        let mut unit = min_unit.to_string();
+        if min_unit != max_unit
+            && min.wrapping_mul(100) < max
+            && o.output_format != OutputFormat::Callgrind
+        {
+            unit = measurement::scale(min.wrapping_mul(100), &o.sample_unit, "minimum")
+                .1
+                .to_string();
+        }
+        let unit = if unit.is_empty() {
+            o.sample_unit.clone()
+        } else {
+            unit
+        };
+        self.options.output_unit = unit;
+    }
+}
+
+fn compute_total(p: &Profile, o: &Options) -> i64 {
+    let base_key = p.strings.lookup(pprof_ops::BASE_LABEL_KEY);
+    let base_true = p.strings.lookup("true");
+    let is_base = |s: &pprof_model::Sample| match (base_key, base_true) {
+        (Some(k), Some(t)) => s.labels.iter().any(|l| l.key == k && l.str == t),
+        _ => false,
+    };
+    let (mut div, mut total, mut diff_div, mut diff_total) = (0i64, 0i64, 0i64, 0i64);
+    for s in &p.samples {
+        let v = s
+            .values
+            .get(o.sample_index)
+            .copied()
+            .unwrap_or(0)
+            .wrapping_abs();
+        let d = if o.mean {
+            s.values.first().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        total = total.wrapping_add(v);
+        div = div.wrapping_add(d);
+        if is_base(s) {
+            diff_total = diff_total.wrapping_add(v);
+            diff_div = diff_div.wrapping_add(d);
+        }
+    }
+    if diff_total > 0 {
+        total = diff_total;
+        div = diff_div;
+    }
+    if div != 0 {
+        total.checked_div(div).unwrap_or(total)
+    } else {
+        total
+    }
+}
+
+/// The header lines describing the profile: `File:`, `Build ID:`,
+/// comments not starting with `#`, `Type:`, `Time:` and `Duration:`
+/// (pprof's `ProfileLabels`). Values use the report's current output unit.
+pub fn profile_labels(rpt: &Report<'_>) -> Vec<String> {
+    let p = rpt.prof;
+    let o = &rpt.options;
+    let mut out = Vec::new();
+    if let Some(m) = p.mappings.first() {
+        if !m.file.is_empty() {
+            out.push(format!("File: {}", pprof_graph::paths::base(p.str(m.file))));
+        }
+        if !m.build_id.is_empty() {
+            out.push(format!("Build ID: {}", p.str(m.build_id)));
+        }
+    }
+    for &c in &p.comments {
+        let c = p.str(c);
+        if !c.starts_with('#') {
+            out.push(c.to_string());
+        }
+    }
+    if !o.sample_type.is_empty() {
+        out.push(format!("Type: {}", o.sample_type));
+    }
+    if p.time_nanos != 0 {
+        out.push(format!("Time: {}", header_time(p.time_nanos)));
+    }
+    if p.duration_nanos != 0 {
+        let duration = measurement::label(p.duration_nanos, "nanoseconds");
+        let (total_nanos, total_unit) =
+            measurement::scale(rpt.total, &o.sample_unit, "nanoseconds");
+        let ratio = if total_unit == "ns" && total_nanos != 0.0 {
+            format!(
+                "({})",
+                measurement::percentage(total_nanos as i64, p.duration_nanos)
+            )
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "Duration: {}, Total samples = {} {}",
+            duration,
+            rpt.format_value(rpt.total),
+            ratio
+        ));
+    }
+    out
+}
+
+/// The header lines of a graph report: the profile labels (or
+/// [`Options::profile_labels`]; none with `-compact_labels` unless
+/// `full_headers`), active filters, "Showing nodes accounting for …",
+/// "Dropped …" and "Showing top N nodes out of M" lines, and with
+/// `full_headers` (pictures) the pointer to the graph legend (pprof's
+/// `reportLabels`).
+///
+/// Text reports pass 0 for `dropped_edges`; pictures pass
+/// [`TrimmedGraph::dropped_edges`].
+pub fn report_labels(
+    rpt: &Report<'_>,
+    g: &Graph,
+    orig_count: usize,
+    dropped_nodes: usize,
+    dropped_edges: usize,
+    full_headers: bool,
+) -> Vec<String> {
+    let o = &rpt.options;
+    let node_count = g.nodes.len();
+    let mut label = if !o.profile_labels.is_empty() {
+        o.profile_labels.clone()
+    } else if full_headers || !o.compact_labels {
+        profile_labels(rpt)
+    } else {
+        Vec::new()
+    };
+    let flat_sum = g
+        .iter()
+        .fold(0i64, |s, (_, n)| s.wrapping_add(n.flat_value()));
+    if !o.active_filters.is_empty() {
+        label.push("Active filters:".to_string());
+        for f in &o.active_filters {
+            if f.len() > 80 {
+                let mut cut = 80;
+                while !f.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                // Go slices bytes; a cut inside a character leaves its first
+                // bytes, which cannot be kept in a Rust string.
+                label.push(format!("   {}…", &f[..cut]));
+            } else {
+                label.push(format!("   {f}"));
+            }
+        }
+    }
+    label.push(format!(
+        "Showing nodes accounting for {}, {} of {} total",
+        rpt.format_value(flat_sum),
+        measurement::percentage(flat_sum, rpt.total).trim(),
+        rpt.format_value(rpt.total)
+    ));
+    if rpt.total != 0 {
+        if dropped_nodes > 0 {
+            label.push(gen_label(
+                dropped_nodes,
+                "node",
+                "cum",
+                &rpt.format_value(((rpt.total as f64 * o.node_fraction) as i64).wrapping_abs()),
+            ));
+        }
+        if dropped_edges > 0 {
+            label.push(gen_label(
+                dropped_edges,
+                "edge",
+                "freq",
+                &rpt.format_value(((rpt.total as f64 * o.edge_fraction) as i64).wrapping_abs()),
+            ));
+        }
+        if node_count > 0 && node_count < orig_count {
+            label.push(format!(
+                "Showing top {} nodes out of {}",
+                node_count, orig_count
+            ));
+        }
+    }
+    if full_headers {
+        label.push("\nSee https://git.io/JfYMW for how to read the graph".to_string());
+    }
+    label
+}
+
+fn gen_label(d: usize, n: &str, l: &str, f: &str) -> String {
+    let s = if d > 1 { "s" } else { "" };
+    format!("Dropped {d} {n}{s} ({l} <= {f})")
+}
+
+/// Formats a profile time like Go's `Jan 2, 2006 at 3:04pm (MST)` in the
+/// local time zone (`TZ`).
+pub(crate) fn header_time(nanos: i64) -> String {
+    let Ok(ts) = jiff::Timestamp::from_nanosecond(i128::from(nanos)) else {
+        return nanos.to_string();
+    };
+    let z = ts.to_zoned(jiff::tz::TimeZone::system());
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS
+        .get(usize::try_from(z.month() - 1).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    let h = z.hour();
+    let (h12, ampm) = match h {
+        0 => (12, "am"),
+        1..=11 => (h, "am"),
+        12 => (12, "pm"),
+        _ => (h - 12, "pm"),
+    };
+    let abbrev = z.strftime("%Z").to_string();
+    let zone = if abbrev.is_empty() || abbrev.starts_with('+') || abbrev.starts_with('-') {
+        let offset = z.strftime("%z").to_string();
+        let short = offset.trim_end_matches("00");
+        if short.len() >= 3 {
+            short.to_string()
+        } else {
+            offset
+        }
+    } else {
+        abbrev
+    };
+    format!(
+        "{} {}, {} at {}:{:02}{} ({})",
+        month,
+        z.day(),
+        z.year(),
+        h12,
+        z.minute(),
+        ampm,
+        zone
+    )
+}

@@ -1,0 +1,537 @@
+//! The text reports: top, tree/peek, traces, tags, comments, topproto.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use pprof_graph::{LocationNodes, NodeId, Options as GraphOptions, Tag};
+use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
+use pprof_ops::measurement;
+
+use crate::error::{Error, Result};
+use crate::report::{profile_labels, report_labels, Report};
+
+/// One row of the text (top) report (pprof's `TextItem`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextItem {
+    /// Printable node name.
+    pub name: String,
+    /// `(inline)`, `(partial-inline)` or empty, from the node's incoming
+    /// edges.
+    pub inline_label: String,
+    /// Flat value (mean applied).
+    pub flat: i64,
+    /// Cum value (mean applied).
+    pub cum: i64,
+    /// Flat value formatted in the output unit.
+    pub flat_format: String,
+    /// Cum value formatted in the output unit.
+    pub cum_format: String,
+}
+
+/// The rows and header lines of a text report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextReport {
+    /// Header lines.
+    pub labels: Vec<String>,
+    /// Rows in order.
+    pub items: Vec<TextItem>,
+    /// Total used for percentages.
+    pub total: i64,
+    /// Output unit selected for the values.
+    pub output_unit: String,
+}
+
+/// Computes the rows of the text report and its header lines (pprof's
+/// `TextItems`).
+pub fn text_items(rpt: &Report<'_>) -> TextReport {
+    let mut rpt = rpt.clone();
+    let tg = rpt.trimmed_graph();
+    rpt.select_output_unit(&tg.graph);
+    let labels = report_labels(&rpt, &tg.graph, tg.orig_count, tg.dropped_nodes, 0, false);
+    let g = &tg.graph;
+    let mut items = Vec::with_capacity(g.nodes.len());
+    for (_, n) in g.iter() {
+        let (mut inline, mut noinline) = (false, false);
+        for e in n.in_edges.iter().filter_map(|&e| g.edge(e)) {
+            if e.inline {
+                inline = true;
+            } else {
+                noinline = true;
+            }
+        }
+        let inline_label = match (inline, noinline) {
+            (true, true) => "(partial-inline)",
+            (true, false) => "(inline)",
+            _ => "",
+        };
+        let (flat, cum) = (n.flat_value(), n.cum_value());
+        items.push(TextItem {
+            name: n.info.printable_name(),
+            inline_label: inline_label.to_string(),
+            flat,
+            cum,
+            flat_format: rpt.format_value(flat),
+            cum_format: rpt.format_value(cum),
+        });
+    }
+    TextReport {
+        labels,
+        items,
+        total: rpt.total(),
+        output_unit: rpt.options().output_unit.clone(),
+    }
+}
+
+/// Writes the text (`-top`, `-text`) report.
+pub fn write_text(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let tr = text_items(rpt);
+    let mut out = String::new();
+    out.push_str(&tr.labels.join("\n"));
+    out.push('\n');
+    out.push_str(&format!(
+        "{:>10} {:>5}% {:>5}% {:>10} {:>5}%\n",
+        "flat", "flat", "sum", "cum", "cum"
+    ));
+    let mut flat_sum: i64 = 0;
+    for item in &tr.items {
+        flat_sum = flat_sum.wrapping_add(item.flat);
+        let sep = if item.inline_label.is_empty() {
+            ""
+        } else {
+            " "
+        };
+        out.push_str(&format!(
+            "{:>10} {} {} {:>10} {}  {}{}{}\n",
+            item.flat_format,
+            measurement::percentage(item.flat, tr.total),
+            measurement::percentage(flat_sum, tr.total),
+            item.cum_format,
+            measurement::percentage(item.cum, tr.total),
+            item.name,
+            sep,
+            item.inline_label
+        ));
+    }
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// Writes the tree report, or with [`crate::Options::symbol`] the peek
+/// report of the matching nodes. Fails with [`Error::NoMatches`] (writing
+/// nothing) when the symbol matches no node.
+pub fn write_tree(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    const SEPARATOR: &str =
+        "----------------------------------------------------------+-------------";
+    const LEGEND: &str =
+        "      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ";
+    let mut rpt = rpt.clone();
+    let tg = rpt.trimmed_graph();
+    rpt.select_output_unit(&tg.graph);
+    let g = &tg.graph;
+    let rx = rpt.options().symbol.clone();
+    let names: Vec<(NodeId, String)> = g
+        .iter()
+        .map(|(id, n)| (id, n.info.printable_name()))
+        .collect();
+    if let Some(rx) = &rx {
+        if !names.iter().any(|(_, name)| rx.is_match(name)) {
+            return Err(Error::NoMatches(rx.as_str().to_string()));
+        }
+    }
+    let total = rpt.total();
+    let mut out = String::new();
+    out.push_str(
+        &report_labels(&rpt, &tg.graph, tg.orig_count, tg.dropped_nodes, 0, false).join("\n"),
+    );
+    out.push('\n');
+    out.push_str(SEPARATOR);
+    out.push('\n');
+    out.push_str(LEGEND);
+    out.push('\n');
+    let mut flat_sum: i64 = 0;
+    for (id, name) in &names {
+        if let Some(rx) = &rx {
+            if !rx.is_match(name) {
+                continue;
+            }
+        }
+        let Some(n) = g.node(*id) else { continue };
+        let (flat, cum) = (n.flat_value(), n.cum_value());
+        out.push_str(SEPARATOR);
+        out.push('\n');
+        let edge_line = |out: &mut String, weight: i64, other: NodeId, inline: bool| {
+            let other = g
+                .node(other)
+                .map(|o| o.info.printable_name())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{:>50} {} |   {}{}\n",
+                rpt.format_value(weight),
+                measurement::percentage(weight, cum),
+                other,
+                if inline { " (inline)" } else { "" }
+            ));
+        };
+        for e in g.sorted_in_edges(*id) {
+            if let Some(e) = g.edge(e) {
+                edge_line(&mut out, e.weight, e.src, e.inline);
+            }
+        }
+        flat_sum = flat_sum.wrapping_add(flat);
+        out.push_str(&format!(
+            "{:>10} {} {} {:>10} {}                | {}\n",
+            rpt.format_value(flat),
+            measurement::percentage(flat, total),
+            measurement::percentage(flat_sum, total),
+            rpt.format_value(cum),
+            measurement::percentage(cum, total),
+            name
+        ));
+        for e in g.sorted_out_edges(*id) {
+            if let Some(e) = g.edge(e) {
+                edge_line(&mut out, e.weight, e.dest, e.inline);
+            }
+        }
+    }
+    if !g.nodes.is_empty() {
+        out.push_str(SEPARATOR);
+        out.push('\n');
+    }
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// One frame of a trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceFrame {
+    /// Printable name of the frame's node.
+    pub name: String,
+    /// The frame was inlined into the next one.
+    pub inline: bool,
+}
+
+/// One sample of the traces report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// String labels: key and values, sorted by key.
+    pub labels: Vec<(String, Vec<String>)>,
+    /// Numeric labels: key and formatted values, sorted by key.
+    pub num_labels: Vec<(String, Vec<String>)>,
+    /// Sample value (mean applied).
+    pub value: i64,
+    /// Value formatted in the output unit.
+    pub value_format: String,
+    /// Frames, leaf first.
+    pub frames: Vec<TraceFrame>,
+}
+
+/// The header lines and samples of the traces report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TracesReport {
+    /// Header lines ([`profile_labels`]).
+    pub labels: Vec<String>,
+    /// Samples with at least one frame, in profile order.
+    pub traces: Vec<Trace>,
+}
+
+/// Computes the traces report (pprof's `printTraces`).
+pub fn traces(rpt: &Report<'_>) -> TracesReport {
+    let p = rpt.profile();
+    let o = rpt.options();
+    let mut go = GraphOptions::default();
+    go.granularity = o.granularity;
+    go.no_inlines = o.no_inlines;
+    go.raw_file_names = true;
+    let locs = LocationNodes::new(p, &go);
+    let mut names: HashMap<NodeId, String> = HashMap::new();
+    let mut traces = Vec::new();
+    for s in &p.samples {
+        let mut frames = Vec::new();
+        for &loc in &s.locations {
+            let nodes = locs.get(loc);
+            for (i, n) in nodes.iter().enumerate() {
+                let Some(n) = n else { continue };
+                let name = names
+                    .entry(*n)
+                    .or_insert_with(|| {
+                        locs.info(*n)
+                            .map(|i| i.printable_name())
+                            .unwrap_or_default()
+                    })
+                    .clone();
+                frames.push(TraceFrame {
+                    name,
+                    inline: i + 1 != nodes.len(),
+                });
+            }
+        }
+        if frames.is_empty() {
+            continue;
+        }
+        let mut labels: Vec<(String, Vec<String>)> = Vec::new();
+        let mut num_labels: Vec<(String, Vec<String>)> = Vec::new();
+        for l in &s.labels {
+            let key = p.str(l.key);
+            let (list, value) = if l.is_str() {
+                (&mut labels, p.str(l.str).to_string())
+            } else {
+                let unit = o.num_label_units.get(key).map_or("", String::as_str);
+                (&mut num_labels, measurement::label(l.num, unit))
+            };
+            match list.iter_mut().find(|(k, _)| k == key) {
+                Some((_, vals)) => vals.push(value),
+                None => list.push((key.to_string(), vec![value])),
+            }
+        }
+        let line_key = |(k, v): &(String, Vec<String>)| format!("{:>10}:  {}\n", k, v.join(" "));
+        labels.sort_by_cached_key(line_key);
+        num_labels.sort_by_cached_key(line_key);
+        let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
+        let d = if o.mean {
+            s.values.first().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        if d != 0 {
+            v = v.checked_div(d).unwrap_or(v);
+        }
+        traces.push(Trace {
+            labels,
+            num_labels,
+            value: v,
+            value_format: rpt.format_value(v),
+            frames,
+        });
+    }
+    TracesReport {
+        labels: profile_labels(rpt),
+        traces,
+    }
+}
+
+/// Writes the traces report.
+pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    const SEPARATOR: &str = "-----------+-------------------------------------------------------";
+    let tr = traces(rpt);
+    let mut out = String::new();
+    out.push_str(&tr.labels.join("\n"));
+    out.push('\n');
+    for t in &tr.traces {
+        out.push_str(SEPARATOR);
+        out.push('\n');
+        for (k, v) in t.labels.iter().chain(&t.num_labels) {
+            out.push_str(&format!("{:>10}:  {}\n", k, v.join(" ")));
+        }
+        for (i, f) in t.frames.iter().enumerate() {
+            let vs = if i == 0 { t.value_format.as_str() } else { "" };
+            out.push_str(&format!(
+                "{:>10}   {}{}\n",
+                vs,
+                f.name,
+                if f.inline { " (inline)" } else { "" }
+            ));
+        }
+        if out.len() > 1 << 16 {
+            w.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    out.push_str(SEPARATOR);
+    out.push('\n');
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// One tag key of the tags report with its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagGroup {
+    /// Label key.
+    pub key: String,
+    /// Sum of the values of the key.
+    pub total: i64,
+    /// Values (label text or formatted number) and their weights, heaviest
+    /// first.
+    pub values: Vec<(String, i64)>,
+}
+
+/// Computes the tags report: for each label key, the weight of each value
+/// (pprof's `printTags`). Keys are sorted by name.
+pub fn tags(rpt: &Report<'_>) -> Vec<TagGroup> {
+    let p = rpt.profile();
+    let o = rpt.options();
+    // Sum by ids first, format once at the end.
+    let mut str_sums: HashMap<(u32, u32), i64> = HashMap::new();
+    let mut num_sums: HashMap<(u32, i64), i64> = HashMap::new();
+    for s in &p.samples {
+        let v = s.values.get(o.sample_index).copied().unwrap_or(0);
+        for l in &s.labels {
+            if l.is_str() {
+                let e = str_sums.entry((l.key.0, l.str.0)).or_insert(0);
+                *e = e.wrapping_add(v);
+            } else {
+                let e = num_sums.entry((l.key.0, l.num)).or_insert(0);
+                *e = e.wrapping_add(v);
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, HashMap<String, i64>> = BTreeMap::new();
+    for ((k, s), v) in str_sums {
+        let key = p.str(pprof_model::StrId(k)).to_string();
+        let e = groups
+            .entry(key)
+            .or_default()
+            .entry(p.str(pprof_model::StrId(s)).to_string())
+            .or_insert(0);
+        *e = e.wrapping_add(v);
+    }
+    for ((k, num), v) in num_sums {
+        let key = p.str(pprof_model::StrId(k));
+        let unit = o.num_label_units.get(key).map_or("", String::as_str);
+        let name = measurement::scaled_label(num, unit, &o.output_unit);
+        let e = groups
+            .entry(key.to_string())
+            .or_default()
+            .entry(name)
+            .or_insert(0);
+        *e = e.wrapping_add(v);
+    }
+    groups
+        .into_iter()
+        .map(|(key, vals)| {
+            let total = vals.values().fold(0i64, |a, &b| a.wrapping_add(b));
+            let mut tags: Vec<Tag> = vals
+                .into_iter()
+                .map(|(name, flat)| Tag {
+                    name,
+                    flat,
+                    ..Tag::default()
+                })
+                .collect();
+            pprof_graph::sort_tags(&mut tags, true);
+            TagGroup {
+                key,
+                total,
+                values: tags.into_iter().map(|t| (t.name, t.flat)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Writes the tags report.
+pub fn write_tags(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let o = rpt.options();
+    let mut text = String::new();
+    for g in tags(rpt) {
+        let (f, u) = measurement::scale(g.total, &o.sample_unit, &o.output_unit);
+        text.push_str(&format!(
+            "{}:\t Total {}{}\n",
+            g.key,
+            measurement::go_format_f(f, 1),
+            u
+        ));
+        for (name, v) in &g.values {
+            let (f, u) = measurement::scale(*v, &o.sample_unit, &o.output_unit);
+            if g.total > 0 {
+                text.push_str(&format!(
+                    " \t{}{} ({}):\t {}\n",
+                    measurement::go_format_f(f, 1),
+                    u,
+                    measurement::percentage(*v, g.total),
+                    name
+                ));
+            } else {
+                text.push_str(&format!(
+                    " \t{}{}:\t {}\n",
+                    measurement::go_format_f(f, 1),
+                    u,
+                    name
+                ));
+            }
+        }
+        text.push('\n');
+    }
+    w.write_all(crate::tabwriter::align_right(&text).as_bytes())?;
+    Ok(())
+}
+
+/// Writes the comments of the profile, one per line.
+pub fn write_comments(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let p = rpt.profile();
+    let mut out = String::new();
+    for &c in &p.comments {
+        out.push_str(p.str(c));
+        out.push('\n');
+    }
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// A profile of the top nodes: one location and sample per node with
+/// values `cum` and `flat` in the output unit (pprof's `printTopProto`).
+pub fn top_proto(rpt: &Report<'_>) -> Profile {
+    let mut rpt = rpt.clone();
+    let tg = rpt.trimmed_graph();
+    rpt.select_output_unit(&tg.graph);
+    let src = rpt.profile();
+    let o = rpt.options();
+    let mut out = Profile::new();
+    let unit = out.intern(&o.output_unit);
+    let cum = out.intern("cum");
+    let flat = out.intern("flat");
+    out.sample_types = vec![
+        ValueType { r#type: cum, unit },
+        ValueType { r#type: flat, unit },
+    ];
+    out.time_nanos = src.time_nanos;
+    out.duration_nanos = src.duration_nanos;
+    out.period_type = ValueType {
+        r#type: out.intern(src.str(src.period_type.r#type)),
+        unit: out.intern(src.str(src.period_type.unit)),
+    };
+    out.period = src.period;
+    let mut functions: HashMap<(String, String, String, i64), FunctionId> = HashMap::new();
+    for (i, (_, n)) in tg.graph.iter().enumerate() {
+        let info = &n.info;
+        let key = (
+            info.name.clone(),
+            info.orig_name.clone(),
+            info.file.clone(),
+            info.start_line,
+        );
+        let fid = match functions.get(&key) {
+            Some(&f) => f,
+            None => {
+                let f = FunctionId(out.functions.len() as u32);
+                let func = Function {
+                    id: out.functions.len() as u64 + 1,
+                    name: out.intern(&info.name),
+                    system_name: out.intern(&info.orig_name),
+                    filename: out.intern(&info.file),
+                    start_line: info.start_line,
+                };
+                out.functions.push(func);
+                functions.insert(key, f);
+                f
+            }
+        };
+        let loc = LocationId(out.locations.len() as u32);
+        out.locations.push(Location {
+            id: i as u64 + 1,
+            mapping: None,
+            address: info.address,
+            lines: vec![Line {
+                function: fid,
+                line: info.lineno,
+            }],
+            is_folded: false,
+        });
+        let (fv, _) = measurement::scale(n.flat_value(), &o.sample_unit, &o.output_unit);
+        let (cv, _) = measurement::scale(n.cum_value(), &o.sample_unit, &o.output_unit);
+        out.samples.push(Sample {
+            locations: vec![loc],
+            values: vec![cv as i64, fv as i64],
+            labels: Vec::new(),
+        });
+    }
+    out
+}
