@@ -1,2 +1,163 @@
-//! Readers of legacy profile formats: gperftools, Go debug=1 text, Java, goroutine dumps.
+//! Readers for every profile format that is not profile.proto, detected
+//! from the bytes: gperftools CPU profiles (32/64-bit words, either byte
+//! order), heapz v1/v2 and Go `debug=1` heap pages (rate-based unsampling),
+//! growthz, fragmentationz, Go count profiles (`goroutine profile: total N`,
+//! `threadcreate profile: total N`), threadz, contentionz and Go
+//! `--- mutex:` / `--- contention:` pages, and Java CPU, heapz and
+//! contentionz profiles. Each produces the [`pprof_model::Profile`] that
+//! go1.19.8's pprof builds from the same bytes.
+//!
+//! Beyond pprof, [`parse_goroutine_dump`] reads goroutine dumps
+//! (`debug=2` pages and crash/SIGQUIT tracebacks) into goroutine profiles
+//! with `state`, `wait`, and `created_by` labels (see [`goroutine`]).
+//!
+//! ```
+//! let text = b"goroutine profile: total 3\n3 @ 0x401001 0x402001\n";
+//! let p = pprof_legacy::parse(text)?;
+//! assert_eq!(p.samples[0].values, vec![3]);
+//! // Return addresses become call addresses: PC - 1.
+//! assert_eq!(p.locations[0].address, 0x401000);
+//!
+//! let dump = b"goroutine 7 [chan send, 3 minutes]:\nmain.work()\n\t/src/main.go:9 +0x1d\n\
+//! created by main.main\n\t/src/main.go:4 +0x2a\n";
+//! let g = pprof_legacy::parse(dump)?;
+//! assert!(g.has_label(&g.samples[0], "state", "chan send"));
+//!
+//! assert!(pprof_legacy::parse(b"hello").unwrap_err().is_unrecognized());
+//! # Ok::<(), pprof_legacy::Error>(())
+//! ```
+//!
+//! Input must already be decompressed, and callers should try profile.proto
+//! first, as pprof's `ParseData` does: these readers are its fallback.
+//!
+//! # Crate features
+//!
+//! None.
 #![deny(missing_docs)]
+
+mod build;
+mod cpu;
+mod error;
+mod frames;
+pub mod goroutine;
+mod java;
+mod maps;
+mod memstats;
+mod scan;
+mod text;
+
+use pprof_model::Profile;
+
+pub use error::{Error, Result};
+pub use goroutine::{is_goroutine_dump, parse_goroutine_dump};
+pub use memstats::MemStats;
+
+/// Which reader recognized the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// gperftools CPU profile (binary).
+    Cpu,
+    /// Java CPU profile (binary header and samples, text symbols).
+    JavaCpu,
+    /// heapz, Go `debug=1` heap page, growthz or fragmentationz text.
+    Heap,
+    /// Go count profile: `goroutine profile: total N` and the like.
+    GoCount,
+    /// threadz.
+    Thread,
+    /// contentionz, Go `--- mutex:` / `--- contention:` pages.
+    Contention,
+    /// Java heapz.
+    JavaHeap,
+    /// Java contentionz.
+    JavaContention,
+    /// Goroutine dump (`debug=2` or crash traceback); pprof rejects these.
+    GoroutineDump,
+}
+
+/// A parsed profile with what the input said besides the profile.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Parsed {
+    /// The profile.
+    pub profile: Profile,
+    /// The reader that recognized the input.
+    pub format: Format,
+    /// The `# runtime.MemStats` block of a Go `debug=1` heap page.
+    pub memstats: Option<MemStats>,
+}
+
+/// Reads a non-proto profile (already decompressed), trying pprof's readers
+/// in pprof's order, then goroutine dumps.
+///
+/// [`Error::Unrecognized`] means no reader knew the bytes (pprof prints
+/// "parsing profile: unrecognized profile format"); other errors come from a
+/// reader that recognized the input but could not read it.
+pub fn parse(data: &[u8]) -> Result<Profile> {
+    parse_detailed(data).map(|p| p.profile)
+}
+
+/// Like [`parse`], also telling which format was read and returning the
+/// `runtime.MemStats` block of Go heap pages.
+pub fn parse_detailed(data: &[u8]) -> Result<Parsed> {
+    match parse_pprof_legacy(data) {
+        Err(Error::Unrecognized) => {}
+        other => return other,
+    }
+    if is_goroutine_dump(data) {
+        return Ok(Parsed {
+            profile: parse_goroutine_dump(data)?,
+            format: Format::GoroutineDump,
+            memstats: None,
+        });
+    }
+    Err(Error::Unrecognized)
+}
+
+/// Exactly the legacy readers of go1.19.8's pprof (its `parseLegacy` plus
+/// the validity check of `ParseData`): goroutine dumps are rejected.
+pub fn parse_pprof_legacy(data: &[u8]) -> Result<Parsed> {
+    let (p, format) = try_readers(data)?;
+    let mut p = p;
+    p.add_legacy_frame_info();
+    p.check_valid()?;
+    let memstats = if format == Format::Heap {
+        MemStats::parse(&String::from_utf8_lossy(data))
+    } else {
+        None
+    };
+    Ok(Parsed {
+        profile: p.into_profile(),
+        format,
+        memstats,
+    })
+}
+
+fn try_readers(data: &[u8]) -> Result<(build::RProfile, Format)> {
+    match cpu::parse_cpu(data) {
+        Ok((p, cpu::CpuKind::Cpp)) => return Ok((p, Format::Cpu)),
+        Ok((p, cpu::CpuKind::Java)) => return Ok((p, Format::JavaCpu)),
+        Err(Error::Unrecognized) => {}
+        Err(e) => return Err(e),
+    }
+    let text = String::from_utf8_lossy(data);
+    let readers: [(fn(&str) -> Result<build::RProfile>, Format); 4] = [
+        (text::parse_heap, Format::Heap),
+        (text::parse_go_count, Format::GoCount),
+        (text::parse_thread, Format::Thread),
+        (text::parse_contention, Format::Contention),
+    ];
+    for (reader, format) in readers {
+        match reader(&text) {
+            Ok(p) => return Ok((p, format)),
+            Err(Error::Unrecognized) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    match java::parse_java_profile(&text) {
+        Ok((p, java::JavaKind::Heap)) => Ok((p, Format::JavaHeap)),
+        Ok((p, java::JavaKind::Contention)) => Ok((p, Format::JavaContention)),
+        Err(e) => Err(e),
+    }
+}
