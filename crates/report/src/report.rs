@@ -407,10 +407,14 @@ fn gen_label(d: usize, n: &str, l: &str, f: &str) -> String {
 /// Formats a profile time like Go's `Jan 2, 2006 at 3:04pm (MST)` in the
 /// local time zone (`TZ`).
 pub(crate) fn header_time(nanos: i64) -> String {
+    header_time_in(nanos, jiff::tz::TimeZone::system())
+}
+
+fn header_time_in(nanos: i64, tz: jiff::tz::TimeZone) -> String {
     let Ok(ts) = jiff::Timestamp::from_nanosecond(i128::from(nanos)) else {
         return nanos.to_string();
     };
-    let z = ts.to_zoned(jiff::tz::TimeZone::system());
+    let z = ts.to_zoned(tz);
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -447,4 +451,40 @@ pub(crate) fn header_time(nanos: i64) -> String {
         ampm,
         zone
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_times_like_go() {
+        let utc = jiff::tz::TimeZone::UTC;
+        // 2023-11-14 22:13:20 UTC
+        assert_eq!(
+            header_time_in(1_700_000_000_000_000_000, utc.clone()),
+            "Nov 14, 2023 at 10:13pm (UTC)"
+        );
+        assert_eq!(
+            header_time_in(0, utc.clone()),
+            "Jan 1, 1970 at 12:00am (UTC)"
+        );
+        let fixed = jiff::tz::TimeZone::fixed(jiff::tz::offset(3));
+        assert_eq!(
+            header_time_in(1_700_000_000_000_000_000, fixed),
+            "Nov 15, 2023 at 1:13am (+03)"
+        );
+    }
+
+    #[test]
+    fn dropped_labels() {
+        assert_eq!(
+            gen_label(1, "node", "cum", "1ms"),
+            "Dropped 1 node (cum <= 1ms)"
+        );
+        assert_eq!(
+            gen_label(2, "edge", "freq", "0"),
+            "Dropped 2 edges (freq <= 0)"
+        );
+    }
 }

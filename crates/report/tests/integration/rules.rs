@@ -1,0 +1,158 @@
+//! The pprof rules behind the numbers, checked directly.
+
+use pprof_graph::{Graph, NodeOrder, Options as GraphOptions};
+use pprof_model::{Label, Profile};
+use pprof_report::{text_items, top_proto, Error, Options, OutputFormat, Report};
+
+use crate::fixture;
+
+fn options(p: &Profile) -> Options {
+    let mut o = Options::for_sample(p, 0, false);
+    o.output_format = OutputFormat::Text;
+    o
+}
+
+fn row<'a>(items: &'a [pprof_report::TextItem], name: &str) -> &'a pprof_report::TextItem {
+    items
+        .iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(|| panic!("no row {name}"))
+}
+
+#[test]
+fn recursion_counts_once_and_inline_labels() {
+    let p = fixture::cpu();
+    let tr = text_items(&Report::new(&p, options(&p)));
+    // fib appears up to three times on a stack but counts once per sample;
+    // it is the leaf of both of its samples.
+    let fib = row(&tr.items, "main.fib");
+    assert_eq!((fib.flat, fib.cum), (35, 35));
+    // mix is reached inlined (from work) and by a real call (from run).
+    assert_eq!(row(&tr.items, "main.mix").inline_label, "(partial-inline)");
+    assert_eq!(row(&tr.items, "main.work").inline_label, "");
+    let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
+    assert_eq!(tr.total, total);
+    assert_eq!(row(&tr.items, "main.main").cum, total);
+}
+
+#[test]
+fn diff_base_total_counts_only_base_samples() {
+    let mut p = fixture::cpu();
+    let key = p.intern("pprof::base");
+    let val = p.intern("true");
+    // Mark the first two samples as base samples, negated.
+    for s in p.samples.iter_mut().take(2) {
+        for v in s.values.iter_mut() {
+            *v = -*v;
+        }
+        s.labels.push(Label {
+            key,
+            str: val,
+            ..Default::default()
+        });
+    }
+    p.sort_labels();
+    let rpt = Report::new(&p, options(&p));
+    assert_eq!(rpt.total(), 40 + 15);
+}
+
+#[test]
+fn peek_without_match_writes_nothing() {
+    let p = fixture::cpu();
+    let mut o = options(&p);
+    o.output_format = OutputFormat::Tree;
+    o.symbol = Some(regex::Regex::new("nomatch").expect("regex"));
+    let mut out = Vec::new();
+    let err = pprof_report::write_tree(&mut out, &Report::new(&p, o)).err();
+    assert!(matches!(err, Some(Error::NoMatches(ref re)) if re == "nomatch"));
+    assert!(out.is_empty());
+}
+
+#[test]
+fn nodecount_keeps_the_heaviest_and_says_so() {
+    let p = fixture::cpu();
+    let mut o = options(&p);
+    o.node_count = 2;
+    let tr = text_items(&Report::new(&p, o));
+    let names: Vec<&str> = tr.items.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["main.mix", "main.fib"]);
+    assert!(tr
+        .labels
+        .iter()
+        .any(|l| l == "Showing top 2 nodes out of 6"));
+}
+
+#[test]
+fn top_proto_has_one_sample_per_node() {
+    let p = fixture::cpu();
+    let rpt = Report::new(&p, options(&p));
+    let tp = top_proto(&rpt);
+    let tr = text_items(&rpt);
+    assert_eq!(tp.samples.len(), tr.items.len());
+    let types: Vec<&str> = tp.sample_types.iter().map(|t| tp.str(t.r#type)).collect();
+    assert_eq!(types, ["cum", "flat"]);
+    for (s, item) in tp.samples.iter().zip(&tr.items) {
+        assert_eq!(s.values, vec![item.cum, item.flat]);
+    }
+}
+
+#[test]
+fn graph_tags_only_on_request_and_residual_edges() {
+    let p = fixture::cpu();
+    let g = Graph::new(&p, &GraphOptions::default());
+    assert!(g.iter().all(|(_, n)| n.label_tags.is_empty()));
+    let mut o = GraphOptions::default();
+    o.compute_tags = true;
+    let g = Graph::new(&p, &o);
+    let work = g
+        .iter()
+        .find(|(_, n)| n.info.name == "main.work")
+        .map(|(_, n)| n.clone())
+        .expect("work");
+    let w1 = work.label_tags.get("worker:w1").expect("tag");
+    assert_eq!((w1.flat, w1.cum), (15, 55));
+    // Keep main and fib only: the edge main → fib skips run and is residual.
+    let mut kept = g.discard_low_frequency_nodes(0);
+    kept.retain(|i| i.name == "main.main" || i.name == "main.fib");
+    let mut o = GraphOptions::default();
+    o.kept_nodes = Some(kept);
+    let mut g = Graph::new(&p, &o);
+    g.sort(NodeOrder::FlatName);
+    let fib = g.nodes[0];
+    let edges = g.sorted_in_edges(fib);
+    let e = g.edge(edges[0]).expect("edge");
+    assert!(e.residual);
+    assert_eq!(e.weight, 35);
+}
+
+#[test]
+fn call_tree_trimming_reparents_children() {
+    let p = fixture::cpu();
+    let mut o = GraphOptions::default();
+    o.call_tree = true;
+    let mut g = Graph::new(&p, &o);
+    // fib appears in three calling contexts in the tree.
+    assert_eq!(
+        g.iter().filter(|(_, n)| n.info.name == "main.fib").count(),
+        3
+    );
+    let keep: pprof_graph::NodePtrSet = g
+        .iter()
+        .filter(|(_, n)| n.info.name != "main.run")
+        .map(|(id, _)| id)
+        .collect();
+    g.trim_tree(&keep);
+    let main = g
+        .iter()
+        .find(|(_, n)| n.info.name == "main.main")
+        .map(|(id, _)| id)
+        .expect("main");
+    let children: Vec<String> = g
+        .sorted_out_edges(main)
+        .into_iter()
+        .filter_map(|e| g.edge(e))
+        .inspect(|e| assert!(e.residual))
+        .filter_map(|e| g.node(e.dest).map(|n| n.info.name.clone()))
+        .collect();
+    assert_eq!(children, ["main.work", "main.fib", "main.mix"]);
+}
