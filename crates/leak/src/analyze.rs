@@ -581,6 +581,8 @@ struct LineStack {
     /// label are counted under -1.
     waits: Vec<(i64, i64)>,
     has_wait: bool,
+    /// Length at which `waits` is merged next.
+    wait_limit: usize,
     creator: u32,
 }
 
@@ -589,6 +591,35 @@ fn bump<K: PartialEq>(v: &mut Vec<(K, i64)>, k: K, n: i64) {
         Some(e) => e.1 = e.1.saturating_add(n),
         None => v.push((k, n)),
     }
+}
+
+/// Adds `n` goroutines waiting `minutes`; amortised O(log n): the list is
+/// merged (sorted, equal minutes summed) whenever it reaches `limit`, and
+/// the limit is then set to twice the merged length.
+fn push_wait(v: &mut Vec<(i64, i64)>, limit: &mut usize, minutes: i64, n: i64) {
+    if let Some(last) = v.last_mut() {
+        if last.0 == minutes {
+            last.1 = last.1.saturating_add(n);
+            return;
+        }
+    }
+    v.push((minutes, n));
+    if v.len() >= *limit {
+        compact_waits(v);
+        *limit = v.len().saturating_mul(2).max(64);
+    }
+}
+
+fn compact_waits(v: &mut Vec<(i64, i64)>) {
+    v.sort_unstable_by_key(|w| w.0);
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(v.len());
+    for &(m, c) in v.iter() {
+        match out.last_mut() {
+            Some(last) if last.0 == m => last.1 = last.1.saturating_add(c),
+            _ => out.push((m, c)),
+        }
+    }
+    *v = out;
 }
 
 struct LabelKeys {
@@ -716,6 +747,7 @@ fn trend(
                         states: Vec::new(),
                         waits: Vec::new(),
                         has_wait: false,
+                        wait_limit: 64,
                         creator: UNSET,
                     });
                     i
@@ -734,6 +766,7 @@ fn trend(
                 st.label_snap = snap;
                 st.states.clear();
                 st.waits.clear();
+                st.wait_limit = 64;
             }
             let mut wait = -1i64;
             for l in &s.labels {
@@ -760,7 +793,7 @@ fn trend(
             if wait >= 0 {
                 st.has_wait = true;
             }
-            bump(&mut st.waits, wait, v);
+            push_wait(&mut st.waits, &mut st.wait_limit, wait, v);
         }
         snapshots.push(SnapshotInfo {
             input: *input,
@@ -902,9 +935,7 @@ fn build_stack(
                 for &(k, v) in &st.states {
                     bump(&mut states, k, v);
                 }
-                for &(k, v) in &st.waits {
-                    bump(&mut waits, k, v);
-                }
+                waits.extend_from_slice(&st.waits);
                 has_wait |= st.has_wait;
             }
         }
@@ -1007,6 +1038,7 @@ fn build_stack(
                 s.created_by = Some(parse_creator(t.strs.get(creator)));
             }
             if has_wait {
+                compact_waits(&mut waits);
                 s.wait = wait_stats(&mut waits);
             }
         }
