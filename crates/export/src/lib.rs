@@ -59,7 +59,7 @@ pub use flame::{flame_svg, flame_svg_diff, FlameOptions, ValueFormatter};
 pub use folded::{folded, folded_diff, FoldedOptions};
 pub use stacks::{Granularity, StackOptions};
 pub use svg::{
-    add_pan_zoom, find_program, render_with_graphviz, run_graphviz, svg_from_dot,
+    add_pan_zoom, find_program, find_program_in, render_with_graphviz, run_graphviz, svg_from_dot,
     svg_from_dot_builtin, svg_from_dot_detailed, GraphvizFormat, GraphvizOutput, Renderer,
     SvgOutput, DOT_PROGRAM,
 };

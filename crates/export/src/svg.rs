@@ -1,6 +1,7 @@
 //! Rendering DOT text: through graphviz when it is installed, otherwise with
 //! a built-in layout, plus pprof's pan/zoom post-processing of the SVG.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -83,8 +84,13 @@ pub const DOT_PROGRAM: &str = "dot";
 
 /// Finds an executable `name` in the directories of `PATH`.
 pub fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    find_program_in(name, &std::env::var_os("PATH")?)
+}
+
+/// Finds an executable `name` in the directories of `search_path` (a
+/// `PATH`-style list).
+pub fn find_program_in(name: &str, search_path: &OsStr) -> Option<PathBuf> {
+    std::env::split_paths(search_path)
         .map(|dir| dir.join(name))
         .find(|p| is_executable(p))
 }
@@ -106,7 +112,15 @@ fn is_executable(p: &Path) -> bool {
 /// Fails with [`Error::MissingProgram`] (naming `dot`) when graphviz is not
 /// on `PATH`, and with [`Error::ProgramFailed`] when it exits with an error.
 pub fn run_graphviz(dot: &str, format: GraphvizFormat) -> Result<GraphvizOutput> {
-    let Some(program) = find_program(DOT_PROGRAM) else {
+    run_graphviz_with(find_program(DOT_PROGRAM), dot, format)
+}
+
+fn run_graphviz_with(
+    program: Option<PathBuf>,
+    dot: &str,
+    format: GraphvizFormat,
+) -> Result<GraphvizOutput> {
+    let Some(program) = program else {
         return Err(Error::MissingProgram {
             program: DOT_PROGRAM.to_string(),
             format: format.name().to_string(),
@@ -161,8 +175,8 @@ pub fn svg_from_dot(dot: &str) -> Result<Vec<u8>> {
 
 /// Like [`svg_from_dot`], also telling which renderer ran and its warnings.
 pub fn svg_from_dot_detailed(dot: &str) -> Result<SvgOutput> {
-    if find_program(DOT_PROGRAM).is_some() {
-        let out = run_graphviz(dot, GraphvizFormat::Svg)?;
+    if let Some(program) = find_program(DOT_PROGRAM) {
+        let out = run_graphviz_with(Some(program), dot, GraphvizFormat::Svg)?;
         let text = String::from_utf8_lossy(&out.data);
         return Ok(SvgOutput {
             svg: add_pan_zoom(&text).into_bytes(),
@@ -455,6 +469,15 @@ mod tests {
     fn style_lines_are_sorted() {
         let s = sort_style_block("<style>\n.b {}\n.a {}\n</style>x");
         assert_eq!(s, "<style>\n.a {}\n.b {}\n</style>x");
+    }
+
+    #[test]
+    fn missing_graphviz_names_the_program() {
+        let err = run_graphviz_with(None, "digraph {}", GraphvizFormat::Png).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("dot not found on PATH"), "{msg}");
+        assert!(msg.contains("png"), "{msg}");
+        assert_eq!(find_program_in("dot", OsStr::new("/nonexistent")), None);
     }
 
     #[test]
