@@ -1,0 +1,898 @@
+//! Fetching profiles over HTTP(S), and saving fetched profiles, the way
+//! pprof does.
+//!
+//! * [`adjust_url`] decides whether a source names a server and turns it
+//!   into the URL to request: `http://`, `https://` and `https+insecure://`
+//!   URLs are taken as they are, `host:port[/path]` means `http://`; an
+//!   empty path becomes `/debug/pprof/profile`; `-seconds` sets the
+//!   `seconds` query parameter; the timeout is `-timeout`, else one and a
+//!   half times the profile's duration, else 60 seconds.
+//! * [`fetch_bytes`] requests the URL and returns the body: profile.proto
+//!   or the text of a `?debug=1` / `?debug=2` endpoint (the caller parses
+//!   it). A status other than 200 is an [`HttpError::Status`] that carries
+//!   the server's text.
+//! * [`save_profile`] stores a fetched profile as
+//!   `$PPROF_TMPDIR/pprof.<binary>.<type>….NNN.pb.gz`, picking the next
+//!   free `NNN` and never replacing a file.
+//!
+//! Nothing here prints: messages such as `Fetching profile over HTTP from
+//! URL` and `Saved profile in PATH` are the command's to write.
+//!
+//! ```
+//! use pprof_fetch::http::adjust_url;
+//!
+//! let remote = adjust_url("localhost:6060/debug/pprof/heap", Some(5), None)
+//!     .ok_or("not a URL")?;
+//! assert_eq!(remote.url, "http://localhost:6060/debug/pprof/heap?seconds=5");
+//! assert_eq!(remote.timeout.as_secs_f64(), 7.5);
+//! assert!(adjust_url("profiles/cpu.pb.gz", None, None).is_none());
+//! # Ok::<(), &str>(())
+//! ```
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pprof_model::Profile;
+
+/// The path pprof asks for when a URL names no path: the CPU profile.
+pub const CPU_PROFILE_PATH: &str = "/debug/pprof/profile";
+
+/// How long a Go server collects a CPU profile when the request names no
+/// `seconds`.
+const GO_DEFAULT_CPU_SECONDS: u64 = 30;
+
+/// Extra time allowed for the response headers beyond the timeout, as pprof
+/// allows.
+const HEADER_GRACE: Duration = Duration::from_secs(5);
+
+/// Default largest response body accepted, in bytes (1 GiB).
+pub const DEFAULT_MAX_BODY: u64 = 1 << 30;
+
+/// Largest part of an error response's body kept in an error.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// An error while fetching or saving a profile.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The request could not be made or its answer not read (connection
+    /// refused, unknown host, timeout, TLS failure...). Displays like Go's
+    /// client errors: `Get "URL": PROBLEM`.
+    #[error("Get \"{url}\": {message}")]
+    Request {
+        /// The URL requested.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The server answered with a status other than 200 OK.
+    #[error("server response: {status}{}", body_suffix(.body))]
+    Status {
+        /// Status code and reason, like `404 Not Found`.
+        status: String,
+        /// The numeric status code.
+        code: u16,
+        /// The server's text, when it sent text (empty otherwise).
+        body: String,
+    },
+    /// The answer's body is larger than the accepted maximum.
+    #[error("Get \"{url}\": response body larger than {limit} bytes")]
+    TooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A TLS certificate, key or authority file could not be read or used.
+    #[error("{what} {path}: {message}")]
+    Tls {
+        /// Which option: `tls_cert`, `tls_key` or `tls_ca`.
+        what: &'static str,
+        /// The file named.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No directory could be made to save profiles in.
+    #[error("failed to identify temp dir")]
+    NoTempDir,
+    /// The saved profile could not be written.
+    #[error("{path}: {}", crate::error::io_message(.err))]
+    Save {
+        /// The file (or directory) involved.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        err: io::Error,
+    },
+}
+
+fn body_suffix(body: &str) -> String {
+    if body.is_empty() {
+        String::new()
+    } else {
+        format!(" - {body}")
+    }
+}
+
+/// Result alias of this module.
+pub type Result<T> = std::result::Result<T, HttpError>;
+
+/// TLS and size options for HTTP fetches (pprof's `-tls_cert`, `-tls_key`,
+/// `-tls_ca`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct HttpOptions {
+    /// PEM file with the client certificate chain. Default: none.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file with the client's private key. Default: none.
+    pub tls_key: Option<PathBuf>,
+    /// PEM file with the certificate authorities to trust instead of the
+    /// built-in roots. Default: none.
+    pub tls_ca: Option<PathBuf>,
+    /// Largest body accepted, in bytes. Default: [`DEFAULT_MAX_BODY`].
+    pub max_body: u64,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            tls_cert: None,
+            tls_key: None,
+            tls_ca: None,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// A source that names a server: what to request and how long to wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemoteSource {
+    /// The URL as pprof shows it (`Fetching profile over HTTP from URL`),
+    /// scheme `https+insecure` included.
+    pub url: String,
+    /// How long to wait for the answer (pprof allows 5 s more for the
+    /// headers).
+    pub timeout: Duration,
+    /// How long the server will collect the profile, when known: the
+    /// `seconds` parameter, or 30 s for `/debug/pprof/profile` without one.
+    /// Drives the progress countdown.
+    pub collect: Option<Duration>,
+    /// `-seconds` as given and positive: pprof then prints
+    /// `Please wait... (DURATION)`.
+    pub requested: Option<Duration>,
+    /// Certificate checks are off (`https+insecure://`).
+    pub insecure: bool,
+    /// Time allowed for the response headers beyond [`Self::timeout`]
+    /// (pprof allows 5 s).
+    pub header_grace: Duration,
+}
+
+impl RemoteSource {
+    /// The URL to send: `https+insecure` becomes `https`.
+    pub fn request_url(&self) -> String {
+        match self.url.strip_prefix("https+insecure://") {
+            Some(rest) if self.insecure => format!("https://{rest}"),
+            _ => self.url.clone(),
+        }
+    }
+}
+
+/// Whether `source` names a server (see [`adjust_url`]).
+pub fn is_url(source: &str) -> bool {
+    parse_url(source).is_some()
+}
+
+/// Turns a source into the URL to fetch, or `None` when it does not name a
+/// server (then it is a file).
+///
+/// `seconds` is pprof's `-seconds` and `timeout` its `-timeout`; values
+/// that are not positive count as unset.
+pub fn adjust_url(
+    source: &str,
+    seconds: Option<i64>,
+    timeout: Option<i64>,
+) -> Option<RemoteSource> {
+    let mut u = parse_url(source)?;
+    if u.path.is_empty() || u.path == "/" {
+        u.path = CPU_PROFILE_PATH.to_string();
+    }
+    let mut query = parse_query(u.query.as_deref().unwrap_or(""));
+    let requested = seconds.filter(|&s| s > 0);
+    let mut duration_secs: Option<u64> = None;
+    if let Some(s) = requested {
+        query.retain(|(k, _)| k != "seconds");
+        query.push(("seconds".to_string(), s.to_string()));
+        duration_secs = u64::try_from(s).ok();
+    } else if let Some((_, v)) = query.iter().find(|(k, _)| k == "seconds") {
+        // Go reads the parameter as a 32-bit integer; others are ignored.
+        if let Ok(n) = v.parse::<i32>() {
+            duration_secs = u64::try_from(n).ok().filter(|&n| n > 0);
+        }
+    }
+    let timeout = match timeout.filter(|&t| t > 0) {
+        Some(t) => Duration::from_secs(u64::try_from(t).unwrap_or(u64::MAX)),
+        None => match duration_secs {
+            Some(d) => Duration::from_secs(d).saturating_add(Duration::from_secs(d) / 2),
+            None => Duration::from_secs(60),
+        },
+    };
+    let collect = match duration_secs {
+        Some(d) => Some(Duration::from_secs(d)),
+        None if u.path.ends_with(CPU_PROFILE_PATH) => {
+            Some(Duration::from_secs(GO_DEFAULT_CPU_SECONDS))
+        }
+        None => None,
+    };
+    let encoded = encode_query(query);
+    u.query = if encoded.is_empty() {
+        // Go keeps a bare `?` it was given.
+        u.query.filter(|q| q.is_empty())
+    } else {
+        Some(encoded)
+    };
+    let insecure = u.scheme.eq_ignore_ascii_case("https+insecure");
+    Some(RemoteSource {
+        url: u.to_string(),
+        timeout,
+        collect,
+        requested: requested
+            .and_then(|s| u64::try_from(s).ok())
+            .map(Duration::from_secs),
+        insecure,
+        header_grace: HEADER_GRACE,
+    })
+}
+
+/// A URL split like Go's `net/url` does, for the parts pprof touches.
+#[derive(Debug)]
+struct Url {
+    scheme: String,
+    /// `user@host:port` exactly as given.
+    authority: String,
+    path: String,
+    query: Option<String>,
+    fragment: Option<String>,
+}
+
+impl std::fmt::Display for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.path)?;
+        if let Some(q) = &self.query {
+            write!(f, "?{q}")?;
+        }
+        if let Some(fr) = &self.fragment {
+            write!(f, "#{fr}")?;
+        }
+        Ok(())
+    }
+}
+
+/// pprof's test: parse the source as a URL; when that fails, or it has a
+/// scheme but no host (`localhost:6060` reads as scheme `localhost`), try
+/// again with `http://` in front; it is a URL if a host comes out.
+fn parse_url(source: &str) -> Option<Url> {
+    match split_url(source) {
+        Ok(Some(u)) => Some(u),
+        Ok(None) => None,
+        Err(Retry) => match split_url(&format!("http://{source}")) {
+            Ok(Some(u)) => Some(u),
+            _ => None,
+        },
+    }
+}
+
+/// Marker: the source should be tried again with `http://` in front.
+struct Retry;
+
+/// Splits `s`: `Ok(Some)` for a URL with a host, `Ok(None)` for something
+/// that parses but has no host and no scheme (a path), `Err(Retry)` when
+/// Go's parser would fail or find a scheme without a host.
+fn split_url(s: &str) -> std::result::Result<Option<Url>, Retry> {
+    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err(Retry);
+    }
+    let (rest, fragment) = match s.split_once('#') {
+        Some((a, b)) => (a, Some(b.to_string())),
+        None => (s, None),
+    };
+    let scheme = scheme_of(rest)?;
+    let Some(scheme) = scheme else {
+        // No scheme: a colon in the first path segment makes Go fail.
+        let first = rest.split(['/', '?']).next().unwrap_or("");
+        if first.contains(':') {
+            return Err(Retry);
+        }
+        return Ok(None);
+    };
+    let after = &rest[scheme.len() + 1..];
+    let (hier, query) = match after.split_once('?') {
+        Some((a, b)) => (a, Some(b.to_string())),
+        None => (after, None),
+    };
+    let Some(net) = hier.strip_prefix("//") else {
+        // `scheme:opaque`: no host.
+        if scheme.eq_ignore_ascii_case("file") {
+            return Ok(None);
+        }
+        return Err(Retry);
+    };
+    let (authority, path) = match net.find('/') {
+        Some(i) => (&net[..i], &net[i..]),
+        None => (net, ""),
+    };
+    let host_port = match authority.rfind('@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    if !valid_host_port(host_port) {
+        return Err(Retry);
+    }
+    if host_port.is_empty() {
+        if scheme.eq_ignore_ascii_case("file") {
+            return Ok(None);
+        }
+        return Err(Retry);
+    }
+    Ok(Some(Url {
+        scheme: scheme.to_string(),
+        authority: authority.to_string(),
+        path: path.to_string(),
+        query,
+        fragment,
+    }))
+}
+
+/// The scheme, Go's way: letters first, then letters, digits, `+-.`, up to
+/// a colon. `Err(Retry)` for a leading colon (Go: missing protocol scheme).
+fn scheme_of(s: &str) -> std::result::Result<Option<&str>, Retry> {
+    for (i, c) in s.char_indices() {
+        match c {
+            'a'..='z' | 'A'..='Z' => {}
+            '0'..='9' | '+' | '-' | '.' if i > 0 => {}
+            ':' if i == 0 => return Err(Retry),
+            ':' => return Ok(Some(&s[..i])),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+fn valid_host_port(hp: &str) -> bool {
+    let (host, port) = if let Some(rest) = hp.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, p)) => (
+                h,
+                p.strip_prefix(':').map(Some).unwrap_or(if p.is_empty() {
+                    None
+                } else {
+                    Some("x")
+                }),
+            ),
+            None => return false,
+        }
+    } else {
+        match hp.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hp, None),
+        }
+    };
+    if let Some(p) = port {
+        if !p.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+    }
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:".contains(&b) || b >= 0x80)
+}
+
+/// Query pairs in order, unescaped like Go's `url.ParseQuery` (pairs that
+/// fail to unescape, or hold a `;`, are dropped).
+fn parse_query(q: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in q.split('&') {
+        if part.is_empty() || part.contains(';') {
+            continue;
+        }
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        if let (Some(k), Some(v)) = (query_unescape(k), query_unescape(v)) {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+fn query_unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn query_escape(s: &str, out: &mut String) {
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+/// Go's `url.Values.Encode`: keys sorted (stably, so a key's values keep
+/// their order), each pair escaped.
+fn encode_query(mut pairs: Vec<(String, String)>) -> String {
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::new();
+    for (k, v) in &pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        query_escape(k, &mut out);
+        out.push('=');
+        query_escape(v, &mut out);
+    }
+    out
+}
+
+/// Where a fetch stands, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Time since the request was sent.
+    pub elapsed: Duration,
+    /// How long the server collects the profile, when known.
+    pub collect: Option<Duration>,
+}
+
+impl Progress {
+    /// Collection time left, when the collection time is known.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.collect.map(|c| c.saturating_sub(self.elapsed))
+    }
+}
+
+/// Fetches `remote` and returns the body of a 200 answer.
+///
+/// While waiting, `progress` (when given) is called about once a second
+/// from another thread; it is not called after this function returns.
+pub fn fetch_bytes(
+    remote: &RemoteSource,
+    opts: &HttpOptions,
+    progress: Option<&(dyn Fn(Progress) + Sync)>,
+) -> Result<Vec<u8>> {
+    let agent = build_agent(remote, opts)?;
+    let url = remote.request_url();
+    let Some(progress) = progress else {
+        return request(&agent, &url, &remote.url, opts.max_body);
+    };
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(Duration::from_secs(1))
+            {
+                progress(Progress {
+                    elapsed: start.elapsed(),
+                    collect: remote.collect,
+                });
+            }
+        });
+        let result = request(&agent, &url, &remote.url, opts.max_body);
+        drop(done_tx);
+        result
+    })
+}
+
+fn build_agent(remote: &RemoteSource, opts: &HttpOptions) -> Result<ureq::Agent> {
+    use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+
+    let mut tls = TlsConfig::builder().disable_verification(remote.insecure);
+    if let Some(ca) = &opts.tls_ca {
+        let pem = read_pem("tls_ca", ca)?;
+        let certs = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect::<Vec<Certificate<'static>>>();
+        if certs.is_empty() {
+            return Err(tls_error("tls_ca", ca, "no certificates found"));
+        }
+        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+    }
+    match (&opts.tls_cert, &opts.tls_key) {
+        (Some(cert), Some(key)) => {
+            let cert_pem = read_pem("tls_cert", cert)?;
+            let chain = ureq::tls::parse_pem(&cert_pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect::<Vec<Certificate<'static>>>();
+            if chain.is_empty() {
+                return Err(tls_error("tls_cert", cert, "no certificates found"));
+            }
+            let key_pem = read_pem("tls_key", key)?;
+            let key_der = PrivateKey::from_pem(&key_pem)
+                .map_err(|e| tls_error("tls_key", key, &e.to_string()))?;
+            tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key_der)));
+        }
+        (Some(cert), None) => {
+            return Err(tls_error("tls_cert", cert, "-tls_key is needed too"));
+        }
+        (None, Some(key)) => {
+            return Err(tls_error("tls_key", key, "-tls_cert is needed too"));
+        }
+        (None, None) => {}
+    }
+    let wait = remote.timeout.saturating_add(remote.header_grace);
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(wait))
+        .timeout_recv_response(Some(wait))
+        .tls_config(tls.build())
+        .user_agent(concat!("pprof-tools/", env!("CARGO_PKG_VERSION")))
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
+fn read_pem(what: &'static str, path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| tls_error(what, path, &crate::error::io_message(&e)))
+}
+
+fn tls_error(what: &'static str, path: &Path, message: &str) -> HttpError {
+    HttpError::Tls {
+        what,
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn request(agent: &ureq::Agent, url: &str, shown: &str, max_body: u64) -> Result<Vec<u8>> {
+    let fail = |e: ureq::Error| HttpError::Request {
+        url: shown.to_string(),
+        message: client_message(&e),
+    };
+    let resp = agent.get(url).call().map_err(fail)?;
+    let status = resp.status();
+    let text_body = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("text/plain"))
+        || resp.headers().contains_key("x-go-pprof");
+    let mut body = resp.into_body();
+    if status.as_u16() != 200 {
+        let mut text = String::new();
+        if text_body {
+            let mut buf = Vec::new();
+            // The error is the status; a body that cannot be read adds nothing.
+            let _ = body
+                .with_config()
+                .limit(u64::MAX)
+                .reader()
+                .take(MAX_ERROR_BODY)
+                .read_to_end(&mut buf);
+            text = String::from_utf8_lossy(&buf).into_owned();
+        }
+        let status_text = match status.canonical_reason() {
+            Some(reason) => format!("{} {}", status.as_u16(), reason),
+            None => status.as_u16().to_string(),
+        };
+        return Err(HttpError::Status {
+            status: status_text,
+            code: status.as_u16(),
+            body: text,
+        });
+    }
+    let mut data = Vec::new();
+    body.with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(max_body.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| HttpError::Request {
+            url: shown.to_string(),
+            message: crate::error::io_message(&e),
+        })?;
+    if u64::try_from(data.len()).unwrap_or(u64::MAX) > max_body {
+        return Err(HttpError::TooLarge {
+            url: shown.to_string(),
+            limit: max_body,
+        });
+    }
+    Ok(data)
+}
+
+/// A client error in words close to Go's.
+fn client_message(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => crate::error::io_message(io),
+        ureq::Error::Timeout(_) => "timeout awaiting response headers".to_string(),
+        ureq::Error::HostNotFound => "no such host".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The file name prefix pprof gives a saved profile: `pprof.`, the base
+/// name of the first mapping's file (when there is one), then each sample
+/// type, each followed by a dot.
+pub fn saved_profile_prefix(p: &Profile) -> String {
+    let mut prefix = String::from("pprof.");
+    if let Some(m) = p.mappings.first() {
+        let file = p.str(m.file);
+        if !file.is_empty() {
+            prefix.push_str(go_base(file));
+            prefix.push('.');
+        }
+    }
+    for st in &p.sample_types {
+        prefix.push_str(p.str(st.r#type));
+        prefix.push('.');
+    }
+    prefix
+}
+
+/// Go's `filepath.Base` on Unix: the last element, trailing slashes
+/// ignored; `/` for all slashes, `.` for nothing.
+fn go_base(path: &str) -> &str {
+    if path.is_empty() {
+        return ".";
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    match trimmed.rfind('/') {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
+}
+
+/// The directories pprof tries for saved profiles, in order:
+/// `$PPROF_TMPDIR`, `$HOME/pprof`, then the system's temporary directory.
+pub fn save_dir_candidates() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("PPROF_TMPDIR").filter(|d| !d.is_empty()) {
+        dirs.push(PathBuf::from(d));
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        dirs.push(PathBuf::from(h).join("pprof"));
+    }
+    dirs.push(std::env::temp_dir());
+    dirs
+}
+
+/// A profile saved by [`save_profile`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SavedProfile {
+    /// The file written.
+    pub path: PathBuf,
+    /// Directories that could not be used, as pprof reports them:
+    /// `Could not use temp dir DIR: PROBLEM`.
+    pub warnings: Vec<String>,
+}
+
+/// Saves `p` in the first usable directory of [`save_dir_candidates`]
+/// (creating it), as [`save_profile_in`] does.
+pub fn save_profile(p: &Profile) -> Result<SavedProfile> {
+    let mut warnings = Vec::new();
+    for dir in save_dir_candidates() {
+        if let Err(e) = fs::create_dir_all(&dir) {
+            warnings.push(format!(
+                "Could not use temp dir {}: {}",
+                dir.display(),
+                crate::error::io_message(&e)
+            ));
+            continue;
+        }
+        let path = save_profile_in(&dir, p)?;
+        return Ok(SavedProfile { path, warnings });
+    }
+    Err(HttpError::NoTempDir)
+}
+
+/// Saves `p`, gzip-compressed, as `DIR/PREFIX.NNN.pb.gz` with the prefix of
+/// [`saved_profile_prefix`] and the smallest free `NNN` from 001.
+///
+/// The data is written to a hidden temporary file first and then linked
+/// into place, so the file appears whole or not at all, and an existing
+/// file is never replaced.
+pub fn save_profile_in(dir: &Path, p: &Profile) -> Result<PathBuf> {
+    let data = pprof_model::encode(p);
+    save_bytes_in(dir, &saved_profile_prefix(p), ".pb.gz", &data)
+}
+
+/// Writes `data` as `DIR/PREFIX NNN SUFFIX` with the smallest free `NNN`
+/// (three digits or more, 1 to 9999), atomically and without replacing a
+/// file.
+pub fn save_bytes_in(dir: &Path, prefix: &str, suffix: &str, data: &[u8]) -> Result<PathBuf> {
+    let save_err = |path: &Path, err: io::Error| HttpError::Save {
+        path: path.display().to_string(),
+        err,
+    };
+    // The temporary file, unique to this process and call.
+    let tmp = {
+        let mut n = 0u32;
+        loop {
+            let name = format!(".{prefix}tmp.{}.{n}", std::process::id());
+            let path = dir.join(name);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let written = f.write_all(data).and_then(|_| f.sync_all());
+                    if let Err(e) = written {
+                        let _ = fs::remove_file(&path);
+                        return Err(save_err(&path, e));
+                    }
+                    break path;
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+                Err(e) => return Err(save_err(&path, e)),
+            }
+        }
+    };
+    let result = (|| {
+        for index in 1..10000u32 {
+            let path = dir.join(format!("{prefix}{index:03}{suffix}"));
+            match fs::hard_link(&tmp, &path) {
+                Ok(()) => return Ok(path),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(_) => {
+                    // No hard links here: fall back to creating the file
+                    // exclusively and writing it in place.
+                    match fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                    {
+                        Ok(mut f) => {
+                            return f.write_all(data).map(|_| path.clone()).map_err(|e| {
+                                let _ = fs::remove_file(&path);
+                                save_err(&path, e)
+                            })
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                        Err(e) => return Err(save_err(&path, e)),
+                    }
+                }
+            }
+        }
+        Err(save_err(
+            &dir.join(format!("{prefix}001{suffix}")),
+            io::Error::new(io::ErrorKind::AlreadyExists, "could not create file"),
+        ))
+    })();
+    let _ = fs::remove_file(&tmp);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Option<String> {
+        adjust_url(s, None, None).map(|r| r.url)
+    }
+
+    #[test]
+    fn sources_that_are_urls() {
+        assert_eq!(
+            url("http://localhost:6060/debug/pprof/heap").as_deref(),
+            Some("http://localhost:6060/debug/pprof/heap")
+        );
+        assert_eq!(
+            url("localhost:6060").as_deref(),
+            Some("http://localhost:6060/debug/pprof/profile")
+        );
+        assert_eq!(
+            url("127.0.0.1:6060/debug/pprof/goroutine?debug=1").as_deref(),
+            Some("http://127.0.0.1:6060/debug/pprof/goroutine?debug=1")
+        );
+        assert_eq!(
+            url("https+insecure://example.invalid/x").as_deref(),
+            Some("https+insecure://example.invalid/x")
+        );
+        assert_eq!(
+            url("http://[::1]:80/").as_deref(),
+            Some("http://[::1]:80/debug/pprof/profile")
+        );
+    }
+
+    #[test]
+    fn sources_that_are_files() {
+        for s in [
+            "profiles/cpu.pb.gz",
+            "/tmp/x",
+            "-",
+            "a:b",
+            "x.pb.gz",
+            "file:///tmp/x",
+            "",
+        ] {
+            assert_eq!(url(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn seconds_and_timeouts() {
+        let r = adjust_url("http://h/p?seconds=10&debug=1", None, None).unwrap();
+        assert_eq!(r.url, "http://h/p?debug=1&seconds=10");
+        assert_eq!(r.timeout, Duration::from_secs(15));
+        assert_eq!(r.collect, Some(Duration::from_secs(10)));
+        assert_eq!(r.requested, None);
+
+        let r = adjust_url("http://h/p?seconds=10", Some(3), Some(100)).unwrap();
+        assert_eq!(r.url, "http://h/p?seconds=3");
+        assert_eq!(r.timeout, Duration::from_secs(100));
+        assert_eq!(r.requested, Some(Duration::from_secs(3)));
+
+        let r = adjust_url("http://h/debug/pprof/heap", Some(-1), Some(0)).unwrap();
+        assert_eq!(r.timeout, Duration::from_secs(60));
+        assert_eq!(r.collect, None);
+
+        let r = adjust_url("h:1", None, None).unwrap();
+        assert_eq!(r.collect, Some(Duration::from_secs(30)));
+        assert_eq!(r.timeout, Duration::from_secs(60));
+
+        let r = adjust_url("http://h/p?a+b=%2F&x", Some(1), None).unwrap();
+        assert_eq!(r.url, "http://h/p?a+b=%2F&seconds=1&x=");
+    }
+
+    #[test]
+    fn insecure_scheme_is_sent_as_https() {
+        let r = adjust_url("https+insecure://h:1/x", None, None).unwrap();
+        assert!(r.insecure);
+        assert_eq!(r.request_url(), "https://h:1/x");
+    }
+
+    #[test]
+    fn status_error_text() {
+        let e = HttpError::Status {
+            status: "500 Internal Server Error".into(),
+            code: 500,
+            body: "boom\n".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "server response: 500 Internal Server Error - boom\n"
+        );
+    }
+
+    #[test]
+    fn base_names() {
+        assert_eq!(go_base("/usr/bin/httpdemo"), "httpdemo");
+        assert_eq!(go_base("a/b/"), "b");
+        assert_eq!(go_base("///"), "/");
+        assert_eq!(go_base("x"), "x");
+    }
+}

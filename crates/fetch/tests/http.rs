@@ -1,0 +1,447 @@
+//! HTTP fetching against an in-process server on 127.0.0.1 that replays
+//! answers shaped like Go's net/http/pprof.
+#![cfg(feature = "http")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pprof_fetch::http::{
+    adjust_url, fetch_bytes, save_bytes_in, save_profile, save_profile_in, saved_profile_prefix,
+    HttpError, HttpOptions, Progress,
+};
+use pprof_fetch::{parse_data, FetchOptions};
+use pprof_model::{
+    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    ValueType,
+};
+
+/// One canned answer.
+#[derive(Clone)]
+struct Route {
+    /// Path the request must have.
+    path: &'static str,
+    /// Query the request must have, when given.
+    query: Option<&'static str>,
+    status: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    body: Vec<u8>,
+    /// Wait this long before answering (a CPU profile being collected).
+    delay: Duration,
+}
+
+fn ok(
+    path: &'static str,
+    query: Option<&'static str>,
+    ctype: &'static str,
+    body: Vec<u8>,
+) -> Route {
+    Route {
+        path,
+        query,
+        status: "200 OK",
+        headers: vec![
+            ("Content-Type", ctype),
+            ("X-Content-Type-Options", "nosniff"),
+        ],
+        body,
+        delay: Duration::ZERO,
+    }
+}
+
+struct Server {
+    base: String,
+    /// Request targets received, in order.
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+/// Serves `routes` on 127.0.0.1:0 from a background thread, answering at
+/// most `max_conns` connections.
+fn serve(routes: Vec<Route>, max_conns: usize) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(max_conns) {
+            let Ok(stream) = stream else { continue };
+            let routes = routes.clone();
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || answer(stream, &routes, &log));
+        }
+    });
+    Server { base, seen }
+}
+
+fn answer(mut stream: TcpStream, routes: &[Route], log: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut h = String::new();
+        match reader.read_line(&mut h) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if h == "\r\n" || h == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let target = request_line.split(' ').nth(1).unwrap_or("").to_string();
+    log.lock().expect("log").push(target.clone());
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target.as_str(), None),
+    };
+    let route = routes
+        .iter()
+        .find(|r| r.path == path && (r.query.is_none() || r.query == query));
+    let (status, headers, body, delay) = match route {
+        Some(r) => (r.status, r.headers.clone(), r.body.clone(), r.delay),
+        None => (
+            "404 Not Found",
+            vec![("Content-Type", "text/plain; charset=utf-8")],
+            b"404 page not found\n".to_vec(),
+            Duration::ZERO,
+        ),
+    };
+    std::thread::sleep(delay);
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+    let _ = stream.flush();
+}
+
+/// A goroutine profile of a program `/srv/bin/leakdemo`.
+fn goroutine_profile() -> Profile {
+    let mut p = Profile::new();
+    let (ty, unit) = (p.intern("goroutine"), p.intern("count"));
+    p.sample_types.push(ValueType { r#type: ty, unit });
+    p.period_type = ValueType { r#type: ty, unit };
+    p.period = 1;
+    let file = p.intern("/srv/bin/leakdemo");
+    p.mappings.push(Mapping {
+        id: 1,
+        start: 0x400000,
+        limit: 0x800000,
+        file,
+        has_functions: true,
+        ..Default::default()
+    });
+    let mapping = Some(MappingId(0));
+    let names = ["main.leak", "main.spawn", "main.main"];
+    for (i, name) in names.iter().enumerate() {
+        let n = p.intern(name);
+        let f = p.intern("leakdemo/main.go");
+        p.functions.push(Function {
+            id: i as u64 + 1,
+            name: n,
+            system_name: n,
+            filename: f,
+            ..Default::default()
+        });
+    }
+    for i in 0..names.len() {
+        p.locations.push(Location {
+            id: i as u64 + 1,
+            mapping,
+            address: 0x401000 + 0x1000 * i as u64,
+            lines: vec![Line {
+                function: FunctionId(i as u32),
+                line: 17 + i as i64,
+            }],
+            ..Default::default()
+        });
+    }
+    let lids: Vec<LocationId> = (0..names.len() as u32).map(LocationId).collect();
+    p.samples.push(Sample {
+        locations: lids.clone(),
+        values: vec![10],
+        ..Default::default()
+    });
+    p.samples.push(Sample {
+        locations: lids[1..].to_vec(),
+        values: vec![2],
+        ..Default::default()
+    });
+    p
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/http")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn fetch_proto_then_save_with_increasing_numbers() {
+    let profile = goroutine_profile();
+    let body = pprof_model::encode(&profile);
+    let server = serve(
+        vec![ok(
+            "/debug/pprof/goroutine",
+            None,
+            "application/octet-stream",
+            body,
+        )],
+        4,
+    );
+    let source = format!("{}/debug/pprof/goroutine", server.base);
+    let remote = adjust_url(&source, None, None).expect("a URL");
+    assert_eq!(remote.url, source);
+    assert_eq!(remote.timeout, Duration::from_secs(60));
+    assert_eq!(remote.collect, None);
+
+    let data = fetch_bytes(&remote, &HttpOptions::default(), None).expect("fetch");
+    let fetched = parse_data(&data, &FetchOptions::default()).expect("parse");
+    assert_eq!(fetched.to_raw_string(), profile.to_raw_string());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_eq!(saved_profile_prefix(&fetched), "pprof.leakdemo.goroutine.");
+    let first = save_profile_in(dir.path(), &fetched).expect("save");
+    let second = save_profile_in(dir.path(), &fetched).expect("save again");
+    assert_eq!(first, dir.path().join("pprof.leakdemo.goroutine.001.pb.gz"));
+    assert_eq!(
+        second,
+        dir.path().join("pprof.leakdemo.goroutine.002.pb.gz")
+    );
+    let saved = std::fs::read(&second).expect("read saved");
+    assert_eq!(&saved[..2], &[0x1f, 0x8b], "saved gzip-compressed");
+    let back = parse_data(&saved, &FetchOptions::default()).expect("parse saved");
+    assert_eq!(back.to_raw_string(), profile.to_raw_string());
+    // Only the two profiles are left: no temporary files.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "pprof.leakdemo.goroutine.001.pb.gz",
+            "pprof.leakdemo.goroutine.002.pb.gz"
+        ]
+    );
+    assert_eq!(server.seen.lock().expect("log").len(), 1);
+}
+
+#[test]
+fn save_never_replaces_and_skips_taken_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("pprof.x.001.pb.gz"), b"keep").expect("write");
+    std::fs::write(dir.path().join("pprof.x.002.pb.gz"), b"keep").expect("write");
+    let path = save_bytes_in(dir.path(), "pprof.x.", ".pb.gz", b"new").expect("save");
+    assert_eq!(path, dir.path().join("pprof.x.003.pb.gz"));
+    assert_eq!(
+        std::fs::read(dir.path().join("pprof.x.001.pb.gz")).expect("read"),
+        b"keep"
+    );
+    assert_eq!(std::fs::read(&path).expect("read"), b"new");
+}
+
+#[test]
+fn save_uses_pprof_tmpdir() {
+    // The only test that touches the environment.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("made/here");
+    std::env::set_var("PPROF_TMPDIR", &target);
+    let mut p = goroutine_profile();
+    p.mappings.clear();
+    for l in &mut p.locations {
+        l.mapping = None;
+    }
+    let saved = save_profile(&p).expect("save");
+    std::env::remove_var("PPROF_TMPDIR");
+    assert!(saved.warnings.is_empty());
+    assert_eq!(saved.path, target.join("pprof.goroutine.001.pb.gz"));
+    assert!(saved.path.is_file());
+}
+
+#[test]
+fn seconds_go_into_the_query_and_progress_ticks() {
+    let mut cpu = ok(
+        "/debug/pprof/profile",
+        Some("seconds=2"),
+        "application/octet-stream",
+        pprof_model::encode(&goroutine_profile()),
+    );
+    cpu.delay = Duration::from_millis(2300);
+    let server = serve(vec![cpu], 2);
+    // host:port with no path means the CPU profile.
+    let source = server.base.trim_start_matches("http://").to_string();
+    let remote = adjust_url(&source, Some(2), None).expect("a URL");
+    assert_eq!(
+        remote.url,
+        format!("{}/debug/pprof/profile?seconds=2", server.base)
+    );
+    assert_eq!(remote.timeout, Duration::from_secs(3));
+    assert_eq!(remote.requested, Some(Duration::from_secs(2)));
+
+    let ticks = Mutex::new(Vec::<Progress>::new());
+    let record = |p: Progress| ticks.lock().expect("ticks").push(p);
+    let data = fetch_bytes(&remote, &HttpOptions::default(), Some(&record)).expect("fetch");
+    assert!(!data.is_empty());
+    assert_eq!(
+        *server.seen.lock().expect("log"),
+        ["/debug/pprof/profile?seconds=2"]
+    );
+    let ticks = ticks.into_inner().expect("ticks");
+    assert!(ticks.len() >= 2, "expected ticks, got {ticks:?}");
+    assert!(ticks
+        .iter()
+        .all(|t| t.collect == Some(Duration::from_secs(2))));
+    assert!(ticks.windows(2).all(|w| w[0].elapsed <= w[1].elapsed));
+    assert_eq!(
+        ticks.last().and_then(Progress::remaining),
+        Some(Duration::ZERO)
+    );
+}
+
+#[test]
+fn a_slow_server_times_out() {
+    let mut slow = ok(
+        "/debug/pprof/heap",
+        None,
+        "application/octet-stream",
+        vec![1, 2, 3],
+    );
+    slow.delay = Duration::from_secs(3);
+    let server = serve(vec![slow], 1);
+    let source = format!("{}/debug/pprof/heap", server.base);
+    let mut remote = adjust_url(&source, None, Some(1)).expect("a URL");
+    assert_eq!(remote.timeout, Duration::from_secs(1));
+    remote.header_grace = Duration::ZERO;
+    let start = std::time::Instant::now();
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("timeout");
+    assert!(
+        start.elapsed() < Duration::from_millis(2900),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("Get \"{source}\": timeout awaiting response headers")
+    );
+}
+
+#[test]
+fn an_error_status_carries_the_servers_text() {
+    let mut unknown = ok(
+        "/debug/pprof/nosuch",
+        None,
+        "text/plain; charset=utf-8",
+        b"Unknown profile\n".to_vec(),
+    );
+    unknown.status = "404 Not Found";
+    unknown.headers.push(("X-Go-Pprof", "1"));
+    let mut html = ok(
+        "/debug/pprof/broken",
+        None,
+        "text/html",
+        b"<h1>oops</h1>".to_vec(),
+    );
+    html.status = "500 Internal Server Error";
+    let server = serve(vec![unknown, html], 2);
+
+    let remote =
+        adjust_url(&format!("{}/debug/pprof/nosuch", server.base), None, None).expect("url");
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("404");
+    assert!(matches!(err, HttpError::Status { code: 404, .. }));
+    assert_eq!(
+        err.to_string(),
+        "server response: 404 Not Found - Unknown profile\n"
+    );
+
+    let remote =
+        adjust_url(&format!("{}/debug/pprof/broken", server.base), None, None).expect("url");
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("500");
+    assert_eq!(
+        err.to_string(),
+        "server response: 500 Internal Server Error"
+    );
+}
+
+#[test]
+fn text_endpoints_are_fetched_as_they_are() {
+    let d1 = fixture("goroutine.debug1.txt");
+    let d2 = fixture("goroutine.debug2.txt");
+    let heap = fixture("heap.debug1.txt");
+    let text = "text/plain; charset=utf-8";
+    let server = serve(
+        vec![
+            ok("/debug/pprof/goroutine", Some("debug=1"), text, d1.clone()),
+            ok("/debug/pprof/goroutine", Some("debug=2"), text, d2.clone()),
+            ok("/debug/pprof/heap", Some("debug=1"), text, heap.clone()),
+        ],
+        3,
+    );
+    for (query, want) in [
+        ("/debug/pprof/goroutine?debug=1", &d1),
+        ("/debug/pprof/goroutine?debug=2", &d2),
+        ("/debug/pprof/heap?debug=1", &heap),
+    ] {
+        let remote = adjust_url(&format!("{}{query}", server.base), None, None).expect("url");
+        let got = fetch_bytes(&remote, &HttpOptions::default(), None).expect("fetch");
+        assert_eq!(&got, want, "{query}");
+    }
+    assert_eq!(
+        *server.seen.lock().expect("log"),
+        [
+            "/debug/pprof/goroutine?debug=1",
+            "/debug/pprof/goroutine?debug=2",
+            "/debug/pprof/heap?debug=1"
+        ]
+    );
+}
+
+#[test]
+fn refused_connection_names_the_url() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let source = format!("127.0.0.1:{port}/debug/pprof/heap");
+    let remote = adjust_url(&source, None, None).expect("url");
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("Get \"http://{source}\": ")),
+        "{text}"
+    );
+    assert!(matches!(err, HttpError::Request { .. }));
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused() {
+    let server = serve(
+        vec![ok("/big", None, "application/octet-stream", vec![7; 4096])],
+        1,
+    );
+    let remote = adjust_url(&format!("{}/big", server.base), None, None).expect("url");
+    let mut opts = HttpOptions::default();
+    opts.max_body = 1000;
+    let err = fetch_bytes(&remote, &opts, None).expect_err("too large");
+    assert!(matches!(err, HttpError::TooLarge { limit: 1000, .. }));
+}
+
+#[test]
+fn missing_tls_files_are_named() {
+    let remote = adjust_url("https://127.0.0.1:1/x", None, None).expect("url");
+    let mut opts = HttpOptions::default();
+    opts.tls_ca = Some("/nonexistent/ca.pem".into());
+    let err = fetch_bytes(&remote, &opts, None).expect_err("no ca");
+    assert_eq!(
+        err.to_string(),
+        "tls_ca /nonexistent/ca.pem: no such file or directory"
+    );
+}
