@@ -35,6 +35,8 @@
 #![deny(missing_docs)]
 
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 
 use std::io::Read;
 use std::path::PathBuf;
