@@ -20,6 +20,27 @@
 //! [`report_labels`] (the legend of graph pictures); the trimmed graph
 //! behind pictures is [`Report::trimmed_graph`].
 //!
+//! # JSON output
+//!
+//! `--json` (an addition of pprof-tools) prints the same rows as one JSON
+//! object per report, followed by a newline ([`generate_json`]). Values are
+//! raw integers in the profile's sample unit (after `-mean`, before
+//! `-divide_by`); `*_format` fields hold the text pprof prints.
+//!
+//! * text/top ([`write_text_json`]): `{"labels": [header lines], "total":
+//!   int, "unit": output unit, "rows": [{"name", "inline": "" | "inline" |
+//!   "partial-inline", "flat", "flat_format", "cum", "cum_format"}]}`
+//! * traces ([`write_traces_json`]): `{"labels": [...], "traces":
+//!   [{"value", "value_format", "labels": {key: [values]}, "num_labels":
+//!   {key: [formatted values]}, "frames": [{"name", "inline": bool}]}]}`,
+//!   frames leaf first
+//! * tags ([`write_tags_json`]): `{"unit": sample unit, "tags": [{"key",
+//!   "total", "values": [{"value", "weight"}]}]}`, heaviest value first
+//! * tree/peek ([`write_tree_json`]): `{"labels", "total", "unit", "nodes":
+//!   [{"name", "flat", "flat_format", "cum", "cum_format", "callers":
+//!   [edge], "callees": [edge]}]}` with edge `{"name", "weight",
+//!   "weight_format", "inline": bool}`
+//!
 //! The driver's job is to fill the options from the command line
 //! (`-sample_index`, `-mean`, `-unit`, `-nodecount`, granularity...), to
 //! apply filters to the profile, and to buffer the output so that a failed
@@ -51,6 +72,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod json;
 mod options;
 mod report;
 mod source;
@@ -58,13 +80,28 @@ mod tabwriter;
 mod text;
 
 pub use error::{Error, Result};
+pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};
 pub use options::{num_label_units, Options, OutputFormat};
 pub use report::{profile_labels, report_labels, Report, TrimmedGraph};
 pub use source::write_list;
 pub use text::{
-    tags, text_items, top_proto, traces, write_comments, write_tags, write_text, write_traces,
-    write_tree, TagGroup, TextItem, TextReport, Trace, TraceFrame, TracesReport,
+    tags, text_items, top_proto, traces, tree, write_comments, write_tags, write_text,
+    write_traces, write_tree, TagGroup, TextItem, TextReport, Trace, TraceFrame, TracesReport,
+    TreeEdge, TreeEntry, TreeReport,
 };
+
+/// Writes the JSON variant of the report selected by
+/// [`Options::output_format`]: text, traces, tags and tree (peek); other
+/// formats give [`Error::UnsupportedFormat`].
+pub fn generate_json(w: &mut dyn std::io::Write, rpt: &Report<'_>) -> Result<()> {
+    match rpt.options().output_format {
+        OutputFormat::Text => write_text_json(w, rpt),
+        OutputFormat::Tree => write_tree_json(w, rpt),
+        OutputFormat::Traces => write_traces_json(w, rpt),
+        OutputFormat::Tags => write_tags_json(w, rpt),
+        _ => Err(Error::UnsupportedFormat),
+    }
+}
 
 /// Writes the report selected by [`Options::output_format`]. Formats
 /// written by other crates (dot, callgrind, proto, raw, disasm, weblist,

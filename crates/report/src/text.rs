@@ -116,6 +116,116 @@ pub fn write_text(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     Ok(())
 }
 
+/// One edge of a tree (peek) entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeEdge {
+    /// Printable name of the caller (incoming) or callee (outgoing).
+    pub name: String,
+    /// Edge weight.
+    pub weight: i64,
+    /// Edge weight formatted in the output unit.
+    pub weight_format: String,
+    /// The call was inlined.
+    pub inline: bool,
+}
+
+/// One node of the tree (peek) report with its callers and callees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// Printable node name.
+    pub name: String,
+    /// Flat value (mean applied).
+    pub flat: i64,
+    /// Cum value (mean applied).
+    pub cum: i64,
+    /// Flat value formatted.
+    pub flat_format: String,
+    /// Cum value formatted.
+    pub cum_format: String,
+    /// Callers, heaviest first.
+    pub callers: Vec<TreeEdge>,
+    /// Callees, heaviest first.
+    pub callees: Vec<TreeEdge>,
+}
+
+/// The header lines and entries of the tree (peek) report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeReport {
+    /// Header lines.
+    pub labels: Vec<String>,
+    /// Entries (only the nodes matching the symbol, for peek).
+    pub entries: Vec<TreeEntry>,
+    /// Whether the graph has any node (pprof then closes with a separator).
+    pub has_nodes: bool,
+    /// Total used for percentages.
+    pub total: i64,
+    /// Output unit selected for the values.
+    pub output_unit: String,
+}
+
+/// Computes the tree report, or with [`crate::Options::symbol`] the peek
+/// report (pprof's `printTree`). Fails with [`Error::NoMatches`] when the
+/// symbol matches no node.
+pub fn tree(rpt: &Report<'_>) -> Result<TreeReport> {
+    let mut rpt = rpt.clone();
+    let tg = rpt.trimmed_graph();
+    rpt.select_output_unit(&tg.graph);
+    let g = &tg.graph;
+    let rx = rpt.options().symbol.clone();
+    let mut entries = Vec::new();
+    for (id, n) in g.iter() {
+        let name = n.info.printable_name();
+        if let Some(rx) = &rx {
+            if !rx.is_match(&name) {
+                continue;
+            }
+        }
+        let edge = |e: &pprof_graph::Edge, other: NodeId| TreeEdge {
+            name: g
+                .node(other)
+                .map(|o| o.info.printable_name())
+                .unwrap_or_default(),
+            weight: e.weight,
+            weight_format: rpt.format_value(e.weight),
+            inline: e.inline,
+        };
+        let callers = g
+            .sorted_in_edges(id)
+            .into_iter()
+            .filter_map(|e| g.edge(e))
+            .map(|e| edge(e, e.src))
+            .collect();
+        let callees = g
+            .sorted_out_edges(id)
+            .into_iter()
+            .filter_map(|e| g.edge(e))
+            .map(|e| edge(e, e.dest))
+            .collect();
+        let (flat, cum) = (n.flat_value(), n.cum_value());
+        entries.push(TreeEntry {
+            name,
+            flat,
+            cum,
+            flat_format: rpt.format_value(flat),
+            cum_format: rpt.format_value(cum),
+            callers,
+            callees,
+        });
+    }
+    if let Some(rx) = &rx {
+        if entries.is_empty() {
+            return Err(Error::NoMatches(rx.as_str().to_string()));
+        }
+    }
+    Ok(TreeReport {
+        labels: report_labels(&rpt, g, tg.orig_count, tg.dropped_nodes, 0, false),
+        entries,
+        has_nodes: !g.nodes.is_empty(),
+        total: rpt.total(),
+        output_unit: rpt.options().output_unit.clone(),
+    })
+}
+
 /// Writes the tree report, or with [`crate::Options::symbol`] the peek
 /// report of the matching nodes. Fails with [`Error::NoMatches`] (writing
 /// nothing) when the symbol matches no node.
@@ -124,76 +234,46 @@ pub fn write_tree(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
         "----------------------------------------------------------+-------------";
     const LEGEND: &str =
         "      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t ";
-    let mut rpt = rpt.clone();
-    let tg = rpt.trimmed_graph();
-    rpt.select_output_unit(&tg.graph);
-    let g = &tg.graph;
-    let rx = rpt.options().symbol.clone();
-    let names: Vec<(NodeId, String)> = g
-        .iter()
-        .map(|(id, n)| (id, n.info.printable_name()))
-        .collect();
-    if let Some(rx) = &rx {
-        if !names.iter().any(|(_, name)| rx.is_match(name)) {
-            return Err(Error::NoMatches(rx.as_str().to_string()));
-        }
-    }
-    let total = rpt.total();
+    let tr = tree(rpt)?;
+    let total = tr.total;
     let mut out = String::new();
-    out.push_str(
-        &report_labels(&rpt, &tg.graph, tg.orig_count, tg.dropped_nodes, 0, false).join("\n"),
-    );
+    out.push_str(&tr.labels.join("\n"));
     out.push('\n');
     out.push_str(SEPARATOR);
     out.push('\n');
     out.push_str(LEGEND);
     out.push('\n');
     let mut flat_sum: i64 = 0;
-    for (id, name) in &names {
-        if let Some(rx) = &rx {
-            if !rx.is_match(name) {
-                continue;
-            }
-        }
-        let Some(n) = g.node(*id) else { continue };
-        let (flat, cum) = (n.flat_value(), n.cum_value());
+    for n in &tr.entries {
         out.push_str(SEPARATOR);
         out.push('\n');
-        let edge_line = |out: &mut String, weight: i64, other: NodeId, inline: bool| {
-            let other = g
-                .node(other)
-                .map(|o| o.info.printable_name())
-                .unwrap_or_default();
+        let edge_line = |out: &mut String, e: &TreeEdge| {
             out.push_str(&format!(
                 "{:>50} {} |   {}{}\n",
-                rpt.format_value(weight),
-                measurement::percentage(weight, cum),
-                other,
-                if inline { " (inline)" } else { "" }
+                e.weight_format,
+                measurement::percentage(e.weight, n.cum),
+                e.name,
+                if e.inline { " (inline)" } else { "" }
             ));
         };
-        for e in g.sorted_in_edges(*id) {
-            if let Some(e) = g.edge(e) {
-                edge_line(&mut out, e.weight, e.src, e.inline);
-            }
+        for e in &n.callers {
+            edge_line(&mut out, e);
         }
-        flat_sum = flat_sum.wrapping_add(flat);
+        flat_sum = flat_sum.wrapping_add(n.flat);
         out.push_str(&format!(
             "{:>10} {} {} {:>10} {}                | {}\n",
-            rpt.format_value(flat),
-            measurement::percentage(flat, total),
+            n.flat_format,
+            measurement::percentage(n.flat, total),
             measurement::percentage(flat_sum, total),
-            rpt.format_value(cum),
-            measurement::percentage(cum, total),
-            name
+            n.cum_format,
+            measurement::percentage(n.cum, total),
+            n.name
         ));
-        for e in g.sorted_out_edges(*id) {
-            if let Some(e) = g.edge(e) {
-                edge_line(&mut out, e.weight, e.dest, e.inline);
-            }
+        for e in &n.callees {
+            edge_line(&mut out, e);
         }
     }
-    if !g.nodes.is_empty() {
+    if tr.has_nodes {
         out.push_str(SEPARATOR);
         out.push('\n');
     }

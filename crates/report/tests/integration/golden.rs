@@ -117,3 +117,32 @@ fn list() {
         .replace(&o.source_path, "SRC");
     check("cpu.list", &text);
 }
+
+fn run_json(name: &str, o: Options) -> String {
+    let p = fixture::cpu();
+    let rpt = Report::new(&p, o);
+    let mut out = Vec::new();
+    pprof_report::generate_json(&mut out, &rpt).expect("report");
+    let text = String::from_utf8(out).expect("utf-8");
+    check(name, &text);
+    text
+}
+
+#[test]
+fn json_variants() {
+    let o = base_options(OutputFormat::Text);
+    let p = fixture::cpu();
+    let rows = pprof_report::text_items(&Report::new(&p, o.clone()))
+        .items
+        .len();
+    let text = run_json("cpu.text.json", o);
+    assert_eq!(text.matches("\"flat_format\"").count(), rows);
+    assert!(text.ends_with("]}\n"));
+    let traces = run_json("cpu.traces.json", base_options(OutputFormat::Traces));
+    assert_eq!(traces.matches("\"value_format\"").count(), p.samples.len());
+    run_json("cpu.tags.json", base_options(OutputFormat::Tags));
+    let mut o = base_options(OutputFormat::Tree);
+    o.symbol = Some(regex::Regex::new("main\\.work").expect("regex"));
+    let peek = run_json("cpu.peek.json", o);
+    assert_eq!(peek.matches("\"callers\"").count(), 1);
+}

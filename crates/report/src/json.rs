@@ -1,0 +1,245 @@
+//! Machine-readable (JSON) variants of the text, traces, tags and tree/peek
+//! reports. See the crate documentation for the schema.
+
+use std::io::Write;
+
+use crate::error::Result;
+use crate::report::Report;
+use crate::text::{tags, text_items, traces, tree, TreeEdge};
+
+/// Appends `s` as a JSON string literal.
+fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn strings(out: &mut String, list: &[String]) {
+    out.push('[');
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(out, s);
+    }
+    out.push(']');
+}
+
+/// Appends `"key":` (with a leading comma unless `first`).
+fn key(out: &mut String, k: &str, first: bool) {
+    if !first {
+        out.push(',');
+    }
+    string(out, k);
+    out.push(':');
+}
+
+fn header(out: &mut String, labels: &[String], total: Option<(i64, &str)>) {
+    key(out, "labels", true);
+    strings(out, labels);
+    if let Some((total, unit)) = total {
+        key(out, "total", false);
+        out.push_str(&total.to_string());
+        key(out, "unit", false);
+        string(out, unit);
+    }
+}
+
+/// Writes the text (top) report as JSON.
+pub fn write_text_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let tr = text_items(rpt);
+    let mut out = String::from("{");
+    header(&mut out, &tr.labels, Some((tr.total, &tr.output_unit)));
+    key(&mut out, "rows", false);
+    out.push('[');
+    for (i, r) in tr.items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        key(&mut out, "name", true);
+        string(&mut out, &r.name);
+        key(&mut out, "inline", false);
+        string(
+            &mut out,
+            r.inline_label.trim_matches(|c| c == '(' || c == ')'),
+        );
+        key(&mut out, "flat", false);
+        out.push_str(&r.flat.to_string());
+        key(&mut out, "flat_format", false);
+        string(&mut out, &r.flat_format);
+        key(&mut out, "cum", false);
+        out.push_str(&r.cum.to_string());
+        key(&mut out, "cum_format", false);
+        string(&mut out, &r.cum_format);
+        out.push('}');
+    }
+    out.push_str("]}\n");
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+fn label_object(out: &mut String, labels: &[(String, Vec<String>)]) {
+    out.push('{');
+    for (i, (k, v)) in labels.iter().enumerate() {
+        key(out, k, i == 0);
+        strings(out, v);
+    }
+    out.push('}');
+}
+
+/// Writes the traces report as JSON.
+pub fn write_traces_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let tr = traces(rpt);
+    let mut out = String::from("{");
+    header(&mut out, &tr.labels, None);
+    key(&mut out, "traces", false);
+    out.push('[');
+    for (i, t) in tr.traces.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        key(&mut out, "value", true);
+        out.push_str(&t.value.to_string());
+        key(&mut out, "value_format", false);
+        string(&mut out, &t.value_format);
+        key(&mut out, "labels", false);
+        label_object(&mut out, &t.labels);
+        key(&mut out, "num_labels", false);
+        label_object(&mut out, &t.num_labels);
+        key(&mut out, "frames", false);
+        out.push('[');
+        for (j, f) in t.frames.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            key(&mut out, "name", true);
+            string(&mut out, &f.name);
+            key(&mut out, "inline", false);
+            out.push_str(if f.inline { "true" } else { "false" });
+            out.push('}');
+        }
+        out.push_str("]}");
+        if out.len() > 1 << 16 {
+            w.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    out.push_str("]}\n");
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// Writes the tags report as JSON.
+pub fn write_tags_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let mut out = String::from("{");
+    key(&mut out, "unit", true);
+    string(&mut out, &rpt.options().sample_unit);
+    key(&mut out, "tags", false);
+    out.push('[');
+    for (i, g) in tags(rpt).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        key(&mut out, "key", true);
+        string(&mut out, &g.key);
+        key(&mut out, "total", false);
+        out.push_str(&g.total.to_string());
+        key(&mut out, "values", false);
+        out.push('[');
+        for (j, (v, weight)) in g.values.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            key(&mut out, "value", true);
+            string(&mut out, v);
+            key(&mut out, "weight", false);
+            out.push_str(&weight.to_string());
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}\n");
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+fn edges(out: &mut String, list: &[TreeEdge]) {
+    out.push('[');
+    for (i, e) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        key(out, "name", true);
+        string(out, &e.name);
+        key(out, "weight", false);
+        out.push_str(&e.weight.to_string());
+        key(out, "weight_format", false);
+        string(out, &e.weight_format);
+        key(out, "inline", false);
+        out.push_str(if e.inline { "true" } else { "false" });
+        out.push('}');
+    }
+    out.push(']');
+}
+
+/// Writes the tree (or peek) report as JSON. Fails like
+/// [`crate::write_tree`] when the symbol matches nothing.
+pub fn write_tree_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    let tr = tree(rpt)?;
+    let mut out = String::from("{");
+    header(&mut out, &tr.labels, Some((tr.total, &tr.output_unit)));
+    key(&mut out, "nodes", false);
+    out.push('[');
+    for (i, n) in tr.entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        key(&mut out, "name", true);
+        string(&mut out, &n.name);
+        key(&mut out, "flat", false);
+        out.push_str(&n.flat.to_string());
+        key(&mut out, "flat_format", false);
+        string(&mut out, &n.flat_format);
+        key(&mut out, "cum", false);
+        out.push_str(&n.cum.to_string());
+        key(&mut out, "cum_format", false);
+        string(&mut out, &n.cum_format);
+        key(&mut out, "callers", false);
+        edges(&mut out, &n.callers);
+        key(&mut out, "callees", false);
+        edges(&mut out, &n.callees);
+        out.push('}');
+    }
+    out.push_str("]}\n");
+    w.write_all(out.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        let mut s = String::new();
+        string(&mut s, "a\"b\\c\n\u{1}é");
+        assert_eq!(s, "\"a\\\"b\\\\c\\n\\u0001é\"");
+    }
+}
