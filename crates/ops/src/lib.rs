@@ -43,6 +43,7 @@ mod base;
 mod error;
 mod filter;
 mod focus;
+mod fxhash;
 mod labels;
 pub mod measurement;
 mod merge;

@@ -402,10 +402,10 @@ pub fn scale_profiles(profiles: &mut [&mut Profile]) -> Result<()> {
     if profiles.is_empty() {
         return Ok(());
     }
-    // Period types: profiles without one are skipped.
+    // Every decoded profile has a period type (possibly empty), so all
+    // take part, as in Go.
     let period_types: Vec<(String, String)> = profiles
         .iter()
-        .filter(|p| has_period_type(p))
         .map(|p| {
             (
                 p.str(p.period_type.r#type).to_string(),
@@ -446,12 +446,10 @@ pub fn scale_profiles(profiles: &mut [&mut Profile]) -> Result<()> {
 
     for p in profiles.iter_mut() {
         if let Some((_, unit)) = &period_type {
-            if has_period_type(p) {
-                let from = p.str(p.period_type.unit).to_string();
-                let (v, _) = scale(p.period, &from, unit);
-                p.period = go_f64_to_i64(v);
-                p.period_type.unit = p.intern(unit);
-            }
+            let from = p.str(p.period_type.unit).to_string();
+            let (v, _) = scale(p.period, &from, unit);
+            p.period = go_f64_to_i64(v);
+            p.period_type.unit = p.intern(unit);
         }
         let mut ratios = vec![1.0; p.sample_types.len()];
         for (i, c) in common.iter().enumerate() {
@@ -471,10 +469,6 @@ fn context(context: &'static str, e: Error) -> Error {
         context,
         source: Box::new(e),
     }
-}
-
-fn has_period_type(p: &Profile) -> bool {
-    !(p.period_type.r#type.is_empty() && p.period_type.unit.is_empty())
 }
 
 /// Go's conversion of a float to int64 on amd64: truncation toward zero,

@@ -13,7 +13,6 @@
 //! sample table is keyed by a hash of the location ids and labels, with
 //! full comparison on collision.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use pprof_model::{
@@ -22,6 +21,7 @@ use pprof_model::{
 };
 
 use crate::error::{Error, Result};
+use crate::fxhash::{FxBuild, FxHashMap};
 
 /// Merges `srcs` into a new profile with Go pprof's exact semantics.
 ///
@@ -146,14 +146,14 @@ struct SrcMemo {
 
 struct Merger {
     out: Profile,
-    mappings: HashMap<MappingKey, MappingId>,
-    functions: HashMap<FunctionKey, FunctionId>,
-    locations: HashMap<LocationKey, LocationId>,
+    mappings: FxHashMap<MappingKey, MappingId>,
+    functions: FxHashMap<FunctionKey, FunctionId>,
+    locations: FxHashMap<LocationKey, LocationId>,
     /// hash of (locations, labels) -> first sample index with that hash.
-    sample_heads: HashMap<u64, u32>,
+    sample_heads: FxHashMap<u64, u32>,
     /// Next sample index with the same hash, or NONE.
     sample_next: Vec<u32>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: FxBuild,
 }
 
 impl Merger {
@@ -205,10 +205,19 @@ impl Merger {
         out.samples.reserve(first.samples.len());
         Merger {
             out,
-            mappings: HashMap::new(),
-            functions: HashMap::with_capacity(first.functions.len()),
-            locations: HashMap::with_capacity(first.locations.len()),
-            sample_heads: HashMap::with_capacity(first.samples.len()),
+            mappings: FxHashMap::default(),
+            functions: FxHashMap::with_capacity_and_hasher(
+                first.functions.len(),
+                FxBuild::default(),
+            ),
+            locations: FxHashMap::with_capacity_and_hasher(
+                first.locations.len(),
+                FxBuild::default(),
+            ),
+            sample_heads: FxHashMap::with_capacity_and_hasher(
+                first.samples.len(),
+                FxBuild::default(),
+            ),
             sample_next: Vec::with_capacity(first.samples.len()),
             hasher: Default::default(),
         }
