@@ -270,7 +270,7 @@ impl RProfile {
                 "inuse_space",
             ],
         ];
-        if heapz.iter().any(|t| *t == types.as_slice()) {
+        if heapz.contains(&types.as_slice()) {
             self.drop_frames = crate::frames::ALLOC_DROP;
             self.keep_frames = crate::frames::ALLOC_KEEP;
         } else if types.as_slice() == ["contentions", "delay"] {

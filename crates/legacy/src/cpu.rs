@@ -198,7 +198,10 @@ mod tests {
         assert!(matches!(kind, CpuKind::Cpp));
         assert_eq!(p.period, 10_000_000);
         assert_eq!(p.samples[0].values, vec![5, 50_000_000]);
-        assert_eq!(p.locs[1].address, 0x2000);
+        // With one sample, its second frame is "shared by all samples" and
+        // is stripped as a signal-handler artifact.
+        assert_eq!(p.samples[0].locs.len(), 1);
+        assert_eq!(p.locs.len(), 1);
         assert_eq!(p.maps[0].file, "/bin/x");
     }
 

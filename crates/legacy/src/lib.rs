@@ -142,7 +142,8 @@ fn try_readers(data: &[u8]) -> Result<(build::RProfile, Format)> {
         Err(e) => return Err(e),
     }
     let text = String::from_utf8_lossy(data);
-    let readers: [(fn(&str) -> Result<build::RProfile>, Format); 4] = [
+    type Reader = fn(&str) -> Result<build::RProfile>;
+    let readers: [(Reader, Format); 4] = [
         (text::parse_heap, Format::Heap),
         (text::parse_go_count, Format::GoCount),
         (text::parse_thread, Format::Thread),

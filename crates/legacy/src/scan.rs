@@ -221,7 +221,7 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
 /// Go's `int64(f)` on amd64: out-of-range values and NaN become `i64::MIN`.
 pub(crate) fn f64_to_i64(f: f64) -> i64 {
     // 2^63 as f64 is exact; the valid range is [-2^63, 2^63).
-    if f.is_nan() || f >= 9_223_372_036_854_775_808.0 || f < -9_223_372_036_854_775_808.0 {
+    if f.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         i64::MIN
     } else {
         f as i64

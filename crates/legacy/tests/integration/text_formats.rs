@@ -1,0 +1,182 @@
+use crate::{addrs, fixture, num_label, types, unsample};
+use pprof_legacy::{parse, parse_detailed, Error, Format};
+
+#[test]
+fn go_heap_debug1_is_unsampled_at_half_the_header_rate() {
+    let parsed = parse_detailed(&fixture("go_heap_debug1.txt")).unwrap();
+    assert_eq!(parsed.format, Format::Heap);
+    let p = &parsed.profile;
+    // `@ heap/1048576` is 2*MemProfileRate: the sampling rate is 524288.
+    assert_eq!(p.period, 524288);
+    assert_eq!(p.str(p.period_type.r#type), "space");
+    assert_eq!(
+        types(p),
+        [
+            "alloc_objects/count",
+            "alloc_space/bytes",
+            "inuse_objects/count",
+            "inuse_space/bytes"
+        ]
+    );
+    let (ac, asz) = unsample(3, 3072, 524288);
+    let (ic, isz) = unsample(1, 1024, 524288);
+    assert_eq!(p.samples[0].values, vec![ac, asz, ic, isz]);
+    // The block size comes from the in-use pair (the last one read).
+    assert_eq!(num_label(p, 0, "bytes"), Some(1024));
+    assert_eq!(num_label(p, 1, "bytes"), Some(4096));
+    assert_eq!(p.samples[2].values, vec![0, 0, 0, 0]);
+    assert_eq!(num_label(p, 2, "bytes"), Some(0));
+    // Return addresses are moved back onto the call: PC - 1.
+    assert_eq!(addrs(p, 0), vec![0x401010, 0x402021]);
+    assert_eq!(addrs(p, 1), vec![0x401010, 0x403032]);
+    assert_eq!(p.locations.len(), 4);
+    // No memory map: one fake mapping covering everything.
+    assert_eq!(p.mappings.len(), 1);
+    assert_eq!((p.mappings[0].start, p.mappings[0].limit), (0, u64::MAX));
+    assert!(p.locations.iter().all(|l| l.mapping.is_some()));
+    // Heap profiles hide allocator frames.
+    assert!(p.str(p.drop_frames).contains("runtime\\..*"));
+    assert!(p.str(p.keep_frames).starts_with("runtime\\.panic"));
+
+    let m = parsed.memstats.expect("memstats");
+    assert_eq!(m.alloc, 2842272);
+    assert_eq!((m.stack_inuse, m.stack_sys), (262144, 524288));
+    assert_eq!(m.pause_ns, vec![68372, 4536, 0]);
+    assert_eq!(m.num_gc, 4);
+    assert_eq!(m.max_rss, Some(6991872));
+    assert!(!m.debug_gc);
+}
+
+#[test]
+fn cpp_heap_v1_with_mapped_libraries() {
+    let p = parse(&fixture("cpp_heap_v1.txt")).unwrap();
+    // Equal in-use and alloc pairs: no alloc sample types; heapprofile is unsampled.
+    assert_eq!(types(&p), ["objects/count", "space/bytes"]);
+    assert_eq!(p.period, 1);
+    assert_eq!(p.samples[0].values, vec![1, 1024]);
+    assert_eq!(p.samples[1].values, vec![1, 2048]);
+    assert_eq!(num_label(&p, 1, "bytes"), Some(2048));
+    // Non-executable entries are skipped; the main binary (not a .so) is moved first.
+    assert_eq!(p.mappings.len(), 2);
+    assert_eq!(p.str(p.mappings[0].file), "/usr/bin/server");
+    assert_eq!(p.mappings[0].id, 1);
+    assert_eq!(p.str(p.mappings[1].file), "/lib/libc.so.6");
+    for l in &p.locations {
+        assert_eq!(l.mapping.map(|m| p.mapping(m).id), Some(1));
+    }
+}
+
+#[test]
+fn growthz() {
+    let p = parse(&fixture("cpp_growth.txt")).unwrap();
+    assert_eq!(types(&p), ["objects/count", "space/bytes"]);
+    assert_eq!(p.period, 1);
+    assert_eq!(p.samples[0].values, vec![1, 512]);
+    assert_eq!(addrs(&p, 0), vec![0x1000, 0x2001]);
+}
+
+#[test]
+fn fragmentationz_and_heap_v2_header() {
+    let p = parse(b"heap profile: 1: 512 [ 1: 512] @ fragmentationz\n1: 512 [1: 512] @ 0x11\n")
+        .unwrap();
+    assert_eq!(p.samples[0].values, vec![1, 512]);
+    let text = b"heap profile: 1: 100 [ 1: 100] @ heap_v2/50\n1: 100 [1: 100] @ 0x11\n";
+    let p = parse(text).unwrap();
+    assert_eq!(p.period, 50);
+    let (c, s) = unsample(1, 100, 50);
+    assert_eq!(p.samples[0].values, vec![c, s]);
+}
+
+#[test]
+fn heap_record_errors_are_real_errors() {
+    let e = parse(b"heap profile: 1: 1 [1: 1] @ heap/2\n0: 5 [0: 0] @ 0x1\n").unwrap_err();
+    assert!(matches!(e, Error::BadRecord(_)), "{e:?}");
+    let e = parse(b"heap profile: 1: 1 [1: 1] @ heap/2\nnot a record\n").unwrap_err();
+    assert!(!e.is_unrecognized());
+}
+
+#[test]
+fn goroutine_count_profile() {
+    let parsed = parse_detailed(&fixture("go_goroutine_debug1.txt")).unwrap();
+    assert_eq!(parsed.format, Format::GoCount);
+    let p = parsed.profile;
+    assert_eq!(types(&p), ["goroutine/count"]);
+    assert_eq!(p.period, 1);
+    assert_eq!(p.samples.len(), 2);
+    assert_eq!(p.samples[0].values, vec![4]);
+    assert_eq!(addrs(&p, 0), vec![0x437c15, 0x40560b, 0x4bc835, 0x461b40]);
+    // Shared addresses share a location.
+    assert_eq!(p.samples[0].locations[2], p.samples[1].locations[1]);
+    assert_eq!(p.locations.len(), 5);
+    assert!(p.str(p.drop_frames).starts_with("ProfileData::Add"));
+}
+
+#[test]
+fn threadcreate_profile_and_empty_stacks() {
+    let p = parse(&fixture("go_threadcreate_debug1.txt")).unwrap();
+    assert_eq!(types(&p), ["threadcreate/count"]);
+    assert_eq!(p.samples[0].values, vec![2]);
+    assert_eq!(p.samples[1].values, vec![1]);
+    // pprof cannot read records without addresses.
+    assert_eq!(
+        parse(b"threadcreate profile: total 1\n1 @\n").unwrap_err(),
+        Error::Malformed
+    );
+}
+
+#[test]
+fn threadz_counts_same_as_previous() {
+    let parsed = parse_detailed(&fixture("cpp_threadz.txt")).unwrap();
+    assert_eq!(parsed.format, Format::Thread);
+    let p = parsed.profile;
+    assert_eq!(types(&p), ["thread/count"]);
+    assert_eq!(p.samples.len(), 2);
+    assert_eq!(p.samples[0].values, vec![1]);
+    // The third thread repeats the second one's stack.
+    assert_eq!(p.samples[1].values, vec![2]);
+    // Leaf address kept, callers moved onto the call.
+    assert_eq!(addrs(&p, 0), vec![0x400010, 0x40001f, 0x40002f]);
+    assert_eq!(p.str(p.mappings[0].file), "/usr/bin/server");
+}
+
+#[test]
+fn cpp_contentionz_unsamples_by_period_and_clock() {
+    let parsed = parse_detailed(&fixture("cpp_contentionz.txt")).unwrap();
+    assert_eq!(parsed.format, Format::Contention);
+    let p = parsed.profile;
+    assert_eq!(types(&p), ["contentions/count", "delay/nanoseconds"]);
+    assert_eq!(p.period, 100);
+    assert_eq!(p.duration_nanos, 5_000_000_000);
+    // delay = cycles * period / (cycles per ns); contentions = count * period.
+    let cycles_per_ns = 2_000_000_000.0 / 1e9;
+    assert_eq!(
+        p.samples[0].values,
+        vec![2 * 100, (1000.0 * 100.0 / cycles_per_ns) as i64]
+    );
+    assert_eq!(p.samples[1].values, vec![100, 25000]);
+    assert_eq!(addrs(&p, 0), vec![0x1000, 0x2001]);
+    assert!(p.str(p.drop_frames).starts_with("RecordLockProfileData"));
+}
+
+#[test]
+fn go_mutex_debug1() {
+    let p = parse(&fixture("go_mutex_debug1.txt")).unwrap();
+    assert_eq!(p.period, 1);
+    assert_eq!(p.samples[0].values, vec![3, 3000]);
+    assert_eq!(addrs(&p, 0), vec![0x401010, 0x402021]);
+    let p = parse(b"--- contention:\ncycles/second=2000000000\n10 1 @ 0x5\n").unwrap();
+    // Period 1 and 2 cycles per ns: 10 cycles are 5 ns.
+    assert_eq!(p.samples[0].values, vec![1, 5]);
+}
+
+#[test]
+fn unknown_contention_attribute_is_unrecognized() {
+    assert!(parse(b"--- mutex:\nfoo=1\n").unwrap_err().is_unrecognized());
+}
+
+#[test]
+fn unrecognized_inputs() {
+    for input in [&b""[..], b"hello\n", b"# only a comment\n", b"\x00\x01\x02"] {
+        assert_eq!(parse(input).unwrap_err(), Error::Unrecognized, "{input:?}");
+    }
+}
