@@ -212,12 +212,22 @@ fn find_source(file: &str, search: &[PathBuf]) -> Option<PathBuf> {
     None
 }
 
-fn load(path: &str) -> Result<pprof_model::Profile, String> {
+/// Reads a snapshot file: profile.proto (gzip or not) first, then the
+/// legacy text formats (`debug=1` pages, `debug=2` goroutine dumps, crash
+/// tracebacks) through `pprof-legacy`.
+pub fn load_snapshot(path: &str) -> Result<pprof_model::Profile, String> {
     let data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    match pprof_model::decode(&data) {
+    let proto_err = match pprof_model::decode(&data) {
+        Ok(p) => return Ok(p),
+        Err(e) if e.is_not_proto() => e,
+        Err(e) => return Err(format!("{path}: {e}")),
+    };
+    let raw = pprof_model::maybe_decompress(&data, &pprof_model::DecodeOptions::default())
+        .map_err(|e| format!("{path}: {e}"))?;
+    match pprof_legacy::parse(&raw) {
         Ok(p) => Ok(p),
-        Err(e) if e.is_not_proto() => Err(format!(
-            "{path}: not a profile.proto snapshot ({e}); debug=1/debug=2 text snapshots are not supported yet"
+        Err(e) if e.is_unrecognized() => Err(format!(
+            "{path}: unrecognized snapshot format (not profile.proto: {proto_err})"
         )),
         Err(e) => Err(format!("{path}: {e}")),
     }
@@ -226,6 +236,17 @@ fn load(path: &str) -> Result<pprof_model::Profile, String> {
 /// Runs `pprof-tools leak` with the arguments after the subcommand name.
 /// Returns the exit code: 0 no leak, 3 leak suspected, 1 error.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_with(args, out, err, &load_snapshot)
+}
+
+/// Like [`run`], reading each snapshot argument with `load` (a file name or
+/// URL to a profile, or an error message).
+pub fn run_with(
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    load: &dyn Fn(&str) -> Result<pprof_model::Profile, String>,
+) -> i32 {
     let cli = match parse_args(args) {
         Ok(Some(c)) => c,
         Ok(None) => {
