@@ -35,6 +35,14 @@ pub enum Error {
         /// The regex compiler's message.
         message: String,
     },
+    /// The profile's drop_frames or keep_frames expression did not compile.
+    #[error("failed to compile regexp {expr}: {message}")]
+    FrameRegex {
+        /// The expression as written in the profile.
+        expr: String,
+        /// The compiler's message.
+        message: String,
+    },
     /// A number in a tag filter range does not fit in 64 bits.
     #[error("failed to parse int {0}")]
     BadNumber(String),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use pprof_model::Profile;
 use regex::Regex;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::filter::{filter_samples_by_name, filter_tags_by_name, show_from};
 use crate::prune::prune_from;
 use crate::tagfilter::{compile_tag_filter, filter_samples_by_tag};
@@ -45,10 +45,7 @@ pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
     if value.is_empty() {
         return Ok(None);
     }
-    Regex::new(value).map(Some).map_err(|e| Error::Regex {
-        option: name.to_string(),
-        message: e.to_string(),
-    })
+    crate::goregex::compile_go_regex(name, value).map(Some)
 }
 
 /// Applies all filters of `opts` to `p` in pprof's order: name filters,

@@ -127,9 +127,10 @@ pub fn remove_uninteresting(p: &mut Profile) -> Result<()> {
         return Ok(());
     }
     let compile = |expr: &str| {
-        Regex::new(&format!("^({expr})$")).map_err(|e| Error::Regex {
-            option: "drop/keep frames".into(),
-            message: format!("failed to compile regexp {expr}: {e}"),
+        let anchored = format!("^({expr})$");
+        Regex::new(&anchored).map_err(|e| Error::FrameRegex {
+            expr: expr.to_string(),
+            message: crate::goregex::go_regex_error(&anchored, &e),
         })
     };
     let drop = compile(p.str(p.drop_frames))?;

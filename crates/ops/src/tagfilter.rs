@@ -103,10 +103,7 @@ pub fn compile_tag_filter(
     }
     let mut rxs = Vec::new();
     for part in filter.split(',') {
-        let rx = Regex::new(part).map_err(|e| Error::Regex {
-            option: name.to_string(),
-            message: e.to_string(),
-        })?;
+        let rx = crate::goregex::compile_go_regex(name, part)?;
         rxs.push(rx);
     }
     Ok(Some(CompiledTagFilter {

@@ -1,0 +1,114 @@
+//! Regular expressions with Go-style error messages.
+//!
+//! pprof reports a bad option as `parsing focus regexp: error parsing
+//! regexp: missing closing ): `(``. The Rust `regex` crate accepts the
+//! same RE2 syntax but words its errors differently, so the common syntax
+//! errors are re-worded here from the parser's error kind and span.
+
+use regex::Regex;
+use regex_syntax::ast::{parse::Parser, ErrorKind};
+
+use crate::error::{Error, Result};
+
+/// Compiles `pattern` for option `option` (such as `focus`), with a Go-style
+/// message on failure (see [`go_regex_error`]).
+pub fn compile_go_regex(option: &str, pattern: &str) -> Result<Regex> {
+    Regex::new(pattern).map_err(|e| Error::Regex {
+        option: option.to_string(),
+        message: go_regex_error(pattern, &e),
+    })
+}
+
+/// The message Go's `regexp.Compile` would give for `pattern`, such as
+/// ``error parsing regexp: missing closing ): `(` ``. Errors without a Go
+/// equivalent keep the last line of the Rust message.
+pub fn go_regex_error(pattern: &str, err: &regex::Error) -> String {
+    if let Err(e) = Parser::new().parse(pattern) {
+        let span = e.span();
+        let mut text = pattern
+            .get(span.start.offset..span.end.offset)
+            .unwrap_or("");
+        if text.is_empty() {
+            // Point spans: take the character they point at.
+            text = from_char(pattern, span.start.offset);
+        }
+        let from_start = pattern.get(span.start.offset..).unwrap_or("");
+        let go = match e.kind() {
+            ErrorKind::GroupUnclosed => Some(("missing closing )", pattern)),
+            ErrorKind::GroupUnopened => Some(("unexpected )", pattern)),
+            ErrorKind::ClassUnclosed => Some(("missing closing ]", from_start)),
+            ErrorKind::RepetitionMissing => Some(("missing argument to repetition operator", text)),
+            ErrorKind::EscapeUnrecognized | ErrorKind::ClassEscapeInvalid => {
+                Some(("invalid escape sequence", text))
+            }
+            ErrorKind::EscapeUnexpectedEof => Some(("trailing backslash at end of expression", "")),
+            ErrorKind::ClassRangeInvalid => Some(("invalid character class range", text)),
+            ErrorKind::UnsupportedLookAround | ErrorKind::FlagUnrecognized => {
+                Some(("invalid or unsupported Perl syntax", text))
+            }
+            _ => None,
+        };
+        if let Some((code, expr)) = go {
+            return format!("error parsing regexp: {code}: `{expr}`");
+        }
+    }
+    let msg = err.to_string();
+    let line = msg
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid regexp")
+        .trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+fn from_char(pattern: &str, at: usize) -> &str {
+    let Some(rest) = pattern.get(at..) else {
+        return "";
+    };
+    match rest.chars().next() {
+        Some(c) => &rest[..c.len_utf8()],
+        None => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(p: &str) -> String {
+        match compile_go_regex("focus", p) {
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        }
+    }
+
+    #[test]
+    fn go_messages() {
+        assert_eq!(
+            msg("("),
+            "parsing focus regexp: error parsing regexp: missing closing ): `(`"
+        );
+        assert_eq!(
+            msg("a)"),
+            "parsing focus regexp: error parsing regexp: unexpected ): `a)`"
+        );
+        assert_eq!(
+            msg("x[a-"),
+            "parsing focus regexp: error parsing regexp: missing closing ]: `[a-`"
+        );
+        assert_eq!(
+            msg("*a"),
+            "parsing focus regexp: error parsing regexp: missing argument to repetition operator: `*`"
+        );
+        assert_eq!(
+            msg(r"\q"),
+            "parsing focus regexp: error parsing regexp: invalid escape sequence: `\\q`"
+        );
+        assert_eq!(
+            msg("[z-a]"),
+            "parsing focus regexp: error parsing regexp: invalid character class range: `z-a`"
+        );
+        assert_eq!(msg("ok.*"), "");
+    }
+}
