@@ -152,6 +152,12 @@ fn text_trend(out: &mut String, report: &Report, t: &Trend, ro: &RenderOptions) 
         let _ = writeln!(out, "No leak: no stack grew beyond the thresholds.");
     } else {
         let _ = writeln!(out, "{} suspect(s):", suspects.len());
+        if t.snapshots.len() == 2 {
+            let _ = writeln!(
+                out,
+                "(2 snapshots cannot show steady growth; a third one confirms or clears a suspect)"
+            );
+        }
     }
     let limit = if ro.max_suspects == 0 {
         usize::MAX

@@ -362,6 +362,83 @@ mod tests {
         assert!(parse_args(&s(&["-h"])).unwrap().is_none());
     }
 
+    fn fixture(dir: &str, file: &str) -> String {
+        format!(
+            "{}/../leak/tests/fixtures/{dir}/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    }
+
+    fn run_on(extra: &[&str], dir: &str, files: &[&str]) -> (i32, String, String) {
+        let mut args = s(extra);
+        args.extend(files.iter().map(|f| fixture(dir, f)));
+        let (mut o, mut e) = (Vec::new(), Vec::new());
+        let code = run(&args, &mut o, &mut e);
+        (
+            code,
+            String::from_utf8_lossy(&o).into_owned(),
+            String::from_utf8_lossy(&e).into_owned(),
+        )
+    }
+
+    const PROTOS: [&str; 3] = [
+        "goroutine.001.pb.gz",
+        "goroutine.002.pb.gz",
+        "goroutine.003.pb.gz",
+    ];
+
+    #[test]
+    fn exit_codes_gate_ci() {
+        let (code, out, err) = run_on(&[], "shapes", &PROTOS);
+        assert_eq!(code, EXIT_LEAK, "{err}");
+        assert!(out.contains("5 suspect(s):"), "{out}");
+        assert!(out.ends_with("Verdict: leak suspected\n"));
+        let (code, out, _) = run_on(&[], "steady", &PROTOS);
+        assert_eq!(code, 0);
+        assert!(out.ends_with("Verdict: no leak\n"));
+        // Allow-listing every leaking function clears the gate.
+        let ignore = "-ignore_top=main.sendWorker,main.recvWorker,main.selectWorker,main.lockWorker,main.bufferHolder";
+        let (code, _, _) = run_on(&[ignore], "shapes", &PROTOS);
+        assert_eq!(code, 0);
+    }
+
+    #[test]
+    fn json_svg_html_and_dumps() {
+        let dir = std::env::temp_dir().join(format!("leak_cmd_test_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let html = dir.join("r.html").display().to_string();
+        let svg = dir.join("r.svg").display().to_string();
+        let (code, out, err) = run_on(
+            &["-json", "-html", &html, "--svg", &svg],
+            "shapes",
+            &[
+                "goroutine.001.debug2.txt",
+                "goroutine.002.debug2.txt",
+                "goroutine.003.debug2.txt",
+            ],
+        );
+        assert_eq!(code, EXIT_LEAK, "{err}");
+        assert!(out.starts_with("{\"leak_suspected\":true"), "{out}");
+        assert!(out.contains("\"created_by\":{\"function\":\"main.handleSend\""));
+        let h = std::fs::read_to_string(&html).unwrap();
+        let v = std::fs::read_to_string(&svg).unwrap();
+        assert_eq!(h.matches("<polyline").count(), 5);
+        assert_eq!(v.matches("<polyline").count(), 5);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn errors_exit_1() {
+        let (code, _, err) = run_on(&[], "shapes", &["goroutine.001.pb.gz"]);
+        assert_eq!(code, 1);
+        assert!(err.contains("at least 2 snapshots"), "{err}");
+        let (code, _, err) = run_on(&[], "shapes", &["missing.pb.gz", "x"]);
+        assert_eq!(code, 1);
+        assert!(err.contains("missing.pb.gz"), "{err}");
+        let (code, _, _) = run_on(&[], "shapes", &[]);
+        assert_eq!(code, 1);
+    }
+
     #[test]
     fn live_mode_is_a_clear_error() {
         let (mut o, mut e) = (Vec::new(), Vec::new());

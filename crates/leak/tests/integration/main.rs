@@ -3,6 +3,7 @@
 //! profiles built in code.
 
 mod debug2;
+mod props;
 mod shapes;
 mod synthetic;
 
