@@ -4,8 +4,9 @@
 use std::io::Write;
 
 use crate::error::Result;
+use crate::report::profile_labels;
 use crate::report::Report;
-use crate::text::{tags, text_items, traces, tree, TreeEdge};
+use crate::text::{tags, text_items, tree, walk_traces, TreeEdge};
 
 /// Appends `s` as a JSON string literal.
 fn string(out: &mut String, s: &str) {
@@ -89,46 +90,54 @@ pub fn write_text_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     Ok(())
 }
 
-fn label_object(out: &mut String, labels: &[(String, Vec<String>)]) {
+fn label_object<S: AsRef<str>>(out: &mut String, labels: &[(&str, Vec<S>)]) {
     out.push('{');
     for (i, (k, v)) in labels.iter().enumerate() {
         key(out, k, i == 0);
-        strings(out, v);
+        out.push('[');
+        for (j, s) in v.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            string(out, s.as_ref());
+        }
+        out.push(']');
     }
     out.push('}');
 }
 
 /// Writes the traces report as JSON.
 pub fn write_traces_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
-    let tr = traces(rpt);
     let mut out = String::from("{");
-    header(&mut out, &tr.labels, None);
+    header(&mut out, &profile_labels(rpt), None);
     key(&mut out, "traces", false);
     out.push('[');
-    for (i, t) in tr.traces.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    walk_traces(rpt, |t| -> Result<()> {
+        if !first {
             out.push(',');
         }
+        first = false;
         out.push('{');
         key(&mut out, "value", true);
         out.push_str(&t.value.to_string());
         key(&mut out, "value_format", false);
-        string(&mut out, &t.value_format);
+        string(&mut out, &rpt.format_value(t.value));
         key(&mut out, "labels", false);
         label_object(&mut out, &t.labels);
         key(&mut out, "num_labels", false);
         label_object(&mut out, &t.num_labels);
         key(&mut out, "frames", false);
         out.push('[');
-        for (j, f) in t.frames.iter().enumerate() {
+        for (j, &(name, inline)) in t.frames.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
             out.push('{');
             key(&mut out, "name", true);
-            string(&mut out, &f.name);
+            string(&mut out, name);
             key(&mut out, "inline", false);
-            out.push_str(if f.inline { "true" } else { "false" });
+            out.push_str(if inline { "true" } else { "false" });
             out.push('}');
         }
         out.push_str("]}");
@@ -136,7 +145,8 @@ pub fn write_traces_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
             w.write_all(out.as_bytes())?;
             out.clear();
         }
-    }
+        Ok(())
+    })?;
     out.push_str("]}\n");
     w.write_all(out.as_bytes())?;
     Ok(())

@@ -1,6 +1,7 @@
 //! The text reports: top, tree/peek, traces, tags, comments, topproto.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{LocationNodes, NodeId, Options as GraphOptions, Tag};
@@ -314,8 +315,24 @@ pub struct TracesReport {
     pub traces: Vec<Trace>,
 }
 
-/// Computes the traces report (pprof's `printTraces`).
-pub fn traces(rpt: &Report<'_>) -> TracesReport {
+/// A borrowed view of one sample of the traces report.
+pub(crate) struct TraceView<'a> {
+    /// String labels: key and values, in the order pprof prints them.
+    pub labels: Vec<(&'a str, Vec<&'a str>)>,
+    /// Numeric labels: key and formatted values, in print order.
+    pub num_labels: Vec<(&'a str, Vec<String>)>,
+    /// Sample value (mean applied).
+    pub value: i64,
+    /// Frames, leaf first: printable name and inline flag.
+    pub frames: &'a [(&'a str, bool)],
+}
+
+/// Calls `f` for every sample with at least one frame, in profile order
+/// (pprof's `printTraces` loop).
+pub(crate) fn walk_traces<E>(
+    rpt: &Report<'_>,
+    mut f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let p = rpt.profile();
     let o = rpt.options();
     let mut go = GraphOptions::default();
@@ -323,49 +340,51 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
     go.no_inlines = o.no_inlines;
     go.raw_file_names = true;
     let locs = LocationNodes::new(p, &go);
-    let mut names: HashMap<NodeId, String> = HashMap::new();
-    let mut traces = Vec::new();
+    let names: Vec<String> = locs
+        .graph
+        .arena
+        .iter()
+        .map(|n| n.info.printable_name())
+        .collect();
+    let mut frames: Vec<(&str, bool)> = Vec::new();
     for s in &p.samples {
-        let mut frames = Vec::new();
+        frames.clear();
         for &loc in &s.locations {
             let nodes = locs.get(loc);
             for (i, n) in nodes.iter().enumerate() {
                 let Some(n) = n else { continue };
-                let name = names
-                    .entry(*n)
-                    .or_insert_with(|| {
-                        locs.info(*n)
-                            .map(|i| i.printable_name())
-                            .unwrap_or_default()
-                    })
-                    .clone();
-                frames.push(TraceFrame {
-                    name,
-                    inline: i + 1 != nodes.len(),
-                });
+                let name = names.get(n.index()).map_or("", String::as_str);
+                frames.push((name, i + 1 != nodes.len()));
             }
         }
         if frames.is_empty() {
             continue;
         }
-        let mut labels: Vec<(String, Vec<String>)> = Vec::new();
-        let mut num_labels: Vec<(String, Vec<String>)> = Vec::new();
+        let mut labels: Vec<(&str, Vec<&str>)> = Vec::new();
+        let mut num_labels: Vec<(&str, Vec<String>)> = Vec::new();
         for l in &s.labels {
             let key = p.str(l.key);
-            let (list, value) = if l.is_str() {
-                (&mut labels, p.str(l.str).to_string())
+            if l.is_str() {
+                let value = p.str(l.str);
+                match labels.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, vals)) => vals.push(value),
+                    None => labels.push((key, vec![value])),
+                }
             } else {
                 let unit = o.num_label_units.get(key).map_or("", String::as_str);
-                (&mut num_labels, measurement::label(l.num, unit))
-            };
-            match list.iter_mut().find(|(k, _)| k == key) {
-                Some((_, vals)) => vals.push(value),
-                None => list.push((key.to_string(), vec![value])),
+                let value = measurement::label(l.num, unit);
+                match num_labels.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, vals)) => vals.push(value),
+                    None => num_labels.push((key, vec![value])),
+                }
             }
         }
-        let line_key = |(k, v): &(String, Vec<String>)| format!("{:>10}:  {}\n", k, v.join(" "));
-        labels.sort_by_cached_key(line_key);
-        num_labels.sort_by_cached_key(line_key);
+        if labels.len() > 1 {
+            labels.sort_by_cached_key(|(k, v)| label_line(k, v));
+        }
+        if num_labels.len() > 1 {
+            num_labels.sort_by_cached_key(|(k, v)| label_line(k, v));
+        }
         let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
         let d = if o.mean {
             s.values.first().copied().unwrap_or(0)
@@ -375,14 +394,58 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
         if d != 0 {
             v = v.checked_div(d).unwrap_or(v);
         }
-        traces.push(Trace {
+        f(&TraceView {
             labels,
             num_labels,
             value: v,
-            value_format: rpt.format_value(v),
-            frames,
-        });
+            frames: &frames,
+        })?;
     }
+    Ok(())
+}
+
+/// The line pprof prints for a label key and its values.
+fn label_line<S: AsRef<str>>(key: &str, values: &[S]) -> String {
+    let mut s = format!("{key:>10}:  ");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(v.as_ref());
+    }
+    s.push('\n');
+    s
+}
+
+/// Computes the traces report (pprof's `printTraces`).
+pub fn traces(rpt: &Report<'_>) -> TracesReport {
+    let mut traces = Vec::new();
+    let owned = |l: &[(&str, Vec<&str>)]| -> Vec<(String, Vec<String>)> {
+        l.iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    };
+    let _ = walk_traces::<std::convert::Infallible>(rpt, |t| {
+        traces.push(Trace {
+            labels: owned(&t.labels),
+            num_labels: t
+                .num_labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            value: t.value,
+            value_format: rpt.format_value(t.value),
+            frames: t
+                .frames
+                .iter()
+                .map(|&(name, inline)| TraceFrame {
+                    name: name.to_string(),
+                    inline,
+                })
+                .collect(),
+        });
+        Ok(())
+    });
     TracesReport {
         labels: profile_labels(rpt),
         traces,
@@ -392,30 +455,35 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
 /// Writes the traces report.
 pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     const SEPARATOR: &str = "-----------+-------------------------------------------------------";
-    let tr = traces(rpt);
     let mut out = String::new();
-    out.push_str(&tr.labels.join("\n"));
+    out.push_str(&profile_labels(rpt).join("\n"));
     out.push('\n');
-    for t in &tr.traces {
+    walk_traces(rpt, |t| -> Result<()> {
         out.push_str(SEPARATOR);
         out.push('\n');
-        for (k, v) in t.labels.iter().chain(&t.num_labels) {
-            out.push_str(&format!("{:>10}:  {}\n", k, v.join(" ")));
+        for (k, v) in &t.labels {
+            out.push_str(&label_line(k, v));
         }
-        for (i, f) in t.frames.iter().enumerate() {
-            let vs = if i == 0 { t.value_format.as_str() } else { "" };
-            out.push_str(&format!(
-                "{:>10}   {}{}\n",
-                vs,
-                f.name,
-                if f.inline { " (inline)" } else { "" }
-            ));
+        for (k, v) in &t.num_labels {
+            out.push_str(&label_line(k, v));
+        }
+        let value = rpt.format_value(t.value);
+        for (i, &(name, inline)) in t.frames.iter().enumerate() {
+            let vs = if i == 0 { value.as_str() } else { "" };
+            let _ = write!(out, "{vs:>10}");
+            out.push_str("   ");
+            out.push_str(name);
+            if inline {
+                out.push_str(" (inline)");
+            }
+            out.push('\n');
         }
         if out.len() > 1 << 16 {
             w.write_all(out.as_bytes())?;
             out.clear();
         }
-    }
+        Ok(())
+    })?;
     out.push_str(SEPARATOR);
     out.push('\n');
     w.write_all(out.as_bytes())?;
