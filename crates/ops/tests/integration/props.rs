@@ -88,3 +88,76 @@ proptest! {
         prop_assert_eq!(m.focus, !p.locations.is_empty());
     }
 }
+
+fn name_regex() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "func1",
+        "func[0-3]",
+        "file2",
+        "^pkg",
+        "main",
+        "src/",
+        "nothing",
+        ".",
+    ])
+    .prop_map(str::to_string)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn focus_and_ignore_same_expression_keeps_nothing(p in profile(1), re in name_regex()) {
+        let re = regex::Regex::new(&re).unwrap();
+        let mut q = p.clone();
+        pprof_ops::filter_samples_by_name(&mut q, Some(&re), Some(&re), None, None);
+        prop_assert!(q.samples.is_empty());
+    }
+
+    #[test]
+    fn focus_and_ignore_partition_samples(p in profile(1), re in name_regex()) {
+        let re = regex::Regex::new(&re).unwrap();
+        let mut f = p.clone();
+        pprof_ops::filter_samples_by_name(&mut f, Some(&re), None, None, None);
+        let mut i = p.clone();
+        pprof_ops::filter_samples_by_name(&mut i, None, Some(&re), None, None);
+        let with_stack = p.samples.iter().filter(|s| !s.locations.is_empty()).count();
+        prop_assert_eq!(f.samples.len() + i.samples.len(), with_stack);
+    }
+
+    #[test]
+    fn hide_and_show_only_shrink(p in profile(1), re in name_regex()) {
+        let re = regex::Regex::new(&re).unwrap();
+        for (hide, show) in [(Some(&re), None), (None, Some(&re))] {
+            let mut q = p.clone();
+            pprof_ops::filter_samples_by_name(&mut q, None, None, hide, show);
+            prop_assert!(q.samples.len() <= p.samples.len());
+            prop_assert!(q.samples.iter().all(|s| !s.locations.is_empty()));
+            prop_assert!(q.check_valid().is_ok());
+        }
+    }
+
+    #[test]
+    fn tag_filters_never_panic(p in profile(1), value in "[a-z=:,0-9kbms+\\-]{0,12}") {
+        let (units, _) = pprof_ops::num_label_units(&p);
+        if let Ok(Some(c)) = pprof_ops::compile_tag_filter("tagfocus", &value, &units) {
+            let mut q = p.clone();
+            let (fm, im) = pprof_ops::filter_samples_by_tag(&mut q, Some(&c.filter), Some(&c.filter));
+            prop_assert_eq!(fm, im);
+            prop_assert!(q.samples.is_empty());
+        }
+    }
+
+    #[test]
+    fn prune_and_tagroot_keep_profiles_valid(p in profile(1), re in name_regex()) {
+        let re = regex::Regex::new(&re).unwrap();
+        let mut q = p.clone();
+        pprof_ops::prune(&mut q, &re, None);
+        pprof_ops::prune_from(&mut q, &re);
+        pprof_ops::show_from(&mut q, Some(&re));
+        pprof_ops::add_label_nodes(&mut q, &["worker", "bytes"], &["route"], "minimum");
+        prop_assert!(q.check_valid().is_ok());
+        let c = pprof_ops::compact(&q);
+        prop_assert!(c.check_valid().is_ok());
+    }
+}
