@@ -9,6 +9,24 @@ use crate::measurement::scale_profiles;
 use crate::merge::merge;
 use crate::scale::{normalize, scale, set_label, BASE_LABEL_KEY};
 
+/// Gives a profile without mappings one empty mapping (id 1, all
+/// addresses 0) used by all its locations, as pprof's fetch step does
+/// before symbolization (Go driver's `locateBinaries`). In place. Returns
+/// whether a mapping was added.
+pub fn add_fake_mapping(p: &mut Profile) -> bool {
+    if !p.mappings.is_empty() {
+        return false;
+    }
+    p.mappings.push(pprof_model::Mapping {
+        id: 1,
+        ..Default::default()
+    });
+    for l in &mut p.locations {
+        l.mapping = Some(pprof_model::MappingId(0));
+    }
+    true
+}
+
 /// Reconciles the units of `profiles` (see
 /// [`crate::measurement::scale_profiles`]) and merges them. Go pprof does
 /// this even for a single profile, which renumbers its ids. Consumes the
@@ -47,6 +65,18 @@ pub fn apply_base(
 mod tests {
     use super::*;
     use crate::testutil::profile_with_stacks;
+
+    #[test]
+    fn fake_mapping() {
+        let mut p = profile_with_stacks(&[&["a", "main"]]);
+        assert!(add_fake_mapping(&mut p));
+        assert!(!add_fake_mapping(&mut p));
+        assert_eq!(p.mappings.len(), 1);
+        assert!(p
+            .locations
+            .iter()
+            .all(|l| l.mapping == Some(pprof_model::MappingId(0))));
+    }
 
     #[test]
     fn base_subtracts() {

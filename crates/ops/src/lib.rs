@@ -56,7 +56,7 @@ mod tagroot;
 #[cfg(test)]
 mod testutil;
 
-pub use base::{apply_base, combine_profiles};
+pub use base::{add_fake_mapping, apply_base, combine_profiles};
 pub use error::{Error, Result};
 pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
 pub use focus::{apply_focus, compile_regex_option, FocusOptions};
