@@ -140,18 +140,18 @@ fn source_from_file(
     let mut start = if first.info.start_line != 0 {
         first.info.start_line
     } else {
-        first.info.lineno - MARGIN
+        first.info.lineno.saturating_sub(MARGIN)
     };
-    let mut end = first.info.lineno + MARGIN;
+    let mut end = first.info.lineno.saturating_add(MARGIN);
     let mut by_line: HashMap<i64, (i64, i64)> = HashMap::new();
     for n in &infos {
         let lineno = n.info.lineno;
         let node_start = if n.info.start_line != 0 {
             n.info.start_line
         } else {
-            lineno - MARGIN
+            lineno.saturating_sub(MARGIN)
         };
-        let node_end = lineno + MARGIN;
+        let node_end = lineno.saturating_add(MARGIN);
         if node_start < start {
             start = node_start;
         } else if node_end > end {
@@ -175,7 +175,10 @@ fn source_from_file(
             flat,
             cum,
         });
-        lineno += 1;
+        match lineno.checked_add(1) {
+            Some(next) => lineno = next,
+            None => break,
+        }
     }
     if let Some(e) = reader.errors.get(file) {
         return Err(e.clone());

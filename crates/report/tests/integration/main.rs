@@ -5,4 +5,5 @@
 
 mod fixture;
 mod golden;
+mod props;
 mod rules;
