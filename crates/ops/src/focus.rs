@@ -56,12 +56,28 @@ pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
 /// samples"` for each option that matched nothing. Regexp errors are
 /// reported before anything is changed, except that a bad `-tagshow` or
 /// `-taghide` is only detected after the sample filters ran (as in Go).
+/// Note that even with no options set, samples without locations are
+/// dropped, as Go's `FilterSamplesByName` does.
 pub fn apply_focus(
     p: &mut Profile,
     num_label_units: &HashMap<String, String>,
     opts: &FocusOptions,
 ) -> Result<Vec<String>> {
     let mut msgs = Vec::new();
+    apply_focus_into(p, num_label_units, opts, &mut msgs)?;
+    Ok(msgs)
+}
+
+/// Like [`apply_focus`], but appends the messages to `msgs` as they
+/// arise, so that on an error the caller still has the notices pprof
+/// printed before failing (for example a range notice of `-tagfocus`
+/// followed by a bad `-prune_from` expression).
+pub fn apply_focus_into(
+    p: &mut Profile,
+    num_label_units: &HashMap<String, String>,
+    opts: &FocusOptions,
+    msgs: &mut Vec<String>,
+) -> Result<()> {
     let focus = compile_regex_option("focus", &opts.focus)?;
     let ignore = compile_regex_option("ignore", &opts.ignore)?;
     let hide = compile_regex_option("hide", &opts.hide)?;
@@ -114,7 +130,7 @@ pub fn apply_focus(
     if let Some(re) = prunefrom {
         prune_from(p, &re);
     }
-    Ok(msgs)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -152,6 +168,17 @@ mod tests {
             .unwrap()
             .is_empty());
         assert_eq!(stack_names(&p), vec!["b;main"]);
+        let mut msgs = Vec::new();
+        let late = FocusOptions {
+            tag_focus: "1kb:".into(),
+            prune_from: "(".into(),
+            ..Default::default()
+        };
+        assert!(apply_focus_into(&mut p, &HashMap::new(), &late, &mut msgs).is_err());
+        assert_eq!(
+            msgs,
+            vec!["tagfocus:Interpreted '1kb:' as range, not regexp"]
+        );
         let bad = FocusOptions {
             ignore: "(".into(),
             ..Default::default()
