@@ -339,11 +339,26 @@ fn text_stack(
     }
     if ro.max_frames > 0 && !s.frames.is_empty() {
         let _ = writeln!(out, "   stack:");
-        for f in s.frames.iter().take(ro.max_frames) {
+        // The frames above the blocking frame (runtime parking or
+        // allocation machinery) fit on one line.
+        let skip = s
+            .blocking
+            .as_ref()
+            .and_then(|b| s.frames.iter().position(|f| f == b))
+            .unwrap_or(0);
+        if skip > 0 {
+            let names: Vec<&str> = s.frames[..skip]
+                .iter()
+                .map(|f| f.function.as_str())
+                .collect();
+            let _ = writeln!(out, "     [{}]", names.join(" < "));
+        }
+        let rest = s.frames.get(skip..).unwrap_or(&[]);
+        for f in rest.iter().take(ro.max_frames) {
             let _ = writeln!(out, "     {} {}", f.function, f.position());
         }
-        if s.frames.len() > ro.max_frames {
-            let _ = writeln!(out, "     ... {} more", s.frames.len() - ro.max_frames);
+        if rest.len() > ro.max_frames {
+            let _ = writeln!(out, "     ... {} more", rest.len() - ro.max_frames);
         }
     }
 }

@@ -53,8 +53,14 @@ Analysis:
                       creating goroutines when no debug=2 label tells
                       (':'-separated; default $PPROF_SOURCE_PATH, else .)
 
-Live mode (not available yet):
-  -every DURATION -count N URL   fetch snapshots from a running service
+Live mode: pprof-tools leak -every 10s -count 6 URL
+  -every DURATION     Time between snapshots (default 10s; Go syntax: 500ms, 1m)
+  -count N            Snapshots to take (default 6)
+  -with_heap          Also fetch the heap profile at each snapshot
+  URL is a server (host:port or http://host:port) or a profile URL; without
+  a path, /debug/pprof/goroutine is fetched (/debug/pprof/heap with -heap).
+  Each snapshot is saved like a normal fetch ($PPROF_TMPDIR, $HOME/pprof or
+  the temporary directory) and a progress line goes to standard error.
 ";
 
 struct Cli {
@@ -65,7 +71,9 @@ struct Cli {
     html: Option<String>,
     svg: Option<String>,
     source_path: Option<String>,
-    live: bool,
+    every: Option<std::time::Duration>,
+    count: Option<usize>,
+    with_heap: bool,
 }
 
 fn parse_bytes(v: &str) -> Option<i64> {
@@ -98,7 +106,9 @@ fn parse_args(args: &[String]) -> Result<Option<Cli>, String> {
         html: None,
         svg: None,
         source_path: None,
-        live: false,
+        every: None,
+        count: None,
+        with_heap: false,
     };
     let mut i = 0;
     let mut only_files = false;
@@ -182,10 +192,18 @@ fn parse_args(args: &[String]) -> Result<Option<Cli>, String> {
                 }
             }
             "source_path" => cli.source_path = Some(value("source_path")?),
-            "every" | "count" => {
-                value(&name)?;
-                cli.live = true;
+            "every" => {
+                let v = value("every")?;
+                let d = parse_duration(&v)
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| format!("invalid duration {v:?} for -every"))?;
+                cli.every = Some(d);
             }
+            "count" => {
+                let n = num(value("count")?, "count")?;
+                cli.count = Some(n as usize);
+            }
+            "with_heap" => cli.with_heap = true,
             _ => return Err(format!("unknown flag {arg}")),
         }
     }
@@ -210,6 +228,127 @@ fn find_source(file: &str, search: &[PathBuf]) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// Parses a Go duration such as `10s`, `1m30s`, `500ms`.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let mut total = 0f64;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num: f64 = rest.get(..n)?.parse().ok()?;
+        rest = rest.get(n..)?;
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let secs = match rest.get(..u)? {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = rest.get(u..)?;
+        total += num * secs;
+    }
+    (total.is_finite() && total < 1e9).then(|| std::time::Duration::from_secs_f64(total))
+}
+
+/// The profile URL for one kind of snapshot: a URL without a path gets
+/// `/debug/pprof/goroutine` (or `/debug/pprof/heap`).
+fn live_url(source: &str, endpoint: &str) -> Option<pprof_fetch::http::RemoteSource> {
+    let mut remote = pprof_fetch::http::adjust_url(source, None, None)?;
+    const CPU: &str = "/debug/pprof/profile";
+    if !source.contains(CPU) {
+        if let Some(base) = remote.url.strip_suffix(CPU) {
+            remote.url = format!("{base}/debug/pprof/{endpoint}");
+        } else if endpoint == "heap" {
+            // An explicit goroutine path: fetch the heap next to it.
+            remote.url = remote.url.replace("/goroutine", "/heap");
+        }
+    }
+    Some(remote)
+}
+
+/// Live mode: fetches `count` snapshots `every` apart, saving each one like
+/// a normal fetch and printing a progress line per snapshot.
+fn fetch_live(
+    cli: &Cli,
+    source: &str,
+    err: &mut dyn Write,
+) -> Result<Vec<pprof_model::Profile>, String> {
+    let every = cli.every.unwrap_or(std::time::Duration::from_secs(10));
+    let count = cli.count.unwrap_or(6);
+    if count < 2 {
+        return Err(format!("-count must be at least 2, got {count}"));
+    }
+    let mut endpoints = vec![if cli.opts.mode == Mode::Heap {
+        "heap"
+    } else {
+        "goroutine"
+    }];
+    if cli.with_heap && cli.opts.mode != Mode::Heap {
+        endpoints.push("heap");
+    }
+    let mut remotes = Vec::new();
+    for e in &endpoints {
+        let r = live_url(source, e).ok_or_else(|| format!("{source}: not a URL"))?;
+        remotes.push((*e, r));
+    }
+    let opts = pprof_fetch::http::HttpOptions::default();
+    let mut profiles = Vec::new();
+    for i in 0..count {
+        let start = std::time::Instant::now();
+        for (endpoint, remote) in &remotes {
+            let data = pprof_fetch::http::fetch_bytes(remote, &opts, None)
+                .map_err(|e| format!("{}: {e}", remote.url))?;
+            let p = pprof_model::decode(&data).map_err(|e| format!("{}: {e}", remote.url))?;
+            let total: i64 = match p.sample_type_index(if *endpoint == "heap" {
+                "inuse_space"
+            } else {
+                "goroutine"
+            }) {
+                Some(vi) => p
+                    .samples
+                    .iter()
+                    .filter_map(|s| s.values.get(vi))
+                    .fold(0i64, |a, v| a.saturating_add(*v)),
+                None => 0,
+            };
+            let what = if *endpoint == "heap" {
+                format!("{} in use", pprof_leak::render::format_bytes(total))
+            } else {
+                format!("{total} goroutines")
+            };
+            let saved = match pprof_fetch::http::save_profile(&p) {
+                Ok(s) => {
+                    for w in &s.warnings {
+                        let _ = writeln!(err, "{w}");
+                    }
+                    format!("saved {}", s.path.display())
+                }
+                Err(e) => format!("not saved: {e}"),
+            };
+            let _ = writeln!(
+                err,
+                "Snapshot {}/{count} of {}: {what}, {saved}",
+                i + 1,
+                remote.url
+            );
+            profiles.push(p);
+        }
+        if i + 1 < count {
+            std::thread::sleep(every.saturating_sub(start.elapsed()));
+        }
+    }
+    Ok(profiles)
 }
 
 /// Reads a snapshot file: profile.proto (gzip or not) first, then the
@@ -259,29 +398,45 @@ pub fn run_with(
             return 1;
         }
     };
-    let is_url = |f: &String| f.starts_with("http://") || f.starts_with("https://");
-    if cli.live || cli.files.iter().any(is_url) {
-        let _ = writeln!(
-            err,
-            "leak: live mode (-every/-count or a URL) is not available yet: fetch snapshots with curl and pass the files"
-        );
-        return 1;
-    }
-    if cli.files.is_empty() {
-        let _ = writeln!(err, "leak: no snapshots given");
-        let _ = err.write_all(USAGE.as_bytes());
-        return 1;
-    }
-    let mut profiles = Vec::with_capacity(cli.files.len());
-    for f in &cli.files {
-        match load(f) {
-            Ok(p) => profiles.push(p),
+    let live = cli.every.is_some() || cli.count.is_some();
+    let urls = cli
+        .files
+        .iter()
+        .filter(|f| matches!(pprof_fetch::classify(f), pprof_fetch::SourceKind::Url(_)))
+        .count();
+    let profiles = if live || urls > 0 {
+        if cli.files.len() != 1 || urls != 1 {
+            let _ = writeln!(
+                err,
+                "leak: live mode takes exactly one URL (-every DURATION -count N URL)"
+            );
+            return 1;
+        }
+        match fetch_live(&cli, &cli.files[0], err) {
+            Ok(p) => p,
             Err(e) => {
                 let _ = writeln!(err, "leak: {e}");
                 return 1;
             }
         }
-    }
+    } else {
+        if cli.files.is_empty() {
+            let _ = writeln!(err, "leak: no snapshots given");
+            let _ = err.write_all(USAGE.as_bytes());
+            return 1;
+        }
+        let mut profiles = Vec::with_capacity(cli.files.len());
+        for f in &cli.files {
+            match load(f) {
+                Ok(p) => profiles.push(p),
+                Err(e) => {
+                    let _ = writeln!(err, "leak: {e}");
+                    return 1;
+                }
+            }
+        }
+        profiles
+    };
     let search: Vec<PathBuf> = cli
         .source_path
         .clone()
@@ -440,14 +595,103 @@ mod tests {
     }
 
     #[test]
-    fn live_mode_is_a_clear_error() {
+    fn live_mode_arguments() {
+        let (mut o, mut e) = (Vec::new(), Vec::new());
+        let code = run(&s(&["-every", "10s", "a.pb.gz", "b.pb.gz"]), &mut o, &mut e);
+        assert_eq!(code, 1);
+        assert!(String::from_utf8_lossy(&e).contains("exactly one URL"));
+        let mut e = Vec::new();
+        let code = run(&s(&["-count", "1", "localhost:1"]), &mut o, &mut e);
+        assert_eq!(code, 1);
+        assert!(String::from_utf8_lossy(&e).contains("at least 2"));
+        assert_eq!(
+            parse_duration("1m30s"),
+            Some(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_duration("250ms"),
+            Some(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(
+            live_url("localhost:6060", "goroutine").unwrap().url,
+            "http://localhost:6060/debug/pprof/goroutine"
+        );
+        assert_eq!(
+            live_url("http://h:1/debug/pprof/goroutine", "heap")
+                .unwrap()
+                .url,
+            "http://h:1/debug/pprof/heap"
+        );
+    }
+
+    /// Builds and runs crates/leak/tests/gosrc/leakserver, then finds its
+    /// leak from the live URL. Skipped (with the reason printed) when `go`
+    /// is not on PATH.
+    #[test]
+    fn e2e_live_go_service() {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        if Command::new("go").arg("version").output().is_err() {
+            eprintln!("skipping e2e_live_go_service: `go` is not on PATH");
+            return;
+        }
+        let src = format!(
+            "{}/../leak/tests/gosrc/leakserver",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let tmp = std::env::temp_dir().join(format!("leak_e2e_{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let bin = tmp.join("leakserver");
+        let built = Command::new("go")
+            .args(["build", "-trimpath", "-o"])
+            .arg(&bin)
+            .arg(".")
+            .current_dir(&src)
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "go build: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let mut child = Command::new(&bin).stdout(Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_string();
+        std::env::set_var("PPROF_TMPDIR", &tmp);
         let (mut o, mut e) = (Vec::new(), Vec::new());
         let code = run(
-            &s(&["-every", "10s", "-count", "6", "http://localhost:6060/"]),
+            &s(&["-every", "300ms", "-count", "3", "-with_heap", &addr]),
             &mut o,
             &mut e,
         );
-        assert_eq!(code, 1);
-        assert!(String::from_utf8_lossy(&e).contains("not available yet"));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = String::from_utf8_lossy(&o).into_owned();
+        let err = String::from_utf8_lossy(&e).into_owned();
+        let saved = std::fs::read_dir(&tmp)
+            .unwrap()
+            .filter(|f| {
+                f.as_ref()
+                    .is_ok_and(|f| f.file_name().to_string_lossy().ends_with(".pb.gz"))
+            })
+            .count();
+        let _ = std::fs::remove_dir_all(&tmp);
+        assert_eq!(code, EXIT_LEAK, "{out}\n{err}");
+        assert_eq!(err.matches("Snapshot ").count(), 6, "{err}");
+        assert_eq!(saved, 6, "{err}");
+        assert!(out.contains("#1 main.serveJob"), "{out}");
+        assert!(
+            out.contains("blocked on:  chan send at main.serveJob"),
+            "{out}"
+        );
     }
 }
