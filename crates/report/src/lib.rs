@@ -81,8 +81,8 @@ mod text;
 
 pub use error::{Error, Result};
 pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};
-pub use options::{num_label_units, Options, OutputFormat};
-pub use report::{profile_labels, report_labels, Report, TrimmedGraph};
+pub use options::{Options, OutputFormat};
+pub use report::{compute_total, profile_labels, report_labels, Report, TrimmedGraph};
 pub use source::write_list;
 pub use text::{
     tags, text_items, top_proto, traces, tree, write_comments, write_tags, write_text,

@@ -1,6 +1,6 @@
 //! Report options (pprof's `report.Options`).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use pprof_graph::Granularity;
 use pprof_model::Profile;
@@ -66,9 +66,10 @@ pub struct Options {
     /// Active filters, as `name=value`, listed under "Active filters:".
     /// Default: empty.
     pub active_filters: Vec<String>,
-    /// Unit of each numeric label key (pprof's `NumLabelUnits`).
+    /// Unit of each numeric label key (pprof's `NumLabelUnits`, see
+    /// `pprof_ops::num_label_units`).
     /// Default: empty.
-    pub num_label_units: BTreeMap<String, String>,
+    pub num_label_units: HashMap<String, String>,
     /// Maximum number of nodes, 0 for all (`-nodecount`). Default: 0.
     pub node_count: usize,
     /// Nodes whose |cum| is at most this fraction of the total are dropped
@@ -118,7 +119,7 @@ impl Default for Options {
             title: String::new(),
             profile_labels: Vec::new(),
             active_filters: Vec::new(),
-            num_label_units: BTreeMap::new(),
+            num_label_units: HashMap::new(),
             node_count: 0,
             node_fraction: 0.0,
             edge_fraction: 0.0,
@@ -162,49 +163,4 @@ impl Options {
         }
         o
     }
-}
-
-/// The unit of each numeric label key, and the other units seen for keys
-/// whose values carry several (pprof's `Profile.NumLabelUnits`): the first
-/// unit seen wins; keys without units get `bytes` for `alignment` and
-/// `request`, or the key itself.
-pub fn num_label_units(p: &Profile) -> (BTreeMap<String, String>, BTreeMap<String, Vec<String>>) {
-    let mut units: BTreeMap<String, String> = BTreeMap::new();
-    let mut ignored: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-    let mut seen: std::collections::HashSet<(pprof_model::StrId, pprof_model::StrId)> =
-        std::collections::HashSet::new();
-    for s in &p.samples {
-        for l in s.labels.iter().filter(|l| !l.is_str()) {
-            if !seen.insert((l.key, l.num_unit)) && units.contains_key(p.str(l.key)) {
-                continue;
-            }
-            let key = p.str(l.key);
-            let unit = p.str(l.num_unit);
-            let entry = units.entry(key.to_string()).or_default();
-            if unit.is_empty() {
-                continue;
-            }
-            if entry.is_empty() {
-                *entry = unit.to_string();
-            } else if entry != unit {
-                ignored
-                    .entry(key.to_string())
-                    .or_default()
-                    .insert(unit.to_string());
-            }
-        }
-    }
-    for (key, unit) in units.iter_mut() {
-        if unit.is_empty() {
-            *unit = match key.as_str() {
-                "alignment" | "request" => "bytes".to_string(),
-                k => k.to_string(),
-            };
-        }
-    }
-    let ignored = ignored
-        .into_iter()
-        .map(|(k, v)| (k, v.into_iter().collect()))
-        .collect();
-    (units, ignored)
 }

@@ -44,6 +44,18 @@ impl<'p> Report<'p> {
         }
     }
 
+    /// A report of `prof` with a total computed elsewhere. pprof's driver
+    /// computes the total (with [`compute_total`]) before applying
+    /// `-focus`/`-ignore`/... filters, unless `-relative_percentages` is
+    /// given, and builds the report from the filtered profile.
+    pub fn with_total(prof: &'p Profile, options: Options, total: i64) -> Report<'p> {
+        Report {
+            prof,
+            total,
+            options,
+        }
+    }
+
     /// The total used for percentages.
     pub fn total(&self) -> i64 {
         self.total
@@ -231,7 +243,11 @@ impl<'p> Report<'p> {
     }
 }
 
-fn compute_total(p: &Profile, o: &Options) -> i64 {
+/// The total of a profile for percentages (pprof's `computeTotal`): the
+/// sum of absolute values of [`Options::sample_index`] (divided by the sum
+/// of first values with [`Options::mean`]); when samples carry the
+/// `pprof::base=true` label, only those count.
+pub fn compute_total(p: &Profile, o: &Options) -> i64 {
     let base_key = p.strings.lookup(pprof_ops::BASE_LABEL_KEY);
     let base_true = p.strings.lookup("true");
     let is_base = |s: &pprof_model::Sample| match (base_key, base_true) {

@@ -32,7 +32,7 @@ fn base_options(format: OutputFormat) -> Options {
     o.output_format = format;
     o.node_fraction = 0.005;
     o.edge_fraction = 0.001;
-    o.num_label_units = pprof_report::num_label_units(&p).0;
+    o.num_label_units = pprof_ops::num_label_units(&p).0;
     o
 }
 

@@ -16,7 +16,7 @@ proptest! {
             o.node_count = count;
             o.node_fraction = 0.005;
             o.edge_fraction = 0.001;
-            o.num_label_units = pprof_report::num_label_units(&p).0;
+            o.num_label_units = pprof_ops::num_label_units(&p).0;
             let rpt = Report::new(&p, o);
             let mut out = Vec::new();
             generate(&mut out, &rpt).expect("report");
