@@ -583,7 +583,8 @@ struct LineStack {
     has_wait: bool,
     /// Length at which `waits` is merged next.
     wait_limit: usize,
-    creator: u32,
+    /// (created_by string id, goroutines) over all snapshots.
+    creators: Vec<(u32, i64)>,
 }
 
 fn bump<K: PartialEq>(v: &mut Vec<(K, i64)>, k: K, n: i64) {
@@ -748,7 +749,7 @@ fn trend(
                         waits: Vec::new(),
                         has_wait: false,
                         wait_limit: 64,
-                        creator: UNSET,
+                        creators: Vec::new(),
                     });
                     i
                 }
@@ -774,9 +775,8 @@ fn trend(
                     let g = sm.get(p, &mut t.strs, l.str);
                     bump(&mut st.states, g, v);
                 } else if Some(l.key) == keys.created_by && l.is_str() {
-                    if st.creator == UNSET {
-                        st.creator = sm.get(p, &mut t.strs, l.str);
-                    }
+                    let g = sm.get(p, &mut t.strs, l.str);
+                    bump(&mut st.creators, g, v);
                 } else if Some(l.key) == keys.wait {
                     wait = if l.is_str() {
                         p.str(l.str)
@@ -908,7 +908,7 @@ fn build_stack(
     let mut waits: Vec<(i64, i64)> = Vec::new();
     let mut has_wait = false;
     let mut label_snap = 0usize;
-    let mut creator = UNSET;
+    let mut creators: Vec<(u32, i64)> = Vec::new();
     for st in members.iter().filter_map(|&m| stacks.get(m as usize)) {
         for (c, v) in counts.iter_mut().zip(&st.counts) {
             *c = c.saturating_add(*v);
@@ -920,8 +920,8 @@ fn build_stack(
         if better {
             rep = Some(st);
         }
-        if creator == UNSET {
-            creator = st.creator;
+        for &(k, v) in &st.creators {
+            bump(&mut creators, k, v);
         }
         // Labels of the latest snapshot that has any.
         if !st.states.is_empty() || !st.waits.is_empty() {
@@ -1034,8 +1034,15 @@ fn build_stack(
                     .take(upto.saturating_add(1))
                     .any(|f| opts.ignore_top.iter().any(|i| i == f));
             s.stack_bytes = last.saturating_mul(opts.stack_bytes);
-            if creator != UNSET {
-                s.created_by = Some(parse_creator(t.strs.get(creator)));
+            // The most common creator (the first seen on ties).
+            let mut best: Option<(u32, i64)> = None;
+            for &(k, v) in &creators {
+                if best.is_none_or(|(_, bv)| v > bv) {
+                    best = Some((k, v));
+                }
+            }
+            if let Some((k, _)) = best {
+                s.created_by = Some(parse_creator(t.strs.get(k)));
             }
             if has_wait {
                 compact_waits(&mut waits);
