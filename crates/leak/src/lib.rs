@@ -50,6 +50,18 @@
 //! # Ok::<(), pprof_leak::Error>(())
 //! ```
 //!
+//! # Inputs
+//!
+//! Proto goroutine profiles (`?debug=0`) hold each goroutine's own stack
+//! only; [`analyze_with_source`] finds their creators in the source files.
+//! Goroutine dumps (`?debug=2`, crash tracebacks) read by `pprof-legacy`
+//! carry `state`, `wait` and `created_by` labels, which give the creator,
+//! the kind of wait and the wait-time distribution directly; they have no
+//! profile time, so growth is per snapshot.
+//!
+//! Rendering (text, JSON, SVG sparklines, HTML) is in [`render`]; the
+//! `pprof-tools leak` command wraps all of it.
+//!
 //! # Performance
 //!
 //! Frames are interned once per location and stacks are hashed as slices
