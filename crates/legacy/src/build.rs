@@ -61,11 +61,39 @@ pub(crate) fn vt(t: &str, u: &str) -> (String, String) {
     (t.to_string(), u.to_string())
 }
 
+/// A hasher for `u64` keys: the splitmix64 finalizer (fast, and every input
+/// bit reaches every output bit, so addresses that differ only in high bits
+/// still spread over the table).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// A map keyed by addresses.
+pub(crate) type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
+
 /// Interns locations by address, in creation order (the `locs` maps of the
 /// Go readers).
 #[derive(Default)]
 pub(crate) struct LocIndex {
-    by_addr: HashMap<u64, usize>,
+    by_addr: AddrMap<usize>,
 }
 
 impl LocIndex {

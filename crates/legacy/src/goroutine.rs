@@ -272,19 +272,38 @@ fn parking_chain(state: &str, first_visible: &str) -> &'static [(&'static str, &
     }
 }
 
-struct Builder {
+struct Builder<'a> {
     p: Profile,
-    funcs: HashMap<(StrId, StrId), FunctionId>,
+    funcs: HashMap<(&'a str, &'a str), FunctionId>,
+    strs: HashMap<&'a str, StrId>,
+    created: HashMap<(&'a str, &'a str, i64), StrId>,
     locs: HashMap<Vec<Line>, LocationId>,
     samples: HashMap<(Vec<LocationId>, Vec<Label>), usize>,
 }
 
-impl Builder {
-    fn func(&mut self, name: &str, file: &str) -> FunctionId {
-        let name = self.p.intern(name);
-        let file = self.p.intern(file);
+impl<'a> Builder<'a> {
+    fn intern(&mut self, s: &'a str) -> StrId {
+        let p = &mut self.p;
+        *self.strs.entry(s).or_insert_with(|| p.intern(s))
+    }
+
+    fn created_by(&mut self, func: &'a str, file: &'a str, line: i64) -> StrId {
+        let p = &mut self.p;
+        *self
+            .created
+            .entry((func, file, line))
+            .or_insert_with(|| p.intern(&format!("{func} {file}:{line}")))
+    }
+
+    fn func(&mut self, name: &'a str, file: &'a str) -> FunctionId {
+        if let Some(&id) = self.funcs.get(&(name, file)) {
+            return id;
+        }
+        let name_id = self.intern(name);
+        let file_id = self.intern(file);
         let p = &mut self.p;
         *self.funcs.entry((name, file)).or_insert_with(|| {
+            let (name, file) = (name_id, file_id);
             let id = FunctionId(p.functions.len() as u32);
             p.functions.push(Function {
                 id: p.functions.len() as u64 + 1,
@@ -325,6 +344,8 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
     let mut b = Builder {
         p: Profile::new(),
         funcs: HashMap::new(),
+        strs: HashMap::new(),
+        created: HashMap::new(),
         locs: HashMap::new(),
         samples: HashMap::new(),
     };
@@ -406,14 +427,14 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
         }
 
         let mut labels = Vec::with_capacity(5);
-        let state = b.p.intern(g.state);
+        let state = b.intern(g.state);
         labels.push(Label {
             key: k_state,
             str: state,
             ..Default::default()
         });
         if let Some((func, file, line)) = g.created_by {
-            let v = b.p.intern(&format!("{func} {file}:{line}"));
+            let v = b.created_by(func, file, line);
             labels.push(Label {
                 key: k_created,
                 str: v,

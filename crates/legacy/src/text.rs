@@ -17,6 +17,7 @@ fn re(pattern: &str) -> Option<Regex> {
 
 static COUNT_START: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^([^\t\n\x0C\r ]+) profile: total [0-9]+$"));
+#[cfg(test)]
 static COUNT_RECORD: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^([0-9]+) @((?: 0x[0-9a-f]+)+)$"));
 static HEAP_HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -67,6 +68,25 @@ fn malformed(line: &str, e: impl std::fmt::Display) -> Error {
     Error::BadRecord(format!("malformed sample: {line}: {e}"))
 }
 
+/// `^([0-9]+) @((?: 0x[0-9a-f]+)+)$`, by hand.
+fn count_record(line: &str) -> Option<(&str, &str)> {
+    let (count, rest) = unsigned_digits(line)?;
+    let stacks = rest.strip_prefix(" @")?;
+    let mut r = stacks;
+    if r.is_empty() {
+        return None;
+    }
+    while !r.is_empty() {
+        r = r.strip_prefix(" 0x")?;
+        let (h, rest) = take_while(r, |c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+        if h.is_empty() {
+            return None;
+        }
+        r = rest;
+    }
+    Some((count, stacks))
+}
+
 /// Go count profiles: `goroutine profile: total N`, `threadcreate profile: total N`.
 pub(crate) fn parse_go_count(data: &str) -> Result<RProfile> {
     let mut s = Scanner::new(data);
@@ -91,10 +111,10 @@ pub(crate) fn parse_go_count(data: &str) -> Result<RProfile> {
         if line.starts_with("---") {
             break;
         }
-        let m = captures(&COUNT_RECORD, line).ok_or(Error::Malformed)?;
-        let n = parse_int(m[1], 0).ok_or(Error::Malformed)?;
+        let (count, stacks) = count_record(line).ok_or(Error::Malformed)?;
+        let n = parse_int(count, 0).ok_or(Error::Malformed)?;
         let mut sloc = Vec::new();
-        for stk in m[2].split_whitespace() {
+        for stk in stacks.split_whitespace() {
             let addr = parse_uint(stk, 0).ok_or(Error::Malformed)?;
             sloc.push(locs.get_or_add(&mut p, addr.wrapping_sub(1)));
         }
@@ -147,13 +167,61 @@ pub(crate) fn scale_heap_sample(count: i64, size: i64, rate: i64) -> (i64, i64) 
     )
 }
 
+/// Splits `s` after its leading run of bytes satisfying `f`.
+fn take_while(s: &str, f: impl Fn(u8) -> bool) -> (&str, &str) {
+    let n = s.bytes().take_while(|&c| f(c)).count();
+    s.split_at(n)
+}
+
+fn skip_spaces(s: &str) -> &str {
+    s.trim_start_matches(' ')
+}
+
+/// Number with optional leading `-` (`-?\d+`).
+fn signed_digits(s: &str) -> Option<(&str, &str)> {
+    let neg = usize::from(s.starts_with('-'));
+    let (d, _) = take_while(&s[neg..], |c| c.is_ascii_digit());
+    if d.is_empty() {
+        return None;
+    }
+    Some(s.split_at(neg + d.len()))
+}
+
+fn unsigned_digits(s: &str) -> Option<(&str, &str)> {
+    let (d, rest) = take_while(s, |c| c.is_ascii_digit());
+    (!d.is_empty()).then_some((d, rest))
+}
+
+/// The heap record regexp matched at the start of `line`, written out by
+/// hand for speed. When it matches at offset 0 that is the leftmost match,
+/// and every quantifier is greedy without useful backtracking, so the
+/// groups equal the regexp's. `None` means "ask the regexp".
+fn heap_sample_fast(line: &str) -> Option<[&str; 6]> {
+    let (g1, r) = signed_digits(line)?;
+    let r = skip_spaces(r.strip_prefix(':')?);
+    let (g2, r) = signed_digits(r)?;
+    let r = skip_spaces(skip_spaces(r).strip_prefix('[')?);
+    let (g3, r) = unsigned_digits(r)?;
+    let r = skip_spaces(r.strip_prefix(':')?);
+    let (g4, r) = unsigned_digits(r)?;
+    let r = skip_spaces(r).strip_prefix("] @")?;
+    let (g5, _) = take_while(r, |c| {
+        c == b' ' || c == b'x' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+    });
+    Some([line, g1, g2, g3, g4, g5])
+}
+
 fn parse_heap_sample(
     line: &str,
     rate: i64,
     sampling: &Sampling,
     include_alloc: bool,
 ) -> Result<(Vec<i64>, i64, Vec<u64>)> {
-    let Some(d) = captures(&HEAP_SAMPLE, line) else {
+    let d = match heap_sample_fast(line) {
+        Some(d) => Some(d.to_vec()),
+        None => captures(&HEAP_SAMPLE, line),
+    };
+    let Some(d) = d else {
         return Err(Error::BadRecord(
             "unexpected number of sample values: got 0, want 6".into(),
         ));
@@ -437,6 +505,41 @@ pub(crate) fn parse_contention(data: &str) -> Result<RProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_regexps() {
+        let heap = [
+            "1: 2 [3: 4] @ 0x1 0x2",
+            "-1:-2 [ 3 :4] @ 0x1",
+            "1:  2 [  3:   4  ] @0x1",
+            "12: 34 [56: 78] @ 0xzz",
+            "1: 2 [3: 4] @",
+            "x 1: 2 [3: 4] @ 0x1",
+            "1: 2 [-3: 4] @ 0x1",
+            "-: 2 [3: 4] @ 0x1",
+        ];
+        for line in heap {
+            let fast = heap_sample_fast(line).map(|d| d[1..].to_vec());
+            let slow = captures(&HEAP_SAMPLE, line).map(|d| d[1..].to_vec());
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), slow, "{line}");
+            }
+        }
+        let count = [
+            "1 @ 0x1 0x2",
+            "1 @",
+            "1 @ 0x",
+            "01 @ 0xab",
+            "1 @ 0x1 ",
+            "1 @  0x1",
+            "1 @ 0xA",
+        ];
+        for line in count {
+            let fast = count_record(line).map(|(a, b)| vec![a, b]);
+            let slow = captures(&COUNT_RECORD, line).map(|d| d[1..].to_vec());
+            assert_eq!(fast, slow, "{line}");
+        }
+    }
 
     #[test]
     fn heap_scaling_formula() {
