@@ -31,7 +31,8 @@ use std::io::{self, BufRead, Write};
 pub const PROMPT: &str = "(pprof) ";
 
 /// The line printed before the first prompt, after the profile's labels.
-pub const ENTERING: &str = "Entering interactive mode (type \"help\" for commands, \"o\" for options)";
+pub const ENTERING: &str =
+    "Entering interactive mode (type \"help\" for commands, \"o\" for options)";
 
 /// Marks the start of a comment after an option's value (`nodecount = 10
 /// //: note`), as in the `o` listing.
@@ -157,11 +158,17 @@ const OPTIONS: &[OptionSpec] = &[
 const CHOICE_HELP: &[(&str, &str)] = &[
     ("flat", "Sort entries by their own weight\n"),
     ("cum", "Sort entries by cumulative weight\n"),
-    ("functions", "One entry per function\nThe file a function comes from is not considered.\n"),
+    (
+        "functions",
+        "One entry per function\nThe file a function comes from is not considered.\n",
+    ),
     ("filefunctions", "One entry per function and file\n"),
     ("files", "One entry per source file\n"),
     ("lines", "One entry per source line\n"),
-    ("addresses", "One entry per instruction address\nAddresses are shown with the functions.\n"),
+    (
+        "addresses",
+        "One entry per instruction address\nAddresses are shown with the functions.\n",
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -231,7 +238,10 @@ impl Settings {
 
     /// A boolean option's value (false for other names).
     pub fn bool(&self, name: &str) -> bool {
-        matches!(Self::index(name).and_then(|i| self.values.get(i)), Some(Value::Bool(true)))
+        matches!(
+            Self::index(name).and_then(|i| self.values.get(i)),
+            Some(Value::Bool(true))
+        )
     }
 
     /// An integer option's value (0 for other names).
@@ -329,7 +339,10 @@ fn parse_go_strconv_bool(s: &str) -> Option<bool> {
 fn parse_int(s: &str) -> std::result::Result<i64, String> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.Atoi: parsing {}: invalid syntax", go_quote(s)));
+        return Err(format!(
+            "strconv.Atoi: parsing {}: invalid syntax",
+            go_quote(s)
+        ));
     }
     s.parse::<i64>()
         .map_err(|_| format!("strconv.Atoi: parsing {}: value out of range", go_quote(s)))
@@ -341,7 +354,10 @@ fn parse_float(s: &str) -> std::result::Result<f64, String> {
     let ok_chars = body
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        || matches!(body.to_ascii_lowercase().as_str(), "inf" | "infinity" | "nan");
+        || matches!(
+            body.to_ascii_lowercase().as_str(),
+            "inf" | "infinity" | "nan"
+        );
     match s.parse::<f64>() {
         Ok(v) if ok_chars => Ok(v),
         _ => Err(format!(
@@ -358,10 +374,18 @@ pub(crate) fn go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{f:e}");
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -438,33 +462,195 @@ const fn cmd(
 
 /// The shell's report commands.
 const COMMANDS: &[CommandSpec] = &[
-    cmd("callgrind", false, Dest::File("callgraph.out"), "Call graph in callgrind format", "graph"),
-    cmd("comments", false, Dest::Print, "The comments stored in the profile", REPORT_USAGE),
-    cmd("disasm", true, Dest::Print, "Assembly of matching functions with their samples", "list"),
-    cmd("dot", false, Dest::Print, "Call graph in Graphviz DOT format", "graph"),
-    cmd("eog", false, Dest::Print, "Show the call graph with eog", "view"),
-    cmd("evince", false, Dest::Print, "Show the call graph with evince", "view"),
-    cmd("flame", false, Dest::File("svg"), "Flame graph as SVG", "graph"),
-    cmd("folded", false, Dest::Print, "Folded stacks, one line per stack", "graph"),
-    cmd("gif", false, Dest::File("gif"), "Call graph as a GIF image", "graph"),
-    cmd("gv", false, Dest::Print, "Show the call graph with gv", "view"),
-    cmd("kcachegrind", false, Dest::Print, "Open the call graph in KCachegrind", "view"),
-    cmd("list", true, Dest::Print, "Source of matching functions with their samples", "list"),
-    cmd("pdf", false, Dest::File("pdf"), "Call graph as PDF", "graph"),
-    cmd("peek", true, Dest::Print, "Callers and callees of matching functions", "peek"),
-    cmd("png", false, Dest::File("png"), "Call graph as a PNG image", "graph"),
-    cmd("proto", false, Dest::File("pb.gz"), "The profile as gzip-compressed profile.proto", REPORT_USAGE),
-    cmd("ps", false, Dest::File("ps"), "Call graph as PostScript", "graph"),
-    cmd("raw", false, Dest::Print, "Text dump of the whole profile", REPORT_USAGE),
-    cmd("svg", false, Dest::File("svg"), "Call graph as SVG", "graph"),
-    cmd("tags", false, Dest::Print, "Label keys and values with their weights", "tags"),
-    cmd("text", false, Dest::Print, "Table of the heaviest entries", "table"),
-    cmd("top", false, Dest::Print, "Table of the heaviest entries", "table"),
-    cmd("topproto", false, Dest::File("pb.gz"), "The heaviest entries as profile.proto", REPORT_USAGE),
-    cmd("traces", false, Dest::Print, "Every sample with its stack", REPORT_USAGE),
-    cmd("tree", false, Dest::Print, "Call graph as text: callers and callees of each entry", "table"),
-    cmd("web", false, Dest::Print, "Show the call graph in a web browser", "view"),
-    cmd("weblist", true, Dest::Print, "Source of matching functions in a web browser", "list"),
+    cmd(
+        "callgrind",
+        false,
+        Dest::File("callgraph.out"),
+        "Call graph in callgrind format",
+        "graph",
+    ),
+    cmd(
+        "comments",
+        false,
+        Dest::Print,
+        "The comments stored in the profile",
+        REPORT_USAGE,
+    ),
+    cmd(
+        "disasm",
+        true,
+        Dest::Print,
+        "Assembly of matching functions with their samples",
+        "list",
+    ),
+    cmd(
+        "dot",
+        false,
+        Dest::Print,
+        "Call graph in Graphviz DOT format",
+        "graph",
+    ),
+    cmd(
+        "eog",
+        false,
+        Dest::Print,
+        "Show the call graph with eog",
+        "view",
+    ),
+    cmd(
+        "evince",
+        false,
+        Dest::Print,
+        "Show the call graph with evince",
+        "view",
+    ),
+    cmd(
+        "flame",
+        false,
+        Dest::File("svg"),
+        "Flame graph as SVG",
+        "graph",
+    ),
+    cmd(
+        "folded",
+        false,
+        Dest::Print,
+        "Folded stacks, one line per stack",
+        "graph",
+    ),
+    cmd(
+        "gif",
+        false,
+        Dest::File("gif"),
+        "Call graph as a GIF image",
+        "graph",
+    ),
+    cmd(
+        "gv",
+        false,
+        Dest::Print,
+        "Show the call graph with gv",
+        "view",
+    ),
+    cmd(
+        "kcachegrind",
+        false,
+        Dest::Print,
+        "Open the call graph in KCachegrind",
+        "view",
+    ),
+    cmd(
+        "list",
+        true,
+        Dest::Print,
+        "Source of matching functions with their samples",
+        "list",
+    ),
+    cmd(
+        "pdf",
+        false,
+        Dest::File("pdf"),
+        "Call graph as PDF",
+        "graph",
+    ),
+    cmd(
+        "peek",
+        true,
+        Dest::Print,
+        "Callers and callees of matching functions",
+        "peek",
+    ),
+    cmd(
+        "png",
+        false,
+        Dest::File("png"),
+        "Call graph as a PNG image",
+        "graph",
+    ),
+    cmd(
+        "proto",
+        false,
+        Dest::File("pb.gz"),
+        "The profile as gzip-compressed profile.proto",
+        REPORT_USAGE,
+    ),
+    cmd(
+        "ps",
+        false,
+        Dest::File("ps"),
+        "Call graph as PostScript",
+        "graph",
+    ),
+    cmd(
+        "raw",
+        false,
+        Dest::Print,
+        "Text dump of the whole profile",
+        REPORT_USAGE,
+    ),
+    cmd(
+        "svg",
+        false,
+        Dest::File("svg"),
+        "Call graph as SVG",
+        "graph",
+    ),
+    cmd(
+        "tags",
+        false,
+        Dest::Print,
+        "Label keys and values with their weights",
+        "tags",
+    ),
+    cmd(
+        "text",
+        false,
+        Dest::Print,
+        "Table of the heaviest entries",
+        "table",
+    ),
+    cmd(
+        "top",
+        false,
+        Dest::Print,
+        "Table of the heaviest entries",
+        "table",
+    ),
+    cmd(
+        "topproto",
+        false,
+        Dest::File("pb.gz"),
+        "The heaviest entries as profile.proto",
+        REPORT_USAGE,
+    ),
+    cmd(
+        "traces",
+        false,
+        Dest::Print,
+        "Every sample with its stack",
+        REPORT_USAGE,
+    ),
+    cmd(
+        "tree",
+        false,
+        Dest::Print,
+        "Call graph as text: callers and callees of each entry",
+        "table",
+    ),
+    cmd(
+        "web",
+        false,
+        Dest::Print,
+        "Show the call graph in a web browser",
+        "view",
+    ),
+    cmd(
+        "weblist",
+        true,
+        Dest::Print,
+        "Source of matching functions in a web browser",
+        "list",
+    ),
 ];
 
 fn command(name: &str) -> Option<&'static CommandSpec> {
@@ -539,7 +725,10 @@ fn general_help() -> String {
         .map(|c| help_line(c.name, c.description))
         .collect();
     commands.sort();
-    commands.push(help_line("o/options", "List options and their current values"));
+    commands.push(help_line(
+        "o/options",
+        "List options and their current values",
+    ));
     commands.push(help_line("q/quit/exit/^D", "Exit pprof"));
     let mut vars = Vec::new();
     let mut groups = Vec::new();
@@ -669,7 +858,10 @@ impl Completer {
                     let at = start + name.len() + 1;
                     return (
                         at,
-                        values.into_iter().filter(|v| v.starts_with(value)).collect(),
+                        values
+                            .into_iter()
+                            .filter(|v| v.starts_with(value))
+                            .collect(),
                     );
                 }
                 let lower = word.to_ascii_lowercase();
@@ -1125,7 +1317,8 @@ impl<'a> Shell<'a> {
         let output = cfg.str("output");
         if !output.is_empty() {
             writeln!(err, "Generating report in {output}").map_err(|e| e.to_string())?;
-            return std::fs::write(output, &buf).map_err(|e| format!("open {output}: {}", io_text(&e)));
+            return std::fs::write(output, &buf)
+                .map_err(|e| format!("open {output}: {}", io_text(&e)));
         }
         match command(&cmd.name).map(|c| c.dest) {
             Some(Dest::File(ext)) => {
@@ -1186,7 +1379,209 @@ fn save_new(
             Err(e) => return Err(format!("{}: {}", path.display(), io_text(&e))),
         }
     }
-    Err(format!("could not create file of the form {prefix}001{suffix}"))
+    Err(format!(
+        "could not create file of the form {prefix}001{suffix}"
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// The pipeline behind the shell.
+
+/// pprof-tools' report settings from the shell's options. `output` is left
+/// out: the shell writes files itself.
+pub fn config_from_settings(s: &Settings) -> crate::Config {
+    use crate::config::{Granularity, Sort};
+    crate::Config {
+        output: None,
+        call_tree: s.bool("call_tree"),
+        relative_percentages: s.bool("relative_percentages"),
+        unit: s.str("unit").to_string(),
+        compact_labels: s.bool("compact_labels"),
+        source_path: s.str("source_path").to_string(),
+        trim_path: s.str("trim_path").to_string(),
+        intel_syntax: s.bool("intel_syntax"),
+        mean: s.bool("mean"),
+        sample_index: s.str("sample_index").to_string(),
+        divide_by: s.float("divide_by"),
+        normalize: s.bool("normalize"),
+        sort: if s.str("sort") == "cum" {
+            Sort::Cum
+        } else {
+            Sort::Flat
+        },
+        tag_root: s.str("tagroot").to_string(),
+        tag_leaf: s.str("tagleaf").to_string(),
+        drop_negative: s.bool("drop_negative"),
+        node_count: s.int("nodecount"),
+        node_fraction: s.float("nodefraction"),
+        edge_fraction: s.float("edgefraction"),
+        trim: s.bool("trim"),
+        focus: s.str("focus").to_string(),
+        ignore: s.str("ignore").to_string(),
+        prune_from: s.str("prune_from").to_string(),
+        hide: s.str("hide").to_string(),
+        show: s.str("show").to_string(),
+        show_from: s.str("show_from").to_string(),
+        tag_focus: s.str("tagfocus").to_string(),
+        tag_ignore: s.str("tagignore").to_string(),
+        tag_show: s.str("tagshow").to_string(),
+        tag_hide: s.str("taghide").to_string(),
+        no_inlines: s.bool("noinlines"),
+        granularity: Granularity::from_name(s.str("granularity")).unwrap_or_default(),
+        ..crate::Config::default()
+    }
+}
+
+/// The shell's starting options from the command line's settings.
+pub fn settings_from_config(c: &crate::Config) -> Settings {
+    let mut s = Settings::new();
+    let pairs: [(&str, String); 32] = [
+        ("output", c.output.clone().unwrap_or_default()),
+        ("call_tree", c.call_tree.to_string()),
+        ("relative_percentages", c.relative_percentages.to_string()),
+        ("unit", c.unit.clone()),
+        ("compact_labels", c.compact_labels.to_string()),
+        ("source_path", c.source_path.clone()),
+        ("trim_path", c.trim_path.clone()),
+        ("intel_syntax", c.intel_syntax.to_string()),
+        ("mean", c.mean.to_string()),
+        ("sample_index", c.sample_index.clone()),
+        ("divide_by", format!("{:e}", c.divide_by)),
+        ("normalize", c.normalize.to_string()),
+        (
+            "sort",
+            if c.sort == crate::config::Sort::Cum {
+                "cum".into()
+            } else {
+                "flat".into()
+            },
+        ),
+        ("tagroot", c.tag_root.clone()),
+        ("tagleaf", c.tag_leaf.clone()),
+        ("drop_negative", c.drop_negative.to_string()),
+        ("nodecount", c.node_count.to_string()),
+        ("nodefraction", format!("{:e}", c.node_fraction)),
+        ("edgefraction", format!("{:e}", c.edge_fraction)),
+        ("trim", c.trim.to_string()),
+        ("focus", c.focus.clone()),
+        ("ignore", c.ignore.clone()),
+        ("prune_from", c.prune_from.clone()),
+        ("hide", c.hide.clone()),
+        ("show", c.show.clone()),
+        ("show_from", c.show_from.clone()),
+        ("tagfocus", c.tag_focus.clone()),
+        ("tagignore", c.tag_ignore.clone()),
+        ("tagshow", c.tag_show.clone()),
+        ("taghide", c.tag_hide.clone()),
+        ("noinlines", c.no_inlines.to_string()),
+        ("granularity", c.granularity.name().to_string()),
+    ];
+    for (name, value) in pairs {
+        // Every value comes from a valid setting, so none is refused.
+        let _ = s.set(name, &value);
+    }
+    s
+}
+
+/// A loaded profile reported through pprof-tools' report step: the
+/// [`Session`] that `pprof-tools PROFILE` gives the shell.
+pub struct ProfileSession {
+    profile: pprof_model::Profile,
+    greeting: Option<Vec<String>>,
+}
+
+impl ProfileSession {
+    /// A session over `profile`.
+    pub fn new(profile: pprof_model::Profile) -> ProfileSession {
+        ProfileSession {
+            profile,
+            greeting: None,
+        }
+    }
+
+    /// Replaces the lines shown before the first prompt (by default the
+    /// profile's file, build id, comments and type).
+    pub fn with_greeting(mut self, lines: Vec<String>) -> ProfileSession {
+        self.greeting = Some(lines);
+        self
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &pprof_model::Profile {
+        &self.profile
+    }
+}
+
+impl Session for ProfileSession {
+    fn sample_types(&self) -> Vec<String> {
+        let p = &self.profile;
+        p.sample_types
+            .iter()
+            .map(|t| p.str(t.r#type).to_string())
+            .collect()
+    }
+
+    fn default_sample_type(&self) -> String {
+        self.profile
+            .str(self.profile.default_sample_type)
+            .to_string()
+    }
+
+    fn function_names(&self) -> Vec<String> {
+        let p = &self.profile;
+        p.functions
+            .iter()
+            .map(|f| p.str(f.name).to_string())
+            .collect()
+    }
+
+    fn greeting(&mut self, settings: &Settings) -> Vec<String> {
+        if let Some(lines) = &self.greeting {
+            return lines.clone();
+        }
+        let p = &self.profile;
+        let mut out = Vec::new();
+        if let Some(m) = p.mappings.first() {
+            let file = p.str(m.file);
+            if !file.is_empty() {
+                let base = file.trim_end_matches('/');
+                let base = base.rsplit('/').next().unwrap_or(base);
+                out.push(format!("File: {base}"));
+            }
+            let id = p.str(m.build_id);
+            if !id.is_empty() {
+                out.push(format!("Build ID: {id}"));
+            }
+        }
+        for &c in &p.comments {
+            let c = p.str(c);
+            if !c.starts_with('#') {
+                out.push(c.to_string());
+            }
+        }
+        let cfg = config_from_settings(settings);
+        if let Ok(choice) = crate::sample_choice(p, &cfg) {
+            out.push(format!("Type: {}", choice.type_name));
+        }
+        out
+    }
+
+    fn report(
+        &mut self,
+        cmd: &ShellCommand,
+        settings: &Settings,
+        out: &mut dyn Write,
+    ) -> std::result::Result<Vec<String>, String> {
+        let format = crate::OutputFormat::from_name(&cmd.name)
+            .ok_or_else(|| format!("unrecognized command: {}", go_quote(&cmd.name)))?;
+        let command = crate::Command {
+            format,
+            regexp: cmd.regexp.clone(),
+        };
+        let cfg = config_from_settings(settings);
+        crate::report::generate(self.profile.clone(), &command, &cfg, false, out)
+            .map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]
@@ -1331,12 +1726,16 @@ mod tests {
         let listing = shell.options_listing();
         let lines: Vec<&str> = listing.lines().collect();
         assert_eq!(lines.len(), OPTIONS.len() - 1);
-        assert_eq!(lines[0], "  call_tree                 = false                ");
+        assert_eq!(
+            lines[0],
+            "  call_tree                 = false                "
+        );
         assert!(lines.contains(
             &"  granularity               = functions            //: [addresses | filefunctions | files | functions | lines]"
         ));
         assert!(lines.contains(&"  nodecount                 = -1                   //: default"));
-        assert!(lines.contains(&"  sample_index              = space                //: [objects | space]"));
+        assert!(lines
+            .contains(&"  sample_index              = space                //: [objects | space]"));
         assert!(lines.contains(&"  focus                     = \"\"                   "));
         assert!(lines.contains(&"  edgefraction              = 0.001                "));
         assert!(lines.contains(&"  compact_labels            = true                 "));
@@ -1344,7 +1743,10 @@ mod tests {
 
     #[test]
     fn help_texts() {
-        let (_, err, _) = run(&["samples"], "help\nhelp top\nhelp nodecount\nhelp nosuch\n");
+        let (_, err, _) = run(
+            &["samples"],
+            "help\nhelp top\nhelp nodecount\nhelp nosuch\n",
+        );
         assert!(err.contains("  Commands:\n    callgrind        Call graph in callgrind format\n"));
         assert!(err.contains("    o/options        List options and their current values\n"));
         assert!(err.contains("  Option groups (only set one per group):\n    granularity      \n      functions        One entry per function\n"), "{err}");
@@ -1358,7 +1760,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pprof-shell-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let target = dir.join("top.txt");
-        let script = format!("top >{}\ntop > {}x\nsvg\nsvg\ntop >\nraw\n", target.display(), target.display());
+        let script = format!(
+            "top >{}\ntop > {}x\nsvg\nsvg\ntop >\nraw\n",
+            target.display(),
+            target.display()
+        );
         let mut fake = Fake::new(&["samples"]);
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let mut reader = PlainReader::new(script.as_bytes(), Vec::new());
@@ -1367,14 +1773,26 @@ mod tests {
             .run(&mut reader, &mut out, &mut err)
             .unwrap();
         let err = String::from_utf8(err).unwrap();
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "report top None\n");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "report top None\n"
+        );
         assert!(dir.join("top.txtx").is_file());
         assert!(dir.join("profile001.svg").is_file());
         assert!(dir.join("profile002.svg").is_file());
         assert!(out.is_empty());
         let lines: Vec<&str> = err.lines().skip(2).collect();
-        assert_eq!(lines[0], format!("Generating report in {}", target.display()));
-        assert_eq!(lines[2], format!("Generating report in {}", dir.join("profile001.svg").display()));
+        assert_eq!(
+            lines[0],
+            format!("Generating report in {}", target.display())
+        );
+        assert_eq!(
+            lines[2],
+            format!(
+                "Generating report in {}",
+                dir.join("profile001.svg").display()
+            )
+        );
         assert_eq!(lines[4], "unexpected end of line after >");
         assert_eq!(lines[5], "no raw today");
         std::fs::remove_dir_all(&dir).unwrap();
@@ -1390,18 +1808,34 @@ mod tests {
     #[test]
     fn completion() {
         let c = Completer::new(
-            vec!["main.compute".into(), "main.main".into(), "runtime.gopark".into()],
+            vec![
+                "main.compute".into(),
+                "main.main".into(),
+                "runtime.gopark".into(),
+            ],
             vec!["inuse_space".into()],
         );
         assert_eq!(c.complete("tre", 3), (0, vec!["tree".into()]));
         assert_eq!(c.complete("help nodec", 10), (5, vec!["nodecount".into()]));
         assert_eq!(c.complete("list comp", 9), (5, vec!["main.compute".into()]));
-        assert_eq!(c.complete("top -gop", 8), (5, vec!["runtime.gopark".into()]));
+        assert_eq!(
+            c.complete("top -gop", 8),
+            (5, vec!["runtime.gopark".into()])
+        );
         assert_eq!(c.complete("top main", 8).1.len(), 2);
         assert_eq!(c.complete("tags x", 6).1.len(), 0);
-        assert_eq!(c.complete("granularity=fi", 14), (12, vec!["filefunctions".into(), "files".into()]));
-        assert_eq!(c.complete("sample_index=", 13), (13, vec!["inuse_space".into()]));
-        assert!(c.complete("inuse", 5).1.contains(&"inuse_space".to_string()));
+        assert_eq!(
+            c.complete("granularity=fi", 14),
+            (12, vec!["filefunctions".into(), "files".into()])
+        );
+        assert_eq!(
+            c.complete("sample_index=", 13),
+            (13, vec!["inuse_space".into()])
+        );
+        assert!(c
+            .complete("inuse", 5)
+            .1
+            .contains(&"inuse_space".to_string()));
     }
 
     #[test]
