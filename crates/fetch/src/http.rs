@@ -475,6 +475,23 @@ impl Progress {
     }
 }
 
+/// The text of a one-line countdown for a terminal, such as `Collecting
+/// profile: 25s left` (or `Waiting for the server: 12s` when the collection
+/// time is unknown). The caller redraws it in place (`\r`) and clears it
+/// when the fetch ends.
+pub fn countdown_text(p: &Progress) -> String {
+    match p.remaining() {
+        Some(left) if !left.is_zero() => {
+            format!(
+                "Collecting profile: {}s left",
+                left.as_secs_f64().ceil() as u64
+            )
+        }
+        Some(_) => "Collecting profile: waiting for the server".to_string(),
+        None => format!("Waiting for the server: {}s", p.elapsed.as_secs()),
+    }
+}
+
 /// Fetches `remote` and returns the body of a 200 answer.
 ///
 /// While waiting, `progress` (when given) is called about once a second
@@ -885,6 +902,26 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "server response: 500 Internal Server Error - boom\n"
+        );
+    }
+
+    #[test]
+    fn countdown() {
+        let p = |e: u64, c: Option<u64>| Progress {
+            elapsed: Duration::from_millis(e),
+            collect: c.map(Duration::from_secs),
+        };
+        assert_eq!(
+            countdown_text(&p(5_200, Some(30))),
+            "Collecting profile: 25s left"
+        );
+        assert_eq!(
+            countdown_text(&p(31_000, Some(30))),
+            "Collecting profile: waiting for the server"
+        );
+        assert_eq!(
+            countdown_text(&p(12_500, None)),
+            "Waiting for the server: 12s"
         );
     }
 
