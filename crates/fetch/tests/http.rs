@@ -30,6 +30,9 @@ struct Route {
     body: Vec<u8>,
     /// Wait this long before answering (a CPU profile being collected).
     delay: Duration,
+    /// Send the body in chunks (`Transfer-Encoding: chunked`), as Go does
+    /// for the text endpoints.
+    chunked: bool,
 }
 
 fn ok(
@@ -48,6 +51,7 @@ fn ok(
         ],
         body,
         delay: Duration::ZERO,
+        chunked: false,
     }
 }
 
@@ -98,26 +102,44 @@ fn answer(mut stream: TcpStream, routes: &[Route], log: &Mutex<Vec<String>>) {
     let route = routes
         .iter()
         .find(|r| r.path == path && (r.query.is_none() || r.query == query));
-    let (status, headers, body, delay) = match route {
-        Some(r) => (r.status, r.headers.clone(), r.body.clone(), r.delay),
+    let (status, headers, body, delay, chunked) = match route {
+        Some(r) => (
+            r.status,
+            r.headers.clone(),
+            r.body.clone(),
+            r.delay,
+            r.chunked,
+        ),
         None => (
             "404 Not Found",
             vec![("Content-Type", "text/plain; charset=utf-8")],
             b"404 page not found\n".to_vec(),
             Duration::ZERO,
+            false,
         ),
     };
     std::thread::sleep(delay);
-    let mut head = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+    if chunked {
+        head.push_str("Transfer-Encoding: chunked\r\n");
+    } else {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
+    if chunked {
+        for piece in body.chunks(100) {
+            let _ = stream.write_all(format!("{:x}\r\n", piece.len()).as_bytes());
+            let _ = stream.write_all(piece);
+            let _ = stream.write_all(b"\r\n");
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+    } else {
+        let _ = stream.write_all(&body);
+    }
     let _ = stream.flush();
 }
 
@@ -377,11 +399,20 @@ fn text_endpoints_are_fetched_as_they_are() {
     let d2 = fixture("goroutine.debug2.txt");
     let heap = fixture("heap.debug1.txt");
     let text = "text/plain; charset=utf-8";
+    let chunked = |mut r: Route| {
+        r.chunked = true;
+        r
+    };
     let server = serve(
         vec![
             ok("/debug/pprof/goroutine", Some("debug=1"), text, d1.clone()),
-            ok("/debug/pprof/goroutine", Some("debug=2"), text, d2.clone()),
-            ok("/debug/pprof/heap", Some("debug=1"), text, heap.clone()),
+            chunked(ok(
+                "/debug/pprof/goroutine",
+                Some("debug=2"),
+                text,
+                d2.clone(),
+            )),
+            chunked(ok("/debug/pprof/heap", Some("debug=1"), text, heap.clone())),
         ],
         3,
     );
