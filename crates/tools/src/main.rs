@@ -1,8 +1,174 @@
-fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let data = std::fs::read(&path).unwrap();
-    match pprof_model::decode(&data) {
-        Ok(p) => print!("{}", p.to_raw_string()),
-        Err(e) => eprintln!("{path}: {e}"),
+//! The `pprof-tools` command: pprof's command line over
+//! [`pprof_tools::Pipeline`].
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use pprof_tools::args::{self, Invocation};
+use pprof_tools::{Error, Pipeline};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match run(argv) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let msg = format!("{err:#}").replace('\n', " ");
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "pprof-tools: {msg}");
+            let code = match err.downcast_ref::<Error>() {
+                Some(e @ Error::Usage(_)) => {
+                    let _ = writeln!(stderr, "Run 'pprof-tools -help' for the list of flags.");
+                    e.exit_code()
+                }
+                Some(e) => e.exit_code(),
+                None => 1,
+            };
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        if let Some(e) = e.downcast_ref::<Error>() {
+            return e.is_broken_pipe();
+        }
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn notice(msg: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{msg}");
+}
+
+fn run(argv: Vec<String>) -> anyhow::Result<()> {
+    let inv: Invocation = args::parse(argv)?;
+    if inv.help {
+        let mut out = std::io::stdout().lock();
+        out.write_all(args::usage().as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+    for w in &inv.warnings {
+        notice(w);
+    }
+    let Some(cmd) = inv.command.clone() else {
+        // No report format: pprof's interactive shell.
+        let loaded = Pipeline::new(inv.sources.clone()).load()?;
+        for n in &loaded.notices {
+            notice(n);
+        }
+        let mut session = pprof_tools::shell::ProfileSession::new(loaded.profile);
+        let settings = pprof_tools::shell::settings_from_config(&inv.config);
+        pprof_tools::shell::run_shell(&mut session, settings)?;
+        return Ok(());
+    };
+    let pipeline = Pipeline::new(inv.sources.clone());
+
+    // Where the report goes: -output, a file away from the terminal for
+    // binary formats (as pprof does), or standard output.
+    let stdout = std::io::stdout();
+    let target = match &inv.config.output {
+        Some(path) => Some(PathBuf::from(path)),
+        None if stdout.is_terminal() => match cmd.format.file_suffix() {
+            Some(suffix) if cmd.format.is_binary() => Some(free_name("profile", suffix)?),
+            _ => None,
+        },
+        None => None,
+    };
+
+    match target {
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let notices = pipeline.run(&cmd, &inv.config, inv.json, &mut out)?;
+            out.flush().map_err(Error::Io)?;
+            for n in notices {
+                notice(&n);
+            }
+        }
+        Some(path) => {
+            // pprof says where the report goes before writing it.
+            notice(&format!("Generating report in {}", path.display()));
+            let (tmp, file) = temp_beside(&path)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            let result = pipeline
+                .run(&cmd, &inv.config, inv.json, &mut out)
+                .and_then(|n| out.flush().map(|_| n).map_err(Error::Io));
+            drop(out);
+            match result {
+                Ok(notices) => {
+                    std::fs::rename(&tmp, &path).map_err(|err| Error::Output {
+                        path: path.display().to_string(),
+                        err,
+                    })?;
+                    for n in notices {
+                        notice(&n);
+                    }
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates a temporary file in the directory of `path`, to be renamed over
+/// it once the report is complete.
+fn temp_beside(path: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    for i in 0..1000u32 {
+        let tmp = dir.join(format!(".{name}.{}.{i}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => {
+                return Err(Error::Output {
+                    path: path.display().to_string(),
+                    err,
+                })
+                .context("creating the output file")
+            }
+        }
+    }
+    Err(Error::Output {
+        path: path.display().to_string(),
+        err: std::io::Error::other("no free temporary name"),
+    }
+    .into())
+}
+
+/// The first of `profile001.SUFFIX`, `profile002.SUFFIX`, ... that does not
+/// exist in the current directory (pprof's naming for binary reports that
+/// would otherwise land on a terminal).
+fn free_name(prefix: &str, suffix: &str) -> anyhow::Result<PathBuf> {
+    for i in 1..10000 {
+        let p = PathBuf::from(format!("{prefix}{i:03}.{suffix}"));
+        if !p.exists() {
+            return Ok(p);
+        }
+    }
+    anyhow::bail!("could not find a free name for the report file")
 }

@@ -1,0 +1,88 @@
+//! Errors of the pprof-tools facade.
+
+/// Everything that can stop a [`crate::Pipeline`] or the command line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A mistake on the command line (exit status 2).
+    #[error("{0}")]
+    Usage(String),
+    /// No source could be read; the first failure names its file.
+    #[error("{first}{}", more_text(*.more))]
+    Fetch {
+        /// The first failure.
+        first: pprof_fetch::Error,
+        /// How many other sources failed too.
+        more: usize,
+    },
+    /// No base profile could be read.
+    #[error("base profile {first}{}", more_text(*.more))]
+    FetchBase {
+        /// The first failure.
+        first: pprof_fetch::Error,
+        /// How many other base sources failed too.
+        more: usize,
+    },
+    /// Combining or filtering profiles failed.
+    #[error("{0}")]
+    Ops(#[from] pprof_ops::Error),
+    /// The combined profile breaks an invariant.
+    #[error("{0}")]
+    Model(#[from] pprof_model::Error),
+    /// An option value that cannot be used, such as a bad regexp or a zero
+    /// divisor.
+    #[error("{0}")]
+    Option(String),
+    /// The report found nothing to show (for example no function matches
+    /// `-list`).
+    #[error("{0}")]
+    NoMatch(String),
+    /// The requested output format is not implemented yet.
+    #[error("-{0}: this output format is not implemented yet")]
+    NotImplemented(&'static str),
+    /// Writing the report failed.
+    #[error("writing report: {0}")]
+    Io(#[from] std::io::Error),
+    /// The output file could not be written.
+    #[error("{path}: {err}")]
+    Output {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        err: std::io::Error,
+    },
+}
+
+fn more_text(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        1 => " (and 1 more source failed)".to_string(),
+        n => format!(" (and {n} more sources failed)"),
+    }
+}
+
+impl Error {
+    /// The process exit status for this error: 2 for usage errors, 1
+    /// otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the error is a closed output pipe (the reader went away),
+    /// which the command treats as success.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io(e) | Error::Output { err: e, .. } => {
+                e.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,312 @@
+//! The pipeline: load the sources, merge them, subtract or compare a base,
+//! then produce a report.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use pprof_fetch::FetchOptions;
+use pprof_model::{Mapping, MappingId, Profile};
+
+use crate::config::Config;
+use crate::format::Command;
+use crate::{Error, Result};
+
+/// Where the profiles come from and how they are combined (pprof's source
+/// flags).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Sources {
+    /// Profiles to merge (paths, `-` for standard input, later URLs).
+    pub sources: Vec<String>,
+    /// Base profiles (`-base` or `-diff_base`).
+    pub base: Vec<String>,
+    /// The base came from `-diff_base`: base samples are tagged
+    /// `pprof::base=true` and the report total counts only them.
+    pub diff_base: bool,
+    /// Scale the sources to the base's totals first (`-normalize`).
+    pub normalize: bool,
+    /// `-symbolize` mode. Accepted; there is no symbolizer yet.
+    pub symbolize: String,
+    /// Build ID to set on the first mapping (`-buildid` or a hex first argument).
+    pub build_id: String,
+    /// Binary named before the sources; becomes the first mapping's file.
+    pub exec_name: Option<String>,
+    /// Comment to append to the profile (`-add_comment`).
+    pub comment: String,
+    /// `-seconds` (-1 when unset).
+    pub seconds: i64,
+    /// `-timeout` (-1 when unset).
+    pub timeout: i64,
+}
+
+impl Sources {
+    /// Sources that merge the given profiles, with no base.
+    pub fn new<I, S>(sources: I) -> Sources
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Sources {
+            sources: sources.into_iter().map(Into::into).collect(),
+            seconds: -1,
+            timeout: -1,
+            ..Sources::default()
+        }
+    }
+
+    /// Subtracts `base` (`-base`), or compares against it when `diff` is set
+    /// (`-diff_base`).
+    pub fn with_base(mut self, base: impl Into<String>, diff: bool) -> Sources {
+        self.base = vec![base.into()];
+        self.diff_base = diff;
+        self
+    }
+}
+
+/// A loaded profile with the notices pprof would print on stderr while
+/// loading it (for example a source that could not be read while others
+/// could).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Loaded {
+    /// The combined profile.
+    pub profile: Profile,
+    /// Messages for the user.
+    pub notices: Vec<String>,
+}
+
+/// Loads, combines and reports profiles, as `go tool pprof` does in its
+/// non-interactive mode.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    sources: Sources,
+    fetch: FetchOptions,
+}
+
+impl Pipeline {
+    /// A pipeline over `sources` with default fetch options.
+    pub fn new(sources: Sources) -> Pipeline {
+        Pipeline {
+            sources,
+            fetch: FetchOptions::default(),
+        }
+    }
+
+    /// Replaces the fetch options (decompression limit, timeouts).
+    pub fn fetch_options(mut self, fetch: FetchOptions) -> Pipeline {
+        self.fetch = fetch;
+        self
+    }
+
+    /// The sources.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// Loads every source (several at once), merges them, then applies the
+    /// base: pprof's `fetchProfiles`.
+    pub fn load(&self) -> Result<Loaded> {
+        let s = &self.sources;
+        let mut notices = Vec::new();
+        let (srcs, bases) = std::thread::scope(|scope| {
+            let bases = (!s.base.is_empty()).then(|| scope.spawn(|| self.grab(&s.base)));
+            let srcs = self.grab(&s.sources);
+            let bases = bases.map(|h| h.join().unwrap_or_else(|_| Ok(Grabbed::default())));
+            (srcs, bases)
+        });
+        let srcs = srcs?;
+        let bases = bases.transpose()?;
+        notices.extend(srcs.failures.iter().map(|e| e.to_string()));
+        let mut failures = srcs.failures.into_iter();
+        let Some(mut p) = srcs.profile else {
+            let Some(first) = failures.next() else {
+                return Err(Error::Option("no profile source specified".into()));
+            };
+            return Err(Error::Fetch {
+                first,
+                more: failures.count(),
+            });
+        };
+        if srcs.count != s.sources.len() {
+            notices.push(format!(
+                "Fetched {} source profiles out of {}",
+                srcs.count,
+                s.sources.len()
+            ));
+        }
+        if let Some(bases) = bases {
+            notices.extend(bases.failures.iter().map(|e| e.to_string()));
+            let mut failures = bases.failures.into_iter();
+            let Some(mut pbase) = bases.profile else {
+                let Some(first) = failures.next() else {
+                    return Err(Error::Option("no base profile specified".into()));
+                };
+                return Err(Error::FetchBase {
+                    first,
+                    more: failures.count(),
+                });
+            };
+            if bases.count != s.base.len() {
+                notices.push(format!(
+                    "Fetched {} base profiles out of {}",
+                    bases.count,
+                    s.base.len()
+                ));
+            }
+            if s.diff_base {
+                pprof_ops::set_label(&mut pbase, pprof_ops::BASE_LABEL_KEY, &["true"]);
+            }
+            if s.normalize {
+                pprof_ops::normalize(&mut p, &pbase)?;
+            }
+            pprof_ops::scale(&mut pbase, -1.0);
+            p = combine(vec![p, pbase])?;
+        }
+        // Symbolization would run here; every mode is accepted and none
+        // changes the profile yet.
+        crate::focus::remove_uninteresting(&mut p);
+        if !s.comment.is_empty() {
+            let c = p.intern(&s.comment);
+            p.comments.push(c);
+        }
+        p.check_valid()?;
+        Ok(Loaded {
+            profile: p,
+            notices,
+        })
+    }
+
+    /// Loads the sources and writes the report `cmd` with settings `cfg`
+    /// to `out`. Returns the notices for the user (load warnings, filters
+    /// that matched nothing, ...).
+    pub fn run(
+        &self,
+        cmd: &Command,
+        cfg: &Config,
+        json: bool,
+        out: &mut dyn Write,
+    ) -> Result<Vec<String>> {
+        let loaded = self.load()?;
+        let mut notices = loaded.notices;
+        notices.extend(crate::report::generate(
+            loaded.profile,
+            cmd,
+            cfg,
+            json,
+            out,
+        )?);
+        Ok(notices)
+    }
+
+    /// Loads `addrs` with a few worker threads, in chunks of 64 as pprof
+    /// does, and merges what loaded.
+    fn grab(&self, addrs: &[String]) -> Result<Grabbed> {
+        let mut total = Grabbed::default();
+        for chunk in addrs.chunks(64) {
+            let g = self.grab_chunk(chunk)?;
+            total.failures.extend(g.failures);
+            total.count += g.count;
+            total.profile = match (total.profile.take(), g.profile) {
+                (None, q) => q,
+                (Some(p), None) => Some(p),
+                (Some(p), Some(q)) => Some(combine(vec![p, q])?),
+            };
+        }
+        Ok(total)
+    }
+
+    fn grab_chunk(&self, addrs: &[String]) -> Result<Grabbed> {
+        let n = addrs.len();
+        let slots: Vec<Mutex<Option<pprof_fetch::Result<Profile>>>> =
+            (0..n).map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 8)
+            .min(n);
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(addr) = addrs.get(i) else { break };
+            let r = pprof_fetch::fetch(addr, &self.fetch).map(|mut p| {
+                self.locate_binaries(&mut p);
+                p
+            });
+            if let Some(slot) = slots.get(i) {
+                if let Ok(mut g) = slot.lock() {
+                    *g = Some(r);
+                }
+            }
+        };
+        if workers <= 1 {
+            work();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 1..workers {
+                    scope.spawn(work);
+                }
+                work();
+            });
+        }
+        let mut g = Grabbed::default();
+        let mut profiles = Vec::new();
+        for slot in slots {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(p)) => profiles.push(p),
+                Some(Err(e)) => g.failures.push(e),
+                None => {}
+            }
+        }
+        g.count = profiles.len();
+        if !profiles.is_empty() {
+            g.profile = Some(combine(profiles)?);
+        }
+        Ok(g)
+    }
+
+    /// pprof's `locateBinaries` without a binary search: a profile without
+    /// mappings gets one fake mapping, and the first mapping takes the
+    /// binary and build ID given on the command line.
+    fn locate_binaries(&self, p: &mut Profile) {
+        if p.mappings.is_empty() {
+            p.mappings.push(Mapping {
+                id: 1,
+                ..Mapping::default()
+            });
+            for l in &mut p.locations {
+                l.mapping = Some(MappingId(0));
+            }
+        }
+        let s = &self.sources;
+        if s.exec_name.is_some() || !s.build_id.is_empty() {
+            let file = s.exec_name.as_deref().map(|f| p.intern(f));
+            let bid = (!s.build_id.is_empty()).then(|| p.intern(&s.build_id));
+            if let Some(m) = p.mappings.first_mut() {
+                if let Some(f) = file {
+                    m.file = f;
+                }
+                if let Some(b) = bid {
+                    m.build_id = b;
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Grabbed {
+    profile: Option<Profile>,
+    count: usize,
+    failures: Vec<pprof_fetch::Error>,
+}
+
+/// pprof's `combineProfiles`: reconcile units, then merge.
+fn combine(mut profiles: Vec<Profile>) -> Result<Profile> {
+    {
+        let mut refs: Vec<&mut Profile> = profiles.iter_mut().collect();
+        pprof_ops::measurement::scale_profiles(&mut refs)?;
+    }
+    let refs: Vec<&Profile> = profiles.iter().collect();
+    Ok(pprof_ops::merge(&refs)?)
+}

@@ -1,0 +1,151 @@
+//! Tiny profiles written to a fresh temporary directory, and helpers to run
+//! the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pprof_model::{Function, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, StrId, ValueType};
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "pprof-tools-it-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Writes `p` gzip-encoded as `name` and returns the path as a string.
+    pub fn write_profile(&self, name: &str, p: &Profile) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, pprof_model::encode(p)).expect("write fixture");
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A CPU-like profile: samples/count and cpu/nanoseconds, one mapping,
+/// three functions (main -> work -> leaf), a string label on one sample and
+/// a numeric one on another. `scale` multiplies the values.
+pub fn cpu_profile(scale: i64) -> Profile {
+    let mut p = Profile::new();
+    let st = |p: &mut Profile, t: &str, u: &str| ValueType {
+        r#type: p.intern(t),
+        unit: p.intern(u),
+    };
+    let samples = st(&mut p, "samples", "count");
+    let cpu = st(&mut p, "cpu", "nanoseconds");
+    p.sample_types = vec![samples, cpu];
+    p.period_type = cpu;
+    p.period = 10_000_000;
+    p.time_nanos = 1_700_000_000_000_000_000;
+    p.duration_nanos = 3_000_000_000;
+    let file = p.intern("demo");
+    p.mappings.push(Mapping {
+        id: 1,
+        start: 0x400000,
+        limit: 0x500000,
+        file,
+        has_functions: true,
+        ..Mapping::default()
+    });
+    let names = ["main.main", "main.work", "main.leaf"];
+    let src = p.intern("demo/main.go");
+    for (i, n) in names.iter().enumerate() {
+        let name = p.intern(n);
+        p.functions.push(Function {
+            id: i as u64 + 1,
+            name,
+            system_name: name,
+            filename: src,
+            start_line: 10 * (i as i64 + 1),
+        });
+    }
+    for i in 0..3u32 {
+        p.locations.push(Location {
+            id: u64::from(i) + 1,
+            mapping: Some(MappingId(0)),
+            address: 0x401000 + 0x10 * u64::from(i),
+            lines: vec![Line {
+                function: pprof_model::FunctionId(i),
+                line: 10 * (i64::from(i) + 1) + 2,
+            }],
+            is_folded: false,
+        });
+    }
+    let key = p.intern("worker");
+    let val = p.intern("w1");
+    let bytes = p.intern("bytes");
+    let unit = p.intern("bytes");
+    let loc = |ids: &[u32]| ids.iter().map(|&i| LocationId(i)).collect::<Vec<_>>();
+    p.samples.push(Sample {
+        locations: loc(&[2, 1, 0]),
+        values: vec![3 * scale, 30_000_000 * scale],
+        labels: vec![Label { key, str: val, num: 0, num_unit: StrId::EMPTY }],
+    });
+    p.samples.push(Sample {
+        locations: loc(&[1, 0]),
+        values: vec![2 * scale, 20_000_000 * scale],
+        labels: vec![Label { key: bytes, str: StrId::EMPTY, num: 1024, num_unit: unit }],
+    });
+    p.samples.push(Sample {
+        locations: loc(&[0]),
+        values: vec![scale, 10_000_000 * scale],
+        labels: vec![],
+    });
+    p.sort_labels();
+    p
+}
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
+    c.env("TZ", "UTC").env("LC_ALL", "C");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run pprof-tools")
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("run pprof-tools")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts a failure with `code`, a one-line message (plus, for usage
+/// errors, the hint line) containing every piece of `needles`, and no panic.
+pub fn assert_error(o: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let first = err.lines().next().unwrap_or("");
+    for n in needles {
+        assert!(first.contains(n), "{n:?} not in first stderr line {first:?}");
+    }
+    let max_lines = if code == 2 { 2 } else { 1 };
+    assert!(err.lines().count() <= max_lines, "too many lines: {err}");
+}

@@ -1,0 +1,45 @@
+//! What we encode is read by the real pprof: `go tool pprof -raw` of our
+//! `-proto` output equals our `-raw`. Skipped (with a message) when `go` is
+//! not on PATH.
+
+use crate::fixtures::*;
+
+fn have_go() -> bool {
+    std::process::Command::new("go")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn go_pprof_reads_our_proto() {
+    if !have_go() {
+        println!("skipped: `go` is not on PATH (apt-get install golang-go to run this check)");
+        return;
+    }
+    let d = TempDir::new("go");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(1));
+    for extra in [vec![], vec!["-focus=work"], vec!["-base", f.as_str()]] {
+        let mut args = vec!["-proto", "-symbolize=none"];
+        args.extend(extra.iter().copied());
+        args.push(&f);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let ours = d.path("ours.pb.gz");
+        std::fs::write(&ours, &o.stdout).unwrap();
+        let ours = ours.to_string_lossy().into_owned();
+        let home = d.path("home");
+        let go = std::process::Command::new("go")
+            .args(["tool", "pprof", "-raw", "-symbolize=none", &ours])
+            .env("TZ", "UTC")
+            .env("HOME", &home)
+            .env("PPROF_TMPDIR", &home)
+            .env("PPROF_BINARY_PATH", &home)
+            .output()
+            .unwrap();
+        assert!(go.status.success(), "{}", String::from_utf8_lossy(&go.stderr));
+        let mine = run(&["-raw", "-symbolize=none", &ours]);
+        assert_eq!(stdout(&mine), String::from_utf8_lossy(&go.stdout), "{extra:?}");
+    }
+}

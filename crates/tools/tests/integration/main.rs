@@ -1,0 +1,8 @@
+//! Integration tests of the `pprof-tools` binary: flag syntax, errors and
+//! exit codes, and the `-raw`/`-proto` round trip, on fixtures built with
+//! `pprof_model`.
+
+mod cli;
+mod fixtures;
+mod go;
+mod roundtrip;

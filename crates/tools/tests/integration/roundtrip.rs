@@ -1,0 +1,134 @@
+//! `-raw` and `-proto`: what they print, and that they agree.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::fixtures::*;
+
+/// pprof merges even a single source, which renumbers ids by first use.
+fn expected_raw(p: &pprof_model::Profile) -> String {
+    pprof_ops::compact(p).to_raw_string()
+}
+
+#[test]
+fn raw_of_one_profile_is_its_compacted_dump() {
+    let d = TempDir::new("raw1");
+    let p = cpu_profile(1);
+    let f = d.write_profile("a.pb.gz", &p);
+    let o = run(&["-raw", "-symbolize=none", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected_raw(&p));
+    assert!(stdout(&o).contains("samples/count cpu/nanoseconds"));
+}
+
+#[test]
+fn merging_a_profile_with_itself_doubles_values_and_duration() {
+    let d = TempDir::new("merge");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(1));
+    let g = d.write_profile("b.pb.gz", &cpu_profile(1));
+    let mut want = cpu_profile(2);
+    want.duration_nanos *= 2;
+    let o = run(&["-raw", &f, &g]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected_raw(&want));
+}
+
+#[test]
+fn base_of_itself_leaves_no_samples() {
+    let d = TempDir::new("base");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(1));
+    for flag in ["-base", "-diff_base"] {
+        let o = run(&["-raw", flag, &f, &f]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        let samples = out
+            .split("Samples:\n")
+            .nth(1)
+            .and_then(|s| s.split("Locations").next())
+            .unwrap_or("");
+        assert_eq!(samples.trim(), "samples/count cpu/nanoseconds", "{flag}: {out}");
+    }
+}
+
+#[test]
+fn raw_of_proto_equals_raw() {
+    let d = TempDir::new("proto");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(1));
+    for extra in [vec![], vec!["-focus=work"], vec!["-tagfocus=worker=w1"], vec!["-add_comment=hello"]] {
+        let mut args = vec!["-proto"];
+        args.extend(extra.iter().copied());
+        args.push(&f);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(pprof_model::is_gzip(&o.stdout), "-proto output is gzip");
+        let out = d.path("out.pb.gz");
+        std::fs::write(&out, &o.stdout).unwrap();
+        let via_proto = stdout(&run(&["-raw", out.to_str().unwrap()]));
+        let mut args = vec!["-raw"];
+        args.extend(extra.iter().copied());
+        args.push(&f);
+        // -raw keeps unused locations after a filter; a second pass through
+        // -raw (which merges) drops them, as pprof's does.
+        let direct = stdout(&run(&args));
+        let direct_file = d.path("direct.txt");
+        std::fs::write(&direct_file, &direct).unwrap();
+        let reparsed = pprof_model::decode(&o.stdout).unwrap();
+        assert_eq!(via_proto, expected_raw(&reparsed), "{extra:?}");
+        if extra.is_empty() {
+            assert_eq!(via_proto, direct);
+        }
+        if extra == ["-add_comment=hello"] {
+            assert!(via_proto.contains("Comment: hello"), "{via_proto}");
+        }
+    }
+}
+
+#[test]
+fn focus_keeps_only_matching_samples() {
+    let d = TempDir::new("focus");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(1));
+    let out = stdout(&run(&["-raw", "-focus=main.leaf", &f]));
+    // Only the first sample (3 samples, 30ms) goes through main.leaf.
+    let samples: Vec<&str> = out
+        .split("Samples:\n")
+        .nth(1)
+        .unwrap_or("")
+        .split("Locations")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(':') && !l.trim_start().starts_with("worker") && !l.trim_start().starts_with("bytes"))
+        .collect();
+    assert_eq!(samples.len(), 1, "{out}");
+    assert!(samples[0].trim_start().starts_with("3   30000000:"), "{out}");
+}
+
+#[test]
+fn proto_to_output_file_and_divide_by() {
+    let d = TempDir::new("div");
+    let f = d.write_profile("a.pb.gz", &cpu_profile(2));
+    let out = d.path("half.pb.gz");
+    let o = run(&["-proto", "-divide_by=2", &format!("-output={}", out.display()), &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let halved = pprof_model::decode(&std::fs::read(&out).unwrap()).unwrap();
+    let mut want = cpu_profile(1);
+    want.duration_nanos = halved.duration_nanos;
+    assert_eq!(expected_raw(&halved), expected_raw(&want));
+}
+
+#[test]
+fn stdin_source() {
+    let bytes = pprof_model::encode(&cpu_profile(1));
+    let mut child = bin()
+        .args(["-raw", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), expected_raw(&cpu_profile(1)));
+}

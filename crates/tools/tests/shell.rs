@@ -1,0 +1,266 @@
+//! The interactive shell over a real profile: piped sessions print what
+//! the flag forms print, and a session on a pseudo-terminal edits, completes
+//! and quits.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use pprof_model::{
+    Function, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, ValueType,
+};
+use pprof_tools::shell::{
+    run_shell, settings_from_config, PlainReader, ProfileSession, Settings, Shell, PROMPT,
+};
+use pprof_tools::{Command, Config, OutputFormat, Pipeline, Sources};
+
+/// A goroutine profile: main.main starts main.compute goroutines that park
+/// in runtime.gopark, plus one in main.serve.
+fn goroutine_profile() -> Profile {
+    let mut p = Profile::new();
+    let (ty, unit) = (p.intern("goroutine"), p.intern("count"));
+    p.sample_types.push(ValueType { r#type: ty, unit });
+    p.period_type = ValueType { r#type: ty, unit };
+    p.period = 1;
+    let file = p.intern("/srv/bin/leakdemo");
+    p.mappings.push(Mapping {
+        id: 1,
+        start: 0x400000,
+        limit: 0x800000,
+        file,
+        has_functions: true,
+        ..Default::default()
+    });
+    let funcs = [
+        ("runtime.gopark", "runtime/proc.go", 360),
+        ("main.compute", "leakdemo/main.go", 23),
+        ("main.main", "leakdemo/main.go", 40),
+        ("main.serve", "leakdemo/main.go", 50),
+    ];
+    for (i, (name, file, line)) in funcs.iter().enumerate() {
+        let (n, f) = (p.intern(name), p.intern(file));
+        p.functions.push(Function {
+            id: i as u64 + 1,
+            name: n,
+            system_name: n,
+            filename: f,
+            start_line: *line - 2,
+        });
+        p.locations.push(Location {
+            id: i as u64 + 1,
+            mapping: Some(MappingId(0)),
+            address: 0x401000 + 0x100 * i as u64,
+            lines: vec![Line {
+                function: pprof_model::FunctionId(i as u32),
+                line: *line,
+            }],
+            is_folded: false,
+        });
+    }
+    let stack = |ids: &[u32]| ids.iter().map(|&i| LocationId(i)).collect::<Vec<_>>();
+    for (locs, n) in [
+        (stack(&[0, 1, 2]), 50),
+        (stack(&[0, 3, 2]), 3),
+        (stack(&[2]), 1),
+    ] {
+        p.samples.push(Sample {
+            locations: locs,
+            values: vec![n],
+            ..Default::default()
+        });
+    }
+    p
+}
+
+struct Fixture {
+    dir: PathBuf,
+    path: String,
+}
+
+impl Fixture {
+    fn new(tag: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("pprof-shell-it-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("goroutine.pb.gz");
+        std::fs::write(&path, pprof_model::encode(&goroutine_profile())).expect("write");
+        Fixture {
+            path: path.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A writer shared by the prompt and the reports, so the two interleave as
+/// they do on a real standard output.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What the flag form prints on standard output, or its error.
+fn flag_form(
+    path: &str,
+    format: OutputFormat,
+    regexp: Option<&str>,
+    cfg: &Config,
+) -> Result<String, String> {
+    let pipeline = Pipeline::new(Sources::new([path.to_string()]));
+    let cmd = Command {
+        format,
+        regexp: regexp.map(String::from),
+    };
+    let mut out = Vec::new();
+    pipeline
+        .run(&cmd, cfg, false, &mut out)
+        .map(|_| String::from_utf8_lossy(&out).into_owned())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn piped_session_matches_the_flag_forms() {
+    let fx = Fixture::new("piped");
+    let loaded = Pipeline::new(Sources::new([fx.path.clone()]))
+        .load()
+        .expect("load");
+    let mut session = ProfileSession::new(loaded.profile);
+    let stdout = Shared::default();
+    let mut err = Vec::new();
+    let script = "top 5\nlist compute\ntraces\nraw\nquit\ntop\n";
+    let mut reader = PlainReader::new(script.as_bytes(), stdout.clone());
+    Shell::new(&mut session, Settings::new())
+        .run(&mut reader, &mut stdout.clone(), &mut err)
+        .expect("shell");
+    let got = String::from_utf8(stdout.0.borrow().clone()).expect("utf-8");
+    let err = String::from_utf8(err).expect("utf-8");
+
+    let mut top5 = Config::default();
+    top5.node_count = 5;
+    let forms = [
+        flag_form(&fx.path, OutputFormat::Top, None, &top5),
+        flag_form(
+            &fx.path,
+            OutputFormat::List,
+            Some("compute"),
+            &Config::default(),
+        ),
+        flag_form(&fx.path, OutputFormat::Traces, None, &Config::default()),
+        flag_form(&fx.path, OutputFormat::Raw, None, &Config::default()),
+    ];
+    let mut want = String::new();
+    let mut want_err = vec![
+        "File: leakdemo".to_string(),
+        "Type: goroutine".to_string(),
+        pprof_tools::shell::ENTERING.to_string(),
+    ];
+    for form in &forms {
+        want.push_str(PROMPT);
+        match form {
+            Ok(text) => want.push_str(text),
+            Err(e) => want_err.push(e.clone()),
+        }
+    }
+    // `quit` gets a prompt; nothing after it runs.
+    want.push_str(PROMPT);
+    assert_eq!(got, want);
+    assert_eq!(err.lines().collect::<Vec<_>>(), want_err);
+    // The raw dump at least is implemented, so the comparison is not empty.
+    assert!(forms[3]
+        .as_ref()
+        .is_ok_and(|t| t.contains("goroutine/count")));
+}
+
+#[test]
+fn flag_settings_carry_into_the_shell() {
+    let mut cfg = Config::default();
+    cfg.node_count = 7;
+    cfg.focus = "main".into();
+    let s = settings_from_config(&cfg);
+    assert_eq!(s.int("nodecount"), 7);
+    assert_eq!(s.str("focus"), "main");
+    assert_eq!(s.get("nodefraction").as_deref(), Some("0.005"));
+    let back = pprof_tools::shell::config_from_settings(&s);
+    assert_eq!(back, cfg);
+}
+
+/// Runs the shell on this process's standard streams when started by
+/// [`terminal_session`] on a pseudo-terminal.
+#[test]
+fn pty_child() {
+    let Ok(path) = std::env::var("PPROF_SHELL_PTY_CHILD") else {
+        return;
+    };
+    let loaded = Pipeline::new(Sources::new([path])).load().expect("load");
+    let mut session = ProfileSession::new(loaded.profile);
+    run_shell(&mut session, Settings::new()).expect("shell");
+    std::process::exit(0);
+}
+
+#[test]
+fn terminal_session() {
+    let fx = Fixture::new("pty");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["--exact", "pty_child", "--nocapture", "--test-threads=1"])
+        .env("PPROF_SHELL_PTY_CHILD", &fx.path)
+        .env("TERM", "xterm")
+        .current_dir(&fx.dir);
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+    p.exp_string("Entering interactive mode").expect("greeting");
+    p.exp_string(PROMPT).expect("prompt");
+    // Tab completes a command name; the report follows.
+    p.send("ra").expect("type");
+    p.send("\t").expect("tab");
+    p.send_line("").expect("enter");
+    p.exp_string("main.compute").expect("raw report");
+    p.exp_string(PROMPT).expect("prompt");
+    // Options and errors.
+    p.send_line("nodecount=3").expect("type");
+    p.exp_string(PROMPT).expect("prompt");
+    p.send_line("o").expect("type");
+    p.exp_regex(r"nodecount\s+= 3 ").expect("option listing");
+    p.exp_string(PROMPT).expect("prompt");
+    p.send_line("nosuch").expect("type");
+    p.exp_string("unrecognized command: \"nosuch\"")
+        .expect("error");
+    p.exp_string(PROMPT).expect("prompt");
+    // Function names complete after a command.
+    p.send("raw -gopa").expect("type");
+    p.send("\t").expect("tab");
+    p.send_line(" >raw.txt").expect("enter");
+    p.exp_string("Generating report in raw.txt")
+        .expect("redirected");
+    p.exp_string(PROMPT).expect("prompt");
+    // History: the up arrow brings the last line back.
+    p.send("\x1b[A").expect("up");
+    p.send_line("").expect("enter");
+    p.exp_string("Generating report in raw.txt")
+        .expect("history");
+    p.exp_string(PROMPT).expect("prompt");
+    // Ctrl-D leaves.
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("exit");
+    // The completed line was `raw -runtime.gopark >raw.txt`: the same as
+    // `-raw -ignore=runtime.gopark`.
+    let raw = std::fs::read_to_string(fx.dir.join("raw.txt")).expect("raw.txt");
+    let mut cfg = Config::default();
+    cfg.ignore = "runtime.gopark".into();
+    let flag = flag_form(&fx.path, OutputFormat::Raw, None, &cfg).expect("flag form");
+    assert_eq!(raw, flag);
+    let all = flag_form(&fx.path, OutputFormat::Raw, None, &Config::default()).expect("raw");
+    assert_ne!(raw, all, "the completed -runtime.gopark filtered samples");
+}
