@@ -65,6 +65,10 @@ pub enum Error {
         /// The error.
         source: Box<Error>,
     },
+    /// A message pprof prints as is, such as `profile has no samples` or
+    /// `unexpected granularity`.
+    #[error("{0}")]
+    Message(String),
     /// The profile breaks the model's invariants.
     #[error("invalid profile: {0}")]
     Invalid(String),

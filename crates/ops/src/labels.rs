@@ -120,7 +120,7 @@ impl Granularity {
             "files" => (false, true, false, false),
             "functions" => (true, false, false, false),
             "filefunctions" => (true, true, false, false),
-            _ => return Err(Error::Invalid("unexpected granularity".into())),
+            _ => return Err(Error::Message("unexpected granularity".into())),
         };
         Ok(Some(Granularity {
             inline_frames,

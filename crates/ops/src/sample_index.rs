@@ -165,7 +165,7 @@ pub struct SampleFormat {
 /// "profile has no samples" when the profile has no sample types.
 pub fn sample_format(p: &Profile, sample_index: &str, mean: bool) -> Result<SampleFormat> {
     if p.sample_types.is_empty() {
-        return Err(Error::Invalid("profile has no samples".into()));
+        return Err(Error::Message("profile has no samples".into()));
     }
     let index = sample_index_by_name(p, sample_index)?;
     let st = p.sample_types[index];
