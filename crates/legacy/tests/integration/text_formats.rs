@@ -180,3 +180,30 @@ fn unrecognized_inputs() {
         assert_eq!(parse(input).unwrap_err(), Error::Unrecognized, "{input:?}");
     }
 }
+
+#[test]
+fn memory_map_heuristics() {
+    let p = parse(&fixture("cpp_heap_mapped.txt")).unwrap();
+    // The glog prefix is removed, `$dir` expanded, the /anon_hugepage entry
+    // before the adjacent main binary dropped, the two halves of the binary
+    // merged (keeping the first half's offset), and since its start minus
+    // its offset is the usual 0x400000, the start is moved there.
+    let maps: Vec<(u64, u64, u64, &str, &str)> = p
+        .mappings
+        .iter()
+        .map(|m| (m.start, m.limit, m.offset, p.str(m.file), p.str(m.build_id)))
+        .collect();
+    assert_eq!(
+        maps,
+        [
+            (0x400000, 0x600000, 0, "/opt/app/bin/server", "0123abcd"),
+            (0x7f0000000000, 0x7f0000001000, 0, "/lib/libm.so.6", ""),
+        ]
+    );
+    let ids: Vec<u64> = p.samples[0]
+        .locations
+        .iter()
+        .map(|l| p.mapping(p.location(*l).mapping.unwrap()).id)
+        .collect();
+    assert_eq!(ids, [1, 2, 1]);
+}
