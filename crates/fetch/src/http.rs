@@ -492,6 +492,53 @@ pub fn countdown_text(p: &Progress) -> String {
     }
 }
 
+/// Something to tell the user while a remote source is fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchEvent<'a> {
+    /// The request is about to be sent; pprof prints
+    /// `Fetching profile over HTTP from URL`.
+    Fetching {
+        /// The URL as pprof shows it.
+        url: &'a str,
+    },
+    /// `-seconds` was given; pprof prints `Please wait... (DURATION)`
+    /// (see [`please_wait_text`]).
+    PleaseWait(Duration),
+    /// About once a second while waiting (see [`countdown_text`]).
+    Progress(Progress),
+}
+
+/// pprof's `Please wait... (30s)` line, with Go's duration format.
+pub fn please_wait_text(d: Duration) -> String {
+    let nanos = i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+    format!(
+        "Please wait... ({})",
+        pprof_model::gofmt::duration_string(nanos)
+    )
+}
+
+/// Fetches `source` when it names a server: `None` when it does not (it
+/// is then a file), else the body or the error. `seconds` and `timeout`
+/// are pprof's `-seconds` and `-timeout`. Events for the user go to
+/// `events`, in pprof's order.
+pub fn fetch_remote(
+    source: &str,
+    seconds: Option<i64>,
+    timeout: Option<i64>,
+    opts: &HttpOptions,
+    events: &(dyn Fn(FetchEvent<'_>) + Sync),
+) -> Option<(RemoteSource, Result<Vec<u8>>)> {
+    let remote = adjust_url(source, seconds, timeout)?;
+    events(FetchEvent::Fetching { url: &remote.url });
+    if let Some(d) = remote.requested {
+        events(FetchEvent::PleaseWait(d));
+    }
+    let progress = |p: Progress| events(FetchEvent::Progress(p));
+    let result = fetch_bytes(&remote, opts, Some(&progress));
+    Some((remote, result))
+}
+
 /// Fetches `remote` and returns the body of a 200 answer.
 ///
 /// While waiting, `progress` (when given) is called about once a second
@@ -922,6 +969,18 @@ mod tests {
         assert_eq!(
             countdown_text(&p(12_500, None)),
             "Waiting for the server: 12s"
+        );
+    }
+
+    #[test]
+    fn please_wait() {
+        assert_eq!(
+            please_wait_text(Duration::from_secs(30)),
+            "Please wait... (30s)"
+        );
+        assert_eq!(
+            please_wait_text(Duration::from_secs(90)),
+            "Please wait... (1m30s)"
         );
     }
 

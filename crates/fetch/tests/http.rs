@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pprof_fetch::http::{
-    adjust_url, fetch_bytes, save_bytes_in, save_profile, save_profile_in, saved_profile_prefix,
-    HttpError, HttpOptions, Progress,
+    adjust_url, fetch_bytes, fetch_remote, save_bytes_in, save_profile, save_profile_in,
+    saved_profile_prefix, FetchEvent, HttpError, HttpOptions, Progress,
 };
 use pprof_fetch::{parse_data, FetchOptions};
 use pprof_model::{
@@ -475,4 +475,57 @@ fn missing_tls_files_are_named() {
         err.to_string(),
         "tls_ca /nonexistent/ca.pem: no such file or directory"
     );
+}
+
+#[test]
+fn fetch_remote_tells_what_it_does() {
+    let mut cpu = ok(
+        "/debug/pprof/profile",
+        Some("seconds=1"),
+        "application/octet-stream",
+        pprof_model::encode(&goroutine_profile()),
+    );
+    cpu.delay = Duration::from_millis(1200);
+    let server = serve(vec![cpu], 1);
+    let events = Mutex::new(Vec::<String>::new());
+    let log = |e: FetchEvent<'_>| {
+        let text = match e {
+            FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
+            FetchEvent::PleaseWait(d) => pprof_fetch::http::please_wait_text(d),
+            FetchEvent::Progress(_) => "tick".to_string(),
+            _ => "other".to_string(),
+        };
+        events.lock().expect("events").push(text);
+    };
+    let (remote, body) =
+        fetch_remote(&server.base, Some(1), None, &HttpOptions::default(), &log).expect("a URL");
+    assert!(!body.expect("body").is_empty());
+    assert!(fetch_remote(
+        "profiles/x.pb.gz",
+        None,
+        None,
+        &HttpOptions::default(),
+        &log
+    )
+    .is_none());
+    let events = events.lock().expect("events").clone();
+    assert_eq!(
+        events[..2],
+        [
+            format!("Fetching profile over HTTP from {}", remote.url),
+            "Please wait... (1s)".to_string()
+        ]
+    );
+    assert!(
+        events[2..].iter().all(|e| e == "tick") && events.len() >= 3,
+        "{events:?}"
+    );
+    assert!(fetch_remote(
+        "profiles/x.pb.gz",
+        None,
+        None,
+        &HttpOptions::default(),
+        &log
+    )
+    .is_none());
 }

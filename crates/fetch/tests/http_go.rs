@@ -18,6 +18,7 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"time"
 )
 
 func leak(out chan int) {
@@ -28,6 +29,8 @@ func main() {
 	for i := 0; i < 25; i++ {
 		go leak(make(chan int))
 	}
+	// Let every worker reach its send before anyone looks.
+	time.Sleep(300 * time.Millisecond)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
