@@ -170,8 +170,8 @@ fn parse_state(body: &str) -> (&str, Option<i64>, bool) {
     (state, wait, locked)
 }
 
-fn split_goroutines(text: &str) -> Vec<Goroutine<'_>> {
-    let mut out = Vec::new();
+/// Calls `out` with each goroutine of the dump, in order.
+fn split_goroutines<'a>(text: &'a str, mut out: impl FnMut(Goroutine<'a>)) {
     let mut cur: Option<Goroutine<'_>> = None;
     let mut pending_func: Option<&str> = None;
     let mut pending_created: Option<&str> = None;
@@ -179,7 +179,7 @@ fn split_goroutines(text: &str) -> Vec<Goroutine<'_>> {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some((id, body)) = parse_header(line) {
             if let Some(g) = cur.take() {
-                out.push(g);
+                out(g);
             }
             let (state, wait_minutes, locked) = parse_state(body);
             cur = Some(Goroutine {
@@ -195,7 +195,9 @@ fn split_goroutines(text: &str) -> Vec<Goroutine<'_>> {
         }
         let Some(g) = cur.as_mut() else { continue };
         if line.trim().is_empty() {
-            out.extend(cur.take());
+            if let Some(g) = cur.take() {
+                out(g);
+            }
             pending_func = None;
             pending_created = None;
             continue;
@@ -227,8 +229,9 @@ fn split_goroutines(text: &str) -> Vec<Goroutine<'_>> {
             pending_func = Some(function_name(line.trim()));
         }
     }
-    out.extend(cur);
-    out
+    if let Some(g) = cur {
+        out(g);
+    }
 }
 
 fn is_parked(state: &str) -> bool {
@@ -337,10 +340,7 @@ impl<'a> Builder<'a> {
 /// Returns [`Error::Unrecognized`] when the text holds no goroutine.
 pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
     let text = String::from_utf8_lossy(data);
-    let goroutines = split_goroutines(&text);
-    if goroutines.is_empty() {
-        return Err(Error::Unrecognized);
-    }
+    let mut found = false;
     let mut b = Builder {
         p: Profile::new(),
         funcs: HashMap::new(),
@@ -362,9 +362,10 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
     let k_locked = b.p.intern("locked_to_thread");
     let v_true = b.p.intern("true");
 
-    for g in goroutines {
+    split_goroutines(&text, |g| {
+        found = true;
         if g.id == 0 {
-            continue;
+            return;
         }
         // (func, file, line) frames, leaf first, with inline grouping marks.
         let mut frames: Vec<(&str, &str, i64, bool)> = g
@@ -478,6 +479,9 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
                 labels: key.1,
             });
         }
+    });
+    if !found {
+        return Err(Error::Unrecognized);
     }
     Ok(b.p)
 }
