@@ -380,62 +380,226 @@ fn sample_weights(s: &Sample, o: &Options) -> (i64, i64) {
     (w, dw)
 }
 
-/// Builds the graph (pprof's `newGraph`).
-pub(crate) fn new_graph(p: &Profile, o: &Options) -> Graph {
-    let mut b = Builder::new(p, o);
-    let (loc_off, loc_nodes) = create_nodes(&mut b);
-    let mut node_seen: Vec<u64> = vec![0; b.g.arena.len()];
+/// The nodes of each location: offsets into a flat list of node ids.
+struct LocTable {
+    off: Vec<u32>,
+    ids: Vec<Option<NodeId>>,
+}
+
+impl LocTable {
+    #[inline]
+    fn nodes(&self, loc: pprof_model::LocationId) -> &[Option<NodeId>] {
+        let li = loc.index();
+        match (self.off.get(li), self.off.get(li + 1)) {
+            (Some(&lo), Some(&hi)) => self.ids.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// Per-node sums: flat, flat divisor, cum, cum divisor.
+type Sums = [i64; 4];
+
+/// Edge sums gathered by one worker.
+struct EdgeAcc {
+    src: u32,
+    dest: u32,
+    weight: i64,
+    weight_div: i64,
+    residual: bool,
+    inline: bool,
+}
+
+/// Node and edge sums over a slice of samples.
+struct Partial {
+    nodes: Vec<Sums>,
+    edges: Vec<EdgeAcc>,
+}
+
+/// Walks the frames of one sample the way pprof's `newGraph` does, calling
+/// `node(n, flat)` for each node to credit and `edge(src, dest, residual,
+/// inline)` for each edge to credit (each at most once per sample).
+#[inline]
+fn walk_sample(
+    s: &Sample,
+    locs: &LocTable,
+    node_seen: &mut [u64],
+    stamp: u64,
+    mut node: impl FnMut(NodeId, bool),
+    mut edge: impl FnMut(NodeId, NodeId, bool, bool),
+) {
+    let mut parent: Option<NodeId> = None;
+    let mut residual = false;
+    for &loc in s.locations.iter().rev() {
+        let nodes = locs.nodes(loc);
+        for (ni, n) in nodes.iter().enumerate().rev() {
+            let Some(n) = *n else {
+                residual = true;
+                continue;
+            };
+            if let Some(seen) = node_seen.get_mut(n.index()) {
+                if *seen != stamp {
+                    *seen = stamp;
+                    node(n, false);
+                }
+            }
+            if let Some(par) = parent {
+                if par != n {
+                    edge(par, n, residual, ni + 1 != nodes.len());
+                }
+            }
+            parent = Some(n);
+            residual = false;
+        }
+    }
+    if let Some(par) = parent {
+        if !residual {
+            node(par, true);
+        }
+    }
+}
+
+fn accumulate(samples: &[Sample], locs: &LocTable, o: &Options, nnodes: usize) -> Partial {
+    let mut sums: Vec<Sums> = vec![[0; 4]; nnodes];
+    let mut node_seen: Vec<u64> = vec![0; nnodes];
+    let mut edge_ids: FxMap<(u32, u32), u32> = FxMap::default();
+    let mut edges: Vec<EdgeAcc> = Vec::new();
     let mut edge_seen: Vec<u64> = Vec::new();
     let mut stamp: u64 = 0;
+    for s in samples {
+        let (w, dw) = sample_weights(s, o);
+        if w == 0 && dw == 0 {
+            continue;
+        }
+        stamp += 1;
+        walk_sample(
+            s,
+            locs,
+            &mut node_seen,
+            stamp,
+            |n, flat| {
+                if let Some(v) = sums.get_mut(n.index()) {
+                    let i = if flat { 0 } else { 2 };
+                    v[i] = v[i].wrapping_add(w);
+                    v[i + 1] = v[i + 1].wrapping_add(dw);
+                }
+            },
+            |src, dest, residual, inline| {
+                let next = edges.len() as u32;
+                let id = *edge_ids.entry((src.0, dest.0)).or_insert(next);
+                if id == next {
+                    edges.push(EdgeAcc {
+                        src: src.0,
+                        dest: dest.0,
+                        weight: 0,
+                        weight_div: 0,
+                        residual: false,
+                        inline: true,
+                    });
+                    edge_seen.push(0);
+                }
+                let i = id as usize;
+                if let (Some(seen), Some(e)) = (edge_seen.get_mut(i), edges.get_mut(i)) {
+                    if *seen != stamp {
+                        *seen = stamp;
+                        e.weight = e.weight.wrapping_add(w);
+                        e.weight_div = e.weight_div.wrapping_add(dw);
+                        e.residual |= residual;
+                        e.inline &= inline;
+                    }
+                }
+            },
+        );
+    }
+    Partial { nodes: sums, edges }
+}
+
+/// Samples per worker below which one thread does all the work.
+const PARALLEL_MIN_SAMPLES: usize = 50_000;
+
+/// Builds the graph (pprof's `newGraph`). Sample sums are computed on up
+/// to two threads for large profiles; tags, when requested, in a second
+/// pass.
+pub(crate) fn new_graph(p: &Profile, o: &Options) -> Graph {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    build_graph(
+        p,
+        o,
+        threads > 1 && p.samples.len() >= 2 * PARALLEL_MIN_SAMPLES,
+    )
+}
+
+fn build_graph(p: &Profile, o: &Options, split: bool) -> Graph {
+    let mut b = Builder::new(p, o);
+    let (off, ids) = create_nodes(&mut b);
+    let locs = LocTable { off, ids };
+    let nnodes = b.g.arena.len();
+    let partials: Vec<Partial> = if split && p.samples.len() > 1 {
+        let mid = p.samples.len() / 2;
+        let (first, second) = p.samples.split_at(mid);
+        std::thread::scope(|scope| {
+            let h = scope.spawn(|| accumulate(second, &locs, o, nnodes));
+            let a = accumulate(first, &locs, o, nnodes);
+            match h.join() {
+                Ok(b) => vec![a, b],
+                // A worker cannot panic on valid input; fall back to one thread.
+                Err(_) => vec![accumulate(&p.samples, &locs, o, nnodes)],
+            }
+        })
+    } else {
+        vec![accumulate(&p.samples, &locs, o, nnodes)]
+    };
+    for part in partials {
+        for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
+            node.flat = node.flat.wrapping_add(v[0]);
+            node.flat_div = node.flat_div.wrapping_add(v[1]);
+            node.cum = node.cum.wrapping_add(v[2]);
+            node.cum_div = node.cum_div.wrapping_add(v[3]);
+        }
+        for e in part.edges {
+            let id = b.edge(NodeId(e.src), NodeId(e.dest));
+            b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
+        }
+    }
+    if o.compute_tags {
+        add_tags(&mut b, &locs);
+    }
+    finish(b)
+}
+
+/// The tags pass: credits each sample's tags to the same nodes its values
+/// went to.
+fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
+    let p = b.p;
+    let o = b.o;
+    let mut node_seen: Vec<u64> = vec![0; b.g.arena.len()];
+    let mut stamp = 0u64;
+    let mut credits: Vec<(NodeId, bool)> = Vec::new();
     for s in &p.samples {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
         }
         stamp += 1;
-        let tags = o.compute_tags.then(|| SampleTags::new(p, s, o));
-        let mut parent: Option<NodeId> = None;
-        let mut residual = false;
-        for loc in s.locations.iter().rev() {
-            let li = loc.index();
-            let (Some(&lo), Some(&hi)) = (loc_off.get(li), loc_off.get(li + 1)) else {
-                continue;
-            };
-            let nodes = loc_nodes.get(lo as usize..hi as usize).unwrap_or(&[]);
-            for (ni, n) in nodes.iter().enumerate().rev() {
-                let Some(n) = *n else {
-                    residual = true;
-                    continue;
-                };
-                if let Some(seen) = node_seen.get_mut(n.index()) {
-                    if *seen != stamp {
-                        *seen = stamp;
-                        b.add_sample(n, dw, w, tags.as_ref(), false);
-                    }
-                }
-                if let Some(par) = parent {
-                    if par != n {
-                        let e = b.edge(par, n);
-                        if edge_seen.len() <= e.index() {
-                            edge_seen.resize(e.index() + 1, 0);
-                        }
-                        if edge_seen[e.index()] != stamp {
-                            edge_seen[e.index()] = stamp;
-                            b.add_to_edge(e, dw, w, residual, ni + 1 != nodes.len());
-                        }
-                    }
-                }
-                parent = Some(n);
-                residual = false;
-            }
+        credits.clear();
+        walk_sample(
+            s,
+            locs,
+            &mut node_seen,
+            stamp,
+            |n, flat| credits.push((n, flat)),
+            |_, _, _, _| {},
+        );
+        if credits.is_empty() {
+            continue;
         }
-        if let Some(par) = parent {
-            if !residual {
-                b.add_sample(par, dw, w, tags.as_ref(), true);
+        let tags = SampleTags::new(p, s, o);
+        for &(n, flat) in &credits {
+            if let Some(node) = b.g.arena.get_mut(n.index()) {
+                tags.apply(node, dw, w, flat);
             }
         }
     }
-    finish(b)
 }
 
 /// Nodes for every location, one per (kept) line: offsets and node ids.
@@ -555,5 +719,108 @@ impl LocationNodes {
     /// The identity of a node.
     pub fn info(&self, id: NodeId) -> Option<&NodeInfo> {
         self.graph.arena.get(id.index()).map(|n| &n.info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pprof_model::{Function, FunctionId, LocationId, ValueType};
+
+    fn random_profile() -> Profile {
+        let mut p = Profile::new();
+        let (t, u) = (p.intern("samples"), p.intern("count"));
+        p.sample_types.push(ValueType { r#type: t, unit: u });
+        for i in 0..30u32 {
+            let name = p.intern(&format!("f{}", i % 20));
+            p.functions.push(Function {
+                id: u64::from(i) + 1,
+                name,
+                ..Default::default()
+            });
+            let mut lines = vec![Line {
+                function: FunctionId(i),
+                line: 1,
+            }];
+            if i % 7 == 0 {
+                lines.insert(
+                    0,
+                    Line {
+                        function: FunctionId((i + 3) % 30),
+                        line: 2,
+                    },
+                );
+            }
+            p.locations.push(Location {
+                id: u64::from(i) + 1,
+                lines,
+                ..Default::default()
+            });
+        }
+        let mut x: u64 = 12345;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        for _ in 0..3000 {
+            let depth = 1 + next() % 12;
+            let locations = (0..depth)
+                .map(|_| LocationId((next() % 30) as u32))
+                .collect();
+            let v = (next() % 100) as i64 - 10;
+            p.samples.push(Sample {
+                locations,
+                values: vec![v],
+                labels: vec![],
+            });
+        }
+        p
+    }
+
+    fn summary(
+        g: &Graph,
+    ) -> (
+        Vec<(String, i64, i64)>,
+        Vec<(String, String, i64, bool, bool)>,
+    ) {
+        let mut nodes: Vec<_> = g
+            .iter()
+            .map(|(_, n)| (n.info.printable_name(), n.flat, n.cum))
+            .collect();
+        nodes.sort();
+        let name = |id: NodeId| {
+            g.node(id)
+                .map(|n| n.info.printable_name())
+                .unwrap_or_default()
+        };
+        let mut edges: Vec<_> = g
+            .arena
+            .iter()
+            .flat_map(|n| n.out_edges.iter())
+            .filter_map(|&e| g.edge(e))
+            .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
+            .collect();
+        edges.sort();
+        (nodes, edges)
+    }
+
+    #[test]
+    fn split_sums_equal_sequential_sums() {
+        let p = random_profile();
+        let mut o = Options::default();
+        assert_eq!(
+            summary(&build_graph(&p, &o, false)),
+            summary(&build_graph(&p, &o, true))
+        );
+        // With a kept set, residual flags must merge too.
+        let full = build_graph(&p, &o, false);
+        let mut kept = full.discard_low_frequency_nodes(0);
+        kept.retain(|i| !i.name.ends_with('3'));
+        o.kept_nodes = Some(kept);
+        let (a, b) = (build_graph(&p, &o, false), build_graph(&p, &o, true));
+        assert_eq!(summary(&a), summary(&b));
+        assert!(summary(&a).1.iter().any(|e| e.3), "some edge is residual");
     }
 }
