@@ -779,12 +779,12 @@ mod tests {
         p
     }
 
-    fn summary(
-        g: &Graph,
-    ) -> (
+    type Summary = (
         Vec<(String, i64, i64)>,
         Vec<(String, String, i64, bool, bool)>,
-    ) {
+    );
+
+    fn summary(g: &Graph) -> Summary {
         let mut nodes: Vec<_> = g
             .iter()
             .map(|(_, n)| (n.info.printable_name(), n.flat, n.cum))
