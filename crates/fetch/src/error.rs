@@ -39,7 +39,7 @@ pub enum ErrorKind {
     Proto(#[source] pprof_model::Error),
     /// A legacy text or binary profile that its parser rejected.
     #[error("parsing profile: {0}")]
-    Legacy(String),
+    Legacy(#[source] pprof_legacy::Error),
     /// The profile was parsed but breaks an invariant of the model.
     #[error("malformed profile: {0}")]
     Malformed(#[source] pprof_model::ValidationError),

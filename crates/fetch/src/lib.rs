@@ -182,8 +182,12 @@ fn validate(p: Profile) -> std::result::Result<Profile, ErrorKind> {
 }
 
 /// The legacy formats (pprof's `parseLegacy`).
-fn parse_legacy(_data: &[u8]) -> std::result::Result<Profile, ErrorKind> {
-    Err(ErrorKind::Unrecognized)
+fn parse_legacy(data: &[u8]) -> std::result::Result<Profile, ErrorKind> {
+    match pprof_legacy::parse(data) {
+        Ok(p) => Ok(p),
+        Err(pprof_legacy::Error::Unrecognized) => Err(ErrorKind::Unrecognized),
+        Err(e) => Err(ErrorKind::Legacy(e)),
+    }
 }
 
 #[cfg(test)]

@@ -29,14 +29,17 @@ pub enum Error {
     /// The combined profile breaks an invariant.
     #[error("{0}")]
     Model(#[from] pprof_model::Error),
+    /// The report could not be made (for example no function matches
+    /// `-list`).
+    #[error("{0}")]
+    Report(#[from] pprof_report::Error),
+    /// A graph export failed (for example Graphviz is missing).
+    #[error("{0}")]
+    Export(#[from] pprof_export::Error),
     /// An option value that cannot be used, such as a bad regexp or a zero
     /// divisor.
     #[error("{0}")]
     Option(String),
-    /// The report found nothing to show (for example no function matches
-    /// `-list`).
-    #[error("{0}")]
-    NoMatch(String),
     /// The requested output format is not implemented yet.
     #[error("-{0}: this output format is not implemented yet")]
     NotImplemented(&'static str),

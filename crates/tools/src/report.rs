@@ -5,7 +5,12 @@ use std::io::Write;
 
 use pprof_model::Profile;
 
-use crate::config::{Config, Granularity};
+use std::collections::HashMap;
+
+use pprof_export::GraphvizFormat;
+use pprof_report::{Options as ROptions, OutputFormat as RFormat, Report};
+
+use crate::config::{Config, Granularity, Sort};
 use crate::focus;
 use crate::format::{Command, OutputFormat};
 use crate::{Error, Result};
@@ -119,13 +124,88 @@ pub fn sample_choice(p: &Profile, cfg: &Config) -> Result<SampleChoice> {
     })
 }
 
+/// The report crate's format for ours, for the formats it handles.
+fn report_format(f: OutputFormat) -> RFormat {
+    match f {
+        OutputFormat::Comments => RFormat::Comments,
+        OutputFormat::Disasm => RFormat::Dis,
+        OutputFormat::List => RFormat::List,
+        OutputFormat::Peek | OutputFormat::Tree => RFormat::Tree,
+        OutputFormat::Raw => RFormat::Raw,
+        OutputFormat::Tags => RFormat::Tags,
+        OutputFormat::Traces => RFormat::Traces,
+        OutputFormat::Callgrind | OutputFormat::Kcachegrind => RFormat::Callgrind,
+        OutputFormat::Proto => RFormat::Proto,
+        OutputFormat::TopProto => RFormat::TopProto,
+        OutputFormat::WebList => RFormat::WebList,
+        OutputFormat::Text | OutputFormat::Top => RFormat::Text,
+        _ => RFormat::Dot,
+    }
+}
+
+fn graph_granularity(g: Granularity) -> pprof_graph::Granularity {
+    match g {
+        Granularity::Functions => pprof_graph::Granularity::Functions,
+        Granularity::FileFunctions => pprof_graph::Granularity::FileFunctions,
+        Granularity::Files => pprof_graph::Granularity::Files,
+        Granularity::Lines => pprof_graph::Granularity::Lines,
+        Granularity::Addresses => pprof_graph::Granularity::Addresses,
+    }
+}
+
+/// pprof's `reportOptions`.
+fn report_options(
+    p: &Profile,
+    units: &HashMap<String, String>,
+    cfg: &Config,
+    choice: &SampleChoice,
+    format: OutputFormat,
+    symbol: Option<regex::Regex>,
+) -> ROptions {
+    let mut o = ROptions::for_sample(p, choice.index, cfg.mean);
+    o.output_format = report_format(format);
+    o.cum_sort = cfg.sort == Sort::Cum;
+    o.call_tree = cfg.call_tree;
+    o.drop_negative = cfg.drop_negative;
+    o.compact_labels = cfg.compact_labels;
+    o.ratio = 1.0 / cfg.divide_by;
+    o.node_count = usize::try_from(cfg.node_count).unwrap_or(0);
+    o.node_fraction = cfg.node_fraction;
+    o.edge_fraction = cfg.edge_fraction;
+    o.num_label_units = units.clone();
+    o.output_unit = cfg.unit.clone();
+    o.symbol = symbol;
+    o.source_path = cfg.source_path.clone();
+    o.trim_path = cfg.trim_path.clone();
+    o.granularity = graph_granularity(cfg.granularity);
+    o.no_inlines = cfg.no_inlines;
+    let mut filters = Vec::new();
+    for (k, v) in [
+        ("focus", &cfg.focus),
+        ("ignore", &cfg.ignore),
+        ("hide", &cfg.hide),
+        ("show", &cfg.show),
+        ("show_from", &cfg.show_from),
+        ("tagfocus", &cfg.tag_focus),
+        ("tagignore", &cfg.tag_ignore),
+        ("tagshow", &cfg.tag_show),
+        ("taghide", &cfg.tag_hide),
+    ] {
+        if !v.is_empty() {
+            filters.push(format!("{k}={v}"));
+        }
+    }
+    o.active_filters = filters;
+    o
+}
+
 /// Runs the report step on `p` and writes the result to `out`. Returns
 /// notices for standard error.
 pub(crate) fn generate(
     mut p: Profile,
     cmd: &Command,
     cfg: &Config,
-    _json: bool,
+    json: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
     let mut notices = Vec::new();
@@ -138,21 +218,23 @@ pub(crate) fn generate(
     if relative {
         focus::apply_focus(&mut p, &units, &cfg, &mut notices)?;
     }
-    let _choice = sample_choice(&p, &cfg)?;
+    let choice = sample_choice(&p, &cfg)?;
     if cfg.divide_by == 0.0 {
         return Err(Error::Option("zero divisor specified".into()));
     }
-    let _symbol = match &cmd.regexp {
+    let symbol = match &cmd.regexp {
         Some(re) => Some(regex::Regex::new(re).map_err(|e| {
             Error::Option(format!(
-                "parsing argument regexp {re:?}: {}",
+                "parsing argument regexp {re}: {}",
                 focus::regex_message(&e)
             ))
         })?),
         None => None,
     };
-    // The report total is taken here, before the filters (unless
+    let ropts = report_options(&p, &units, &cfg, &choice, cmd.format, symbol);
+    // pprof takes the report total here, before the filters (unless
     // -relative_percentages).
+    let total = pprof_report::compute_total(&p, &ropts);
     if !relative {
         focus::apply_focus(&mut p, &units, &cfg, &mut notices)?;
     }
@@ -161,6 +243,7 @@ pub(crate) fn generate(
     match cmd.format {
         OutputFormat::Raw => {
             out.write_all(p.to_raw_string().as_bytes())?;
+            return Ok(notices);
         }
         OutputFormat::Proto => {
             let r = 1.0 / cfg.divide_by;
@@ -171,14 +254,122 @@ pub(crate) fn generate(
                     }
                 }
             }
-            pprof_model::write_to(&p, &mut *out).map_err(|e| match e {
-                pprof_model::Error::Io(io) => Error::Io(io),
-                other => Error::Model(other),
-            })?;
+            write_profile(&p, out)?;
+            return Ok(notices);
+        }
+        _ => {}
+    }
+
+    let rpt = Report::with_total(&p, ropts, total);
+    // Reports are made in memory first, so that a failing one prints
+    // nothing (as pprof does).
+    let mut buf: Vec<u8> = Vec::new();
+    match cmd.format {
+        OutputFormat::Text
+        | OutputFormat::Top
+        | OutputFormat::Traces
+        | OutputFormat::Tags
+        | OutputFormat::Peek
+        | OutputFormat::Tree
+        | OutputFormat::List
+        | OutputFormat::Comments => {
+            if json {
+                pprof_report::generate_json(&mut buf, &rpt)?;
+            } else {
+                pprof_report::generate(&mut buf, &rpt)?;
+            }
+        }
+        OutputFormat::TopProto => {
+            let top = pprof_report::top_proto(&rpt);
+            write_profile(&top, &mut buf)?;
+        }
+        OutputFormat::Dot => buf = dot_text(rpt).into_bytes(),
+        OutputFormat::Svg => buf = pprof_export::svg_from_dot(&dot_text(rpt))?,
+        OutputFormat::Png => buf = graphviz(rpt, GraphvizFormat::Png)?,
+        OutputFormat::Gif => buf = graphviz(rpt, GraphvizFormat::Gif)?,
+        OutputFormat::Pdf => buf = graphviz(rpt, GraphvizFormat::Pdf)?,
+        OutputFormat::Ps => buf = graphviz(rpt, GraphvizFormat::Ps)?,
+        OutputFormat::Callgrind => {
+            let mut rpt = rpt;
+            let tg = rpt.trimmed_graph();
+            rpt.select_output_unit(&tg.graph);
+            let o = rpt.options();
+            let mut c = pprof_export::CallgrindConfig::default();
+            c.sample_type = o.sample_type.clone();
+            c.sample_unit = o.sample_unit.clone();
+            c.output_unit = o.output_unit.clone();
+            pprof_export::write_callgrind(&mut buf, &tg.graph, &c)?;
+        }
+        OutputFormat::Flame => {
+            let mut fo = pprof_export::FlameOptions::default();
+            fo.stacks = stack_options(&cfg, &choice);
+            fo.title = rpt.options().title.clone();
+            fo.subtitle = format!("Type: {}", choice.type_name);
+            fo.total = Some(total);
+            let unit = choice.unit.clone();
+            let out_unit = cfg.unit.clone();
+            fo.format_value = Some(Box::new(move |v| {
+                pprof_ops::measurement::scaled_label(v, &unit, &out_unit)
+            }));
+            buf = pprof_export::flame_svg(&p, &fo)?.into_bytes();
+        }
+        OutputFormat::Folded => {
+            let mut fo = pprof_export::FoldedOptions::default();
+            fo.stacks = stack_options(&cfg, &choice);
+            buf = pprof_export::folded(&p, &fo)?.into_bytes();
         }
         other => return Err(Error::NotImplemented(other.name())),
     }
+    out.write_all(&buf)?;
     Ok(notices)
+}
+
+fn write_profile(p: &Profile, out: &mut dyn Write) -> Result<()> {
+    pprof_model::write_to(p, out).map_err(|e| match e {
+        pprof_model::Error::Io(io) => Error::Io(io),
+        other => Error::Model(other),
+    })
+}
+
+/// pprof's `printDOT`.
+fn dot_text(mut rpt: Report<'_>) -> String {
+    let tg = rpt.trimmed_graph();
+    rpt.select_output_unit(&tg.graph);
+    let labels = pprof_report::report_labels(
+        &rpt,
+        &tg.graph,
+        tg.orig_count,
+        tg.dropped_nodes,
+        tg.dropped_edges,
+        true,
+    );
+    let fmt = |v: i64| rpt.format_value(v);
+    let c = pprof_export::DotConfig {
+        title: rpt.options().title.clone(),
+        legend_url: String::new(),
+        labels,
+        format_value: &fmt,
+        total: rpt.total(),
+    };
+    pprof_export::compose_dot(&tg.graph, &pprof_export::DotAttributes::default(), &c)
+}
+
+fn graphviz(rpt: Report<'_>, format: GraphvizFormat) -> Result<Vec<u8>> {
+    Ok(pprof_export::render_with_graphviz(&dot_text(rpt), format)?)
+}
+
+fn stack_options(cfg: &Config, choice: &SampleChoice) -> pprof_export::StackOptions {
+    let mut s = pprof_export::StackOptions::default();
+    s.sample_index = choice.index;
+    s.mean_divisor = cfg.mean.then_some(0);
+    s.granularity = match cfg.granularity {
+        Granularity::Functions => pprof_export::Granularity::Functions,
+        Granularity::FileFunctions | Granularity::Files => pprof_export::Granularity::Files,
+        Granularity::Lines => pprof_export::Granularity::Lines,
+        Granularity::Addresses => pprof_export::Granularity::Addresses,
+    };
+    s.inline_frames = !cfg.no_inlines;
+    s
 }
 
 #[cfg(test)]
