@@ -1539,31 +1539,27 @@ impl Session for ProfileSession {
         if let Some(lines) = &self.greeting {
             return lines.clone();
         }
+        // pprof's `greetings`: the labels of a report with the current
+        // options, and a hint when the default sample value is all zero.
         let p = &self.profile;
-        let mut out = Vec::new();
-        if let Some(m) = p.mappings.first() {
-            let file = p.str(m.file);
-            if !file.is_empty() {
-                let base = file.trim_end_matches('/');
-                let base = base.rsplit('/').next().unwrap_or(base);
-                out.push(format!("File: {base}"));
-            }
-            let id = p.str(m.build_id);
-            if !id.is_empty() {
-                out.push(format!("Build ID: {id}"));
-            }
-        }
-        for &c in &p.comments {
-            let c = p.str(c);
-            if !c.starts_with('#') {
-                out.push(c.to_string());
-            }
-        }
         let cfg = config_from_settings(settings);
-        if let Ok(choice) = crate::sample_choice(p, &cfg) {
-            out.push(format!("Type: {}", choice.type_name));
+        let Ok(choice) = crate::sample_choice(p, &cfg) else {
+            return Vec::new();
+        };
+        let mut o = pprof_report::Options::default();
+        o.sample_index = choice.index;
+        o.mean = cfg.mean;
+        o.sample_type = choice.type_name;
+        o.sample_unit = choice.unit;
+        o.output_unit = cfg.unit.clone();
+        o.ratio = 1.0 / cfg.divide_by;
+        let rpt = pprof_report::Report::new(p, o);
+        let mut lines = pprof_report::profile_labels(&rpt);
+        if rpt.total() == 0 && p.sample_types.len() > 1 {
+            lines.push("No samples were found with the default sample value type.".into());
+            lines.push("Try \"sample_index\" command to analyze different sample values.".into());
         }
-        out
+        lines
     }
 
     fn report(

@@ -148,18 +148,17 @@ fn piped_session_matches_the_flag_forms() {
     let got = String::from_utf8(stdout.0.borrow().clone()).expect("utf-8");
     let err = String::from_utf8(err).expect("utf-8");
 
-    let mut top5 = Config::default();
+    // The shell turns compact_labels on, as pprof does: text reports then
+    // leave out the profile's File/Type header lines.
+    let mut compact = Config::default();
+    compact.compact_labels = true;
+    let mut top5 = compact.clone();
     top5.node_count = 5;
     let forms = [
         flag_form(&fx.path, OutputFormat::Top, None, &top5),
-        flag_form(
-            &fx.path,
-            OutputFormat::List,
-            Some("compute"),
-            &Config::default(),
-        ),
-        flag_form(&fx.path, OutputFormat::Traces, None, &Config::default()),
-        flag_form(&fx.path, OutputFormat::Raw, None, &Config::default()),
+        flag_form(&fx.path, OutputFormat::List, Some("compute"), &compact),
+        flag_form(&fx.path, OutputFormat::Traces, None, &compact),
+        flag_form(&fx.path, OutputFormat::Raw, None, &compact),
     ];
     let mut want = String::new();
     let mut want_err = vec![
