@@ -837,7 +837,12 @@ impl Completer {
     /// of that word and the full replacements.
     pub fn complete(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
         let head = line.get(..pos).unwrap_or(line);
-        let start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+        let start = head
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
         let word = &head[start..];
         let before: Vec<&str> = head[..start].split_whitespace().collect();
         match before.first() {
@@ -1097,7 +1102,13 @@ impl<'a> Shell<'a> {
             let mut value = value.unwrap_or("").to_string();
             if name == "sample_index" {
                 match self.sample_index(&value) {
-                    Ok(i) => value = self.sample_types.get(i).cloned().unwrap_or_default(),
+                    Ok(i) => match self.sample_types.get(i) {
+                        Some(t) => value = t.clone(),
+                        None => {
+                            writeln!(err, "invalid sample_index {}", go_quote(&value))?;
+                            return Ok(Step::Continue);
+                        }
+                    },
                     Err(e) => {
                         writeln!(err, "{e}")?;
                         return Ok(Step::Continue);
@@ -1832,6 +1843,22 @@ mod tests {
             .complete("inuse", 5)
             .1
             .contains(&"inuse_space".to_string()));
+    }
+
+    #[test]
+    fn odd_lines_do_not_panic() {
+        let script = "\n=\n==\n>\n> \n-\n--cum\ntop -\ntop 99999999999\nsample_index=\n\
+            sample_index=-1\n\u{0}\n\u{e9}=1\ntop\u{3000}5\nhelp  \nlist [\n:\ntop >\n\
+            nodecount=99999999999999999999\nnodefraction=1e400\ndivide_by=nan\ngranularity\n\
+            sort=\n  quit  \n";
+        let (out, err, fake) = run(&[], script);
+        assert!(out.starts_with(PROMPT));
+        assert!(err.contains("strconv.Atoi: parsing \"99999999999999999999\": value out of range"));
+        assert!(err.contains("invalid \"sort\" value \"\""));
+        assert!(err.contains("invalid sample_index \"\""));
+        // `top -` ignores nothing; `top 99999999999` is a focus regexp.
+        assert_eq!(fake.calls[0].1.str("ignore"), "");
+        assert_eq!(fake.calls[1].1.str("focus"), "99999999999");
     }
 
     #[test]
