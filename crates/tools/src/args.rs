@@ -124,7 +124,8 @@ const SPECS: &[Spec] = &[
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Invocation {
-    /// The report to produce; `None` only when `help` is set.
+    /// The report to produce; `None` for the interactive shell (or when
+    /// `help` is set).
     pub command: Option<Command>,
     /// Report settings.
     pub config: Config,
@@ -381,18 +382,16 @@ where
             "-http (the interactive web interface) is not supported yet; choose an output format such as -top",
         ));
     }
-    let Some(command) = command else {
-        return Err(usage_err(
-            "no output format given (the interactive shell is not supported); choose one such as -top",
-        ));
-    };
-    if inv.json && !command.format.supports_json() {
-        return Err(usage_err(format!(
-            "--json is not available for -{}; it works with -text, -top, -traces, -tags and -peek",
-            command.format.name()
-        )));
+    if let Some(command) = &command {
+        if inv.json && !command.format.supports_json() {
+            return Err(usage_err(format!(
+                "--json is not available for -{}; it works with -text, -top, -traces, -tags and -peek",
+                command.format.name()
+            )));
+        }
     }
-    inv.command = Some(command);
+    // No format: the interactive shell.
+    inv.command = command;
 
     // Legacy sample index shorthands, in pprof's order.
     let mut si = std::mem::take(&mut inv.config.sample_index);
@@ -639,7 +638,7 @@ mod tests {
         );
         assert_eq!(msg(&["-top", "-normalize", "c"]), "must have base profile to normalize by");
         assert_eq!(msg(&["-top", "-lines", "-files", "c"]), "conflicting options set: [files lines]");
-        assert!(msg(&["a.pb.gz"]).contains("no output format"));
+        assert!(p(&["a.pb.gz"]).unwrap().command.is_none());
         assert_eq!(msg(&["-top", "---x", "a"]), "bad flag syntax: ---x");
     }
 

@@ -9,11 +9,21 @@ use anyhow::Context;
 use pprof_tools::args::{self, Invocation};
 use pprof_tools::{Error, Pipeline};
 
+mod leak_cmd;
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    if argv.first().map(String::as_str) == Some("leak") {
+        let code = leak_cmd::run(
+            &argv[1..],
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        );
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     match run(argv) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

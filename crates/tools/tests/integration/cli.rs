@@ -29,7 +29,10 @@ fn usage_errors_exit_2_with_one_line() {
     assert_error(&run(&["-raw", "-nodecount=ten", &f]), 2, &["invalid value \"ten\" for flag -nodecount"]);
     assert_error(&run(&["-raw", "-base", &f, "-diff_base", &f, &f]), 2, &["-base and -diff_base"]);
     assert_error(&run(&["-raw", "-normalize", &f]), 2, &["must have base profile to normalize by"]);
-    assert_error(&run(&[&f]), 2, &["no output format"]);
+    // No format is the interactive shell; with no input it just ends.
+    let o = run(&[&f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("(pprof) "), "{}", stdout(&o));
     assert_error(&run(&["-http=:8080", &f]), 2, &["-http", "not supported yet"]);
     let o = run(&["-raw", "-bogus", &f]);
     assert!(stderr(&o).lines().nth(1).unwrap_or("").contains("-help"));
@@ -135,7 +138,7 @@ fn closed_pipe_exits_zero_quietly() {
     }
     let f = d.write_profile("big.pb.gz", &p);
     let mut child = bin()
-        .args(["-traces", "-raw=false", "-raw", &f])
+        .args(["-raw", &f])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
