@@ -1,5 +1,7 @@
 //! Brendan Gregg's folded stacks: `root;child;leaf 123`.
 
+use std::fmt::Write as _;
+
 use pprof_model::Profile;
 
 use crate::error::Result;
@@ -46,8 +48,11 @@ fn render(tree: &StackTree, opts: &FoldedOptions) -> String {
     let mean = opts.stacks.mean_divisor.is_some();
     let (offsets, list) = tree.children_sorted();
     let mut out = String::new();
-    // Path of clean frame names from the root to the current node.
-    let mut path: Vec<String> = Vec::new();
+    // The current line's frames, joined, and where each depth starts.
+    let mut prefix = String::new();
+    let mut starts: Vec<usize> = Vec::new();
+    // Cleaned names by frame id, computed once.
+    let clean_names: Vec<String> = tree.names.iter().map(|n| clean(n)).collect();
     // Explicit stack of (node, depth) to survive very deep stacks.
     let mut todo: Vec<(u32, usize)> = Vec::new();
     push_children(&mut todo, &offsets, &list, ROOT, 0);
@@ -55,22 +60,29 @@ fn render(tree: &StackTree, opts: &FoldedOptions) -> String {
         let Some(n) = tree.nodes.get(node as usize) else {
             continue;
         };
-        path.truncate(depth);
-        path.push(clean(tree.name(node)));
+        if let Some(&start) = starts.get(depth) {
+            prefix.truncate(start);
+        }
+        starts.truncate(depth);
+        starts.push(prefix.len());
+        if depth > 0 {
+            prefix.push(';');
+        }
+        prefix.push_str(clean_names.get(n.frame as usize).map_or("", |s| s));
         let has_value = if two {
             n.flat_pos != 0 || n.flat_neg != 0
         } else {
             n.flat() != 0
         };
         if has_value {
-            out.push_str(&path.join(";"));
+            out.push_str(&prefix);
             if two {
                 let base = mean_value(n.flat_neg, n.flat_div, mean);
                 let new = mean_value(n.flat_pos, n.flat_div, mean);
-                out.push_str(&format!(" {base} {new}\n"));
+                let _ = writeln!(out, " {base} {new}");
             } else {
                 let v = mean_value(n.flat(), n.flat_div, mean);
-                out.push_str(&format!(" {v}\n"));
+                let _ = writeln!(out, " {v}");
             }
         }
         push_children(&mut todo, &offsets, &list, node, depth + 1);

@@ -102,7 +102,9 @@ pub(crate) struct IntHasher(u64);
 
 impl Hasher for IntHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // A multiplicative hash has good high bits and poor low bits; the
+        // table picks buckets with the low bits, so bring the high ones down.
+        self.0.rotate_left(26)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -128,6 +130,9 @@ pub(crate) struct StackTree {
     /// Nodes; index 0 is the root.
     pub nodes: Vec<Node>,
     children: IntMap<(u32, u32), u32>,
+    /// Frames of the previous sample's path and the nodes they led to.
+    prev_path: Vec<u32>,
+    prev_nodes: Vec<u32>,
     /// Whether any value was negative (a difference profile).
     pub has_negative: bool,
     /// Whether any sample carries the `pprof::base=true` label.
@@ -141,6 +146,8 @@ impl StackTree {
             name_ids: HashMap::new(),
             nodes: vec![Node::default()],
             children: IntMap::default(),
+            prev_path: Vec::new(),
+            prev_nodes: Vec::new(),
             has_negative: false,
             has_base_label: false,
         }
@@ -181,6 +188,9 @@ impl StackTree {
         let base_key = p.strings.lookup("pprof::base");
         let true_val = p.strings.lookup("true");
         let mut path: Vec<u32> = Vec::new();
+        // Samples that differ only in labels share a stack: remember the
+        // node each stack led to.
+        let mut memo: IntMap<&[pprof_model::LocationId], u32> = IntMap::default();
         for s in &p.samples {
             let v = s
                 .values
@@ -203,10 +213,19 @@ impl StackTree {
             if v < 0 {
                 self.has_negative = true;
             }
-            path.clear();
-            self.sample_path(p, s, opts, &mut loc_frames, &mut path);
-            self.add_path(&path, v, div);
+            let node = match memo.get(s.locations.as_slice()) {
+                Some(&n) => n,
+                None => {
+                    path.clear();
+                    self.sample_path(p, s, opts, &mut loc_frames, &mut path);
+                    let n = self.find_path(&path);
+                    memo.insert(s.locations.as_slice(), n);
+                    n
+                }
+            };
+            self.add_flat(node, v, div);
         }
+        self.compute_cum();
         Ok(())
     }
 
@@ -238,15 +257,19 @@ impl StackTree {
         }
     }
 
-    fn add_path(&mut self, path: &[u32], v: i64, div: i64) {
-        let (pos, neg) = if v < 0 {
-            (0, v.saturating_neg())
-        } else {
-            (v, 0)
-        };
-        let mut cur = ROOT;
-        self.bump(cur, pos, neg, div);
-        for &frame in path {
+    /// Finds or creates the node of `path` (outermost frame first).
+    /// Consecutive samples often share their outer frames, so the walk
+    /// starts after the part shared with the previous path.
+    fn find_path(&mut self, path: &[u32]) -> u32 {
+        let shared = path
+            .iter()
+            .zip(&self.prev_path)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.prev_path.truncate(shared);
+        self.prev_nodes.truncate(shared);
+        let mut cur = self.prev_nodes.last().copied().unwrap_or(ROOT);
+        for &frame in path.get(shared..).unwrap_or(&[]) {
             let next = match self.children.get(&(cur, frame)) {
                 Some(&n) => n,
                 None => {
@@ -266,21 +289,55 @@ impl StackTree {
                 }
             };
             cur = next;
-            self.bump(cur, pos, neg, div);
+            self.prev_path.push(frame);
+            self.prev_nodes.push(cur);
         }
-        if let Some(n) = self.nodes.get_mut(cur as usize) {
+        cur
+    }
+
+    /// Adds a sample's value to a node's flat counters.
+    fn add_flat(&mut self, node: u32, v: i64, div: i64) {
+        let (pos, neg) = if v < 0 {
+            (0, v.saturating_neg())
+        } else {
+            (v, 0)
+        };
+        if let Some(n) = self.nodes.get_mut(node as usize) {
             n.flat_pos = n.flat_pos.saturating_add(pos);
             n.flat_neg = n.flat_neg.saturating_add(neg);
             n.flat_div = n.flat_div.saturating_add(div);
         }
     }
 
-    fn bump(&mut self, node: u32, pos: i64, neg: i64, div: i64) {
-        if let Some(n) = self.nodes.get_mut(node as usize) {
-            n.cum_pos = n.cum_pos.saturating_add(pos);
-            n.cum_neg = n.cum_neg.saturating_add(neg);
-            n.cum_div = n.cum_div.saturating_add(div);
+    /// Recomputes the cumulative counters from the flat ones: a parent is
+    /// always created before its children, so one backward pass suffices.
+    fn compute_cum(&mut self) {
+        for n in &mut self.nodes {
+            n.cum_pos = n.flat_pos;
+            n.cum_neg = n.flat_neg;
+            n.cum_div = n.flat_div;
         }
+        for i in (1..self.nodes.len()).rev() {
+            let Some(&Node {
+                parent,
+                cum_pos,
+                cum_neg,
+                cum_div,
+                ..
+            }) = self.nodes.get(i)
+            else {
+                continue;
+            };
+            if let Some(p) = self.nodes.get_mut(parent as usize) {
+                p.cum_pos = p.cum_pos.saturating_add(cum_pos);
+                p.cum_neg = p.cum_neg.saturating_add(cum_neg);
+                p.cum_div = p.cum_div.saturating_add(cum_div);
+            }
+        }
+    }
+
+    fn frame_name(&self, frame: u32) -> &str {
+        self.names.get(frame as usize).map_or("", |s| s)
     }
 
     /// The name of a node's frame.
@@ -316,9 +373,27 @@ impl StackTree {
                 *pos += 1;
             }
         }
+        // Rank frames by name once, then sort siblings by rank.
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.frame_name(a).cmp(self.frame_name(b)));
+        let mut rank = vec![0u32; self.names.len()];
+        for (r, &f) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(f as usize) {
+                *slot = r as u32;
+            }
+        }
+        let key = |n: u32| -> u32 {
+            self.nodes
+                .get(n as usize)
+                .and_then(|node| rank.get(node.frame as usize))
+                .copied()
+                .unwrap_or(0)
+        };
         for w in offsets.windows(2) {
             if let Some(kids) = list.get_mut(w[0]..w[1]) {
-                kids.sort_by(|&a, &b| self.name(a).cmp(self.name(b)));
+                if kids.len() > 1 {
+                    kids.sort_unstable_by_key(|&k| key(k));
+                }
             }
         }
         (offsets, list)
