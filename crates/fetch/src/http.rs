@@ -507,6 +507,8 @@ pub enum FetchEvent<'a> {
     PleaseWait(Duration),
     /// About once a second while waiting (see [`countdown_text`]).
     Progress(Progress),
+    /// The fetch is over (a countdown line can be cleared).
+    Done,
 }
 
 /// pprof's `Please wait... (30s)` line, with Go's duration format.
@@ -536,6 +538,7 @@ pub fn fetch_remote(
     }
     let progress = |p: Progress| events(FetchEvent::Progress(p));
     let result = fetch_bytes(&remote, opts, Some(&progress));
+    events(FetchEvent::Done);
     Some((remote, result))
 }
 
