@@ -493,6 +493,7 @@ fn fetch_remote_tells_what_it_does() {
             FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
             FetchEvent::PleaseWait(d) => pprof_fetch::http::please_wait_text(d),
             FetchEvent::Progress(_) => "tick".to_string(),
+            FetchEvent::Done => "done".to_string(),
             _ => "other".to_string(),
         };
         events.lock().expect("events").push(text);
@@ -516,8 +517,10 @@ fn fetch_remote_tells_what_it_does() {
             "Please wait... (1s)".to_string()
         ]
     );
+    let (last, ticks) = events[2..].split_last().expect("events");
+    assert_eq!(last, "done");
     assert!(
-        events[2..].iter().all(|e| e == "tick") && events.len() >= 3,
+        !ticks.is_empty() && ticks.iter().all(|e| e == "tick"),
         "{events:?}"
     );
     assert!(fetch_remote(
