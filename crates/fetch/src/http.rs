@@ -110,7 +110,10 @@ pub enum HttpError {
     },
 }
 
+/// ` - TEXT` after the status when the server sent text, its final line
+/// end left out (so the message stays one line, as pprof prints it).
 fn body_suffix(body: &str) -> String {
+    let body = body.trim_end_matches(['\n', '\r']);
     if body.is_empty() {
         String::new()
     } else {
@@ -951,7 +954,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "server response: 500 Internal Server Error - boom\n"
+            "server response: 500 Internal Server Error - boom"
         );
     }
 

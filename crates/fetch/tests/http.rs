@@ -381,7 +381,7 @@ fn an_error_status_carries_the_servers_text() {
     assert!(matches!(err, HttpError::Status { code: 404, .. }));
     assert_eq!(
         err.to_string(),
-        "server response: 404 Not Found - Unknown profile\n"
+        "server response: 404 Not Found - Unknown profile"
     );
 
     let remote =

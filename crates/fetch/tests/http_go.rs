@@ -127,7 +127,7 @@ fn fetches_from_net_http_pprof() {
     assert!(matches!(err, HttpError::Status { code: 404, .. }));
     assert_eq!(
         err.to_string(),
-        "server response: 404 Not Found - Unknown profile\n"
+        "server response: 404 Not Found - Unknown profile"
     );
 
     // A one-second CPU profile, with progress.
