@@ -417,32 +417,27 @@ struct Partial {
 }
 
 /// Walks the frames of one sample the way pprof's `newGraph` does, calling
-/// `node(n, flat)` for each node to credit and `edge(src, dest, residual,
-/// inline)` for each edge to credit (each at most once per sample).
+/// `node(n, false)` for every frame of a node (the callee must credit a
+/// node at most once per sample), `node(leaf, true)` for the flat value,
+/// and `edge(src, dest, residual, inline)` for every caller → callee step
+/// between different nodes (also to be credited at most once per sample).
 #[inline]
 fn walk_sample(
-    s: &Sample,
+    stack: &[pprof_model::LocationId],
     locs: &LocTable,
-    node_seen: &mut [u64],
-    stamp: u64,
     mut node: impl FnMut(NodeId, bool),
     mut edge: impl FnMut(NodeId, NodeId, bool, bool),
 ) {
     let mut parent: Option<NodeId> = None;
     let mut residual = false;
-    for &loc in s.locations.iter().rev() {
+    for &loc in stack.iter().rev() {
         let nodes = locs.nodes(loc);
         for (ni, n) in nodes.iter().enumerate().rev() {
             let Some(n) = *n else {
                 residual = true;
                 continue;
             };
-            if let Some(seen) = node_seen.get_mut(n.index()) {
-                if *seen != stamp {
-                    *seen = stamp;
-                    node(n, false);
-                }
-            }
+            node(n, false);
             if let Some(par) = parent {
                 if par != n {
                     edge(par, n, residual, ni + 1 != nodes.len());
@@ -459,95 +454,213 @@ fn walk_sample(
     }
 }
 
-fn accumulate(samples: &[Sample], locs: &LocTable, o: &Options, nnodes: usize) -> Partial {
-    let mut sums: Vec<Sums> = vec![[0; 4]; nnodes];
-    let mut node_seen: Vec<u64> = vec![0; nnodes];
-    let mut edge_ids: FxMap<(u32, u32), u32> = FxMap::default();
-    let mut edges: Vec<EdgeAcc> = Vec::new();
-    let mut edge_seen: Vec<u64> = Vec::new();
+/// A node's sums (flat, flat divisor, cum, cum divisor) and the last
+/// stack that credited its cum, kept together for cache locality.
+#[derive(Clone, Copy, Default)]
+struct NodeAcc {
+    seen: u64,
+    sums: Sums,
+}
+
+/// An edge's sums and the last stack that credited it.
+#[derive(Clone, Copy)]
+struct EdgeSum {
+    seen: u64,
+    weight: i64,
+    weight_div: i64,
+    residual: bool,
+    inline: bool,
+}
+
+fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: bool) -> Partial {
+    let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
+    let mut edges: FxMap<u64, EdgeSum> =
+        FxMap::with_capacity_and_hasher(locs.ids.len().saturating_mul(2), Default::default());
     let mut stamp: u64 = 0;
-    for s in samples {
-        let (w, dw) = sample_weights(s, o);
-        if w == 0 && dw == 0 {
-            continue;
-        }
+    for st in stacks {
+        let (w, dw) = (st.w, st.dw);
         stamp += 1;
         walk_sample(
-            s,
+            st.locations,
             locs,
-            &mut node_seen,
-            stamp,
             |n, flat| {
-                if let Some(v) = sums.get_mut(n.index()) {
-                    let i = if flat { 0 } else { 2 };
-                    v[i] = v[i].wrapping_add(w);
-                    v[i + 1] = v[i + 1].wrapping_add(dw);
+                if let Some(acc) = nodes.get_mut(n.index()) {
+                    let i = if flat {
+                        0
+                    } else if acc.seen != stamp {
+                        acc.seen = stamp;
+                        2
+                    } else {
+                        return;
+                    };
+                    acc.sums[i] = acc.sums[i].wrapping_add(w);
+                    acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
                 }
             },
             |src, dest, residual, inline| {
-                let next = edges.len() as u32;
-                let id = *edge_ids.entry((src.0, dest.0)).or_insert(next);
-                if id == next {
-                    edges.push(EdgeAcc {
-                        src: src.0,
-                        dest: dest.0,
+                if !with_edges {
+                    return;
+                }
+                let e = edges
+                    .entry((u64::from(src.0) << 32) | u64::from(dest.0))
+                    .or_insert(EdgeSum {
+                        seen: 0,
                         weight: 0,
                         weight_div: 0,
                         residual: false,
                         inline: true,
                     });
-                    edge_seen.push(0);
-                }
-                let i = id as usize;
-                if let (Some(seen), Some(e)) = (edge_seen.get_mut(i), edges.get_mut(i)) {
-                    if *seen != stamp {
-                        *seen = stamp;
-                        e.weight = e.weight.wrapping_add(w);
-                        e.weight_div = e.weight_div.wrapping_add(dw);
-                        e.residual |= residual;
-                        e.inline &= inline;
-                    }
+                if e.seen != stamp {
+                    e.seen = stamp;
+                    e.weight = e.weight.wrapping_add(w);
+                    e.weight_div = e.weight_div.wrapping_add(dw);
+                    e.residual |= residual;
+                    e.inline &= inline;
                 }
             },
         );
     }
-    Partial { nodes: sums, edges }
+    let mut edges: Vec<EdgeAcc> = edges
+        .into_iter()
+        .map(|(k, e)| EdgeAcc {
+            src: (k >> 32) as u32,
+            dest: k as u32,
+            weight: e.weight,
+            weight_div: e.weight_div,
+            residual: e.residual,
+            inline: e.inline,
+        })
+        .collect();
+    // A stable order, independent of the hash table.
+    edges.sort_unstable_by_key(|e| (e.dest, e.src));
+    Partial {
+        nodes: nodes.into_iter().map(|n| n.sums).collect(),
+        edges,
+    }
 }
 
-/// Samples per worker below which one thread does all the work.
-const PARALLEL_MIN_SAMPLES: usize = 50_000;
+/// Stacks per worker below which one thread does all the work.
+const PARALLEL_MIN_STACKS: usize = 50_000;
+
+/// One distinct location stack with the summed values of its samples.
+#[derive(Clone, Copy, Debug)]
+struct Stack<'p> {
+    locations: &'p [pprof_model::LocationId],
+    w: i64,
+    dw: i64,
+}
+
+/// The samples of a profile grouped by identical location stacks, with
+/// their values summed, for one sample index and mean setting.
+///
+/// A graph only depends on each stack's summed values, so building one
+/// from stacks is faster when samples differ only by labels, and the
+/// grouping can be shared by the several graphs a report builds
+/// ([`crate::Graph::with_stacks`]).
+#[derive(Clone, Debug)]
+pub struct Stacks<'p> {
+    stacks: Vec<Stack<'p>>,
+    sample_index: usize,
+    mean: bool,
+}
+
+impl<'p> Stacks<'p> {
+    /// Groups the samples of `p` by stack, summing value `sample_index`
+    /// (and the first value as mean divisor with `mean`). Samples whose
+    /// value and divisor are both 0 are left out, as pprof does.
+    pub fn new(p: &'p Profile, sample_index: usize, mean: bool) -> Stacks<'p> {
+        let o = Options {
+            sample_index,
+            mean,
+            ..Options::default()
+        };
+        let mut index: FxMap<&'p [pprof_model::LocationId], u32> =
+            FxMap::with_capacity_and_hasher(p.samples.len(), Default::default());
+        let mut stacks: Vec<Stack<'p>> = Vec::new();
+        for s in &p.samples {
+            let (w, dw) = sample_weights(s, &o);
+            if w == 0 && dw == 0 {
+                continue;
+            }
+            let next = stacks.len() as u32;
+            let i = *index.entry(s.locations.as_slice()).or_insert(next);
+            if i == next {
+                stacks.push(Stack {
+                    locations: &s.locations,
+                    w: 0,
+                    dw: 0,
+                });
+            }
+            if let Some(st) = stacks.get_mut(i as usize) {
+                st.w = st.w.wrapping_add(w);
+                st.dw = st.dw.wrapping_add(dw);
+            }
+        }
+        Stacks {
+            stacks,
+            sample_index,
+            mean,
+        }
+    }
+
+    /// Number of distinct stacks.
+    pub fn len(&self) -> usize {
+        self.stacks.len()
+    }
+
+    /// Whether no sample has a value.
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+}
 
 /// Builds the graph (pprof's `newGraph`). Sample sums are computed on up
 /// to two threads for large profiles; tags, when requested, in a second
 /// pass.
-pub(crate) fn new_graph(p: &Profile, o: &Options) -> Graph {
+pub(crate) fn new_graph(
+    p: &Profile,
+    o: &Options,
+    stacks: Option<&Stacks<'_>>,
+    with_edges: bool,
+) -> Graph {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    build_graph(
-        p,
-        o,
-        threads > 1 && p.samples.len() >= 2 * PARALLEL_MIN_SAMPLES,
-    )
+    let owned;
+    let stacks = match stacks {
+        Some(st) if st.sample_index == o.sample_index && st.mean == o.mean => st,
+        _ => {
+            owned = Stacks::new(p, o.sample_index, o.mean);
+            &owned
+        }
+    };
+    let split = threads > 1 && stacks.stacks.len() >= 2 * PARALLEL_MIN_STACKS;
+    build_graph(p, o, stacks, split, with_edges)
 }
 
-fn build_graph(p: &Profile, o: &Options, split: bool) -> Graph {
+fn build_graph(
+    p: &Profile,
+    o: &Options,
+    stacks: &Stacks<'_>,
+    split: bool,
+    with_edges: bool,
+) -> Graph {
     let mut b = Builder::new(p, o);
     let (off, ids) = create_nodes(&mut b);
     let locs = LocTable { off, ids };
     let nnodes = b.g.arena.len();
-    let partials: Vec<Partial> = if split && p.samples.len() > 1 {
-        let mid = p.samples.len() / 2;
-        let (first, second) = p.samples.split_at(mid);
+    let all = stacks.stacks.as_slice();
+    let partials: Vec<Partial> = if split && all.len() > 1 {
+        let (first, second) = all.split_at(all.len() / 2);
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| accumulate(second, &locs, o, nnodes));
-            let a = accumulate(first, &locs, o, nnodes);
+            let h = scope.spawn(|| accumulate(second, &locs, nnodes, with_edges));
+            let a = accumulate(first, &locs, nnodes, with_edges);
             match h.join() {
                 Ok(b) => vec![a, b],
                 // A worker cannot panic on valid input; fall back to one thread.
-                Err(_) => vec![accumulate(&p.samples, &locs, o, nnodes)],
+                Err(_) => vec![accumulate(all, &locs, nnodes, with_edges)],
             }
         })
     } else {
-        vec![accumulate(&p.samples, &locs, o, nnodes)]
+        vec![accumulate(all, &locs, nnodes, with_edges)]
     };
     for part in partials {
         for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
@@ -561,7 +674,7 @@ fn build_graph(p: &Profile, o: &Options, split: bool) -> Graph {
             b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
         }
     }
-    if o.compute_tags {
+    if o.compute_tags && with_edges {
         add_tags(&mut b, &locs);
     }
     finish(b)
@@ -583,11 +696,16 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
         stamp += 1;
         credits.clear();
         walk_sample(
-            s,
+            &s.locations,
             locs,
-            &mut node_seen,
-            stamp,
-            |n, flat| credits.push((n, flat)),
+            |n, flat| {
+                if let Some(seen) = node_seen.get_mut(n.index()) {
+                    if flat || *seen != stamp {
+                        *seen = stamp;
+                        credits.push((n, flat));
+                    }
+                }
+            },
             |_, _, _, _| {},
         );
         if credits.is_empty() {
@@ -811,15 +929,24 @@ mod tests {
         let p = random_profile();
         let mut o = Options::default();
         assert_eq!(
-            summary(&build_graph(&p, &o, false)),
-            summary(&build_graph(&p, &o, true))
+            summary(&build_graph(
+                &p,
+                &o,
+                &Stacks::new(&p, 0, false),
+                false,
+                true
+            )),
+            summary(&build_graph(&p, &o, &Stacks::new(&p, 0, false), true, true))
         );
         // With a kept set, residual flags must merge too.
-        let full = build_graph(&p, &o, false);
+        let full = build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true);
         let mut kept = full.discard_low_frequency_nodes(0);
         kept.retain(|i| !i.name.ends_with('3'));
         o.kept_nodes = Some(kept);
-        let (a, b) = (build_graph(&p, &o, false), build_graph(&p, &o, true));
+        let (a, b) = (
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true),
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), true, true),
+        );
         assert_eq!(summary(&a), summary(&b));
         assert!(summary(&a).1.iter().any(|e| e.3), "some edge is residual");
     }

@@ -51,7 +51,7 @@
 #![deny(missing_docs)]
 
 mod build;
-pub use build::LocationNodes;
+pub use build::{LocationNodes, Stacks};
 mod names;
 mod options;
 pub mod paths;
@@ -88,7 +88,30 @@ impl Graph {
         if o.call_tree {
             build::new_tree(p, o)
         } else {
-            build::new_graph(p, o)
+            build::new_graph(p, o, None, true)
+        }
+    }
+
+    /// Like [`Graph::new`], reusing samples already grouped by stack (they
+    /// are grouped again if `stacks` was made for another sample index or
+    /// mean setting). Call trees are built from the samples.
+    pub fn with_stacks(p: &Profile, o: &Options, stacks: &Stacks<'_>) -> Graph {
+        if o.call_tree {
+            build::new_tree(p, o)
+        } else {
+            build::new_graph(p, o, Some(stacks), true)
+        }
+    }
+
+    /// The nodes and values of [`Graph::with_stacks`] without any edge or
+    /// tag: enough to choose the nodes to keep (the sums, the node list and
+    /// the cum cutoff are the same), at a fraction of the cost. Not for
+    /// call trees (it returns the full tree there).
+    pub fn nodes_only(p: &Profile, o: &Options, stacks: &Stacks<'_>) -> Graph {
+        if o.call_tree {
+            build::new_tree(p, o)
+        } else {
+            build::new_graph(p, o, Some(stacks), false)
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pprof_graph::{Graph, NodeSet, Options as GraphOptions, TagFormat};
+use pprof_graph::{Graph, NodeSet, Options as GraphOptions, Stacks, TagFormat};
 use pprof_model::Profile;
 use pprof_ops::measurement;
 
@@ -138,6 +138,10 @@ impl<'p> Report<'p> {
         Graph::new(self.prof, &self.graph_options(kept))
     }
 
+    fn new_graph_from(&self, stacks: &Stacks<'_>, kept: Option<NodeSet>) -> Graph {
+        Graph::with_stacks(self.prof, &self.graph_options(kept), stacks)
+    }
+
     /// The graph trimmed by `-nodefraction`, `-nodecount` and
     /// `-edgefraction`, sorted, as pprof's `newTrimmedGraph`.
     pub fn trimmed_graph(&self) -> TrimmedGraph {
@@ -145,26 +149,41 @@ impl<'p> Report<'p> {
         let visual = o.output_format == OutputFormat::Dot;
         let call_tree =
             o.call_tree && matches!(o.output_format, OutputFormat::Dot | OutputFormat::Callgrind);
-        let mut g = self.new_graph(None);
-        let (total_value, _) = g.sum();
-        let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).wrapping_abs();
-        let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).wrapping_abs();
+        // The samples grouped by stack serve every rebuild below.
+        let stacks = Stacks::new(self.prof, o.sample_index, o.mean);
         let mut dropped_nodes = 0;
-        if node_cutoff > 0 {
-            if call_tree {
+        let cutoffs = |total_value: i64| {
+            (
+                ((total_value as f64 * o.node_fraction) as i64).wrapping_abs(),
+                ((total_value as f64 * o.edge_fraction) as i64).wrapping_abs(),
+            )
+        };
+        let (mut g, node_cutoff, edge_cutoff) = if call_tree || o.node_fraction == 0.0 {
+            let mut g = self.new_graph_from(&stacks, None);
+            let (node_cutoff, edge_cutoff) = cutoffs(g.sum().0);
+            if node_cutoff > 0 && call_tree {
                 let kept = g.discard_low_frequency_node_ptrs(node_cutoff);
                 if kept.len() != g.nodes.len() {
                     dropped_nodes = g.nodes.len() - kept.len();
                     g.trim_tree(&kept);
                 }
-            } else {
-                let kept = g.discard_low_frequency_nodes(node_cutoff);
-                if kept.len() != g.nodes.len() {
-                    dropped_nodes = g.nodes.len().saturating_sub(kept.len());
-                    g = self.new_graph(Some(kept));
-                }
             }
-        }
+            (g, node_cutoff, edge_cutoff)
+        } else {
+            // pprof builds the whole graph first, but only its nodes matter
+            // when some are dropped: build those alone first.
+            let nodes = Graph::nodes_only(self.prof, &self.graph_options(None), &stacks);
+            let (node_cutoff, edge_cutoff) = cutoffs(nodes.sum().0);
+            let kept = (node_cutoff > 0).then(|| nodes.discard_low_frequency_nodes(node_cutoff));
+            let g = match kept {
+                Some(kept) if kept.len() != nodes.nodes.len() => {
+                    dropped_nodes = nodes.nodes.len().saturating_sub(kept.len());
+                    self.new_graph_from(&stacks, Some(kept))
+                }
+                _ => self.new_graph_from(&stacks, None),
+            };
+            (g, node_cutoff, edge_cutoff)
+        };
         let orig_count = g.nodes.len();
         g.sort_nodes(o.cum_sort, visual);
         if o.node_count > 0 {
@@ -179,7 +198,7 @@ impl<'p> Report<'p> {
             } else {
                 let kept = g.select_top_nodes(o.node_count, visual);
                 if kept.len() != g.nodes.len() {
-                    g = self.new_graph(Some(kept));
+                    g = self.new_graph_from(&stacks, Some(kept));
                     g.sort_nodes(o.cum_sort, visual);
                 }
             }
