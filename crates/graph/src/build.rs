@@ -476,10 +476,9 @@ fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: 
     let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
     let mut edges: FxMap<u64, EdgeSum> =
         FxMap::with_capacity_and_hasher(locs.ids.len().saturating_mul(2), Default::default());
-    let mut stamp: u64 = 0;
-    for st in stacks {
+    // Stamps start at 1: 0 marks "never seen".
+    for (stamp, st) in (1u64..).zip(stacks) {
         let (w, dw) = (st.w, st.dw);
-        stamp += 1;
         walk_sample(
             st.locations,
             locs,
