@@ -43,9 +43,14 @@ pub enum ErrorKind {
     /// The profile was parsed but breaks an invariant of the model.
     #[error("malformed profile: {0}")]
     Malformed(#[source] pprof_model::ValidationError),
-    /// The source is a URL; fetching over HTTP is not available yet.
-    #[error("fetching profiles over HTTP is not supported yet")]
+    /// The source is a URL and this build has no HTTP support (the `http`
+    /// feature is off).
+    #[error("fetching profiles over HTTP is not supported by this build")]
     HttpUnsupported,
+    /// Fetching a URL failed.
+    #[cfg(feature = "http")]
+    #[error("{}", http_message(.0))]
+    Http(#[source] crate::http::HttpError),
 }
 
 /// An error loading one source: the source's name and what went wrong.
@@ -78,6 +83,14 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.kind)
+    }
+}
+
+#[cfg(feature = "http")]
+fn http_message(e: &crate::http::HttpError) -> String {
+    match e {
+        crate::http::HttpError::Status { .. } => e.to_string(),
+        _ => format!("http fetch: {e}"),
     }
 }
 

@@ -24,9 +24,9 @@
 //!
 //! # Crate features
 //!
-//! None yet. HTTP fetching will come behind a feature; [`classify`] already
-//! recognises URLs and [`fetch`] answers them with
-//! [`ErrorKind::HttpUnsupported`].
+//! * `http` (default): [`fetch`] requests URLs (`http://`, `https://`,
+//!   `host:port/path`) with the [`http`] module; without it a URL gives
+//!   [`ErrorKind::HttpUnsupported`].
 //!
 //! # Design constraints
 //!
@@ -111,7 +111,9 @@ pub fn classify(source: &str) -> SourceKind {
     SourceKind::File(PathBuf::from(source))
 }
 
-/// Reads the raw bytes of a source.
+/// Reads the raw bytes of a local source (a file or standard input); a URL
+/// gives [`ErrorKind::HttpUnsupported`] (use [`fetch`] or the `http`
+/// module).
 pub fn read_source(source: &str) -> Result<Vec<u8>> {
     match classify(source) {
         SourceKind::Stdin => {
@@ -135,8 +137,21 @@ pub fn read_source(source: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// Loads one source into a validated profile.
+/// Loads one source into a validated profile. With the `http` feature, a
+/// URL is fetched (default TLS options, no progress messages; see
+/// [`http::fetch_remote`] for those).
 pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
+    #[cfg(feature = "http")]
+    if let Some((_, body)) = http::fetch_remote(
+        source,
+        opts.seconds,
+        opts.timeout,
+        &http::HttpOptions::default(),
+        &|_| {},
+    ) {
+        let data = body.map_err(|e| Error::new(source, ErrorKind::Http(e)))?;
+        return parse_data(&data, opts).map_err(|kind| Error::new(source, kind));
+    }
     let data = read_source(source)?;
     parse_data(&data, opts).map_err(|kind| Error::new(source, kind))
 }

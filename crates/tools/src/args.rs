@@ -63,9 +63,9 @@ const SPECS: &[Spec] = &[
     spec("diff_base", K::Str, G::Source, "Profile to compare against: its samples are subtracted and tagged"),
     spec("base", K::Str, G::Source, "Profile to subtract from the sources"),
     spec("symbolize", K::Str, G::Source, "Symbolization mode: none, local, fastlocal, remote, force (accepted; no symbolizer yet)"),
-    spec("tls_cert", K::Str, G::Source, "TLS client certificate file for HTTPS sources (accepted; no HTTP yet)"),
-    spec("tls_key", K::Str, G::Source, "TLS private key file for HTTPS sources (accepted; no HTTP yet)"),
-    spec("tls_ca", K::Str, G::Source, "TLS certificate authority file for HTTPS sources (accepted; no HTTP yet)"),
+    spec("tls_cert", K::Str, G::Source, "TLS client certificate file for HTTPS sources"),
+    spec("tls_key", K::Str, G::Source, "TLS private key file for HTTPS sources"),
+    spec("tls_ca", K::Str, G::Source, "TLS certificate authority file for HTTPS sources"),
     // Report settings.
     spec("output", K::Str, G::Option, "Write the report to this file instead of standard output"),
     spec("drop_negative", K::Bool, G::Option, "Leave out entries whose values are negative"),
@@ -447,6 +447,9 @@ where
     src.comment = get_str("add_comment").unwrap_or("").to_string();
     src.seconds = get_str("seconds").and_then(parse_go_int).unwrap_or(-1);
     src.timeout = get_str("timeout").and_then(parse_go_int).unwrap_or(-1);
+    src.tls_cert = get_str("tls_cert").unwrap_or("").to_string();
+    src.tls_key = get_str("tls_key").unwrap_or("").to_string();
+    src.tls_ca = get_str("tls_ca").unwrap_or("").to_string();
     Ok(inv)
 }
 

@@ -82,7 +82,7 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         pprof_tools::shell::run_shell(&mut session, settings)?;
         return Ok(());
     };
-    let pipeline = Pipeline::new(inv.sources.clone());
+    let pipeline = Pipeline::new(inv.sources.clone()).notice_sink(std::sync::Arc::new(notice));
 
     // Where the report goes: -output, a file away from the terminal for
     // binary formats (as pprof does), or standard output.

@@ -2,8 +2,8 @@
 //! then produce a report.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use pprof_fetch::FetchOptions;
 use pprof_model::{Mapping, MappingId, Profile};
@@ -38,6 +38,12 @@ pub struct Sources {
     pub seconds: i64,
     /// `-timeout` (-1 when unset).
     pub timeout: i64,
+    /// `-tls_cert`: client certificate for HTTPS sources. Default: empty.
+    pub tls_cert: String,
+    /// `-tls_key`: client key for HTTPS sources. Default: empty.
+    pub tls_key: String,
+    /// `-tls_ca`: certificate authorities for HTTPS sources. Default: empty.
+    pub tls_ca: String,
 }
 
 impl Sources {
@@ -76,12 +82,26 @@ pub struct Loaded {
     pub notices: Vec<String>,
 }
 
+/// Receives messages while sources load (such as `Fetching profile over
+/// HTTP from URL`), from any thread.
+pub type NoticeSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Loads, combines and reports profiles, as `go tool pprof` does in its
 /// non-interactive mode.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Pipeline {
     sources: Sources,
     fetch: FetchOptions,
+    sink: Option<NoticeSink>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("sources", &self.sources)
+            .field("fetch", &self.fetch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pipeline {
@@ -90,7 +110,15 @@ impl Pipeline {
         Pipeline {
             sources,
             fetch: FetchOptions::default(),
+            sink: None,
         }
+    }
+
+    /// Sends messages about remote fetches to `sink` as they happen
+    /// (otherwise they are returned with the other notices).
+    pub fn notice_sink(mut self, sink: NoticeSink) -> Pipeline {
+        self.sink = Some(sink);
+        self
     }
 
     /// Replaces the fetch options (decompression limit, timeouts).
@@ -109,14 +137,18 @@ impl Pipeline {
     pub fn load(&self) -> Result<Loaded> {
         let s = &self.sources;
         let mut notices = Vec::new();
+        let st = LoadState::default();
         let (srcs, bases) = std::thread::scope(|scope| {
-            let bases = (!s.base.is_empty()).then(|| scope.spawn(|| self.grab(&s.base)));
-            let srcs = self.grab(&s.sources);
+            let bases = (!s.base.is_empty()).then(|| scope.spawn(|| self.grab(&s.base, &st)));
+            let srcs = self.grab(&s.sources, &st);
             let bases = bases.map(|h| h.join().unwrap_or_else(|_| Ok(Grabbed::default())));
             (srcs, bases)
         });
         let srcs = srcs?;
         let bases = bases.transpose()?;
+        if let Ok(mut q) = st.pending.lock() {
+            notices.append(&mut q);
+        }
         notices.extend(srcs.failures.iter().map(|e| e.to_string()));
         let mut failures = srcs.failures.into_iter();
         let Some(mut p) = srcs.profile else {
@@ -170,6 +202,16 @@ impl Pipeline {
             let c = p.intern(&s.comment);
             p.comments.push(c);
         }
+        // A profile fetched from a server is saved, as pprof does.
+        if st.remote.load(Ordering::Relaxed) {
+            match pprof_fetch::http::save_profile(&p) {
+                Ok(saved) => {
+                    notices.extend(saved.warnings);
+                    notices.push(format!("Saved profile in {}", saved.path.display()));
+                }
+                Err(e) => notices.push(format!("Could not save profile: {e}")),
+            }
+        }
         p.check_valid()?;
         Ok(Loaded {
             profile: p,
@@ -201,10 +243,10 @@ impl Pipeline {
 
     /// Loads `addrs` with a few worker threads, in chunks of 64 as pprof
     /// does, and merges what loaded.
-    fn grab(&self, addrs: &[String]) -> Result<Grabbed> {
+    fn grab(&self, addrs: &[String], st: &LoadState) -> Result<Grabbed> {
         let mut total = Grabbed::default();
         for chunk in addrs.chunks(64) {
-            let g = self.grab_chunk(chunk)?;
+            let g = self.grab_chunk(chunk, st)?;
             total.failures.extend(g.failures);
             total.count += g.count;
             total.profile = match (total.profile.take(), g.profile) {
@@ -216,7 +258,7 @@ impl Pipeline {
         Ok(total)
     }
 
-    fn grab_chunk(&self, addrs: &[String]) -> Result<Grabbed> {
+    fn grab_chunk(&self, addrs: &[String], st: &LoadState) -> Result<Grabbed> {
         let n = addrs.len();
         let slots: Vec<Mutex<Option<pprof_fetch::Result<Profile>>>> =
             (0..n).map(|_| Mutex::new(None)).collect();
@@ -229,7 +271,7 @@ impl Pipeline {
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(addr) = addrs.get(i) else { break };
-            let r = pprof_fetch::fetch(addr, &self.fetch).map(|mut p| {
+            let r = self.fetch_one(addr, st).map(|mut p| {
                 self.locate_binaries(&mut p);
                 p
             });
@@ -265,6 +307,43 @@ impl Pipeline {
         Ok(g)
     }
 
+    /// Loads one source: a URL over HTTP (with pprof's messages), anything
+    /// else as a file.
+    fn fetch_one(&self, addr: &str, st: &LoadState) -> pprof_fetch::Result<Profile> {
+        use pprof_fetch::http::{self, FetchEvent};
+        let s = &self.sources;
+        let mut ho = http::HttpOptions::default();
+        let path = |v: &str| (!v.is_empty()).then(|| std::path::PathBuf::from(v));
+        ho.tls_cert = path(&s.tls_cert);
+        ho.tls_key = path(&s.tls_key);
+        ho.tls_ca = path(&s.tls_ca);
+        let events = |e: FetchEvent<'_>| {
+            let text = match e {
+                FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
+                FetchEvent::PleaseWait(d) => http::please_wait_text(d),
+                _ => return,
+            };
+            match &self.sink {
+                Some(sink) => sink(&text),
+                None => {
+                    if let Ok(mut q) = st.pending.lock() {
+                        q.push(text);
+                    }
+                }
+            }
+        };
+        let secs = (s.seconds > 0).then_some(s.seconds);
+        let timeout = (s.timeout > 0).then_some(s.timeout);
+        if let Some((_, body)) = http::fetch_remote(addr, secs, timeout, &ho, &events) {
+            let data =
+                body.map_err(|e| pprof_fetch::Error::new(addr, pprof_fetch::ErrorKind::Http(e)))?;
+            st.remote.store(true, Ordering::Relaxed);
+            return pprof_fetch::parse_data(&data, &self.fetch)
+                .map_err(|k| pprof_fetch::Error::new(addr, k));
+        }
+        pprof_fetch::fetch(addr, &self.fetch)
+    }
+
     /// pprof's `locateBinaries` without a binary search: a profile without
     /// mappings gets one fake mapping, and the first mapping takes the
     /// binary and build ID given on the command line.
@@ -292,6 +371,15 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// What one load shares between its worker threads.
+#[derive(Default)]
+struct LoadState {
+    /// A source came from a server.
+    remote: AtomicBool,
+    /// Messages waiting for the caller when there is no sink.
+    pending: Mutex<Vec<String>>,
 }
 
 #[derive(Default)]
