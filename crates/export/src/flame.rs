@@ -1,8 +1,12 @@
 //! A self-contained interactive flame graph in SVG.
 //!
 //! The frames are laid out here, so the picture shows without scripting;
-//! a small inline script adds hover details, click-to-zoom and a regular
-//! expression search. Nothing is fetched from the network.
+//! a small inline script adds hover details (name, flat, cum, percentages
+//! in the status line and the tooltip), click-to-zoom (Escape or "Reset
+//! Zoom" to return) and a regular expression search (the "Search" button or
+//! Ctrl-F) that paints matches magenta and reports the share they cover.
+//! The URL parameters `?s=REGEXP` and `?z=REGEXP` search and zoom on load.
+//! Nothing is fetched from the network.
 
 use std::fmt::Write as _;
 
@@ -459,8 +463,20 @@ const SCRIPT: &str = r#"(function () {
     if (e.key === "Escape") { unzoom(); search(""); }
     else if ((e.ctrlKey || e.metaKey) && e.key === "f") { e.preventDefault(); search(""); askSearch(); }
   });
-  var q = /[?&]s=([^&]*)/.exec(window.location.search || "");
-  if (q) { search(decodeURIComponent(q[1].replace(/\+/g, " "))); }
+  function param(name) {
+    var m = new RegExp("[?&]" + name + "=([^&]*)").exec(window.location.search || "");
+    return m ? decodeURIComponent(m[1].replace(/\+/g, " ")) : "";
+  }
+  // ?z=REGEXP zooms to the widest matching frame; ?s=REGEXP searches.
+  var zq = param("z"), sq = param("s");
+  if (zq) {
+    try {
+      var zre = new RegExp(zq), best = null;
+      frames.forEach(function (f) { if (zre.test(f.name) && (!best || f.w > best.w)) { best = f; } });
+      if (best) { zoom(best); }
+    } catch (err) { matched.textContent = "bad regexp: " + zq; }
+  }
+  if (sq) { search(sq); }
 })();
 "#;
 

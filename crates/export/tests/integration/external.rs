@@ -13,7 +13,7 @@ use pprof_export::{
 use crate::callgrind::{callgrind_graph, config};
 use crate::fixtures::{cpu, leak};
 use crate::svg::fixture_dot;
-use crate::xmlcheck::parse;
+use crate::xmlcheck::{frames, parse, rgb};
 
 fn need(program: &str) -> Option<PathBuf> {
     let p = find_program(program);
@@ -174,17 +174,34 @@ fn chromium_shows_the_flame_graph_and_its_search() {
         ..Default::default()
     };
     std::fs::write(&file, flame_svg(&leak(), &o).unwrap()).unwrap();
-    let (rgb, _) = screenshot(&chromium, &dir, &file, "");
+    let (pixels, _) = screenshot(&chromium, &dir, &file, "");
     // Warm frame colours: the main.compute tower spans ~98% of 1180 px over
     // three rows of 15 px (main.compute, runtime.chansend1, runtime.gopark).
-    let warm = count(&rgb, |r, g, b| r >= 200 && b <= 60 && g >= 20);
+    let warm = count(&pixels, |r, g, b| r >= 200 && b <= 60 && g >= 20);
     assert!(warm > 3 * 15 * 1000, "only {warm} warm pixels");
     // The search from the URL runs the script and paints matches magenta.
     let file2 = dir.join("leak-search.svg");
     std::fs::copy(&file, &file2).unwrap();
-    let (rgb, _) = screenshot(&chromium, &dir, &file2, "?s=main%5C.compute");
-    let magenta = count(&rgb, |r, g, b| r == 230 && g == 0 && b == 230);
+    let (pixels, _) = screenshot(&chromium, &dir, &file2, "?s=main%5C.compute");
+    let magenta = count(&pixels, |r, g, b| r == 230 && g == 0 && b == 230);
     assert!(magenta > 15 * 1000, "only {magenta} highlighted pixels");
+    // Zooming from the URL: time.Sleep (3 of 116 goroutines, ~30 px) fills
+    // the width.
+    let svg = std::fs::read_to_string(&file).unwrap();
+    let sleep = frames(&svg)
+        .into_iter()
+        .find(|f| f.name == "time.Sleep")
+        .unwrap();
+    let (sr, sg, sb) = rgb(&sleep.fill);
+    let is_sleep = |r: u8, g: u8, b: u8| r == sr && g == sg && b == sb;
+    let (rgb_before, _) = screenshot(&chromium, &dir, &file, "");
+    let before = count(&rgb_before, is_sleep);
+    let file3 = dir.join("leak-zoom.svg");
+    std::fs::copy(&file, &file3).unwrap();
+    let (rgb_after, _) = screenshot(&chromium, &dir, &file3, "?z=time%5C.Sleep");
+    let after = count(&rgb_after, is_sleep);
+    assert!(before < 15 * 60, "{before} pixels before zooming");
+    assert!(after > 15 * 1000, "{after} pixels after zooming");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
