@@ -128,6 +128,9 @@ mod tests {
                 err,
             },
         );
-        assert_eq!(e.to_string(), "x.pb.gz: open x.pb.gz: no such file or directory");
+        assert_eq!(
+            e.to_string(),
+            "x.pb.gz: open x.pb.gz: no such file or directory"
+        );
     }
 }

@@ -104,7 +104,10 @@ pub fn classify(source: &str) -> SourceKind {
         let host_ok = host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']'));
-        if host_ok && port.chars().all(|c| c.is_ascii_digit()) && !(host.is_empty() && port.is_empty()) {
+        if host_ok
+            && port.chars().all(|c| c.is_ascii_digit())
+            && !(host.is_empty() && port.is_empty())
+        {
             return SourceKind::Url(format!("http://{source}"));
         }
     }

@@ -56,68 +56,343 @@ use Kind as K;
 /// Every flag except the output formats.
 const SPECS: &[Spec] = &[
     // Sources.
-    spec("seconds", K::Int, G::Source, "Length of a profile to request from a server, in seconds"),
-    spec("timeout", K::Int, G::Source, "Give up fetching a remote profile after this many seconds"),
-    spec("buildid", K::Str, G::Source, "Build ID to assume for the main binary"),
-    spec("add_comment", K::Str, G::Source, "Add this text to the profile's comments (see -comments)"),
-    spec("diff_base", K::Str, G::Source, "Profile to compare against: its samples are subtracted and tagged"),
-    spec("base", K::Str, G::Source, "Profile to subtract from the sources"),
-    spec("symbolize", K::Str, G::Source, "Symbolization mode: none, local, fastlocal, remote, force (accepted; no symbolizer yet)"),
-    spec("tls_cert", K::Str, G::Source, "TLS client certificate file for HTTPS sources"),
-    spec("tls_key", K::Str, G::Source, "TLS private key file for HTTPS sources"),
-    spec("tls_ca", K::Str, G::Source, "TLS certificate authority file for HTTPS sources"),
+    spec(
+        "seconds",
+        K::Int,
+        G::Source,
+        "Length of a profile to request from a server, in seconds",
+    ),
+    spec(
+        "timeout",
+        K::Int,
+        G::Source,
+        "Give up fetching a remote profile after this many seconds",
+    ),
+    spec(
+        "buildid",
+        K::Str,
+        G::Source,
+        "Build ID to assume for the main binary",
+    ),
+    spec(
+        "add_comment",
+        K::Str,
+        G::Source,
+        "Add this text to the profile's comments (see -comments)",
+    ),
+    spec(
+        "diff_base",
+        K::Str,
+        G::Source,
+        "Profile to compare against: its samples are subtracted and tagged",
+    ),
+    spec(
+        "base",
+        K::Str,
+        G::Source,
+        "Profile to subtract from the sources",
+    ),
+    spec(
+        "symbolize",
+        K::Str,
+        G::Source,
+        "Symbolization mode: none, local, fastlocal, remote, force (accepted; no symbolizer yet)",
+    ),
+    spec(
+        "tls_cert",
+        K::Str,
+        G::Source,
+        "TLS client certificate file for HTTPS sources",
+    ),
+    spec(
+        "tls_key",
+        K::Str,
+        G::Source,
+        "TLS private key file for HTTPS sources",
+    ),
+    spec(
+        "tls_ca",
+        K::Str,
+        G::Source,
+        "TLS certificate authority file for HTTPS sources",
+    ),
     // Report settings.
-    spec("output", K::Str, G::Option, "Write the report to this file instead of standard output"),
-    spec("drop_negative", K::Bool, G::Option, "Leave out entries whose values are negative"),
-    spec("call_tree", K::Bool, G::Option, "Keep the call paths to a function apart in graphs"),
-    spec("relative_percentages", K::Bool, G::Option, "Percentages of the focused samples, not of all samples"),
-    spec("unit", K::Str, G::Option, "Unit to show values in (ms, s, MB, ...; minimum or auto)"),
-    spec("compact_labels", K::Bool, G::Option, "Shorter labels in graphs"),
-    spec("source_path", K::Str, G::Option, "Directories to search for source files"),
-    spec("trim_path", K::Str, G::Option, "Prefix to strip from file names before searching sources"),
-    spec("intel_syntax", K::Bool, G::Option, "Intel syntax for assembly listings"),
-    spec("mean", K::Bool, G::Option, "Divide each value by the sample's count (first value)"),
-    spec("sample_index", K::Str, G::Option, "Sample value to report, by position (from 0) or type name"),
-    spec("divide_by", K::Float, G::Option, "Divide every value shown by this number"),
-    spec("normalize", K::Bool, G::Option, "Scale the sources to the total of the base profile"),
-    spec("tagroot", K::Str, G::Option, "Label keys (comma-separated) that become frames at the root"),
-    spec("tagleaf", K::Str, G::Option, "Label keys (comma-separated) that become frames at the leaf"),
-    spec("nodecount", K::Int, G::Option, "Show at most this many entries"),
-    spec("nodefraction", K::Float, G::Option, "Hide entries below this fraction of the total"),
-    spec("edgefraction", K::Float, G::Option, "Hide graph edges below this fraction of the total"),
-    spec("trim", K::Bool, G::Option, "Apply -nodecount/-nodefraction/-edgefraction (false shows all)"),
-    spec("focus", K::Str, G::Option, "Keep only samples with a frame matching this regexp"),
-    spec("ignore", K::Str, G::Option, "Drop samples with a frame matching this regexp"),
-    spec("prune_from", K::Str, G::Option, "Cut each stack below the frames matching this regexp"),
-    spec("hide", K::Str, G::Option, "Remove frames matching this regexp from the stacks"),
-    spec("show", K::Str, G::Option, "Keep only frames matching this regexp in the stacks"),
-    spec("show_from", K::Str, G::Option, "Cut each stack above its highest frame matching this regexp"),
-    spec("tagfocus", K::Str, G::Option, "Keep samples with a label matching: [key=]regexp or a numeric range like 1kb:64kb"),
-    spec("tagignore", K::Str, G::Option, "Drop samples with a label matching: [key=]regexp or a numeric range"),
-    spec("tagshow", K::Str, G::Option, "Keep only the label keys matching this regexp"),
-    spec("taghide", K::Str, G::Option, "Remove the label keys matching this regexp"),
-    spec("noinlines", K::Bool, G::Option, "Charge inlined functions to the function they were inlined into"),
+    spec(
+        "output",
+        K::Str,
+        G::Option,
+        "Write the report to this file instead of standard output",
+    ),
+    spec(
+        "drop_negative",
+        K::Bool,
+        G::Option,
+        "Leave out entries whose values are negative",
+    ),
+    spec(
+        "call_tree",
+        K::Bool,
+        G::Option,
+        "Keep the call paths to a function apart in graphs",
+    ),
+    spec(
+        "relative_percentages",
+        K::Bool,
+        G::Option,
+        "Percentages of the focused samples, not of all samples",
+    ),
+    spec(
+        "unit",
+        K::Str,
+        G::Option,
+        "Unit to show values in (ms, s, MB, ...; minimum or auto)",
+    ),
+    spec(
+        "compact_labels",
+        K::Bool,
+        G::Option,
+        "Shorter labels in graphs",
+    ),
+    spec(
+        "source_path",
+        K::Str,
+        G::Option,
+        "Directories to search for source files",
+    ),
+    spec(
+        "trim_path",
+        K::Str,
+        G::Option,
+        "Prefix to strip from file names before searching sources",
+    ),
+    spec(
+        "intel_syntax",
+        K::Bool,
+        G::Option,
+        "Intel syntax for assembly listings",
+    ),
+    spec(
+        "mean",
+        K::Bool,
+        G::Option,
+        "Divide each value by the sample's count (first value)",
+    ),
+    spec(
+        "sample_index",
+        K::Str,
+        G::Option,
+        "Sample value to report, by position (from 0) or type name",
+    ),
+    spec(
+        "divide_by",
+        K::Float,
+        G::Option,
+        "Divide every value shown by this number",
+    ),
+    spec(
+        "normalize",
+        K::Bool,
+        G::Option,
+        "Scale the sources to the total of the base profile",
+    ),
+    spec(
+        "tagroot",
+        K::Str,
+        G::Option,
+        "Label keys (comma-separated) that become frames at the root",
+    ),
+    spec(
+        "tagleaf",
+        K::Str,
+        G::Option,
+        "Label keys (comma-separated) that become frames at the leaf",
+    ),
+    spec(
+        "nodecount",
+        K::Int,
+        G::Option,
+        "Show at most this many entries",
+    ),
+    spec(
+        "nodefraction",
+        K::Float,
+        G::Option,
+        "Hide entries below this fraction of the total",
+    ),
+    spec(
+        "edgefraction",
+        K::Float,
+        G::Option,
+        "Hide graph edges below this fraction of the total",
+    ),
+    spec(
+        "trim",
+        K::Bool,
+        G::Option,
+        "Apply -nodecount/-nodefraction/-edgefraction (false shows all)",
+    ),
+    spec(
+        "focus",
+        K::Str,
+        G::Option,
+        "Keep only samples with a frame matching this regexp",
+    ),
+    spec(
+        "ignore",
+        K::Str,
+        G::Option,
+        "Drop samples with a frame matching this regexp",
+    ),
+    spec(
+        "prune_from",
+        K::Str,
+        G::Option,
+        "Cut each stack below the frames matching this regexp",
+    ),
+    spec(
+        "hide",
+        K::Str,
+        G::Option,
+        "Remove frames matching this regexp from the stacks",
+    ),
+    spec(
+        "show",
+        K::Str,
+        G::Option,
+        "Keep only frames matching this regexp in the stacks",
+    ),
+    spec(
+        "show_from",
+        K::Str,
+        G::Option,
+        "Cut each stack above its highest frame matching this regexp",
+    ),
+    spec(
+        "tagfocus",
+        K::Str,
+        G::Option,
+        "Keep samples with a label matching: [key=]regexp or a numeric range like 1kb:64kb",
+    ),
+    spec(
+        "tagignore",
+        K::Str,
+        G::Option,
+        "Drop samples with a label matching: [key=]regexp or a numeric range",
+    ),
+    spec(
+        "tagshow",
+        K::Str,
+        G::Option,
+        "Keep only the label keys matching this regexp",
+    ),
+    spec(
+        "taghide",
+        K::Str,
+        G::Option,
+        "Remove the label keys matching this regexp",
+    ),
+    spec(
+        "noinlines",
+        K::Bool,
+        G::Option,
+        "Charge inlined functions to the function they were inlined into",
+    ),
     // Choices.
-    spec("functions", K::Bool, G::Granularity, "One entry per function (default)"),
-    spec("filefunctions", K::Bool, G::Granularity, "One entry per function and source file"),
-    spec("files", K::Bool, G::Granularity, "One entry per source file"),
-    spec("lines", K::Bool, G::Granularity, "One entry per source line"),
-    spec("addresses", K::Bool, G::Granularity, "One entry per instruction address"),
+    spec(
+        "functions",
+        K::Bool,
+        G::Granularity,
+        "One entry per function (default)",
+    ),
+    spec(
+        "filefunctions",
+        K::Bool,
+        G::Granularity,
+        "One entry per function and source file",
+    ),
+    spec(
+        "files",
+        K::Bool,
+        G::Granularity,
+        "One entry per source file",
+    ),
+    spec(
+        "lines",
+        K::Bool,
+        G::Granularity,
+        "One entry per source line",
+    ),
+    spec(
+        "addresses",
+        K::Bool,
+        G::Granularity,
+        "One entry per instruction address",
+    ),
     spec("flat", K::Bool, G::Sort, "Sort by own weight (default)"),
     spec("cum", K::Bool, G::Sort, "Sort by cumulative weight"),
     // Legacy shorthands.
-    spec("inuse_space", K::Bool, G::Legacy, "-sample_index=inuse_space"),
-    spec("inuse_objects", K::Bool, G::Legacy, "-sample_index=inuse_objects"),
-    spec("alloc_space", K::Bool, G::Legacy, "-sample_index=alloc_space"),
-    spec("alloc_objects", K::Bool, G::Legacy, "-sample_index=alloc_objects"),
+    spec(
+        "inuse_space",
+        K::Bool,
+        G::Legacy,
+        "-sample_index=inuse_space",
+    ),
+    spec(
+        "inuse_objects",
+        K::Bool,
+        G::Legacy,
+        "-sample_index=inuse_objects",
+    ),
+    spec(
+        "alloc_space",
+        K::Bool,
+        G::Legacy,
+        "-sample_index=alloc_space",
+    ),
+    spec(
+        "alloc_objects",
+        K::Bool,
+        G::Legacy,
+        "-sample_index=alloc_objects",
+    ),
     spec("total_delay", K::Bool, G::Legacy, "-sample_index=delay"),
-    spec("contentions", K::Bool, G::Legacy, "-sample_index=contentions"),
-    spec("mean_delay", K::Bool, G::Legacy, "-mean -sample_index=delay"),
+    spec(
+        "contentions",
+        K::Bool,
+        G::Legacy,
+        "-sample_index=contentions",
+    ),
+    spec(
+        "mean_delay",
+        K::Bool,
+        G::Legacy,
+        "-mean -sample_index=delay",
+    ),
     // Misc.
-    spec("http", K::Str, G::Misc, "Serve the interactive web interface on host:port (not supported yet)"),
-    spec("no_browser", K::Bool, G::Misc, "Do not open a browser for -http"),
-    spec("tools", K::Str, G::Misc, "Search path for object tools (accepted)"),
-    spec("json", K::Bool, G::Misc, "Machine-readable JSON for -text/-top, -traces, -tags, -peek (pprof-tools extension)"),
+    spec(
+        "http",
+        K::Str,
+        G::Misc,
+        "Serve the interactive web interface on host:port (not supported yet)",
+    ),
+    spec(
+        "no_browser",
+        K::Bool,
+        G::Misc,
+        "Do not open a browser for -http",
+    ),
+    spec(
+        "tools",
+        K::Str,
+        G::Misc,
+        "Search path for object tools (accepted)",
+    ),
+    spec(
+        "json",
+        K::Bool,
+        G::Misc,
+        "Machine-readable JSON for -text/-top, -traces, -tags, -peek (pprof-tools extension)",
+    ),
 ];
 
 /// A parsed command line.
@@ -194,7 +469,9 @@ where
             K::Bool => match inline {
                 None => Value::Bool(true),
                 Some(v) => Value::Bool(parse_go_bool(&v).ok_or_else(|| {
-                    usage_err(format!("invalid boolean value {v:?} for -{name}: parse error"))
+                    usage_err(format!(
+                        "invalid boolean value {v:?} for -{name}: parse error"
+                    ))
                 })?),
             },
             _ => {
@@ -581,7 +858,11 @@ pub fn usage() -> String {
         }
     };
     section(&mut s, "  Options:", G::Option);
-    section(&mut s, "  Granularity (choose at most one):", G::Granularity);
+    section(
+        &mut s,
+        "  Granularity (choose at most one):",
+        G::Granularity,
+    );
     section(&mut s, "  Sort order (choose at most one):", G::Sort);
     section(&mut s, "  Sources:", G::Source);
     section(&mut s, "  Sample value shorthands:", G::Legacy);
@@ -602,7 +883,15 @@ mod tests {
 
     #[test]
     fn go_flag_syntax() {
-        let inv = p(&["-top", "-nodecount", "5", "--focus=main", "-trim=false", "a.pb.gz"]).unwrap();
+        let inv = p(&[
+            "-top",
+            "-nodecount",
+            "5",
+            "--focus=main",
+            "-trim=false",
+            "a.pb.gz",
+        ])
+        .unwrap();
         assert_eq!(inv.command.unwrap().format, OutputFormat::Top);
         assert_eq!(inv.config.node_count, 5);
         assert_eq!(inv.config.focus, "main");
@@ -627,10 +916,19 @@ mod tests {
             Err(Error::Usage(m)) => m,
             other => panic!("expected a usage error, got {other:?}"),
         };
-        assert_eq!(msg(&["-top", "-raw", "a"]), "must set at most one output format");
-        assert_eq!(msg(&["-top", "-bogus", "a"]), "flag provided but not defined: -bogus");
+        assert_eq!(
+            msg(&["-top", "-raw", "a"]),
+            "must set at most one output format"
+        );
+        assert_eq!(
+            msg(&["-top", "-bogus", "a"]),
+            "flag provided but not defined: -bogus"
+        );
         assert_eq!(msg(&["-top"]), "no profile source specified");
-        assert_eq!(msg(&["-top", "-nodecount"]), "flag needs an argument: -nodecount");
+        assert_eq!(
+            msg(&["-top", "-nodecount"]),
+            "flag needs an argument: -nodecount"
+        );
         assert_eq!(
             msg(&["-top", "-nodecount=x", "a"]),
             "invalid value \"x\" for flag -nodecount: parse error"
@@ -639,17 +937,34 @@ mod tests {
             msg(&["-top", "-base=a", "-diff_base=b", "c"]),
             "-base and -diff_base flags cannot both be specified"
         );
-        assert_eq!(msg(&["-top", "-normalize", "c"]), "must have base profile to normalize by");
-        assert_eq!(msg(&["-top", "-lines", "-files", "c"]), "conflicting options set: [files lines]");
+        assert_eq!(
+            msg(&["-top", "-normalize", "c"]),
+            "must have base profile to normalize by"
+        );
+        assert_eq!(
+            msg(&["-top", "-lines", "-files", "c"]),
+            "conflicting options set: [files lines]"
+        );
         assert!(p(&["a.pb.gz"]).unwrap().command.is_none());
         assert_eq!(msg(&["-top", "---x", "a"]), "bad flag syntax: ---x");
     }
 
     #[test]
     fn shorthands_and_choices() {
-        let inv = p(&["-top", "-alloc_space", "-inuse_space", "-cum", "-lines", "h"]).unwrap();
+        let inv = p(&[
+            "-top",
+            "-alloc_space",
+            "-inuse_space",
+            "-cum",
+            "-lines",
+            "h",
+        ])
+        .unwrap();
         assert_eq!(inv.config.sample_index, "inuse_space");
-        assert_eq!(inv.warnings, vec!["Multiple value selections, ignoring -alloc_space"]);
+        assert_eq!(
+            inv.warnings,
+            vec!["Multiple value selections, ignoring -alloc_space"]
+        );
         assert_eq!(inv.config.sort, Sort::Cum);
         assert_eq!(inv.config.granularity, Granularity::Lines);
         let inv = p(&["-top", "-mean_delay", "h"]).unwrap();

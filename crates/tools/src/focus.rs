@@ -108,8 +108,10 @@ mod tests {
     #[test]
     fn regex_errors_are_one_line() {
         let mut p = Profile::new();
-        let mut cfg = Config::default();
-        cfg.focus = "(".into();
+        let cfg = Config {
+            focus: "(".into(),
+            ..Config::default()
+        };
         let units = HashMap::new();
         let e = apply_focus(&mut p, &units, &cfg, &mut Vec::new())
             .unwrap_err()

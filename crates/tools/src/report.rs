@@ -47,7 +47,10 @@ pub fn apply_command_overrides(format: OutputFormat, mut cfg: Config) -> Config 
     }
     if matches!(
         format,
-        OutputFormat::Proto | OutputFormat::Raw | OutputFormat::Callgrind | OutputFormat::Kcachegrind
+        OutputFormat::Proto
+            | OutputFormat::Raw
+            | OutputFormat::Callgrind
+            | OutputFormat::Kcachegrind
     ) {
         trim = false;
         cfg.granularity = Granularity::Addresses;
@@ -294,28 +297,33 @@ pub(crate) fn generate(
             let tg = rpt.trimmed_graph();
             rpt.select_output_unit(&tg.graph);
             let o = rpt.options();
-            let mut c = pprof_export::CallgrindConfig::default();
-            c.sample_type = o.sample_type.clone();
-            c.sample_unit = o.sample_unit.clone();
-            c.output_unit = o.output_unit.clone();
+            let c = pprof_export::CallgrindConfig {
+                sample_type: o.sample_type.clone(),
+                sample_unit: o.sample_unit.clone(),
+                output_unit: o.output_unit.clone(),
+            };
             pprof_export::write_callgrind(&mut buf, &tg.graph, &c)?;
         }
         OutputFormat::Flame => {
-            let mut fo = pprof_export::FlameOptions::default();
-            fo.stacks = stack_options(&cfg, &choice);
-            fo.title = rpt.options().title.clone();
-            fo.subtitle = format!("Type: {}", choice.type_name);
-            fo.total = Some(total);
             let unit = choice.unit.clone();
             let out_unit = cfg.unit.clone();
-            fo.format_value = Some(Box::new(move |v| {
-                pprof_ops::measurement::scaled_label(v, &unit, &out_unit)
-            }));
+            let fo = pprof_export::FlameOptions {
+                stacks: stack_options(&cfg, &choice),
+                title: rpt.options().title.clone(),
+                subtitle: format!("Type: {}", choice.type_name),
+                total: Some(total),
+                format_value: Some(Box::new(move |v| {
+                    pprof_ops::measurement::scaled_label(v, &unit, &out_unit)
+                })),
+                ..Default::default()
+            };
             buf = pprof_export::flame_svg(&p, &fo)?.into_bytes();
         }
         OutputFormat::Folded => {
-            let mut fo = pprof_export::FoldedOptions::default();
-            fo.stacks = stack_options(&cfg, &choice);
+            let fo = pprof_export::FoldedOptions {
+                stacks: stack_options(&cfg, &choice),
+                ..Default::default()
+            };
             buf = pprof_export::folded(&p, &fo)?.into_bytes();
         }
         other => return Err(Error::NotImplemented(other.name())),
@@ -359,17 +367,17 @@ fn graphviz(rpt: Report<'_>, format: GraphvizFormat) -> Result<Vec<u8>> {
 }
 
 fn stack_options(cfg: &Config, choice: &SampleChoice) -> pprof_export::StackOptions {
-    let mut s = pprof_export::StackOptions::default();
-    s.sample_index = choice.index;
-    s.mean_divisor = cfg.mean.then_some(0);
-    s.granularity = match cfg.granularity {
-        Granularity::Functions => pprof_export::Granularity::Functions,
-        Granularity::FileFunctions | Granularity::Files => pprof_export::Granularity::Files,
-        Granularity::Lines => pprof_export::Granularity::Lines,
-        Granularity::Addresses => pprof_export::Granularity::Addresses,
-    };
-    s.inline_frames = !cfg.no_inlines;
-    s
+    pprof_export::StackOptions {
+        sample_index: choice.index,
+        mean_divisor: cfg.mean.then_some(0),
+        granularity: match cfg.granularity {
+            Granularity::Functions => pprof_export::Granularity::Functions,
+            Granularity::FileFunctions | Granularity::Files => pprof_export::Granularity::Files,
+            Granularity::Lines => pprof_export::Granularity::Lines,
+            Granularity::Addresses => pprof_export::Granularity::Addresses,
+        },
+        inline_frames: !cfg.no_inlines,
+    }
 }
 
 #[cfg(test)]
@@ -385,7 +393,10 @@ mod tests {
         assert_eq!(c.node_count, 80);
         let c = apply_command_overrides(OutputFormat::Raw, Config::default());
         assert_eq!(c.granularity, Granularity::Addresses);
-        assert_eq!((c.node_count, c.node_fraction, c.edge_fraction), (0, 0.0, 0.0));
+        assert_eq!(
+            (c.node_count, c.node_fraction, c.edge_fraction),
+            (0, 0.0, 0.0)
+        );
         let c = apply_command_overrides(OutputFormat::List, Config::default());
         assert_eq!(c.granularity, Granularity::Lines);
         assert_eq!(c.node_count, 0);

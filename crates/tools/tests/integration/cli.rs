@@ -12,7 +12,14 @@ fn help_is_grouped_and_exits_zero() {
         assert_eq!(o.status.code(), Some(0));
         let out = stdout(&o);
         assert!(out.starts_with("usage:"), "{out}");
-        for section in ["Output formats", "Options:", "Granularity", "Sources:", "-sample_index", "-peek=regexp"] {
+        for section in [
+            "Output formats",
+            "Options:",
+            "Granularity",
+            "Sources:",
+            "-sample_index",
+            "-peek=regexp",
+        ] {
             assert!(out.contains(section), "{section} missing");
         }
     }
@@ -22,18 +29,46 @@ fn help_is_grouped_and_exits_zero() {
 fn usage_errors_exit_2_with_one_line() {
     let d = TempDir::new("usage");
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
-    assert_error(&run(&["-top", "-no_such_flag", &f]), 2, &["flag provided but not defined: -no_such_flag"]);
-    assert_error(&run(&["-top", "-raw", &f]), 2, &["must set at most one output format"]);
+    assert_error(
+        &run(&["-top", "-no_such_flag", &f]),
+        2,
+        &["flag provided but not defined: -no_such_flag"],
+    );
+    assert_error(
+        &run(&["-top", "-raw", &f]),
+        2,
+        &["must set at most one output format"],
+    );
     assert_error(&run(&["-raw"]), 2, &["no profile source specified"]);
-    assert_error(&run(&["-raw", "-nodecount"]), 2, &["flag needs an argument: -nodecount"]);
-    assert_error(&run(&["-raw", "-nodecount=ten", &f]), 2, &["invalid value \"ten\" for flag -nodecount"]);
-    assert_error(&run(&["-raw", "-base", &f, "-diff_base", &f, &f]), 2, &["-base and -diff_base"]);
-    assert_error(&run(&["-raw", "-normalize", &f]), 2, &["must have base profile to normalize by"]);
+    assert_error(
+        &run(&["-raw", "-nodecount"]),
+        2,
+        &["flag needs an argument: -nodecount"],
+    );
+    assert_error(
+        &run(&["-raw", "-nodecount=ten", &f]),
+        2,
+        &["invalid value \"ten\" for flag -nodecount"],
+    );
+    assert_error(
+        &run(&["-raw", "-base", &f, "-diff_base", &f, &f]),
+        2,
+        &["-base and -diff_base"],
+    );
+    assert_error(
+        &run(&["-raw", "-normalize", &f]),
+        2,
+        &["must have base profile to normalize by"],
+    );
     // No format is the interactive shell; with no input it just ends.
     let o = run(&[&f]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("(pprof) "), "{}", stdout(&o));
-    assert_error(&run(&["-http=:8080", &f]), 2, &["-http", "not supported yet"]);
+    assert_error(
+        &run(&["-http=:8080", &f]),
+        2,
+        &["-http", "not supported yet"],
+    );
     let o = run(&["-raw", "-bogus", &f]);
     assert!(stderr(&o).lines().nth(1).unwrap_or("").contains("-help"));
 }
@@ -42,7 +77,11 @@ fn usage_errors_exit_2_with_one_line() {
 fn bad_inputs_exit_1_naming_the_file() {
     let d = TempDir::new("bad");
     let missing = d.path("missing.pb.gz").to_string_lossy().into_owned();
-    assert_error(&run(&["-raw", &missing]), 1, &[&missing, "no such file or directory"]);
+    assert_error(
+        &run(&["-raw", &missing]),
+        1,
+        &[&missing, "no such file or directory"],
+    );
 
     let empty = d.path("empty.pb.gz");
     std::fs::write(&empty, b"").unwrap();
@@ -52,20 +91,48 @@ fn bad_inputs_exit_1_naming_the_file() {
     let text = d.path("notes.txt");
     std::fs::write(&text, b"this is not a profile\n").unwrap();
     let text = text.to_string_lossy().into_owned();
-    assert_error(&run(&["-raw", &text]), 1, &[&text, "unrecognized profile format"]);
+    assert_error(
+        &run(&["-raw", &text]),
+        1,
+        &[&text, "unrecognized profile format"],
+    );
 
     let good = pprof_model::encode(&cpu_profile(1));
     let trunc = d.path("trunc.pb.gz");
     std::fs::write(&trunc, &good[..good.len() / 2]).unwrap();
     let trunc = trunc.to_string_lossy().into_owned();
-    assert_error(&run(&["-raw", &trunc]), 1, &[&trunc, "decompressing profile"]);
+    assert_error(
+        &run(&["-raw", &trunc]),
+        1,
+        &[&trunc, "decompressing profile"],
+    );
 
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
-    assert_error(&run(&["-raw", &format!("-base={missing}"), &f]), 1, &["base profile", &missing]);
-    assert_error(&run(&["-raw", "-focus=(", &f]), 1, &["parsing focus regexp"]);
-    assert_error(&run(&["-raw", "-sample_index=bogus", &f]), 1, &["sample_index \"bogus\" must be one of: [samples cpu]"]);
-    assert_error(&run(&["-raw", "-sample_index=7", &f]), 1, &["sample_index 7 is outside the range [0..1]"]);
-    assert_error(&run(&["-raw", "-divide_by=0", &f]), 1, &["zero divisor specified"]);
+    assert_error(
+        &run(&["-raw", &format!("-base={missing}"), &f]),
+        1,
+        &["base profile", &missing],
+    );
+    assert_error(
+        &run(&["-raw", "-focus=(", &f]),
+        1,
+        &["parsing focus regexp"],
+    );
+    assert_error(
+        &run(&["-raw", "-sample_index=bogus", &f]),
+        1,
+        &["sample_index \"bogus\" must be one of: [samples cpu]"],
+    );
+    assert_error(
+        &run(&["-raw", "-sample_index=7", &f]),
+        1,
+        &["sample_index 7 is outside the range [0..1]"],
+    );
+    assert_error(
+        &run(&["-raw", "-divide_by=0", &f]),
+        1,
+        &["zero divisor specified"],
+    );
 }
 
 #[test]
@@ -120,7 +187,12 @@ fn output_file_is_written_atomically_and_overwritten() {
 
     // A failing run leaves the old file alone.
     std::fs::write(&out, "keep me").unwrap();
-    let o = run(&["-raw", "-focus=(", &format!("-output={}", out.display()), &f]);
+    let o = run(&[
+        "-raw",
+        "-focus=(",
+        &format!("-output={}", out.display()),
+        &f,
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
 }

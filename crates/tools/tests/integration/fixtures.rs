@@ -1,10 +1,13 @@
 //! Tiny profiles written to a fresh temporary directory, and helpers to run
 //! the binary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use pprof_model::{Function, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, StrId, ValueType};
+use pprof_model::{
+    Function, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, StrId,
+    ValueType,
+};
 
 /// A temporary directory removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -98,12 +101,22 @@ pub fn cpu_profile(scale: i64) -> Profile {
     p.samples.push(Sample {
         locations: loc(&[2, 1, 0]),
         values: vec![3 * scale, 30_000_000 * scale],
-        labels: vec![Label { key, str: val, num: 0, num_unit: StrId::EMPTY }],
+        labels: vec![Label {
+            key,
+            str: val,
+            num: 0,
+            num_unit: StrId::EMPTY,
+        }],
     });
     p.samples.push(Sample {
         locations: loc(&[1, 0]),
         values: vec![2 * scale, 20_000_000 * scale],
-        labels: vec![Label { key: bytes, str: StrId::EMPTY, num: 1024, num_unit: unit }],
+        labels: vec![Label {
+            key: bytes,
+            str: StrId::EMPTY,
+            num: 1024,
+            num_unit: unit,
+        }],
     });
     p.samples.push(Sample {
         locations: loc(&[0]),
@@ -124,10 +137,6 @@ pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run pprof-tools")
 }
 
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().expect("run pprof-tools")
-}
-
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -144,7 +153,10 @@ pub fn assert_error(o: &Output, code: i32, needles: &[&str]) {
     assert!(!err.contains("panicked"), "{err}");
     let first = err.lines().next().unwrap_or("");
     for n in needles {
-        assert!(first.contains(n), "{n:?} not in first stderr line {first:?}");
+        assert!(
+            first.contains(n),
+            "{n:?} not in first stderr line {first:?}"
+        );
     }
     let max_lines = if code == 2 { 2 } else { 1 };
     assert!(err.lines().count() <= max_lines, "too many lines: {err}");

@@ -38,8 +38,16 @@ fn go_pprof_reads_our_proto() {
             .env("PPROF_BINARY_PATH", &home)
             .output()
             .unwrap();
-        assert!(go.status.success(), "{}", String::from_utf8_lossy(&go.stderr));
+        assert!(
+            go.status.success(),
+            "{}",
+            String::from_utf8_lossy(&go.stderr)
+        );
         let mine = run(&["-raw", "-symbolize=none", &ours]);
-        assert_eq!(stdout(&mine), String::from_utf8_lossy(&go.stdout), "{extra:?}");
+        assert_eq!(
+            stdout(&mine),
+            String::from_utf8_lossy(&go.stdout),
+            "{extra:?}"
+        );
     }
 }

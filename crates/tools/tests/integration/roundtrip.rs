@@ -66,7 +66,12 @@ fn diff_base_keeps_base_samples_apart() {
 fn raw_of_proto_equals_raw() {
     let d = TempDir::new("proto");
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
-    for extra in [vec![], vec!["-focus=work"], vec!["-tagfocus=worker=w1"], vec!["-add_comment=hello"]] {
+    for extra in [
+        vec![],
+        vec!["-focus=work"],
+        vec!["-tagfocus=worker=w1"],
+        vec!["-add_comment=hello"],
+    ] {
         let mut args = vec!["-proto"];
         args.extend(extra.iter().copied());
         args.push(&f);
@@ -110,10 +115,17 @@ fn focus_keeps_only_matching_samples() {
         .unwrap_or("")
         .lines()
         .skip(1)
-        .filter(|l| l.contains(':') && !l.trim_start().starts_with("worker") && !l.trim_start().starts_with("bytes"))
+        .filter(|l| {
+            l.contains(':')
+                && !l.trim_start().starts_with("worker")
+                && !l.trim_start().starts_with("bytes")
+        })
         .collect();
     assert_eq!(samples.len(), 1, "{out}");
-    assert!(samples[0].trim_start().starts_with("3   30000000:"), "{out}");
+    assert!(
+        samples[0].trim_start().starts_with("3   30000000:"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -121,7 +133,12 @@ fn proto_to_output_file_and_divide_by() {
     let d = TempDir::new("div");
     let f = d.write_profile("a.pb.gz", &cpu_profile(2));
     let out = d.path("half.pb.gz");
-    let o = run(&["-proto", "-divide_by=2", &format!("-output={}", out.display()), &f]);
+    let o = run(&[
+        "-proto",
+        "-divide_by=2",
+        &format!("-output={}", out.display()),
+        &f,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let halved = pprof_model::decode(&std::fs::read(&out).unwrap()).unwrap();
     let mut want = cpu_profile(1);
