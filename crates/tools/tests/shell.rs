@@ -11,7 +11,7 @@ use pprof_model::{
     Function, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, ValueType,
 };
 use pprof_tools::shell::{
-    run_shell, settings_from_config, PlainReader, ProfileSession, Settings, Shell, PROMPT,
+    settings_from_config, PlainReader, ProfileSession, Settings, Shell, PROMPT,
 };
 use pprof_tools::{Command, Config, OutputFormat, Pipeline, Sources};
 
@@ -177,10 +177,16 @@ fn piped_session_matches_the_flag_forms() {
     want.push_str(PROMPT);
     assert_eq!(got, want);
     assert_eq!(err.lines().collect::<Vec<_>>(), want_err);
-    // The raw dump at least is implemented, so the comparison is not empty.
-    assert!(forms[3]
-        .as_ref()
-        .is_ok_and(|t| t.contains("goroutine/count")));
+    // Every report ran, so the comparison covers them all.
+    for form in &forms {
+        assert!(form.as_ref().is_ok_and(|t| !t.is_empty()), "{form:?}");
+    }
+    // compact_labels only drops the header lines of the top report.
+    let mut top5_full = Config::default();
+    top5_full.node_count = 5;
+    let full = flag_form(&fx.path, OutputFormat::Top, None, &top5_full).expect("top");
+    let short = forms[0].as_deref().unwrap_or_default();
+    assert_eq!(full, format!("File: leakdemo\nType: goroutine\n{short}"));
 }
 
 #[test]
@@ -196,27 +202,13 @@ fn flag_settings_carry_into_the_shell() {
     assert_eq!(back, cfg);
 }
 
-/// Runs the shell on this process's standard streams when started by
-/// [`terminal_session`] on a pseudo-terminal.
-#[test]
-fn pty_child() {
-    let Ok(path) = std::env::var("PPROF_SHELL_PTY_CHILD") else {
-        return;
-    };
-    let loaded = Pipeline::new(Sources::new([path])).load().expect("load");
-    let mut session = ProfileSession::new(loaded.profile);
-    run_shell(&mut session, Settings::new()).expect("shell");
-    std::process::exit(0);
-}
-
 #[test]
 fn terminal_session() {
     let fx = Fixture::new("pty");
-    let exe = std::env::current_exe().expect("test binary");
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args(["--exact", "pty_child", "--nocapture", "--test-threads=1"])
-        .env("PPROF_SHELL_PTY_CHILD", &fx.path)
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
+    cmd.arg(&fx.path)
         .env("TERM", "xterm")
+        .env("PPROF_TMPDIR", &fx.dir)
         .current_dir(&fx.dir);
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
     p.exp_string("Entering interactive mode").expect("greeting");
