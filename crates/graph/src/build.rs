@@ -549,11 +549,11 @@ struct Stack<'p> {
     dw: i64,
 }
 
-/// The samples of a profile grouped by identical location stacks, with
-/// their values summed, for one sample index and mean setting.
+/// The location stacks of the samples that have a value, with values
+/// summed over adjacent samples of equal stacks, for one sample index and
+/// mean setting.
 ///
-/// A graph only depends on each stack's summed values, so building one
-/// from stacks is faster when samples differ only by labels, and the
+/// A graph only depends on the stacks and their summed values; the
 /// grouping can be shared by the several graphs a report builds
 /// ([`crate::Graph::with_stacks`]).
 #[derive(Clone, Debug)]
@@ -563,38 +563,45 @@ pub struct Stacks<'p> {
     mean: bool,
 }
 
+/// The samples with a value as stacks; consecutive samples with equal
+/// stacks (such as samples that differ only by labels) are combined.
+/// Combining all equal stacks through a hash table costs more than it
+/// saves on real profiles, where few stacks repeat.
+fn group_stacks<'p>(samples: &'p [Sample], o: &Options) -> Vec<Stack<'p>> {
+    let mut stacks: Vec<Stack<'p>> = Vec::with_capacity(samples.len());
+    for s in samples {
+        let (w, dw) = sample_weights(s, o);
+        if w == 0 && dw == 0 {
+            continue;
+        }
+        let key = s.locations.as_slice();
+        if let Some(last) = stacks.last_mut() {
+            if last.locations == key {
+                last.w = last.w.wrapping_add(w);
+                last.dw = last.dw.wrapping_add(dw);
+                continue;
+            }
+        }
+        stacks.push(Stack {
+            locations: key,
+            w,
+            dw,
+        });
+    }
+    stacks
+}
+
 impl<'p> Stacks<'p> {
-    /// Groups the samples of `p` by stack, summing value `sample_index`
-    /// (and the first value as mean divisor with `mean`). Samples whose
-    /// value and divisor are both 0 are left out, as pprof does.
+    /// The stacks of `p` with value `sample_index` (and the first value as
+    /// mean divisor with `mean`). Samples whose value and divisor are both
+    /// 0 are left out, as pprof does.
     pub fn new(p: &'p Profile, sample_index: usize, mean: bool) -> Stacks<'p> {
         let o = Options {
             sample_index,
             mean,
             ..Options::default()
         };
-        let mut index: FxMap<&'p [pprof_model::LocationId], u32> =
-            FxMap::with_capacity_and_hasher(p.samples.len(), Default::default());
-        let mut stacks: Vec<Stack<'p>> = Vec::new();
-        for s in &p.samples {
-            let (w, dw) = sample_weights(s, &o);
-            if w == 0 && dw == 0 {
-                continue;
-            }
-            let next = stacks.len() as u32;
-            let i = *index.entry(s.locations.as_slice()).or_insert(next);
-            if i == next {
-                stacks.push(Stack {
-                    locations: &s.locations,
-                    w: 0,
-                    dw: 0,
-                });
-            }
-            if let Some(st) = stacks.get_mut(i as usize) {
-                st.w = st.w.wrapping_add(w);
-                st.dw = st.dw.wrapping_add(dw);
-            }
-        }
+        let stacks = group_stacks(&p.samples, &o);
         Stacks {
             stacks,
             sample_index,
@@ -602,7 +609,7 @@ impl<'p> Stacks<'p> {
         }
     }
 
-    /// Number of distinct stacks.
+    /// Number of stacks.
     pub fn len(&self) -> usize {
         self.stacks.len()
     }
@@ -921,6 +928,19 @@ mod tests {
             .collect();
         edges.sort();
         (nodes, edges)
+    }
+
+    #[test]
+    fn grouping_combines_adjacent_equal_stacks() {
+        let mut p = random_profile();
+        let dup = p.samples[0].clone();
+        p.samples.insert(1, dup);
+        let o = Options::default();
+        let stacks = group_stacks(&p.samples, &o);
+        let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
+        assert_eq!(stacks.iter().map(|s| s.w).sum::<i64>(), total);
+        assert_eq!(stacks[0].w, 2 * p.samples[0].values[0]);
+        assert!(stacks.len() < p.samples.len());
     }
 
     #[test]
