@@ -135,12 +135,23 @@ impl Pipeline {
     /// Loads every source (several at once), merges them, then applies the
     /// base: pprof's `fetchProfiles`.
     pub fn load(&self) -> Result<Loaded> {
+        self.load_with(true)
+    }
+
+    /// Like [`Pipeline::load`]; when `compact_single` is false, a lone
+    /// source without base is not run through the merge that renumbers
+    /// its ids and combines equal samples (only its all-zero samples are
+    /// dropped), which saves a copy of the profile. Reports built from
+    /// the call graph or from sums per stack or label read the same either
+    /// way; `-raw`, `-proto` and `-traces` show the difference.
+    fn load_with(&self, compact_single: bool) -> Result<Loaded> {
         let s = &self.sources;
+        let compact_single = compact_single || !s.base.is_empty() || s.sources.len() != 1;
         let mut notices = Vec::new();
         let st = LoadState::default();
         let (srcs, bases) = std::thread::scope(|scope| {
-            let bases = (!s.base.is_empty()).then(|| scope.spawn(|| self.grab(&s.base, &st)));
-            let srcs = self.grab(&s.sources, &st);
+            let bases = (!s.base.is_empty()).then(|| scope.spawn(|| self.grab(&s.base, &st, true)));
+            let srcs = self.grab(&s.sources, &st, compact_single);
             let bases = bases.map(|h| h.join().unwrap_or_else(|_| Ok(Grabbed::default())));
             (srcs, bases)
         });
@@ -229,7 +240,28 @@ impl Pipeline {
         json: bool,
         out: &mut dyn Write,
     ) -> Result<Vec<String>> {
-        let loaded = self.load()?;
+        use crate::OutputFormat as F;
+        // Reports that sum values over the call graph, stacks or labels do
+        // not depend on the renumbering merge of a single source.
+        let needs_compaction = !matches!(
+            cmd.format,
+            F::Text
+                | F::Top
+                | F::Tree
+                | F::Peek
+                | F::Tags
+                | F::List
+                | F::Dot
+                | F::Svg
+                | F::Png
+                | F::Gif
+                | F::Pdf
+                | F::Ps
+                | F::TopProto
+                | F::Flame
+                | F::Folded
+        );
+        let loaded = self.load_with(needs_compaction)?;
         let mut notices = loaded.notices;
         notices.extend(crate::report::generate(
             loaded.profile,
@@ -243,10 +275,10 @@ impl Pipeline {
 
     /// Loads `addrs` with a few worker threads, in chunks of 64 as pprof
     /// does, and merges what loaded.
-    fn grab(&self, addrs: &[String], st: &LoadState) -> Result<Grabbed> {
+    fn grab(&self, addrs: &[String], st: &LoadState, compact_single: bool) -> Result<Grabbed> {
         let mut total = Grabbed::default();
         for chunk in addrs.chunks(64) {
-            let g = self.grab_chunk(chunk, st)?;
+            let g = self.grab_chunk(chunk, st, compact_single)?;
             total.failures.extend(g.failures);
             total.count += g.count;
             total.profile = match (total.profile.take(), g.profile) {
@@ -258,7 +290,12 @@ impl Pipeline {
         Ok(total)
     }
 
-    fn grab_chunk(&self, addrs: &[String], st: &LoadState) -> Result<Grabbed> {
+    fn grab_chunk(
+        &self,
+        addrs: &[String],
+        st: &LoadState,
+        compact_single: bool,
+    ) -> Result<Grabbed> {
         let n = addrs.len();
         let slots: Vec<Mutex<Option<pprof_fetch::Result<Profile>>>> =
             (0..n).map(|_| Mutex::new(None)).collect();
@@ -301,7 +338,12 @@ impl Pipeline {
             }
         }
         g.count = profiles.len();
-        if !profiles.is_empty() {
+        if profiles.len() == 1 && !compact_single {
+            if let Some(mut p) = profiles.pop() {
+                p.samples.retain(|s| s.values.iter().any(|&v| v != 0));
+                g.profile = Some(p);
+            }
+        } else if !profiles.is_empty() {
             g.profile = Some(combine(profiles)?);
         }
         Ok(g)
