@@ -99,7 +99,20 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     match target {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let notices = pipeline.run(&cmd, &inv.config, inv.json, &mut out)?;
+            let mut loaded = pipeline.load_for(&cmd)?;
+            for n in std::mem::take(&mut loaded.notices) {
+                notice(&n);
+            }
+            let notices = pprof_tools::write_report(
+                &mut loaded.profile,
+                &cmd,
+                &inv.config,
+                inv.json,
+                &mut out,
+            );
+            // The process ends now: skip freeing a large profile piece by piece.
+            std::mem::forget(loaded);
+            let notices = notices?;
             out.flush().map_err(Error::Io)?;
             for n in notices {
                 notice(&n);

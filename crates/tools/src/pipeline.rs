@@ -138,6 +138,35 @@ impl Pipeline {
         self.load_with(true)
     }
 
+    /// Loads the sources for the report `cmd`: like [`Pipeline::load`],
+    /// but a lone source is not run through pprof's renumbering merge when
+    /// the report cannot show the difference (the call-graph reports,
+    /// `-tags`, `-flame`, `-folded`), which saves a copy of the profile.
+    pub fn load_for(&self, cmd: &Command) -> Result<Loaded> {
+        use crate::OutputFormat as F;
+        // Reports that sum values over the call graph, stacks or labels do
+        // not depend on the renumbering merge of a single source.
+        let needs_compaction = !matches!(
+            cmd.format,
+            F::Text
+                | F::Top
+                | F::Tree
+                | F::Peek
+                | F::Tags
+                | F::List
+                | F::Dot
+                | F::Svg
+                | F::Png
+                | F::Gif
+                | F::Pdf
+                | F::Ps
+                | F::TopProto
+                | F::Flame
+                | F::Folded
+        );
+        self.load_with(needs_compaction)
+    }
+
     /// Like [`Pipeline::load`]; when `compact_single` is false, a lone
     /// source without base is not run through the merge that renumbers
     /// its ids and combines equal samples (only its all-zero samples are
@@ -240,31 +269,10 @@ impl Pipeline {
         json: bool,
         out: &mut dyn Write,
     ) -> Result<Vec<String>> {
-        use crate::OutputFormat as F;
-        // Reports that sum values over the call graph, stacks or labels do
-        // not depend on the renumbering merge of a single source.
-        let needs_compaction = !matches!(
-            cmd.format,
-            F::Text
-                | F::Top
-                | F::Tree
-                | F::Peek
-                | F::Tags
-                | F::List
-                | F::Dot
-                | F::Svg
-                | F::Png
-                | F::Gif
-                | F::Pdf
-                | F::Ps
-                | F::TopProto
-                | F::Flame
-                | F::Folded
-        );
-        let loaded = self.load_with(needs_compaction)?;
-        let mut notices = loaded.notices;
-        notices.extend(crate::report::generate(
-            loaded.profile,
+        let mut loaded = self.load_for(cmd)?;
+        let mut notices = std::mem::take(&mut loaded.notices);
+        notices.extend(crate::report::write_report(
+            &mut loaded.profile,
             cmd,
             cfg,
             json,

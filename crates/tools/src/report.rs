@@ -211,17 +211,41 @@ pub(crate) fn generate(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
+    generate_in_place(&mut p, cmd, cfg, json, out)
+}
+
+/// Makes the report `cmd` of a loaded profile (pprof's `generateReport`):
+/// applies the format's settings, `-tagroot`/`-tagleaf`, the filters and
+/// the granularity to `p` in place, then writes the report to `out`.
+/// Returns notices for standard error (filters that matched nothing...).
+pub fn write_report(
+    p: &mut Profile,
+    cmd: &Command,
+    cfg: &Config,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<String>> {
+    generate_in_place(p, cmd, cfg, json, out)
+}
+
+fn generate_in_place(
+    p: &mut Profile,
+    cmd: &Command,
+    cfg: &Config,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<String>> {
     let mut notices = Vec::new();
-    let (units, unit_notices) = focus::num_label_units(&p);
+    let (units, unit_notices) = focus::num_label_units(p);
     notices.extend(unit_notices);
     let cfg = apply_command_overrides(cmd.format, cfg.clone());
-    focus::tag_roots_leaves(&mut p, &cfg, &mut notices);
+    focus::tag_roots_leaves(p, &cfg, &mut notices);
 
     let relative = cfg.relative_percentages;
     if relative {
-        focus::apply_focus(&mut p, &units, &cfg, &mut notices)?;
+        focus::apply_focus(p, &units, &cfg, &mut notices)?;
     }
-    let choice = sample_choice(&p, &cfg)?;
+    let choice = sample_choice(p, &cfg)?;
     if cfg.divide_by == 0.0 {
         return Err(Error::Option("zero divisor specified".into()));
     }
@@ -234,14 +258,14 @@ pub(crate) fn generate(
         })?),
         None => None,
     };
-    let ropts = report_options(&p, &units, &cfg, &choice, cmd.format, symbol);
+    let ropts = report_options(p, &units, &cfg, &choice, cmd.format, symbol);
     // pprof takes the report total here, before the filters (unless
     // -relative_percentages).
-    let total = pprof_report::compute_total(&p, &ropts);
+    let total = pprof_report::compute_total(p, &ropts);
     if !relative {
-        focus::apply_focus(&mut p, &units, &cfg, &mut notices)?;
+        focus::apply_focus(p, &units, &cfg, &mut notices)?;
     }
-    focus::aggregate(&mut p, &cfg)?;
+    focus::aggregate(p, &cfg)?;
 
     match cmd.format {
         OutputFormat::Raw => {
@@ -257,13 +281,13 @@ pub(crate) fn generate(
                     }
                 }
             }
-            write_profile(&p, out)?;
+            write_profile(p, out)?;
             return Ok(notices);
         }
         _ => {}
     }
 
-    let rpt = Report::with_total(&p, ropts, total);
+    let rpt = Report::with_total(p, ropts, total);
     // Reports are made in memory first, so that a failing one prints
     // nothing (as pprof does).
     let mut buf: Vec<u8> = Vec::new();
@@ -317,14 +341,14 @@ pub(crate) fn generate(
                 })),
                 ..Default::default()
             };
-            buf = pprof_export::flame_svg(&p, &fo)?.into_bytes();
+            buf = pprof_export::flame_svg(p, &fo)?.into_bytes();
         }
         OutputFormat::Folded => {
             let fo = pprof_export::FoldedOptions {
                 stacks: stack_options(&cfg, &choice),
                 ..Default::default()
             };
-            buf = pprof_export::folded(&p, &fo)?.into_bytes();
+            buf = pprof_export::folded(p, &fo)?.into_bytes();
         }
         other => return Err(Error::NotImplemented(other.name())),
     }

@@ -161,3 +161,40 @@ fn stdin_source() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), expected_raw(&cpu_profile(1)));
 }
+
+#[test]
+fn graph_reports_do_not_depend_on_the_single_source_merge() {
+    // A lone source skips pprof's renumbering merge for graph-based
+    // reports; they must read the same as for the merged (compacted)
+    // profile. The fixture has a duplicate sample and an all-zero one.
+    let d = TempDir::new("nomerge");
+    let mut p = cpu_profile(1);
+    let dup = p.samples[1].clone();
+    let mut zero = p.samples[0].clone();
+    zero.values = vec![0, 0];
+    p.samples.insert(0, zero);
+    p.samples.push(dup);
+    let loose = d.write_profile("loose.pb.gz", &p);
+    let compact = d.write_profile("compact.pb.gz", &pprof_ops::compact(&p));
+    for args in [
+        vec!["-top"],
+        vec!["-top", "-nodefraction=0", "-trim=false"],
+        vec!["-tree"],
+        vec!["-tags"],
+        vec!["-dot"],
+        vec!["-peek=work"],
+        vec!["-folded"],
+        vec!["-top", "-lines"],
+    ] {
+        let run_on = |f: &str| {
+            let mut a = args.clone();
+            a.push(f);
+            let o = run(&a);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+            stdout(&o)
+        };
+        let (a, b) = (run_on(&loose), run_on(&compact));
+        assert!(!a.is_empty(), "{args:?}");
+        assert_eq!(a, b, "{args:?}");
+    }
+}
