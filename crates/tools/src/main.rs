@@ -90,8 +90,8 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     let target = match &inv.config.output {
         Some(path) => Some(PathBuf::from(path)),
         None if stdout.is_terminal() => match cmd.format.file_suffix() {
-            Some(suffix) if cmd.format.is_binary() => Some(free_name("profile", suffix)?),
-            _ => None,
+            Some(suffix) => Some(free_name("profile", suffix)?),
+            None => None,
         },
         None => None,
     };
