@@ -356,11 +356,47 @@ fn generate_in_place(
     Ok(notices)
 }
 
+/// Writes `p` as gzip-compressed profile.proto. Large profiles are
+/// compressed in parts on several threads, each part one gzip member: a
+/// multi-member gzip file is valid and reads back as the concatenation
+/// (Go's reader and ours both accept it).
 fn write_profile(p: &Profile, out: &mut dyn Write) -> Result<()> {
-    pprof_model::write_to(p, out).map_err(|e| match e {
-        pprof_model::Error::Io(io) => Error::Io(io),
-        other => Error::Model(other),
-    })
+    const PART: usize = 4 << 20;
+    let raw = pprof_model::encode_uncompressed(p);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let parts = (raw.len() / PART).clamp(1, threads);
+    let gzip = |data: &[u8]| -> std::io::Result<Vec<u8>> {
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(data.len() / 3 + 64),
+            flate2::Compression::new(6),
+        );
+        gz.write_all(data)?;
+        gz.finish()
+    };
+    if parts <= 1 {
+        out.write_all(&gzip(&raw)?)?;
+        return Ok(());
+    }
+    let size = raw.len().div_ceil(parts);
+    let members: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = raw
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || gzip(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("compression failed")))
+            })
+            .collect()
+    });
+    for m in members {
+        out.write_all(&m?)?;
+    }
+    Ok(())
 }
 
 /// pprof's `printDOT`.

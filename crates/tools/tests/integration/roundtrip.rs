@@ -198,3 +198,31 @@ fn graph_reports_do_not_depend_on_the_single_source_merge() {
         assert_eq!(a, b, "{args:?}");
     }
 }
+
+#[test]
+fn large_proto_is_compressed_in_parts_that_read_back() {
+    // Over 8 MB of profile.proto: compressed as several gzip members on
+    // machines with several cores; either way it must read back whole.
+    let d = TempDir::new("parts");
+    let mut p = cpu_profile(1);
+    let template = p.samples[1].clone();
+    for i in 0..400_000 {
+        let mut s = template.clone();
+        s.values = vec![i + 1, (i + 1) * 7];
+        // A distinct numeric label keeps the samples apart in the merge.
+        s.labels[0].num = i;
+        p.samples.push(s);
+    }
+    let f = d.write_profile("big.pb.gz", &p);
+    let o = run(&["-proto", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let members = o
+        .stdout
+        .windows(3)
+        .filter(|w| w == &[0x1f, 0x8b, 8])
+        .count();
+    assert!(members >= 1);
+    let back = pprof_model::decode(&o.stdout).unwrap();
+    assert_eq!(back.samples.len(), pprof_ops::compact(&p).samples.len());
+    assert_eq!(expected_raw(&back), expected_raw(&p));
+}
