@@ -41,7 +41,7 @@ pub enum Error {
     #[error("{0}")]
     Option(String),
     /// The requested output format is not implemented yet.
-    #[error("-{0}: this output format is not implemented yet")]
+    #[error("-{format}: {hint}", format = .0, hint = not_implemented_hint(.0))]
     NotImplemented(&'static str),
     /// Writing the report failed.
     #[error("writing report: {0}")]
@@ -55,6 +55,18 @@ pub enum Error {
         #[source]
         err: std::io::Error,
     },
+}
+
+fn not_implemented_hint(format: &str) -> &'static str {
+    match format {
+        "disasm" | "weblist" => {
+            "annotated assembly needs the program's binaries and is not supported yet"
+        }
+        "eog" | "evince" | "gv" | "web" | "kcachegrind" => {
+            "opening a viewer is not supported; write a file instead (-svg, -pdf or -callgrind with -output=FILE)"
+        }
+        _ => "this output format is not implemented yet",
+    }
 }
 
 fn more_text(more: usize) -> String {
