@@ -96,7 +96,7 @@ const SPECS: &[Spec] = &[
         "symbolize",
         K::Str,
         G::Source,
-        "Symbolization mode: none, local, fastlocal, remote, force (accepted; no symbolizer yet)",
+        "Symbolization: none, or local binaries (default; PPROF_BINARY_PATH); remote is not supported",
     ),
     spec(
         "tls_cert",

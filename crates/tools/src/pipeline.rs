@@ -26,7 +26,9 @@ pub struct Sources {
     pub diff_base: bool,
     /// Scale the sources to the base's totals first (`-normalize`).
     pub normalize: bool,
-    /// `-symbolize` mode. Accepted; there is no symbolizer yet.
+    /// `-symbolize` mode: `none` leaves addresses alone; the default and
+    /// `local` look for the binaries on disk (`PPROF_BINARY_PATH`, then
+    /// `$HOME/pprof/binaries`); `remote` is accepted but does nothing yet.
     pub symbolize: String,
     /// Build ID to set on the first mapping (`-buildid` or a hex first argument).
     pub build_id: String,
@@ -235,8 +237,14 @@ impl Pipeline {
             pprof_ops::scale(&mut pbase, -1.0);
             p = combine(vec![p, pbase])?;
         }
-        // Symbolization would run here; every mode is accepted and none
-        // changes the profile yet.
+        if symbolize_locally(&s.symbolize) {
+            let (_, log) = pprof_symbolize::loader::symbolize_local(&mut p);
+            for (_, outcome) in log {
+                if let pprof_symbolize::loader::Lookup::Failed(path, e) = outcome {
+                    notices.push(format!("local symbolization: {}: {e}", path.display()));
+                }
+            }
+        }
         crate::focus::remove_uninteresting(&mut p);
         if !s.comment.is_empty() {
             let c = p.intern(&s.comment);
@@ -437,6 +445,22 @@ struct Grabbed {
     profile: Option<Profile>,
     count: usize,
     failures: Vec<pprof_fetch::Error>,
+}
+
+/// Whether a `-symbolize` mode asks for local symbolization: every mode but
+/// `none`/`no` and `remote` does (remote symbolization, by a server's
+/// symbol service, is not implemented).
+fn symbolize_locally(mode: &str) -> bool {
+    let mut local = true;
+    for part in mode.to_ascii_lowercase().split(':') {
+        match part {
+            "none" | "no" => return false,
+            "remote" => local = false,
+            "local" | "fastlocal" => local = true,
+            _ => {}
+        }
+    }
+    local
 }
 
 /// pprof's `combineProfiles`: reconcile units, then merge.

@@ -226,3 +226,71 @@ fn large_proto_is_compressed_in_parts_that_read_back() {
     assert_eq!(back.samples.len(), pprof_ops::compact(&p).samples.len());
     assert_eq!(expected_raw(&back), expected_raw(&p));
 }
+
+#[test]
+fn default_symbolization_reads_local_binaries() {
+    // A profile of bare addresses in our own executable: by default the
+    // binary is read and the address gets a function name from the debug
+    // information; -symbolize=none keeps it bare. Needs `nm` to find the
+    // address of `pprof_tools::args::usage`. (Which name it gets is the
+    // symbolizer's business, tested in pprof-symbolize.)
+    let exe = env!("CARGO_BIN_EXE_pprof-tools");
+    let Ok(nm) = std::process::Command::new("nm").arg(exe).output() else {
+        println!("skipped: `nm` is not installed");
+        return;
+    };
+    let listing = String::from_utf8_lossy(&nm.stdout);
+    let Some(addr) = listing.lines().find_map(|l| {
+        let mut it = l.split_whitespace();
+        let (a, _, name) = (it.next()?, it.next()?, it.next()?);
+        name.contains("11pprof_tools4args5usage")
+            .then(|| u64::from_str_radix(a, 16).ok())?
+    }) else {
+        println!("skipped: no symbol for pprof_tools::args::usage in {exe}");
+        return;
+    };
+    let mut p = pprof_model::Profile::new();
+    let (t, u) = (p.intern("samples"), p.intern("count"));
+    p.sample_types
+        .push(pprof_model::ValueType { r#type: t, unit: u });
+    let file = p.intern(exe);
+    // Loaded at a typical base address for a position-independent binary.
+    let base = 0x5555_5555_4000u64;
+    p.mappings.push(pprof_model::Mapping {
+        id: 1,
+        start: base,
+        limit: base + (1 << 32),
+        file,
+        ..Default::default()
+    });
+    p.locations.push(pprof_model::Location {
+        id: 1,
+        mapping: Some(pprof_model::MappingId(0)),
+        address: base + addr,
+        lines: vec![],
+        is_folded: false,
+    });
+    p.samples.push(pprof_model::Sample {
+        locations: vec![pprof_model::LocationId(0)],
+        values: vec![5],
+        labels: vec![],
+    });
+    let d = TempDir::new("sym");
+    let f = d.write_profile("bare.pb.gz", &p);
+    let home = d.path("home");
+    let run_env = |args: &[&str]| {
+        let o = bin()
+            .env("HOME", &home)
+            .env("PPROF_BINARY_PATH", &home)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let named = run_env(&["-traces", &f]);
+    // The frame gets a Rust function name from the binary.
+    assert!(named.contains("::"), "{named}");
+    let bare = run_env(&["-traces", "-symbolize=none", &f]);
+    assert!(!bare.contains("::"), "{bare}");
+}
