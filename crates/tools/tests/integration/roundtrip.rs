@@ -231,9 +231,8 @@ fn large_proto_is_compressed_in_parts_that_read_back() {
 fn default_symbolization_reads_local_binaries() {
     // A profile of bare addresses in our own executable: by default the
     // binary is read and the address gets a function name from the debug
-    // information; -symbolize=none keeps it bare. Needs `nm` to find the
-    // address of `pprof_tools::args::usage`. (Which name it gets is the
-    // symbolizer's business, tested in pprof-symbolize.)
+    // information; -symbolize=none keeps it bare. Needs `nm` and `readelf`
+    // to find the address of `pprof_tools::args::usage` and the segment.
     let exe = env!("CARGO_BIN_EXE_pprof-tools");
     let Ok(nm) = std::process::Command::new("nm").arg(exe).output() else {
         println!("skipped: `nm` is not installed");
@@ -254,12 +253,19 @@ fn default_symbolization_reads_local_binaries() {
     p.sample_types
         .push(pprof_model::ValueType { r#type: t, unit: u });
     let file = p.intern(exe);
-    // Loaded at a typical base address for a position-independent binary.
+    // The executable segment as the kernel maps it for a position-
+    // independent binary loaded at `base` (from `readelf -lW`).
+    let Some((seg_off, seg_vaddr, seg_size)) = exec_segment(exe) else {
+        println!("skipped: `readelf` is not installed or found no executable segment");
+        return;
+    };
     let base = 0x5555_5555_4000u64;
+    let page = |v: u64| v & !0xfff;
     p.mappings.push(pprof_model::Mapping {
         id: 1,
-        start: base,
-        limit: base + (1 << 32),
+        start: base + page(seg_vaddr),
+        limit: base + seg_vaddr + seg_size,
+        offset: page(seg_off),
         file,
         ..Default::default()
     });
@@ -289,8 +295,25 @@ fn default_symbolization_reads_local_binaries() {
         stdout(&o)
     };
     let named = run_env(&["-traces", &f]);
-    // The frame gets a Rust function name from the binary.
-    assert!(named.contains("::"), "{named}");
+    assert!(named.contains("pprof_tools::args::usage"), "{named}");
     let bare = run_env(&["-traces", "-symbolize=none", &f]);
-    assert!(!bare.contains("::"), "{bare}");
+    assert!(!bare.contains("pprof_tools::args::usage"), "{bare}");
+}
+
+/// (file offset, virtual address, file size) of the executable LOAD
+/// segment of `exe`, from `readelf -lW`.
+fn exec_segment(exe: &str) -> Option<(u64, u64, u64)> {
+    let out = std::process::Command::new("readelf")
+        .args(["-lW", exe])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.first() != Some(&"LOAD") || !f.contains(&"E") {
+            return None;
+        }
+        Some((hex(f.get(1)?)?, hex(f.get(2)?)?, hex(f.get(4)?)?))
+    })
 }
