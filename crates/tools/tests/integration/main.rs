@@ -5,4 +5,5 @@
 mod cli;
 mod fixtures;
 mod go;
+mod http;
 mod roundtrip;
