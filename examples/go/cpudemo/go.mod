@@ -1,0 +1,3 @@
+module cpudemo
+
+go 1.19
