@@ -825,11 +825,16 @@ pub fn usage() -> String {
     let line = |name: &str, help: &str| format!("    {name:<20} {help}\n");
     let mut s = String::new();
     s.push_str("usage:\n\n");
-    s.push_str("  pprof-tools <format> [options] [binary] <source> ...\n\n");
+    s.push_str("  pprof-tools <format> [options] [binary] <source> ...\n");
+    s.push_str("  pprof-tools [options] [binary] <source> ...     (interactive shell)\n");
+    s.push_str(
+        "  pprof-tools leak [options] <snapshot> ...       (see pprof-tools leak -help)\n\n",
+    );
     s.push_str("Reads the profiles named as sources (merging them when there are several),\n");
     s.push_str("applies the options, and writes one report in the chosen format to\n");
     s.push_str("standard output (or to -output). A source is a profile.proto file\n");
-    s.push_str("(gzip-compressed or not), a legacy pprof profile, or - for standard input.\n\n");
+    s.push_str("(gzip-compressed or not), a legacy pprof profile, - for standard input,\n");
+    s.push_str("or a URL (http://host:port/debug/pprof/heap, or just host:port/path).\n\n");
     s.push_str("  Output formats (choose one):\n");
     for f in FORMATS {
         let name = if f.2 {
@@ -868,6 +873,15 @@ pub fn usage() -> String {
     section(&mut s, "  Sample value shorthands:", G::Legacy);
     section(&mut s, "  Other:", G::Misc);
     s.push_str(&line("-help", "Show this text"));
+    s.push_str("\n  Environment:\n");
+    s.push_str(&line(
+        "PPROF_TMPDIR",
+        "Where profiles fetched over HTTP are saved (default $HOME/pprof)",
+    ));
+    s.push_str(&line(
+        "PPROF_BINARY_PATH",
+        "Where binaries for symbolization are searched (default $HOME/pprof/binaries)",
+    ));
     s.push_str("\n  Exit status: 0 on success, 1 when a profile cannot be read or a report\n");
     s.push_str("  cannot be made, 2 for a command-line mistake.\n");
     s

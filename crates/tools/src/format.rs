@@ -79,7 +79,7 @@ pub(crate) const FORMATS: &[(OutputFormat, &str, bool, &str)] = &[
         OutputFormat::Disasm,
         "disasm",
         true,
-        "Assembly of matching functions with their samples",
+        "Assembly of matching functions (not supported yet)",
     ),
     (
         OutputFormat::Dot,
@@ -91,13 +91,13 @@ pub(crate) const FORMATS: &[(OutputFormat, &str, bool, &str)] = &[
         OutputFormat::Eog,
         "eog",
         false,
-        "Show the call graph with eog",
+        "Show the call graph with eog (not supported)",
     ),
     (
         OutputFormat::Evince,
         "evince",
         false,
-        "Show the call graph with evince",
+        "Show the call graph with evince (not supported)",
     ),
     (
         OutputFormat::Flame,
@@ -112,12 +112,17 @@ pub(crate) const FORMATS: &[(OutputFormat, &str, bool, &str)] = &[
         "Folded stacks, one line each (pprof-tools extension)",
     ),
     (OutputFormat::Gif, "gif", false, "Call graph as a GIF image"),
-    (OutputFormat::Gv, "gv", false, "Show the call graph with gv"),
+    (
+        OutputFormat::Gv,
+        "gv",
+        false,
+        "Show the call graph with gv (not supported)",
+    ),
     (
         OutputFormat::Kcachegrind,
         "kcachegrind",
         false,
-        "Open the callgrind output in KCachegrind",
+        "Open the callgrind output in KCachegrind (not supported)",
     ),
     (
         OutputFormat::List,
@@ -187,13 +192,13 @@ pub(crate) const FORMATS: &[(OutputFormat, &str, bool, &str)] = &[
         OutputFormat::Web,
         "web",
         false,
-        "Show the call graph in a web browser",
+        "Show the call graph in a web browser (not supported)",
     ),
     (
         OutputFormat::WebList,
         "weblist",
         true,
-        "Source of matching functions in a web browser",
+        "Source of matching functions in a web browser (not supported)",
     ),
 ];
 
