@@ -86,7 +86,7 @@ struct RawLocation {
 /// Maps file ids to table indexes.
 enum IdMap {
     Dense(Vec<u32>),
-    Sparse(HashMap<u64, u32>),
+    Sparse(HashMap<u64, u32, foldhash::fast::RandomState>),
 }
 
 impl IdMap {
@@ -105,7 +105,8 @@ impl IdMap {
             }
             Ok(IdMap::Dense(v))
         } else {
-            let mut m = HashMap::with_capacity(n);
+            let mut m =
+                HashMap::with_capacity_and_hasher(n, foldhash::fast::RandomState::default());
             for (i, id) in ids.enumerate() {
                 if id == 0 {
                     return Err(K::ZeroId);

@@ -1,6 +1,8 @@
 //! Interned strings.
 
 use std::collections::HashMap;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 /// Index of a string in a profile's [`StringTable`].
@@ -30,7 +32,7 @@ impl StrId {
 #[derive(Clone, Debug)]
 pub struct StringTable {
     strings: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, StrId>,
+    index: FastMap<Arc<str>, StrId>,
 }
 
 impl Default for StringTable {
@@ -49,7 +51,7 @@ impl StringTable {
     /// A table holding only the empty string.
     pub fn new() -> Self {
         let empty: Arc<str> = Arc::from("");
-        let mut index = HashMap::new();
+        let mut index = FastMap::default();
         index.insert(empty.clone(), StrId::EMPTY);
         StringTable {
             strings: vec![empty],
