@@ -393,7 +393,10 @@ impl RProfile {
                 is_folded: false,
             });
         }
-        let bytes_key = if self.samples.iter().any(|s| s.bytes.is_some()) {
+        // pprof's driver works on a proto round trip of the parsed profile,
+        // and the decoder drops a numeric label whose value is 0 and which
+        // has no unit: a `bytes` label of 0 never reaches a report.
+        let bytes_key = if self.samples.iter().any(|s| s.bytes.is_some_and(|b| b != 0)) {
             p.intern("bytes")
         } else {
             pprof_model::StrId::EMPTY
@@ -405,6 +408,7 @@ impl RProfile {
                 values: s.values,
                 labels: s
                     .bytes
+                    .filter(|&b| b != 0)
                     .map(|b| {
                         vec![Label {
                             key: bytes_key,

@@ -64,3 +64,14 @@ fn java_heap_zero_count_is_an_error() {
     let e = pprof_legacy::parse(b"--- heapz 1 ---\nformat = java\n  5 0 @ 0x1\n").unwrap_err();
     assert!(!e.is_unrecognized());
 }
+
+#[test]
+fn java_heap_zero_block_size_leaves_no_bytes_label() {
+    // Java heapz puts the byte count second: "2 1024" means 1024 objects of
+    // 2 bytes in total, so the block size 2/1024 is 0 and no label is kept.
+    let text = b"--- heapz 1 ---\nformat = java\nresolution = bytes\n\
+2 1024 @ 0x10\n4096 2 @ 0x20\n0x10 a.B.c (B.java:1)\n0x20 a.B.d (B.java:2)\n";
+    let p = parse_detailed(text).unwrap().profile;
+    assert!(p.samples[0].labels.is_empty());
+    assert_eq!(num_label(&p, 1, "bytes"), Some(2048));
+}
