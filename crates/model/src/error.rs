@@ -13,7 +13,7 @@ pub enum DecodeErrorKind {
     /// A field uses a wire type that protobuf does not define or that does not fit the field.
     #[error("invalid wire type {0}")]
     WireType(u8),
-    /// A field number of 0.
+    /// A field number of 0 (no longer produced: pprof skips such fields as unknown).
     #[error("field number 0")]
     FieldZero,
     /// A length prefix runs past the end of its enclosing message.

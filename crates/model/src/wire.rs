@@ -61,9 +61,8 @@ impl<'a> Reader<'a> {
                 return Err(self.err(DecodeErrorKind::Truncated));
             };
             pos += 1;
-            if shift == 63 && b > 1 {
-                return Err(self.err(DecodeErrorKind::VarintOverflow));
-            }
+            // As pprof's decoder: the tenth byte must end the varint, and
+            // whatever of it lies beyond 64 bits is dropped.
             result |= ((b & 0x7f) as u64) << shift;
             if b < 0x80 {
                 self.pos = pos;
@@ -77,18 +76,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a field key; returns (field number, wire type).
+    ///
+    /// pprof skips every field its tables do not know, field number 0
+    /// included; a number past `u32::MAX` comes back as `u32::MAX`, which
+    /// no message defines either.
     #[inline]
     pub(crate) fn key(&mut self) -> Result<(u32, u8), DecodeError> {
         let k = self.varint()?;
         let wt = (k & 7) as u8;
-        let field = k >> 3;
-        if field == 0 {
-            return Err(self.err(DecodeErrorKind::FieldZero));
-        }
-        if field > u32::MAX as u64 {
-            return Err(self.err(DecodeErrorKind::WireType(wt)));
-        }
-        Ok((field as u32, wt))
+        let field = u32::try_from(k >> 3).unwrap_or(u32::MAX);
+        Ok((field, wt))
     }
 
     /// Reads a length-delimited payload; returns it with its offset.
@@ -259,5 +256,35 @@ mod tests {
             r.varint().unwrap_err().kind,
             DecodeErrorKind::VarintOverflow
         );
+    }
+
+    #[test]
+    fn varint_tenth_byte_bits_past_64_are_dropped() {
+        // pprof accepts any tenth byte below 0x80 and keeps its lowest bit.
+        let mut b = vec![0xff; 9];
+        b.push(0x7e);
+        let mut r = Reader::new(&b, 0, "t");
+        assert_eq!(r.varint().unwrap(), u64::MAX >> 1);
+        assert!(r.at_end());
+        b[9] = 0x03;
+        assert_eq!(Reader::new(&b, 0, "t").varint().unwrap(), u64::MAX);
+        // A continuation bit on the tenth byte is still an error.
+        b[9] = 0x81;
+        assert_eq!(
+            Reader::new(&b, 0, "t").varint().unwrap_err().kind,
+            DecodeErrorKind::VarintOverflow
+        );
+    }
+
+    #[test]
+    fn field_zero_and_huge_field_numbers_are_unknown_fields() {
+        let mut r = Reader::new(&[0x00], 0, "t");
+        assert_eq!(r.key().unwrap(), (0, VARINT));
+        // field number 2^40, wire type 5
+        let k = (1u64 << 40) << 3 | 5;
+        let mut b = Vec::new();
+        Writer { buf: &mut b }.varint(k);
+        let mut r = Reader::new(&b, 0, "t");
+        assert_eq!(r.key().unwrap(), (u32::MAX, FIXED32));
     }
 }

@@ -119,3 +119,27 @@ proptest! {
         let _ = decode(&b);
     }
 }
+
+#[test]
+fn field_zero_is_skipped_like_pprof() {
+    // pprof's decoder tables have no entry 0, so a field numbered 0 is an
+    // unknown field and skipped, whatever its wire type.
+    let b = small();
+    let want = decode(&b).unwrap();
+    let mut with_zero = vec![0x00, 0x05, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x01, 0xaa];
+    with_zero.extend_from_slice(&b);
+    let got = decode(&with_zero).unwrap();
+    assert_eq!(got.samples.len(), want.samples.len());
+    assert_eq!(got.to_raw_string(), want.to_raw_string());
+}
+
+#[test]
+fn ten_byte_varint_with_bits_past_64_decodes_like_pprof() {
+    // period (field 12) as a 10-byte varint whose last byte is 0x02: pprof
+    // keeps the low 64 bits, 0x7f << 56 | ... = all ones but the top bit.
+    let mut b = small();
+    b.push(12 << 3);
+    b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]);
+    let p = decode(&b).unwrap();
+    assert_eq!(p.period as u64, u64::MAX >> 1);
+}
