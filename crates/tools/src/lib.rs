@@ -73,7 +73,7 @@ pub use pprof_ops as ops;
 pub use config::{Config, Granularity, Sort};
 pub use error::{Error, Result};
 pub use format::{Command, OutputFormat};
-pub use pipeline::{Loaded, NoticeSink, Pipeline, Sources};
+pub use pipeline::{Loaded, NoticeSink, Pipeline, ProgressSink, Sources};
 pub use report::{
     apply_command_overrides, sample_choice, sample_index_by_name, write_report, SampleChoice,
 };

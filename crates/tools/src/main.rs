@@ -60,6 +60,26 @@ fn notice(msg: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{msg}");
 }
 
+/// The countdown line shown while a CPU profile is collected: redrawn in
+/// place on a terminal, absent when stderr is redirected.
+fn progress(line: Option<&str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = match line {
+        Some(text) => write!(err, "\r{text}\x1b[K"),
+        None => write!(err, "\r\x1b[K"),
+    };
+    let _ = err.flush();
+}
+
+/// A pipeline that reports fetch messages on stderr as they happen.
+fn pipeline_for(inv: &Invocation) -> Pipeline {
+    let mut p = Pipeline::new(inv.sources.clone()).notice_sink(std::sync::Arc::new(notice));
+    if std::io::stderr().is_terminal() {
+        p = p.progress_sink(std::sync::Arc::new(progress));
+    }
+    p
+}
+
 fn run(argv: Vec<String>) -> anyhow::Result<()> {
     let inv: Invocation = args::parse(argv)?;
     if inv.help {
@@ -73,7 +93,7 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     }
     let Some(cmd) = inv.command.clone() else {
         // No report format: pprof's interactive shell.
-        let loaded = Pipeline::new(inv.sources.clone()).load()?;
+        let loaded = pipeline_for(&inv).load()?;
         for n in &loaded.notices {
             notice(n);
         }
@@ -82,7 +102,7 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         pprof_tools::shell::run_shell(&mut session, settings)?;
         return Ok(());
     };
-    let pipeline = Pipeline::new(inv.sources.clone()).notice_sink(std::sync::Arc::new(notice));
+    let pipeline = pipeline_for(&inv);
 
     // Where the report goes: -output, a file away from the terminal for
     // binary formats (as pprof does), or standard output.

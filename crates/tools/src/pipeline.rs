@@ -95,7 +95,13 @@ pub struct Pipeline {
     sources: Sources,
     fetch: FetchOptions,
     sink: Option<NoticeSink>,
+    progress: Option<ProgressSink>,
 }
+
+/// Receives the progress of a remote fetch: `Some(text)` about once a second
+/// while a profile is being collected (pprof-style countdown), `None` when
+/// the fetch is over and a progress line can be cleared.
+pub type ProgressSink = std::sync::Arc<dyn Fn(Option<&str>) + Send + Sync>;
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,7 +119,15 @@ impl Pipeline {
             sources,
             fetch: FetchOptions::default(),
             sink: None,
+            progress: None,
         }
+    }
+
+    /// Sends countdown lines to `progress` while a remote CPU profile is
+    /// being collected (see [`ProgressSink`]).
+    pub fn progress_sink(mut self, progress: ProgressSink) -> Pipeline {
+        self.progress = Some(progress);
+        self
     }
 
     /// Sends messages about remote fetches to `sink` as they happen
@@ -379,6 +393,18 @@ impl Pipeline {
             let text = match e {
                 FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
                 FetchEvent::PleaseWait(d) => http::please_wait_text(d),
+                FetchEvent::Progress(p) => {
+                    if let Some(progress) = &self.progress {
+                        progress(Some(&http::countdown_text(&p)));
+                    }
+                    return;
+                }
+                FetchEvent::Done => {
+                    if let Some(progress) = &self.progress {
+                        progress(None);
+                    }
+                    return;
+                }
                 _ => return,
             };
             match &self.sink {

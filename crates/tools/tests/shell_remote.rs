@@ -289,3 +289,62 @@ fn piped_shell_prints_the_flag_forms() {
     assert_eq!(text(&o.stdout), want);
     assert!(text(&o.stderr).contains("Entering interactive mode"));
 }
+
+/// Serves one profile after `delay`, as a CPU profile endpoint does while it
+/// collects.
+fn serve_slowly(body: Vec<u8>, delay: std::time::Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    std::thread::spawn(move || {
+        if let Some(Ok(stream)) = listener.incoming().next() {
+            std::thread::sleep(delay);
+            let route = vec![(
+                "/debug/pprof/profile?seconds=2".to_string(),
+                "200 OK",
+                "application/octet-stream",
+                body,
+            )];
+            answer(stream, &route);
+        }
+    });
+    addr
+}
+
+/// Issue 6: a countdown line while a CPU profile is collected, on a
+/// terminal only.
+#[test]
+fn countdown_while_collecting_on_a_terminal() {
+    let dir = Dir::new("countdown");
+    let body = pprof_model::encode(&goroutines(3));
+    let addr = serve_slowly(body.clone(), std::time::Duration::from_millis(2500));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
+    cmd.args([
+        "-top",
+        "-seconds=2",
+        &format!("http://{addr}/debug/pprof/profile"),
+    ])
+    .env("PPROF_TMPDIR", &dir.0)
+    .env("TERM", "xterm");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+    p.exp_string("Please wait... (2s)").expect("please wait");
+    p.exp_string("Collecting profile: ")
+        .expect("countdown line");
+    p.exp_string("Saved profile in").expect("saved");
+    p.exp_string("main.compute").expect("report");
+
+    // Not a terminal: no countdown.
+    let addr = serve_slowly(body, std::time::Duration::from_millis(1500));
+    let out = pprof_tools(
+        &dir.0,
+        &[
+            "-top",
+            "-seconds=2",
+            &format!("http://{addr}/debug/pprof/profile"),
+        ],
+        b"",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Please wait... (2s)"), "{err}");
+    assert!(!err.contains("Collecting profile"), "{err}");
+}
