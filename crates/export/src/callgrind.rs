@@ -70,9 +70,10 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
                 continue;
             };
             let _ = writeln!(out, "cfl={}", files.get(&callee.info.file));
-            let callee_name = node_names
-                .get(&edge.dest)
-                .map_or(callee.info.name.as_str(), |s| s.as_str());
+            // pprof names callees from the graph's node list only: an edge
+            // to a node left out of it (no flat nor cum value, as with
+            // -mean when a sample has a count but no value) gets `cfn=`.
+            let callee_name = node_names.get(&edge.dest).map_or("", |s| s.as_str());
             let _ = writeln!(out, "cfn={}", names.get(callee_name));
             // pprof has no call counts: the count is 0.
             let _ = writeln!(

@@ -117,3 +117,38 @@ fn same_named_functions_in_a_call_tree_are_told_apart() {
     assert!(cfn.iter().any(|l| l.ends_with(" main.fib [1/2]")), "{out}");
     assert!(cfn.iter().any(|l| l.ends_with(" main.fib [2/2]")), "{out}");
 }
+
+#[test]
+fn callee_outside_the_node_list_has_an_empty_name() {
+    // With -mean, a sample with a count but no value builds nodes whose
+    // flat and cum are 0; pprof leaves them out of the graph's node list
+    // but keeps the edges to them, and names such a callee `cfn=`.
+    let mut b = crate::fixtures::Builder::new(&[("objects", "count"), ("space", "bytes")]);
+    let alloc = b.loc(0x1100, &[("main.alloc", 11)]);
+    let zero = b.loc(0x1200, &[("main.zero", 12)]);
+    let main = b.loc(0x1300, &[("main.main", 13)]);
+    b.sample(&[alloc, main], &[2, 64]);
+    b.sample(&[zero, main], &[3, 0]);
+    let mut o = Options::default();
+    o.sample_index = 1;
+    o.mean = true;
+    o.granularity = Granularity::Addresses;
+    o.obj_names = true;
+    let mut g = Graph::new(&b.p, &o);
+    g.sort(NodeOrder::FlatName);
+    let c = CallgrindConfig {
+        sample_type: "space".to_string(),
+        sample_unit: "bytes".to_string(),
+        output_unit: "B".to_string(),
+    };
+    let out = compose_callgrind(&g, &c);
+    // main.zero is no node of its own, and the call to it has no name.
+    assert!(!out.contains("main.zero"), "{out}");
+    let calls: Vec<&str> = out.lines().filter(|l| l.starts_with("cfn=")).collect();
+    assert_eq!(calls, ["cfn=(1)", "cfn="], "{out}");
+    // Node costs are means (64/2), call costs are raw edge weights; call
+    // positions are relative to the previous node (main.alloc at 0x1100).
+    assert!(out.contains("\n0x1100 11 32\n"), "{out}");
+    assert!(out.contains("\ncfn=(1)\ncalls=0 * 11\n* * 64\n"), "{out}");
+    assert!(out.ends_with("\ncfn=\ncalls=0 +256 12\n* * 0\n"), "{out}");
+}
