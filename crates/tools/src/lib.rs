@@ -2,7 +2,8 @@
 //! behaviour and output of `go tool pprof` (go1.19.8).
 //!
 //! This crate is the facade of the workspace. It re-exports the member
-//! crates ([`model`], [`fetch`], [`ops`]) and adds the [`Pipeline`], which
+//! crates ([`model`], [`legacy`], [`fetch`], [`ops`], [`graph`],
+//! [`report`], [`export`], [`symbolize`], [`leak`]) and adds the [`Pipeline`], which
 //! does what pprof's driver does for one non-interactive command: load the
 //! sources (several at once), merge them, subtract or compare a base, apply
 //! the filters in pprof's order and write one report. The `pprof-tools`
@@ -63,17 +64,28 @@ mod error;
 mod focus;
 mod format;
 mod pipeline;
-mod report;
+mod reporting;
 pub mod shell;
 
+pub use pprof_export as export;
 pub use pprof_fetch as fetch;
+pub use pprof_graph as graph;
+pub use pprof_leak as leak;
+pub use pprof_legacy as legacy;
 pub use pprof_model as model;
 pub use pprof_ops as ops;
+pub use pprof_report as report;
+pub use pprof_symbolize as symbolize;
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 pub use config::{Config, Granularity, Sort};
 pub use error::{Error, Result};
 pub use format::{Command, OutputFormat};
 pub use pipeline::{Loaded, NoticeSink, Pipeline, ProgressSink, Sources};
-pub use report::{
+pub use reporting::{
     apply_command_overrides, sample_choice, sample_index_by_name, write_report, SampleChoice,
 };

@@ -293,7 +293,7 @@ impl Pipeline {
     ) -> Result<Vec<String>> {
         let mut loaded = self.load_for(cmd)?;
         let mut notices = std::mem::take(&mut loaded.notices);
-        notices.extend(crate::report::write_report(
+        notices.extend(crate::reporting::write_report(
             &mut loaded.profile,
             cmd,
             cfg,

@@ -1586,7 +1586,7 @@ impl Session for ProfileSession {
             regexp: cmd.regexp.clone(),
         };
         let cfg = config_from_settings(settings);
-        crate::report::generate(self.profile.clone(), &command, &cfg, false, out)
+        crate::reporting::generate(self.profile.clone(), &command, &cfg, false, out)
             .map_err(|e| e.to_string())
     }
 }
