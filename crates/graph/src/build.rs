@@ -1,13 +1,13 @@
 //! Building a graph or a call tree from the samples of a profile.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use pprof_model::{Line, Location, Profile, Sample, StrId};
+use pprof_model::{Label, Line, Location, Profile, Sample, StrId};
 
 use crate::options::{Keep, Options, TagFormat};
 use crate::paths;
-use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};
+use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag};
 use crate::Graph;
 
 /// A small, fast hasher for integer keys (the Fx hash).
@@ -256,7 +256,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn add_sample(&mut self, n: NodeId, dw: i64, w: i64, tags: Option<&SampleTags>, flat: bool) {
+    fn add_sample(&mut self, n: NodeId, dw: i64, w: i64, flat: bool) {
         let Some(node) = self.g.arena.get_mut(n.index()) else {
             return;
         };
@@ -269,9 +269,6 @@ impl<'a> Builder<'a> {
             w,
             flat,
         );
-        if let Some(t) = tags {
-            t.apply(node, dw, w, flat);
-        }
     }
 }
 
@@ -285,15 +282,77 @@ fn add_value(f: &mut i64, fd: &mut i64, c: &mut i64, cd: &mut i64, dw: i64, w: i
     }
 }
 
-/// The tag view of one sample: its joined labels and its numeric tags.
-struct SampleTags {
-    labels: String,
-    numeric: Vec<(String, i64)>,
-    unit: String,
+/// A tag set: the tags one sample credits to every node it reaches.
+struct TagSet {
+    /// Name id of the sample's joined string labels (0: none).
+    labels: u32,
+    /// Name ids and values of its numeric tags.
+    numeric: Vec<(u32, i64)>,
 }
 
-impl SampleTags {
-    fn new(p: &Profile, s: &Sample, o: &Options) -> SampleTags {
+/// Marks the label tag (rather than a numeric one) in a tag key.
+const LABEL_TAG: u32 = u32::MAX;
+
+/// Sums of one tag on one node, and the value of the first sample that
+/// created it.
+#[derive(Clone, Copy, Default)]
+struct TagAcc {
+    sums: Sums,
+    value: i64,
+}
+
+/// Tags are collected by id: each distinct label list of the samples is
+/// turned into names once, and nodes sum their tags in small hash maps
+/// keyed by (label name, numeric name). Strings are only built for the
+/// tags that end up on nodes.
+struct TagCollector<'p> {
+    p: &'p Profile,
+    o: &'p Options,
+    /// Tag names (joined labels and formatted numbers); 0 is "".
+    names: Vec<String>,
+    name_ids: HashMap<String, u32, foldhash::fast::RandomState>,
+    numeric_names: FxMap<i64, u32>,
+    by_labels: FxMap<&'p [Label], u32>,
+    sets: Vec<TagSet>,
+    /// Per node: (label name << 32 | numeric name or `LABEL_TAG`) → sums.
+    nodes: Vec<FxMap<u64, TagAcc>>,
+}
+
+impl<'p> TagCollector<'p> {
+    fn new(p: &'p Profile, o: &'p Options) -> Self {
+        let mut name_ids = HashMap::with_hasher(foldhash::fast::RandomState::default());
+        name_ids.insert(String::new(), 0);
+        TagCollector {
+            p,
+            o,
+            names: vec![String::new()],
+            name_ids,
+            numeric_names: FxMap::default(),
+            by_labels: FxMap::default(),
+            sets: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    fn name_id(&mut self, name: String) -> u32 {
+        if let Some(&id) = self.name_ids.get(&name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.name_ids.insert(name, id);
+        id
+    }
+
+    /// The tag set of a sample: its string labels (but `pprof::base`)
+    /// as sorted `key:value` texts joined by a literal `\n`, and its
+    /// `bytes` numeric labels (the only numeric labels pprof's reports
+    /// keep for tags).
+    fn set_of(&mut self, s: &'p Sample) -> u32 {
+        if let Some(&id) = self.by_labels.get(s.labels.as_slice()) {
+            return id;
+        }
+        let p = self.p;
         let mut labels: Vec<String> = s
             .labels
             .iter()
@@ -301,73 +360,112 @@ impl SampleTags {
             .map(|l| format!("{}:{}", p.str(l.key), p.str(l.str)))
             .collect();
         labels.sort();
-        let numeric = s
-            .labels
-            .iter()
-            .filter(|l| !l.is_str() && p.str(l.key) == "bytes")
-            .map(|l| {
-                let name = match &o.format_tag {
-                    TagFormat::Decimal => l.num.to_string(),
-                    TagFormat::Custom(f) => f(l.num, &o.bytes_unit),
-                };
-                (name, l.num)
-            })
-            .collect();
-        SampleTags {
-            labels: labels.join("\\n"),
-            numeric,
-            unit: o.bytes_unit.clone(),
+        let labels = self.name_id(labels.join("\\n"));
+        let mut numeric = Vec::new();
+        for l in &s.labels {
+            if l.is_str() || p.str(l.key) != "bytes" {
+                continue;
+            }
+            let name = match self.numeric_names.get(&l.num) {
+                Some(&id) => id,
+                None => {
+                    let text = match &self.o.format_tag {
+                        TagFormat::Decimal => l.num.to_string(),
+                        TagFormat::Custom(f) => f(l.num, &self.o.bytes_unit),
+                    };
+                    let id = self.name_id(text);
+                    self.numeric_names.insert(l.num, id);
+                    id
+                }
+            };
+            numeric.push((name, l.num));
+        }
+        let id = self.sets.len() as u32;
+        self.sets.push(TagSet { labels, numeric });
+        self.by_labels.insert(s.labels.as_slice(), id);
+        id
+    }
+
+    /// Whether samples of this set credit any tag at all.
+    fn has_tags(&self, set: u32) -> bool {
+        self.sets
+            .get(set as usize)
+            .is_some_and(|t| t.labels != 0 || !t.numeric.is_empty())
+    }
+
+    /// Credits the tags of `set` to node `n` (pprof's `Node.addSample`).
+    fn credit(&mut self, n: NodeId, set: u32, dw: i64, w: i64, flat: bool) {
+        let Some(t) = self.sets.get(set as usize) else {
+            return;
+        };
+        if self.nodes.len() <= n.index() {
+            self.nodes.resize_with(n.index() + 1, FxMap::default);
+        }
+        let Some(m) = self.nodes.get_mut(n.index()) else {
+            return;
+        };
+        let i = if flat { 0 } else { 2 };
+        let mut add = |key: u64, value: i64| {
+            let acc = m.entry(key).or_insert(TagAcc {
+                sums: [0; 4],
+                value,
+            });
+            acc.sums[i] = acc.sums[i].wrapping_add(w);
+            acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
+        };
+        let base = u64::from(t.labels) << 32;
+        if t.labels != 0 {
+            add(base | u64::from(LABEL_TAG), 0);
+        }
+        for &(name, v) in &t.numeric {
+            add(base | u64::from(name), v);
         }
     }
 
-    fn apply(&self, node: &mut Node, dw: i64, w: i64, flat: bool) {
-        if !self.labels.is_empty() {
-            let t = find_or_add_tag(&mut node.label_tags, &self.labels, "", 0);
-            add_value(
-                &mut t.flat,
-                &mut t.flat_div,
-                &mut t.cum,
-                &mut t.cum_div,
-                dw,
-                w,
-                flat,
-            );
-        }
-        if !node.numeric_tags.contains_key(&self.labels) {
-            node.numeric_tags
-                .insert(self.labels.clone(), BTreeMap::new());
-        }
-        if let Some(map) = node.numeric_tags.get_mut(&self.labels) {
-            for (name, v) in &self.numeric {
-                let t = find_or_add_tag(map, name, &self.unit, *v);
-                add_value(
-                    &mut t.flat,
-                    &mut t.flat_div,
-                    &mut t.cum,
-                    &mut t.cum_div,
-                    dw,
-                    w,
-                    flat,
-                );
+    /// Builds the tag maps of the nodes.
+    fn finish(self, arena: &mut [Node]) {
+        let names = &self.names;
+        let name = |id: u64| {
+            names
+                .get(id as usize)
+                .map_or_else(String::new, |s| s.clone())
+        };
+        for (node, accs) in arena.iter_mut().zip(self.nodes) {
+            for (key, acc) in accs {
+                let (label, numeric) = (key >> 32, key & u64::from(u32::MAX));
+                let [flat, flat_div, cum, cum_div] = acc.sums;
+                if numeric == u64::from(LABEL_TAG) {
+                    let text = name(label);
+                    node.label_tags.insert(
+                        text.clone(),
+                        Tag {
+                            name: text,
+                            unit: String::new(),
+                            value: 0,
+                            flat,
+                            flat_div,
+                            cum,
+                            cum_div,
+                        },
+                    );
+                } else {
+                    let text = name(numeric);
+                    node.numeric_tags.entry(name(label)).or_default().insert(
+                        text.clone(),
+                        Tag {
+                            name: text,
+                            unit: self.o.bytes_unit.clone(),
+                            value: acc.value,
+                            flat,
+                            flat_div,
+                            cum,
+                            cum_div,
+                        },
+                    );
+                }
             }
         }
     }
-}
-
-fn find_or_add_tag<'m>(m: &'m mut TagMap, name: &str, unit: &str, value: i64) -> &'m mut Tag {
-    if !m.contains_key(name) {
-        m.insert(
-            name.to_string(),
-            Tag {
-                name: name.to_string(),
-                unit: unit.to_string(),
-                value,
-                ..Tag::default()
-            },
-        );
-    }
-    // The entry was inserted just above.
-    m.entry(name.to_string()).or_default()
 }
 
 fn sample_weights(s: &Sample, o: &Options) -> (i64, i64) {
@@ -691,13 +789,35 @@ fn build_graph(
 fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
     let p = b.p;
     let o = b.o;
+    let mut tags = TagCollector::new(p, o);
+    let sets: Vec<u32> = p.samples.iter().map(|s| tags.set_of(s)).collect();
+    // With a cutoff, tags whose samples weigh less than it in all cannot
+    // survive trimming on any node: skip them.
+    let cutoff = o.tag_cutoff.unsigned_abs();
+    let mut bound: Vec<u64> = Vec::new();
+    if cutoff > 0 {
+        bound = vec![0; tags.names.len()];
+        for (s, &set) in p.samples.iter().zip(&sets) {
+            let (w, _) = sample_weights(s, o);
+            let label = tags.sets.get(set as usize).map_or(0, |t| t.labels);
+            if let Some(b) = bound.get_mut(label as usize) {
+                *b = b.saturating_add(w.unsigned_abs());
+            }
+        }
+    }
     let mut node_seen: Vec<u64> = vec![0; b.g.arena.len()];
     let mut stamp = 0u64;
     let mut credits: Vec<(NodeId, bool)> = Vec::new();
-    for s in &p.samples {
+    for (s, &set) in p.samples.iter().zip(&sets) {
         let (w, dw) = sample_weights(s, o);
-        if w == 0 && dw == 0 {
+        if (w == 0 && dw == 0) || !tags.has_tags(set) {
             continue;
+        }
+        if cutoff > 0 {
+            let label = tags.sets.get(set as usize).map_or(0, |t| t.labels);
+            if bound.get(label as usize).is_some_and(|&b| b < cutoff) {
+                continue;
+            }
         }
         stamp += 1;
         credits.clear();
@@ -714,16 +834,11 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
             },
             |_, _, _, _| {},
         );
-        if credits.is_empty() {
-            continue;
-        }
-        let tags = SampleTags::new(p, s, o);
         for &(n, flat) in &credits {
-            if let Some(node) = b.g.arena.get_mut(n.index()) {
-                tags.apply(node, dw, w, flat);
-            }
+            tags.credit(n, set, dw, w, flat);
         }
     }
+    tags.finish(&mut b.g.arena);
 }
 
 /// Nodes for every location, one per (kept) line: offsets and node ids.
@@ -751,12 +866,13 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
 /// Builds a call tree (pprof's `newTree`).
 pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
     let mut b = Builder::new(p, o);
+    let mut tags = o.compute_tags.then(|| TagCollector::new(p, o));
     for s in &p.samples {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
         }
-        let tags = o.compute_tags.then(|| SampleTags::new(p, s, o));
+        let set = tags.as_mut().map(|t| t.set_of(s));
         let mut parent: Option<NodeId> = None;
         for loc in s.locations.iter().rev() {
             let Some(loc) = p.locations.get(loc.index()) else {
@@ -770,7 +886,10 @@ pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
                 let Some(n) = b.find_or_insert(ctx, k) else {
                     continue;
                 };
-                b.add_sample(n, dw, w, tags.as_ref(), false);
+                b.add_sample(n, dw, w, false);
+                if let (Some(t), Some(set)) = (tags.as_mut(), set) {
+                    t.credit(n, set, dw, w, false);
+                }
                 if let Some(par) = parent {
                     // Every tree node has a single parent: no deduplication.
                     let e = b.edge(par, n);
@@ -780,8 +899,14 @@ pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
             }
         }
         if let Some(par) = parent {
-            b.add_sample(par, dw, w, tags.as_ref(), true);
+            b.add_sample(par, dw, w, true);
+            if let (Some(t), Some(set)) = (tags.as_mut(), set) {
+                t.credit(par, set, dw, w, true);
+            }
         }
+    }
+    if let Some(t) = tags {
+        t.finish(&mut b.g.arena);
     }
     finish(b)
 }
@@ -928,6 +1053,79 @@ mod tests {
             .collect();
         edges.sort();
         (nodes, edges)
+    }
+
+    fn labelled_profile() -> Profile {
+        let mut p = random_profile();
+        let (k, b, base) = (p.intern("k"), p.intern("bytes"), p.intern("pprof::base"));
+        let vals: Vec<StrId> = (0..40).map(|i| p.intern(&format!("v{i}"))).collect();
+        for (i, s) in p.samples.iter_mut().enumerate() {
+            if i % 5 != 0 {
+                s.labels.push(Label {
+                    key: k,
+                    str: vals[(i * 7) % vals.len()],
+                    ..Default::default()
+                });
+            }
+            if i % 3 == 0 {
+                s.labels.push(Label {
+                    key: b,
+                    num: 1 << (i % 4),
+                    ..Default::default()
+                });
+            }
+            if i % 11 == 0 {
+                s.labels.push(Label {
+                    key: base,
+                    str: vals[0],
+                    ..Default::default()
+                });
+            }
+        }
+        p.sort_labels();
+        p
+    }
+
+    #[test]
+    fn tag_cutoff_matches_trimming_everything() {
+        let p = labelled_profile();
+        let mut o = Options {
+            compute_tags: true,
+            ..Options::default()
+        };
+        let tags = |g: &Graph| {
+            let mut out = Vec::new();
+            for (_, n) in g.iter() {
+                let name = n.info.printable_name();
+                for t in n.label_tags.values() {
+                    out.push((name.clone(), String::new(), t.clone()));
+                }
+                for (l, m) in &n.numeric_tags {
+                    for t in m.values() {
+                        out.push((name.clone(), l.clone(), t.clone()));
+                    }
+                }
+            }
+            out.sort_by(|a, b| (&a.0, &a.1, &a.2.name).cmp(&(&b.0, &b.1, &b.2.name)));
+            out
+        };
+        let stacks = Stacks::new(&p, 0, false);
+        let full = build_graph(&p, &o, &stacks, false, true);
+        assert!(tags(&full)
+            .iter()
+            .any(|t| t.1.is_empty() && t.2.unit.is_empty()));
+        assert!(tags(&full)
+            .iter()
+            .any(|t| !t.1.is_empty() && t.2.value != 0));
+        assert!(!tags(&full).iter().any(|t| t.2.name.contains("pprof::base")));
+        for cutoff in [1, 50, 200, 1000, 3000, 5000] {
+            let mut a = full.clone();
+            a.trim_low_frequency_tags(cutoff);
+            o.tag_cutoff = cutoff;
+            let mut b = build_graph(&p, &o, &stacks, false, true);
+            b.trim_low_frequency_tags(cutoff);
+            assert_eq!(tags(&a), tags(&b), "cutoff {cutoff}");
+        }
     }
 
     #[test]

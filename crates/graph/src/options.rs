@@ -101,6 +101,14 @@ pub struct Options {
     /// Collect label and numeric tags on nodes (only DOT output shows
     /// them; this is the costly part of pprof's graph). Default: false.
     pub compute_tags: bool,
+    /// With [`Options::compute_tags`] in a graph (not a tree): tags whose
+    /// |flat| and |cum| cannot reach this value on any node (because all
+    /// the samples that carry them weigh less in all) are not collected.
+    /// For callers that trim tags with
+    /// [`crate::Graph::trim_low_frequency_tags`] and the same cutoff, as
+    /// pprof's reports do: the result is the same, much faster.
+    /// Default: 0 (collect every tag).
+    pub tag_cutoff: i64,
     /// Unit of the `bytes` numeric label (pprof's `NumLabelUnits["bytes"]`);
     /// numeric labels with other keys are ignored for tags, like pprof's
     /// report does. Default: empty.
@@ -130,6 +138,7 @@ impl Default for Options {
             granularity: Granularity::Functions,
             no_inlines: false,
             compute_tags: false,
+            tag_cutoff: 0,
             bytes_unit: String::new(),
             trim_path: String::new(),
             source_path: String::new(),

@@ -142,6 +142,14 @@ impl<'p> Report<'p> {
         Graph::with_stacks(self.prof, &self.graph_options(kept), stacks)
     }
 
+    /// As `new_graph_from`, skipping the tags that trimming by
+    /// `tag_cutoff` is certain to remove.
+    fn new_graph_cut(&self, stacks: &Stacks<'_>, kept: Option<NodeSet>, tag_cutoff: i64) -> Graph {
+        let mut go = self.graph_options(kept);
+        go.tag_cutoff = tag_cutoff;
+        Graph::with_stacks(self.prof, &go, stacks)
+    }
+
     /// The graph trimmed by `-nodefraction`, `-nodecount` and
     /// `-edgefraction`, sorted, as pprof's `newTrimmedGraph`.
     pub fn trimmed_graph(&self) -> TrimmedGraph {
@@ -178,9 +186,9 @@ impl<'p> Report<'p> {
             let g = match kept {
                 Some(kept) if kept.len() != nodes.nodes.len() => {
                     dropped_nodes = nodes.nodes.len().saturating_sub(kept.len());
-                    self.new_graph_from(&stacks, Some(kept))
+                    self.new_graph_cut(&stacks, Some(kept), node_cutoff)
                 }
-                _ => self.new_graph_from(&stacks, None),
+                _ => self.new_graph_cut(&stacks, None, node_cutoff),
             };
             (g, node_cutoff, edge_cutoff)
         };
@@ -198,7 +206,7 @@ impl<'p> Report<'p> {
             } else {
                 let kept = g.select_top_nodes(o.node_count, visual);
                 if kept.len() != g.nodes.len() {
-                    g = self.new_graph_from(&stacks, Some(kept));
+                    g = self.new_graph_cut(&stacks, Some(kept), node_cutoff);
                     g.sort_nodes(o.cum_sort, visual);
                 }
             }
