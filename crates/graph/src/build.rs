@@ -284,8 +284,8 @@ fn add_value(f: &mut i64, fd: &mut i64, c: &mut i64, cd: &mut i64, dw: i64, w: i
 
 /// A tag set: the tags one sample credits to every node it reaches.
 struct TagSet {
-    /// Name id of the sample's joined string labels (0: none).
-    labels: u32,
+    /// Label group of the sample's string labels (0: none).
+    group: u32,
     /// Name ids and values of its numeric tags.
     numeric: Vec<(u32, i64)>,
 }
@@ -301,35 +301,82 @@ struct TagAcc {
     value: i64,
 }
 
-/// Tags are collected by id: each distinct label list of the samples is
-/// turned into names once, and nodes sum their tags in small hash maps
-/// keyed by (label name, numeric name). Strings are only built for the
-/// tags that end up on nodes.
+/// Tags are collected by id. Samples with equal string labels form a
+/// label group (the joined label text of pprof); nodes sum their tags in
+/// small hash maps keyed by (label group, numeric tag name). Label texts
+/// are only built for the tags that end up on nodes.
 struct TagCollector<'p> {
     p: &'p Profile,
     o: &'p Options,
-    /// Tag names (joined labels and formatted numbers); 0 is "".
+    /// Numeric tag names (formatted numbers).
     names: Vec<String>,
     name_ids: HashMap<String, u32, foldhash::fast::RandomState>,
     numeric_names: FxMap<i64, u32>,
     by_labels: FxMap<&'p [Label], u32>,
     sets: Vec<TagSet>,
-    /// Per node: (label name << 32 | numeric name or `LABEL_TAG`) → sums.
+    /// Label groups are told apart by string ids: no label text can make
+    /// two different label lists join to the same text (no `:` in keys,
+    /// no backslash anywhere). Otherwise by their joined text.
+    by_ids: bool,
+    groups_by_ids: FxMap<Vec<(StrId, StrId)>, u32>,
+    groups_by_text: HashMap<String, u32, foldhash::fast::RandomState>,
+    pairs: Vec<(StrId, StrId)>,
+    /// Per label group: a sample that carries it (none for group 0).
+    group_rep: Vec<Option<&'p Sample>>,
+    /// Per node: (label group << 32 | numeric name or `LABEL_TAG`) → sums.
     nodes: Vec<FxMap<u64, TagAcc>>,
+}
+
+/// Whether a string label makes it into pprof's joined label text.
+fn tag_label(p: &Profile, l: &Label) -> bool {
+    l.is_str() && p.str(l.key) != "pprof::base"
+}
+
+/// pprof's joined labels of a sample: sorted `key:value` texts joined by
+/// a literal `\n`.
+fn labels_text(p: &Profile, s: &Sample) -> String {
+    let mut labels: Vec<String> = s
+        .labels
+        .iter()
+        .filter(|l| tag_label(p, l))
+        .map(|l| format!("{}:{}", p.str(l.key), p.str(l.str)))
+        .collect();
+    labels.sort();
+    labels.join("\\n")
 }
 
 impl<'p> TagCollector<'p> {
     fn new(p: &'p Profile, o: &'p Options) -> Self {
-        let mut name_ids = HashMap::with_hasher(foldhash::fast::RandomState::default());
-        name_ids.insert(String::new(), 0);
+        let mut clean: FxMap<(StrId, StrId), bool> = FxMap::default();
+        let mut by_ids = true;
+        'scan: for s in &p.samples {
+            for l in &s.labels {
+                if !l.is_str() {
+                    continue;
+                }
+                let ok = *clean.entry((l.key, l.str)).or_insert_with(|| {
+                    let (k, v) = (p.str(l.key), p.str(l.str));
+                    k == "pprof::base" || !(k.contains([':', '\\']) || v.contains('\\'))
+                });
+                if !ok {
+                    by_ids = false;
+                    break 'scan;
+                }
+            }
+        }
         TagCollector {
             p,
             o,
-            names: vec![String::new()],
-            name_ids,
+            names: Vec::new(),
+            name_ids: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             numeric_names: FxMap::default(),
             by_labels: FxMap::default(),
             sets: Vec::new(),
+            by_ids,
+            groups_by_ids: FxMap::default(),
+            groups_by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            pairs: Vec::new(),
+            group_rep: vec![None],
             nodes: Vec::new(),
         }
     }
@@ -344,23 +391,47 @@ impl<'p> TagCollector<'p> {
         id
     }
 
-    /// The tag set of a sample: its string labels (but `pprof::base`)
-    /// as sorted `key:value` texts joined by a literal `\n`, and its
-    /// `bytes` numeric labels (the only numeric labels pprof's reports
-    /// keep for tags).
+    fn group_of(&mut self, s: &'p Sample) -> u32 {
+        let p = self.p;
+        let next = self.group_rep.len() as u32;
+        let group = if self.by_ids {
+            self.pairs.clear();
+            self.pairs.extend(
+                s.labels
+                    .iter()
+                    .filter(|l| tag_label(p, l))
+                    .map(|l| (l.key, l.str)),
+            );
+            if self.pairs.is_empty() {
+                return 0;
+            }
+            self.pairs.sort_unstable();
+            if let Some(&g) = self.groups_by_ids.get(self.pairs.as_slice()) {
+                return g;
+            }
+            self.groups_by_ids.insert(self.pairs.clone(), next);
+            next
+        } else {
+            let text = labels_text(p, s);
+            if text.is_empty() {
+                return 0;
+            }
+            *self.groups_by_text.entry(text).or_insert(next)
+        };
+        if group == next {
+            self.group_rep.push(Some(s));
+        }
+        group
+    }
+
+    /// The tag set of a sample: its label group and its `bytes` numeric
+    /// labels (the only numeric labels pprof's reports keep for tags).
     fn set_of(&mut self, s: &'p Sample) -> u32 {
         if let Some(&id) = self.by_labels.get(s.labels.as_slice()) {
             return id;
         }
         let p = self.p;
-        let mut labels: Vec<String> = s
-            .labels
-            .iter()
-            .filter(|l| l.is_str() && p.str(l.key) != "pprof::base")
-            .map(|l| format!("{}:{}", p.str(l.key), p.str(l.str)))
-            .collect();
-        labels.sort();
-        let labels = self.name_id(labels.join("\\n"));
+        let group = self.group_of(s);
         let mut numeric = Vec::new();
         for l in &s.labels {
             if l.is_str() || p.str(l.key) != "bytes" {
@@ -381,7 +452,7 @@ impl<'p> TagCollector<'p> {
             numeric.push((name, l.num));
         }
         let id = self.sets.len() as u32;
-        self.sets.push(TagSet { labels, numeric });
+        self.sets.push(TagSet { group, numeric });
         self.by_labels.insert(s.labels.as_slice(), id);
         id
     }
@@ -390,7 +461,7 @@ impl<'p> TagCollector<'p> {
     fn has_tags(&self, set: u32) -> bool {
         self.sets
             .get(set as usize)
-            .is_some_and(|t| t.labels != 0 || !t.numeric.is_empty())
+            .is_some_and(|t| t.group != 0 || !t.numeric.is_empty())
     }
 
     /// Credits the tags of `set` to node `n` (pprof's `Node.addSample`).
@@ -413,8 +484,8 @@ impl<'p> TagCollector<'p> {
             acc.sums[i] = acc.sums[i].wrapping_add(w);
             acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
         };
-        let base = u64::from(t.labels) << 32;
-        if t.labels != 0 {
+        let base = u64::from(t.group) << 32;
+        if t.group != 0 {
             add(base | u64::from(LABEL_TAG), 0);
         }
         for &(name, v) in &t.numeric {
@@ -424,18 +495,28 @@ impl<'p> TagCollector<'p> {
 
     /// Builds the tag maps of the nodes.
     fn finish(self, arena: &mut [Node]) {
+        let p = self.p;
         let names = &self.names;
-        let name = |id: u64| {
-            names
-                .get(id as usize)
-                .map_or_else(String::new, |s| s.clone())
+        let name = |id: u64| names.get(id as usize).cloned().unwrap_or_default();
+        let reps = &self.group_rep;
+        let mut texts: FxMap<u64, String> = FxMap::default();
+        let mut label = |g: u64| {
+            texts
+                .entry(g)
+                .or_insert_with(|| {
+                    reps.get(g as usize)
+                        .copied()
+                        .flatten()
+                        .map_or_else(String::new, |s| labels_text(p, s))
+                })
+                .clone()
         };
         for (node, accs) in arena.iter_mut().zip(self.nodes) {
             for (key, acc) in accs {
-                let (label, numeric) = (key >> 32, key & u64::from(u32::MAX));
+                let (group, numeric) = (key >> 32, key & u64::from(u32::MAX));
                 let [flat, flat_div, cum, cum_div] = acc.sums;
                 if numeric == u64::from(LABEL_TAG) {
-                    let text = name(label);
+                    let text = label(group);
                     node.label_tags.insert(
                         text.clone(),
                         Tag {
@@ -450,7 +531,7 @@ impl<'p> TagCollector<'p> {
                     );
                 } else {
                     let text = name(numeric);
-                    node.numeric_tags.entry(name(label)).or_default().insert(
+                    node.numeric_tags.entry(label(group)).or_default().insert(
                         text.clone(),
                         Tag {
                             name: text,
@@ -796,10 +877,10 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
     let cutoff = o.tag_cutoff.unsigned_abs();
     let mut bound: Vec<u64> = Vec::new();
     if cutoff > 0 {
-        bound = vec![0; tags.names.len()];
+        bound = vec![0; tags.group_rep.len()];
         for (s, &set) in p.samples.iter().zip(&sets) {
             let (w, _) = sample_weights(s, o);
-            let label = tags.sets.get(set as usize).map_or(0, |t| t.labels);
+            let label = tags.sets.get(set as usize).map_or(0, |t| t.group);
             if let Some(b) = bound.get_mut(label as usize) {
                 *b = b.saturating_add(w.unsigned_abs());
             }
@@ -814,7 +895,7 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
             continue;
         }
         if cutoff > 0 {
-            let label = tags.sets.get(set as usize).map_or(0, |t| t.labels);
+            let label = tags.sets.get(set as usize).map_or(0, |t| t.group);
             if bound.get(label as usize).is_some_and(|&b| b < cutoff) {
                 continue;
             }
@@ -1089,6 +1170,54 @@ mod tests {
     #[test]
     fn tag_cutoff_matches_trimming_everything() {
         let p = labelled_profile();
+        check_tag_cutoff(&p);
+        // A key with a colon: label groups are told apart by text.
+        let mut p = labelled_profile();
+        let (k, v) = (p.intern("k:v1"), p.intern("x"));
+        p.samples[1].labels.push(Label {
+            key: k,
+            str: v,
+            ..Default::default()
+        });
+        p.sort_labels();
+        assert!(!TagCollector::new(&p, &Options::default()).by_ids);
+        check_tag_cutoff(&p);
+    }
+
+    #[test]
+    fn equal_label_texts_share_a_tag() {
+        // "a:b" + "c" and "a" + "b:c" print alike: pprof merges them.
+        let mut p = random_profile();
+        let ids: Vec<StrId> = ["a:b", "c", "a", "b:c"]
+            .iter()
+            .map(|s| p.intern(s))
+            .collect();
+        for (i, s) in p.samples.iter_mut().enumerate() {
+            let (k, v) = if i % 2 == 0 {
+                (ids[0], ids[1])
+            } else {
+                (ids[2], ids[3])
+            };
+            s.labels.push(Label {
+                key: k,
+                str: v,
+                ..Default::default()
+            });
+        }
+        let o = Options {
+            compute_tags: true,
+            ..Options::default()
+        };
+        let g = build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true);
+        for (_, n) in g.iter() {
+            assert_eq!(n.label_tags.len(), 1);
+            let t = n.label_tags.get("a:b:c").expect("merged tag");
+            assert_eq!((t.flat, t.cum), (n.flat, n.cum));
+        }
+    }
+
+    fn check_tag_cutoff(p: &Profile) {
+        let p = p.clone();
         let mut o = Options {
             compute_tags: true,
             ..Options::default()
