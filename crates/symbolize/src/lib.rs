@@ -249,6 +249,18 @@ impl<'a> ObjectFile<'a> {
                 }
             }
         }
+        // Minimal debug info (`line-tables-only`) names functions without
+        // their path (`usage` for `crate::args::usage`): the symbol table's
+        // linkage name of the outermost frame says more.
+        if let (Some(last), Some(sym)) = (out.last_mut(), self.symbol_at(addr)) {
+            if !last.function.is_empty() && last.system_name == last.function {
+                let dem = addr2line::demangle_auto(Cow::Borrowed(sym), None).into_owned();
+                if dem != last.function && dem.ends_with(&last.function) {
+                    last.function = dem;
+                    last.system_name = sym.to_string();
+                }
+            }
+        }
         if out.iter().all(|f| f.function.is_empty()) {
             if let Some(name) = self.symbol_at(addr) {
                 let dem = addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned();
