@@ -55,6 +55,7 @@ mod tagfilter;
 mod tagroot;
 #[cfg(test)]
 mod testutil;
+pub mod trend;
 
 pub use base::{add_fake_mapping, apply_base, combine_profiles};
 pub use error::{Error, Result};
