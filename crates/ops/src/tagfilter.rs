@@ -86,7 +86,8 @@ pub fn compile_tag_filter(
         return Ok(None);
     }
     let (key, filter) = match value.split_once('=') {
-        Some((k, v)) => (Some(k.to_string()), v),
+        // An empty key (`=value`) means "any key", as in pprof.
+        Some((k, v)) => ((!k.is_empty()).then(|| k.to_string()), v),
         None => (None, value),
     };
     if let Some(range) = parse_range(filter)? {
@@ -353,6 +354,17 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(compile_tag_filter("tagfocus", "(", &units()).is_err());
+    }
+
+    #[test]
+    fn empty_key_before_equals_matches_any_key() {
+        // `=VALUE` is the keyless form: regexps match `key:value` of any
+        // label and ranges any numeric label.
+        assert_eq!(run("=route:/api").0, vec![1]);
+        assert_eq!(run("=healthz").0, vec![0]);
+        assert_eq!(run("=2kb:").0, vec![1, 2]);
+        // A missing value after a key still requires that key.
+        assert_eq!(run("route=").0, vec![0, 1]);
     }
 
     #[test]
