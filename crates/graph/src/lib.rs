@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod build;
+mod interop;
 pub use build::{LocationNodes, Stacks};
 mod names;
 mod options;
