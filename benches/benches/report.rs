@@ -1,0 +1,47 @@
+//! The report paths of the `pprof-tools` driver on the ladder's `medium`
+//! shape (100k samples with labels): graph building plus the text, DOT,
+//! traces and callgrind writers, throughput in bytes of uncompressed
+//! protobuf. Each iteration reports on a fresh copy of the profile, since
+//! a report applies its filters in place; the copy is not timed.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use pprof_benches::{generate, Shape};
+use pprof_tools::{write_report, Command, Config, OutputFormat};
+
+fn run(p: &mut pprof_model::Profile, format: OutputFormat, regexp: Option<&str>) -> usize {
+    let cmd = Command {
+        format,
+        regexp: regexp.map(str::to_string),
+    };
+    let mut out = Vec::new();
+    write_report(p, &cmd, &Config::default(), false, &mut out).expect("report");
+    out.len()
+}
+
+fn reports(c: &mut Criterion) {
+    let medium = generate(&Shape::medium());
+    let bytes = pprof_model::encode_uncompressed(&medium).len() as u64;
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    let cases: [(&str, OutputFormat, Option<&str>); 5] = [
+        ("top/medium", OutputFormat::Top, None),
+        ("dot/medium", OutputFormat::Dot, None),
+        ("traces/medium", OutputFormat::Traces, None),
+        ("callgrind/medium", OutputFormat::Callgrind, None),
+        ("peek/medium", OutputFormat::Peek, Some("Mutex")),
+    ];
+    for (name, format, regexp) in cases {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || medium.clone(),
+                |mut p| run(&mut p, format, regexp),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, reports);
+criterion_main!(benches);
