@@ -28,8 +28,30 @@ pub struct FoldedOptions {
 pub fn folded(p: &Profile, opts: &FoldedOptions) -> Result<String> {
     let mut tree = StackTree::new();
     tree.add_profile(p, &opts.stacks, 1)?;
-    Ok(render(&tree, opts))
+    let mut out = String::new();
+    render(&tree, opts, &mut out, &mut |_| Ok(()))?;
+    Ok(out)
 }
+
+/// Like [`folded`], writing the lines to `w` as they are produced instead
+/// of returning them: memory stays at the size of the stack tree however
+/// long the output is.
+pub fn write_folded(w: &mut dyn std::io::Write, p: &Profile, opts: &FoldedOptions) -> Result<()> {
+    let mut tree = StackTree::new();
+    tree.add_profile(p, &opts.stacks, 1)?;
+    let mut out = String::new();
+    let mut flush = |buf: &mut String| -> std::io::Result<()> {
+        w.write_all(buf.as_bytes())?;
+        buf.clear();
+        Ok(())
+    };
+    render(&tree, opts, &mut out, &mut flush)?;
+    flush(&mut out)?;
+    Ok(())
+}
+
+/// Output buffered by [`render`] before it is handed to its flush callback.
+const FLUSH_AT: usize = 1 << 20;
 
 /// Like [`folded`] for `new` compared against a separate `base` profile:
 /// the base's values count negatively, and the output has two counts per
@@ -40,14 +62,23 @@ pub fn folded_diff(new: &Profile, base: &Profile, opts: &FoldedOptions) -> Resul
     tree.add_profile(new, &opts.stacks, 1)?;
     tree.add_profile(base, &opts.stacks, -1)?;
     tree.has_base_label = true;
-    Ok(render(&tree, opts))
+    let mut out = String::new();
+    render(&tree, opts, &mut out, &mut |_| Ok(()))?;
+    Ok(out)
 }
 
-fn render(tree: &StackTree, opts: &FoldedOptions) -> String {
+/// Renders the lines into `out`, calling `flush` whenever it holds more
+/// than [`FLUSH_AT`] bytes (a flush that does not empty `out` makes it
+/// accumulate everything).
+fn render(
+    tree: &StackTree,
+    opts: &FoldedOptions,
+    out: &mut String,
+    flush: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let two = opts.two_columns.unwrap_or_else(|| tree.is_diff());
     let mean = opts.stacks.mean_divisor.is_some();
     let (offsets, list) = tree.children_sorted();
-    let mut out = String::new();
     // The current line's frames, joined, and where each depth starts.
     let mut prefix = String::new();
     let mut starts: Vec<usize> = Vec::new();
@@ -84,10 +115,13 @@ fn render(tree: &StackTree, opts: &FoldedOptions) -> String {
                 let v = mean_value(n.flat(), n.flat_div, mean);
                 let _ = writeln!(out, " {v}");
             }
+            if out.len() > FLUSH_AT {
+                flush(out)?;
+            }
         }
         push_children(&mut todo, &offsets, &list, node, depth + 1);
     }
-    out
+    Ok(())
 }
 
 /// Pushes the children of `node` so that they pop in name order.
@@ -117,6 +151,55 @@ fn clean(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_output_equals_the_string() {
+        use pprof_model::{Function, FunctionId, Line, Location, LocationId, Sample, ValueType};
+        let mut p = Profile::new();
+        let (t, u) = (p.intern("samples"), p.intern("count"));
+        p.sample_types.push(ValueType { r#type: t, unit: u });
+        for i in 0..50u32 {
+            let name = p.intern(&format!("pkg.{}{i}", "f".repeat(300)));
+            p.functions.push(Function {
+                id: u64::from(i) + 1,
+                name,
+                ..Default::default()
+            });
+            p.locations.push(Location {
+                id: u64::from(i) + 1,
+                lines: vec![Line {
+                    function: FunctionId(i),
+                    line: 1,
+                }],
+                ..Default::default()
+            });
+        }
+        for i in 0..2000u32 {
+            let locations = (0..10)
+                .map(|d| {
+                    LocationId(if d < 2 {
+                        (i / 50u32.pow(d)) % 50
+                    } else {
+                        d * 13 % 50
+                    })
+                })
+                .collect();
+            p.samples.push(Sample {
+                locations,
+                values: vec![i64::from(i % 5) + 1],
+                labels: vec![],
+            });
+        }
+        let opts = FoldedOptions::default();
+        let text = folded(&p, &opts).expect("folded");
+        assert!(
+            text.len() > 2 * FLUSH_AT,
+            "the writer flushes several times"
+        );
+        let mut streamed = Vec::new();
+        write_folded(&mut streamed, &p, &opts).expect("write_folded");
+        assert_eq!(streamed, text.as_bytes());
+    }
 
     #[test]
     fn clean_replaces_separators() {

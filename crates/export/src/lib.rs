@@ -56,7 +56,7 @@ pub use dot::{
 };
 pub use error::{Error, Result};
 pub use flame::{flame_svg, flame_svg_diff, FlameOptions, ValueFormatter};
-pub use folded::{folded, folded_diff, FoldedOptions};
+pub use folded::{folded, folded_diff, write_folded, FoldedOptions};
 pub use stacks::{Granularity, StackOptions};
 pub use svg::{
     add_pan_zoom, find_program, find_program_in, render_with_graphviz, run_graphviz, svg_from_dot,

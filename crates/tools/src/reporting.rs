@@ -348,7 +348,7 @@ fn generate_in_place(
                 stacks: stack_options(&cfg, &choice),
                 ..Default::default()
             };
-            buf = pprof_export::folded(p, &fo)?.into_bytes();
+            pprof_export::write_folded(out, p, &fo)?;
         }
         other => return Err(Error::NotImplemented(other.name())),
     }
