@@ -292,6 +292,8 @@ fn generate_in_place(
     // nothing (as pprof does).
     let mut buf: Vec<u8> = Vec::new();
     match cmd.format {
+        // Traces cannot fail once started: stream them, however long.
+        OutputFormat::Traces if !json => pprof_report::write_traces(out, &rpt)?,
         OutputFormat::Text
         | OutputFormat::Top
         | OutputFormat::Traces
