@@ -72,7 +72,7 @@ impl Graph {
             .collect();
         let tie =
             |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
-        let abs_desc = |a: i64, b: i64| b.unsigned_abs().cmp(&a.unsigned_abs());
+        let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
         items.sort_by(|l, r| {
             let (a, b) = (l.node, r.node);
             match order {
@@ -113,7 +113,13 @@ impl Graph {
         } else {
             score += self.edge_entropy(&n.out_edges, n.flat);
         }
-        ((score * n.cum as f64) as i64).wrapping_add(n.flat)
+        let x = score * n.cum as f64;
+        let v = if x.is_nan() || x >= 9.223372036854775807e18 || x < -9.223372036854775808e18 {
+            i64::MIN
+        } else {
+            x as i64
+        };
+        v.wrapping_add(n.flat)
     }
 
     fn edge_entropy(&self, edges: &[EdgeId], own: i64) -> f64 {

@@ -61,6 +61,9 @@ pub(crate) fn apply_focus(
     o.tag_hide = cfg.tag_hide.clone();
     o.prune_from = cfg.prune_from.clone();
     if o == pprof_ops::FocusOptions::default() {
+        // pprof still runs its name filter, which drops every sample that
+        // has no location at all; nothing else can change.
+        p.samples.retain(|s| !s.locations.is_empty());
         return Ok(());
     }
     notices.extend(pprof_ops::apply_focus(p, units, &o).map_err(one_line)?);

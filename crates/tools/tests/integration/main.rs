@@ -6,4 +6,5 @@ mod cli;
 mod fixtures;
 mod go;
 mod http;
+mod regression;
 mod roundtrip;
