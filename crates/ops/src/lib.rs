@@ -63,7 +63,7 @@ pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMat
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
 pub use goregex::{compile_go_regex, go_regex_error};
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Granularity};
-pub use merge::{compact, compatible, merge};
+pub use merge::{compact, compatible, merge, StreamingMerge};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};
 pub use sample_index::{
     resolve_sample_selection, sample_format, sample_index_by_name, LegacySampleFlags, SampleFormat,

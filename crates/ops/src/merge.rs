@@ -68,6 +68,68 @@ pub fn compact(p: &Profile) -> Profile {
     out
 }
 
+/// Merges profiles one at a time as they arrive, with the same result as
+/// [`merge`] over all of them in the same order; a caller can decode the
+/// next source while the previous one is merged, and drop each source once
+/// added.
+///
+/// ```
+/// use pprof_model::{Profile, Sample, ValueType};
+///
+/// let mut p = Profile::new();
+/// let (t, u) = (p.intern("samples"), p.intern("count"));
+/// p.sample_types.push(ValueType { r#type: t, unit: u });
+/// p.samples.push(Sample { values: vec![2], ..Default::default() });
+/// let mut m = pprof_ops::StreamingMerge::new(&p);
+/// m.add(&p)?;
+/// m.add(&p)?;
+/// assert_eq!(m.finish().samples[0].values, vec![4]);
+/// # Ok::<(), pprof_ops::Error>(())
+/// ```
+pub struct StreamingMerge {
+    first: Profile,
+    merger: Merger,
+}
+
+impl StreamingMerge {
+    /// A merge whose sample and period types are those of `first` (which
+    /// is not added: pass it to [`StreamingMerge::add`] too).
+    pub fn new(first: &Profile) -> StreamingMerge {
+        let mut header = Profile::new();
+        header.period_type = ValueType {
+            r#type: header.intern(first.str(first.period_type.r#type)),
+            unit: header.intern(first.str(first.period_type.unit)),
+        };
+        for st in &first.sample_types {
+            let t = header.intern(first.str(st.r#type));
+            let u = header.intern(first.str(st.unit));
+            header.sample_types.push(ValueType { r#type: t, unit: u });
+        }
+        StreamingMerge {
+            first: header,
+            merger: Merger::with_types(first),
+        }
+    }
+
+    /// Adds the next profile; fails (adding nothing) when its types differ
+    /// from the first profile's.
+    pub fn add(&mut self, p: &Profile) -> Result<()> {
+        compatible(&self.first, p)?;
+        self.merger.add_header(p);
+        self.merger.add_profile(p);
+        Ok(())
+    }
+
+    /// The merged profile.
+    pub fn finish(self) -> Profile {
+        let out = self.merger.finish();
+        if out.samples.iter().any(is_zero_sample) {
+            return compact(&out);
+        }
+        out
+    }
+}
+
 /// Checks that `b` has the same period type and sample types as `a`
 /// (compared by text).
 pub fn compatible(a: &Profile, b: &Profile) -> Result<()> {
@@ -159,38 +221,17 @@ struct Merger {
 impl Merger {
     fn new(srcs: &[&Profile]) -> Merger {
         let first = srcs[0];
-        let mut out = Profile::new();
-        let mut time_nanos = 0i64;
-        let mut duration = 0i64;
-        let mut period = 0i64;
-        let mut default_sample_type = StrId::EMPTY;
+        let mut m = Merger::with_types(first);
         for s in srcs {
-            if time_nanos == 0 || s.time_nanos < time_nanos {
-                time_nanos = s.time_nanos;
-            }
-            duration = duration.wrapping_add(s.duration_nanos);
-            if period == 0 || period < s.period {
-                period = s.period;
-            }
-            for &c in &s.comments {
-                let text = s.str(c);
-                let seen = out
-                    .strings
-                    .lookup(text)
-                    .is_some_and(|id| out.comments.contains(&id));
-                if !seen {
-                    let id = out.intern(text);
-                    out.comments.push(id);
-                }
-            }
-            if default_sample_type.is_empty() && !s.default_sample_type.is_empty() {
-                default_sample_type = out.intern(s.str(s.default_sample_type));
-            }
+            m.add_header(s);
         }
-        out.time_nanos = time_nanos;
-        out.duration_nanos = duration;
-        out.period = period;
-        out.default_sample_type = default_sample_type;
+        m
+    }
+
+    /// A merger whose types, drop/keep frames come from `first`; the other
+    /// header fields accumulate with [`Merger::add_header`].
+    fn with_types(first: &Profile) -> Merger {
+        let mut out = Profile::new();
         out.drop_frames = out.intern(first.str(first.drop_frames));
         out.keep_frames = out.intern(first.str(first.keep_frames));
         out.period_type = ValueType {
@@ -225,6 +266,35 @@ impl Merger {
 
     fn finish(self) -> Profile {
         self.out
+    }
+
+    /// Folds one source's header into the output, with pprof's rules: the
+    /// earliest time (a zero time is replaced by the next one), summed
+    /// durations, the largest period, comments without duplicates, the
+    /// first non-empty default sample type.
+    fn add_header(&mut self, s: &Profile) {
+        let out = &mut self.out;
+        if out.time_nanos == 0 || s.time_nanos < out.time_nanos {
+            out.time_nanos = s.time_nanos;
+        }
+        out.duration_nanos = out.duration_nanos.wrapping_add(s.duration_nanos);
+        if out.period == 0 || out.period < s.period {
+            out.period = s.period;
+        }
+        for &c in &s.comments {
+            let text = s.str(c);
+            let seen = out
+                .strings
+                .lookup(text)
+                .is_some_and(|id| out.comments.contains(&id));
+            if !seen {
+                let id = out.intern(text);
+                out.comments.push(id);
+            }
+        }
+        if out.default_sample_type.is_empty() && !s.default_sample_type.is_empty() {
+            out.default_sample_type = out.intern(s.str(s.default_sample_type));
+        }
     }
 
     fn add_profile(&mut self, src: &Profile) {

@@ -11,14 +11,18 @@
 //! line and [`args::usage`] is its help text.
 //!
 //! ```
-//! use pprof_model::{Profile, Sample, ValueType};
+//! use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
 //! use pprof_tools::{Command, Config, OutputFormat, Pipeline, Sources};
 //!
-//! // A tiny profile on disk.
+//! // A tiny profile on disk: one function, one location, one sample.
 //! let mut p = Profile::new();
 //! let (ty, unit) = (p.intern("samples"), p.intern("count"));
 //! p.sample_types.push(ValueType { r#type: ty, unit });
-//! p.samples.push(Sample { values: vec![3], ..Default::default() });
+//! let name = p.intern("main.work");
+//! p.functions.push(Function { id: 1, name, system_name: name, ..Default::default() });
+//! let lines = vec![Line { function: FunctionId(0), line: 7 }];
+//! p.locations.push(Location { id: 1, lines, ..Default::default() });
+//! p.samples.push(Sample { locations: vec![LocationId(0)], values: vec![3], ..Default::default() });
 //! let dir = std::env::temp_dir().join(format!("pprof-tools-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
 //! let file = dir.join("a.pb.gz");

@@ -327,6 +327,12 @@ impl Pipeline {
         compact_single: bool,
     ) -> Result<Grabbed> {
         let n = addrs.len();
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        if n >= 2 && cores >= 2 {
+            return self.grab_chunk_streaming(addrs, st);
+        }
         let slots: Vec<Mutex<Option<pprof_fetch::Result<Profile>>>> =
             (0..n).map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
@@ -377,6 +383,106 @@ impl Pipeline {
             g.profile = Some(combine(profiles)?);
         }
         Ok(g)
+    }
+
+    /// Loads several sources on worker threads while this thread merges
+    /// them in order as they arrive (at most a few decoded profiles wait at
+    /// any time), so decoding and merging overlap and each source is freed
+    /// once merged. Sources whose types differ from the first one's fall
+    /// back to pprof's unit reconciliation over what is left.
+    fn grab_chunk_streaming(&self, addrs: &[String], st: &LoadState) -> Result<Grabbed> {
+        const LOOKAHEAD: usize = 3;
+        struct Shared {
+            slots: Vec<Option<pprof_fetch::Result<Profile>>>,
+            consumed: usize,
+        }
+        let n = addrs.len();
+        let shared = Mutex::new(Shared {
+            slots: (0..n).map(|_| None).collect(),
+            consumed: 0,
+        });
+        let ready = std::sync::Condvar::new();
+        let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(2, 8)
+            .min(n + 1)
+            - 1;
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(addr) = addrs.get(i) else { break };
+            {
+                let mut g = lock();
+                while i >= g.consumed + LOOKAHEAD {
+                    g = ready.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            let r = self.fetch_one(addr, st).map(|mut p| {
+                self.locate_binaries(&mut p);
+                p
+            });
+            if let Some(slot) = lock().slots.get_mut(i) {
+                *slot = Some(r);
+            }
+            ready.notify_all();
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(work);
+            }
+            let mut g = Grabbed::default();
+            let mut merger: Option<pprof_ops::StreamingMerge> = None;
+            let mut leftovers: Vec<Profile> = Vec::new();
+            for i in 0..n {
+                let r = {
+                    let mut guard = lock();
+                    loop {
+                        if let Some(r) = guard.slots.get_mut(i).and_then(Option::take) {
+                            guard.consumed = i + 1;
+                            break r;
+                        }
+                        guard = ready.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                ready.notify_all();
+                let p = match r {
+                    Ok(p) => p,
+                    Err(e) => {
+                        g.failures.push(e);
+                        continue;
+                    }
+                };
+                g.count += 1;
+                if !leftovers.is_empty() {
+                    leftovers.push(p);
+                    continue;
+                }
+                match merger.as_mut() {
+                    None => {
+                        let mut m = pprof_ops::StreamingMerge::new(&p);
+                        m.add(&p)?;
+                        merger = Some(m);
+                    }
+                    Some(m) => {
+                        if m.add(&p).is_err() {
+                            leftovers.push(p);
+                        }
+                    }
+                }
+            }
+            let merged = merger.map(pprof_ops::StreamingMerge::finish);
+            g.profile = match (merged, leftovers.is_empty()) {
+                (Some(m), true) => Some(m),
+                (Some(m), false) => {
+                    leftovers.insert(0, m);
+                    Some(combine(leftovers)?)
+                }
+                (None, _) => None,
+            };
+            Ok(g)
+        })
     }
 
     /// Loads one source: a URL over HTTP (with pprof's messages), anything

@@ -29,6 +29,19 @@ proptest! {
     }
 
     #[test]
+    fn streaming_merge_equals_merge(a in profile(2), b in profile(2), c in profile(2)) {
+        let want = pprof_ops::merge(&[&a, &b, &c]).unwrap();
+        let mut m = pprof_ops::StreamingMerge::new(&a);
+        for p in [&a, &b, &c] {
+            m.add(p).unwrap();
+        }
+        let got = m.finish();
+        // Same samples, tables and header; only the string table's order may differ.
+        prop_assert_eq!(got.to_raw_string(), want.to_raw_string());
+        prop_assert_eq!(pprof_model::decode(&pprof_model::encode(&got)).unwrap().to_raw_string(), want.to_raw_string());
+    }
+
+    #[test]
     fn merge_keeps_totals_in_any_order(a in profile(2), b in profile(2)) {
         let ab = pprof_ops::merge(&[&a, &b]).unwrap();
         let ba = pprof_ops::merge(&[&b, &a]).unwrap();
