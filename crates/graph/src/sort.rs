@@ -114,7 +114,10 @@ impl Graph {
             score += self.edge_entropy(&n.out_edges, n.flat);
         }
         let x = score * n.cum as f64;
-        let v = if x.is_nan() || x >= 9.223372036854775807e18 || x < -9.223372036854775808e18 {
+        // Go's float-to-int conversion on amd64: NaN and out-of-range values
+        // give the most negative integer.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+        let v = if x.is_nan() || !(-LIMIT..LIMIT).contains(&x) {
             i64::MIN
         } else {
             x as i64
