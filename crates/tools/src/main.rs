@@ -11,6 +11,11 @@ use pprof_tools::{Error, Pipeline};
 
 mod leak_cmd;
 
+// Profiles are millions of small vectors: a faster allocator is a large
+// share of load and merge time.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
