@@ -398,25 +398,9 @@ pub(crate) fn go_float(f: f64) -> String {
     }
 }
 
-/// Go's `%q` for text: double quotes, with backslash escapes.
+/// Go's `%q` (see [`pprof_model::gofmt::quote`]).
 pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    pprof_model::gofmt::quote(s)
 }
 
 // ---------------------------------------------------------------------------
