@@ -21,7 +21,7 @@
 //! # Crate features
 //!
 //! * `arbitrary`: proptest strategies that generate valid profiles
-//!   ([`arbitrary`] module), used by the property tests of this workspace.
+//!   (the `arbitrary` module), used by the property tests of this workspace.
 //!
 //! # Design constraints
 //!
