@@ -23,6 +23,17 @@ pub enum Granularity {
 }
 
 impl Granularity {
+    /// pprof's name of this granularity (its flag without the dash).
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Functions => "functions",
+            Granularity::FileFunctions => "filefunctions",
+            Granularity::Files => "files",
+            Granularity::Lines => "lines",
+            Granularity::Addresses => "addresses",
+        }
+    }
+
     /// Parses pprof's granularity name (`functions`, `filefunctions`,
     /// `files`, `lines`, `addresses`).
     pub fn from_name(name: &str) -> Option<Granularity> {

@@ -1,46 +1,8 @@
 //! Report settings: the values of pprof's configuration flags.
 
-/// How samples are grouped into report entries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Granularity {
-    /// One entry per function (`-functions`, the default).
-    #[default]
-    Functions,
-    /// One entry per function and file (`-filefunctions`).
-    FileFunctions,
-    /// One entry per source file (`-files`).
-    Files,
-    /// One entry per source line (`-lines`).
-    Lines,
-    /// One entry per instruction address (`-addresses`).
-    Addresses,
-}
-
-impl Granularity {
-    /// The flag name of this granularity.
-    pub fn name(self) -> &'static str {
-        match self {
-            Granularity::Functions => "functions",
-            Granularity::FileFunctions => "filefunctions",
-            Granularity::Files => "files",
-            Granularity::Lines => "lines",
-            Granularity::Addresses => "addresses",
-        }
-    }
-
-    /// Parses a flag name.
-    pub fn from_name(name: &str) -> Option<Granularity> {
-        Some(match name {
-            "functions" => Granularity::Functions,
-            "filefunctions" => Granularity::FileFunctions,
-            "files" => Granularity::Files,
-            "lines" => Granularity::Lines,
-            "addresses" => Granularity::Addresses,
-            _ => return None,
-        })
-    }
-}
+/// How samples are grouped into report entries (`-functions`, the
+/// default, `-filefunctions`, `-files`, `-lines`, `-addresses`).
+pub use pprof_graph::Granularity;
 
 /// Sort order of text reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

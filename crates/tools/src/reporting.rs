@@ -146,16 +146,6 @@ fn report_format(f: OutputFormat) -> RFormat {
     }
 }
 
-fn graph_granularity(g: Granularity) -> pprof_graph::Granularity {
-    match g {
-        Granularity::Functions => pprof_graph::Granularity::Functions,
-        Granularity::FileFunctions => pprof_graph::Granularity::FileFunctions,
-        Granularity::Files => pprof_graph::Granularity::Files,
-        Granularity::Lines => pprof_graph::Granularity::Lines,
-        Granularity::Addresses => pprof_graph::Granularity::Addresses,
-    }
-}
-
 /// pprof's `reportOptions`.
 fn report_options(
     p: &Profile,
@@ -180,7 +170,7 @@ fn report_options(
     o.symbol = symbol;
     o.source_path = cfg.source_path.clone();
     o.trim_path = cfg.trim_path.clone();
-    o.granularity = graph_granularity(cfg.granularity);
+    o.granularity = cfg.granularity;
     o.no_inlines = cfg.no_inlines;
     let mut filters = Vec::new();
     for (k, v) in [
@@ -438,6 +428,7 @@ fn stack_options(cfg: &Config, choice: &SampleChoice) -> pprof_export::StackOpti
             Granularity::FileFunctions | Granularity::Files => pprof_export::Granularity::Files,
             Granularity::Lines => pprof_export::Granularity::Lines,
             Granularity::Addresses => pprof_export::Granularity::Addresses,
+            _ => pprof_export::Granularity::Functions,
         },
         inline_frames: !cfg.no_inlines,
     }
