@@ -731,17 +731,7 @@ pub fn saved_profile_prefix(p: &Profile) -> String {
 /// Go's `filepath.Base` on Unix: the last element, trailing slashes
 /// ignored; `/` for all slashes, `.` for nothing.
 fn go_base(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/";
-    }
-    match trimmed.rfind('/') {
-        Some(i) => &trimmed[i + 1..],
-        None => trimmed,
-    }
+    pprof_model::gofmt::path_base(path)
 }
 
 /// The directories pprof tries for saved profiles, in order:

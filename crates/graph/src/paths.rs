@@ -57,17 +57,7 @@ fn is_clean(path: &str) -> bool {
 /// The last element of a path, like Go's `filepath.Base` (`"."` for empty,
 /// `"/"` for a root-only path).
 pub fn base(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/";
-    }
-    match trimmed.rfind('/') {
-        Some(i) => &trimmed[i + 1..],
-        None => trimmed,
-    }
+    pprof_model::gofmt::path_base(path)
 }
 
 /// All but the last element of a path, cleaned, like Go's `filepath.Dir`.

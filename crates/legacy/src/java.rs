@@ -158,17 +158,7 @@ fn parse_java_samples<'a>(
 
 /// Go's `filepath.Base` on Unix.
 fn base_name(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let t = path.trim_end_matches('/');
-    if t.is_empty() {
-        return "/";
-    }
-    match t.rfind('/') {
-        Some(i) => &t[i + 1..],
-        None => t,
-    }
+    pprof_model::gofmt::path_base(path)
 }
 
 /// pprof's `parseJavaLocations`: names the locations listed in `b` by

@@ -115,6 +115,23 @@ pub fn time_string(nanos: i64) -> String {
     s
 }
 
+/// The last element of a slash-separated path, like Go's `filepath.Base`
+/// on Unix: trailing slashes are ignored, `""` gives `"."` and a path of
+/// slashes only gives `"/"`.
+pub fn path_base(path: &str) -> &str {
+    if path.is_empty() {
+        return ".";
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    match trimmed.rfind('/') {
+        Some(i) => &trimmed[i + 1..],
+        None => trimmed,
+    }
+}
+
 /// Quotes text like Go's `%q`: double quotes, backslash escapes for quotes,
 /// backslashes and control characters.
 pub fn quote(s: &str) -> String {
@@ -140,6 +157,15 @@ pub fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_base_like_go() {
+        assert_eq!(path_base(""), ".");
+        assert_eq!(path_base("///"), "/");
+        assert_eq!(path_base("/usr/bin/app"), "app");
+        assert_eq!(path_base("a/b/"), "b");
+        assert_eq!(path_base("x"), "x");
+    }
 
     #[test]
     fn quote_like_go() {
