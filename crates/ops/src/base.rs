@@ -6,7 +6,7 @@ use pprof_model::Profile;
 
 use crate::error::Result;
 use crate::measurement::scale_profiles;
-use crate::merge::merge;
+use crate::merge::merge_owned;
 use crate::scale::{normalize, scale, set_label, BASE_LABEL_KEY};
 
 /// Gives a profile without mappings one empty mapping (id 1, all
@@ -36,8 +36,7 @@ pub fn combine_profiles(mut profiles: Vec<Profile>) -> Result<Profile> {
         let mut refs: Vec<&mut Profile> = profiles.iter_mut().collect();
         scale_profiles(&mut refs)?;
     }
-    let refs: Vec<&Profile> = profiles.iter().collect();
-    merge(&refs)
+    merge_owned(profiles)
 }
 
 /// Subtracts `base` from `p` as pprof's `-base` does, or marks it for

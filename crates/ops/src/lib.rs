@@ -43,7 +43,6 @@ mod base;
 mod error;
 mod filter;
 mod focus;
-mod fxhash;
 mod goregex;
 mod labels;
 pub mod measurement;
@@ -63,7 +62,7 @@ pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMat
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
 pub use goregex::{compile_go_regex, go_regex_error};
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Granularity};
-pub use merge::{compact, compatible, merge, StreamingMerge};
+pub use merge::{compact, compact_owned, compatible, merge, merge_owned, StreamingMerge};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};
 pub use sample_index::{
     resolve_sample_selection, sample_format, sample_index_by_name, LegacySampleFlags, SampleFormat,

@@ -13,7 +13,10 @@
 //! sample table is keyed by a hash of the location ids and labels, with
 //! full comparison on collision.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use pprof_model::{
     Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
@@ -21,7 +24,8 @@ use pprof_model::{
 };
 
 use crate::error::{Error, Result};
-use crate::fxhash::{FxBuild, FxHashMap};
+
+type Map<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// Merges `srcs` into a new profile with Go pprof's exact semantics.
 ///
@@ -52,6 +56,41 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
         return merge(&[&out]);
     }
     Ok(out)
+}
+
+/// Like [`merge`], but consumes the profiles: their samples are rewritten
+/// in place and moved into the result instead of copied, which saves an
+/// allocation per sample and per vector. Same result as [`merge`].
+pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
+    let Some(first) = srcs.first() else {
+        return Err(Error::NoProfiles);
+    };
+    for s in &srcs[1..] {
+        compatible(first, s)?;
+    }
+    let mut m = {
+        let refs: Vec<&Profile> = srcs.iter().collect();
+        Merger::new(&refs)
+    };
+    for src in srcs {
+        m.add_profile_owned(src);
+    }
+    let out = m.finish();
+    if out.samples.iter().any(is_zero_sample) {
+        return Ok(compact_owned(out));
+    }
+    Ok(out)
+}
+
+/// Like [`compact`], but consumes `p` and reuses its sample vectors.
+pub fn compact_owned(p: Profile) -> Profile {
+    let mut m = Merger::new(&[&p]);
+    m.add_profile_owned(p);
+    let out = m.finish();
+    if out.samples.iter().any(is_zero_sample) {
+        return compact_owned(out);
+    }
+    out
 }
 
 /// Returns a compacted copy of `p`: the merge of `p` alone (Go's
@@ -120,11 +159,29 @@ impl StreamingMerge {
         Ok(())
     }
 
+    /// Adds the next profile like [`StreamingMerge::add`], but consumes
+    /// it: its samples are rewritten in place and moved into the result
+    /// rather than copied. Check [`StreamingMerge::accepts`] first to keep
+    /// a profile that would be refused.
+    pub fn add_owned(&mut self, p: Profile) -> Result<()> {
+        compatible(&self.first, &p)?;
+        self.merger.add_header(&p);
+        self.merger.add_profile_owned(p);
+        Ok(())
+    }
+
+    /// Whether `p` has the types of the first profile, so that
+    /// [`StreamingMerge::add`] and [`StreamingMerge::add_owned`] take it;
+    /// otherwise the error they would return.
+    pub fn accepts(&self, p: &Profile) -> Result<()> {
+        compatible(&self.first, p)
+    }
+
     /// The merged profile.
     pub fn finish(self) -> Profile {
         let out = self.merger.finish();
         if out.samples.iter().any(is_zero_sample) {
-            return compact(&out);
+            return compact_owned(out);
         }
         out
     }
@@ -190,14 +247,6 @@ struct FunctionKey {
     filename: StrId,
 }
 
-#[derive(Hash, PartialEq, Eq)]
-struct LocationKey {
-    addr: u64,
-    mapping: Option<MappingId>,
-    lines: Vec<Line>,
-    is_folded: bool,
-}
-
 /// Per-source memo tables, indexed by the source's table indexes.
 struct SrcMemo {
     strings: Vec<u32>,
@@ -208,14 +257,47 @@ struct SrcMemo {
 
 struct Merger {
     out: Profile,
-    mappings: FxHashMap<MappingKey, MappingId>,
-    functions: FxHashMap<FunctionKey, FunctionId>,
-    locations: FxHashMap<LocationKey, LocationId>,
-    /// hash of (locations, labels) -> first sample index with that hash.
-    sample_heads: FxHashMap<u64, u32>,
-    /// Next sample index with the same hash, or NONE.
-    sample_next: Vec<u32>,
-    hasher: FxBuild,
+    mappings: Map<MappingKey, MappingId>,
+    functions: Map<FunctionKey, FunctionId>,
+    /// Output location indexes, found by the hash of (address relative to
+    /// the mapping, mapping, lines, folded); compared with the output
+    /// location itself, so keys are not stored twice.
+    locations: HashTable<u32>,
+    /// Output sample indexes with the hash of their (locations, labels),
+    /// kept so that growing the table does not read the samples again.
+    samples: HashTable<(u64, u32)>,
+    hasher: FxBuildHasher,
+    /// Scratch for the remapped lines of a location.
+    lines: Vec<Line>,
+}
+
+/// The hash that finds a sample in [`Merger::samples`].
+#[inline]
+fn sample_hash(h: &FxBuildHasher, locs: &[LocationId], labels: &[Label]) -> u64 {
+    h.hash_one((locs, labels))
+}
+
+/// The hash that finds a location in [`Merger::locations`].
+#[inline]
+fn location_hash(
+    h: &FxBuildHasher,
+    addr: u64,
+    mapping: Option<MappingId>,
+    lines: &[Line],
+    is_folded: bool,
+) -> u64 {
+    h.hash_one((addr, mapping, lines, is_folded))
+}
+
+/// A location's address relative to the start of its mapping (the key
+/// that pprof compares), or its address when it has no mapping.
+fn key_address(out: &Profile, l: &Location) -> u64 {
+    match l.mapping {
+        Some(m) => l
+            .address
+            .wrapping_sub(out.mappings.get(m.index()).map_or(0, |m| m.start)),
+        None => l.address,
+    }
 }
 
 impl Merger {
@@ -243,25 +325,21 @@ impl Merger {
             let u = out.intern(first.str(st.unit));
             out.sample_types.push(ValueType { r#type: t, unit: u });
         }
-        out.samples.reserve(first.samples.len());
         Merger {
             out,
-            mappings: FxHashMap::default(),
-            functions: FxHashMap::with_capacity_and_hasher(
-                first.functions.len(),
-                FxBuild::default(),
-            ),
-            locations: FxHashMap::with_capacity_and_hasher(
-                first.locations.len(),
-                FxBuild::default(),
-            ),
-            sample_heads: FxHashMap::with_capacity_and_hasher(
-                first.samples.len(),
-                FxBuild::default(),
-            ),
-            sample_next: Vec::with_capacity(first.samples.len()),
-            hasher: Default::default(),
+            mappings: Map::default(),
+            functions: Map::with_capacity_and_hasher(first.functions.len(), FxBuildHasher),
+            locations: HashTable::with_capacity(first.locations.len()),
+            samples: HashTable::new(),
+            hasher: FxBuildHasher,
+            lines: Vec::new(),
         }
+    }
+
+    /// Makes room for `n` more output samples.
+    fn reserve_samples(&mut self, n: usize) {
+        self.samples.reserve(n, |&(h, _)| h);
+        self.out.samples.reserve(n);
     }
 
     fn finish(self) -> Profile {
@@ -307,6 +385,7 @@ impl Merger {
         if self.out.mappings.is_empty() && !src.mappings.is_empty() {
             self.map_mapping(src, &mut memo, MappingId(0));
         }
+        self.reserve_samples(src.samples.len());
         let mut locs: Vec<LocationId> = Vec::new();
         let mut labels: Vec<Label> = Vec::new();
         for s in &src.samples {
@@ -332,34 +411,93 @@ impl Merger {
         }
     }
 
+    /// The index of the output sample with these locations and labels.
+    #[inline]
+    fn find_sample(&self, hash: u64, locs: &[LocationId], labels: &[Label]) -> Option<usize> {
+        let samples = &self.out.samples;
+        self.samples
+            .find(hash, |&(h, i)| {
+                let s = &samples[i as usize];
+                h == hash && s.locations == locs && s.labels == labels
+            })
+            .map(|&(_, i)| i as usize)
+    }
+
+    fn add_values(&mut self, i: usize, values: &[i64]) {
+        if let Some(ss) = self.out.samples.get_mut(i) {
+            for (a, b) in ss.values.iter_mut().zip(values) {
+                *a = a.wrapping_add(*b);
+            }
+        }
+    }
+
+    fn push_sample(&mut self, hash: u64, mut s: Sample) {
+        let new_idx = self.out.samples.len() as u32;
+        self.samples
+            .insert_unique(hash, (hash, new_idx), |&(h, _)| h);
+        let n = self.out.sample_types.len().max(s.values.len());
+        s.values.resize(n, 0);
+        self.out.samples.push(s);
+    }
+
     fn add_sample(&mut self, locs: &[LocationId], labels: &[Label], values: &[i64]) {
-        let mut h = self.hasher.build_hasher();
-        locs.hash(&mut h);
-        labels.hash(&mut h);
-        let hash = h.finish();
-        let mut idx = self.sample_heads.get(&hash).copied().unwrap_or(NONE);
-        while idx != NONE {
-            let i = idx as usize;
-            if let Some(ss) = self.out.samples.get_mut(i) {
-                if ss.locations == locs && ss.labels == labels {
-                    for (a, b) in ss.values.iter_mut().zip(values) {
-                        *a = a.wrapping_add(*b);
-                    }
-                    return;
+        let hash = sample_hash(&self.hasher, locs, labels);
+        match self.find_sample(hash, locs, labels) {
+            Some(i) => self.add_values(i, values),
+            None => self.push_sample(
+                hash,
+                Sample {
+                    locations: locs.to_vec(),
+                    values: values.to_vec(),
+                    labels: labels.to_vec(),
+                },
+            ),
+        }
+    }
+
+    /// Like [`Merger::add_profile`], but takes the source's samples and
+    /// rewrites them in place: a new sample keeps its vectors.
+    fn add_profile_owned(&mut self, mut src: Profile) {
+        let samples = std::mem::take(&mut src.samples);
+        let mut memo = SrcMemo {
+            strings: vec![NONE; src.strings.len()],
+            mappings: vec![None; src.mappings.len()],
+            functions: vec![NONE; src.functions.len()],
+            locations: vec![NONE; src.locations.len()],
+        };
+        if self.out.mappings.is_empty() && !src.mappings.is_empty() {
+            self.map_mapping(&src, &mut memo, MappingId(0));
+        }
+        self.reserve_samples(samples.len());
+        for mut s in samples {
+            if is_zero_sample(&s) {
+                continue;
+            }
+            let mut kept = 0;
+            for r in 0..s.locations.len() {
+                let old = s.locations[r];
+                let id = match memo.locations.get(old.index()) {
+                    Some(&v) if v != NONE => Some(LocationId(v)),
+                    Some(_) => self.map_location(&src, &mut memo, old),
+                    None => None,
+                };
+                if let Some(id) = id {
+                    s.locations[kept] = id;
+                    kept += 1;
                 }
             }
-            idx = self.sample_next.get(i).copied().unwrap_or(NONE);
+            s.locations.truncate(kept);
+            for l in &mut s.labels {
+                l.key = self.map_str(&src, &mut memo, l.key);
+                l.str = self.map_str(&src, &mut memo, l.str);
+                l.num_unit = self.map_str(&src, &mut memo, l.num_unit);
+            }
+            let hash = sample_hash(&self.hasher, &s.locations, &s.labels);
+            match self.find_sample(hash, &s.locations, &s.labels) {
+                Some(i) => self.add_values(i, &s.values),
+                None => self.push_sample(hash, s),
+            }
         }
-        let new_idx = self.out.samples.len() as u32;
-        let prev = self.sample_heads.insert(hash, new_idx).unwrap_or(NONE);
-        self.sample_next.push(prev);
-        let mut vals = values.to_vec();
-        vals.resize(self.out.sample_types.len().max(values.len()), 0);
-        self.out.samples.push(Sample {
-            locations: locs.to_vec(),
-            values: vals,
-            labels: labels.to_vec(),
-        });
     }
 
     fn map_str(&mut self, src: &Profile, memo: &mut SrcMemo, id: StrId) -> StrId {
@@ -475,40 +613,48 @@ impl Merger {
         let mi = l.mapping.and_then(|m| self.map_mapping(src, memo, m));
         let offset = mi.map_or(0, |(_, o)| o);
         let address = (l.address as i64).wrapping_add(offset) as u64;
-        let lines: Vec<Line> = l
-            .lines
-            .iter()
-            .map(|ln| Line {
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        for ln in &l.lines {
+            lines.push(Line {
                 function: self.map_function(src, memo, ln.function),
                 line: ln.line,
-            })
-            .collect();
+            });
+        }
         let mapping = mi.map(|(m, _)| m);
         let key_addr = match mapping {
             Some(m) => address.wrapping_sub(self.out.mappings[m.index()].start),
             None => address,
         };
-        let key = LocationKey {
-            addr: key_addr,
-            mapping,
-            lines,
-            is_folded: l.is_folded,
-        };
-        let lid = match self.locations.get(&key) {
-            Some(&e) => e,
+        let hash = location_hash(&self.hasher, key_addr, mapping, &lines, l.is_folded);
+        let out = &self.out;
+        let found = self.locations.find(hash, |&i| {
+            let e = &out.locations[i as usize];
+            e.mapping == mapping
+                && e.is_folded == l.is_folded
+                && e.lines == lines
+                && key_address(out, e) == key_addr
+        });
+        let lid = match found {
+            Some(&e) => LocationId(e),
             None => {
                 let nid = LocationId(self.out.locations.len() as u32);
                 self.out.locations.push(Location {
                     id: nid.0 as u64 + 1,
                     mapping,
                     address,
-                    lines: key.lines.clone(),
+                    lines: lines.clone(),
                     is_folded: l.is_folded,
                 });
-                self.locations.insert(key, nid);
+                let (out, h) = (&self.out, &self.hasher);
+                self.locations.insert_unique(hash, nid.0, |&i| {
+                    let e = &out.locations[i as usize];
+                    location_hash(h, key_address(out, e), e.mapping, &e.lines, e.is_folded)
+                });
                 nid
             }
         };
+        self.lines = lines;
         memo.locations[id.index()] = lid.0;
         Some(lid)
     }

@@ -410,15 +410,7 @@ impl Pipeline {
             .clamp(2, 8)
             .min(n + 1)
             - 1;
-        let work = || loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(addr) = addrs.get(i) else { break };
-            {
-                let mut g = lock();
-                while i >= g.consumed + LOOKAHEAD {
-                    g = ready.wait(g).unwrap_or_else(|e| e.into_inner());
-                }
-            }
+        let load = |i: usize, addr: &String| {
             let r = self.fetch_one(addr, st).map(|mut p| {
                 self.locate_binaries(&mut p);
                 p
@@ -428,6 +420,17 @@ impl Pipeline {
             }
             ready.notify_all();
         };
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(addr) = addrs.get(i) else { break };
+            {
+                let mut g = lock();
+                while i >= g.consumed + LOOKAHEAD {
+                    g = ready.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            load(i, addr);
+        };
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(work);
@@ -436,15 +439,26 @@ impl Pipeline {
             let mut merger: Option<pprof_ops::StreamingMerge> = None;
             let mut leftovers: Vec<Profile> = Vec::new();
             for i in 0..n {
-                let r = {
+                let r = loop {
                     let mut guard = lock();
-                    loop {
-                        if let Some(r) = guard.slots.get_mut(i).and_then(Option::take) {
-                            guard.consumed = i + 1;
-                            break r;
-                        }
-                        guard = ready.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    if let Some(r) = guard.slots.get_mut(i).and_then(Option::take) {
+                        guard.consumed = i + 1;
+                        break r;
                     }
+                    // Rather than wait for the next source, load one that
+                    // no worker has taken yet.
+                    let j = next.load(Ordering::Relaxed);
+                    if j < n && j < guard.consumed + 2 * LOOKAHEAD {
+                        drop(guard);
+                        if next
+                            .compare_exchange(j, j + 1, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                        {
+                            load(j, &addrs[j]);
+                        }
+                        continue;
+                    }
+                    drop(ready.wait(guard).unwrap_or_else(|e| e.into_inner()));
                 };
                 ready.notify_all();
                 let p = match r {
@@ -462,11 +476,13 @@ impl Pipeline {
                 match merger.as_mut() {
                     None => {
                         let mut m = pprof_ops::StreamingMerge::new(&p);
-                        m.add(&p)?;
+                        m.add_owned(p)?;
                         merger = Some(m);
                     }
                     Some(m) => {
-                        if m.add(&p).is_err() {
+                        if m.accepts(&p).is_ok() {
+                            m.add_owned(p)?;
+                        } else {
                             leftovers.push(p);
                         }
                     }
@@ -596,11 +612,6 @@ fn symbolize_locally(mode: &str) -> bool {
 }
 
 /// pprof's `combineProfiles`: reconcile units, then merge.
-fn combine(mut profiles: Vec<Profile>) -> Result<Profile> {
-    {
-        let mut refs: Vec<&mut Profile> = profiles.iter_mut().collect();
-        pprof_ops::measurement::scale_profiles(&mut refs)?;
-    }
-    let refs: Vec<&Profile> = profiles.iter().collect();
-    Ok(pprof_ops::merge(&refs)?)
+fn combine(profiles: Vec<Profile>) -> Result<Profile> {
+    Ok(pprof_ops::combine_profiles(profiles)?)
 }

@@ -349,47 +349,58 @@ fn generate_in_place(
 }
 
 /// Writes `p` as gzip-compressed profile.proto. Large profiles are
-/// compressed in parts on several threads, each part one gzip member: a
-/// multi-member gzip file is valid and reads back as the concatenation
-/// (Go's reader and ours both accept it). The fastest compression level
-/// is used: it keeps about 85% of level 6's saving at a third of its time.
+/// encoded and compressed in parts on several threads, each part one gzip
+/// member: a multi-member gzip file is valid and reads back as the
+/// concatenation (Go's reader and ours both accept it). Each part streams
+/// through its compressor, so the uncompressed encoding is never held in
+/// memory; this thread writes the first part straight to `out` while the
+/// others compress theirs. The fastest compression level is used: it keeps
+/// about 85% of level 6's saving at a third of its time.
 fn write_profile(p: &Profile, out: &mut dyn Write) -> Result<()> {
-    const PART: usize = 4 << 20;
-    let raw = pprof_model::encode_uncompressed(p);
+    use pprof_model::EncodePart;
+    /// Samples below which one thread does it all.
+    const PARALLEL_SAMPLES: usize = 50_000;
+    let level = flate2::Compression::new(1);
+    let n = p.samples.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let parts = (raw.len() / PART).clamp(1, threads);
-    let gzip = |data: &[u8]| -> std::io::Result<Vec<u8>> {
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(data.len() / 3 + 64),
-            flate2::Compression::new(1),
-        );
-        gz.write_all(data)?;
-        gz.finish()
+    let parts = if n >= PARALLEL_SAMPLES { threads } else { 1 };
+    // Part k gets samples ranges[k]; the first also the head, the last the tail.
+    let bounds: Vec<usize> = (0..=parts).map(|k| n * k / parts).collect();
+    let encode_part = |k: usize, w: &mut dyn Write| -> std::io::Result<()> {
+        if k == 0 {
+            pprof_model::write_part(p, &EncodePart::Head, w)?;
+        }
+        pprof_model::write_part(p, &EncodePart::Samples(bounds[k]..bounds[k + 1]), w)?;
+        if k + 1 == parts {
+            pprof_model::write_part(p, &EncodePart::Tail, w)?;
+        }
+        Ok(())
     };
-    if parts <= 1 {
-        out.write_all(&gzip(&raw)?)?;
-        return Ok(());
-    }
-    let size = raw.len().div_ceil(parts);
-    let members: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw
-            .chunks(size)
-            .map(|chunk| scope.spawn(move || gzip(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("compression failed")))
+    std::thread::scope(|scope| -> Result<()> {
+        let rest: Vec<_> = (1..parts)
+            .map(|k| {
+                scope.spawn(move || -> std::io::Result<Vec<u8>> {
+                    let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+                    encode_part(k, &mut gz)?;
+                    gz.finish()
+                })
             })
-            .collect()
-    });
-    for m in members {
-        out.write_all(&m?)?;
-    }
-    Ok(())
+            .collect();
+        {
+            let mut gz = flate2::write::GzEncoder::new(&mut *out, level);
+            encode_part(0, &mut gz)?;
+            gz.finish()?;
+        }
+        for h in rest {
+            let member = h
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("compression failed")))?;
+            out.write_all(&member)?;
+        }
+        Ok(())
+    })
 }
 
 /// pprof's `printDOT`.

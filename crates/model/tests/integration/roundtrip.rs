@@ -15,6 +15,22 @@ proptest! {
     }
 
     #[test]
+    fn parts_concatenate_to_the_whole(p in arbitrary::profile(2), cut in 0usize..64) {
+        use pprof_model::{write_part, EncodePart};
+        let n = p.samples.len();
+        let cut = cut.min(n);
+        let mut bytes = Vec::new();
+        for part in [EncodePart::Head, EncodePart::Samples(0..cut), EncodePart::Samples(cut..n), EncodePart::Tail] {
+            write_part(&p, &part, &mut bytes).unwrap();
+        }
+        prop_assert_eq!(&bytes, &encode_uncompressed(&p));
+        // Ranges past the end are clamped.
+        let mut tail = Vec::new();
+        write_part(&p, &EncodePart::Samples(n..n + 5), &mut tail).unwrap();
+        prop_assert!(tail.is_empty());
+    }
+
+    #[test]
     fn prost_reads_what_we_write(p in arbitrary::profile(3)) {
         use prost::Message;
         let bytes = encode_uncompressed(&p);

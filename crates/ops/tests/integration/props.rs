@@ -42,6 +42,20 @@ proptest! {
     }
 
     #[test]
+    fn owned_merges_equal_borrowed_ones(a in profile(2), b in profile(2), c in profile(2)) {
+        let want = pprof_ops::merge(&[&a, &b, &c]).unwrap();
+        let got = pprof_ops::merge_owned(vec![a.clone(), b.clone(), c.clone()]).unwrap();
+        prop_assert_eq!(&got, &want);
+        let mut m = pprof_ops::StreamingMerge::new(&a);
+        for p in [&a, &b, &c] {
+            prop_assert!(m.accepts(p).is_ok());
+            m.add_owned(p.clone()).unwrap();
+        }
+        prop_assert_eq!(m.finish().to_raw_string(), want.to_raw_string());
+        prop_assert_eq!(pprof_ops::compact_owned(a.clone()), pprof_ops::compact(&a));
+    }
+
+    #[test]
     fn merge_keeps_totals_in_any_order(a in profile(2), b in profile(2)) {
         let ab = pprof_ops::merge(&[&a, &b]).unwrap();
         let ba = pprof_ops::merge(&[&b, &a]).unwrap();
