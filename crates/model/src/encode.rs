@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::error::{Error, Result};
 use crate::profile::Profile;
-use crate::wire::{Writer, LEN};
+use crate::wire::{varint_len, Writer, LEN};
 
 /// A piece of a profile's encoding. The encoding of [`EncodePart::Head`],
 /// then of the samples in consecutive [`EncodePart::Samples`] ranges that
@@ -68,10 +68,11 @@ pub fn write_part<W: Write + ?Sized>(
             let end = range.end.min(p.samples.len());
             let start = range.start.min(end);
             buf.reserve(FLUSH + 4096);
-            let mut scratch = Vec::with_capacity(256);
-            let mut scratch2 = Vec::with_capacity(64);
+            // Location ids in a dense array: the locations themselves are
+            // too large to stay in cache while the samples stream past.
+            let ids: Vec<u64> = p.locations.iter().map(|l| l.id).collect();
             for s in &p.samples[start..end] {
-                encode_sample(p, s, &mut buf, &mut scratch, &mut scratch2);
+                encode_sample(&ids, s, &mut buf);
                 if buf.len() >= FLUSH {
                     w.write_all(&buf)?;
                     buf.clear();
@@ -98,27 +99,111 @@ fn encode_head(p: &Profile, buf: &mut Vec<u8>) {
     }
 }
 
+/// The size of an optional integer field with a one-byte key.
 #[inline]
-fn encode_sample(
-    p: &Profile,
-    s: &crate::Sample,
-    buf: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    scratch2: &mut Vec<u8>,
-) {
-    let mut w = Writer { buf };
-    w.message(2, scratch, |m| {
-        m.packed(1, s.locations.iter().map(|l| p.locations[l.index()].id));
-        m.packed(2, s.values.iter().map(|&v| v as u64));
-        for l in &s.labels {
-            m.message(3, scratch2, |lm| {
-                lm.int_opt(1, sid(l.key));
-                lm.int_opt(2, sid(l.str));
-                lm.int_opt(3, l.num as u64);
-                lm.int_opt(4, sid(l.num_unit));
-            });
+fn int_opt_len(v: u64) -> usize {
+    if v == 0 {
+        0
+    } else {
+        1 + varint_len(v)
+    }
+}
+
+/// The size of a length-delimited field with a one-byte key.
+#[inline]
+fn len_field(len: usize) -> usize {
+    1 + varint_len(len as u64) + len
+}
+
+/// Encodes one sample, sizes computed up front so that nothing is copied
+/// twice (samples are most of a profile's bytes).
+#[inline]
+fn encode_sample(ids: &[u64], s: &crate::Sample, buf: &mut Vec<u8>) {
+    let loc_id = |l: &crate::LocationId| ids.get(l.index()).copied().unwrap_or(0);
+    let label_len = |l: &crate::Label| {
+        int_opt_len(sid(l.key))
+            + int_opt_len(sid(l.str))
+            + int_opt_len(l.num as u64)
+            + int_opt_len(sid(l.num_unit))
+    };
+    let locs: usize = s.locations.iter().map(|l| varint_len(loc_id(l))).sum();
+    let vals: usize = s.values.iter().map(|&v| varint_len(v as u64)).sum();
+    let mut len = 0;
+    if locs > 0 {
+        len += len_field(locs);
+    }
+    if vals > 0 {
+        len += len_field(vals);
+    }
+    for l in &s.labels {
+        len += len_field(label_len(l));
+    }
+    // The sample's size is known: grow the buffer once and fill the new
+    // bytes through a cursor, which keeps the position in a register.
+    let start = buf.len();
+    buf.resize(start + len_field(len), 0);
+    let mut w = Cursor {
+        out: &mut buf[start..],
+        pos: 0,
+    };
+    w.byte((2 << 3) | LEN);
+    w.varint(len as u64);
+    if locs > 0 {
+        w.byte((1 << 3) | LEN);
+        w.varint(locs as u64);
+        for l in &s.locations {
+            w.varint(loc_id(l));
         }
-    });
+    }
+    if vals > 0 {
+        w.byte((2 << 3) | LEN);
+        w.varint(vals as u64);
+        for &v in &s.values {
+            w.varint(v as u64);
+        }
+    }
+    for l in &s.labels {
+        w.byte((3 << 3) | LEN);
+        w.varint(label_len(l) as u64);
+        w.int_opt(1, sid(l.key));
+        w.int_opt(2, sid(l.str));
+        w.int_opt(3, l.num as u64);
+        w.int_opt(4, sid(l.num_unit));
+    }
+}
+
+/// Writes into a slice sized in advance.
+struct Cursor<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.out.get_mut(self.pos) {
+            *slot = b;
+        }
+        self.pos += 1;
+    }
+
+    #[inline(always)]
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    /// A non-zero integer field with a one-byte key.
+    #[inline(always)]
+    fn int_opt(&mut self, field: u8, v: u64) {
+        if v != 0 {
+            self.byte(field << 3);
+            self.varint(v);
+        }
+    }
 }
 
 fn encode_tail(p: &Profile, buf: &mut Vec<u8>) {
@@ -178,7 +263,6 @@ fn encode_tail(p: &Profile, buf: &mut Vec<u8>) {
     w.int_opt(12, p.period as u64);
     w.packed(13, p.comments.iter().map(|c| sid(*c)));
     w.int_opt(14, sid(p.default_sample_type));
-    let _ = LEN;
 }
 
 /// Encodes `p` as gzip-compressed profile.proto bytes (the usual `.pb.gz`).

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use pprof_model::Profile;
+use pprof_model::{Profile, StrId};
 
 use crate::error::{Error, Result};
 
@@ -14,47 +14,68 @@ use crate::error::{Error, Result};
 /// The first non-empty unit seen for a key wins. Keys without any unit
 /// get `bytes` for `alignment` and `request`, and otherwise the key itself.
 pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
-    let mut units: HashMap<String, String> = HashMap::new();
-    let mut ignored: HashMap<String, BTreeSet<String>> = HashMap::new();
-    // Work on ids first: one entry per (key, unit) pair.
-    let mut seen_keys: Vec<pprof_model::StrId> = Vec::new();
-    let mut first_unit: HashMap<pprof_model::StrId, pprof_model::StrId> = HashMap::new();
-    let mut others: HashMap<pprof_model::StrId, BTreeSet<pprof_model::StrId>> = HashMap::new();
+    /// What one numeric label key was seen with.
+    struct Seen {
+        key: StrId,
+        /// The first non-empty unit.
+        first: StrId,
+        /// Other non-empty units.
+        others: BTreeSet<StrId>,
+    }
+    // Keys are few: a short list searched from the last key found beats
+    // hashing every label.
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut last = 0usize;
     for s in &p.samples {
-        for l in s.labels.iter().filter(|l| !l.is_str()) {
-            if !first_unit.contains_key(&l.key) && !seen_keys.contains(&l.key) {
-                seen_keys.push(l.key);
-            }
-            if l.num_unit.is_empty() {
+        for l in &s.labels {
+            if l.is_str() {
                 continue;
             }
-            match first_unit.get(&l.key) {
-                None => {
-                    first_unit.insert(l.key, l.num_unit);
-                }
-                Some(&u) if u != l.num_unit => {
-                    others.entry(l.key).or_default().insert(l.num_unit);
-                }
-                Some(_) => {}
+            let i = match seen.get(last) {
+                Some(e) if e.key == l.key => last,
+                _ => match seen.iter().position(|e| e.key == l.key) {
+                    Some(i) => i,
+                    None => {
+                        seen.push(Seen {
+                            key: l.key,
+                            first: StrId::EMPTY,
+                            others: BTreeSet::new(),
+                        });
+                        seen.len() - 1
+                    }
+                },
+            };
+            last = i;
+            let e = &mut seen[i];
+            if l.num_unit.is_empty() || l.num_unit == e.first {
+                continue;
+            }
+            if e.first.is_empty() {
+                e.first = l.num_unit;
+            } else {
+                e.others.insert(l.num_unit);
             }
         }
     }
-    for k in seen_keys {
-        let key = p.str(k).to_string();
-        let unit = match first_unit.get(&k) {
-            Some(&u) => p.str(u).to_string(),
-            None => match key.as_str() {
+    let mut units: HashMap<String, String> = HashMap::new();
+    let mut ignored: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for e in seen {
+        let key = p.str(e.key).to_string();
+        let unit = if !e.first.is_empty() {
+            p.str(e.first).to_string()
+        } else {
+            match key.as_str() {
                 "alignment" | "request" => "bytes".to_string(),
                 _ => key.clone(),
-            },
+            }
         };
+        if !e.others.is_empty() {
+            ignored.insert(
+                key.clone(),
+                e.others.iter().map(|&u| p.str(u).to_string()).collect(),
+            );
+        }
         units.insert(key, unit);
-    }
-    for (k, set) in others {
-        ignored.insert(
-            p.str(k).to_string(),
-            set.into_iter().map(|u| p.str(u).to_string()).collect(),
-        );
     }
     let ignored = ignored
         .into_iter()

@@ -170,6 +170,12 @@ impl StreamingMerge {
         Ok(())
     }
 
+    /// Makes room for `samples` more merged samples, when the caller knows
+    /// about how many are coming (saves growing the tables as they come).
+    pub fn reserve(&mut self, samples: usize) {
+        self.merger.reserve_samples(samples);
+    }
+
     /// Whether `p` has the types of the first profile, so that
     /// [`StreamingMerge::add`] and [`StreamingMerge::add_owned`] take it;
     /// otherwise the error they would return.

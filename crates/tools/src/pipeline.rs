@@ -476,6 +476,10 @@ impl Pipeline {
                 match merger.as_mut() {
                     None => {
                         let mut m = pprof_ops::StreamingMerge::new(&p);
+                        // Expect sources of about this one's size; distinct
+                        // samples are most of a merge's memory.
+                        const MAX_HINT: usize = 1 << 22;
+                        m.reserve(p.samples.len().saturating_mul(n - i).min(MAX_HINT));
                         m.add_owned(p)?;
                         merger = Some(m);
                     }
