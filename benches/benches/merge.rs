@@ -1,5 +1,12 @@
 //! Merging profiles of one program (like the ladder's `merge/m*.pb.gz`) and
 //! compacting one profile, throughput in bytes of uncompressed protobuf.
+//! `merge/files_to_proto/50` is the whole `pprof-tools -proto m1 ... m50`
+//! path: 50 gzipped files read, decoded and merged on the available cores,
+//! and the result encoded and gzipped.
+
+// The allocator of the `pprof-tools` binary, so that the numbers are the CLI's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pprof_benches::{generate, Shape};
@@ -21,6 +28,35 @@ fn merge(c: &mut Criterion) {
             b.iter(|| pprof_ops::merge(refs).expect("compatible profiles"))
         });
     }
+    // 50 files like the ladder's merge/m*.pb.gz, through the driver.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut paths = Vec::new();
+    let mut bytes = 0usize;
+    for k in 0..50u64 {
+        let p = generate(&Shape::merge_part(k));
+        bytes += pprof_model::encode_uncompressed(&p).len();
+        let path = dir.path().join(format!("m{}.pb.gz", k + 1));
+        std::fs::write(&path, pprof_model::encode(&p)).expect("write a part");
+        paths.push(path.display().to_string());
+    }
+    let mut sources = pprof_tools::Sources::new(paths);
+    sources.symbolize = "none".into();
+    let pipeline = pprof_tools::Pipeline::new(sources);
+    let cmd = pprof_tools::Command {
+        format: pprof_tools::OutputFormat::Proto,
+        regexp: None,
+    };
+    let cfg = pprof_tools::Config::default();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function(BenchmarkId::new("files_to_proto", 50), |b| {
+        b.iter(|| {
+            let mut out = std::io::sink();
+            pipeline
+                .run(&cmd, &cfg, false, &mut out)
+                .expect("merge of 50 parts")
+        })
+    });
+
     let medium = generate(&Shape::medium());
     group.throughput(Throughput::Bytes(
         pprof_model::encode_uncompressed(&medium).len() as u64,
