@@ -13,10 +13,8 @@ use pprof_fetch::http::{
     saved_profile_prefix, FetchEvent, HttpError, HttpOptions, Progress,
 };
 use pprof_fetch::{parse_data, FetchOptions};
-use pprof_model::{
-    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
-};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::{LocationId, Profile};
 
 /// One canned answer.
 #[derive(Clone)]
@@ -145,57 +143,24 @@ fn answer(mut stream: TcpStream, routes: &[Route], log: &Mutex<Vec<String>>) {
 
 /// A goroutine profile of a program `/srv/bin/leakdemo`.
 fn goroutine_profile() -> Profile {
-    let mut p = Profile::new();
-    let (ty, unit) = (p.intern("goroutine"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: ty, unit });
-    p.period_type = ValueType { r#type: ty, unit };
-    p.period = 1;
-    let file = p.intern("/srv/bin/leakdemo");
-    p.mappings.push(Mapping {
-        id: 1,
-        start: 0x400000,
-        limit: 0x800000,
-        file,
-        has_functions: true,
-        ..Default::default()
-    });
-    let mapping = Some(MappingId(0));
-    let names = ["main.leak", "main.spawn", "main.main"];
-    for (i, name) in names.iter().enumerate() {
-        let n = p.intern(name);
-        let f = p.intern("leakdemo/main.go");
-        p.functions.push(Function {
-            id: i as u64 + 1,
-            name: n,
-            system_name: n,
-            filename: f,
-            ..Default::default()
-        });
-    }
-    for i in 0..names.len() {
-        p.locations.push(Location {
-            id: i as u64 + 1,
-            mapping,
-            address: 0x401000 + 0x1000 * i as u64,
-            lines: vec![Line {
-                function: FunctionId(i as u32),
-                line: 17 + i as i64,
-            }],
-            ..Default::default()
-        });
-    }
-    let lids: Vec<LocationId> = (0..names.len() as u32).map(LocationId).collect();
-    p.samples.push(Sample {
-        locations: lids.clone(),
-        values: vec![10],
-        ..Default::default()
-    });
-    p.samples.push(Sample {
-        locations: lids[1..].to_vec(),
-        values: vec![2],
-        ..Default::default()
-    });
-    p
+    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
+    b.period("goroutine", "count", 1);
+    let bin = b.mapping("/srv/bin/leakdemo", 0x400000, 0x800000);
+    let locs: Vec<LocationId> = ["main.leak", "main.spawn", "main.main"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let f = b.function(name, "leakdemo/main.go", 0);
+            b.location(
+                Some(bin),
+                0x401000 + 0x1000 * i as u64,
+                &[(f, 17 + i as i64)],
+            )
+        })
+        .collect();
+    b.sample(&locs, &[10]);
+    b.sample(&locs[1..], &[2]);
+    b.build()
 }
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -34,6 +34,7 @@
 //!   [`proto`] for interoperability; the fast path does not use them.
 #![deny(missing_docs)]
 
+pub mod build;
 mod decode;
 mod encode;
 mod error;

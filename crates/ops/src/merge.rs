@@ -381,7 +381,10 @@ impl Merger {
         }
     }
 
-    fn add_profile(&mut self, src: &Profile) {
+    /// Starts adding `src` (with `samples` samples): its memo tables, its
+    /// first mapping (pprof's main binary) if it is the first with any,
+    /// and room for its samples.
+    fn begin_source(&mut self, src: &Profile, samples: usize) -> SrcMemo {
         let mut memo = SrcMemo {
             strings: vec![NONE; src.strings.len()],
             mappings: vec![None; src.mappings.len()],
@@ -391,7 +394,12 @@ impl Merger {
         if self.out.mappings.is_empty() && !src.mappings.is_empty() {
             self.map_mapping(src, &mut memo, MappingId(0));
         }
-        self.reserve_samples(src.samples.len());
+        self.reserve_samples(samples);
+        memo
+    }
+
+    fn add_profile(&mut self, src: &Profile) {
+        let mut memo = self.begin_source(src, src.samples.len());
         let mut locs: Vec<LocationId> = Vec::new();
         let mut labels: Vec<Label> = Vec::new();
         for s in &src.samples {
@@ -465,16 +473,7 @@ impl Merger {
     /// rewrites them in place: a new sample keeps its vectors.
     fn add_profile_owned(&mut self, mut src: Profile) {
         let samples = std::mem::take(&mut src.samples);
-        let mut memo = SrcMemo {
-            strings: vec![NONE; src.strings.len()],
-            mappings: vec![None; src.mappings.len()],
-            functions: vec![NONE; src.functions.len()],
-            locations: vec![NONE; src.locations.len()],
-        };
-        if self.out.mappings.is_empty() && !src.mappings.is_empty() {
-            self.map_mapping(&src, &mut memo, MappingId(0));
-        }
-        self.reserve_samples(samples.len());
+        let mut memo = self.begin_source(&src, samples.len());
         for mut s in samples {
             if is_zero_sample(&s) {
                 continue;

@@ -7,9 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use pprof_model::{
-    Function, Line, Location, LocationId, Mapping, MappingId, Profile, Sample, ValueType,
-};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::{LocationId, Profile};
 use pprof_tools::shell::{
     settings_from_config, PlainReader, ProfileSession, Settings, Shell, PROMPT,
 };
@@ -18,59 +17,28 @@ use pprof_tools::{Command, Config, OutputFormat, Pipeline, Sources};
 /// A goroutine profile: main.main starts main.compute goroutines that park
 /// in runtime.gopark, plus one in main.serve.
 fn goroutine_profile() -> Profile {
-    let mut p = Profile::new();
-    let (ty, unit) = (p.intern("goroutine"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: ty, unit });
-    p.period_type = ValueType { r#type: ty, unit };
-    p.period = 1;
-    let file = p.intern("/srv/bin/leakdemo");
-    p.mappings.push(Mapping {
-        id: 1,
-        start: 0x400000,
-        limit: 0x800000,
-        file,
-        has_functions: true,
-        ..Default::default()
-    });
+    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
+    b.period("goroutine", "count", 1);
+    let bin = b.mapping("/srv/bin/leakdemo", 0x400000, 0x800000);
     let funcs = [
         ("runtime.gopark", "runtime/proc.go", 360),
         ("main.compute", "leakdemo/main.go", 23),
         ("main.main", "leakdemo/main.go", 40),
         ("main.serve", "leakdemo/main.go", 50),
     ];
-    for (i, (name, file, line)) in funcs.iter().enumerate() {
-        let (n, f) = (p.intern(name), p.intern(file));
-        p.functions.push(Function {
-            id: i as u64 + 1,
-            name: n,
-            system_name: n,
-            filename: f,
-            start_line: *line - 2,
-        });
-        p.locations.push(Location {
-            id: i as u64 + 1,
-            mapping: Some(MappingId(0)),
-            address: 0x401000 + 0x100 * i as u64,
-            lines: vec![Line {
-                function: pprof_model::FunctionId(i as u32),
-                line: *line,
-            }],
-            is_folded: false,
-        });
-    }
-    let stack = |ids: &[u32]| ids.iter().map(|&i| LocationId(i)).collect::<Vec<_>>();
-    for (locs, n) in [
-        (stack(&[0, 1, 2]), 50),
-        (stack(&[0, 3, 2]), 3),
-        (stack(&[2]), 1),
-    ] {
-        p.samples.push(Sample {
-            locations: locs,
-            values: vec![n],
-            ..Default::default()
-        });
-    }
-    p
+    let locs: Vec<LocationId> = funcs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, file, line))| {
+            let f = b.function(name, file, line - 2);
+            b.location(Some(bin), 0x401000 + 0x100 * i as u64, &[(f, *line)])
+        })
+        .collect();
+    let stack = |ids: &[usize]| ids.iter().map(|&i| locs[i]).collect::<Vec<_>>();
+    b.sample(&stack(&[0, 1, 2]), &[50]);
+    b.sample(&stack(&[0, 3, 2]), &[3]);
+    b.sample(&stack(&[2]), &[1]);
+    b.build()
 }
 
 struct Fixture {

@@ -6,62 +6,30 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use pprof_model::{
-    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
-};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::{LocationId, Profile};
 
 /// A goroutine profile of `/srv/bin/leakdemo` with `n` goroutines parked in
 /// main.compute.
 fn goroutines(n: i64) -> Profile {
-    let mut p = Profile::new();
-    let (ty, unit) = (p.intern("goroutine"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: ty, unit });
-    p.period_type = ValueType { r#type: ty, unit };
-    p.period = 1;
-    let file = p.intern("/srv/bin/leakdemo");
-    p.mappings.push(Mapping {
-        id: 1,
-        start: 0x400000,
-        limit: 0x800000,
-        file,
-        has_functions: true,
-        ..Default::default()
-    });
-    for (i, name) in ["runtime.gopark", "main.compute", "main.main"]
+    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
+    b.period("goroutine", "count", 1);
+    let bin = b.mapping("/srv/bin/leakdemo", 0x400000, 0x800000);
+    let locs: Vec<LocationId> = ["runtime.gopark", "main.compute", "main.main"]
         .iter()
         .enumerate()
-    {
-        let (n, f) = (p.intern(name), p.intern("leakdemo/main.go"));
-        p.functions.push(Function {
-            id: i as u64 + 1,
-            name: n,
-            system_name: n,
-            filename: f,
-            start_line: 10 * i as i64,
-        });
-        p.locations.push(Location {
-            id: i as u64 + 1,
-            mapping: Some(MappingId(0)),
-            address: 0x401000 + 0x100 * i as u64,
-            lines: vec![Line {
-                function: FunctionId(i as u32),
-                line: 10 * i as i64 + 2,
-            }],
-            is_folded: false,
-        });
-    }
-    p.samples.push(Sample {
-        locations: vec![LocationId(0), LocationId(1), LocationId(2)],
-        values: vec![n],
-        ..Default::default()
-    });
-    p.samples.push(Sample {
-        locations: vec![LocationId(2)],
-        values: vec![1],
-        ..Default::default()
-    });
-    p
+        .map(|(i, name)| {
+            let f = b.function(name, "leakdemo/main.go", 10 * i as i64);
+            b.location(
+                Some(bin),
+                0x401000 + 0x100 * i as u64,
+                &[(f, 10 * i as i64 + 2)],
+            )
+        })
+        .collect();
+    b.sample(&locs, &[n]);
+    b.sample(&locs[2..], &[1]);
+    b.build()
 }
 
 /// Serves `routes` (path with query -> status, content type, body) for at

@@ -134,7 +134,7 @@ fn callee_outside_the_node_list_has_an_empty_name() {
     o.mean = true;
     o.granularity = Granularity::Addresses;
     o.obj_names = true;
-    let mut g = Graph::new(&b.p, &o);
+    let mut g = Graph::new(b.p(), &o);
     g.sort(NodeOrder::FlatName);
     let c = CallgrindConfig {
         sample_type: "space".to_string(),

@@ -141,7 +141,7 @@ fn label_tags_become_nodelets() {
     b.labelled(&[work, main], &[6], &[("route", "/a")]);
     b.labelled(&[work, main], &[4], &[("route", "/b")]);
     b.labelled(&[main], &[1], &[("route", "/c")]);
-    let g = graph(&b.p, 0, true);
+    let g = graph(b.p(), 0, true);
     let f = |v: i64| v.to_string();
     let out = compose_dot(&g, &DotAttributes::default(), &config(&f, 11));
     // main.work is a leaf: cumulative tags, heaviest first.
@@ -160,7 +160,7 @@ fn label_tags_become_nodelets() {
 #[test]
 fn empty_graph_is_just_the_frame() {
     let b = Builder::new(&[("samples", "count")]);
-    let g = graph(&b.p, 0, false);
+    let g = graph(b.p(), 0, false);
     let f = |v: i64| v.to_string();
     let out = compose_dot(&g, &DotAttributes::default(), &config(&f, 0));
     assert_eq!(lines(&out).len(), 4);

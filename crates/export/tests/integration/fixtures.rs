@@ -1,119 +1,61 @@
 //! Small profiles built in code for the tests.
 
-use pprof_model::{
-    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
-};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::{LocationId, MappingId, Profile};
 
-/// Builds profiles frame by frame.
+/// Builds profiles frame by frame, functions named in `src/demo.go`, all
+/// locations in one mapping `/bin/demo`.
 pub struct Builder {
-    pub p: Profile,
+    b: ProfileBuilder,
+    bin: MappingId,
 }
 
 impl Builder {
     /// A profile with the given `(type, unit)` sample types and one mapping.
     pub fn new(types: &[(&str, &str)]) -> Builder {
-        let mut p = Profile::new();
-        for (t, u) in types {
-            let vt = ValueType {
-                r#type: p.intern(t),
-                unit: p.intern(u),
-            };
-            p.sample_types.push(vt);
-        }
-        let file = p.intern("/bin/demo");
-        p.mappings.push(Mapping {
-            id: 1,
-            start: 0x1000,
-            limit: 0x100000,
-            file,
-            has_functions: true,
-            has_filenames: true,
-            has_line_numbers: true,
-            has_inline_frames: true,
-            ..Default::default()
-        });
-        Builder { p }
+        let mut b = ProfileBuilder::new(types);
+        let bin = b.mapping("/bin/demo", 0x1000, 0x100000);
+        let m = &mut b.profile_mut().mappings[bin.index()];
+        m.has_filenames = true;
+        m.has_line_numbers = true;
+        m.has_inline_frames = true;
+        Builder { b, bin }
     }
 
-    /// The function named `name` (in `demo.go`), created on first use.
-    pub fn func(&mut self, name: &str) -> FunctionId {
-        let n = self.p.intern(name);
-        if let Some(i) = self.p.functions.iter().position(|f| f.name == n) {
-            return FunctionId(i as u32);
-        }
-        let file = self.p.intern("src/demo.go");
-        let id = self.p.functions.len() as u64 + 1;
-        self.p.functions.push(Function {
-            id,
-            name: n,
-            system_name: n,
-            filename: file,
-            start_line: 1,
-        });
-        FunctionId(id as u32 - 1)
+    /// The profile built so far.
+    pub fn p(&self) -> &Profile {
+        self.b.profile()
+    }
+
+    /// The profile.
+    pub fn build(self) -> Profile {
+        self.b.build()
     }
 
     /// A location at `address` whose frames are `frames` (innermost first:
     /// all but the last are inlined into the last), each `(function, line)`.
     pub fn loc(&mut self, address: u64, frames: &[(&str, i64)]) -> LocationId {
-        let lines = frames
+        let frames: Vec<_> = frames
             .iter()
-            .map(|(f, l)| Line {
-                function: self.func(f),
-                line: *l,
-            })
+            .map(|(f, l)| (self.b.function(f, "src/demo.go", 1), *l))
             .collect();
-        let id = self.p.locations.len() as u64 + 1;
-        self.p.locations.push(Location {
-            id,
-            mapping: Some(MappingId(0)),
-            address,
-            lines,
-            is_folded: false,
-        });
-        LocationId(id as u32 - 1)
+        self.b.location(Some(self.bin), address, &frames)
     }
 
     /// A location with no symbol information.
     pub fn raw_loc(&mut self, address: u64) -> LocationId {
-        let id = self.p.locations.len() as u64 + 1;
-        self.p.locations.push(Location {
-            id,
-            mapping: Some(MappingId(0)),
-            address,
-            lines: vec![],
-            is_folded: false,
-        });
-        LocationId(id as u32 - 1)
+        self.b.location(Some(self.bin), address, &[])
     }
 
     /// A sample with leaf-first locations.
     pub fn sample(&mut self, locs: &[LocationId], values: &[i64]) {
-        self.p.samples.push(Sample {
-            locations: locs.to_vec(),
-            values: values.to_vec(),
-            labels: vec![],
-        });
+        self.b.sample(locs, values);
     }
 
     /// A sample carrying string labels.
     pub fn labelled(&mut self, locs: &[LocationId], values: &[i64], labels: &[(&str, &str)]) {
-        let labels = labels
-            .iter()
-            .map(|(k, v)| Label {
-                key: self.p.intern(k),
-                str: self.p.intern(v),
-                num: 0,
-                num_unit: Default::default(),
-            })
-            .collect();
-        self.p.samples.push(Sample {
-            locations: locs.to_vec(),
-            values: values.to_vec(),
-            labels,
-        });
-        self.p.sort_labels();
+        self.b.labelled_sample(locs, values, labels);
+        self.b.profile_mut().sort_labels();
     }
 }
 
@@ -133,7 +75,7 @@ pub fn cpu() -> Profile {
     b.sample(&[work, run, main], &[20, 2000]);
     b.sample(&[fib2, fib, run, main], &[40, 4000]);
     b.sample(&[fib, run, main], &[10, 1000]);
-    b.p
+    b.build()
 }
 
 /// The shape of a goroutine leak: many goroutines parked in
@@ -149,5 +91,5 @@ pub fn leak() -> Profile {
     b.sample(&[gopark, chansend, compute], &[113]);
     b.sample(&[gopark, sleep, compute], &[1]);
     b.sample(&[gopark, sleep, main, rt], &[2]);
-    b.p
+    b.build()
 }

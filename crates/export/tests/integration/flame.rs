@@ -131,7 +131,7 @@ fn diff_colours_growth_red_and_shrinkage_blue() {
     let run = b.loc(0x1200, &[("main.run", 20)]);
     let fib = b.loc(0x1400, &[("main.fib", 40)]);
     b.sample(&[fib, run, main], &[90, 9000]);
-    let svg = flame_svg_diff(&new, &b.p, &opts(1)).unwrap();
+    let svg = flame_svg_diff(&new, b.p(), &opts(1)).unwrap();
     let fs = frames(&svg);
     // fib: 5000 now, 9000 before: shrank.
     let fib = find(&fs, "main.fib")
@@ -161,7 +161,7 @@ fn base_labelled_samples_make_a_diff() {
     let grow = b.loc(0x1200, &[("main.grow", 20)]);
     b.sample(&[grow, main], &[8]);
     b.labelled(&[grow, main], &[-2], &[("pprof::base", "true")]);
-    let svg = flame_svg(&b.p, &opts(0)).unwrap();
+    let svg = flame_svg(b.p(), &opts(0)).unwrap();
     let fs = frames(&svg);
     let (r, _, _) = rgb(&find(&fs, "main.grow")[0].fill);
     assert_eq!(r, 255);
@@ -172,7 +172,7 @@ fn markup_in_names_is_escaped() {
     let mut b = Builder::new(&[("samples", "count")]);
     let odd = b.loc(0x1100, &[("operator<<(\"a\" & 'b')\u{1}", 10)]);
     b.sample(&[odd], &[1]);
-    let svg = flame_svg(&b.p, &opts(0)).unwrap();
+    let svg = flame_svg(b.p(), &opts(0)).unwrap();
     let fs = frames(&svg);
     assert_eq!(fs[1].name, "operator<<(\"a\" & 'b')\u{FFFD}");
 }
@@ -180,7 +180,7 @@ fn markup_in_names_is_escaped() {
 #[test]
 fn empty_profile_is_still_a_picture() {
     let b = Builder::new(&[("samples", "count")]);
-    let svg = flame_svg(&b.p, &opts(0)).unwrap();
+    let svg = flame_svg(b.p(), &opts(0)).unwrap();
     parse(&svg);
     assert!(svg.contains("No samples"));
     assert!(frames(&svg).is_empty());
@@ -193,7 +193,7 @@ fn narrow_frames_are_left_out() {
     let tiny = b.loc(0x1200, &[("main.tiny", 20)]);
     b.sample(&[big], &[1_000_000]);
     b.sample(&[tiny], &[1]);
-    let svg = flame_svg(&b.p, &opts(0)).unwrap();
+    let svg = flame_svg(b.p(), &opts(0)).unwrap();
     let fs = frames(&svg);
     assert!(find(&fs, "main.big").len() == 1);
     assert!(find(&fs, "main.tiny").is_empty());
@@ -205,6 +205,6 @@ fn very_deep_stacks_do_not_overflow() {
     let rec = b.loc(0x1100, &[("main.rec", 10)]);
     let stack = vec![rec; 5000];
     b.sample(&stack, &[1]);
-    let svg = flame_svg(&b.p, &opts(0)).unwrap();
+    let svg = flame_svg(b.p(), &opts(0)).unwrap();
     assert_eq!(frames(&svg).len(), 5001);
 }

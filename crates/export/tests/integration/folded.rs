@@ -69,7 +69,7 @@ fn unsymbolized_frames_show_their_address() {
     let raw = b.raw_loc(0x4b2d75);
     let main = b.loc(0x1000, &[("main;odd\nname", 1)]);
     b.sample(&[raw, main], &[3]);
-    let out = folded(&b.p, &opts(0)).unwrap();
+    let out = folded(b.p(), &opts(0)).unwrap();
     assert_eq!(out, "main:odd name;0x4b2d75 3\n");
 }
 
@@ -81,7 +81,7 @@ fn diff_against_a_base_has_two_columns() {
     let run = b.loc(0x1200, &[("main.run", 20)]);
     let fib = b.loc(0x1400, &[("main.fib", 40)]);
     b.sample(&[fib, run, main], &[70, 7000]);
-    let out = folded_diff(&new, &b.p, &opts(0)).unwrap();
+    let out = folded_diff(&new, b.p(), &opts(0)).unwrap();
     assert!(out.contains("main.main;main.run;main.fib 70 10\n"), "{out}");
     assert!(out.contains("main.main;main.run;main.work 0 20\n"), "{out}");
 }
@@ -92,17 +92,17 @@ fn base_labelled_samples_switch_to_two_columns() {
     let main = b.loc(0x1100, &[("main.main", 10)]);
     b.sample(&[main], &[5]);
     b.labelled(&[main], &[-2], &[("pprof::base", "true")]);
-    let out = folded(&b.p, &opts(0)).unwrap();
+    let out = folded(b.p(), &opts(0)).unwrap();
     assert_eq!(out, "main.main 2 5\n");
     let mut one = opts(0);
     one.two_columns = Some(false);
-    assert_eq!(folded(&b.p, &one).unwrap(), "main.main 3\n");
+    assert_eq!(folded(b.p(), &one).unwrap(), "main.main 3\n");
 }
 
 #[test]
 fn empty_profile_and_bad_index() {
     let b = Builder::new(&[("samples", "count")]);
-    assert_eq!(folded(&b.p, &opts(0)).unwrap(), "");
+    assert_eq!(folded(b.p(), &opts(0)).unwrap(), "");
     assert!(matches!(
         folded(&cpu(), &opts(2)),
         Err(Error::SampleIndex { index: 2, count: 2 })
