@@ -60,7 +60,7 @@ pub use base::{add_fake_mapping, apply_base, combine_profiles};
 pub use error::{Error, Result};
 pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
-pub use goregex::{compile_go_regex, go_regex_error};
+pub use goregex::{compile_go_regex, go_regex, go_regex_error};
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Granularity};
 pub use merge::{compact, compact_owned, compatible, merge, merge_owned, StreamingMerge};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};

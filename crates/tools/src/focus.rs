@@ -16,26 +16,11 @@ pub(crate) fn num_label_units(p: &Profile) -> (HashMap<String, String>, Vec<Stri
     (units, notices)
 }
 
-/// The last line of a regex error, which says what is wrong.
-pub(crate) fn regex_message(e: &regex::Error) -> String {
-    last_line(&e.to_string())
-}
-
-fn last_line(text: &str) -> String {
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid regexp")
-        .trim();
-    line.strip_prefix("error: ").unwrap_or(line).to_string()
-}
-
-/// Makes a regexp error of the ops crate one line.
+/// Words a regexp error of the ops crate as pprof does.
 fn one_line(e: pprof_ops::Error) -> Error {
     match e {
         pprof_ops::Error::Regex { option, message } => {
-            Error::Option(format!("parsing {option} regexp: {}", last_line(&message)))
+            Error::Option(format!("parsing {option} regexp: {message}"))
         }
         other => Error::Ops(other),
     }

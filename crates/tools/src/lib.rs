@@ -91,5 +91,6 @@ pub use error::{Error, Result};
 pub use format::{Command, OutputFormat};
 pub use pipeline::{Loaded, NoticeSink, Pipeline, ProgressSink, Sources};
 pub use reporting::{
-    apply_command_overrides, sample_choice, sample_index_by_name, write_report, SampleChoice,
+    apply_command_overrides, sample_choice, sample_index_by_name, write_report,
+    write_report_noting, SampleChoice,
 };

@@ -128,39 +128,53 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
             for n in std::mem::take(&mut loaded.notices) {
                 notice(&n);
             }
-            let notices = pprof_tools::write_report(
+            let result = pprof_tools::write_report_noting(
                 &mut loaded.profile,
                 &cmd,
                 &inv.config,
                 inv.json,
                 &mut out,
+                &mut |n| notice(&n),
             );
             // The process ends now: skip freeing a large profile piece by piece.
             std::mem::forget(loaded);
-            let notices = notices?;
+            result?;
             out.flush().map_err(Error::Io)?;
-            for n in notices {
-                notice(&n);
-            }
         }
         Some(path) => {
-            // pprof says where the report goes before writing it.
-            notice(&format!("Generating report in {}", path.display()));
+            let mut loaded = pipeline.load_for(&cmd)?;
+            for n in std::mem::take(&mut loaded.notices) {
+                notice(&n);
+            }
             let (tmp, file) = temp_beside(&path)?;
             let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-            let result = pipeline
-                .run(&cmd, &inv.config, inv.json, &mut out)
-                .and_then(|n| out.flush().map(|_| n).map_err(Error::Io));
+            // Warnings first, then where the report goes, as pprof says them.
+            let mut said = false;
+            let mut noting = |n: String| notice(&n);
+            let result = pprof_tools::write_report_noting(
+                &mut loaded.profile,
+                &cmd,
+                &inv.config,
+                inv.json,
+                &mut WhereFirst {
+                    out: &mut out,
+                    path: &path,
+                    said: &mut said,
+                },
+                &mut noting,
+            )
+            .and_then(|()| out.flush().map_err(Error::Io));
             drop(out);
+            if !said && result.is_ok() {
+                notice(&format!("Generating report in {}", path.display()));
+            }
+            std::mem::forget(loaded);
             match result {
-                Ok(notices) => {
+                Ok(()) => {
                     std::fs::rename(&tmp, &path).map_err(|err| Error::Output {
                         path: path.display().to_string(),
                         err,
                     })?;
-                    for n in notices {
-                        notice(&n);
-                    }
                 }
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
@@ -170,6 +184,29 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A report file's writer that says where the report goes before the
+/// first byte is written (pprof's "Generating report in FILE", which comes
+/// after the report's warnings).
+struct WhereFirst<'a> {
+    out: &'a mut dyn Write,
+    path: &'a Path,
+    said: &'a mut bool,
+}
+
+impl Write for WhereFirst<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !*self.said {
+            *self.said = true;
+            notice(&format!("Generating report in {}", self.path.display()));
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Creates a temporary file in the directory of `path`, to be renamed over

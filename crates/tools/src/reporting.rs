@@ -201,7 +201,7 @@ pub(crate) fn generate(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
-    generate_in_place(&mut p, cmd, cfg, json, out)
+    write_report(&mut p, cmd, cfg, json, out)
 }
 
 /// Makes the report `cmd` of a loaded profile (pprof's `generateReport`):
@@ -215,7 +215,23 @@ pub fn write_report(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
-    generate_in_place(p, cmd, cfg, json, out)
+    let mut notices = Vec::new();
+    generate_in_place(p, cmd, cfg, json, out, &mut |n| notices.push(n))?;
+    Ok(notices)
+}
+
+/// Like [`write_report`], but hands each notice to `notice` as soon as it
+/// is known, before any of the report is written (as pprof prints its
+/// warnings before the report).
+pub fn write_report_noting(
+    p: &mut Profile,
+    cmd: &Command,
+    cfg: &Config,
+    json: bool,
+    out: &mut dyn Write,
+    notice: &mut dyn FnMut(String),
+) -> Result<()> {
+    generate_in_place(p, cmd, cfg, json, out, notice)
 }
 
 fn generate_in_place(
@@ -224,7 +240,8 @@ fn generate_in_place(
     cfg: &Config,
     json: bool,
     out: &mut dyn Write,
-) -> Result<Vec<String>> {
+    notice: &mut dyn FnMut(String),
+) -> Result<()> {
     let mut notices = Vec::new();
     let (units, unit_notices) = focus::num_label_units(p);
     notices.extend(unit_notices);
@@ -240,12 +257,10 @@ fn generate_in_place(
         return Err(Error::Option("zero divisor specified".into()));
     }
     let symbol = match &cmd.regexp {
-        Some(re) => Some(regex::Regex::new(re).map_err(|e| {
-            Error::Option(format!(
-                "parsing argument regexp {re}: {}",
-                focus::regex_message(&e)
-            ))
-        })?),
+        Some(re) => Some(
+            pprof_ops::go_regex(re)
+                .map_err(|m| Error::Option(format!("parsing argument regexp {re}: {m}")))?,
+        ),
         None => None,
     };
     let ropts = report_options(p, &units, &cfg, &choice, cmd.format, symbol);
@@ -256,11 +271,13 @@ fn generate_in_place(
         focus::apply_focus(p, &units, &cfg, &mut notices)?;
     }
     focus::aggregate(p, &cfg)?;
+    // Warnings go out before the report, as pprof prints them.
+    notices.into_iter().for_each(&mut *notice);
 
     match cmd.format {
         OutputFormat::Raw => {
             out.write_all(p.to_raw_string().as_bytes())?;
-            return Ok(notices);
+            return Ok(());
         }
         OutputFormat::Proto => {
             let r = 1.0 / cfg.divide_by;
@@ -272,7 +289,7 @@ fn generate_in_place(
                 }
             }
             write_profile(p, out)?;
-            return Ok(notices);
+            return Ok(());
         }
         _ => {}
     }
@@ -345,7 +362,7 @@ fn generate_in_place(
         other => return Err(Error::NotImplemented(other.name())),
     }
     out.write_all(&buf)?;
-    Ok(notices)
+    Ok(())
 }
 
 /// Writes `p` as gzip-compressed profile.proto. Large profiles are
