@@ -6,126 +6,25 @@
 //! errors are re-worded here from the parser's error kind and span.
 
 use regex::Regex;
-use regex_syntax::ast::{
-    parse::Parser, Ast, ErrorKind, Flag, FlagsItemKind, GroupKind, RepetitionKind, RepetitionRange,
-};
+use regex_syntax::ast::{parse::Parser, ErrorKind};
 
 use crate::error::{Error, Result};
 
-/// Compiles `pattern` for option `option` (such as `focus`), with a Go-style
-/// message on failure (see [`go_regex_error`]).
+/// Compiles `pattern` for option `option` (such as `focus`) with Go's
+/// syntax and Go's message on failure (see [`go_regex`]).
 pub fn compile_go_regex(option: &str, pattern: &str) -> Result<Regex> {
-    let err = |message: String| Error::Regex {
+    go_regex(pattern).map_err(|message| Error::Regex {
         option: option.to_string(),
         message,
-    };
-    let re = Regex::new(pattern).map_err(|e| err(go_regex_error(pattern, &e)))?;
-    match go_rejects(pattern) {
-        Some(message) => Err(err(message)),
-        None => Ok(re),
-    }
-}
-
-/// Compiles `pattern` as Go's `regexp.Compile` would accept it: the
-/// message is Go's (see [`go_regex_error`]) when either Rust's parser or
-/// Go's rules reject it.
-pub fn go_regex(pattern: &str) -> std::result::Result<Regex, String> {
-    let re = Regex::new(pattern).map_err(|e| go_regex_error(pattern, &e))?;
-    match go_rejects(pattern) {
-        Some(message) => Err(message),
-        None => Ok(re),
-    }
-}
-
-/// Go's message for a pattern that the `regex` crate accepts but Go's RE2
-/// parser (Go 1.19) does not: a repetition of a repetition (`a**`), a
-/// repeat count over 1000, the flags `x`, `u` and `R`, and `(?<name>`
-/// groups. The first such error from the left wins, as in Go.
-fn go_rejects(pattern: &str) -> Option<String> {
-    let ast = Parser::new().parse(pattern).ok()?;
-    let mut found: Option<(usize, String)> = None;
-    let mut note = |at: usize, code: &str, text: &str| {
-        if found.as_ref().is_none_or(|(first, _)| at < *first) {
-            found = Some((at, format!("error parsing regexp: {code}: `{text}`")));
-        }
-    };
-    let text = |a: usize, b: usize| pattern.get(a..b).unwrap_or("");
-    let mut stack: Vec<&Ast> = vec![&ast];
-    while let Some(node) = stack.pop() {
-        match node {
-            Ast::Repetition(r) => {
-                if let Ast::Repetition(inner) = &*r.ast {
-                    let (a, b) = (inner.op.span.start.offset, r.op.span.end.offset);
-                    note(
-                        r.op.span.start.offset,
-                        "invalid nested repetition operator",
-                        text(a, b),
-                    );
-                }
-                if let RepetitionKind::Range(range) = &r.op.kind {
-                    let too_many = match *range {
-                        RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n) => n > 1000,
-                        RepetitionRange::Bounded(m, n) => m > 1000 || n > 1000,
-                    };
-                    if too_many {
-                        let (a, b) = (r.op.span.start.offset, r.op.span.end.offset);
-                        // The span includes a trailing `?` (non-greedy).
-                        let t = text(a, b).trim_end_matches('?');
-                        note(a, "invalid repeat count", t);
-                    }
-                }
-                stack.push(&r.ast);
-            }
-            Ast::Group(g) => {
-                let start = g.span.start.offset;
-                match &g.kind {
-                    GroupKind::CaptureName {
-                        starts_with_p: false,
-                        ..
-                    } => note(
-                        start,
-                        "invalid or unsupported Perl syntax",
-                        text(start, start + 3),
-                    ),
-                    GroupKind::NonCapturing(flags) => {
-                        if let Some(end) = unsupported_flag(&flags.items) {
-                            note(
-                                start,
-                                "invalid or unsupported Perl syntax",
-                                text(start, end),
-                            );
-                        }
-                    }
-                    _ => {}
-                }
-                stack.push(&g.ast);
-            }
-            Ast::Flags(f) => {
-                if let Some(end) = unsupported_flag(&f.flags.items) {
-                    let start = f.span.start.offset;
-                    note(
-                        start,
-                        "invalid or unsupported Perl syntax",
-                        text(start, end),
-                    );
-                }
-            }
-            Ast::Alternation(a) => stack.extend(a.asts.iter()),
-            Ast::Concat(c) => stack.extend(c.asts.iter()),
-            _ => {}
-        }
-    }
-    found.map(|(_, m)| m)
-}
-
-/// The end of the first flag Go does not know (`x`, `u`, `R`).
-fn unsupported_flag(items: &[regex_syntax::ast::FlagsItem]) -> Option<usize> {
-    items.iter().find_map(|item| match item.kind {
-        FlagsItemKind::Flag(Flag::IgnoreWhitespace | Flag::Unicode | Flag::CRLF) => {
-            Some(item.span.end.offset)
-        }
-        _ => None,
     })
+}
+
+/// Compiles `pattern` as Go's `regexp.Compile` reads it: Go's syntax
+/// (translated to the `regex` crate's, so that `\Q..\E`, octal escapes or
+/// a literal `{` work and `a**` fails) and Go's error message.
+pub fn go_regex(pattern: &str) -> std::result::Result<Regex, String> {
+    let translated = crate::gosyntax::translate(pattern).map_err(|e| e.to_string())?;
+    Regex::new(&translated).map_err(|e| go_regex_error(pattern, &e))
 }
 
 /// The message Go's `regexp.Compile` would give for `pattern`, such as

@@ -44,6 +44,7 @@ mod error;
 mod filter;
 mod focus;
 mod goregex;
+mod gosyntax;
 mod labels;
 pub mod measurement;
 mod merge;

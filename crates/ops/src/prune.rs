@@ -128,9 +128,9 @@ pub fn remove_uninteresting(p: &mut Profile) -> Result<()> {
     }
     let compile = |expr: &str| {
         let anchored = format!("^({expr})$");
-        Regex::new(&anchored).map_err(|e| Error::FrameRegex {
+        crate::goregex::go_regex(&anchored).map_err(|message| Error::FrameRegex {
             expr: expr.to_string(),
-            message: crate::goregex::go_regex_error(&anchored, &e),
+            message,
         })
     };
     let drop = compile(p.str(p.drop_frames))?;

@@ -24,17 +24,17 @@ pub enum Error {
         more: usize,
     },
     /// Combining or filtering profiles failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Ops(#[from] pprof_ops::Error),
     /// The combined profile breaks an invariant.
-    #[error("{0}")]
+    #[error(transparent)]
     Model(#[from] pprof_model::Error),
     /// The report could not be made (for example no function matches
     /// `-list`).
-    #[error("{0}")]
+    #[error(transparent)]
     Report(#[from] pprof_report::Error),
     /// A graph export failed (for example Graphviz is missing).
-    #[error("{0}")]
+    #[error(transparent)]
     Export(#[from] pprof_export::Error),
     /// An option value that cannot be used, such as a bad regexp or a zero
     /// divisor.
@@ -91,7 +91,9 @@ impl Error {
     /// which the command treats as success.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Io(e) | Error::Output { err: e, .. } => {
+            Error::Io(e)
+            | Error::Output { err: e, .. }
+            | Error::Report(pprof_report::Error::Io(e)) => {
                 e.kind() == std::io::ErrorKind::BrokenPipe
             }
             _ => false,

@@ -309,11 +309,18 @@ fn generate_in_place(
         | OutputFormat::Tree
         | OutputFormat::List
         | OutputFormat::Comments => {
-            if json {
-                pprof_report::generate_json(&mut buf, &rpt)?;
+            let made = if json {
+                pprof_report::generate_json(&mut buf, &rpt)
             } else {
-                pprof_report::generate(&mut buf, &rpt)?;
-            }
+                pprof_report::generate(&mut buf, &rpt)
+            };
+            // Name the regexp as the user wrote it, not as translated.
+            made.map_err(|e| match (e, &cmd.regexp) {
+                (pprof_report::Error::NoMatches(_), Some(re)) => {
+                    pprof_report::Error::NoMatches(re.clone())
+                }
+                (e, _) => e,
+            })?;
         }
         OutputFormat::TopProto => {
             let top = pprof_report::top_proto(&rpt);
