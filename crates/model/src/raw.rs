@@ -10,7 +10,19 @@ impl Profile {
     /// duration, samples with their values, location ids and labels, then
     /// locations and mappings. Byte-identical to go pprof's output.
     pub fn to_raw_string(&self) -> String {
-        let mut out = String::with_capacity(128 + self.samples.len() * 64);
+        let mut bytes = Vec::with_capacity(128 + self.samples.len() * 64);
+        // Writing into a Vec cannot fail.
+        let _ = self.write_raw(&mut bytes);
+        // Every piece written is a `str`.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Writes [`Profile::to_raw_string`]'s text to `w` in pieces of about
+    /// 64 KiB, without holding the whole dump in memory.
+    pub fn write_raw<W: std::io::Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        const FLUSH: usize = 64 << 10;
+        let mut out = String::with_capacity(FLUSH + 4096);
         for c in &self.comments {
             let _ = writeln!(out, "Comment: {}", self.str(*c));
         }
@@ -47,10 +59,18 @@ impl Profile {
         out.push('\n');
         for s in &self.samples {
             self.write_raw_sample(&mut out, s);
+            if out.len() >= FLUSH {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
         out.push_str("Locations\n");
         for l in &self.locations {
             self.write_raw_location(&mut out, l);
+            if out.len() >= FLUSH {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
         out.push_str("Mappings");
         for m in &self.mappings {
@@ -58,7 +78,7 @@ impl Profile {
             self.write_raw_mapping(&mut out, m);
         }
         out.push('\n');
-        out
+        w.write_all(out.as_bytes())
     }
 
     fn write_raw_sample(&self, out: &mut String, s: &Sample) {

@@ -276,7 +276,7 @@ fn generate_in_place(
 
     match cmd.format {
         OutputFormat::Raw => {
-            out.write_all(p.to_raw_string().as_bytes())?;
+            p.write_raw(out)?;
             return Ok(());
         }
         OutputFormat::Proto => {
