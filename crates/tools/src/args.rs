@@ -373,7 +373,7 @@ const SPECS: &[Spec] = &[
         "http",
         K::Str,
         G::Misc,
-        "Serve the interactive web interface on host:port (not supported yet)",
+        "Serve the web interface on host:port (:0 picks a free port)",
     ),
     spec(
         "no_browser",
@@ -412,6 +412,10 @@ pub struct Invocation {
     pub help: bool,
     /// Messages pprof prints to stderr while parsing flags.
     pub warnings: Vec<String>,
+    /// `-http=host:port`: serve the web interface instead of a report.
+    pub http: Option<String>,
+    /// `-no_browser`: do not open a browser on the web interface.
+    pub no_browser: bool,
 }
 
 enum Value {
@@ -529,6 +533,8 @@ where
         json: get_bool("json"),
         help,
         warnings: Vec::new(),
+        http: None,
+        no_browser: false,
     };
     if help {
         return Ok(inv);
@@ -655,9 +661,8 @@ where
         return Err(usage_err("-no_browser only makes sense with -http"));
     }
     if !http.is_empty() {
-        return Err(usage_err(
-            "-http (the interactive web interface) is not supported yet; choose an output format such as -top",
-        ));
+        inv.http = Some(http.to_string());
+        inv.no_browser = get_bool("no_browser");
     }
     if let Some(command) = &command {
         if inv.json && !command.format.supports_json() {

@@ -96,6 +96,22 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     for w in &inv.warnings {
         notice(w);
     }
+    if let Some(addr) = &inv.http {
+        // The web interface over the loaded profile.
+        let loaded = pipeline_for(&inv).load()?;
+        for n in &loaded.notices {
+            notice(n);
+        }
+        let ui = pprof_tools::web::WebUi::new(loaded.profile, inv.config.clone());
+        let open = !inv.no_browser;
+        pprof_tools::web::serve(ui, addr, |url| {
+            notice(&format!("Serving web UI on {url}"));
+            if open {
+                open_browser(url);
+            }
+        })?;
+        return Ok(());
+    }
     let Some(cmd) = inv.command.clone() else {
         // No report format: pprof's interactive shell.
         let loaded = pipeline_for(&inv).load()?;
@@ -184,6 +200,37 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Opens `url` in a browser, as pprof does: `$BROWSER`, then the system's
+/// opener; quietly nothing when there is none.
+fn open_browser(url: &str) {
+    let mut candidates: Vec<String> = Vec::new();
+    if let Ok(b) = std::env::var("BROWSER") {
+        candidates.extend(b.split(':').filter(|s| !s.is_empty()).map(String::from));
+    }
+    candidates.extend(
+        [
+            "xdg-open",
+            "open",
+            "chrome",
+            "google-chrome",
+            "chromium",
+            "firefox",
+        ]
+        .map(String::from),
+    );
+    for c in candidates {
+        let spawned = std::process::Command::new(&c)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if spawned.is_ok() {
+            return;
+        }
+    }
 }
 
 /// A report file's writer that says where the report goes before the

@@ -64,10 +64,11 @@ fn usage_errors_exit_2_with_one_line() {
     let o = run(&[&f]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("(pprof) "), "{}", stdout(&o));
+    // -http: an address that cannot be listened on is a runtime error.
     assert_error(
-        &run(&["-http=:8080", &f]),
-        2,
-        &["-http", "not supported yet"],
+        &run(&["-http=127.0.0.1:99999", "-no_browser", &f]),
+        1,
+        &["listen on 127.0.0.1:99999"],
     );
     let o = run(&["-raw", "-bogus", &f]);
     assert!(stderr(&o).lines().nth(1).unwrap_or("").contains("-help"));

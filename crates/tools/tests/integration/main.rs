@@ -8,3 +8,4 @@ mod go;
 mod http;
 mod regression;
 mod roundtrip;
+mod web;

@@ -1,0 +1,84 @@
+//! `-http`: the binary serves the web interface on a local port.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+
+use crate::fixtures::{bin, cpu_profile, TempDir};
+
+/// GETs `path` from `base` (`http://host:port`): status line and body.
+fn get(base: &str, path: &str) -> (String, String) {
+    let hostport = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(hostport).expect("connect");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").expect("send");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn http_serves_the_views_of_the_profile() {
+    let dir = TempDir::new("web");
+    let path = dir.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let mut child = bin()
+        .args(["-http=127.0.0.1:0", "-no_browser", &path])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pprof-tools -http");
+    let stderr = child.stderr.take().expect("stderr");
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stderr)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("Serving web UI on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+
+    let (status, body) = get(&url, "/ui/top?f=work");
+    assert_eq!(status, "HTTP/1.0 200 OK", "{body}");
+    assert!(body.contains("focus=work"), "{body}");
+    assert!(body.contains("main.work"), "{body}");
+    let (status, body) = get(&url, "/ui/graph.svg");
+    assert_eq!(status, "HTTP/1.0 200 OK");
+    assert!(body.contains("<svg"), "{body}");
+    let (status, _) = get(&url, "/no/such/page");
+    assert_eq!(status, "HTTP/1.0 404 Not Found");
+    drop(server);
+}
+
+#[test]
+fn http_flag_rules() {
+    let out = bin()
+        .args(["-http=:0", "-top", "x.pb.gz"])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("-http is not compatible with an output format on the command line"));
+    let out = bin()
+        .args(["-no_browser", "x.pb.gz"])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("-no_browser only makes sense with -http")
+    );
+}
