@@ -62,9 +62,6 @@ fn not_implemented_hint(format: &str) -> &'static str {
         "disasm" | "weblist" => {
             "annotated assembly needs the program's binaries and is not supported yet"
         }
-        "eog" | "evince" | "gv" | "web" | "kcachegrind" => {
-            "opening a viewer is not supported; write a file instead (-svg, -pdf or -callgrind with -output=FILE)"
-        }
         _ => "this output format is not implemented yet",
     }
 }

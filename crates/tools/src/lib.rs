@@ -70,6 +70,7 @@ mod format;
 mod pipeline;
 mod reporting;
 pub mod shell;
+pub mod viewer;
 pub mod web;
 
 pub use pprof_export as export;

@@ -107,7 +107,7 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         pprof_tools::web::serve(ui, addr, |url| {
             notice(&format!("Serving web UI on {url}"));
             if open {
-                open_browser(url);
+                pprof_tools::viewer::open_browser(url);
             }
         })?;
         return Ok(());
@@ -124,6 +124,30 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         return Ok(());
     };
     let pipeline = pipeline_for(&inv);
+
+    if let Some(viewer) = pprof_tools::viewer::viewer_for(cmd.format) {
+        // pprof's viewer formats: the report in a temporary file, opened
+        // with the first viewer that starts.
+        let mut loaded = pipeline.load_for(&cmd)?;
+        for n in std::mem::take(&mut loaded.notices) {
+            notice(&n);
+        }
+        let made = pprof_tools::Command {
+            format: viewer.report,
+            regexp: cmd.regexp.clone(),
+        };
+        let mut report = Vec::new();
+        pprof_tools::write_report_noting(
+            &mut loaded.profile,
+            &made,
+            &inv.config,
+            false,
+            &mut report,
+            &mut |n| notice(&n),
+        )?;
+        pprof_tools::viewer::open(&report, &viewer, true)?;
+        return Ok(());
+    }
 
     // Where the report goes: -output, a file away from the terminal for
     // binary formats (as pprof does), or standard output.
@@ -200,37 +224,6 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Opens `url` in a browser, as pprof does: `$BROWSER`, then the system's
-/// opener; quietly nothing when there is none.
-fn open_browser(url: &str) {
-    let mut candidates: Vec<String> = Vec::new();
-    if let Ok(b) = std::env::var("BROWSER") {
-        candidates.extend(b.split(':').filter(|s| !s.is_empty()).map(String::from));
-    }
-    candidates.extend(
-        [
-            "xdg-open",
-            "open",
-            "chrome",
-            "google-chrome",
-            "chromium",
-            "firefox",
-        ]
-        .map(String::from),
-    );
-    for c in candidates {
-        let spawned = std::process::Command::new(&c)
-            .arg(url)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
-        if spawned.is_ok() {
-            return;
-        }
-    }
 }
 
 /// A report file's writer that says where the report goes before the

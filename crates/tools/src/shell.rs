@@ -1305,6 +1305,19 @@ impl<'a> Shell<'a> {
         err: &mut dyn Write,
     ) -> std::result::Result<(), String> {
         let mut buf = Vec::new();
+        let viewer = crate::OutputFormat::from_name(&cmd.name).and_then(crate::viewer::viewer_for);
+        if let Some(viewer) = viewer {
+            // A viewer command: make its report and open it in the
+            // background, so that the session goes on.
+            let made = ShellCommand {
+                name: viewer.report.name().to_string(),
+                regexp: cmd.regexp.clone(),
+            };
+            for n in self.session.report(&made, cfg, &mut buf)? {
+                writeln!(err, "{n}").map_err(|e| e.to_string())?;
+            }
+            return crate::viewer::open(&buf, &viewer, false).map_err(|e| e.to_string());
+        }
         let notices = self.session.report(cmd, cfg, &mut buf)?;
         for n in notices {
             writeln!(err, "{n}").map_err(|e| e.to_string())?;

@@ -82,3 +82,58 @@ fn http_flag_rules() {
         String::from_utf8_lossy(&out.stderr).contains("-no_browser only makes sense with -http")
     );
 }
+
+/// `-web` saves the SVG to a temporary file, runs `$BROWSER` on it, waits,
+/// and removes the file; a viewer that is not installed is pprof's error.
+#[cfg(unix)]
+#[test]
+fn viewer_formats_open_a_temporary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("viewer");
+    let path = dir.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let seen = dir.path("seen.txt");
+    let script = dir.path("viewer.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1\" > '{0}'\nhead -c 200 \"$1\" >> '{0}'\n",
+            seen.display()
+        ),
+    )
+    .expect("write viewer");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let tmp = dir.path("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let out = bin()
+        .args(["-web", &path])
+        .env("BROWSER", &script)
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("run -web");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(&seen).expect("the viewer ran");
+    let opened = got.lines().next().unwrap_or("");
+    assert!(opened.ends_with("/pprof001.svg"), "{got}");
+    assert!(got.contains("<svg") || got.contains("<?xml"), "{got}");
+    assert!(
+        !std::path::Path::new(opened).exists(),
+        "temporary file left behind"
+    );
+
+    let out = bin()
+        .args(["-eog", &path])
+        .env("PATH", "/nonexistent")
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("run -eog");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "pprof-tools: exec: \"eog\": executable file not found in $PATH"
+    );
+}

@@ -1,0 +1,197 @@
+//! pprof's viewer formats (`-web`, `-eog`, `-evince`, `-gv`,
+//! `-kcachegrind`): the report is saved to a temporary file
+//! `pprofNNN.SUFFIX` and opened with the first viewer that starts, in
+//! pprof's order. `-http` opens its address with the same browsers.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::OutputFormat;
+
+/// How a viewer format is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Viewer {
+    /// The report to make (SVG for `-web`...).
+    pub report: OutputFormat,
+    /// The temporary file's suffix.
+    pub suffix: &'static str,
+    /// Commands to try, in order; words after the first are arguments.
+    pub commands: Vec<String>,
+}
+
+/// Errors of [`open`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewerError {
+    /// The temporary file could not be written.
+    #[error("{path}: {err}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        err: std::io::Error,
+    },
+    /// No viewer could be started (pprof's message for the last one
+    /// tried, such as `exec: "eog": executable file not found in $PATH`).
+    #[error("{0}")]
+    NoViewer(String),
+    /// The viewer ran and failed.
+    #[error("exit status {0}")]
+    Failed(i32),
+}
+
+/// The commands that open a browser, in pprof's order: `$BROWSER`, then
+/// the usual browsers, and `xdg-open` in a desktop session.
+pub fn browsers() -> Vec<String> {
+    let mut cmds = Vec::new();
+    if let Ok(b) = std::env::var("BROWSER") {
+        if !b.is_empty() {
+            cmds.push(b);
+        }
+    }
+    if cfg!(target_os = "macos") {
+        cmds.push("/usr/bin/open".to_string());
+    } else {
+        cmds.extend(
+            [
+                "chrome",
+                "google-chrome",
+                "chromium",
+                "firefox",
+                "sensible-browser",
+            ]
+            .map(String::from),
+        );
+        if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+            cmds.push("xdg-open".to_string());
+        }
+    }
+    cmds
+}
+
+/// The viewer of a viewer format, `None` for other formats.
+pub fn viewer_for(format: OutputFormat) -> Option<Viewer> {
+    use OutputFormat as F;
+    let one = |v: &str| vec![v.to_string()];
+    let (report, suffix, commands) = match format {
+        F::Web => (F::Svg, "svg", browsers()),
+        F::Eog => (F::Svg, "svg", one("eog")),
+        F::Evince => (F::Pdf, "pdf", one("evince")),
+        F::Gv => (F::Ps, "ps", one("gv --noantialias")),
+        F::Kcachegrind => (F::Callgrind, "grind", one("kcachegrind")),
+        _ => return None,
+    };
+    Some(Viewer {
+        report,
+        suffix,
+        commands,
+    })
+}
+
+/// Opens `url` with the first browser that starts (for `-http`); quietly
+/// nothing when none does.
+pub fn open_browser(url: &str) {
+    for c in browsers() {
+        let mut words = c.split(' ').filter(|w| !w.is_empty());
+        let Some(program) = words.next() else {
+            continue;
+        };
+        let spawned = Command::new(program)
+            .args(words)
+            .arg(url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        if spawned.is_ok() {
+            return;
+        }
+    }
+}
+
+/// Saves `report` to a new temporary file and opens it with the first of
+/// the viewer's commands that starts. With `wait` (the command line) this
+/// waits for the viewer and removes the file; otherwise (the shell) the
+/// viewer runs on, and the file is removed when it ends.
+pub fn open(report: &[u8], viewer: &Viewer, wait: bool) -> Result<(), ViewerError> {
+    let path = temp_file(report, viewer.suffix)?;
+    let result = run(&path, &viewer.commands, wait);
+    if wait || result.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+/// Writes `data` to `$TMPDIR/pprofNNN.SUFFIX`, never over an existing file.
+fn temp_file(data: &[u8], suffix: &str) -> Result<PathBuf, ViewerError> {
+    let dir = std::env::temp_dir();
+    for i in 1..10000 {
+        let path = dir.join(format!("pprof{i:03}.{suffix}"));
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        let mut f = match opened {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(ViewerError::File { path, err }),
+        };
+        return match f.write_all(data).and_then(|()| f.flush()) {
+            Ok(()) => Ok(path),
+            Err(err) => {
+                let _ = std::fs::remove_file(&path);
+                Err(ViewerError::File { path, err })
+            }
+        };
+    }
+    Err(ViewerError::NoViewer(format!(
+        "could not create file of the form pprof001.{suffix}"
+    )))
+}
+
+fn run(path: &Path, commands: &[String], wait: bool) -> Result<(), ViewerError> {
+    let mut last = ViewerError::NoViewer(format!("no viewer to open {}", path.display()));
+    for c in commands {
+        let mut words = c.split(' ').filter(|w| !w.is_empty());
+        let Some(program) = words.next() else {
+            continue;
+        };
+        match Command::new(program).args(words).arg(path).spawn() {
+            Ok(mut child) => {
+                // Give the viewer a second to read the file, even when it
+                // hands it to another process and returns at once.
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                if !wait {
+                    if let Ok(Some(_)) = child.try_wait() {
+                        // Done already (a launcher that handed the file on).
+                        let _ = std::fs::remove_file(path);
+                        return Ok(());
+                    }
+                    let path = path.to_path_buf();
+                    std::thread::spawn(move || {
+                        let _ = child.wait();
+                        let _ = std::fs::remove_file(path);
+                    });
+                    return Ok(());
+                }
+                let status = child
+                    .wait()
+                    .map_err(|e| ViewerError::NoViewer(e.to_string()))?;
+                return match status.code() {
+                    Some(0) => Ok(()),
+                    code => Err(ViewerError::Failed(code.unwrap_or(1))),
+                };
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                last = ViewerError::NoViewer(format!(
+                    "exec: \"{program}\": executable file not found in $PATH"
+                ));
+            }
+            Err(e) => last = ViewerError::NoViewer(format!("{program}: {e}")),
+        }
+    }
+    Err(last)
+}
