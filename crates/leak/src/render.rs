@@ -552,20 +552,7 @@ fn json_stack(out: &mut String, s: &StackTrend) {
 // ---------------------------------------------------------------------------
 // SVG and HTML
 
-fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+use pprof_model::gofmt::xml_escape;
 
 fn sparkline_body(values: &[i64], x0: f64, y0: f64, width: f64, height: f64) -> String {
     let mut out = String::new();

@@ -1,5 +1,6 @@
 //! Text formatting that matches Go's standard library, for byte-identical
-//! reports: `time.Duration.String()` and `time.Time.String()`.
+//! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
+//! `filepath.Base`, and XML escaping for the SVG and HTML writers.
 
 /// Formats nanoseconds like Go's `time.Duration.String()`: `1h2m3.5s`,
 /// `1.5ms`, `0s`.
@@ -151,6 +152,36 @@ pub fn quote(s: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// Appends `s` to `out` escaped for XML and HTML text and attribute values
+/// (`&`, `<`, `>`, `"`, `'`). Characters that XML 1.0 forbids (most C0
+/// controls, U+FFFE, U+FFFF) become U+FFFD so that the document stays
+/// well-formed.
+pub fn xml_escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `s` escaped for XML and HTML (see [`xml_escape_into`]).
+///
+/// ```
+/// assert_eq!(pprof_model::gofmt::xml_escape("a<b & 'c'"), "a&lt;b &amp; &#39;c&#39;");
+/// ```
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    xml_escape_into(&mut out, s);
     out
 }
 

@@ -302,21 +302,7 @@ fn set_filter(cfg: &mut Config, key: &str, value: &str) {
     }
 }
 
-/// Escapes text for HTML.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use pprof_model::gofmt::xml_escape as escape;
 
 /// Errors of [`serve`].
 #[derive(Debug, thiserror::Error)]
