@@ -125,6 +125,33 @@ fn viewer_formats_open_a_temporary_file() {
         "temporary file left behind"
     );
 
+    // The shell's `web` runs the viewer in the background and goes on.
+    std::fs::remove_file(&seen).expect("reset");
+    let mut child = bin()
+        .arg(&path)
+        .env("BROWSER", &script)
+        .env("TMPDIR", &tmp)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"web\nquit\n")
+        .expect("type");
+    let out = child.wait_with_output().expect("shell ends");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(&seen).expect("the shell's viewer ran");
+    assert!(got.lines().next().unwrap_or("").ends_with(".svg"), "{got}");
+
     let out = bin()
         .args(["-eog", &path])
         .env("PATH", "/nonexistent")
