@@ -9,11 +9,7 @@ use regex::Regex;
 use crate::build::{vt, LocIndex, RFunc, RProfile, RSample};
 use crate::error::{Error, Result};
 use crate::scan::{parse_hex_addresses, parse_int, parse_uint, trim};
-use crate::text::scale_heap_sample;
-
-fn re(pattern: &str) -> Option<Regex> {
-    Regex::new(pattern).ok()
-}
+use crate::text::{captures, re, scale_heap_sample};
 
 static ATTRIBUTE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"([0-9A-Za-z_ ]+)=([0-9A-Za-z_ ]+)"));
@@ -25,15 +21,6 @@ static LOCATION_FILE_LINE: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^(.*)[\t\n\x0C\r ]+\((.+):(-?[0-9]+)\)$"));
 static LOCATION_PATH: LazyLock<Option<Regex>> =
     LazyLock::new(|| re(r"^(.*)[\t\n\x0C\r ]+\((.*)\)$"));
-
-fn captures<'t>(r: &LazyLock<Option<Regex>>, s: &'t str) -> Option<Vec<&'t str>> {
-    let c = r.as_ref()?.captures(s)?;
-    Some(
-        c.iter()
-            .map(|m| m.map(|m| m.as_str()).unwrap_or(""))
-            .collect(),
-    )
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JavaKind {

@@ -11,7 +11,8 @@ use crate::scan::{
     f64_to_i64, is_space_or_comment, parse_hex_addresses, parse_int, parse_uint, trim, Scanner,
 };
 
-fn re(pattern: &str) -> Option<Regex> {
+/// A regexp of this crate's fixed patterns (`None` cannot happen).
+pub(crate) fn re(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
 }
 
@@ -43,7 +44,8 @@ fn matches(r: &LazyLock<Option<Regex>>, s: &str) -> bool {
     r.as_ref().is_some_and(|r| r.is_match(s))
 }
 
-fn captures<'t>(r: &LazyLock<Option<Regex>>, s: &'t str) -> Option<Vec<&'t str>> {
+/// The capture groups of `r` in `s`, empty for groups that did not match.
+pub(crate) fn captures<'t>(r: &LazyLock<Option<Regex>>, s: &'t str) -> Option<Vec<&'t str>> {
     let c = r.as_ref()?.captures(s)?;
     Some(
         c.iter()
