@@ -123,13 +123,19 @@ fn parse_cpu_samples<'a>(
     Ok(b.unwrap_or(&[]))
 }
 
-fn cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
-    let mut p = RProfile {
+/// An empty CPU profile: samples/count and cpu/nanoseconds, the period
+/// (microseconds in the file) in nanoseconds.
+fn empty_cpu_profile(period: i64) -> RProfile {
+    RProfile {
         period: period.wrapping_mul(1000),
         period_type: vt("cpu", "nanoseconds"),
         sample_types: vec![vt("samples", "count"), vt("cpu", "nanoseconds")],
         ..Default::default()
-    };
+    }
+}
+
+fn cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
+    let mut p = empty_cpu_profile(period);
     let mut locs = LocIndex::default();
     let rest = parse_cpu_samples(b, w, true, &mut p, &mut locs)?;
 
@@ -168,12 +174,7 @@ fn cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
 }
 
 fn java_cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
-    let mut p = RProfile {
-        period: period.wrapping_mul(1000),
-        period_type: vt("cpu", "nanoseconds"),
-        sample_types: vec![vt("samples", "count"), vt("cpu", "nanoseconds")],
-        ..Default::default()
-    };
+    let mut p = empty_cpu_profile(period);
     let mut locs = LocIndex::default();
     let rest = parse_cpu_samples(b, w, false, &mut p, &mut locs)?;
     let text = String::from_utf8_lossy(rest);
