@@ -281,17 +281,15 @@ impl Profile {
         })
     }
 
-    /// Checks the invariants that the rest of the workspace relies on:
-    /// every sample has one value per sample type and every index is in range.
-    pub fn check_valid(&self) -> Result<(), crate::Error> {
+    /// [`Profile::check_valid`]'s checks of the samples in `range`.
+    fn check_samples(&self, range: std::ops::Range<usize>) -> Result<(), crate::Error> {
         use crate::error::{Error, ValidationError as V};
         let n = self.sample_types.len();
-        if n == 0 && !self.samples.is_empty() {
-            return Err(Error::Invalid(V::MissingSampleTypes));
-        }
         let nstr = self.strings.len();
         let str_ok = |id: StrId| id.index() < nstr;
-        for (i, s) in self.samples.iter().enumerate() {
+        let start = range.start;
+        for (k, s) in self.samples[range].iter().enumerate() {
+            let i = start + k;
             if s.values.len() != n {
                 return Err(Error::Invalid(V::ValueCount {
                     sample: i,
@@ -311,6 +309,36 @@ impl Profile {
             {
                 return Err(Error::Invalid(V::DanglingString { what: "label" }));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks the invariants that the rest of the workspace relies on:
+    /// every sample has one value per sample type and every index is in range.
+    pub fn check_valid(&self) -> Result<(), crate::Error> {
+        use crate::error::{Error, ValidationError as V};
+        let n = self.sample_types.len();
+        if n == 0 && !self.samples.is_empty() {
+            return Err(Error::Invalid(V::MissingSampleTypes));
+        }
+        // Samples are most of a profile: large ones are checked in two
+        // halves at once; the first error in sample order is the one
+        // reported either way.
+        const PARALLEL: usize = 100_000;
+        let n_samples = self.samples.len();
+        if n_samples >= PARALLEL {
+            let mid = n_samples / 2;
+            let (a, b) = std::thread::scope(|scope| {
+                let b = scope.spawn(|| self.check_samples(mid..n_samples));
+                (self.check_samples(0..mid), b.join())
+            });
+            a?;
+            match b {
+                Ok(r) => r?,
+                Err(_) => self.check_samples(mid..n_samples)?,
+            }
+        } else {
+            self.check_samples(0..n_samples)?;
         }
         for (i, l) in self.locations.iter().enumerate() {
             if let Some(m) = l.mapping {
