@@ -143,3 +143,30 @@ fn ten_byte_varint_with_bits_past_64_decodes_like_pprof() {
     let p = decode(&b).unwrap();
     assert_eq!(p.period as u64, u64::MAX >> 1);
 }
+
+/// Large profiles are checked in halves at once; the error is still the
+/// first bad sample's, in either half.
+#[test]
+fn check_valid_reports_the_first_bad_sample_of_a_large_profile() {
+    use pprof_model::{Error, Profile, Sample, ValidationError, ValueType};
+    let mut p = Profile::new();
+    let (t, u) = (p.intern("samples"), p.intern("count"));
+    p.sample_types.push(ValueType { r#type: t, unit: u });
+    for _ in 0..200_000 {
+        p.samples.push(Sample {
+            values: vec![1],
+            ..Default::default()
+        });
+    }
+    assert!(p.check_valid().is_ok());
+    p.samples[150_000].values.push(2);
+    let first = |p: &Profile| match p.check_valid() {
+        Err(Error::Invalid(ValidationError::ValueCount { sample, .. })) => sample,
+        other => panic!("unexpected {other:?}"),
+    };
+    assert_eq!(first(&p), 150_000);
+    p.samples[120_000].values.clear();
+    assert_eq!(first(&p), 120_000);
+    p.samples[7].values.push(3);
+    assert_eq!(first(&p), 7);
+}
