@@ -98,11 +98,8 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     }
     if let Some(addr) = &inv.http {
         // The web interface over the loaded profile.
-        let loaded = pipeline_for(&inv).load()?;
-        for n in &loaded.notices {
-            notice(n);
-        }
-        let ui = pprof_tools::web::WebUi::new(loaded.profile, inv.config.clone());
+        let profile = load_noting(&pipeline_for(&inv), None)?;
+        let ui = pprof_tools::web::WebUi::new(profile, inv.config.clone());
         let open = !inv.no_browser;
         pprof_tools::web::serve(ui, addr, |url| {
             notice(&format!("Serving web UI on {url}"));
@@ -114,11 +111,8 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     }
     let Some(cmd) = inv.command.clone() else {
         // No report format: pprof's interactive shell.
-        let loaded = pipeline_for(&inv).load()?;
-        for n in &loaded.notices {
-            notice(n);
-        }
-        let mut session = pprof_tools::shell::ProfileSession::new(loaded.profile);
+        let profile = load_noting(&pipeline_for(&inv), None)?;
+        let mut session = pprof_tools::shell::ProfileSession::new(profile);
         let settings = pprof_tools::shell::settings_from_config(&inv.config);
         pprof_tools::shell::run_shell(&mut session, settings)?;
         return Ok(());
@@ -128,17 +122,14 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     if let Some(viewer) = pprof_tools::viewer::viewer_for(cmd.format) {
         // pprof's viewer formats: the report in a temporary file, opened
         // with the first viewer that starts.
-        let mut loaded = pipeline.load_for(&cmd)?;
-        for n in std::mem::take(&mut loaded.notices) {
-            notice(&n);
-        }
+        let mut profile = load_noting(&pipeline, Some(&cmd))?;
         let made = pprof_tools::Command {
             format: viewer.report,
             regexp: cmd.regexp.clone(),
         };
         let mut report = Vec::new();
         pprof_tools::write_report_noting(
-            &mut loaded.profile,
+            &mut profile,
             &made,
             &inv.config,
             false,
@@ -164,12 +155,9 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
     match target {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let mut loaded = pipeline.load_for(&cmd)?;
-            for n in std::mem::take(&mut loaded.notices) {
-                notice(&n);
-            }
+            let mut profile = load_noting(&pipeline, Some(&cmd))?;
             let result = pprof_tools::write_report_noting(
-                &mut loaded.profile,
+                &mut profile,
                 &cmd,
                 &inv.config,
                 inv.json,
@@ -177,22 +165,19 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
                 &mut |n| notice(&n),
             );
             // The process ends now: skip freeing a large profile piece by piece.
-            std::mem::forget(loaded);
+            std::mem::forget(profile);
             result?;
             out.flush().map_err(Error::Io)?;
         }
         Some(path) => {
-            let mut loaded = pipeline.load_for(&cmd)?;
-            for n in std::mem::take(&mut loaded.notices) {
-                notice(&n);
-            }
+            let mut profile = load_noting(&pipeline, Some(&cmd))?;
             let (tmp, file) = temp_beside(&path)?;
             let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
             // Warnings first, then where the report goes, as pprof says them.
             let mut said = false;
             let mut noting = |n: String| notice(&n);
             let result = pprof_tools::write_report_noting(
-                &mut loaded.profile,
+                &mut profile,
                 &cmd,
                 &inv.config,
                 inv.json,
@@ -208,7 +193,7 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
             if !said && result.is_ok() {
                 notice(&format!("Generating report in {}", path.display()));
             }
-            std::mem::forget(loaded);
+            std::mem::forget(profile);
             match result {
                 Ok(()) => {
                     std::fs::rename(&tmp, &path).map_err(|err| Error::Output {
@@ -224,6 +209,22 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Loads the sources (for the report `cmd`, or for any report) and prints
+/// the notices of loading.
+fn load_noting(
+    pipeline: &pprof_tools::Pipeline,
+    cmd: Option<&pprof_tools::Command>,
+) -> anyhow::Result<pprof_model::Profile> {
+    let loaded = match cmd {
+        Some(cmd) => pipeline.load_for(cmd)?,
+        None => pipeline.load()?,
+    };
+    for n in &loaded.notices {
+        notice(n);
+    }
+    Ok(loaded.profile)
 }
 
 /// A report file's writer that says where the report goes before the
