@@ -126,7 +126,6 @@ pub fn compact(p: &Profile) -> Profile {
 /// # Ok::<(), pprof_ops::Error>(())
 /// ```
 pub struct StreamingMerge {
-    first: Profile,
     merger: Merger,
 }
 
@@ -134,18 +133,7 @@ impl StreamingMerge {
     /// A merge whose sample and period types are those of `first` (which
     /// is not added: pass it to [`StreamingMerge::add`] too).
     pub fn new(first: &Profile) -> StreamingMerge {
-        let mut header = Profile::new();
-        header.period_type = ValueType {
-            r#type: header.intern(first.str(first.period_type.r#type)),
-            unit: header.intern(first.str(first.period_type.unit)),
-        };
-        for st in &first.sample_types {
-            let t = header.intern(first.str(st.r#type));
-            let u = header.intern(first.str(st.unit));
-            header.sample_types.push(ValueType { r#type: t, unit: u });
-        }
         StreamingMerge {
-            first: header,
             merger: Merger::with_types(first),
         }
     }
@@ -153,7 +141,7 @@ impl StreamingMerge {
     /// Adds the next profile; fails (adding nothing) when its types differ
     /// from the first profile's.
     pub fn add(&mut self, p: &Profile) -> Result<()> {
-        compatible(&self.first, p)?;
+        compatible(&self.merger.out, p)?;
         self.merger.add_header(p);
         self.merger.add_profile(p);
         Ok(())
@@ -164,7 +152,7 @@ impl StreamingMerge {
     /// rather than copied. Check [`StreamingMerge::accepts`] first to keep
     /// a profile that would be refused.
     pub fn add_owned(&mut self, p: Profile) -> Result<()> {
-        compatible(&self.first, &p)?;
+        compatible(&self.merger.out, &p)?;
         self.merger.add_header(&p);
         self.merger.add_profile_owned(p);
         Ok(())
@@ -180,7 +168,7 @@ impl StreamingMerge {
     /// [`StreamingMerge::add`] and [`StreamingMerge::add_owned`] take it;
     /// otherwise the error they would return.
     pub fn accepts(&self, p: &Profile) -> Result<()> {
-        compatible(&self.first, p)
+        compatible(&self.merger.out, p)
     }
 
     /// The merged profile.

@@ -216,7 +216,7 @@ pub fn write_report(
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
     let mut notices = Vec::new();
-    generate_in_place(p, cmd, cfg, json, out, &mut |n| notices.push(n))?;
+    write_report_noting(p, cmd, cfg, json, out, &mut |n| notices.push(n))?;
     Ok(notices)
 }
 
@@ -224,17 +224,6 @@ pub fn write_report(
 /// is known, before any of the report is written (as pprof prints its
 /// warnings before the report).
 pub fn write_report_noting(
-    p: &mut Profile,
-    cmd: &Command,
-    cfg: &Config,
-    json: bool,
-    out: &mut dyn Write,
-    notice: &mut dyn FnMut(String),
-) -> Result<()> {
-    generate_in_place(p, cmd, cfg, json, out, notice)
-}
-
-fn generate_in_place(
     p: &mut Profile,
     cmd: &Command,
     cfg: &Config,
