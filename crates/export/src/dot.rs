@@ -84,7 +84,7 @@ pub fn compose_dot(g: &Graph, attrs: &DotAttributes<'_>, c: &DotConfig<'_>) -> S
     } else {
         &c.title
     };
-    let _ = writeln!(out, "digraph \"{name}\" {{");
+    let _ = writeln!(out, "digraph \"{}\" {{", escape_for_dot(name));
     out.push_str("node [style=filled fillcolor=\"#f8f8f8\"]\n");
     add_legend(&mut out, c);
 
@@ -140,11 +140,11 @@ fn add_legend(out: &mut String, c: &DotConfig<'_>) {
     );
     let joined: Vec<String> = c.labels.iter().map(|l| escape_for_dot(l)).collect();
     let _ = write!(out, " label=\"{}\\l\"", joined.join("\\l"));
-    if !c.legend_url.is_empty() {
-        let _ = write!(out, " URL=\"{}\" target=\"_blank\"", c.legend_url);
+    if let Some(url) = dot_url(&c.legend_url) {
+        let _ = write!(out, " URL=\"{url}\" target=\"_blank\"");
     }
     if !c.title.is_empty() {
-        let _ = write!(out, " tooltip=\"{}\"", c.title);
+        let _ = write!(out, " tooltip=\"{}\"", escape_for_dot(&c.title));
     }
     out.push_str("] }\n");
 }
@@ -213,8 +213,8 @@ fn add_node(
         if a.peripheries != 0 {
             let _ = write!(out, " peripheries={}", a.peripheries);
         }
-        if !a.url.is_empty() {
-            let _ = write!(out, " URL=\"{}\" target=\"_blank\"", a.url);
+        if let Some(url) = dot_url(&a.url) {
+            let _ = write!(out, " URL=\"{url}\" target=\"_blank\"");
         }
     }
     out.push_str("]\n");
@@ -242,7 +242,7 @@ fn add_nodelets(out: &mut String, node: &Node, id: usize, c: &DotConfig<'_>) -> 
         let _ = writeln!(
             nodelets,
             "N{id}_{i} [label = \"{}\" id=\"N{id}_{i}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            t.name
+            escape_for_dot(&t.name)
         );
         let _ = writeln!(
             nodelets,
@@ -284,7 +284,7 @@ fn numeric_nodelets(
         let _ = writeln!(
             out,
             "N{source}_{j} [label = \"{}\" id=\"N{source}_{j}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            t.name
+            escape_for_dot(&t.name)
         );
         let _ = writeln!(
             out,
@@ -494,6 +494,37 @@ fn multiline_printable_name(info: &NodeInfo) -> String {
     s
 }
 
+/// A link for a DOT `URL` attribute, or `None` when there is none or it
+/// is not a web link. graphviz copies URLs into its SVG without escaping
+/// quotes, so every character outside RFC 3986's set is percent-encoded;
+/// only `http:`, `https:` and relative links are kept (no `javascript:`).
+fn dot_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    if let Some((scheme, _)) = url.split_once(':') {
+        let is_scheme = scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if is_scheme
+            && !scheme.eq_ignore_ascii_case("http")
+            && !scheme.eq_ignore_ascii_case("https")
+        {
+            return None;
+        }
+    }
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&()*+,;=%".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Some(out)
+}
+
 /// Escapes quotes and backslashes, and turns line breaks into graphviz's
 /// left-justified breaks.
 pub fn escape_for_dot(s: &str) -> String {
@@ -517,6 +548,18 @@ mod tests {
         assert_eq!(dot_color(1.0, true), "#edd5d5");
         assert_eq!(dot_color(0.0, false), "#b2b2b2");
         assert_eq!(dot_color(-1.0, false), "#00b200");
+    }
+
+    #[test]
+    fn urls_are_web_links_without_quotes() {
+        assert_eq!(
+            dot_url("https://x/a b\"c<d>").as_deref(),
+            Some("https://x/a%20b%22c%3Cd%3E")
+        );
+        assert_eq!(dot_url(" JavaScript:alert(1)"), None);
+        assert_eq!(dot_url("data:text/html,x"), None);
+        assert_eq!(dot_url("").as_deref(), None);
+        assert_eq!(dot_url("/ui/?f=x").as_deref(), Some("/ui/?f=x"));
     }
 
     #[test]

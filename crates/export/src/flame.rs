@@ -84,6 +84,119 @@ pub fn flame_svg_diff(new: &Profile, base: &Profile, opts: &FlameOptions) -> Res
     Ok(render(&tree, &unit_of(new, opts), opts))
 }
 
+/// One frame of a [`FlameTree`]: a function reached through one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FlameNode {
+    /// Index of the frame's name in [`FlameTree::names`].
+    pub name: u32,
+    /// Index of the parent node in [`FlameTree::nodes`] (the root is its
+    /// own parent).
+    pub parent: u32,
+    /// Distance from the root (the root is at 0).
+    pub depth: u32,
+    /// Net value of the node and its callees (callers in a callers tree).
+    pub cum: i64,
+    /// Net value of the node alone.
+    pub flat: i64,
+    /// Base part of `cum` in a comparison (the magnitude of its negative
+    /// values); 0 otherwise.
+    pub cum_base: i64,
+}
+
+/// The stacks of a profile as a tree of frames, for flame graphs drawn
+/// elsewhere (a web page): node 0 is the root, every other node comes
+/// after its parent, and siblings are in name order, so that drawing
+/// the nodes in order lays out each frame after its left sibling.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct FlameTree {
+    /// Frame names; node `name` fields index this list.
+    pub names: Vec<String>,
+    /// The nodes, depth first; nodes narrower than the options' minimum
+    /// share are left out with their subtrees.
+    pub nodes: Vec<FlameNode>,
+    /// The tree compares a profile with a base (negative values, or
+    /// samples labelled `pprof::base=true`).
+    pub diff: bool,
+}
+
+/// What [`flame_tree`] builds.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct FlameTreeOptions {
+    /// Which stacks and values to take.
+    pub stacks: StackOptions,
+    /// Root at the leaf frames: each node's children are its callers.
+    pub callers: bool,
+    /// Nodes whose magnitude is below this share of the root's (0 to 1)
+    /// are left out, with their subtrees.
+    pub min_share: f64,
+}
+
+/// The stack tree of `p` (see [`FlameTree`]), for a flame graph or an
+/// icicle graph drawn by the caller; values with `-mean` are divided by
+/// the mean divisor.
+pub fn flame_tree(p: &Profile, opts: &FlameTreeOptions) -> Result<FlameTree> {
+    let mut tree = StackTree::new();
+    tree.reversed = opts.callers;
+    tree.add_profile(p, &opts.stacks, 1)?;
+    let mean = opts.stacks.mean_divisor.is_some();
+    let (offsets, list) = tree.children_sorted();
+    let root_width = tree.nodes.first().map_or(0, |n| n.width());
+    let min = (root_width as f64 * opts.min_share.clamp(0.0, 1.0)) as i64;
+    let mut out = FlameTree {
+        names: Vec::new(),
+        nodes: Vec::new(),
+        diff: tree.is_diff(),
+    };
+    // Names of the kept nodes only, renumbered.
+    let mut name_ids: Vec<u32> = vec![u32::MAX; tree.names.len()];
+    let mut todo: Vec<(u32, u32)> = vec![(ROOT, 0)];
+    while let Some((node, parent)) = todo.pop() {
+        let Some(n) = tree.nodes.get(node as usize) else {
+            continue;
+        };
+        if node != ROOT && (n.width() < min || n.width() == 0) {
+            continue;
+        }
+        let name = if node == ROOT {
+            u32::MAX
+        } else {
+            match name_ids.get_mut(n.frame as usize) {
+                Some(id) if *id != u32::MAX => *id,
+                Some(id) => {
+                    *id = out.names.len() as u32;
+                    out.names.push(tree.name(node).to_string());
+                    *id
+                }
+                None => continue,
+            }
+        };
+        let index = out.nodes.len() as u32;
+        out.nodes.push(FlameNode {
+            name,
+            parent,
+            depth: n.depth,
+            cum: mean_value(n.cum(), n.cum_div, mean),
+            flat: mean_value(n.flat(), n.flat_div, mean),
+            cum_base: mean_value(n.cum_neg, n.cum_div, mean),
+        });
+        let i = node as usize;
+        if let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) {
+            let kids = list.get(a..b).unwrap_or(&[]);
+            todo.extend(kids.iter().rev().map(|&k| (k, index)));
+        }
+    }
+    // The root has no name of its own.
+    let root_name = out.names.len() as u32;
+    if let Some(r) = out.nodes.first_mut() {
+        r.name = root_name;
+    }
+    out.names.push("root".to_string());
+    Ok(out)
+}
+
 fn unit_of(p: &Profile, opts: &FlameOptions) -> String {
     p.sample_types
         .get(opts.stacks.sample_index)
@@ -483,6 +596,54 @@ const SCRIPT: &str = r#"(function () {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn two_stacks() -> Profile {
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count")]);
+        let main = b.function("main", "m.go", 1);
+        let a = b.function("a", "m.go", 2);
+        let z = b.function("z", "m.go", 3);
+        let lm = b.location(None, 1, &[(main, 1)]);
+        let la = b.location(None, 2, &[(a, 2)]);
+        let lz = b.location(None, 3, &[(z, 3)]);
+        b.sample(&[lz, lm], &[3]);
+        b.sample(&[la, lm], &[1]);
+        b.sample(&[la, lz, lm], &[2]);
+        b.build()
+    }
+
+    #[test]
+    fn flame_tree_lists_parents_first_and_siblings_by_name() {
+        let t = flame_tree(&two_stacks(), &FlameTreeOptions::default()).unwrap();
+        let rows: Vec<(&str, u32, i64, i64)> = t
+            .nodes
+            .iter()
+            .map(|n| (t.names[n.name as usize].as_str(), n.parent, n.cum, n.flat))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("root", 0, 6, 0),
+                ("main", 0, 6, 0),
+                ("a", 1, 1, 1),
+                ("z", 1, 5, 3),
+                ("a", 3, 2, 2)
+            ]
+        );
+        assert!(!t.diff);
+        // Callers: the leaves are at the root; narrow nodes are left out.
+        let o = FlameTreeOptions {
+            callers: true,
+            min_share: 0.5,
+            ..Default::default()
+        };
+        let t = flame_tree(&two_stacks(), &o).unwrap();
+        let rows: Vec<(&str, i64)> = t
+            .nodes
+            .iter()
+            .map(|n| (t.names[n.name as usize].as_str(), n.cum))
+            .collect();
+        assert_eq!(rows, [("root", 6), ("a", 3), ("z", 3), ("main", 3)]);
+    }
 
     #[test]
     fn labels_fit_or_truncate() {

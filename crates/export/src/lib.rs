@@ -55,11 +55,14 @@ pub use dot::{
     DotValueFormatter, NodeLabelFormatter,
 };
 pub use error::{Error, Result};
-pub use flame::{flame_svg, flame_svg_diff, FlameOptions, ValueFormatter};
+pub use flame::{
+    flame_svg, flame_svg_diff, flame_tree, FlameNode, FlameOptions, FlameTree, FlameTreeOptions,
+    ValueFormatter,
+};
 pub use folded::{folded, folded_diff, write_folded, FoldedOptions};
 pub use stacks::{Granularity, StackOptions};
 pub use svg::{
     add_pan_zoom, find_program, find_program_in, render_with_graphviz, run_graphviz, svg_from_dot,
-    svg_from_dot_builtin, svg_from_dot_detailed, GraphvizFormat, GraphvizOutput, Renderer,
-    SvgOutput, DOT_PROGRAM,
+    svg_from_dot_builtin, svg_from_dot_detailed, svg_from_dot_plain, GraphvizFormat,
+    GraphvizOutput, Renderer, SvgOutput, DOT_PROGRAM,
 };

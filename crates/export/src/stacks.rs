@@ -137,6 +137,8 @@ pub(crate) struct StackTree {
     pub has_negative: bool,
     /// Whether any sample carries the `pprof::base=true` label.
     pub has_base_label: bool,
+    /// Paths start at the leaf frame (a callers tree).
+    pub reversed: bool,
 }
 
 impl StackTree {
@@ -150,6 +152,7 @@ impl StackTree {
             prev_nodes: Vec::new(),
             has_negative: false,
             has_base_label: false,
+            reversed: false,
         }
     }
 
@@ -218,6 +221,9 @@ impl StackTree {
                 None => {
                     path.clear();
                     self.sample_path(p, s, opts, &mut loc_frames, &mut path);
+                    if self.reversed {
+                        path.reverse();
+                    }
                     let n = self.find_path(&path);
                     memo.insert(s.locations.as_slice(), n);
                     n

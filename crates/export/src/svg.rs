@@ -71,7 +71,8 @@ pub enum Renderer {
 /// An SVG rendered from DOT text.
 #[derive(Clone, Debug)]
 pub struct SvgOutput {
-    /// The SVG document, with the pan/zoom script.
+    /// The SVG document (with the pan/zoom script, except from
+    /// [`svg_from_dot_plain`]).
     pub svg: Vec<u8>,
     /// Who laid out the graph.
     pub renderer: Renderer,
@@ -191,6 +192,27 @@ pub fn svg_from_dot_detailed(dot: &str) -> Result<SvgOutput> {
     })
 }
 
+/// The SVG of `dot` as the renderer drew it, without the pan/zoom script
+/// and viewport (for pages that embed the picture and bring their own
+/// script): graphviz when `dot` is on `PATH`, otherwise the built-in layout.
+pub fn svg_from_dot_plain(dot: &str) -> Result<SvgOutput> {
+    if let Some(program) = find_program(DOT_PROGRAM) {
+        let out = run_graphviz_with(Some(program), dot, GraphvizFormat::Svg)?;
+        let text = String::from_utf8_lossy(&out.data).replace("&;", "&amp;;");
+        return Ok(SvgOutput {
+            svg: text.into_bytes(),
+            renderer: Renderer::Graphviz,
+            warnings: out.warnings,
+        });
+    }
+    let raw = builtin_layout(dot)?;
+    Ok(SvgOutput {
+        svg: sort_style_block(&sanitize_xml_chars(&raw)).into_bytes(),
+        renderer: Renderer::Builtin,
+        warnings: String::new(),
+    })
+}
+
 /// Lays out and draws `dot` without any external program (the `layout-rs`
 /// engine), and adds the pan/zoom script.
 pub fn svg_from_dot_builtin(dot: &str) -> Result<Vec<u8>> {
@@ -254,10 +276,12 @@ fn wrap_builtin(svg: &str) -> String {
     out.push_str(&svg[..open]);
     out.push_str(&tag);
     out.push('\n');
-    out.push_str(&pan_zoom_script());
     out.push_str("<g id=\"viewport\" transform=\"translate(0,0)\">\n");
     out.push_str(&svg[open_end..close]);
     out.push_str("</g>\n");
+    // The script comes after the group it moves, which must exist when it runs.
+    out.push_str(&pan_zoom_script());
+    out.push('\n');
     out.push_str(&svg[close..]);
     out.push('\n');
     out
@@ -309,21 +333,17 @@ fn sanitize_xml_chars(s: &str) -> String {
 }
 
 /// pprof's post-processing of graphviz's SVG: the picture fills the window
-/// (`width="100%" height="100%"`, no `viewBox`), a pan/zoom script is
-/// inserted before the graph group, and the graph is wrapped in a
-/// `viewport` group that starts at half size. Also repairs graphviz's
-/// unescaped `&;`.
+/// (`width="100%" height="100%"`, no `viewBox`), the graph is wrapped in a
+/// `viewport` group, and a pan/zoom script on that group is added at the
+/// end of the document, so that the group exists when the script runs.
+/// Also repairs graphviz's unescaped `&;`.
 pub fn add_pan_zoom(svg: &str) -> String {
     let svg = svg.replace("&;", "&amp;;");
     let mut svg = replace_size_and_viewbox(&svg);
     if let Some(i) = find_graph_group(&svg) {
-        let insert = format!(
-            "{}<g id=\"viewport\" transform=\"scale(0.5,0.5) translate(0,0)\">",
-            pan_zoom_script()
-        );
-        svg.insert_str(i, &insert);
-        if let Some(close) = svg.find("</svg>") {
-            svg.insert_str(close, "</g>");
+        svg.insert_str(i, "<g id=\"viewport\" transform=\"translate(0,0)\">");
+        if let Some(close) = svg.rfind("</svg>") {
+            svg.insert_str(close, &format!("</g>{}\n", pan_zoom_script()));
         }
     }
     svg
@@ -438,10 +458,13 @@ mod tests {
         let out = add_pan_zoom(DOT_SVG);
         assert!(out.contains("<svg width=\"100%\" height=\"100%\" xmlns="));
         assert!(!out.contains("viewBox"));
-        assert!(out.contains(
-            "]]></script><g id=\"viewport\" transform=\"scale(0.5,0.5) translate(0,0)\"><g id=\"graph0\""
-        ));
-        assert!(out.contains("</g>\n</g></svg>"));
+        assert!(out.contains("<g id=\"viewport\" transform=\"translate(0,0)\"><g id=\"graph0\""));
+        // The script runs after the group it moves has been parsed.
+        let group = out.find("id=\"viewport\"").unwrap();
+        let script = out.find("<script").unwrap();
+        assert!(group < script, "{out}");
+        assert!(out.contains("</g>\n</g><script"));
+        assert!(out.ends_with("]]></script>\n</svg>\n"), "{out}");
         assert!(out.contains("a &amp;; b"));
     }
 

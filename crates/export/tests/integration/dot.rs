@@ -1,6 +1,8 @@
 //! DOT output of a call graph.
 
-use pprof_export::{compose_dot, write_dot, DotAttributes, DotConfig, DotNodeAttributes};
+use pprof_export::{
+    compose_dot, escape_for_dot, write_dot, DotAttributes, DotConfig, DotNodeAttributes,
+};
 use pprof_graph::{Graph, NodeOrder, Options};
 
 use crate::fixtures::{cpu, Builder};
@@ -165,4 +167,65 @@ fn empty_graph_is_just_the_frame() {
     let out = compose_dot(&g, &DotAttributes::default(), &config(&f, 0));
     assert_eq!(lines(&out).len(), 4);
     assert!(out.ends_with("] }\n}\n"));
+}
+
+/// Text a profile can carry that must stay text in the DOT source: a quote
+/// that would end the string and add attributes, a backslash, markup.
+pub const HOSTILE: &str = "v\" URL=\"javascript:alert(3)\" target=\"_top";
+
+/// A graph whose label values, function name and title carry [`HOSTILE`].
+pub fn hostile_dot() -> String {
+    let mut b = Builder::new(&[("samples", "count")]);
+    let name = format!("main.{HOSTILE}\\");
+    let l = b.loc(0x10, &[(name.as_str(), 3)]);
+    let m = b.loc(0x20, &[("main.main", 4)]);
+    b.labelled(&[l, m], &[5], &[(HOSTILE, HOSTILE), ("k", "\"><script>")]);
+    let p = b.build();
+    let g = graph(&p, 0, true);
+    let f = |v: i64| v.to_string();
+    let c = DotConfig {
+        title: HOSTILE.to_string(),
+        legend_url: HOSTILE.to_string(),
+        labels: vec![format!("File: {HOSTILE}")],
+        format_value: &f,
+        total: 5,
+    };
+    let mut attrs = DotAttributes::default();
+    let first = g.iter().next().map(|(id, _)| id).expect("a node");
+    attrs.nodes.insert(
+        first,
+        DotNodeAttributes {
+            url: HOSTILE.to_string(),
+            ..Default::default()
+        },
+    );
+    compose_dot(&g, &attrs, &c)
+}
+
+/// Every `"` in the DOT text opens or closes a string: outside strings
+/// there are only the attribute names and values pprof writes, so a label
+/// value never adds an attribute (no `URL="javascript:` outside a string).
+#[test]
+fn label_values_and_names_cannot_add_attributes() {
+    let dot = hostile_dot();
+    let mut outside = String::new();
+    let mut in_string = false;
+    let mut chars = dot.chars();
+    while let Some(c) = chars.next() {
+        match (in_string, c) {
+            (true, '\\') => {
+                chars.next();
+            }
+            (_, '"') => in_string = !in_string,
+            (false, c) => outside.push(c),
+            (true, _) => {}
+        }
+    }
+    assert!(!in_string, "unbalanced quotes in\n{dot}");
+    assert!(!outside.contains("javascript"), "{outside}");
+    // pprof's own URL attributes are the only ones: the legend's and the
+    // node's, percent-encoded, as graphviz copies them into SVG verbatim.
+    assert_eq!(outside.matches("URL=").count(), 2, "{outside}");
+    assert!(dot.contains("URL=\"v%22%20URL=%22javascript:alert(3)%22%20target=%22_top\""));
+    assert!(dot.contains(&escape_for_dot(HOSTILE)), "{dot}");
 }

@@ -39,6 +39,31 @@ fn graphviz_accepts_our_dot_without_warnings() {
     parse(std::str::from_utf8(&out.data).unwrap());
 }
 
+/// A label value, name or title with quotes neither breaks the graph nor
+/// becomes a link: graphviz reads the DOT and draws no `javascript:` URL.
+#[test]
+fn graphviz_draws_hostile_labels_as_text() {
+    if need("dot").is_none() {
+        return;
+    }
+    let out = run_graphviz(&crate::dot::hostile_dot(), GraphvizFormat::Svg).unwrap();
+    assert_eq!(out.warnings, "");
+    let svg = std::str::from_utf8(&out.data).unwrap();
+    let doc = parse(svg);
+    for n in doc.descendants() {
+        for a in n.attributes() {
+            assert!(
+                !a.value().trim_start().starts_with("javascript:"),
+                "{}={} in {svg}",
+                a.name(),
+                a.value()
+            );
+        }
+    }
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(text.contains("URL=\"javascript:alert(3)\""), "{text}");
+}
+
 #[test]
 fn svg_through_graphviz_gets_pan_and_zoom() {
     if need("dot").is_none() {
