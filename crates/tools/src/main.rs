@@ -97,14 +97,19 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         notice(w);
     }
     if let Some(addr) = &inv.http {
-        // The web interface over the loaded profile.
+        // The web interface over the loaded profile; a bad address is
+        // reported before anything loads.
+        pprof_tools::web::split_host_port(addr)?;
         let profile = load_noting(&pipeline_for(&inv), None)?;
         let ui = pprof_tools::web::WebUi::new(profile, inv.config.clone());
         let open = !inv.no_browser;
-        pprof_tools::web::serve(ui, addr, |url| {
-            notice(&format!("Serving web UI on {url}"));
+        pprof_tools::web::serve(ui, addr, |started| {
+            if let Some(w) = &started.warning {
+                notice(w);
+            }
+            notice(&format!("Serving web UI on {}", started.url));
             if open {
-                pprof_tools::viewer::open_browser(url);
+                pprof_tools::viewer::open_browser(&started.url);
             }
         })?;
         return Ok(());

@@ -231,37 +231,12 @@ pub fn write_report_noting(
     out: &mut dyn Write,
     notice: &mut dyn FnMut(String),
 ) -> Result<()> {
-    let mut notices = Vec::new();
-    let (units, unit_notices) = focus::num_label_units(p);
-    notices.extend(unit_notices);
-    let cfg = apply_command_overrides(cmd.format, cfg.clone());
-    focus::tag_roots_leaves(p, &cfg, &mut notices);
-
-    let relative = cfg.relative_percentages;
-    if relative {
-        focus::apply_focus(p, &units, &cfg, &mut notices)?;
-    }
-    let choice = sample_choice(p, &cfg)?;
-    if cfg.divide_by == 0.0 {
-        return Err(Error::Option("zero divisor specified".into()));
-    }
-    let symbol = match &cmd.regexp {
-        Some(re) => Some(
-            pprof_ops::go_regex(re)
-                .map_err(|m| Error::Option(format!("parsing argument regexp {re}: {m}")))?,
-        ),
-        None => None,
-    };
-    let ropts = report_options(p, &units, &cfg, &choice, cmd.format, symbol);
-    // pprof takes the report total here, before the filters (unless
-    // -relative_percentages).
-    let total = pprof_report::compute_total(p, &ropts);
-    if !relative {
-        focus::apply_focus(p, &units, &cfg, &mut notices)?;
-    }
-    focus::aggregate(p, &cfg)?;
-    // Warnings go out before the report, as pprof prints them.
-    notices.into_iter().for_each(&mut *notice);
+    let Prepared {
+        cfg,
+        choice,
+        options: ropts,
+        total,
+    } = prepare(p, cmd, cfg, notice)?;
 
     match cmd.format {
         OutputFormat::Raw => {
@@ -361,6 +336,66 @@ pub fn write_report_noting(
     Ok(())
 }
 
+/// A profile made ready for one report by [`prepare`].
+pub(crate) struct Prepared {
+    /// The settings after the format's overrides.
+    pub cfg: Config,
+    /// The sample value shown.
+    pub choice: SampleChoice,
+    /// The report options.
+    pub options: ROptions,
+    /// The report total (before the filters, unless -relative_percentages).
+    pub total: i64,
+}
+
+/// The first half of the report step: applies the format's settings,
+/// `-tagroot`/`-tagleaf`, the filters and the granularity to `p` in place,
+/// and hands the notices to `notice`.
+pub(crate) fn prepare(
+    p: &mut Profile,
+    cmd: &Command,
+    cfg: &Config,
+    notice: &mut dyn FnMut(String),
+) -> Result<Prepared> {
+    let mut notices = Vec::new();
+    let (units, unit_notices) = focus::num_label_units(p);
+    notices.extend(unit_notices);
+    let cfg = apply_command_overrides(cmd.format, cfg.clone());
+    focus::tag_roots_leaves(p, &cfg, &mut notices);
+
+    let relative = cfg.relative_percentages;
+    if relative {
+        focus::apply_focus(p, &units, &cfg, &mut notices)?;
+    }
+    let choice = sample_choice(p, &cfg)?;
+    if cfg.divide_by == 0.0 {
+        return Err(Error::Option("zero divisor specified".into()));
+    }
+    let symbol = match &cmd.regexp {
+        Some(re) => Some(
+            pprof_ops::go_regex(re)
+                .map_err(|m| Error::Option(format!("parsing argument regexp {re}: {m}")))?,
+        ),
+        None => None,
+    };
+    let options = report_options(p, &units, &cfg, &choice, cmd.format, symbol);
+    // pprof takes the report total here, before the filters (unless
+    // -relative_percentages).
+    let total = pprof_report::compute_total(p, &options);
+    if !relative {
+        focus::apply_focus(p, &units, &cfg, &mut notices)?;
+    }
+    focus::aggregate(p, &cfg)?;
+    // Warnings go out before the report, as pprof prints them.
+    notices.into_iter().for_each(&mut *notice);
+    Ok(Prepared {
+        cfg,
+        choice,
+        options,
+        total,
+    })
+}
+
 /// Writes `p` as gzip-compressed profile.proto. Large profiles are
 /// encoded and compressed in parts on several threads, each part one gzip
 /// member: a multi-member gzip file is valid and reads back as the
@@ -417,7 +452,13 @@ fn write_profile(p: &Profile, out: &mut dyn Write) -> Result<()> {
 }
 
 /// pprof's `printDOT`.
-fn dot_text(mut rpt: Report<'_>) -> String {
+pub(crate) fn dot_text(rpt: Report<'_>) -> String {
+    dot_text_and_nodes(rpt).0
+}
+
+/// The DOT text and the full name of each node, in DOT order (node `N<i>`
+/// is `names[i - 1]`).
+pub(crate) fn dot_text_and_nodes(mut rpt: Report<'_>) -> (String, Vec<String>) {
     let tg = rpt.trimmed_graph();
     rpt.select_output_unit(&tg.graph);
     let labels = pprof_report::report_labels(
@@ -436,14 +477,20 @@ fn dot_text(mut rpt: Report<'_>) -> String {
         format_value: &fmt,
         total: rpt.total(),
     };
-    pprof_export::compose_dot(&tg.graph, &pprof_export::DotAttributes::default(), &c)
+    let dot = pprof_export::compose_dot(&tg.graph, &pprof_export::DotAttributes::default(), &c);
+    let names = tg
+        .graph
+        .iter()
+        .map(|(_, n)| n.info.printable_name())
+        .collect();
+    (dot, names)
 }
 
 fn graphviz(rpt: Report<'_>, format: GraphvizFormat) -> Result<Vec<u8>> {
     Ok(pprof_export::render_with_graphviz(&dot_text(rpt), format)?)
 }
 
-fn stack_options(cfg: &Config, choice: &SampleChoice) -> pprof_export::StackOptions {
+pub(crate) fn stack_options(cfg: &Config, choice: &SampleChoice) -> pprof_export::StackOptions {
     pprof_export::StackOptions {
         sample_index: choice.index,
         mean_divisor: cfg.mean.then_some(0),

@@ -161,3 +161,44 @@ pub fn assert_error(o: &Output, code: i32, needles: &[&str]) {
     let max_lines = if code == 2 { 2 } else { 1 };
     assert!(err.lines().count() <= max_lines, "too many lines: {err}");
 }
+
+/// Script injections a profile can carry.
+pub const INJECTIONS: [&str; 3] = [
+    "<img src=x onerror=alert(1)>",
+    "\"><script>alert(2)</script>",
+    "v\" URL=\"javascript:alert(3)\"",
+];
+
+/// A profile whose function names, file names, label keys and values,
+/// comment, mapping file and build id carry [`INJECTIONS`]; flat and
+/// cumulative orders of its functions differ.
+pub fn hostile_profile() -> Profile {
+    let [img, script, url] = INJECTIONS;
+    let mut b =
+        pprof_model::build::ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+    b.period("cpu", "nanoseconds", 10_000_000);
+    let m = b.mapping(&format!("/bin/{img}"), 0x400000, 0x800000);
+    let main = b.function("main.main", &format!("{script}.go"), 1);
+    let run = b.function(&format!("main.run{url}"), "main.go", 10);
+    let leaf = b.function(&format!("main.{img}"), &format!("{script}/x.go"), 20);
+    let other = b.function(&format!("pkg/{script}.work"), "w.go", 30);
+    let lm = b.location(Some(m), 0x401000, &[(main, 2)]);
+    let lr = b.location(Some(m), 0x402000, &[(run, 11)]);
+    let ll = b.location(Some(m), 0x403000, &[(leaf, 21)]);
+    let lo = b.location(Some(m), 0x404000, &[(other, 31)]);
+    b.labelled_sample(
+        &[ll, lr, lm],
+        &[6, 60_000_000],
+        &[(img, url), ("k", script)],
+    );
+    b.labelled_sample(&[lo, lr, lm], &[3, 30_000_000], &[(url, img)]);
+    b.labelled_sample(&[lr, lm], &[1, 10_000_000], &[("k", url)]);
+    let p = b.profile_mut();
+    let c = p.intern(&format!("{img} {script} {url}"));
+    p.comments.push(c);
+    let id = p.intern(url);
+    if let Some(mapping) = p.mappings.first_mut() {
+        mapping.build_id = id;
+    }
+    b.build()
+}

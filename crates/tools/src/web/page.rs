@@ -1,0 +1,431 @@
+//! The pages: markup made here, behaviour in `assets/app.js` (no inline
+//! script or handler: the Content-Security-Policy forbids them).
+
+use std::fmt::Write as _;
+
+use pprof_model::gofmt::xml_escape as escape;
+
+use super::backend::{Flame, Made, Request};
+use super::{param, Computed, View, WebUi};
+
+pub(super) const APP_JS: &str = include_str!("assets/app.js");
+pub(super) const APP_CSS: &str = include_str!("assets/app.css");
+pub(super) const FAVICON: &str = include_str!("assets/favicon.svg");
+
+/// JSON for a `<script type="application/json">` block: no `<` at all, so
+/// that no `</script>` or comment can end the block.
+fn json_block(v: &str) -> String {
+    v.replace('<', "\\u003c")
+}
+
+fn notices_html(notices: &[String]) -> String {
+    let mut s = String::new();
+    for n in notices {
+        let _ = writeln!(s, "<p class=\"notice\">{}</p>", escape(n));
+    }
+    s
+}
+
+/// The whole page around a view's body.
+pub(super) fn page(
+    ui: &WebUi,
+    view: View,
+    req: &Request,
+    query: &[(String, String)],
+    c: &Computed,
+) -> String {
+    let title = escape(&ui.title);
+    let mut nav = String::new();
+    for v in View::ALL {
+        let current = if v == view { " class=\"current\"" } else { "" };
+        let _ = write!(nav, "<a href=\"{}\"{current}>{}</a>", v.path(), v.title());
+    }
+    // Sample types: the current one is the query's, else the default.
+    let chosen = param(query, "si");
+    let mut select = String::from("<select id=\"sample\" title=\"Sample type\">");
+    let default_index =
+        crate::sample_index_by_name(&ui.profile, &ui.base_sample_index()).unwrap_or(0);
+    for (i, name) in ui.sample_types.iter().enumerate() {
+        let selected = if (chosen.is_empty() && i == default_index) || chosen == name {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            select,
+            "<option value=\"{0}\"{selected}>{0}</option>",
+            escape(name)
+        );
+    }
+    select.push_str("</select>");
+
+    // The refine form carries every setting once: the filters in boxes,
+    // the others hidden.
+    let mut form = String::new();
+    let value = |p: &str| {
+        req.params
+            .iter()
+            .find(|(k, _)| *k == p)
+            .map_or(String::new(), |(_, v)| escape(v))
+    };
+    for (p, label) in [
+        ("f", "focus"),
+        ("i", "ignore"),
+        ("h", "hide"),
+        ("s", "show"),
+        ("sf", "show_from"),
+        ("tf", "tagfocus"),
+        ("ti", "tagignore"),
+    ] {
+        let _ = write!(
+            form,
+            "<label>{label} <input name=\"{p}\" value=\"{}\" size=\"12\"></label>",
+            value(p)
+        );
+    }
+    for (p, v) in &req.params {
+        if !matches!(*p, "f" | "i" | "h" | "s" | "sf" | "tf" | "ti") {
+            let _ = write!(
+                form,
+                "<input type=\"hidden\" name=\"{p}\" value=\"{}\">",
+                escape(v)
+            );
+        }
+    }
+    if view == View::Flame && super::is_true(param(query, "callers")) {
+        form.push_str("<input type=\"hidden\" name=\"callers\" value=\"t\">");
+    }
+
+    let mut configs = String::new();
+    for (name, url, current) in ui.configs(query) {
+        let mark = if current { " class=\"current\"" } else { "" };
+        let _ = write!(
+            configs,
+            "<li><a href=\"{}\"{mark}>{}</a>",
+            escape(&format!("{}{url}", view.path())),
+            escape(&name)
+        );
+        if name != "Default" {
+            let _ = write!(
+                configs,
+                " <button type=\"button\" class=\"delete-config\" data-name=\"{}\" title=\"Delete\">×</button>",
+                escape(&name)
+            );
+        }
+        configs.push_str("</li>");
+    }
+    let saving = if ui.settings_file.is_some() {
+        "<li><button type=\"button\" id=\"save-config\">Save as…</button></li>"
+    } else {
+        ""
+    };
+
+    let legend: String = c
+        .legend
+        .iter()
+        .map(|l| format!("<span>{}</span>", escape(l)))
+        .collect();
+    let notices = notices_html(&c.notices);
+    let view_name = view.title();
+    let path = view.path();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width\">\
+<title>{title} {view_name}</title>\
+<link rel=\"icon\" href=\"/favicon.ico\">\
+<link rel=\"stylesheet\" href=\"static/app.css\">\
+<script src=\"static/app.js\" defer></script></head>\n\
+<body data-view=\"{path}\">\n<header>\
+<div class=\"bar\"><b class=\"name\">{title}</b><nav id=\"views\">{nav}</nav>\
+<label class=\"sample\">{select}</label>\
+<input id=\"search\" type=\"search\" placeholder=\"Search (regexp)\" size=\"18\" autocomplete=\"off\">\
+<details class=\"menu\"><summary>Config</summary><ul id=\"configs\">{configs}{saving}</ul></details>\
+<a id=\"download\" href=\"download\" download=\"profile.pb.gz\">Download</a></div>\
+<form id=\"refine\" method=\"get\" action=\"{path}\">{form}\
+<button type=\"submit\">Refine</button> <a href=\"{path}\" id=\"reset\">Reset</a></form>\
+<div class=\"legend\">{legend}</div>{notices}</header>\n\
+<main>\n{body}\n</main>\n\
+<div id=\"actions\" class=\"actions\" hidden><div id=\"action-title\"></div>\
+<a data-param=\"f\">Focus</a><a data-param=\"i\">Ignore</a><a data-param=\"h\">Hide</a>\
+<a data-param=\"s\">Show</a><a data-param=\"sf\">Show from</a>\
+<a data-view=\"peek\">Peek</a><a data-view=\"source\">Source</a></div>\n\
+<div id=\"status\"></div>\n</body></html>\n",
+        body = c.body,
+    )
+}
+
+impl WebUi {
+    /// The command line's sample index.
+    fn base_sample_index(&self) -> String {
+        self.base.str("sample_index").to_string()
+    }
+}
+
+/// The graph view: the SVG inline, the node names for the script.
+pub(super) fn graph(made: Made<(String, Vec<String>)>) -> Result<Computed, String> {
+    let (dot, nodes) = made.value;
+    let out = pprof_export::svg_from_dot_plain(&dot).map_err(|e| e.to_string())?;
+    let svg = String::from_utf8_lossy(&out.svg).into_owned();
+    // The document's prolog and comments go; the <svg> element stays.
+    let svg = svg
+        .get(svg.find("<svg").unwrap_or(0)..)
+        .unwrap_or("")
+        .to_string();
+    let nodes_json = serde_json::to_string(&nodes).unwrap_or_else(|_| "[]".into());
+    let json = serde_json::json!({
+        "labels": made.legend,
+        "notices": made.notices,
+        "nodes": nodes,
+        "dot": dot,
+        "svg": svg,
+    })
+    .to_string();
+    let body = format!(
+        "<div id=\"graph\" class=\"graph\">{svg}</div>\
+<p class=\"hint\">Drag to pan, wheel to zoom, double-click to reset; click a node to refine.</p>\
+<script type=\"application/json\" id=\"data\">{}</script>",
+        json_block(&format!("{{\"nodes\":{nodes_json}}}"))
+    );
+    Ok(Computed {
+        body,
+        json,
+        legend: made.legend,
+        notices: made.notices,
+    })
+}
+
+/// The flame graph view: the stack tree as JSON, drawn by the script.
+pub(super) fn flame(made: Made<Flame>) -> Result<Computed, String> {
+    let f = &made.value;
+    let short: Vec<String> = f
+        .tree
+        .names
+        .iter()
+        .map(|n| pprof_graph::shorten_function_name(n))
+        .collect();
+    let nodes: Vec<[i64; 5]> = f
+        .tree
+        .nodes
+        .iter()
+        .map(|n| {
+            [
+                i64::from(n.name),
+                i64::from(n.parent),
+                n.cum,
+                n.flat,
+                n.cum_base,
+            ]
+        })
+        .collect();
+    let data = serde_json::json!({
+        "labels": made.legend,
+        "notices": made.notices,
+        "total": f.total,
+        "diff": f.tree.diff,
+        "names": f.tree.names,
+        "short": short,
+        "nodes": nodes,
+        "formatted": f.formatted,
+    })
+    .to_string();
+    let body = format!(
+        "<div class=\"flame-tools\"><label><input type=\"checkbox\" id=\"callers\"> Callers (root at the leaves)</label> \
+<label><input type=\"checkbox\" id=\"upward\"> Flame (root at the bottom)</label> \
+<button type=\"button\" id=\"unzoom\" hidden>Reset zoom</button></div>\
+<div id=\"flame\" class=\"flame\"></div>\
+<script type=\"application/json\" id=\"data\">{}</script>",
+        json_block(&data)
+    );
+    Ok(Computed {
+        body,
+        json: data,
+        legend: made.legend,
+        notices: made.notices,
+    })
+}
+
+/// The top view: a table the script sorts.
+pub(super) fn top(made: Made<String>) -> Result<Computed, String> {
+    let v: serde_json::Value = serde_json::from_str(&made.value).map_err(|e| e.to_string())?;
+    let total = v["total"].as_i64().unwrap_or(0).unsigned_abs().max(1) as f64;
+    let pct = |x: i64| format!("{:.2}%", 100.0 * x as f64 / total);
+    let mut rows = String::new();
+    let mut sum = 0i64;
+    for r in v["rows"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let flat = r["flat"].as_i64().unwrap_or(0);
+        let cum = r["cum"].as_i64().unwrap_or(0);
+        sum += flat;
+        let name = r["name"].as_str().unwrap_or("");
+        let _ = write!(
+            rows,
+            "<tr data-name=\"{n}\"><td data-v=\"{flat}\">{}</td><td>{}</td><td>{}</td>\
+<td data-v=\"{cum}\">{}</td><td>{}</td><td class=\"name\">{n}</td><td>{}</td></tr>",
+            escape(r["flat_format"].as_str().unwrap_or("")),
+            pct(flat),
+            pct(sum),
+            escape(r["cum_format"].as_str().unwrap_or("")),
+            pct(cum),
+            escape(r["inline"].as_str().unwrap_or("")),
+            n = escape(name),
+        );
+    }
+    let body = format!(
+        "<table id=\"top\" class=\"top\"><thead><tr>\
+<th data-key=\"0\" data-num=\"1\">Flat</th><th>Flat%</th><th>Sum%</th>\
+<th data-key=\"3\" data-num=\"1\">Cum</th><th>Cum%</th><th data-key=\"5\">Name</th><th>Inlined?</th>\
+</tr></thead><tbody>{rows}</tbody></table>"
+    );
+    // The report's legend also names the active filters.
+    let legend = v["labels"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|s| s.as_str())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or(made.legend);
+    Ok(Computed {
+        body,
+        json: made.value,
+        legend,
+        notices: made.notices,
+    })
+}
+
+fn text_json(made: &Made<String>, text: &str) -> String {
+    serde_json::json!({"labels": made.legend, "notices": made.notices, "text": text}).to_string()
+}
+
+/// Peek and tags: the text report.
+pub(super) fn text(made: Made<String>) -> Computed {
+    let json = text_json(&made, &made.value);
+    let mut body = String::from("<pre class=\"report\">");
+    for line in made.value.lines() {
+        let _ = writeln!(body, "<span class=\"line\">{}</span>", escape(line));
+    }
+    body.push_str("</pre>");
+    Computed {
+        body,
+        json,
+        legend: made.legend,
+        notices: made.notices,
+    }
+}
+
+/// The source view: pprof's listing with each line's share of the
+/// routine's cumulative value as its background. The search path is not
+/// shown (it names the server's directories).
+pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
+    let cwd = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let clean = |line: &str| -> String {
+        match line.find("could not find file ") {
+            Some(i) => match line[i..].find(" on path ") {
+                Some(j) => format!(
+                    "{} (source not found; -source_path sets where to look)",
+                    &line[..i + j]
+                ),
+                None => line.to_string(),
+            },
+            None => {
+                let mut l = line.to_string();
+                for p in [cwd.as_str(), source_path] {
+                    if p.len() > 1 {
+                        l = l.replace(p, "…");
+                    }
+                }
+                l
+            }
+        }
+    };
+    let text: String = made.value.lines().map(|l| clean(l) + "\n").collect();
+    let json = text_json(&made, &text);
+    // Listing lines are `flat cum line: text`; values share one unit.
+    let number = |s: &str| -> f64 {
+        let digits: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+            .collect();
+        digits.parse::<f64>().unwrap_or(0.0).abs()
+    };
+    let mut body = String::from("<div class=\"source\">");
+    let mut routine = String::new();
+    let flush = |routine: &mut String, body: &mut String| {
+        if !routine.is_empty() {
+            body.push_str("<pre class=\"routine\">");
+            body.push_str(routine);
+            body.push_str("</pre>");
+            routine.clear();
+        }
+    };
+    // First pass: each routine's largest line value.
+    let mut max_by_routine = Vec::new();
+    let mut max = 0.0f64;
+    for line in text.lines() {
+        if line.starts_with("ROUTINE ") {
+            max_by_routine.push(max);
+            max = 0.0;
+        }
+        let mut parts = line.split_whitespace();
+        if let (Some(_flat), Some(cum), Some(no)) = (parts.next(), parts.next(), parts.next()) {
+            if no.ends_with(':') && no[..no.len() - 1].parse::<u64>().is_ok() {
+                max = max.max(number(cum));
+            }
+        }
+    }
+    max_by_routine.push(max);
+    let mut routine_index = 0;
+    for line in text.lines() {
+        if line.starts_with("ROUTINE ") {
+            flush(&mut routine, &mut body);
+            routine_index += 1;
+            let _ = writeln!(routine, "<b class=\"routine-title\">{}</b>", escape(line));
+            continue;
+        }
+        let max = max_by_routine.get(routine_index).copied().unwrap_or(0.0);
+        let mut parts = line.split_whitespace();
+        let heat = match (parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(cum), Some(no))
+                if no.ends_with(':') && no[..no.len() - 1].parse::<u64>().is_ok() && max > 0.0 =>
+            {
+                let share = number(cum) / max;
+                if share > 0.0 {
+                    Some(((share * 9.0).ceil() as u32).clamp(1, 9))
+                } else {
+                    Some(0)
+                }
+            }
+            _ => None,
+        };
+        match heat {
+            Some(h) => {
+                let _ = writeln!(routine, "<span class=\"line h{h}\">{}</span>", escape(line));
+            }
+            None => {
+                let _ = writeln!(routine, "<span class=\"line\">{}</span>", escape(line));
+            }
+        }
+    }
+    flush(&mut routine, &mut body);
+    body.push_str("</div>");
+    Computed {
+        body,
+        json,
+        legend: made.legend,
+        notices: made.notices,
+    }
+}
+
+/// The disassembly view, until the assembly listing is there.
+pub(super) fn disasm() -> Computed {
+    let message = "Disassembly is not available yet in pprof-tools: the -disasm and -weblist \
+reports come with native symbolization (binutils). The source view shows the listing by line.";
+    Computed {
+        body: format!("<p class=\"message\">{}</p>", escape(message)),
+        json: serde_json::json!({"labels": [], "notices": [], "text": message}).to_string(),
+        legend: Vec::new(),
+        notices: Vec::new(),
+    }
+}

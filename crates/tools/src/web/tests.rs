@@ -1,0 +1,224 @@
+use super::*;
+use pprof_model::build::ProfileBuilder;
+
+fn profile() -> Profile {
+    let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+    b.period("cpu", "nanoseconds", 10_000_000);
+    let bin = b.mapping("/srv/bin/webdemo", 0x400000, 0x800000);
+    let main = b.function("main.main", "webdemo/main.go", 10);
+    let work = b.function("main.work", "webdemo/main.go", 20);
+    let sort = b.function("github.com/x/sorting.Sort", "sort/sort.go", 30);
+    let lm = b.location(Some(bin), 0x401000, &[(main, 12)]);
+    let lw = b.location(Some(bin), 0x402000, &[(work, 22)]);
+    let ls = b.location(Some(bin), 0x403000, &[(sort, 33)]);
+    b.labelled_sample(&[ls, lw, lm], &[7, 70_000_000], &[("worker", "a\"<b>")]);
+    b.labelled_sample(&[lw, lm], &[3, 30_000_000], &[("worker", "b")]);
+    b.build()
+}
+
+fn ui() -> WebUi {
+    WebUi::new(profile(), Config::default()).with_settings_file(None)
+}
+
+fn text(r: &Response) -> String {
+    String::from_utf8_lossy(&r.body).into_owned()
+}
+
+#[test]
+fn every_view_answers_with_its_report() {
+    let ui = ui();
+    for v in View::ALL {
+        let r = ui.respond(&format!("/ui/{}", v.path()));
+        assert_eq!(
+            (r.status, r.content_type),
+            (200, "text/html; charset=utf-8"),
+            "{}",
+            v.path()
+        );
+        let t = text(&r);
+        assert!(t.contains("<script src=\"static/app.js\" defer></script>"));
+        // No inline script runs: the only script blocks are JSON data.
+        assert_eq!(
+            t.matches("<script").count(),
+            1 + t.matches("type=\"application/json\"").count()
+        );
+        let api = ui.respond(&format!("/ui/api/{}", v.path()));
+        assert_eq!(api.content_type, "application/json");
+        serde_json::from_slice::<serde_json::Value>(&api.body).expect("JSON");
+    }
+    let top = text(&ui.respond("/ui/top"));
+    assert!(top.contains("<span>File: webdemo</span>"), "{top}");
+    assert!(top.contains("<tr data-name=\"main.work\">"), "{top}");
+    assert!(top.contains("<a href=\"top\" class=\"current\">Top</a>"));
+    let graph = text(&ui.respond("/ui/graph"));
+    assert!(
+        graph.contains("<svg") && graph.contains("id=\"node1\""),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("{\"nodes\":[\"github.com/x/sorting.Sort\",\"main.work\",\"main.main\"]}"),
+        "{graph}"
+    );
+    let flame: serde_json::Value =
+        serde_json::from_slice(&ui.respond("/ui/api/flamegraph").body).unwrap();
+    assert_eq!(flame["total"], 100_000_000);
+    let short = flame["short"].as_array().unwrap();
+    assert!(short.iter().any(|s| s == "sorting.Sort"), "{flame}");
+    let source = text(&ui.respond("/ui/source?f=main.work"));
+    assert!(
+        source.contains("ROUTINE ======================== main.work"),
+        "{source}"
+    );
+    let peek = text(&ui.respond("/ui/peek?f=main.work"));
+    assert!(peek.contains("sorting.Sort"), "{peek}");
+    let tags = text(&ui.respond("/ui/tags"));
+    assert!(tags.contains("worker: Total"), "{tags}");
+    assert!(tags.contains("a&quot;&lt;b&gt;"), "{tags}");
+    assert!(!tags.contains("a\"<b>"), "{tags}");
+    let dis = text(&ui.respond("/ui/disasm"));
+    assert!(dis.contains("Disassembly is not available yet"), "{dis}");
+}
+
+#[test]
+fn settings_come_from_the_query_once() {
+    let ui = ui();
+    let t = text(&ui.respond("/ui/top?f=sort&si=samples"));
+    assert!(t.contains("focus=sort"), "{t}");
+    assert!(t.contains("<span>Type: samples</span>"), "{t}");
+    assert!(t.contains("<input name=\"f\" value=\"sort\""));
+    assert!(t.contains("<input type=\"hidden\" name=\"si\" value=\"samples\">"));
+    assert!(t.contains("<option value=\"samples\" selected>"));
+    // A long value is echoed once, escaped.
+    let long = "x".repeat(5000);
+    let t = text(&ui.respond(&format!("/ui/top?h=%3Cb%3E{long}")));
+    // At most in the form and the legend's filter line (not in every link).
+    assert!(t.matches(&long).count() <= 2);
+    assert!(t.contains(&format!("<input name=\"h\" value=\"&lt;b&gt;{long}\"")));
+    assert!(t.contains("value=\"&lt;b&gt;x"));
+    assert!(!t.contains("<b>x"));
+}
+
+#[test]
+fn bad_input_is_400_with_one_line() {
+    let ui = ui();
+    for (q, msg) in [
+        (
+            "/ui/top?f=(",
+            "parsing focus regexp: error parsing regexp: missing closing ): `(`",
+        ),
+        (
+            "/ui/graph?si=nonexistent",
+            "sample_index \"nonexistent\" must be one of: [samples cpu]",
+        ),
+        (
+            "/ui/flamegraph?si=99",
+            "sample_index 99 is outside the range [0..1]",
+        ),
+        ("/ui/api/top?n=x", "error setting config field nodecount"),
+        ("/ui/tags?tf=(((", "parsing tagfocus regexp"),
+    ] {
+        let r = ui.respond(q);
+        assert_eq!(
+            (r.status, r.content_type),
+            (400, "text/plain; charset=utf-8"),
+            "{q}"
+        );
+        let t = text(&r);
+        assert!(t.starts_with(msg), "{q}: {t}");
+        assert_eq!(t.lines().count(), 1, "{t}");
+    }
+    let none = ui.respond("/ui/source?f=nothing_matches");
+    assert_eq!(none.status, 400);
+    assert!(text(&none).contains("no matches found for regexp: nothing_matches"));
+}
+
+#[test]
+fn routes() {
+    let ui = ui();
+    assert_eq!(ui.respond("/nope").status, 404);
+    let home = ui.respond("/?f=x");
+    assert_eq!(home.status, 307);
+    assert_eq!(home.headers, [("Location", "/ui/?f=x".to_string())]);
+    let ui_home = ui.respond("/ui/?f=x");
+    assert_eq!(ui_home.status, 301);
+    assert_eq!(
+        ui_home.headers,
+        [("Location", "flamegraph?f=x".to_string())]
+    );
+    let icon = ui.respond("/favicon.ico");
+    assert_eq!((icon.status, icon.content_type), (200, "image/svg+xml"));
+    let js = ui.respond("/ui/static/app.js");
+    assert_eq!(js.content_type, "text/javascript; charset=utf-8");
+    let dl = ui.respond("/ui/download");
+    assert_eq!(dl.status, 200);
+    let back = pprof_model::decode(&dl.body).unwrap();
+    assert_eq!(back.samples.len(), 2);
+    assert_eq!(ui.respond_to("DELETE", "/ui/top").status, 405);
+    assert_eq!(ui.respond_to("POST", "/ui/top").status, 405);
+    assert_eq!(ui.respond_to("GET", "/ui/saveconfig?config=x").status, 405);
+    assert_eq!(ui.respond_to("HEAD", "/ui/top").status, 200);
+}
+
+#[test]
+fn results_are_computed_once_per_settings() {
+    let ui = ui();
+    let a = ui.computed(
+        View::Graph,
+        &backend::request(&ui.base, &[]).unwrap(),
+        false,
+    );
+    let b = ui.computed(
+        View::Graph,
+        &backend::request(&ui.base, &[]).unwrap(),
+        false,
+    );
+    assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()));
+    // The page and the API share the result.
+    let page = text(&ui.respond("/ui/graph"));
+    let api: serde_json::Value = serde_json::from_slice(&ui.respond("/ui/api/graph").body).unwrap();
+    let svg = api["svg"].as_str().unwrap();
+    assert!(page.contains(svg));
+}
+
+#[test]
+fn configs_are_pprofs_settings_json() {
+    let dir = std::env::temp_dir().join(format!("pprof-web-cfg-{}", std::process::id()));
+    let file = dir.join("pprof").join("settings.json");
+    let ui = WebUi::new(profile(), Config::default()).with_settings_file(Some(file.clone()));
+    let r = ui.respond_to(
+        "POST",
+        "/ui/saveconfig?config=mine&f=work&sort=cum&si=samples",
+    );
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let c = &saved["configs"][0];
+    assert_eq!(c["name"], "mine");
+    assert_eq!(c["focus"], "work");
+    assert_eq!(c["sort"], "cum");
+    assert_eq!(c["trim"], true);
+    assert!(c.get("sample_index").is_none(), "{saved}");
+    // The menu links the configuration; it is current when applied.
+    let page = text(&ui.respond("/ui/top?f=work&sort=cum"));
+    assert!(page.contains(">mine</a>"), "{page}");
+    assert!(page.contains("class=\"current\">mine</a>"), "{page}");
+    // pprof's own file: fields left out are Go's zero values.
+    std::fs::write(
+        &file,
+        r#"{"configs":[{"name":"go","focus":"main","nodecount":10}]}"#,
+    )
+    .unwrap();
+    let page = text(&ui.respond("/ui/top"));
+    assert!(
+        page.contains("href=\"top?n=10&amp;nf=0&amp;ef=0&amp;trim=f&amp;f=main\""),
+        "{page}"
+    );
+    assert_eq!(
+        ui.respond_to("POST", "/ui/deleteconfig?config=go").status,
+        200
+    );
+    assert_eq!(
+        ui.respond_to("POST", "/ui/deleteconfig?config=go").status,
+        400
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
