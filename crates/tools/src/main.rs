@@ -101,7 +101,8 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         // reported before anything loads.
         pprof_tools::web::split_host_port(addr)?;
         let profile = load_noting(&pipeline_for(&inv), None)?;
-        let ui = pprof_tools::web::WebUi::new(profile, inv.config.clone());
+        let ui = pprof_tools::web::WebUi::new(profile, inv.config.clone())
+            .with_snapshots(goroutine_snapshots(&inv));
         let open = !inv.no_browser;
         pprof_tools::web::serve(ui, addr, |started| {
             if let Some(w) = &started.warning {
@@ -214,6 +215,29 @@ fn run(argv: Vec<String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// With several goroutine profiles and no base, each one on its own, for
+/// the web interface's leak view; otherwise none.
+fn goroutine_snapshots(inv: &Invocation) -> Vec<pprof_model::Profile> {
+    if inv.sources.sources.len() < 2 || !inv.sources.base.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for s in &inv.sources.sources {
+        let mut one = inv.sources.clone();
+        one.sources = vec![s.clone()];
+        match Pipeline::new(one).load() {
+            Ok(l)
+                if pprof_tools::leak::snapshot_kind(&l.profile)
+                    == Some(pprof_tools::leak::SnapshotKind::Goroutine) =>
+            {
+                out.push(l.profile)
+            }
+            _ => return Vec::new(),
+        }
+    }
+    out
 }
 
 /// Loads the sources (for the report `cmd`, or for any report) and prints

@@ -2,7 +2,8 @@
 //! pprof's routes and query names.
 //!
 //! Views (under `/ui/`): `flamegraph` (the default), `graph`, `top`,
-//! `peek`, `source`, `disasm`, `tags`. Every setting is in the query
+//! `peek`, `source`, `disasm`, `tags`, and `leak` when several goroutine
+//! snapshots are given (a trend table, suspects first). Every setting is in the query
 //! string with pprof's names (`f` focus, `i` ignore, `h` hide, `s` show,
 //! `sf` show_from, `tf` tagfocus, `ti` tagignore, `si` sample index, `g`
 //! granularity, `sort`, `n` nodecount, ...), so a view can be shared by
@@ -31,6 +32,8 @@
 //!   shortened name (package path removed).
 //! * `api/peek`, `api/source`, `api/tags`, `api/disasm`: `{"labels",
 //!   "notices", "text"}` (`f` names the functions of peek and source).
+//! * `api/leak` (with several goroutine snapshots): `pprof-tools leak
+//!   --json`'s report (suspects first).
 //! * `api/settings`: `{"sample_types": [..], "configs": [{"name", "url"}],
 //!   "params": {query name: option name}}`.
 //!
@@ -123,10 +126,11 @@ enum View {
     Source,
     Disasm,
     Tags,
+    Leak,
 }
 
 impl View {
-    const ALL: [View; 7] = [
+    const ALL: [View; 8] = [
         View::Flame,
         View::Graph,
         View::Top,
@@ -134,6 +138,7 @@ impl View {
         View::Source,
         View::Disasm,
         View::Tags,
+        View::Leak,
     ];
 
     /// The path under `/ui/`.
@@ -146,6 +151,7 @@ impl View {
             View::Source => "source",
             View::Disasm => "disasm",
             View::Tags => "tags",
+            View::Leak => "leak",
         }
     }
 
@@ -158,6 +164,7 @@ impl View {
             View::Source => "Source",
             View::Disasm => "Disassemble",
             View::Tags => "Tags",
+            View::Leak => "Leak",
         }
     }
 
@@ -167,7 +174,7 @@ impl View {
 
     /// Cheap views that must answer while expensive ones are computed.
     fn is_light(self) -> bool {
-        matches!(self, View::Tags | View::Disasm)
+        matches!(self, View::Tags | View::Disasm | View::Leak)
     }
 }
 
@@ -186,17 +193,20 @@ struct Computed {
 
 type Outcome = Result<Arc<Computed>, String>;
 
+/// One cache entry: filled once, by the first request that needs it.
+type Slot = Arc<OnceLock<Outcome>>;
+
 /// Results by (view, settings), computed once: concurrent requests for
 /// the same key wait for the first one; the oldest entries go first.
 struct Cache {
-    entries: Mutex<(HashMap<String, Arc<OnceLock<Outcome>>>, VecDeque<String>)>,
+    entries: Mutex<(HashMap<String, Slot>, VecDeque<String>)>,
 }
 
 /// Entries kept.
 const CACHE_ENTRIES: usize = 64;
 
 impl Cache {
-    fn slot(&self, key: &str) -> Arc<OnceLock<Outcome>> {
+    fn slot(&self, key: &str) -> Slot {
         let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (map, order) = &mut *guard;
         if let Some(s) = map.get(key) {
@@ -253,6 +263,8 @@ pub struct WebUi {
     cache: Cache,
     permits: Permits,
     download: OnceLock<Vec<u8>>,
+    /// Goroutine snapshots of one program, for the leak view.
+    snapshots: Vec<Profile>,
 }
 
 impl WebUi {
@@ -287,7 +299,22 @@ impl WebUi {
                 freed: Condvar::new(),
             },
             download: OnceLock::new(),
+            snapshots: Vec::new(),
         }
+    }
+
+    /// Adds the leak view over `snapshots` (goroutine profiles of one
+    /// program taken some time apart; the view is there with two or more).
+    pub fn with_snapshots(mut self, snapshots: Vec<Profile>) -> WebUi {
+        self.snapshots = snapshots;
+        self
+    }
+
+    /// The views this interface shows.
+    fn views(&self) -> impl Iterator<Item = View> + '_ {
+        View::ALL
+            .into_iter()
+            .filter(|v| *v != View::Leak || self.snapshots.len() >= 2)
     }
 
     /// Keeps named configurations in `path` instead of pprof's
@@ -352,7 +379,8 @@ impl WebUi {
                     Some(name) => (true, name),
                     None => (false, path.strip_prefix("/ui/").unwrap_or("")),
                 };
-                let Some(view) = View::from_path(name) else {
+                let Some(view) = View::from_path(name).filter(|v| self.views().any(|w| w == *v))
+                else {
                     return Response::error(404, "404 page not found");
                 };
                 let req = match backend::request(&self.base, &params) {
@@ -438,6 +466,11 @@ impl WebUi {
                 false,
             )?)),
             View::Disasm => Ok(page::disasm()),
+            View::Leak => {
+                let report = pprof_leak::analyze(&self.snapshots, &pprof_leak::Options::default())
+                    .map_err(|e| e.to_string())?;
+                Ok(page::leak(&report))
+            }
         }
     }
 

@@ -36,7 +36,7 @@ pub(super) fn page(
 ) -> String {
     let title = escape(&ui.title);
     let mut nav = String::new();
-    for v in View::ALL {
+    for v in ui.views() {
         let current = if v == view { " class=\"current\"" } else { "" };
         let _ = write!(nav, "<a href=\"{}\"{current}>{}</a>", v.path(), v.title());
     }
@@ -425,6 +425,81 @@ reports come with native symbolization (binutils). The source view shows the lis
     Computed {
         body: format!("<p class=\"message\">{}</p>", escape(message)),
         json: serde_json::json!({"labels": [], "notices": [], "text": message}).to_string(),
+        legend: Vec::new(),
+        notices: Vec::new(),
+    }
+}
+
+/// A small line chart of counts over the snapshots.
+fn sparkline(counts: &[i64]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = if counts.len() > 1 {
+        80.0 / (counts.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let points: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| format!("{:.1},{:.1}", i as f64 * step, 18.0 - 16.0 * c as f64 / max))
+        .collect();
+    format!(
+        "<svg class=\"spark\" width=\"84\" height=\"20\" viewBox=\"-2 0 84 20\"><polyline points=\"{}\"/></svg>",
+        points.join(" ")
+    )
+}
+
+/// The leak view: each stack's trend across the snapshots, suspects first.
+pub(super) fn leak(report: &pprof_leak::Report) -> Computed {
+    let json = pprof_leak::render::json(report);
+    let mut body = String::new();
+    match &report.goroutines {
+        None => body.push_str("<p class=\"message\">No goroutine snapshots.</p>"),
+        Some(t) => {
+            let suspects = t.suspects().count();
+            let _ = write!(
+                body,
+                "<p class=\"message\">{} snapshots{}; {suspects} suspect stack{}.</p>",
+                t.snapshots.len(),
+                t.span_minutes()
+                    .map_or(String::new(), |m| format!(" over {m:.1} minutes")),
+                if suspects == 1 { "" } else { "s" }
+            );
+            body.push_str(
+                "<table id=\"leak\" class=\"top leak\"><thead><tr><th>Verdict</th><th>Trend</th>\
+<th>Goroutines</th><th>Increase</th><th>Per minute</th><th>Blocked in</th><th>Waiting for</th>\
+<th>Created by</th></tr></thead><tbody>",
+            );
+            for s in &t.stacks {
+                let created = s.created_by.as_ref().map_or(String::new(), |c| {
+                    format!("{} {}:{}", c.function, c.file, c.line)
+                });
+                let _ = write!(
+                    body,
+                    "<tr data-name=\"{name}\" class=\"{v}\"><td>{v}</td><td>{}</td><td>{}</td><td>{:+}</td><td>{}</td>\
+<td class=\"name\">{name}</td><td>{}</td><td class=\"name\">{}</td></tr>",
+                    sparkline(&s.counts),
+                    escape(
+                        &s.counts
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    ),
+                    s.increase,
+                    s.growth_per_minute.map_or(String::new(), |g| format!("{g:.1}")),
+                    escape(s.kind.map_or("", |k| k.describe())),
+                    escape(&created),
+                    v = s.verdict.name(),
+                    name = escape(s.title()),
+                );
+            }
+            body.push_str("</tbody></table>");
+        }
+    }
+    Computed {
+        body,
+        json,
         legend: Vec::new(),
         notices: Vec::new(),
     }

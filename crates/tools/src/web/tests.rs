@@ -27,7 +27,13 @@ fn text(r: &Response) -> String {
 #[test]
 fn every_view_answers_with_its_report() {
     let ui = ui();
-    for v in View::ALL {
+    let views: Vec<View> = ui.views().collect();
+    assert_eq!(
+        views.len(),
+        View::ALL.len() - 1,
+        "no leak view for one profile"
+    );
+    for v in views {
         let r = ui.respond(&format!("/ui/{}", v.path()));
         assert_eq!(
             (r.status, r.content_type),
@@ -221,4 +227,40 @@ fn configs_are_pprofs_settings_json() {
         400
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn goroutines(n: i64, minute: i64) -> Profile {
+    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
+    let park = b.function("runtime.gopark", "proc.go", 1);
+    let send = b.function("runtime.chansend1", "chan.go", 2);
+    let worker = b.function("main.worker", "main.go", 3);
+    let lp = b.location(None, 1, &[(park, 1)]);
+    let ls = b.location(None, 2, &[(send, 2)]);
+    let lw = b.location(None, 3, &[(worker, 3)]);
+    b.sample(&[lp, ls, lw], &[n]);
+    b.profile_mut().time_nanos = 1_700_000_000_000_000_000 + minute * 60_000_000_000;
+    b.build()
+}
+
+#[test]
+fn leak_view_with_several_goroutine_snapshots() {
+    assert_eq!(ui().respond("/ui/leak").status, 404);
+    let snaps = vec![goroutines(10, 0), goroutines(25, 1), goroutines(40, 2)];
+    let ui = WebUi::new(snaps[2].clone(), Config::default())
+        .with_settings_file(None)
+        .with_snapshots(snaps);
+    let page = text(&ui.respond("/ui/leak"));
+    assert!(
+        page.contains("<a href=\"leak\" class=\"current\">Leak</a>"),
+        "{page}"
+    );
+    assert!(page.contains("1 suspect stack."), "{page}");
+    assert!(
+        page.contains("<tr data-name=\"main.worker\" class=\"leak\">"),
+        "{page}"
+    );
+    assert!(page.contains("10 → 25 → 40"), "{page}");
+    assert!(page.contains("<polyline points="), "{page}");
+    let api: serde_json::Value = serde_json::from_slice(&ui.respond("/ui/api/leak").body).unwrap();
+    assert!(api["goroutines"].is_object(), "{api}");
 }

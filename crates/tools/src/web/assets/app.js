@@ -418,6 +418,7 @@
   if (view === "graph") { graphView(); }
   else if (view === "flamegraph") { flameView(); }
   else if (view === "top") { topView(); }
+  else if (view === "leak") { highlightLines("#leak tbody tr", (tr) => tr.dataset.name); }
   else { highlightLines("pre .line", (el) => el.textContent); }
   if (search.value) { runSearch(); }
 })();
