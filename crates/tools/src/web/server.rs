@@ -25,6 +25,12 @@ pub enum ServeError {
         /// The port text.
         port: String,
     },
+    /// The port is a number but not a TCP port (Go's listen message).
+    #[error("listen tcp: address {port}: invalid port")]
+    PortRange {
+        /// The port text.
+        port: String,
+    },
     /// The address could not be listened on.
     #[error("listen tcp {addr}: {source}")]
     Listen {
@@ -78,9 +84,16 @@ pub fn split_host_port(addr: &str) -> Result<(String, u16), ServeError> {
     let port = if port.is_empty() {
         0
     } else {
-        port.parse::<u16>().map_err(|_| ServeError::Port {
-            port: port.to_string(),
-        })?
+        match port.parse::<u64>() {
+            Ok(n) => u16::try_from(n).map_err(|_| ServeError::PortRange {
+                port: port.to_string(),
+            })?,
+            Err(_) => {
+                return Err(ServeError::Port {
+                    port: port.to_string(),
+                })
+            }
+        }
     };
     Ok((host.to_string(), port))
 }
@@ -260,6 +273,10 @@ mod tests {
         assert_eq!(
             split_host_port("localhost:x").unwrap_err().to_string(),
             "invalid port number: strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            split_host_port("127.0.0.1:99999").unwrap_err().to_string(),
+            "listen tcp: address 99999: invalid port"
         );
     }
 

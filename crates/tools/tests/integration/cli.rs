@@ -68,7 +68,7 @@ fn usage_errors_exit_2_with_one_line() {
     assert_error(
         &run(&["-http=127.0.0.1:99999", "-no_browser", &f]),
         1,
-        &["listen on 127.0.0.1:99999"],
+        &["listen tcp: address 99999: invalid port"],
     );
     let o = run(&["-raw", "-bogus", &f]);
     assert!(stderr(&o).lines().nth(1).unwrap_or("").contains("-help"));

@@ -108,7 +108,9 @@ try {
 
   // Focus from a node click.
   await page.dblclick("#graph", { position: { x: 5, y: 5 } });
-  const node = await page.$("#graph g.node");
+  // The heaviest node, N1 in the DOT (graphviz's <title>).
+  const node = (await page.evaluateHandle(() => Array.from(document.querySelectorAll("#graph g.node"))
+    .find((g) => (g.querySelector("title") || {}).textContent === "N1"))).asElement();
   const name = await page.$eval("#graph", () => JSON.parse(document.getElementById("data").textContent).nodes[0]);
   await node.click();
   check("a node click opens the actions", await page.isVisible("#actions"));

@@ -133,6 +133,12 @@
     const svg = box && box.querySelector("svg");
     if (!svg) { return; }
     const nodes = (data() || {}).nodes || [];
+    // Node N<i> of the DOT is nodes[i - 1]; graphviz puts "N<i>" in its title.
+    function nodeIndex(g) {
+      const t = g.querySelector("title");
+      const m = t ? /^N(\d+)$/.exec(t.textContent) : null;
+      return m ? parseInt(m[1], 10) : NaN;
+    }
     const vb = svg.viewBox && svg.viewBox.baseVal;
     const full = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height }
       : { x: 0, y: 0, w: box.clientWidth, h: box.clientHeight };
@@ -155,7 +161,7 @@
       oy = full.y;
       apply();
       // Too wide to fit: start on the heaviest node, horizontally centred.
-      const first = svg.querySelector("g.node");
+      const first = Array.from(svg.querySelectorAll("g.node")).find((g) => nodeIndex(g) === 1);
       if (fit < READABLE && first) {
         const r = first.getBoundingClientRect(), b = box.getBoundingClientRect();
         ox += ((r.left + r.width / 2) - (b.left + b.width / 2)) / scale;
@@ -198,7 +204,7 @@
       box.classList.remove("dragging");
       if (d.moved) { return; }
       const node = d.target.closest && d.target.closest("g.node");
-      const i = node ? parseInt((node.id || "").replace("node", ""), 10) : NaN;
+      const i = node ? nodeIndex(node) : NaN;
       if (i >= 1 && i <= nodes.length) {
         for (const n of svg.querySelectorAll("g.node.selected")) { n.classList.remove("selected"); }
         node.classList.add("selected");
@@ -211,7 +217,7 @@
     highlight = (re) => {
       let n = 0;
       for (const g of svg.querySelectorAll("g.node")) {
-        const i = parseInt((g.id || "").replace("node", ""), 10);
+        const i = nodeIndex(g);
         const hit = re !== null && i >= 1 && re.test(nodes[i - 1] || "");
         g.classList.toggle("hit", hit);
         if (hit) { n++; }
