@@ -242,7 +242,7 @@ fn add_nodelets(out: &mut String, node: &Node, id: usize, c: &DotConfig<'_>) -> 
         let _ = writeln!(
             nodelets,
             "N{id}_{i} [label = \"{}\" id=\"N{id}_{i}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            escape_for_dot(&t.name)
+            escape_tag_name(&t.name)
         );
         let _ = writeln!(
             nodelets,
@@ -284,7 +284,7 @@ fn numeric_nodelets(
         let _ = writeln!(
             out,
             "N{source}_{j} [label = \"{}\" id=\"N{source}_{j}\" fontsize=8 shape=box3d tooltip=\"{weight}\"]",
-            escape_for_dot(&t.name)
+            escape_tag_name(&t.name)
         );
         let _ = writeln!(
             out,
@@ -525,6 +525,15 @@ fn dot_url(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// A tag box's label: the graph joins the labels of a tag with DOT's
+/// `\n` line break, which stays; the label text between is escaped.
+fn escape_tag_name(name: &str) -> String {
+    name.split("\\n")
+        .map(escape_for_dot)
+        .collect::<Vec<_>>()
+        .join("\\n")
+}
+
 /// Escapes quotes and backslashes, and turns line breaks into graphviz's
 /// left-justified breaks.
 pub fn escape_for_dot(s: &str) -> String {
@@ -560,6 +569,14 @@ mod tests {
         assert_eq!(dot_url("data:text/html,x"), None);
         assert_eq!(dot_url("").as_deref(), None);
         assert_eq!(dot_url("/ui/?f=x").as_deref(), Some("/ui/?f=x"));
+    }
+
+    #[test]
+    fn tag_names_keep_their_line_breaks() {
+        assert_eq!(
+            escape_tag_name("route:/a\\nk:v\" x=\"y"),
+            "route:/a\\nk:v\\\" x=\\\"y"
+        );
     }
 
     #[test]

@@ -264,3 +264,35 @@ fn leak_view_with_several_goroutine_snapshots() {
     let api: serde_json::Value = serde_json::from_slice(&ui.respond("/ui/api/leak").body).unwrap();
     assert!(api["goroutines"].is_object(), "{api}");
 }
+
+#[test]
+fn flame_graph_of_a_difference_is_a_diff() {
+    let mut p = profile();
+    // A base subtracted: some values are negative.
+    let neg: Vec<_> = p
+        .samples
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            for v in &mut s.values {
+                *v = -*v / 2;
+            }
+            s
+        })
+        .collect();
+    p.samples.extend(neg);
+    let ui = WebUi::new(p, Config::default()).with_settings_file(None);
+    let flame: serde_json::Value =
+        serde_json::from_slice(&ui.respond("/ui/api/flamegraph").body).unwrap();
+    assert_eq!(flame["diff"], true, "{flame}");
+    let root = &flame["nodes"][0];
+    assert_eq!(root[2], 50_000_000, "{flame}");
+    assert_eq!(root[4], 50_000_000, "{flame}");
+    let plain: serde_json::Value =
+        serde_json::from_slice(&ui().respond("/ui/api/flamegraph?callers=t").body).unwrap();
+    assert_eq!(plain["diff"], false);
+    // Callers: the leaves are the root's children.
+    let names = plain["names"].as_array().unwrap();
+    let first_child = plain["nodes"][1][0].as_u64().unwrap() as usize;
+    assert_eq!(names[first_child], "github.com/x/sorting.Sort");
+}

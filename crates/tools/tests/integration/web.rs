@@ -165,10 +165,17 @@ fn chromium_end_to_end() {
     let fixture = crate::fixtures::hostile_profile();
     let path = dir.write_profile("hostile.pb.gz", &fixture);
     let (server, url, _) = start("127.0.0.1:0", &path, &dir.path("config"));
+    let svg = dir.path("graph.svg");
+    let made = bin()
+        .args(["-svg", &format!("-output={}", svg.display()), &path])
+        .output()
+        .expect("run -svg");
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
     let out = std::process::Command::new(node)
         .arg(e2e.join("e2e.mjs"))
         .arg(&url)
         .arg(dir.path("out"))
+        .arg(&svg)
         .env("CHROMIUM", chromium)
         .output()
         .expect("run node");

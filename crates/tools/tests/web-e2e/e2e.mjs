@@ -1,19 +1,20 @@
 // End-to-end test of the web interface in headless Chromium.
 //
-//   node e2e.mjs BASE_URL OUT_DIR
+//   node e2e.mjs BASE_URL OUT_DIR [SVG_FILE]
 //
 // BASE_URL serves the fixture written by crates/tools/tests/integration/web.rs
 // (functions, files, labels, comments, mapping and build id carrying script
 // injections). Prints one line per check and a JSON summary; exits 1 when a
 // check fails, a console error or page error shows, or a dialog opens.
 // The downloaded profile is saved as OUT_DIR/profile.pb.gz for the caller
-// to decode.
+// to decode. SVG_FILE, a `pprof-tools -svg` output, is checked for pan and
+// zoom on its own.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, svgFile] = process.argv.slice(2);
 if (!base || !outDir) {
   console.error("usage: node e2e.mjs BASE_URL OUT_DIR");
   process.exit(2);
@@ -143,6 +144,25 @@ try {
   fs.mkdirSync(outDir, { recursive: true });
   await download.saveAs(path.join(outDir, "profile.pb.gz"));
   check("download saved", fs.statSync(path.join(outDir, "profile.pb.gz")).size > 0);
+
+  // A -svg file pans and zooms by itself.
+  if (svgFile) {
+    await page.goto("file://" + svgFile);
+    const tf = () => page.$eval("#viewport", (g) => g.getAttribute("transform"));
+    const t0 = await tf();
+    await page.mouse.move(400, 300);
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(200);
+    const t1 = await tf();
+    await page.mouse.move(300, 300);
+    await page.mouse.down();
+    await page.mouse.move(500, 400, { steps: 5 });
+    await page.mouse.up();
+    const t2 = await tf();
+    const m = (t) => (/matrix\(([^)]*)\)/.exec(t || "") || [, "1,0,0,1,0,0"])[1].split(",").map(Number);
+    check("-svg file zooms with the wheel", m(t1)[0] > 1.1 && t1 !== t0, { t0, t1 });
+    check("-svg file pans by dragging", m(t2)[4] > m(t1)[4] && m(t2)[5] > m(t1)[5], { t1, t2 });
+  }
 
   // A bad setting is a 400 with the message, and no page.
   const bad = await page.goto(url("top?f=("));
