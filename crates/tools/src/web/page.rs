@@ -302,7 +302,7 @@ pub(super) fn text(made: Made<String>) -> Computed {
     let json = text_json(&made, &made.value);
     let mut body = String::from("<pre class=\"report\">");
     for line in made.value.lines() {
-        let _ = writeln!(body, "<span class=\"line\">{}</span>", escape(line));
+        let _ = write!(body, "<span class=\"line\">{}</span>", escape(line));
     }
     body.push_str("</pre>");
     Computed {
@@ -381,7 +381,7 @@ pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
         if line.starts_with("ROUTINE ") {
             flush(&mut routine, &mut body);
             routine_index += 1;
-            let _ = writeln!(routine, "<b class=\"routine-title\">{}</b>", escape(line));
+            let _ = write!(routine, "<b class=\"routine-title\">{}</b>", escape(line));
             continue;
         }
         let max = max_by_routine.get(routine_index).copied().unwrap_or(0.0);
@@ -401,10 +401,10 @@ pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
         };
         match heat {
             Some(h) => {
-                let _ = writeln!(routine, "<span class=\"line h{h}\">{}</span>", escape(line));
+                let _ = write!(routine, "<span class=\"line h{h}\">{}</span>", escape(line));
             }
             None => {
-                let _ = writeln!(routine, "<span class=\"line\">{}</span>", escape(line));
+                let _ = write!(routine, "<span class=\"line\">{}</span>", escape(line));
             }
         }
     }

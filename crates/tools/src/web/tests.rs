@@ -281,9 +281,9 @@ fn flame_graph_of_a_difference_is_a_diff() {
         })
         .collect();
     p.samples.extend(neg);
-    let ui = WebUi::new(p, Config::default()).with_settings_file(None);
+    let diff_ui = WebUi::new(p, Config::default()).with_settings_file(None);
     let flame: serde_json::Value =
-        serde_json::from_slice(&ui.respond("/ui/api/flamegraph").body).unwrap();
+        serde_json::from_slice(&diff_ui.respond("/ui/api/flamegraph").body).unwrap();
     assert_eq!(flame["diff"], true, "{flame}");
     let root = &flame["nodes"][0];
     assert_eq!(root[2], 50_000_000, "{flame}");
