@@ -257,7 +257,9 @@
     // pprof's shortened names: the package path goes, then whole
     // qualifiers, until the name fits.
     const sizer = document.createElement("canvas").getContext("2d");
-    sizer.font = getComputedStyle(box).font || "12px monospace";
+    // The frames' font (app.css), so that a chosen name fits its frame.
+    const style = getComputedStyle(box);
+    sizer.font = style.fontSize + " " + style.fontFamily;
     const candidates = new Map();
     function label(i, w) {
       const name = nodes[i][0];
@@ -274,7 +276,7 @@
         candidates.set(name, list);
       }
       for (const s of list) {
-        if (sizer.measureText(s).width + 6 <= w) { return s; }
+        if (sizer.measureText(s).width + 8 <= w) { return s; }
       }
       return "";
     }
