@@ -342,14 +342,8 @@ pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
     };
     let text: String = made.value.lines().map(|l| clean(l) + "\n").collect();
     let json = text_json(&made, &text);
-    // Listing lines are `flat cum line: text`; values share one unit.
-    let number = |s: &str| -> f64 {
-        let digits: String = s
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
-            .collect();
-        digits.parse::<f64>().unwrap_or(0.0).abs()
-    };
+    // Listing lines are `flat cum line: text`, values with their units.
+    let number = |s: &str| -> f64 { scaled_value(s).abs() };
     let mut body = String::from("<div class=\"source\">");
     let mut routine = String::new();
     let flush = |routine: &mut String, body: &mut String| {
@@ -416,6 +410,30 @@ pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
         legend: made.legend,
         notices: made.notices,
     }
+}
+
+/// A listing value (`1.20MB`, `230.27kB`, `48B`, `10ms`, `1.5s`, `12`) in
+/// its unit's base (bytes, nanoseconds), to compare lines; `.` is 0.
+pub(super) fn scaled_value(s: &str) -> f64 {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let v = digits.parse::<f64>().unwrap_or(0.0);
+    let scale = match unit {
+        "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "PB" => 1e15,
+        "us" | "\u{b5}s" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "mins" => 60e9,
+        "hrs" => 3600e9,
+        _ => 1.0,
+    };
+    v * scale
 }
 
 /// The disassembly view, until the assembly listing is there.

@@ -296,3 +296,13 @@ fn flame_graph_of_a_difference_is_a_diff() {
     let first_child = plain["nodes"][1][0].as_u64().unwrap() as usize;
     assert_eq!(names[first_child], "github.com/x/sorting.Sort");
 }
+
+#[test]
+fn listing_values_compare_across_units() {
+    use super::page::scaled_value;
+    assert!(scaled_value("48B") < scaled_value("2.69kB"));
+    assert!(scaled_value("2.69kB") < scaled_value("1.20MB"));
+    assert!(scaled_value("900ms") < scaled_value("1.5s"));
+    assert_eq!(scaled_value("."), 0.0);
+    assert_eq!(scaled_value("12"), 12.0);
+}
