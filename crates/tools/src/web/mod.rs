@@ -224,8 +224,8 @@ impl Cache {
     }
 }
 
-/// A counting semaphore: at most as many expensive views are computed at
-/// once as there are cores, so that cheap ones still answer at once.
+/// A counting semaphore: at most one expensive view per core but one is
+/// computed at once, so that cheap ones still answer at once.
 struct Permits {
     free: Mutex<usize>,
     freed: Condvar,
@@ -284,7 +284,10 @@ impl WebUi {
             .iter()
             .map(|st| profile.str(st.r#type).to_string())
             .collect();
+        // Expensive views share all cores but one, which stays free for
+        // cheap views (tags...) however many graphs are being made.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let heavy = cores.saturating_sub(1).max(1);
         WebUi {
             profile,
             base: settings_from_config(&config),
@@ -295,7 +298,7 @@ impl WebUi {
                 entries: Mutex::new((HashMap::new(), VecDeque::new())),
             },
             permits: Permits {
-                free: Mutex::new(cores),
+                free: Mutex::new(heavy),
                 freed: Condvar::new(),
             },
             download: OnceLock::new(),
