@@ -1,22 +1,38 @@
 //! Symbolization of pprof profiles: turns bare addresses into functions,
-//! files and line numbers (inlined frames included) using the DWARF debug
-//! information or, failing that, the symbol table of the profiled binaries.
+//! files and line numbers (inlined frames included) from the DWARF debug
+//! information or, failing that, the symbol tables of the profiled
+//! binaries, in process (pprof runs binutils for this).
 //!
-//! The core is sans-IO: [`requests`] says which binaries a profile needs,
-//! the caller supplies their bytes, and [`symbolize_mapping`] fills in the
-//! locations of one mapping. The `loader` feature adds [`loader`], which finds
-//! binaries on disk the way pprof does (`PPROF_BINARY_PATH`, then
-//! `$HOME/pprof/binaries`, by build id or file name).
+//! The core is sans-IO: [`symbolize_local_with`] asks a callback for the
+//! bytes of each binary a profile needs, reads them with [`ObjectFile`]
+//! (ELF, Mach-O, PE), translates runtime addresses to object addresses
+//! (PIE executables and shared libraries included) and fills in the
+//! locations, on all cores for large profiles. [`remote`] speaks the
+//! `/debug/pprof/symbol` protocol through a callback that does the HTTP
+//! request. [`demangle_profile`] is pprof's demangling pass. The setting
+//! that drives all three is [`SymbolizeMode`], parsed from pprof's
+//! `-symbolize` syntax. What to tell the user comes back as [`Warning`]s
+//! whose text is pprof's.
+//!
+//! The `loader` feature adds [`loader`]: finding binaries on disk the way
+//! pprof does (the binary named on the command line, `PPROF_BINARY_PATH`,
+//! `$HOME/pprof/binaries`, build-id directories, separate debug files) and
+//! [`loader::symbolize`], the whole of pprof's symbolization step.
 //!
 //! ```
 //! use pprof_model::Profile;
+//! use pprof_symbolize::{SymbolizeMode, SymbolSource};
+//!
+//! let mode: SymbolizeMode = "local:demangle=full".parse()?;
+//! assert_eq!(mode.source, SymbolSource::Local);
 //!
 //! let mut p = Profile::new();
-//! // A profile whose mappings already carry function names needs nothing.
-//! assert!(pprof_symbolize::requests(&p).is_empty());
-//! let stats = pprof_symbolize::symbolize_with(&mut p, |_req| None::<Vec<u8>>)?;
-//! assert_eq!(stats.locations, 0);
-//! # Ok::<(), pprof_symbolize::Error>(())
+//! // A profile without addresses to resolve asks for no binary.
+//! let warnings = pprof_symbolize::symbolize_local_with(&mut p, mode.force, |_req| {
+//!     Err("never called".to_string())
+//! });
+//! assert!(warnings.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Crate features
@@ -25,344 +41,332 @@
 //!
 //! # Design constraints
 //!
-//! * The core never touches the file system; it only reads the bytes it is given.
-//! * Bad or foreign object files are errors, never panics.
+//! * The core never touches the file system or the network; it only reads
+//!   the bytes it is given.
+//! * Bad, truncated or foreign object files and malformed DWARF are
+//!   warnings, never panics: their addresses stay unsymbolized.
 #![deny(missing_docs)]
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
-use addr2line::gimli;
-use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
-use pprof_model::{Function, FunctionId, Line, MappingId, Profile};
+mod demangle;
+mod error;
+mod mode;
+mod object;
+pub mod remote;
+mod warning;
 
 #[cfg(feature = "loader")]
 pub mod loader;
 
-/// Errors of this crate.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The bytes are not an object file this crate understands.
-    #[error("cannot parse object file: {0}")]
-    Object(#[from] object::Error),
-    /// The debug information is malformed.
-    #[error("cannot read debug information: {0}")]
-    Dwarf(#[from] gimli::Error),
-}
+use std::collections::HashMap;
 
-/// Result alias of this crate.
-pub type Result<T> = std::result::Result<T, Error>;
+use pprof_model::{Function, FunctionId, Line, MappingId, Profile};
+
+pub use demangle::{demangle_name, demangle_profile, looks_like_demangled_cpp, remove_matching};
+pub use error::{Error, ObjectError, Result};
+pub use mode::{Demangle, ModeError, SymbolSource, SymbolizeMode};
+pub use object::{Format, Frame, ObjectFile, Resolver, Symbol};
+pub use warning::Warning;
 
 /// A binary that the profile needs to be symbolized.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BinaryRequest {
     /// The mapping to symbolize.
     pub mapping: MappingId,
-    /// The mapping's file name as recorded in the profile.
+    /// The mapping's file name as recorded in the profile (or as located).
     pub file: String,
     /// The mapping's build id (may be empty).
     pub build_id: String,
 }
 
-/// Counts of what a symbolization pass did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Mappings symbolized.
-    pub mappings: usize,
-    /// Locations that received frames.
-    pub locations: usize,
-}
-
-/// The mappings of `p` whose locations lack function information and that
-/// name a file that could be symbolized (not `[vdso]` and the like).
-pub fn requests(p: &Profile) -> Vec<BinaryRequest> {
-    let mut needed = vec![false; p.mappings.len()];
-    for l in &p.locations {
-        if let Some(m) = l.mapping {
-            if l.lines.is_empty() {
-                if let Some(n) = needed.get_mut(m.index()) {
-                    *n = true;
-                }
-            }
-        }
-    }
-    p.mappings
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| needed[*i] && !m.has_functions && !unsymbolizable(p.str(m.file)))
-        .map(|(i, m)| BinaryRequest {
-            mapping: MappingId(i as u32),
-            file: p.str(m.file).to_string(),
-            build_id: p.str(m.build_id).to_string(),
-        })
-        .collect()
+/// The bytes of a binary, and of its separate debug file when it has one.
+#[derive(Clone, Debug, Default)]
+pub struct BinaryData {
+    /// The file's name, for messages.
+    pub path: String,
+    /// The object file.
+    pub bytes: Vec<u8>,
+    /// A separate debug file (DWARF of a stripped binary).
+    pub debug: Option<Vec<u8>>,
 }
 
 /// pprof's rule for mappings that can never be symbolized: `[vdso]`,
-/// `[vsyscall]`, `linux-vdso…` and device files.
+/// `[vsyscall]`, `[kernel.kallsyms]`, `linux-vdso…` and device files.
 pub fn unsymbolizable(file: &str) -> bool {
     let base = file.rsplit('/').next().unwrap_or(file);
     base.starts_with('[') || base.starts_with("linux-vdso") || file.starts_with("/dev/dri/")
 }
 
-/// Symbolizes every mapping that [`requests`] lists, asking `load` for the
-/// bytes of each binary (return `None` when it cannot be found).
-pub fn symbolize_with<F, B>(p: &mut Profile, mut load: F) -> Result<Stats>
-where
-    F: FnMut(&BinaryRequest) -> Option<B>,
-    B: AsRef<[u8]>,
-{
-    let mut stats = Stats::default();
-    for req in requests(p) {
-        if let Some(bytes) = load(&req) {
-            let obj = ObjectFile::parse(bytes.as_ref())?;
-            let n = symbolize_mapping(p, req.mapping, &obj);
-            stats.mappings += 1;
-            stats.locations += n;
+/// The mappings that local symbolization reads a binary for, in pprof's
+/// order, and the warnings about the ones it cannot: mappings referenced
+/// by a location, not yet symbolized (unless `force`), naming a file that
+/// is not a system pseudo-file nor a URL.
+pub fn requests(p: &Profile, force: bool) -> (Vec<BinaryRequest>, Vec<Warning>) {
+    let mut used = vec![false; p.mappings.len()];
+    for l in &p.locations {
+        if let Some(u) = l.mapping.and_then(|m| used.get_mut(m.index())) {
+            *u = true;
         }
     }
-    Ok(stats)
-}
-
-/// One resolved frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame {
-    /// Demangled function name.
-    pub function: String,
-    /// Name as in the binary (mangled).
-    pub system_name: String,
-    /// Source file, empty when unknown.
-    pub file: String,
-    /// Line number, 0 when unknown.
-    pub line: i64,
-}
-
-/// A parsed object file ready for address lookups.
-pub struct ObjectFile<'a> {
-    ctx: Option<addr2line::Context<gimli::EndianSlice<'a, gimli::RunTimeEndian>>>,
-    /// (address, size, name), sorted by address.
-    symbols: Vec<(u64, u64, &'a str)>,
-    /// (vaddr, file offset, file size) of loadable segments.
-    segments: Vec<(u64, u64, u64)>,
-    relocatable_image: bool,
-}
-
-impl<'a> ObjectFile<'a> {
-    /// Parses an ELF, Mach-O or PE file.
-    pub fn parse(data: &'a [u8]) -> Result<Self> {
-        let file = object::File::parse(data)?;
-        let endian = if file.is_little_endian() {
-            gimli::RunTimeEndian::Little
-        } else {
-            gimli::RunTimeEndian::Big
-        };
-        let load = |id: gimli::SectionId| -> std::result::Result<
-            gimli::EndianSlice<'a, gimli::RunTimeEndian>,
-            gimli::Error,
-        > {
-            let data: &'a [u8] = match file.section_by_name(id.name()) {
-                Some(s) => match s.data() {
-                    Ok(d) => d,
-                    Err(_) => &[],
-                },
-                None => &[],
-            };
-            Ok(gimli::EndianSlice::new(data, endian))
-        };
-        let dwarf = gimli::Dwarf::load(load)?;
-        let has_info = file.section_by_name(".debug_info").is_some()
-            || file.section_by_name("__debug_info").is_some();
-        let ctx = if has_info {
-            addr2line::Context::from_dwarf(dwarf).ok()
-        } else {
-            None
-        };
-        let mut symbols: Vec<(u64, u64, &'a str)> = file
-            .symbols()
-            .chain(file.dynamic_symbols())
-            .filter(|s| s.kind() == object::SymbolKind::Text && s.address() != 0)
-            .filter_map(|s| s.name().ok().map(|n| (s.address(), s.size(), n)))
-            .collect();
-        symbols.sort_by_key(|s| s.0);
-        symbols.dedup_by_key(|s| s.0);
-        let segments = file
-            .segments()
-            .map(|s| {
-                let (off, size) = s.file_range();
-                (s.address(), off, size)
-            })
-            .collect();
-        let relocatable_image = matches!(file.kind(), object::ObjectKind::Dynamic);
-        Ok(ObjectFile {
-            ctx,
-            symbols,
-            segments,
-            relocatable_image,
-        })
-    }
-
-    /// Translates a runtime address in a mapping to an address of the object
-    /// file (pprof's base computation, simplified): position-dependent
-    /// executables are used as linked; shared objects and PIE executables are
-    /// rebased through the segment holding the mapping's file offset.
-    pub fn object_address(&self, start: u64, offset: u64, addr: u64) -> u64 {
-        if !self.relocatable_image {
-            return addr;
-        }
-        let file_off = addr.wrapping_sub(start).wrapping_add(offset);
-        for &(vaddr, seg_off, size) in &self.segments {
-            if file_off >= seg_off && file_off < seg_off.saturating_add(size.max(1)) {
-                return file_off - seg_off + vaddr;
-            }
-        }
-        file_off
-    }
-
-    /// Frames at an object-file address, innermost (inlined) first.
-    pub fn frames(&self, addr: u64) -> Vec<Frame> {
-        let mut out = Vec::new();
-        if let Some(ctx) = &self.ctx {
-            if let Ok(mut it) = ctx.find_frames(addr).skip_all_loads() {
-                while let Ok(Some(f)) = it.next() {
-                    let (function, system_name) = match &f.function {
-                        Some(func) => {
-                            let raw = func.raw_name().map(Cow::into_owned).unwrap_or_default();
-                            let dem = func
-                                .demangle()
-                                .map(Cow::into_owned)
-                                .unwrap_or_else(|_| raw.clone());
-                            (dem, raw)
-                        }
-                        None => (String::new(), String::new()),
-                    };
-                    let (file, line) = match &f.location {
-                        Some(l) => (l.file.unwrap_or("").to_string(), l.line.unwrap_or(0) as i64),
-                        None => (String::new(), 0),
-                    };
-                    out.push(Frame {
-                        function,
-                        system_name,
-                        file,
-                        line,
-                    });
-                }
-            }
-        }
-        // Minimal debug info (`line-tables-only`) names functions without
-        // their path (`usage` for `crate::args::usage`): the symbol table's
-        // linkage name of the outermost frame says more.
-        if let (Some(last), Some(sym)) = (out.last_mut(), self.symbol_at(addr)) {
-            if !last.function.is_empty() && last.system_name == last.function {
-                let dem = addr2line::demangle_auto(Cow::Borrowed(sym), None).into_owned();
-                if dem != last.function && dem.ends_with(&last.function) {
-                    last.function = dem;
-                    last.system_name = sym.to_string();
-                }
-            }
-        }
-        if out.iter().all(|f| f.function.is_empty()) {
-            if let Some(name) = self.symbol_at(addr) {
-                let dem = addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned();
-                match out.last_mut() {
-                    Some(f) => {
-                        f.function = dem;
-                        f.system_name = name.to_string();
-                    }
-                    None => out.push(Frame {
-                        function: dem,
-                        system_name: name.to_string(),
-                        file: String::new(),
-                        line: 0,
-                    }),
-                }
-            }
-        }
-        out.retain(|f| !f.function.is_empty() || !f.file.is_empty());
-        out
-    }
-
-    fn symbol_at(&self, addr: u64) -> Option<&'a str> {
-        let i = self.symbols.partition_point(|s| s.0 <= addr);
-        let &(start, size, name) = self.symbols.get(i.checked_sub(1)?)?;
-        if size == 0 || addr < start.saturating_add(size) {
-            Some(name)
-        } else {
-            None
-        }
-    }
-}
-
-/// Fills in the frames of every location of `mapping` that has none, from
-/// `obj`. Returns how many locations received frames. Marks the mapping as
-/// having functions, file names and line numbers when any was found.
-pub fn symbolize_mapping(p: &mut Profile, mapping: MappingId, obj: &ObjectFile<'_>) -> usize {
-    let Some(m) = p.mappings.get(mapping.index()).cloned() else {
-        return 0;
-    };
-    let mut functions: HashMap<(String, String, String), FunctionId> = HashMap::new();
-    for (i, f) in p.functions.iter().enumerate() {
-        functions.insert(
-            (
-                p.str(f.name).to_string(),
-                p.str(f.system_name).to_string(),
-                p.str(f.filename).to_string(),
-            ),
-            FunctionId(i as u32),
-        );
-    }
-    let mut next_id = p.functions.iter().map(|f| f.id).max().unwrap_or(0);
-    let mut count = 0;
-    let mut any_lines = false;
-    for li in 0..p.locations.len() {
-        let loc = &p.locations[li];
-        if loc.mapping != Some(mapping) || !loc.lines.is_empty() {
+    let mut reqs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut missing = false;
+    for (i, m) in p.mappings.iter().enumerate() {
+        if !used[i] || (!force && (m.has_functions || m.has_filenames || m.has_line_numbers)) {
             continue;
         }
-        let addr = obj.object_address(m.start, m.offset, loc.address);
-        let frames = obj.frames(addr);
+        let file = p.str(m.file);
+        if file.is_empty() {
+            if i == 0 {
+                warnings.push(Warning::MainBinaryMissing);
+            } else {
+                missing = true;
+            }
+            continue;
+        }
+        if unsymbolizable(file) || (m.build_id.is_empty() && is_http_url(file)) {
+            continue;
+        }
+        reqs.push(BinaryRequest {
+            mapping: MappingId(i as u32),
+            file: file.to_string(),
+            build_id: p.str(m.build_id).to_string(),
+        });
+    }
+    if missing {
+        warnings.push(Warning::SomeBinariesMissing);
+    }
+    (reqs, warnings)
+}
+
+fn is_http_url(file: &str) -> bool {
+    file.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && scheme.to_ascii_lowercase().contains("http")
+    })
+}
+
+/// The name pprof gives a mapping in its messages: the file's base name,
+/// with ` (build ID X)` when the mapping has one.
+pub fn mapping_display_name(req: &BinaryRequest) -> String {
+    let base = req.file.rsplit('/').next().unwrap_or(&req.file);
+    if req.build_id.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base} (build ID {})", req.build_id)
+    }
+}
+
+/// pprof's local symbolization: for each mapping that [`requests`] lists,
+/// `open` supplies the binary (or says why it cannot, in one line), and
+/// every location of the mapping gets the frames found at its address.
+/// Returns pprof's warnings, in pprof's order.
+pub fn symbolize_local_with<F>(p: &mut Profile, force: bool, mut open: F) -> Vec<Warning>
+where
+    F: FnMut(&BinaryRequest) -> std::result::Result<BinaryData, String>,
+{
+    let (reqs, mut warnings) = requests(p, force);
+    let mut missing = warnings.contains(&Warning::SomeBinariesMissing);
+    warnings.retain(|w| *w != Warning::SomeBinariesMissing);
+    let mut functions = FunctionTable::default();
+    for req in reqs {
+        let name = mapping_display_name(&req);
+        let data = match open(&req) {
+            Ok(d) => d,
+            Err(reason) => {
+                warnings.push(Warning::LocalFailed { name, reason });
+                missing = true;
+                continue;
+            }
+        };
+        match symbolize_binary(p, &req, &data, &mut functions) {
+            Ok(()) => {}
+            Err(Failure::BuildId) => warnings.push(Warning::BuildIdMismatch { name }),
+            Err(Failure::Open(reason)) => {
+                warnings.push(Warning::LocalFailed { name, reason });
+                missing = true;
+            }
+            Err(Failure::Read(reason)) => warnings.push(Warning::LocalFailed { name, reason }),
+        }
+    }
+    if missing {
+        warnings.push(Warning::SomeBinariesMissing);
+    }
+    warnings
+}
+
+enum Failure {
+    BuildId,
+    /// The file could not be used at all (pprof counts it as missing).
+    Open(String),
+    /// The file was opened but its debug information is broken.
+    Read(String),
+}
+
+/// The text for an object file that does not parse.
+fn object_failure(path: &str, bytes: &[u8], e: &ObjectError) -> String {
+    if ::object::FileKind::parse(bytes).is_err() {
+        format!("open {path}: unrecognized object file")
+    } else {
+        format!("{path}: malformed object file: {e}")
+    }
+}
+
+fn symbolize_binary(
+    p: &mut Profile,
+    req: &BinaryRequest,
+    data: &BinaryData,
+    functions: &mut FunctionTable,
+) -> std::result::Result<(), Failure> {
+    let path = data.path.as_str();
+    let mut obj = ObjectFile::parse(&data.bytes)
+        .map_err(|e| Failure::Open(object_failure(path, &data.bytes, &e)))?;
+    if let Some(fid) = obj.build_id() {
+        if !req.build_id.is_empty() && !fid.eq_ignore_ascii_case(&req.build_id) {
+            return Err(Failure::BuildId);
+        }
+    }
+    if let Some(debug) = &data.debug {
+        // A debug file that does not parse is ignored: the binary's own
+        // symbols still serve.
+        match ObjectFile::parse(&data.bytes).and_then(|o| o.with_debug_file(debug)) {
+            Ok(o) => obj = o,
+            Err(_) => {}
+        }
+    }
+    let m = &p.mappings[req.mapping.index()];
+    let (start, limit, offset) = (m.start, m.limit, m.offset);
+    let locs: Vec<usize> = p
+        .locations
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.mapping == Some(req.mapping))
+        .map(|(i, _)| i)
+        .collect();
+    let Some(&first) = locs.first() else {
+        return Ok(());
+    };
+    let base = obj
+        .base(start, limit, offset, p.locations[first].address)
+        .map_err(|e| Failure::Open(format!("{path}: {e}")))?;
+    let resolver = obj
+        .resolver()
+        .map_err(|e| Failure::Read(format!("{path}: {e}")))?;
+    let addrs: Vec<u64> = locs
+        .iter()
+        .map(|&i| p.locations[i].address.wrapping_sub(base))
+        .collect();
+    let answers = resolve_all(&obj, resolver, &addrs);
+    let mut flags = (false, false, false, false);
+    for (k, &li) in locs.iter().enumerate() {
+        let Some(frames) = answers.get(&addrs[k]) else {
+            continue;
+        };
         if frames.is_empty() {
             continue;
         }
         let mut lines = Vec::with_capacity(frames.len());
         for f in frames {
-            any_lines |= f.line != 0;
-            let key = (f.function, f.system_name, f.file);
-            let id = match functions.get(&key) {
-                Some(id) => *id,
-                None => {
-                    next_id += 1;
-                    let name = p.intern(&key.0);
-                    let system_name = p.intern(&key.1);
-                    let filename = p.intern(&key.2);
-                    let id = FunctionId(p.functions.len() as u32);
-                    p.functions.push(Function {
-                        id: next_id,
-                        name,
-                        system_name,
-                        filename,
-                        start_line: 0,
-                    });
-                    functions.insert(key, id);
-                    id
-                }
-            };
+            flags.0 |= !f.function.is_empty();
+            flags.1 |= !f.file.is_empty();
+            flags.2 |= f.line != 0;
+            let id = functions.get(p, &f.function, &f.file);
             lines.push(Line {
                 function: id,
-                line: f.line,
+                line: i64::from(f.line),
             });
         }
-        p.locations[li].lines = lines;
-        count += 1;
+        flags.3 = true;
+        let l = &mut p.locations[li];
+        l.lines = lines;
+        l.is_folded = false;
     }
-    if count > 0 {
-        let m = &mut p.mappings[mapping.index()];
-        m.has_functions = true;
-        if any_lines {
-            m.has_filenames = true;
-            m.has_line_numbers = true;
-            m.has_inline_frames = true;
+    let m = &mut p.mappings[req.mapping.index()];
+    m.has_functions |= flags.0;
+    m.has_filenames |= flags.1;
+    m.has_line_numbers |= flags.2;
+    m.has_inline_frames |= flags.3;
+    Ok(())
+}
+
+/// Unique addresses at or above which the lookups are spread over threads.
+const PARALLEL_MIN: usize = 2048;
+
+/// Resolves every distinct address, on all cores when there are many
+/// (each thread with its own resolver over a contiguous, sorted share, so
+/// that each reads its own part of the debug information).
+fn resolve_all<'o>(
+    obj: &'o ObjectFile<'_>,
+    first: Resolver<'o, '_>,
+    addrs: &[u64],
+) -> HashMap<u64, Vec<Frame>> {
+    let mut uniq: Vec<u64> = addrs.to_vec();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(uniq.len() / (PARALLEL_MIN / 2))
+        .max(1);
+    if threads == 1 || uniq.len() < PARALLEL_MIN {
+        return uniq.into_iter().map(|a| (a, first.frames(a))).collect();
+    }
+    let chunk = uniq.len().div_ceil(threads);
+    let mut parts = uniq.chunks(chunk);
+    let mine = parts.next().unwrap_or(&[]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .map(|part| {
+                s.spawn(move || match obj.resolver() {
+                    Ok(r) => part.iter().map(|&a| (a, r.frames(a))).collect(),
+                    Err(_) => Vec::new(),
+                })
+            })
+            .collect();
+        let mut out: HashMap<u64, Vec<Frame>> =
+            mine.iter().map(|&a| (a, first.frames(a))).collect();
+        for h in handles {
+            if let Ok(v) = h.join() {
+                out.extend(v);
+            }
         }
+        out
+    })
+}
+
+/// The functions created by one symbolization pass, by name and file.
+#[derive(Default)]
+struct FunctionTable {
+    ids: HashMap<(String, String), FunctionId>,
+    /// The largest function id in the profile, found on first use.
+    max_id: Option<u64>,
+}
+
+impl FunctionTable {
+    fn get(&mut self, p: &mut Profile, name: &str, file: &str) -> FunctionId {
+        if let Some(id) = self.ids.get(&(name.to_string(), file.to_string())) {
+            return *id;
+        }
+        let n = p.intern(name);
+        let f = p.intern(file);
+        let max_id = *self
+            .max_id
+            .get_or_insert_with(|| p.functions.iter().map(|f| f.id).max().unwrap_or(0));
+        // pprof numbers new functions after the ones there (ids are 1..n
+        // after a merge); an uncompacted profile may have larger ids.
+        let next = (p.functions.len() as u64 + 1).max(max_id + 1);
+        self.max_id = Some(next);
+        let id = FunctionId(p.functions.len() as u32);
+        p.functions.push(Function {
+            id: next,
+            name: n,
+            system_name: n,
+            filename: f,
+            start_line: 0,
+        });
+        self.ids.insert((name.to_string(), file.to_string()), id);
+        id
     }
-    count
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pprof_fetch::FetchOptions;
-use pprof_model::{Mapping, MappingId, Profile};
+use pprof_model::Profile;
 
 use crate::config::Config;
 use crate::format::Command;
@@ -251,14 +251,22 @@ impl Pipeline {
             pprof_ops::scale(&mut pbase, -1.0);
             p = combine(vec![p, pbase])?;
         }
-        if symbolize_locally(&s.symbolize) {
-            let (_, log) = pprof_symbolize::loader::symbolize_local(&mut p);
-            for (_, outcome) in log {
-                if let pprof_symbolize::loader::Lookup::Failed(path, e) = outcome {
-                    notices.push(format!("local symbolization: {}: {e}", path.display()));
-                }
-            }
-        }
+        // pprof's symbolization step (local binaries, the server's symbol
+        // service for fetched profiles, demangling): pprof-symbolize.
+        let (mode, bad_mode) = pprof_symbolize::SymbolizeMode::parse_lenient(&s.symbolize);
+        notices.extend(bad_mode.map(|w| w.to_string()));
+        let mut service = pprof_symbolize::loader::NoService;
+        let warnings = pprof_symbolize::loader::symbolize(
+            &mut p,
+            mode,
+            &pprof_symbolize::loader::Loader::default(),
+            Some((
+                &pprof_symbolize::remote::MappingSources::new(),
+                &mut service,
+            )),
+        )
+        .unwrap_or_default();
+        notices.extend(warnings.iter().map(|w| w.to_string()));
         crate::focus::remove_uninteresting(&mut p);
         if !s.comment.is_empty() {
             let c = p.intern(&s.comment);
@@ -345,7 +353,10 @@ impl Pipeline {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(addr) = addrs.get(i) else { break };
             let r = self.fetch_one(addr, st).map(|mut p| {
-                self.locate_binaries(&mut p);
+                let warnings = self.locate_binaries(&mut p);
+                if let Ok(mut q) = st.pending.lock() {
+                    q.extend(warnings);
+                }
                 p
             });
             if let Some(slot) = slots.get(i) {
@@ -412,7 +423,10 @@ impl Pipeline {
             - 1;
         let load = |i: usize, addr: &String| {
             let r = self.fetch_one(addr, st).map(|mut p| {
-                self.locate_binaries(&mut p);
+                let warnings = self.locate_binaries(&mut p);
+                if let Ok(mut q) = st.pending.lock() {
+                    q.extend(warnings);
+                }
                 p
             });
             if let Some(slot) = lock().slots.get_mut(i) {
@@ -554,32 +568,17 @@ impl Pipeline {
         pprof_fetch::fetch(addr, &self.fetch)
     }
 
-    /// pprof's `locateBinaries` without a binary search: a profile without
-    /// mappings gets one fake mapping, and the first mapping takes the
-    /// binary and build ID given on the command line.
-    fn locate_binaries(&self, p: &mut Profile) {
-        if p.mappings.is_empty() {
-            p.mappings.push(Mapping {
-                id: 1,
-                ..Mapping::default()
-            });
-            for l in &mut p.locations {
-                l.mapping = Some(MappingId(0));
-            }
-        }
+    /// pprof's `locateBinaries` (pprof-symbolize's loader): mappings take
+    /// the binaries found on the search path, a profile without mappings
+    /// gets one fake mapping, and the first mapping takes the binary and
+    /// build ID given on the command line. Returns the warnings.
+    fn locate_binaries(&self, p: &mut Profile) -> Vec<String> {
         let s = &self.sources;
-        if s.exec_name.is_some() || !s.build_id.is_empty() {
-            let file = s.exec_name.as_deref().map(|f| p.intern(f));
-            let bid = (!s.build_id.is_empty()).then(|| p.intern(&s.build_id));
-            if let Some(m) = p.mappings.first_mut() {
-                if let Some(f) = file {
-                    m.file = f;
-                }
-                if let Some(b) = bid {
-                    m.build_id = b;
-                }
-            }
-        }
+        pprof_symbolize::loader::Loader::default()
+            .locate_binaries(p, s.exec_name.as_deref(), Some(&s.build_id))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 }
 
@@ -597,22 +596,6 @@ struct Grabbed {
     profile: Option<Profile>,
     count: usize,
     failures: Vec<pprof_fetch::Error>,
-}
-
-/// Whether a `-symbolize` mode asks for local symbolization: every mode but
-/// `none`/`no` and `remote` does (remote symbolization, by a server's
-/// symbol service, is not implemented).
-fn symbolize_locally(mode: &str) -> bool {
-    let mut local = true;
-    for part in mode.to_ascii_lowercase().split(':') {
-        match part {
-            "none" | "no" => return false,
-            "remote" => local = false,
-            "local" | "fastlocal" => local = true,
-            _ => {}
-        }
-    }
-    local
 }
 
 /// pprof's `combineProfiles`: reconcile units, then merge.
