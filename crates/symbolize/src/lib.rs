@@ -231,9 +231,8 @@ fn symbolize_binary(
     if let Some(debug) = &data.debug {
         // A debug file that does not parse is ignored: the binary's own
         // symbols still serve.
-        match ObjectFile::parse(&data.bytes).and_then(|o| o.with_debug_file(debug)) {
-            Ok(o) => obj = o,
-            Err(_) => {}
+        if let Ok(o) = ObjectFile::parse(&data.bytes).and_then(|o| o.with_debug_file(debug)) {
+            obj = o;
         }
     }
     let m = &p.mappings[req.mapping.index()];

@@ -310,7 +310,7 @@ impl<'a> ObjectFile<'a> {
     fn elf_base(&self, start: u64, limit: u64, offset: u64, addr: u64) -> Result<u64, Error> {
         // pprof reads `_stext` only for mappings that look like a kernel's
         // (page-unaligned, or in the upper half of the address space).
-        let aligned = |v: u64| v % 4096 == 0;
+        let aligned = |v: u64| v.is_multiple_of(4096);
         let stext = self
             .stext
             .filter(|_| !aligned(start) || !aligned(limit) || !aligned(offset) || start >= 1 << 63);
@@ -392,11 +392,7 @@ impl<'a> ObjectFile<'a> {
                 } else {
                     0
                 };
-                let aligned = if p.off > misalign {
-                    p.off - misalign
-                } else {
-                    0
-                };
+                let aligned = p.off.saturating_sub(misalign);
                 if offset < aligned {
                     return false;
                 }
@@ -489,7 +485,7 @@ fn kernel_base(
         return Some(start.wrapping_sub(seg.vaddr));
     }
     if let Some(st) = stext {
-        if start % PAGE != 0 && st % PAGE == start % PAGE {
+        if !start.is_multiple_of(PAGE) && st % PAGE == start % PAGE {
             return Some(start.wrapping_sub(st));
         }
     }
