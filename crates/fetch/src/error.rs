@@ -40,6 +40,9 @@ pub enum ErrorKind {
     /// A legacy text or binary profile that its parser rejected.
     #[error("parsing profile: {0}")]
     Legacy(#[source] pprof_legacy::Error),
+    /// A `perf record` file (`PERFILE2`) that could not be read.
+    #[error("parsing profile: {0}")]
+    Perf(#[source] pprof_perf::Error),
     /// The profile was parsed but breaks an invariant of the model.
     #[error("malformed profile: {0}")]
     Malformed(#[source] pprof_model::ValidationError),

@@ -3,7 +3,8 @@
 //!
 //! The order of attempts is pprof's: read the bytes; if they start with the
 //! gzip magic, decompress them (bounded by
-//! [`FetchOptions::max_decompressed`]); try profile.proto; unless the data
+//! [`FetchOptions::max_decompressed`]); a `perf record` file (`PERFILE2`)
+//! is read by `pprof-perf`; try profile.proto; unless the data
 //! was empty or held concatenated profiles, try the legacy text and binary
 //! formats; finally check the profile's invariants.
 //!
@@ -168,6 +169,12 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
         pprof_model::Error::TooLarge { limit } => ErrorKind::TooLarge { limit },
         other => ErrorKind::Proto(other),
     })?;
+    // Beyond pprof: `perf record` files, recognized by their magic.
+    if pprof_perf::is_perf_data(&raw) {
+        return pprof_perf::parse(&raw)
+            .map_err(ErrorKind::Perf)
+            .and_then(validate);
+    }
     match pprof_model::decode_uncompressed(&raw) {
         Ok(p) => validate(p),
         Err(pprof_model::Error::Empty) => Err(ErrorKind::Empty),

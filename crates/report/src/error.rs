@@ -18,6 +18,9 @@ pub enum Error {
     /// `could not stat current dir: ...`).
     #[error("could not stat current dir: {0}")]
     CurrentDir(std::io::Error),
+    /// An object file could not be disassembled (`-disasm`, `-weblist`).
+    #[error(transparent)]
+    Disasm(#[from] crate::asm::ObjError),
     /// The output format is not a text report of this crate.
     #[error("unexpected output format")]
     UnsupportedFormat,

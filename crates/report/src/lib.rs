@@ -13,6 +13,7 @@
 //! | `-tags` | [`write_tags`] | [`tags`] |
 //! | `-list=RE` | [`write_list`] | — |
 //! | `-comments` | [`write_comments`] | — |
+//! | `-disasm=RE` | [`write_disasm`] (with an [`asm::ObjTool`]) | [`asm::Matched`], [`asm::annotate`] |
 //! | `-topproto` | — | [`top_proto`] (a profile to encode) |
 //!
 //! [`generate`] dispatches on [`Options::output_format`]. Header lines are
@@ -71,6 +72,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asm;
 mod error;
 mod json;
 mod options;
@@ -79,6 +81,7 @@ mod source;
 mod tabwriter;
 mod text;
 
+pub use asm::write_disasm;
 pub use error::{Error, Result};
 pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};
 pub use options::{Options, OutputFormat};

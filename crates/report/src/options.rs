@@ -105,6 +105,9 @@ pub struct Options {
     pub granularity: Granularity,
     /// `-noinlines`. Default: false.
     pub no_inlines: bool,
+    /// Assembly in Intel syntax instead of AT&T (`-intel_syntax`, for
+    /// `-disasm` and `-weblist`). Default: false.
+    pub intel_syntax: bool,
 }
 
 impl Default for Options {
@@ -133,6 +136,7 @@ impl Default for Options {
             trim_path: String::new(),
             granularity: Granularity::Functions,
             no_inlines: false,
+            intel_syntax: false,
         }
     }
 }

@@ -77,6 +77,8 @@ pub struct ObjectFile<'a> {
     pe_image_base: Option<u64>,
     stext: Option<u64>,
     symbols: Vec<Symbol<'a>>,
+    /// Every named code or data symbol, sorted, for [`ObjectFile::describe`].
+    all_symbols: Vec<(u64, Cow<'a, str>)>,
 }
 
 impl std::fmt::Debug for ObjectFile<'_> {
@@ -164,6 +166,26 @@ impl<'a> ObjectFile<'a> {
             .collect();
         symbols.sort_by(|a, b| a.address.cmp(&b.address).then(a.name.cmp(b.name)));
         symbols.dedup_by(|a, b| a.address == b.address && a.name == b.name);
+        let mut all_symbols: Vec<(u64, Cow<'a, str>)> = file
+            .symbols()
+            .filter(|s| {
+                matches!(
+                    s.kind(),
+                    object::SymbolKind::Text
+                        | object::SymbolKind::Data
+                        | object::SymbolKind::Unknown
+                ) && s.address() != 0
+            })
+            .filter_map(|s| {
+                Some((
+                    s.address(),
+                    Cow::Borrowed(s.name().ok().filter(|n| !n.is_empty())?),
+                ))
+            })
+            .collect();
+        all_symbols.extend(plt_symbols(&file));
+        all_symbols.sort_unstable();
+        all_symbols.dedup_by_key(|s| s.0);
         let stext = file
             .symbols()
             .find(|s| s.name() == Ok("_stext"))
@@ -181,6 +203,7 @@ impl<'a> ObjectFile<'a> {
             pe_image_base,
             stext,
             symbols,
+            all_symbols,
         })
     }
 
@@ -254,6 +277,18 @@ impl<'a> ObjectFile<'a> {
         // Several names may share the address; the first one is as good.
         let first = &self.symbols[self.symbols[..i].partition_point(|t| t.address < s.address)];
         (s.size == 0 || addr < s.address.saturating_add(s.size)).then_some(first)
+    }
+
+    /// The symbol at or before `addr` in the same section, of code or data,
+    /// with the offset of `addr` into it: what objdump prints in `<…>`.
+    pub fn describe(&self, addr: u64) -> Option<(&str, u64)> {
+        let sec = self
+            .file
+            .sections()
+            .find(|s| addr >= s.address() && addr < s.address().saturating_add(s.size()))?;
+        let i = self.all_symbols.partition_point(|s| s.0 <= addr);
+        let (at, name) = self.all_symbols.get(i.checked_sub(1)?)?;
+        (*at >= sec.address()).then_some((name.as_ref(), addr - at))
     }
 
     /// The bytes of the file at object addresses `start..end` (clipped to
@@ -453,6 +488,52 @@ impl<'a> ObjectFile<'a> {
         };
         Ok(Resolver { obj: self, ctx })
     }
+}
+
+/// Names for the PLT entries of an x86-64 ELF file (`printf@plt`), as
+/// objdump makes them: the jump-slot relocations in GOT order, one 16-byte
+/// entry each in `.plt.sec`, or in `.plt` after its header entry.
+fn plt_symbols<'a>(file: &object::File<'a>) -> Vec<(u64, Cow<'a, str>)> {
+    if file.architecture() != object::Architecture::X86_64 {
+        return Vec::new();
+    }
+    let (base, first) = match (
+        file.section_by_name(".plt.sec"),
+        file.section_by_name(".plt"),
+    ) {
+        (Some(sec), _) => (sec.address(), 0),
+        (None, Some(plt)) => (plt.address(), 1),
+        _ => return Vec::new(),
+    };
+    let Some(relocs) = file.dynamic_relocations() else {
+        return Vec::new();
+    };
+    let Some(dynsyms) = file.dynamic_symbol_table() else {
+        return Vec::new();
+    };
+    use object::ObjectSymbolTable;
+    let mut slots: Vec<(u64, &'a str)> = relocs
+        .filter(|(_, r)| {
+            matches!(r.flags(), object::RelocationFlags::Elf { r_type } if r_type == object::elf::R_X86_64_JUMP_SLOT)
+        })
+        .filter_map(|(off, r)| match r.target() {
+            object::RelocationTarget::Symbol(i) => {
+                Some((off, dynsyms.symbol_by_index(i).ok()?.name().ok()?))
+            }
+            _ => None,
+        })
+        .collect();
+    slots.sort_unstable();
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, name))| {
+            (
+                base + 16 * (i as u64 + first),
+                Cow::Owned(format!("{name}@plt")),
+            )
+        })
+        .collect()
 }
 
 /// pprof's kernel heuristics (`kernelBase`).

@@ -73,6 +73,7 @@ pub mod shell;
 pub mod viewer;
 pub mod web;
 
+pub use pprof_disasm as disasm;
 pub use pprof_export as export;
 pub use pprof_fetch as fetch;
 pub use pprof_graph as graph;

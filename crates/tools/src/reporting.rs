@@ -172,6 +172,7 @@ fn report_options(
     o.trim_path = cfg.trim_path.clone();
     o.granularity = cfg.granularity;
     o.no_inlines = cfg.no_inlines;
+    o.intel_syntax = cfg.intel_syntax;
     let mut filters = Vec::new();
     for (k, v) in [
         ("focus", &cfg.focus),
@@ -285,6 +286,20 @@ pub fn write_report_noting(
                 }
                 (e, _) => e,
             })?;
+        }
+        OutputFormat::Disasm => {
+            // pprof-disasm reads the binaries (pprof runs nm and objdump).
+            let tool = pprof_disasm::NativeTool::default();
+            let messages =
+                pprof_report::write_disasm(&mut buf, &rpt, &tool).map_err(|e| {
+                    match (e, &cmd.regexp) {
+                        (pprof_report::Error::NoMatches(_), Some(re)) => {
+                            pprof_report::Error::NoMatches(re.clone())
+                        }
+                        (e, _) => e,
+                    }
+                })?;
+            messages.into_iter().for_each(&mut *notice);
         }
         OutputFormat::TopProto => {
             let top = pprof_report::top_proto(&rpt);

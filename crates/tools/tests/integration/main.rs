@@ -6,6 +6,7 @@ mod cli;
 mod fixtures;
 mod go;
 mod http;
+mod native;
 mod regression;
 mod roundtrip;
 mod web;

@@ -1,0 +1,264 @@
+//! Profiles of native code (issue 13): a C program compiled here and
+//! profiled by itself in gperftools' format (the fixture and sampler of
+//! pprof-symbolize's tests), reported by us and by `go tool pprof`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::fixtures::*;
+
+fn fixture_sources() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../symbolize/tests/fixtures")
+}
+
+/// The folder holding `cwork` (gcc -O2 -g, PIE) and `cwork.prof`, its
+/// own profile.
+fn c_fixture() -> Option<PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let cc = pprof_testkit::client("cc", "a C compiler builds the native fixture")?;
+        let dir = std::env::temp_dir().join(format!("pprof-tools-native-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        let src = fixture_sources();
+        let st = Command::new(cc)
+            .args([
+                "-O2",
+                "-g",
+                "-fno-omit-frame-pointer",
+                "-mno-omit-leaf-frame-pointer",
+            ])
+            .args(["-fpie", "-pie", "-o"])
+            .arg(dir.join("cwork"))
+            .arg(src.join("cwork.c"))
+            .arg(src.join("sampler.c"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let st = Command::new(dir.join("cwork"))
+            .arg(dir.join("cwork.prof"))
+            .arg("600")
+            .output()
+            .unwrap();
+        assert!(st.status.success());
+        // The same profile with a C library that is nowhere to be found.
+        let prof = std::fs::read(dir.join("cwork.prof")).unwrap();
+        let at = prof
+            .windows(8)
+            .position(|w| w == b"libc.so.")
+            .expect("libc in the maps");
+        let from = prof[..at].iter().rposition(|&b| b == b' ').unwrap() + 1;
+        let to = at + prof[at..].iter().position(|&b| b == b'\n').unwrap();
+        let libc = prof[from..to].to_vec();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < prof.len() {
+            if prof[i..].starts_with(&libc) {
+                out.extend_from_slice(b"/nonexistent/libc.so.6");
+                i += libc.len();
+            } else {
+                out.push(prof[i]);
+                i += 1;
+            }
+        }
+        std::fs::write(dir.join("cwork-nolibc.prof"), out).unwrap();
+        Some(dir)
+    })
+    .clone()
+}
+
+/// The rows of a `-top` report by name: (flat, flat%, cum, cum%).
+fn rows(top: &str) -> BTreeMap<String, [String; 4]> {
+    let mut out = BTreeMap::new();
+    let mut in_table = false;
+    for l in top.lines() {
+        if l.trim_start().starts_with("flat  flat%") {
+            in_table = true;
+            continue;
+        }
+        if !in_table {
+            continue;
+        }
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 6 {
+            continue;
+        }
+        out.insert(
+            f[5..].join(" "),
+            [f[0], f[1], f[3], f[4]].map(str::to_string),
+        );
+    }
+    out
+}
+
+fn in_dir(mut c: Command, dir: &Path) -> std::process::Output {
+    c.current_dir(dir)
+        .env("HOME", dir.join("home"))
+        .env("PPROF_TMPDIR", dir.join("home"))
+        .env_remove("PPROF_BINARY_PATH")
+        .output()
+        .unwrap()
+}
+
+/// `pprof-tools -top -noinlines -symbolize=local ./cwork cwork.prof` and
+/// `go tool pprof -top -symbolize=local ./cwork cwork.prof` (whose DWARF
+/// reader has no inlined frames) print the same rows for every function go
+/// names, and the same warning lines.
+#[test]
+fn top_matches_go_tool_pprof() {
+    let Some(dir) = c_fixture() else { return };
+    let Some(go) = pprof_testkit::client("go", "go tool pprof symbolizes the same profile") else {
+        return;
+    };
+    for prof in ["cwork.prof", "cwork-nolibc.prof"] {
+        let mut g = Command::new(&go);
+        g.args(["tool", "pprof", "-top", "-symbolize=local", "./cwork", prof]);
+        let theirs = in_dir(g, &dir);
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        let mut o = bin();
+        o.args(["-top", "-noinlines", "-symbolize=local", "./cwork", prof]);
+        let ours = in_dir(o, &dir);
+        assert!(ours.status.success(), "{}", stderr(&ours));
+        assert_eq!(stderr(&ours), stderr(&theirs), "warnings for {prof}");
+        let (t, u) = (rows(&stdout(&theirs)), rows(&stdout(&ours)));
+        let named: Vec<&String> = t.keys().filter(|n| !n.starts_with('[')).collect();
+        for want in [
+            "main",
+            "hash_block",
+            "sieve",
+            "matmul",
+            "fib",
+            "cmp_u32",
+            "phase_sieve",
+        ] {
+            if want != "main" {
+                assert!(
+                    u.contains_key(want),
+                    "{want} missing from ours:\n{}",
+                    stdout(&ours)
+                );
+            }
+        }
+        assert!(
+            named.len() >= 6,
+            "go named too little:\n{}",
+            stdout(&theirs)
+        );
+        for n in named {
+            assert_eq!(
+                u.get(n),
+                t.get(n),
+                "row {n} of {prof}\nours:\n{}\ngo:\n{}",
+                stdout(&ours),
+                stdout(&theirs)
+            );
+        }
+        if prof == "cwork-nolibc.prof" {
+            assert!(stderr(&ours).starts_with(
+                "Local symbolization failed for libc.so.6: open /nonexistent/libc.so.6: no such file or directory\n"
+            ), "{}", stderr(&ours));
+        }
+    }
+}
+
+/// Inlined frames are shown without `-noinlines` (as pprof with binutils
+/// shows them), and `-symbolize=none` leaves the addresses alone.
+#[test]
+fn inline_frames_and_symbolize_none() {
+    let Some(dir) = c_fixture() else { return };
+    let mut o = bin();
+    o.args(["-top", "-symbolize=local", "./cwork", "cwork.prof"]);
+    let out = in_dir(o, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("mix32 (inline)"), "{}", stdout(&out));
+    let mut o = bin();
+    o.args(["-top", "-symbolize=none", "./cwork", "cwork.prof"]);
+    let out = in_dir(o, &dir);
+    assert!(stdout(&out).contains("[cwork]"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("hash_block"), "{}", stdout(&out));
+}
+
+/// (address, instruction) of each instruction line of a `-disasm` report.
+fn disasm_lines(report: &str) -> Vec<(u64, String)> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let (head, rest) = l.split_once(": ")?;
+            let addr = u64::from_str_radix(head.split_whitespace().last()?, 16).ok()?;
+            let inst = rest.split(';').next()?.trim_end().to_string();
+            Some((addr, inst))
+        })
+        .collect()
+}
+
+fn mnemonic(inst: &str) -> &str {
+    inst.split_whitespace().next().unwrap_or("")
+}
+
+/// `-disasm=RE` lists the instructions of the matching functions with
+/// objdump's addresses and mnemonics (`-intel_syntax`: `objdump -M
+/// intel`'s), and the samples land on them.
+#[test]
+fn disasm_matches_objdump() {
+    let Some(dir) = c_fixture() else { return };
+    if pprof_testkit::client("objdump", "binutils' objdump checks -disasm").is_none() {
+        return;
+    }
+    for intel in [false, true] {
+        let mut o = bin();
+        o.args(["-disasm=^(hash_block|sieve|matmul)$", "-symbolize=local"]);
+        if intel {
+            o.arg("-intel_syntax");
+        }
+        o.args(["./cwork", "cwork.prof"]);
+        let out = in_dir(o, &dir);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.starts_with("Total: "), "{text}");
+        let routines: Vec<&str> = text
+            .split("ROUTINE ======================== ")
+            .skip(1)
+            .collect();
+        assert_eq!(routines.len(), 3, "{text}");
+        let mut sampled = 0;
+        for r in routines {
+            let ours = disasm_lines(r);
+            assert!(ours.len() > 5, "{r}");
+            let (first, last) = (ours[0].0, ours[ours.len() - 1].0);
+            let mut c = Command::new("objdump");
+            c.args(["-d", "--no-show-raw-insn", "-w"]);
+            if intel {
+                c.args(["-M", "intel"]);
+            }
+            let od = c
+                .arg(format!("--start-address={first:#x}"))
+                .arg(format!("--stop-address={:#x}", last + 1))
+                .arg(dir.join("cwork"))
+                .output()
+                .unwrap();
+            let theirs: Vec<(u64, String)> = String::from_utf8_lossy(&od.stdout)
+                .lines()
+                .filter_map(|l| {
+                    let (a, t) = l.trim_start().split_once(":\t")?;
+                    Some((u64::from_str_radix(a, 16).ok()?, t.trim_end().to_string()))
+                })
+                .collect();
+            assert_eq!(
+                ours.iter()
+                    .map(|(a, i)| (*a, mnemonic(i)))
+                    .collect::<Vec<_>>(),
+                theirs
+                    .iter()
+                    .map(|(a, i)| (*a, mnemonic(i)))
+                    .collect::<Vec<_>>(),
+                "intel: {intel}\n{r}"
+            );
+            sampled += r
+                .lines()
+                .filter(|l| l.contains(": ") && l.split_whitespace().next() != Some("."))
+                .count();
+        }
+        assert!(sampled > 3, "no samples on instructions:\n{text}");
+    }
+}
