@@ -207,7 +207,10 @@ fn disasm_matches_objdump() {
     }
     for intel in [false, true] {
         let mut o = bin();
-        o.args(["-disasm=^(hash_block|sieve|matmul)$", "-symbolize=local"]);
+        o.args([
+            r"-disasm=hash_block|\bsieve\b|\bmatmul\b",
+            "-symbolize=local",
+        ]);
         if intel {
             o.arg("-intel_syntax");
         }
@@ -261,4 +264,62 @@ fn disasm_matches_objdump() {
         }
         assert!(sampled > 3, "no samples on instructions:\n{text}");
     }
+}
+
+/// The committed `perf record` file (see
+/// crates/perf/tests/fixtures/make-fixture.sh) loads as a source and, once
+/// symbolized from the committed binary, `-top` gives each of the binary's
+/// functions the sample count `perf report --stdio` gave it (saved beside
+/// it when the file was made).
+#[test]
+fn perf_data_counts_match_perf_report() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../perf/tests/fixtures");
+    let report = std::fs::read_to_string(fixtures.join("cwork.perf-report.txt")).unwrap();
+    // `    38.86%           157  [.] hash_block`
+    let theirs: BTreeMap<String, String> = report
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 4 && f[2] == "[.]").then(|| (f[3].to_string(), f[1].to_string()))
+        })
+        .collect();
+    let out = bin()
+        .args([
+            "-top",
+            "-noinlines",
+            "-sample_index=samples",
+            "-nodecount=100",
+        ])
+        .arg(fixtures.join("cwork.perf.data"))
+        .env("PPROF_BINARY_PATH", &fixtures)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = rows(&stdout(&out));
+    assert!(
+        stdout(&out).contains("Total samples = 404"),
+        "{}",
+        stdout(&out)
+    );
+    let mut checked = 0;
+    for f in [
+        "hash_block",
+        "matmul",
+        "cmp_u32",
+        "fib",
+        "sieve",
+        "phase_sort",
+    ] {
+        let want = theirs
+            .get(f)
+            .unwrap_or_else(|| panic!("{f} not in perf's report"));
+        let got = ours
+            .get(f)
+            .unwrap_or_else(|| panic!("{f} not in ours:\n{}", stdout(&out)));
+        assert_eq!(&got[0], want, "flat samples of {f}");
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
 }
