@@ -643,12 +643,42 @@ fn tls_error(what: &'static str, path: &Path, message: &str) -> HttpError {
     }
 }
 
+/// One request to a server's symbol service (`/debug/pprof/symbol`,
+/// used by remote symbolization): a `GET` of `url`, or with `post` a
+/// `POST` of that body, with the TLS options of `opts`. Returns the body
+/// of a 200 answer.
+pub fn symbol_request(url: &str, post: Option<&str>, opts: &HttpOptions) -> Result<Vec<u8>> {
+    let remote = adjust_url(url, None, None).ok_or_else(|| HttpError::Request {
+        url: url.to_string(),
+        message: "not a URL".to_string(),
+    })?;
+    let agent = build_agent(&remote, opts)?;
+    request_with(&agent, &remote.url, &remote.url, opts.max_body, post)
+}
+
 fn request(agent: &ureq::Agent, url: &str, shown: &str, max_body: u64) -> Result<Vec<u8>> {
+    request_with(agent, url, shown, max_body, None)
+}
+
+fn request_with(
+    agent: &ureq::Agent,
+    url: &str,
+    shown: &str,
+    max_body: u64,
+    post: Option<&str>,
+) -> Result<Vec<u8>> {
     let fail = |e: ureq::Error| HttpError::Request {
         url: shown.to_string(),
         message: client_message(&e),
     };
-    let resp = agent.get(url).call().map_err(fail)?;
+    let resp = match post {
+        None => agent.get(url).call(),
+        Some(body) => agent
+            .post(url)
+            .header("content-type", "application/octet-stream")
+            .send(body),
+    }
+    .map_err(fail)?;
     let status = resp.status();
     let text_body = resp
         .headers()

@@ -40,6 +40,10 @@ pub enum Error {
     /// divisor.
     #[error("{0}")]
     Option(String),
+    /// Asking a server's symbol service failed (`-symbolize=remote`): pprof
+    /// stops there too.
+    #[error(transparent)]
+    Symbolize(#[from] pprof_symbolize::remote::RemoteError<pprof_fetch::http::HttpError>),
     /// The requested output format is not implemented yet.
     #[error("-{format}: {hint}", format = .0, hint = not_implemented_hint(.0))]
     NotImplemented(&'static str),

@@ -255,19 +255,17 @@ impl Pipeline {
         // service for fetched profiles, demangling): pprof-symbolize.
         let (mode, bad_mode) = pprof_symbolize::SymbolizeMode::parse_lenient(&s.symbolize);
         notices.extend(bad_mode.map(|w| w.to_string()));
-        let mut service = pprof_symbolize::loader::NoService;
+        let sources = std::mem::take(&mut *st.sources.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut service = SymbolService(self.http_options());
         let warnings = pprof_symbolize::loader::symbolize(
             &mut p,
             mode,
             &pprof_symbolize::loader::Loader::default(),
-            Some((
-                &pprof_symbolize::remote::MappingSources::new(),
-                &mut service,
-            )),
-        )
-        .unwrap_or_default();
+            Some((&sources, &mut service)),
+        )?;
         notices.extend(warnings.iter().map(|w| w.to_string()));
         crate::focus::remove_uninteresting(&mut p);
+        pprof_symbolize::remote::unsource_mappings(&mut p);
         if !s.comment.is_empty() {
             let c = p.intern(&s.comment);
             p.comments.push(c);
@@ -352,13 +350,7 @@ impl Pipeline {
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(addr) = addrs.get(i) else { break };
-            let r = self.fetch_one(addr, st).map(|mut p| {
-                let warnings = self.locate_binaries(&mut p);
-                if let Ok(mut q) = st.pending.lock() {
-                    q.extend(warnings);
-                }
-                p
-            });
+            let r = self.fetch_one(addr, st);
             if let Some(slot) = slots.get(i) {
                 if let Ok(mut g) = slot.lock() {
                     *g = Some(r);
@@ -422,13 +414,7 @@ impl Pipeline {
             .min(n + 1)
             - 1;
         let load = |i: usize, addr: &String| {
-            let r = self.fetch_one(addr, st).map(|mut p| {
-                let warnings = self.locate_binaries(&mut p);
-                if let Ok(mut q) = st.pending.lock() {
-                    q.extend(warnings);
-                }
-                p
-            });
+            let r = self.fetch_one(addr, st);
             if let Some(slot) = lock().slots.get_mut(i) {
                 *slot = Some(r);
             }
@@ -524,11 +510,7 @@ impl Pipeline {
     fn fetch_one(&self, addr: &str, st: &LoadState) -> pprof_fetch::Result<Profile> {
         use pprof_fetch::http::{self, FetchEvent};
         let s = &self.sources;
-        let mut ho = http::HttpOptions::default();
-        let path = |v: &str| (!v.is_empty()).then(|| std::path::PathBuf::from(v));
-        ho.tls_cert = path(&s.tls_cert);
-        ho.tls_key = path(&s.tls_key);
-        ho.tls_ca = path(&s.tls_ca);
+        let ho = self.http_options();
         let events = |e: FetchEvent<'_>| {
             let text = match e {
                 FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
@@ -558,27 +540,51 @@ impl Pipeline {
         };
         let secs = (s.seconds > 0).then_some(s.seconds);
         let timeout = (s.timeout > 0).then_some(s.timeout);
-        if let Some((_, body)) = http::fetch_remote(addr, secs, timeout, &ho, &events) {
+        if let Some((remote, body)) = http::fetch_remote(addr, secs, timeout, &ho, &events) {
             let data =
                 body.map_err(|e| pprof_fetch::Error::new(addr, pprof_fetch::ErrorKind::Http(e)))?;
             st.remote.store(true, Ordering::Relaxed);
-            return pprof_fetch::parse_data(&data, &self.fetch)
-                .map_err(|k| pprof_fetch::Error::new(addr, k));
+            let mut p = pprof_fetch::parse_data(&data, &self.fetch)
+                .map_err(|k| pprof_fetch::Error::new(addr, k))?;
+            self.locate_binaries(&mut p, st);
+            // Where the mappings came from, for the server's symbol
+            // service (pprof's collectMappingSources).
+            let sources = pprof_symbolize::remote::collect_sources(&mut p, &remote.url);
+            if let Ok(mut all) = st.sources.lock() {
+                pprof_symbolize::remote::merge_sources(&mut all, sources);
+            }
+            return Ok(p);
         }
-        pprof_fetch::fetch(addr, &self.fetch)
+        let mut p = pprof_fetch::fetch(addr, &self.fetch)?;
+        self.locate_binaries(&mut p, st);
+        Ok(p)
     }
 
     /// pprof's `locateBinaries` (pprof-symbolize's loader): mappings take
     /// the binaries found on the search path, a profile without mappings
     /// gets one fake mapping, and the first mapping takes the binary and
     /// build ID given on the command line. Returns the warnings.
-    fn locate_binaries(&self, p: &mut Profile) -> Vec<String> {
+    fn locate_binaries(&self, p: &mut Profile, st: &LoadState) {
         let s = &self.sources;
-        pprof_symbolize::loader::Loader::default()
-            .locate_binaries(p, s.exec_name.as_deref(), Some(&s.build_id))
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        let warnings = pprof_symbolize::loader::Loader::default().locate_binaries(
+            p,
+            s.exec_name.as_deref(),
+            Some(&s.build_id),
+        );
+        if let Ok(mut q) = st.pending.lock() {
+            q.extend(warnings.iter().map(ToString::to_string));
+        }
+    }
+
+    /// The TLS options of remote sources.
+    fn http_options(&self) -> pprof_fetch::http::HttpOptions {
+        let s = &self.sources;
+        let mut ho = pprof_fetch::http::HttpOptions::default();
+        let path = |v: &str| (!v.is_empty()).then(|| std::path::PathBuf::from(v));
+        ho.tls_cert = path(&s.tls_cert);
+        ho.tls_key = path(&s.tls_key);
+        ho.tls_ca = path(&s.tls_ca);
+        ho
     }
 }
 
@@ -589,6 +595,21 @@ struct LoadState {
     remote: AtomicBool,
     /// Messages waiting for the caller when there is no sink.
     pending: Mutex<Vec<String>>,
+    /// Where the mappings of remote sources came from.
+    sources: Mutex<pprof_symbolize::remote::MappingSources>,
+}
+
+/// A server's symbol service over HTTP(S), for remote symbolization.
+struct SymbolService(pprof_fetch::http::HttpOptions);
+
+impl pprof_symbolize::remote::SymbolService for SymbolService {
+    type Error = pprof_fetch::http::HttpError;
+    fn get(&mut self, url: &str) -> std::result::Result<Vec<u8>, Self::Error> {
+        pprof_fetch::http::symbol_request(url, None, &self.0)
+    }
+    fn post(&mut self, url: &str, body: &str) -> std::result::Result<Vec<u8>, Self::Error> {
+        pprof_fetch::http::symbol_request(url, Some(body), &self.0)
+    }
 }
 
 #[derive(Default)]

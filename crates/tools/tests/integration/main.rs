@@ -8,5 +8,6 @@ mod go;
 mod http;
 mod native;
 mod regression;
+mod remote_symbols;
 mod roundtrip;
 mod web;
