@@ -45,25 +45,55 @@ fn unsymbolized() -> pprof_model::Profile {
     p
 }
 
+/// One request read from a connection: method, path and body.
+fn read_request(conn: &mut std::net::TcpStream) -> (String, String, String) {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break data.len(),
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let mut first = head.lines().next().unwrap_or("").split_whitespace();
+    let method = first.next().unwrap_or("").to_string();
+    let path = first.next().unwrap_or("").to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while data.len() < head_end + length {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&data[head_end..]).into_owned();
+    (method, path, body)
+}
+
 #[test]
 fn in_process_symbol_server() {
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let seen: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
     let log = seen.clone();
     let profile = pprof_model::encode(&unsymbolized());
     let handle = std::thread::spawn(move || {
         for _ in 0..3 {
-            let Ok(Some(mut req)) = server.recv_timeout(std::time::Duration::from_secs(30)) else {
+            let Ok((mut conn, _)) = listener.accept() else {
                 return;
             };
-            let mut body = String::new();
-            let _ = req.as_reader().read_to_string(&mut body);
-            let method = req.method().to_string();
-            let path = req.url().to_string();
-            log.lock()
-                .unwrap()
-                .push((method.clone(), path.clone(), body.clone()));
+            let (method, path, body) = read_request(&mut conn);
+            log.lock().unwrap().push((method.clone(), path.clone(), body));
             let answer: Vec<u8> = match (method.as_str(), path.as_str()) {
                 (_, p) if p.starts_with("/debug/pprof/profile") => profile.clone(),
                 ("GET", "/debug/pprof/symbol") => b"num_symbols: 2\n".to_vec(),
@@ -72,7 +102,12 @@ fn in_process_symbol_server() {
                 }
                 _ => b"?".to_vec(),
             };
-            let _ = req.respond(tiny_http::Response::from_data(answer));
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                answer.len()
+            );
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(&answer);
         }
     });
     let d = TempDir::new("remote-sym");
