@@ -66,7 +66,8 @@ fn read_request(conn: &mut std::net::TcpStream) -> (String, String, String) {
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0);
     while data.len() < head_end + length {
@@ -93,7 +94,9 @@ fn in_process_symbol_server() {
                 return;
             };
             let (method, path, body) = read_request(&mut conn);
-            log.lock().unwrap().push((method.clone(), path.clone(), body));
+            log.lock()
+                .unwrap()
+                .push((method.clone(), path.clone(), body));
             let answer: Vec<u8> = match (method.as_str(), path.as_str()) {
                 (_, p) if p.starts_with("/debug/pprof/profile") => profile.clone(),
                 ("GET", "/debug/pprof/symbol") => b"num_symbols: 2\n".to_vec(),
