@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         .symbols()
         .iter()
         .take(64)
-        .flat_map(|s| [s.address, s.address + s.size / 2])
+        .flat_map(|s| [s.address, s.address.saturating_add(s.size / 2)])
         .collect();
     if let Ok(r) = obj.resolver() {
         for &a in &addrs {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for s in obj.symbols().iter().take(8) {
-        if let Some((at, code)) = obj.code_at(s.address, s.address + s.size.min(256)) {
+        if let Some((at, code)) = obj.code_at(s.address, s.address.saturating_add(s.size.min(256))) {
             let _ = pprof_disasm::disassemble(obj.architecture(), code, at, pprof_disasm::Syntax::Att, &|a| {
                 obj.describe(a).map(|(n, o)| (n.to_string(), o))
             });

@@ -245,8 +245,8 @@ impl NativeFile {
                 let end = match (s.size, next) {
                     (0, Some(n)) => n - 1,
                     (0, None) => s.address,
-                    (size, Some(n)) => (s.address + size - 1).min(n - 1),
-                    (size, None) => s.address + size - 1,
+                    (size, Some(n)) => (s.address.saturating_add(size - 1)).min(n - 1),
+                    (size, None) => s.address.saturating_add(size - 1),
                 };
                 out.push((s.address, end, vec![s.name.to_string()]));
             }

@@ -140,7 +140,11 @@ impl<'a> ObjectFile<'a> {
         let text_segment = file.section_by_name(".text").and_then(|t| {
             segments
                 .iter()
-                .find(|p| p.exec && t.address() >= p.vaddr && t.address() < p.vaddr + p.memsz)
+                .find(|p| {
+                    p.exec
+                        && t.address() >= p.vaddr
+                        && t.address() < p.vaddr.saturating_add(p.memsz)
+                })
                 .copied()
         });
         let macho_text = (format == Format::MachO)
@@ -299,7 +303,7 @@ impl<'a> ObjectFile<'a> {
             if start >= a && start < a.saturating_add(size) {
                 let data = s.data().ok()?;
                 let from = usize::try_from(start - a).ok()?;
-                let to = usize::try_from(end.min(a + size) - a).ok()?;
+                let to = usize::try_from(end.min(a.saturating_add(size)) - a).ok()?;
                 return Some((start, data.get(from..to.min(data.len()))?));
             }
         }
@@ -529,7 +533,7 @@ fn plt_symbols<'a>(file: &object::File<'a>) -> Vec<(u64, Cow<'a, str>)> {
         .enumerate()
         .map(|(i, (_, name))| {
             (
-                base + 16 * (i as u64 + first),
+                base.wrapping_add(16u64.wrapping_mul(i as u64 + first)),
                 Cow::Owned(format!("{name}@plt")),
             )
         })

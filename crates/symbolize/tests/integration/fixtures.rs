@@ -104,7 +104,7 @@ pub fn rust_fixture() -> Option<Fixture> {
 pub fn small_c(name: &str, extra: &[&str]) -> Option<PathBuf> {
     let cc = pprof_testkit::client("cc", "a C compiler builds a test binary")?;
     let dir = scratch();
-    let src = dir.join("small.c");
+    let src = dir.join(format!("{name}.c"));
     std::fs::write(
         &src,
         "#include <stdio.h>\n\

