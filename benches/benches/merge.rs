@@ -39,21 +39,18 @@ fn merge(c: &mut Criterion) {
         std::fs::write(&path, pprof_model::encode(&p)).expect("write a part");
         paths.push(path.display().to_string());
     }
-    let mut sources = pprof_tools::Sources::new(paths);
-    sources.symbolize = "none".into();
-    let pipeline = pprof_tools::Pipeline::new(sources);
+    let mut settings = pprof_tools::Settings::default();
+    settings.symbolize = "none".into();
+    let pipeline = pprof_tools::Pipeline::new(pprof_tools::Sources::new(paths), settings);
     let cmd = pprof_tools::Command {
         format: pprof_tools::OutputFormat::Proto,
         regexp: None,
     };
-    let cfg = pprof_tools::Config::default();
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function(BenchmarkId::new("files_to_proto", 50), |b| {
         b.iter(|| {
             let mut out = std::io::sink();
-            pipeline
-                .run(&cmd, &cfg, false, &mut out)
-                .expect("merge of 50 parts")
+            pipeline.run(&cmd, &mut out).expect("merge of 50 parts")
         })
     });
 

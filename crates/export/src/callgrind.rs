@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{FunctionKey, Graph, NodeId, NodeInfo};
-use pprof_ops::measurement;
+use pprof_model::measurement;
 
 use crate::error::Result;
 

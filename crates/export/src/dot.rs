@@ -9,7 +9,7 @@ use std::io::Write;
 use pprof_graph::{
     paths, shorten_function_name, sort_tags, Edge, Graph, Node, NodeId, NodeInfo, Tag,
 };
-use pprof_ops::measurement;
+use pprof_model::measurement;
 
 use crate::error::Result;
 

@@ -5,7 +5,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Writing the output failed.
-    #[error("write error: {0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     /// An external program (graphviz `dot`) is needed but is not on `PATH`.
     #[error("{program} not found on PATH: install graphviz to produce {format} output")]

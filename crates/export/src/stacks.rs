@@ -11,20 +11,7 @@ use pprof_model::{Location, Profile, Sample};
 
 use crate::error::{Error, Result};
 
-/// How the frames of a stack are named.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Granularity {
-    /// One frame per function (the default).
-    #[default]
-    Functions,
-    /// One frame per function and source file: `name file`.
-    Files,
-    /// One frame per source line: `name file:line`.
-    Lines,
-    /// One frame per instruction address: `0xaddr name`.
-    Addresses,
-}
+pub use pprof_graph::Granularity;
 
 /// Which stacks to take from a profile, and how to name their frames.
 #[derive(Clone, Debug)]
@@ -444,10 +431,13 @@ fn location_frame_names(p: &Profile, loc: &Location, opts: &StackOptions) -> Vec
             let name = if name.is_empty() { "<unknown>" } else { name };
             match opts.granularity {
                 Granularity::Functions => name.to_string(),
-                Granularity::Files if file.is_empty() => name.to_string(),
-                Granularity::Files => format!("{name} {file}"),
+                Granularity::Files | Granularity::FileFunctions if file.is_empty() => {
+                    name.to_string()
+                }
+                Granularity::Files | Granularity::FileFunctions => format!("{name} {file}"),
                 Granularity::Lines => format!("{name} {file}:{}", line.line),
                 Granularity::Addresses => format!("{:#x} {name}", loc.address),
+                _ => name.to_string(),
             }
         })
         .collect()

@@ -102,7 +102,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// An I/O error's message without Rust's " (os error N)" suffix, lower-cased
 /// at the start like Go's messages ("no such file or directory").
-pub(crate) fn io_message(err: &std::io::Error) -> String {
+pub fn io_message(err: &std::io::Error) -> String {
     let mut s = err.to_string();
     if let Some(pos) = s.find(" (os error ") {
         s.truncate(pos);

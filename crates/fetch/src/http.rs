@@ -30,7 +30,7 @@
 //! ```
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -820,70 +820,12 @@ pub fn save_profile_in(dir: &Path, p: &Profile) -> Result<PathBuf> {
 }
 
 /// Writes `data` as `DIR/PREFIX NNN SUFFIX` with the smallest free `NNN`
-/// (three digits or more, 1 to 9999), atomically and without replacing a
-/// file.
+/// (see [`crate::save::save_numbered`]).
 pub fn save_bytes_in(dir: &Path, prefix: &str, suffix: &str, data: &[u8]) -> Result<PathBuf> {
-    let save_err = |path: &Path, err: io::Error| HttpError::Save {
-        path: path.display().to_string(),
-        err,
-    };
-    // The temporary file, unique to this process and call.
-    let tmp = {
-        let mut n = 0u32;
-        loop {
-            let name = format!(".{prefix}tmp.{}.{n}", std::process::id());
-            let path = dir.join(name);
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let written = f.write_all(data).and_then(|_| f.sync_all());
-                    if let Err(e) = written {
-                        let _ = fs::remove_file(&path);
-                        return Err(save_err(&path, e));
-                    }
-                    break path;
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-                Err(e) => return Err(save_err(&path, e)),
-            }
-        }
-    };
-    let result = (|| {
-        for index in 1..10000u32 {
-            let path = dir.join(format!("{prefix}{index:03}{suffix}"));
-            match fs::hard_link(&tmp, &path) {
-                Ok(()) => return Ok(path),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(_) => {
-                    // No hard links here: fall back to creating the file
-                    // exclusively and writing it in place.
-                    match fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(&path)
-                    {
-                        Ok(mut f) => {
-                            return f.write_all(data).map(|_| path.clone()).map_err(|e| {
-                                let _ = fs::remove_file(&path);
-                                save_err(&path, e)
-                            })
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                        Err(e) => return Err(save_err(&path, e)),
-                    }
-                }
-            }
-        }
-        Err(save_err(
-            &dir.join(format!("{prefix}001{suffix}")),
-            io::Error::new(io::ErrorKind::AlreadyExists, "could not create file"),
-        ))
-    })();
-    let _ = fs::remove_file(&tmp);
-    result
+    crate::save::save_numbered(dir, prefix, suffix, data).map_err(|e| HttpError::Save {
+        path: e.path.display().to_string(),
+        err: e.source,
+    })
 }
 
 #[cfg(test)]

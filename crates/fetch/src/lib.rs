@@ -38,11 +38,13 @@
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod ordered;
+pub mod save;
 
 use std::io::Read;
 use std::path::PathBuf;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{io_message, Error, ErrorKind, Result};
 use pprof_model::{DecodeOptions, Profile};
 
 /// Options for loading sources.

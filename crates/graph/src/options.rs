@@ -4,49 +4,7 @@ use std::collections::HashSet;
 
 use crate::types::NodeInfo;
 
-/// What a node stands for (pprof's `-functions`, `-filefunctions`,
-/// `-files`, `-lines`, `-addresses`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Granularity {
-    /// One node per function (the default).
-    #[default]
-    Functions,
-    /// One node per function and source file.
-    FileFunctions,
-    /// One node per source file.
-    Files,
-    /// One node per source line.
-    Lines,
-    /// One node per instruction address (with everything else kept).
-    Addresses,
-}
-
-impl Granularity {
-    /// pprof's name of this granularity (its flag without the dash).
-    pub fn name(self) -> &'static str {
-        match self {
-            Granularity::Functions => "functions",
-            Granularity::FileFunctions => "filefunctions",
-            Granularity::Files => "files",
-            Granularity::Lines => "lines",
-            Granularity::Addresses => "addresses",
-        }
-    }
-
-    /// Parses pprof's granularity name (`functions`, `filefunctions`,
-    /// `files`, `lines`, `addresses`).
-    pub fn from_name(name: &str) -> Option<Granularity> {
-        Some(match name {
-            "functions" => Granularity::Functions,
-            "filefunctions" => Granularity::FileFunctions,
-            "files" => Granularity::Files,
-            "lines" => Granularity::Lines,
-            "addresses" => Granularity::Addresses,
-            _ => return None,
-        })
-    }
-}
+pub use pprof_ops::Granularity;
 
 /// A set of node identities to keep when rebuilding a graph.
 pub type NodeSet = HashSet<NodeInfo>;
@@ -171,20 +129,13 @@ pub(crate) struct Keep {
 
 impl Keep {
     pub(crate) fn new(g: Granularity, no_inlines: bool) -> Keep {
-        let inline_frames = !no_inlines;
-        let (function, filename, linenumber, address) = match g {
-            Granularity::Addresses => (true, true, true, true),
-            Granularity::Lines => (true, true, true, false),
-            Granularity::Files => (false, true, false, false),
-            Granularity::Functions => (true, false, false, false),
-            Granularity::FileFunctions => (true, true, false, false),
-        };
+        let a = g.aggregation(no_inlines);
         Keep {
-            inline_frames,
-            function,
-            filename,
-            linenumber,
-            address,
+            inline_frames: a.inline_frames,
+            function: a.function,
+            filename: a.filename,
+            linenumber: a.line_number,
+            address: a.address,
         }
     }
 }

@@ -39,6 +39,7 @@ mod decode;
 mod encode;
 mod error;
 pub mod gofmt;
+pub mod measurement;
 mod profile;
 mod raw;
 mod strings;
@@ -57,7 +58,7 @@ pub use decode::{
     decode, decode_uncompressed, decode_with, is_gzip, maybe_decompress, DecodeOptions,
     DEFAULT_MAX_DECOMPRESSED,
 };
-pub use encode::{encode, encode_uncompressed, write_part, write_to, EncodePart};
+pub use encode::{encode, encode_uncompressed, write_compressed, write_part, write_to, EncodePart};
 pub use error::{DecodeError, DecodeErrorKind, Error, Result, ValidationError};
 pub use profile::{
     sort_labels, Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId,

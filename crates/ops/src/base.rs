@@ -5,9 +5,9 @@
 use pprof_model::Profile;
 
 use crate::error::Result;
-use crate::measurement::scale_profiles;
 use crate::merge::merge_owned;
 use crate::scale::{normalize, scale, set_label, BASE_LABEL_KEY};
+use crate::units::scale_profiles;
 
 /// Gives a profile without mappings one empty mapping (id 1, all
 /// addresses 0) used by all its locations, as pprof's fetch step does
@@ -28,7 +28,7 @@ pub fn add_fake_mapping(p: &mut Profile) -> bool {
 }
 
 /// Reconciles the units of `profiles` (see
-/// [`crate::measurement::scale_profiles`]) and merges them. Go pprof does
+/// [`crate::scale_profiles`]) and merges them. Go pprof does
 /// this even for a single profile, which renumbers its ids. Consumes the
 /// inputs, which are scaled in place first.
 pub fn combine_profiles(mut profiles: Vec<Profile>) -> Result<Profile> {

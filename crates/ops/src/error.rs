@@ -58,12 +58,12 @@ pub enum Error {
         valid: String,
     },
     /// An error with the step that raised it (`period type`, `sample types`, `scale`).
-    #[error("{context}: {source}")]
+    #[error("{context}: {inner}")]
     Context {
         /// What was being done.
         context: &'static str,
-        /// The error.
-        source: Box<Error>,
+        /// The error (shown in this error's message, not as its source).
+        inner: Box<Error>,
     },
     /// A message pprof prints as is, such as `profile has no samples` or
     /// `unexpected granularity`.

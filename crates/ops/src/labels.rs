@@ -108,9 +108,76 @@ pub fn num_label_unit_warnings(
         .collect()
 }
 
-/// What to keep when aggregating (Go's `Profile.Aggregate` arguments).
+/// What a report entry stands for: pprof's `-functions` (the default),
+/// `-filefunctions`, `-files`, `-lines` and `-addresses`. The one
+/// granularity type of the workspace: graphs, stacks, flame graphs and the
+/// leak analysis all take it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Granularity {
+    /// One entry per function.
+    #[default]
+    Functions,
+    /// One entry per function and source file.
+    FileFunctions,
+    /// One entry per source file.
+    Files,
+    /// One entry per source line.
+    Lines,
+    /// One entry per instruction address (everything else kept).
+    Addresses,
+}
+
+impl Granularity {
+    /// Every granularity, in pprof's order of choices.
+    pub const ALL: [Granularity; 5] = [
+        Granularity::Functions,
+        Granularity::FileFunctions,
+        Granularity::Files,
+        Granularity::Lines,
+        Granularity::Addresses,
+    ];
+
+    /// pprof's name of this granularity (its flag without the dash).
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Functions => "functions",
+            Granularity::FileFunctions => "filefunctions",
+            Granularity::Files => "files",
+            Granularity::Lines => "lines",
+            Granularity::Addresses => "addresses",
+        }
+    }
+
+    /// Parses pprof's name of a granularity.
+    pub fn from_name(name: &str) -> Option<Granularity> {
+        Granularity::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// What an aggregation at this granularity keeps (the arguments of Go's
+    /// `Profile.Aggregate`); `no_inlines` drops inlined frames.
+    pub fn aggregation(self, no_inlines: bool) -> Aggregation {
+        let (function, filename, line_number, address) = match self {
+            Granularity::Addresses => (true, true, true, true),
+            Granularity::Lines => (true, true, true, false),
+            Granularity::Files => (false, true, false, false),
+            Granularity::Functions => (true, false, false, false),
+            Granularity::FileFunctions => (true, true, false, false),
+        };
+        Aggregation {
+            inline_frames: !no_inlines,
+            function,
+            filename,
+            line_number,
+            address,
+        }
+    }
+}
+
+/// What an aggregation keeps (Go's `Profile.Aggregate` arguments); made by
+/// [`Granularity::aggregation`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Granularity {
+pub struct Aggregation {
     /// Keep inlined frames.
     pub inline_frames: bool,
     /// Keep function names.
@@ -123,33 +190,10 @@ pub struct Granularity {
     pub address: bool,
 }
 
-impl Granularity {
-    /// The granularity for pprof's `-granularity` option value
-    /// (`addresses`, `lines`, `files`, `functions`, `filefunctions`) and
-    /// `-noinlines`. `Ok(None)` means nothing to aggregate (addresses with
-    /// inlines).
-    pub fn from_option(name: &str, no_inlines: bool) -> Result<Option<Granularity>> {
-        let inline_frames = !no_inlines;
-        let (function, filename, line_number, address) = match name {
-            "addresses" => {
-                if inline_frames {
-                    return Ok(None);
-                }
-                (true, true, true, true)
-            }
-            "lines" => (true, true, true, false),
-            "files" => (false, true, false, false),
-            "functions" => (true, false, false, false),
-            "filefunctions" => (true, true, false, false),
-            _ => return Err(Error::Message("unexpected granularity".into())),
-        };
-        Ok(Some(Granularity {
-            inline_frames,
-            function,
-            filename,
-            line_number,
-            address,
-        }))
+impl Aggregation {
+    /// Whether aggregating changes nothing (everything is kept).
+    pub fn keeps_everything(self) -> bool {
+        self.inline_frames && self.function && self.filename && self.line_number && self.address
     }
 }
 
@@ -158,7 +202,7 @@ impl Granularity {
 /// locations reduced to their outermost frame, line numbers and addresses
 /// zeroed. In place; equal entries are not merged here (see
 /// [`crate::compact`]).
-pub fn aggregate(p: &mut Profile, g: Granularity) -> Result<()> {
+pub fn aggregate(p: &mut Profile, g: Aggregation) -> Result<()> {
     for m in &mut p.mappings {
         m.has_inline_frames &= g.inline_frames;
         m.has_functions &= g.function;
@@ -232,9 +276,9 @@ mod tests {
     #[test]
     fn aggregate_functions() {
         let mut p = profile_with_stacks(&[&["a", "b"]]);
-        let g = Granularity::from_option("functions", false)
+        let g = Granularity::from_name("functions")
             .unwrap()
-            .unwrap();
+            .aggregation(false);
         aggregate(&mut p, g).unwrap();
         assert!(p
             .functions
@@ -244,9 +288,11 @@ mod tests {
             .locations
             .iter()
             .all(|l| l.address == 0 && l.lines[0].line == 0));
-        assert!(Granularity::from_option("addresses", false)
-            .unwrap()
-            .is_none());
-        assert!(Granularity::from_option("bogus", false).is_err());
+        assert!(Granularity::Addresses.aggregation(false).keeps_everything());
+        assert!(!Granularity::Addresses.aggregation(true).keeps_everything());
+        assert_eq!(Granularity::from_name("bogus"), None);
+        for g in Granularity::ALL {
+            assert_eq!(Granularity::from_name(g.name()), Some(g));
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Profile math for pprof-tools: merging, compaction, diffs against a
-//! base, scaling and normalization, unit conversion, and the sample
+//! base, scaling and normalization, unit reconciliation, and the sample
 //! filters behind pprof's `-focus`, `-ignore`, `-hide`, `-show`,
 //! `-show_from`, `-prune_from`, `-tagfocus`, `-tagignore`, `-tagshow`,
 //! `-taghide`, `-tagroot`/`-tagleaf` and `-sample_index` options.
@@ -21,7 +21,7 @@
 //! let merged = pprof_ops::merge(&[&p, &p])?;
 //! assert_eq!(merged.samples.len(), 1);
 //! assert_eq!(merged.samples[0].values, vec![3072]);
-//! assert_eq!(pprof_ops::measurement::label(3072, "bytes"), "3kB");
+//! assert_eq!(pprof_model::measurement::label(3072, "bytes"), "3kB");
 //! # Ok::<(), pprof_ops::Error>(())
 //! ```
 //!
@@ -46,7 +46,6 @@ mod focus;
 mod goregex;
 mod gosyntax;
 mod labels;
-pub mod measurement;
 mod merge;
 mod prune;
 mod sample_index;
@@ -56,18 +55,19 @@ mod tagroot;
 #[cfg(test)]
 mod testutil;
 pub mod trend;
+mod units;
 
 pub use base::{add_fake_mapping, apply_base, combine_profiles};
 pub use error::{Error, Result};
 pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
 pub use goregex::{compile_go_regex, go_regex, go_regex_error};
-pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Granularity};
+pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Aggregation, Granularity};
 pub use merge::{compact, compact_owned, compatible, merge, merge_owned, StreamingMerge};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};
 pub use sample_index::{
-    resolve_sample_selection, sample_format, sample_index_by_name, LegacySampleFlags, SampleFormat,
-    SampleSelection,
+    resolve_sample_selection, sample_format, sample_index_by_name, sample_type_index, SampleFormat,
+    SampleSelection, LEGACY_SAMPLE_FLAGS,
 };
 pub use scale::{
     is_diff_base_sample, normalize, prepare_base, remove_label, scale, scale_n, set_label,
@@ -75,3 +75,4 @@ pub use scale::{
 };
 pub use tagfilter::{compile_tag_filter, filter_samples_by_tag, CompiledTagFilter, TagFilter};
 pub use tagroot::{add_label_nodes, format_label_values};
+pub use units::{common_value_type, scale_profiles};

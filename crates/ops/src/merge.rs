@@ -39,7 +39,7 @@ type Map<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 /// Fails with [`Error::NoProfiles`] on an empty slice and with
 /// [`Error::IncompatiblePeriodTypes`] / [`Error::IncompatibleSampleTypes`]
 /// when the profiles' types differ (use
-/// [`crate::measurement::scale_profiles`] first to reconcile units).
+/// [`crate::scale_profiles`] first to reconcile units).
 pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
     let Some(first) = srcs.first() else {
         return Err(Error::NoProfiles);

@@ -1,7 +1,7 @@
 //! Choosing the sample value to report: `-sample_index` by name or number
 //! (Go's `SampleIndexByName`), the legacy shorthand flags
-//! (`-inuse_space`, `-alloc_objects`, `-total_delay`, `-contentions`,
-//! `-mean_delay`, ...) and `-mean`.
+//! ([`LEGACY_SAMPLE_FLAGS`]: `-inuse_space`, `-alloc_objects`,
+//! `-total_delay`, `-contentions`, `-mean_delay`, ...) and `-mean`.
 
 use pprof_model::Profile;
 
@@ -14,11 +14,18 @@ use crate::error::{Error, Result};
 /// exactly or after dropping an `inuse_` prefix (so `inuse_space` selects
 /// `space`).
 pub fn sample_index_by_name(p: &Profile, name: &str) -> Result<usize> {
-    let n = p.sample_types.len();
+    let types: Vec<&str> = p.sample_types.iter().map(|t| p.str(t.r#type)).collect();
+    sample_type_index(&types, p.str(p.default_sample_type), name)
+}
+
+/// [`sample_index_by_name`] over a list of sample type names and the
+/// default type's name (empty when unset), for callers that hold the
+/// names rather than a profile.
+pub fn sample_type_index(types: &[&str], default_type: &str, name: &str) -> Result<usize> {
+    let n = types.len();
     if name.is_empty() {
-        if !p.default_sample_type.is_empty() {
-            let dst = p.str(p.default_sample_type);
-            if let Some(i) = p.sample_types.iter().position(|t| p.str(t.r#type) == dst) {
+        if !default_type.is_empty() {
+            if let Some(i) = types.iter().position(|t| *t == default_type) {
                 return Ok(i);
             }
         }
@@ -33,17 +40,12 @@ pub fn sample_index_by_name(p: &Profile, name: &str) -> Result<usize> {
         return Ok(i as usize);
     }
     let no_inuse = name.strip_prefix("inuse_").unwrap_or(name);
-    if let Some(i) = p
-        .sample_types
-        .iter()
-        .position(|t| p.str(t.r#type) == name || p.str(t.r#type) == no_inuse)
-    {
+    if let Some(i) = types.iter().position(|t| *t == name || *t == no_inuse) {
         return Ok(i);
     }
-    let names: Vec<&str> = p.sample_types.iter().map(|t| p.str(t.r#type)).collect();
     Err(Error::SampleIndexName {
         name: go_quote(name),
-        valid: format!("[{}]", names.join(" ")),
+        valid: format!("[{}]", types.join(" ")),
     })
 }
 
@@ -61,24 +63,18 @@ pub(crate) fn go_quote(s: &str) -> String {
     pprof_model::gofmt::quote(s)
 }
 
-/// The legacy value-selection flags of pprof's command line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LegacySampleFlags {
-    /// `-total_delay` (default false): selects `delay`.
-    pub total_delay: bool,
-    /// `-mean_delay` (default false): selects `delay` and turns on `-mean`.
-    pub mean_delay: bool,
-    /// `-contentions` (default false): selects `contentions`.
-    pub contentions: bool,
-    /// `-inuse_space` (default false).
-    pub inuse_space: bool,
-    /// `-inuse_objects` (default false).
-    pub inuse_objects: bool,
-    /// `-alloc_space` (default false).
-    pub alloc_space: bool,
-    /// `-alloc_objects` (default false).
-    pub alloc_objects: bool,
-}
+/// pprof's legacy value-selection flags, in the order pprof applies them:
+/// the flag's name, the sample type it selects, and whether it also turns
+/// on `-mean`.
+pub const LEGACY_SAMPLE_FLAGS: &[(&str, &str, bool)] = &[
+    ("total_delay", "delay", false),
+    ("mean_delay", "delay", true),
+    ("contentions", "contentions", false),
+    ("inuse_space", "inuse_space", false),
+    ("inuse_objects", "inuse_objects", false),
+    ("alloc_space", "alloc_space", false),
+    ("alloc_objects", "alloc_objects", false),
+];
 
 /// The resolved value selection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -92,39 +88,28 @@ pub struct SampleSelection {
     pub notices: Vec<String>,
 }
 
-/// Combines `-sample_index`, `-mean` and the legacy flags as pprof's
-/// command line does: the first flag set (in the order total_delay,
-/// mean_delay, contentions, inuse_space, inuse_objects, alloc_space,
-/// alloc_objects) fills an empty `-sample_index`; later ones are ignored
-/// with a notice.
-pub fn resolve_sample_selection(
-    sample_index: &str,
-    mean: bool,
-    flags: LegacySampleFlags,
-) -> SampleSelection {
+/// Combines `-sample_index`, `-mean` and the legacy flags given (by
+/// name, see [`LEGACY_SAMPLE_FLAGS`]) as pprof's command line does: the
+/// first flag set, in the table's order, fills an empty `-sample_index`;
+/// later ones are ignored with a notice.
+pub fn resolve_sample_selection(sample_index: &str, mean: bool, given: &[&str]) -> SampleSelection {
     let mut si = sample_index.to_string();
+    let mut mean = mean;
     let mut notices = Vec::new();
-    let order = [
-        (flags.total_delay, "delay", "-total_delay"),
-        (flags.mean_delay, "delay", "-mean_delay"),
-        (flags.contentions, "contentions", "-contentions"),
-        (flags.inuse_space, "inuse_space", "-inuse_space"),
-        (flags.inuse_objects, "inuse_objects", "-inuse_objects"),
-        (flags.alloc_space, "alloc_space", "-alloc_space"),
-        (flags.alloc_objects, "alloc_objects", "-alloc_objects"),
-    ];
-    for (set, ty, opt) in order {
-        if set {
-            if si.is_empty() {
-                si = ty.to_string();
-            } else {
-                notices.push(format!("Multiple value selections, ignoring {opt}"));
-            }
+    for &(flag, ty, sets_mean) in LEGACY_SAMPLE_FLAGS {
+        if !given.contains(&flag) {
+            continue;
+        }
+        mean |= sets_mean;
+        if si.is_empty() {
+            si = ty.to_string();
+        } else {
+            notices.push(format!("Multiple value selections, ignoring -{flag}"));
         }
     }
     SampleSelection {
         sample_index: si,
-        mean: mean || flags.mean_delay,
+        mean,
         notices,
     }
 }
@@ -202,12 +187,7 @@ mod tests {
 
     #[test]
     fn legacy_flags() {
-        let f = LegacySampleFlags {
-            mean_delay: true,
-            alloc_space: true,
-            ..Default::default()
-        };
-        let s = resolve_sample_selection("", false, f);
+        let s = resolve_sample_selection("", false, &["alloc_space", "mean_delay"]);
         assert_eq!(s.sample_index, "delay");
         assert!(s.mean);
         assert_eq!(

@@ -7,7 +7,7 @@
 use pprof_model::{Label, Profile, StrId};
 
 use crate::error::{Error, Result};
-use crate::measurement::go_f64_to_i64;
+use crate::units::go_f64_to_i64;
 
 /// The label key that marks samples of a `-diff_base` profile.
 pub const BASE_LABEL_KEY: &str = "pprof::base";

@@ -18,7 +18,7 @@ use pprof_model::{Label, Profile, Sample, StrId};
 use regex::Regex;
 
 use crate::error::{Error, Result};
-use crate::measurement;
+use pprof_model::measurement;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum RangeKind {

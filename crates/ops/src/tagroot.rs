@@ -3,7 +3,7 @@
 //!
 //! For every sample and every requested key, a location is added whose
 //! single frame is a function named after the sample's values of that key
-//! (comma-joined; numeric values formatted with [`crate::measurement`]),
+//! (comma-joined; numeric values formatted with [`pprof_model::measurement`]),
 //! with the key as its file name. Root frames go above the stack, leaf
 //! frames below it. Equal (values, key) pairs share one location and
 //! function, with ids following the profile's largest ones.
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use pprof_model::{Function, FunctionId, Label, Line, Location, LocationId, Profile, Sample};
 
-use crate::measurement::scaled_label;
+use pprof_model::measurement::scaled_label;
 
 /// Adds `-tagroot`/`-tagleaf` pseudo-frames for `root_keys` and
 /// `leaf_keys`, formatting numeric values in `output_unit` (the `-unit`

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use pprof_graph::{paths, Graph, NodeId, NodeOrder};
-use pprof_ops::measurement;
+use pprof_model::measurement;
 use regex::Regex;
 
 use crate::error::{Error, Result};

@@ -24,6 +24,22 @@ fn strings(out: &mut String, list: &[String]) {
     out.push(']');
 }
 
+/// Appends `,"settings":{...}`: the settings the report was made with,
+/// when the caller gave any.
+fn echo_settings(out: &mut String, rpt: &Report<'_>) {
+    let settings = &rpt.options().settings;
+    if settings.is_empty() {
+        return;
+    }
+    key(out, "settings", false);
+    out.push('{');
+    for (i, (name, value)) in settings.iter().enumerate() {
+        key(out, name, i == 0);
+        string(out, value);
+    }
+    out.push('}');
+}
+
 /// Appends `"key":` (with a leading comma unless `first`).
 fn key(out: &mut String, k: &str, first: bool) {
     if !first {
@@ -33,9 +49,10 @@ fn key(out: &mut String, k: &str, first: bool) {
     out.push(':');
 }
 
-fn header(out: &mut String, labels: &[String], total: Option<(i64, &str)>) {
+fn header(out: &mut String, rpt: &Report<'_>, labels: &[String], total: Option<(i64, &str)>) {
     key(out, "labels", true);
     strings(out, labels);
+    echo_settings(out, rpt);
     if let Some((total, unit)) = total {
         key(out, "total", false);
         out.push_str(&total.to_string());
@@ -48,7 +65,7 @@ fn header(out: &mut String, labels: &[String], total: Option<(i64, &str)>) {
 pub fn write_text_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let tr = text_items(rpt);
     let mut out = String::from("{");
-    header(&mut out, &tr.labels, Some((tr.total, &tr.output_unit)));
+    header(&mut out, rpt, &tr.labels, Some((tr.total, &tr.output_unit)));
     key(&mut out, "rows", false);
     out.push('[');
     for (i, r) in tr.items.iter().enumerate() {
@@ -97,7 +114,7 @@ fn label_object<S: AsRef<str>>(out: &mut String, labels: &[(&str, Vec<S>)]) {
 /// Writes the traces report as JSON.
 pub fn write_traces_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let mut out = String::from("{");
-    header(&mut out, &profile_labels(rpt), None);
+    header(&mut out, rpt, &profile_labels(rpt), None);
     key(&mut out, "traces", false);
     out.push('[');
     let mut first = true;
@@ -145,6 +162,7 @@ pub fn write_tags_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let mut out = String::from("{");
     key(&mut out, "unit", true);
     string(&mut out, &rpt.options().sample_unit);
+    echo_settings(&mut out, rpt);
     key(&mut out, "tags", false);
     out.push('[');
     for (i, g) in tags(rpt).iter().enumerate() {
@@ -201,7 +219,7 @@ fn edges(out: &mut String, list: &[TreeEdge]) {
 pub fn write_tree_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let tr = tree(rpt)?;
     let mut out = String::from("{");
-    header(&mut out, &tr.labels, Some((tr.total, &tr.output_unit)));
+    header(&mut out, rpt, &tr.labels, Some((tr.total, &tr.output_unit)));
     key(&mut out, "nodes", false);
     out.push('[');
     for (i, n) in tr.entries.iter().enumerate() {

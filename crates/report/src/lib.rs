@@ -42,6 +42,10 @@
 //!   [edge], "callees": [edge]}]}` with edge `{"name", "weight",
 //!   "weight_format", "inline": bool}`
 //!
+//! Each object also has `"settings": {name: value}` after its first key
+//! when [`Options::settings`] is not empty: the settings the report was
+//! made with (pprof-driver echoes those that differ from the defaults).
+//!
 //! The driver's job is to fill the options from the command line
 //! (`-sample_index`, `-mean`, `-unit`, `-nodecount`, granularity...), to
 //! apply filters to the profile, and to buffer the output so that a failed
@@ -74,6 +78,7 @@
 
 pub mod asm;
 mod error;
+mod format;
 mod json;
 mod options;
 mod report;
@@ -83,8 +88,9 @@ mod text;
 
 pub use asm::write_disasm;
 pub use error::{Error, Result};
+pub use format::{FormatInfo, OutputFormat, Usage, FORMATS};
 pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};
-pub use options::{Options, OutputFormat};
+pub use options::Options;
 pub use report::{compute_total, profile_labels, report_labels, Report, TrimmedGraph};
 pub use source::write_list;
 pub use text::{
@@ -97,7 +103,7 @@ pub use text::{
 /// [`Options::output_format`]: text, traces, tags and tree (peek); other
 /// formats give [`Error::UnsupportedFormat`].
 pub fn generate_json(w: &mut dyn std::io::Write, rpt: &Report<'_>) -> Result<()> {
-    match rpt.options().output_format {
+    match rpt.options().output_format.report_kind() {
         OutputFormat::Text => write_text_json(w, rpt),
         OutputFormat::Tree => write_tree_json(w, rpt),
         OutputFormat::Traces => write_traces_json(w, rpt),
@@ -110,7 +116,7 @@ pub fn generate_json(w: &mut dyn std::io::Write, rpt: &Report<'_>) -> Result<()>
 /// written by other crates (dot, callgrind, proto, raw, disasm, weblist,
 /// topproto) give [`Error::UnsupportedFormat`].
 pub fn generate(w: &mut dyn std::io::Write, rpt: &Report<'_>) -> Result<()> {
-    match rpt.options().output_format {
+    match rpt.options().output_format.report_kind() {
         OutputFormat::Text => write_text(w, rpt),
         OutputFormat::Tree => write_tree(w, rpt),
         OutputFormat::Traces => write_traces(w, rpt),

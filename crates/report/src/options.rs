@@ -6,38 +6,7 @@ use pprof_graph::Granularity;
 use pprof_model::Profile;
 use regex::Regex;
 
-/// The kind of report (pprof's output formats).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutputFormat {
-    /// `-callgrind` (written by pprof-export).
-    Callgrind,
-    /// `-comments`.
-    Comments,
-    /// `-disasm`.
-    Dis,
-    /// `-dot` and the picture formats (written by pprof-export).
-    Dot,
-    /// `-list`.
-    List,
-    /// `-proto`.
-    Proto,
-    /// `-raw`.
-    Raw,
-    /// `-tags`.
-    Tags,
-    /// `-text` / `-top` (the default).
-    #[default]
-    Text,
-    /// `-topproto`.
-    TopProto,
-    /// `-traces`.
-    Traces,
-    /// `-tree` and `-peek`.
-    Tree,
-    /// `-weblist`.
-    WebList,
-}
+pub use crate::format::OutputFormat;
 
 /// Options of a report. Every field mirrors a field of pprof's
 /// `report.Options`, set by the driver from the command line.
@@ -66,6 +35,9 @@ pub struct Options {
     /// Active filters, as `name=value`, listed under "Active filters:".
     /// Default: empty.
     pub active_filters: Vec<String>,
+    /// Settings to echo in JSON reports, as `(name, value)` pairs (the
+    /// driver gives those that differ from the defaults). Default: empty.
+    pub settings: Vec<(String, String)>,
     /// Unit of each numeric label key (pprof's `NumLabelUnits`, see
     /// `pprof_ops::num_label_units`).
     /// Default: empty.
@@ -122,6 +94,7 @@ impl Default for Options {
             title: String::new(),
             profile_labels: Vec::new(),
             active_filters: Vec::new(),
+            settings: Vec::new(),
             num_label_units: HashMap::new(),
             node_count: 0,
             node_fraction: 0.0,

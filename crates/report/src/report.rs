@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use pprof_graph::{Graph, NodeSet, Options as GraphOptions, Stacks, TagFormat};
+use pprof_model::measurement;
 use pprof_model::Profile;
-use pprof_ops::measurement;
 
 use crate::options::{Options, OutputFormat};
 
@@ -105,12 +105,15 @@ impl<'p> Report<'p> {
         let mut g = GraphOptions::default();
         g.sample_index = o.sample_index;
         g.mean = o.mean;
-        g.call_tree =
-            o.call_tree && matches!(o.output_format, OutputFormat::Dot | OutputFormat::Callgrind);
+        g.call_tree = o.call_tree
+            && matches!(
+                o.output_format.report_kind(),
+                OutputFormat::Dot | OutputFormat::Callgrind
+            );
         g.drop_negative = o.drop_negative;
         g.kept_nodes = kept;
         g.obj_names = matches!(
-            o.output_format,
+            o.output_format.report_kind(),
             OutputFormat::Raw
                 | OutputFormat::List
                 | OutputFormat::WebList
@@ -121,7 +124,7 @@ impl<'p> Report<'p> {
         g.no_inlines = o.no_inlines;
         g.trim_path = o.trim_path.clone();
         g.source_path = o.source_path.clone();
-        if o.output_format == OutputFormat::Dot {
+        if o.output_format.report_kind() == OutputFormat::Dot {
             g.compute_tags = true;
             let unit = o.output_unit.clone();
             g.format_tag = TagFormat::Custom(Arc::new(move |v, key| {
@@ -154,9 +157,12 @@ impl<'p> Report<'p> {
     /// `-edgefraction`, sorted, as pprof's `newTrimmedGraph`.
     pub fn trimmed_graph(&self) -> TrimmedGraph {
         let o = &self.options;
-        let visual = o.output_format == OutputFormat::Dot;
-        let call_tree =
-            o.call_tree && matches!(o.output_format, OutputFormat::Dot | OutputFormat::Callgrind);
+        let visual = o.output_format.report_kind() == OutputFormat::Dot;
+        let call_tree = o.call_tree
+            && matches!(
+                o.output_format.report_kind(),
+                OutputFormat::Dot | OutputFormat::Callgrind
+            );
         // The samples grouped by stack serve every rebuild below.
         let stacks = Stacks::new(self.prof, o.sample_index, o.mean);
         let mut dropped_nodes = 0;
@@ -255,7 +261,7 @@ impl<'p> Report<'p> {
         let mut unit = min_unit.to_string();
         if min_unit != max_unit
             && min.wrapping_mul(100) < max
-            && o.output_format != OutputFormat::Callgrind
+            && o.output_format.report_kind() != OutputFormat::Callgrind
         {
             unit = measurement::scale(min.wrapping_mul(100), &o.sample_unit, "minimum")
                 .1

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use pprof_graph::{paths, Graph, NodeId, NodeOrder};
-use pprof_ops::measurement;
+use pprof_model::measurement;
 
 use crate::error::{Error, Result};
 use crate::report::Report;

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{LocationNodes, NodeId, Options as GraphOptions, Tag};
+use pprof_model::measurement;
 use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
-use pprof_ops::measurement;
 
 use crate::error::{Error, Result};
 use crate::report::{profile_labels, report_labels, Report};

@@ -1,83 +1,37 @@
-//! The report calls behind the web views, kept in one place: when
-//! pprof-driver's report step (which never changes the loaded profile)
-//! lands, these functions call it instead of cloning the profile, and the
-//! query names come from its option table (see the lead's PLAN.md).
+//! The report calls behind the web views, kept in one place. They use
+//! pprof-driver's report step, which never changes the loaded profile (no
+//! copy per request unless the settings edit samples), and the query names
+//! of its option table.
 
 use pprof_model::Profile;
 
-use crate::reporting::{self, Prepared};
-use crate::shell::{config_from_settings, Settings};
-use crate::{Command, Config, OutputFormat};
+use pprof_driver::settings::{option, Settings, OPTIONS};
+use pprof_driver::value::Syntax;
+use pprof_driver::{Command, OutputFormat, Prepared};
 
-/// pprof's URL parameter for each option that a page URL carries
-/// (pprof's `urlparam` table), in the option table's order. Temporary:
-/// the name belongs in the one option table, as an attribute of each
-/// option, once it exists.
-pub(super) const URL_PARAMS: &[(&str, &str)] = &[
-    ("calltree", "call_tree"),
-    ("rel", "relative_percentages"),
-    ("unit", "unit"),
-    ("compact", "compact_labels"),
-    ("intel", "intel_syntax"),
-    ("mean", "mean"),
-    ("si", "sample_index"),
-    ("norm", "normalize"),
-    ("sort", "sort"),
-    ("dropneg", "drop_negative"),
-    ("n", "nodecount"),
-    ("nf", "nodefraction"),
-    ("ef", "edgefraction"),
-    ("trim", "trim"),
-    ("f", "focus"),
-    ("i", "ignore"),
-    ("prunefrom", "prune_from"),
-    ("h", "hide"),
-    ("s", "show"),
-    ("sf", "show_from"),
-    ("tf", "tagfocus"),
-    ("ti", "tagignore"),
-    ("ts", "tagshow"),
-    ("th", "taghide"),
-    ("noinlines", "noinlines"),
-    ("g", "granularity"),
-];
+/// pprof's URL parameter for each option that a page URL carries, with
+/// the option's name, in the option table's order.
+pub(super) fn url_params() -> impl Iterator<Item = (&'static str, &'static str)> {
+    OPTIONS
+        .iter()
+        .filter_map(|o| o.url_param.map(|p| (p, o.name)))
+}
 
-/// Options pprof saves in `settings.json` (the others are transient).
-pub(super) const SAVED: &[&str] = &[
-    "call_tree",
-    "relative_percentages",
-    "unit",
-    "compact_labels",
-    "intel_syntax",
-    "mean",
-    "normalize",
-    "sort",
-    "tagroot",
-    "tagleaf",
-    "drop_negative",
-    "nodecount",
-    "nodefraction",
-    "edgefraction",
-    "trim",
-    "focus",
-    "ignore",
-    "prune_from",
-    "hide",
-    "show",
-    "show_from",
-    "tagfocus",
-    "tagignore",
-    "tagshow",
-    "taghide",
-    "noinlines",
-    "granularity",
-];
+/// The options pprof saves in `settings.json` (the others are transient).
+pub(super) fn saved() -> impl Iterator<Item = &'static str> {
+    OPTIONS.iter().filter(|o| o.saved).map(|o| o.name)
+}
+
+/// Whether option `name` is saved in `settings.json`.
+pub(super) fn is_saved(name: &str) -> bool {
+    option(name).is_some_and(|o| o.saved)
+}
 
 /// The settings of one request: the command line's, changed by the
 /// query's parameters.
 pub(super) struct Request {
     /// The report settings.
-    pub config: Config,
+    pub config: Settings,
     /// The settings parameters of the query that are set, in table order:
     /// the cache key, and what links carry.
     pub params: Vec<(&'static str, String)>,
@@ -88,7 +42,7 @@ pub(super) struct Request {
 pub(super) fn request(base: &Settings, query: &[(String, String)]) -> Result<Request, String> {
     let mut settings = base.clone();
     let mut params = Vec::new();
-    for &(param, option) in URL_PARAMS {
+    for (param, option) in url_params() {
         // Like Go's url.Values.Get: the first value.
         let Some((_, value)) = query.iter().find(|(k, _)| k == param) else {
             continue;
@@ -97,12 +51,12 @@ pub(super) fn request(base: &Settings, query: &[(String, String)]) -> Result<Req
             continue;
         }
         settings
-            .set(option, value)
+            .set(option, value, Syntax::Config)
             .map_err(|e| format!("error setting config field {option}: {e}"))?;
         params.push((param, value.clone()));
     }
     Ok(Request {
-        config: config_from_settings(&settings),
+        config: settings,
         params,
     })
 }
@@ -116,25 +70,21 @@ pub(super) struct Made<T> {
     pub legend: Vec<String>,
 }
 
-/// Runs the report step for `format` on a copy of `p` (the copy goes away
-/// with pprof-driver).
+/// Runs the first half of the report step for `format` on `p` (see
+/// [`pprof_driver::prepare`]), then `then` on what it prepared.
 fn prepared<T>(
     p: &Profile,
     format: OutputFormat,
     regexp: Option<String>,
-    cfg: &Config,
-    then: impl FnOnce(&Profile, Prepared) -> crate::Result<T>,
+    cfg: &Settings,
+    then: impl FnOnce(Prepared<'_>) -> pprof_driver::Result<T>,
 ) -> Result<Made<T>, String> {
-    let mut copy = p.clone();
     let mut notices = Vec::new();
     let cmd = Command { format, regexp };
-    let prep = reporting::prepare(&mut copy, &cmd, cfg, &mut |n| notices.push(n))
-        .map_err(|e| e.to_string())?;
-    let legend = {
-        let rpt = pprof_report::Report::with_total(&copy, prep.options.clone(), prep.total);
-        pprof_report::profile_labels(&rpt)
-    };
-    let value = then(&copy, prep).map_err(|e| e.to_string())?;
+    let prep =
+        pprof_driver::prepare(p, &cmd, cfg, &mut |n| notices.push(n)).map_err(|e| e.to_string())?;
+    let legend = pprof_report::profile_labels(&prep.report());
+    let value = then(prep).map_err(|e| e.to_string())?;
     Ok(Made {
         value,
         notices,
@@ -147,11 +97,11 @@ pub(super) fn text(
     p: &Profile,
     format: OutputFormat,
     regexp: Option<String>,
-    cfg: &Config,
+    cfg: &Settings,
     json: bool,
 ) -> Result<Made<String>, String> {
-    prepared(p, format, regexp.clone(), cfg, |copy, prep| {
-        let rpt = pprof_report::Report::with_total(copy, prep.options, prep.total);
+    prepared(p, format, regexp.clone(), cfg, |prep| {
+        let rpt = prep.report();
         let mut buf = Vec::new();
         let made = if json {
             pprof_report::generate_json(&mut buf, &rpt)
@@ -170,10 +120,9 @@ pub(super) fn text(
 
 /// The call graph: DOT text and the full name of each node (`N<i>` is
 /// `names[i - 1]`).
-pub(super) fn graph(p: &Profile, cfg: &Config) -> Result<Made<(String, Vec<String>)>, String> {
-    prepared(p, OutputFormat::Svg, None, cfg, |copy, prep| {
-        let rpt = pprof_report::Report::with_total(copy, prep.options, prep.total);
-        Ok(reporting::dot_text_and_nodes(rpt))
+pub(super) fn graph(p: &Profile, cfg: &Settings) -> Result<Made<(String, Vec<String>)>, String> {
+    prepared(p, OutputFormat::Svg, None, cfg, |prep| {
+        Ok(pprof_driver::dot_text_and_nodes(prep.report()))
     })
 }
 
@@ -188,17 +137,17 @@ pub(super) struct Flame {
 
 /// The stack tree of the flame graph view; `callers` roots it at the
 /// leaves.
-pub(super) fn flame(p: &Profile, cfg: &Config, callers: bool) -> Result<Made<Flame>, String> {
-    prepared(p, OutputFormat::Flame, None, cfg, |copy, prep| {
+pub(super) fn flame(p: &Profile, cfg: &Settings, callers: bool) -> Result<Made<Flame>, String> {
+    prepared(p, OutputFormat::Flame, None, cfg, |prep| {
         let mut opts = pprof_export::FlameTreeOptions::default();
-        opts.stacks = reporting::stack_options(&prep.cfg, &prep.choice);
+        opts.stacks = pprof_driver::stack_options(&prep.settings, &prep.choice);
         opts.callers = callers;
         // Frames under 1/5000 of the total are narrower than a pixel of a
         // screen's width; leaving them out keeps large pages small.
         opts.min_share = 0.0002;
-        let tree = pprof_export::flame_tree(copy, &opts)?;
+        let tree = pprof_export::flame_tree(&prep.view, &opts)?;
         let unit = prep.choice.unit.clone();
-        let fmt = |v: i64| pprof_ops::measurement::scaled_label(v, &unit, &prep.cfg.unit);
+        let fmt = |v: i64| pprof_model::measurement::scaled_label(v, &unit, &prep.settings.unit);
         let formatted = tree
             .nodes
             .iter()

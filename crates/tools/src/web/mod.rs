@@ -49,7 +49,7 @@
 //! let f = b.function("main.work", "main.go", 1);
 //! let l = b.location(None, 0x1000, &[(f, 3)]);
 //! b.sample(&[l], &[5]);
-//! let ui = WebUi::new(b.build(), pprof_tools::Config::default());
+//! let ui = WebUi::new(b.build(), pprof_tools::Settings::default());
 //! let page = ui.respond("/ui/top?f=work");
 //! assert_eq!(page.status, 200);
 //! assert!(String::from_utf8_lossy(&page.body).contains("main.work"));
@@ -66,8 +66,9 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use pprof_model::Profile;
 
-use crate::shell::{settings_from_config, Settings};
-use crate::{Config, OutputFormat};
+use pprof_driver::settings::Settings;
+use pprof_driver::value::Syntax;
+use pprof_driver::OutputFormat;
 
 pub use server::{serve, split_host_port, ServeError, Started};
 
@@ -268,11 +269,11 @@ pub struct WebUi {
 }
 
 impl WebUi {
-    /// Pages over `profile`, with `config` as the starting settings (the
+    /// Pages over `profile`, with `settings` as the starting settings (the
     /// command line's filters and options). Named configurations are kept
     /// in pprof's `settings.json` (`$XDG_CONFIG_HOME/pprof`, or
     /// `~/.config/pprof`).
-    pub fn new(profile: Profile, config: Config) -> WebUi {
+    pub fn new(profile: Profile, settings: Settings) -> WebUi {
         let title = profile
             .mappings
             .first()
@@ -290,7 +291,7 @@ impl WebUi {
         let heavy = cores.saturating_sub(1).max(1);
         WebUi {
             profile,
-            base: settings_from_config(&config),
+            base: settings,
             title,
             sample_types,
             settings_file: default_settings_file(),
@@ -424,7 +425,7 @@ impl WebUi {
         .clone()
     }
 
-    fn make(&self, view: View, cfg: &Config, callers: bool) -> Result<Computed, String> {
+    fn make(&self, view: View, cfg: &Settings, callers: bool) -> Result<Computed, String> {
         match view {
             View::Flame => page::flame(backend::flame(&self.profile, cfg, callers)?),
             View::Graph => page::graph(backend::graph(&self.profile, cfg)?),
@@ -442,7 +443,7 @@ impl WebUi {
             }
             View::Peek | View::Source => {
                 let (format, granularity) = if view == View::Peek {
-                    (OutputFormat::Peek, crate::Granularity::Lines)
+                    (OutputFormat::Peek, pprof_driver::Granularity::Lines)
                 } else {
                     (OutputFormat::List, cfg.granularity)
                 };
@@ -483,9 +484,8 @@ impl WebUi {
             .into_iter()
             .map(|(name, url, _)| serde_json::json!({"name": name, "url": url}))
             .collect();
-        let map: serde_json::Map<String, serde_json::Value> = backend::URL_PARAMS
-            .iter()
-            .map(|(p, o)| ((*p).to_string(), serde_json::Value::from(*o)))
+        let map: serde_json::Map<String, serde_json::Value> = backend::url_params()
+            .map(|(p, o)| (p.to_string(), serde_json::Value::from(o)))
             .collect();
         serde_json::json!({
             "sample_types": self.sample_types,
@@ -499,7 +499,7 @@ impl WebUi {
     /// current one). The first is pprof's "Default".
     fn configs(&self, params: &[(String, String)]) -> Vec<(String, String, bool)> {
         let mut out = Vec::new();
-        let mut all = vec![("Default".to_string(), Settings::new())];
+        let mut all = vec![("Default".to_string(), Settings::default())];
         if let Some(file) = &self.settings_file {
             if let Ok(list) = config::read(file) {
                 all.extend(list);
@@ -509,25 +509,23 @@ impl WebUi {
             let mut q: Vec<(String, String)> = params
                 .iter()
                 .filter(|(k, _)| {
-                    !backend::URL_PARAMS
-                        .iter()
-                        .any(|(p, o)| p == k && backend::SAVED.contains(o))
+                    !backend::url_params().any(|(p, o)| p == k && backend::is_saved(o))
                 })
                 .cloned()
                 .collect();
-            let default = Settings::new();
-            for (p, o) in backend::URL_PARAMS {
-                if !backend::SAVED.contains(o) {
+            let default = Settings::default();
+            for (p, o) in backend::url_params() {
+                if !backend::is_saved(o) {
                     continue;
                 }
-                let v = settings.get(o).unwrap_or_default();
-                if Some(v.clone()) != default.get(o) {
+                let v = settings.text(o).unwrap_or_default();
+                if Some(v.clone()) != default.text(o) {
                     let v = match v.as_str() {
                         "true" => "t".to_string(),
                         "false" => "f".to_string(),
                         _ => v,
                     };
-                    q.push(((*p).to_string(), v));
+                    q.push((p.to_string(), v));
                 }
             }
             let mut a: Vec<&(String, String)> = q.iter().collect();
@@ -558,8 +556,8 @@ impl WebUi {
         };
         let mut settings = self.base.clone();
         for (p, v) in &req.params {
-            if let Some((_, o)) = backend::URL_PARAMS.iter().find(|(q, _)| q == p) {
-                let _ = settings.set(o, v);
+            if let Some((_, o)) = backend::url_params().find(|(q, _)| q == p) {
+                let _ = settings.set(o, v, Syntax::Config);
             }
         }
         match config::save(file, name, &settings) {
@@ -608,8 +606,9 @@ mod config {
 
     use serde_json::{Map, Value};
 
-    use super::backend::SAVED;
-    use crate::shell::Settings;
+    use super::backend::saved;
+    use pprof_driver::settings::Settings;
+    use pprof_driver::value::Syntax;
 
     fn load(file: &Path) -> Result<Map<String, Value>, String> {
         match std::fs::read(file) {
@@ -648,18 +647,18 @@ mod config {
         for c in list(&m) {
             let Some(obj) = c.as_object() else { continue };
             let name = obj.get("name").and_then(Value::as_str).unwrap_or("");
-            let mut s = Settings::new();
-            for opt in SAVED {
-                let text = match obj.get(*opt) {
+            let mut s = Settings::default();
+            for opt in saved() {
+                let text = match obj.get(opt) {
                     Some(Value::String(v)) => v.clone(),
                     Some(Value::Bool(b)) => b.to_string(),
                     Some(Value::Number(n)) => n.to_string(),
                     _ => zero(&s, opt),
                 };
-                if text.is_empty() && matches!(*opt, "sort" | "granularity" | "unit") {
+                if text.is_empty() && matches!(opt, "sort" | "granularity" | "unit") {
                     continue;
                 }
-                let _ = s.set(opt, &text);
+                let _ = s.set(opt, &text, Syntax::Config);
             }
             out.push((name.to_string(), s));
         }
@@ -668,7 +667,7 @@ mod config {
 
     /// Go's zero value of an option, as text.
     fn zero(s: &Settings, opt: &str) -> String {
-        match s.get(opt).as_deref() {
+        match s.text(opt).as_deref() {
             Some("true") | Some("false") => "false".to_string(),
             Some(v) if v.parse::<f64>().is_ok() => "0".to_string(),
             _ => String::new(),
@@ -680,8 +679,8 @@ mod config {
         let mut m = load(file)?;
         let mut entry = Map::new();
         entry.insert("name".to_string(), Value::from(name));
-        for opt in SAVED {
-            let v = settings.get(opt).unwrap_or_default();
+        for opt in saved() {
+            let v = settings.text(opt).unwrap_or_default();
             let value = match v.as_str() {
                 "true" => Value::Bool(true),
                 "false" | "" | "0" => continue,
@@ -693,7 +692,7 @@ mod config {
                     },
                 },
             };
-            entry.insert((*opt).to_string(), value);
+            entry.insert(opt.to_string(), value);
         }
         let mut configs = list(&m);
         match configs

@@ -44,7 +44,7 @@ pub(super) fn page(
     let chosen = param(query, "si");
     let mut select = String::from("<select id=\"sample\" title=\"Sample type\">");
     let default_index =
-        crate::sample_index_by_name(&ui.profile, &ui.base_sample_index()).unwrap_or(0);
+        pprof_ops::sample_index_by_name(&ui.profile, &ui.base_sample_index()).unwrap_or(0);
     for (i, name) in ui.sample_types.iter().enumerate() {
         let selected = if (chosen.is_empty() && i == default_index) || chosen == name {
             " selected"
@@ -157,7 +157,7 @@ pub(super) fn page(
 impl WebUi {
     /// The command line's sample index.
     fn base_sample_index(&self) -> String {
-        self.base.str("sample_index").to_string()
+        self.base.sample_index.clone()
     }
 }
 

@@ -17,7 +17,7 @@ fn profile() -> Profile {
 }
 
 fn ui() -> WebUi {
-    WebUi::new(profile(), Config::default()).with_settings_file(None)
+    WebUi::new(profile(), Settings::default()).with_settings_file(None)
 }
 
 fn text(r: &Response) -> String {
@@ -190,7 +190,7 @@ fn results_are_computed_once_per_settings() {
 fn configs_are_pprofs_settings_json() {
     let dir = std::env::temp_dir().join(format!("pprof-web-cfg-{}", std::process::id()));
     let file = dir.join("pprof").join("settings.json");
-    let ui = WebUi::new(profile(), Config::default()).with_settings_file(Some(file.clone()));
+    let ui = WebUi::new(profile(), Settings::default()).with_settings_file(Some(file.clone()));
     let r = ui.respond_to(
         "POST",
         "/ui/saveconfig?config=mine&f=work&sort=cum&si=samples",
@@ -246,7 +246,7 @@ fn goroutines(n: i64, minute: i64) -> Profile {
 fn leak_view_with_several_goroutine_snapshots() {
     assert_eq!(ui().respond("/ui/leak").status, 404);
     let snaps = vec![goroutines(10, 0), goroutines(25, 1), goroutines(40, 2)];
-    let ui = WebUi::new(snaps[2].clone(), Config::default())
+    let ui = WebUi::new(snaps[2].clone(), Settings::default())
         .with_settings_file(None)
         .with_snapshots(snaps);
     let page = text(&ui.respond("/ui/leak"));
@@ -281,7 +281,7 @@ fn flame_graph_of_a_difference_is_a_diff() {
         })
         .collect();
     p.samples.extend(neg);
-    let diff_ui = WebUi::new(p, Config::default()).with_settings_file(None);
+    let diff_ui = WebUi::new(p, Settings::default()).with_settings_file(None);
     let flame: serde_json::Value =
         serde_json::from_slice(&diff_ui.respond("/ui/api/flamegraph").body).unwrap();
     assert_eq!(flame["diff"], true, "{flame}");

@@ -3,6 +3,7 @@
 //! `pprof_model`.
 
 mod cli;
+mod dump_vs_proto;
 mod fixtures;
 mod go;
 mod http;
@@ -10,4 +11,7 @@ mod native;
 mod regression;
 mod remote_symbols;
 mod roundtrip;
+mod settings_table;
+mod shell;
+mod shell_remote;
 mod web;

@@ -3,7 +3,6 @@
 //! `pprofNNN.SUFFIX` and opened with the first viewer that starts, in
 //! pprof's order. `-http` opens its address with the same browsers.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -26,18 +25,22 @@ pub struct Viewer {
 #[non_exhaustive]
 pub enum ViewerError {
     /// The temporary file could not be written.
-    #[error("{path}: {err}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        #[source]
+    #[error(transparent)]
+    File(#[from] pprof_fetch::save::SaveError),
+    /// The last viewer tried is not installed (pprof's message).
+    #[error("exec: \"{0}\": executable file not found in $PATH")]
+    NotFound(String),
+    /// The last viewer tried could not be started.
+    #[error("{program}: {}", pprof_fetch::io_message(.err))]
+    Start {
+        /// The program.
+        program: String,
+        /// Why it did not start.
         err: std::io::Error,
     },
-    /// No viewer could be started (pprof's message for the last one
-    /// tried, such as `exec: "eog": executable file not found in $PATH`).
-    #[error("{0}")]
-    NoViewer(String),
+    /// There was no viewer to try.
+    #[error("no viewer to open {0}")]
+    NoViewer(PathBuf),
     /// The viewer ran and failed.
     #[error("exit status {0}")]
     Failed(i32),
@@ -128,32 +131,16 @@ pub fn open(report: &[u8], viewer: &Viewer, wait: bool) -> Result<(), ViewerErro
 /// Writes `data` to `$TMPDIR/pprofNNN.SUFFIX`, never over an existing file.
 fn temp_file(data: &[u8], suffix: &str) -> Result<PathBuf, ViewerError> {
     let dir = std::env::temp_dir();
-    for i in 1..10000 {
-        let path = dir.join(format!("pprof{i:03}.{suffix}"));
-        let opened = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path);
-        let mut f = match opened {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(err) => return Err(ViewerError::File { path, err }),
-        };
-        return match f.write_all(data).and_then(|()| f.flush()) {
-            Ok(()) => Ok(path),
-            Err(err) => {
-                let _ = std::fs::remove_file(&path);
-                Err(ViewerError::File { path, err })
-            }
-        };
-    }
-    Err(ViewerError::NoViewer(format!(
-        "could not create file of the form pprof001.{suffix}"
-    )))
+    Ok(pprof_fetch::save::save_numbered(
+        &dir,
+        "pprof",
+        &format!(".{suffix}"),
+        data,
+    )?)
 }
 
 fn run(path: &Path, commands: &[String], wait: bool) -> Result<(), ViewerError> {
-    let mut last = ViewerError::NoViewer(format!("no viewer to open {}", path.display()));
+    let mut last = ViewerError::NoViewer(path.to_path_buf());
     for c in commands {
         let mut words = c.split(' ').filter(|w| !w.is_empty());
         let Some(program) = words.next() else {
@@ -177,20 +164,24 @@ fn run(path: &Path, commands: &[String], wait: bool) -> Result<(), ViewerError> 
                     });
                     return Ok(());
                 }
-                let status = child
-                    .wait()
-                    .map_err(|e| ViewerError::NoViewer(e.to_string()))?;
+                let status = child.wait().map_err(|err| ViewerError::Start {
+                    program: program.to_string(),
+                    err,
+                })?;
                 return match status.code() {
                     Some(0) => Ok(()),
                     code => Err(ViewerError::Failed(code.unwrap_or(1))),
                 };
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                last = ViewerError::NoViewer(format!(
-                    "exec: \"{program}\": executable file not found in $PATH"
-                ));
+                last = ViewerError::NotFound(program.to_string());
             }
-            Err(e) => last = ViewerError::NoViewer(format!("{program}: {e}")),
+            Err(err) => {
+                last = ViewerError::Start {
+                    program: program.to_string(),
+                    err,
+                }
+            }
         }
     }
     Err(last)

@@ -1,18 +1,15 @@
-//! The interactive shell over a real profile: piped sessions print what
-//! the flag forms print, and a session on a pseudo-terminal edits, completes
-//! and quits.
+//! The shell over a real profile: a piped session prints what the flag
+//! forms print, and answers many commands from one load.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use pprof_driver::{Command, OutputFormat, Pipeline, Settings, Sources};
 use pprof_model::build::ProfileBuilder;
 use pprof_model::{LocationId, Profile};
-use pprof_tools::shell::{
-    settings_from_config, PlainReader, ProfileSession, Settings, Shell, PROMPT,
-};
-use pprof_tools::{Command, Config, OutputFormat, Pipeline, Sources};
+use pprof_shell::{PlainReader, ProfileSession, Shell, PROMPT};
 
 /// A goroutine profile: main.main starts main.compute goroutines that park
 /// in runtime.gopark, plus one in main.serve.
@@ -85,16 +82,16 @@ fn flag_form(
     path: &str,
     format: OutputFormat,
     regexp: Option<&str>,
-    cfg: &Config,
+    s: &Settings,
 ) -> Result<String, String> {
-    let pipeline = Pipeline::new(Sources::new([path.to_string()]));
+    let pipeline = Pipeline::new(Sources::new([path.to_string()]), s.clone());
     let cmd = Command {
         format,
         regexp: regexp.map(String::from),
     };
     let mut out = Vec::new();
     pipeline
-        .run(&cmd, cfg, false, &mut out)
+        .run(&cmd, &mut out)
         .map(|_| String::from_utf8_lossy(&out).into_owned())
         .map_err(|e| e.to_string())
 }
@@ -102,7 +99,7 @@ fn flag_form(
 #[test]
 fn piped_session_matches_the_flag_forms() {
     let fx = Fixture::new("piped");
-    let loaded = Pipeline::new(Sources::new([fx.path.clone()]))
+    let loaded = Pipeline::new(Sources::new([fx.path.clone()]), Settings::default())
         .load()
         .expect("load");
     let mut session = ProfileSession::new(loaded.profile);
@@ -110,7 +107,7 @@ fn piped_session_matches_the_flag_forms() {
     let mut err = Vec::new();
     let script = "top 5\nlist compute\ntraces\nraw\nquit\ntop\n";
     let mut reader = PlainReader::new(script.as_bytes(), stdout.clone());
-    Shell::new(&mut session, Settings::new())
+    Shell::new(&mut session, Settings::default())
         .run(&mut reader, &mut stdout.clone(), &mut err)
         .expect("shell");
     let got = String::from_utf8(stdout.0.borrow().clone()).expect("utf-8");
@@ -118,7 +115,7 @@ fn piped_session_matches_the_flag_forms() {
 
     // The shell turns compact_labels on, as pprof does: text reports then
     // leave out the profile's File/Type header lines.
-    let mut compact = Config::default();
+    let mut compact = Settings::default();
     compact.compact_labels = true;
     let mut top5 = compact.clone();
     top5.node_count = 5;
@@ -132,7 +129,7 @@ fn piped_session_matches_the_flag_forms() {
     let mut want_err = vec![
         "File: leakdemo".to_string(),
         "Type: goroutine".to_string(),
-        pprof_tools::shell::ENTERING.to_string(),
+        pprof_shell::ENTERING.to_string(),
     ];
     for form in &forms {
         want.push_str(PROMPT);
@@ -150,76 +147,9 @@ fn piped_session_matches_the_flag_forms() {
         assert!(form.as_ref().is_ok_and(|t| !t.is_empty()), "{form:?}");
     }
     // compact_labels only drops the header lines of the top report.
-    let mut top5_full = Config::default();
+    let mut top5_full = Settings::default();
     top5_full.node_count = 5;
     let full = flag_form(&fx.path, OutputFormat::Top, None, &top5_full).expect("top");
     let short = forms[0].as_deref().unwrap_or_default();
     assert_eq!(full, format!("File: leakdemo\nType: goroutine\n{short}"));
-}
-
-#[test]
-fn flag_settings_carry_into_the_shell() {
-    let mut cfg = Config::default();
-    cfg.node_count = 7;
-    cfg.focus = "main".into();
-    let s = settings_from_config(&cfg);
-    assert_eq!(s.int("nodecount"), 7);
-    assert_eq!(s.str("focus"), "main");
-    assert_eq!(s.get("nodefraction").as_deref(), Some("0.005"));
-    let back = pprof_tools::shell::config_from_settings(&s);
-    assert_eq!(back, cfg);
-}
-
-#[test]
-fn terminal_session() {
-    let fx = Fixture::new("pty");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
-    cmd.arg(&fx.path)
-        .env("TERM", "xterm")
-        .env("PPROF_TMPDIR", &fx.dir)
-        .current_dir(&fx.dir);
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
-    p.exp_string("Entering interactive mode").expect("greeting");
-    p.exp_string(PROMPT).expect("prompt");
-    // Tab completes a command name; the report follows.
-    p.send("ra").expect("type");
-    p.send("\t").expect("tab");
-    p.send_line("").expect("enter");
-    p.exp_string("main.compute").expect("raw report");
-    p.exp_string(PROMPT).expect("prompt");
-    // Options and errors.
-    p.send_line("nodecount=3").expect("type");
-    p.exp_string(PROMPT).expect("prompt");
-    p.send_line("o").expect("type");
-    p.exp_regex(r"nodecount\s+= 3 ").expect("option listing");
-    p.exp_string(PROMPT).expect("prompt");
-    p.send_line("nosuch").expect("type");
-    p.exp_string("unrecognized command: \"nosuch\"")
-        .expect("error");
-    p.exp_string(PROMPT).expect("prompt");
-    // Function names complete after a command.
-    p.send("raw -gopa").expect("type");
-    p.send("\t").expect("tab");
-    p.send_line(" >raw.txt").expect("enter");
-    p.exp_string("Generating report in raw.txt")
-        .expect("redirected");
-    p.exp_string(PROMPT).expect("prompt");
-    // History: the up arrow brings the last line back.
-    p.send("\x1b[A").expect("up");
-    p.send_line("").expect("enter");
-    p.exp_string("Generating report in raw.txt")
-        .expect("history");
-    p.exp_string(PROMPT).expect("prompt");
-    // Ctrl-D leaves.
-    p.send_control('d').expect("ctrl-d");
-    p.exp_eof().expect("exit");
-    // The completed line was `raw -runtime.gopark >raw.txt`: the same as
-    // `-raw -ignore=runtime.gopark`.
-    let raw = std::fs::read_to_string(fx.dir.join("raw.txt")).expect("raw.txt");
-    let mut cfg = Config::default();
-    cfg.ignore = "runtime.gopark".into();
-    let flag = flag_form(&fx.path, OutputFormat::Raw, None, &cfg).expect("flag form");
-    assert_eq!(raw, flag);
-    let all = flag_form(&fx.path, OutputFormat::Raw, None, &Config::default()).expect("raw");
-    assert_ne!(raw, all, "the completed -runtime.gopark filtered samples");
 }

@@ -1,0 +1,460 @@
+//! The pipeline: load the sources (several at once), merge them, subtract
+//! or compare a base, symbolize, then produce reports (pprof's
+//! `fetchProfiles` followed by `generateReport`).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pprof_fetch::FetchOptions;
+use pprof_model::Profile;
+
+use crate::format::Command;
+use crate::settings::Settings;
+use crate::{Error, Result};
+
+/// The profiles to load: the sources named on the command line and the
+/// binary named before them, if any. How they are combined (`-base`,
+/// `-diff_base`, `-normalize`...) and fetched (`-seconds`, `-timeout`, TLS)
+/// is in the [`Settings`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sources {
+    /// Profiles to merge: paths, `-` for standard input, or URLs.
+    pub sources: Vec<String>,
+    /// Binary named before the sources; becomes the first mapping's file.
+    pub exec_name: Option<String>,
+}
+
+impl Sources {
+    /// Sources that merge the given profiles.
+    pub fn new<I, S>(sources: I) -> Sources
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Sources {
+            sources: sources.into_iter().map(Into::into).collect(),
+            exec_name: None,
+        }
+    }
+}
+
+/// A loaded profile with the notices pprof would print on stderr while
+/// loading it (for example a source that could not be read while others
+/// could).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Loaded {
+    /// The combined profile.
+    pub profile: Profile,
+    /// Messages for the user.
+    pub notices: Vec<String>,
+}
+
+/// Receives messages while sources load (such as `Fetching profile over
+/// HTTP from URL`), from any thread.
+pub type NoticeSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Receives the progress of a remote fetch: `Some(text)` about once a second
+/// while a profile is being collected (pprof-style countdown), `None` when
+/// the fetch is over and a progress line can be cleared.
+pub type ProgressSink = Arc<dyn Fn(Option<&str>) + Send + Sync>;
+
+/// Loads, combines and reports profiles, as `go tool pprof` does in its
+/// non-interactive mode.
+#[derive(Clone)]
+pub struct Pipeline {
+    sources: Sources,
+    settings: Settings,
+    fetch: FetchOptions,
+    sink: Option<NoticeSink>,
+    progress: Option<ProgressSink>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("sources", &self.sources)
+            .field("fetch", &self.fetch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// A pipeline over `sources` with `settings` (which say how sources
+    /// are fetched and combined, and how reports are made).
+    pub fn new(sources: Sources, settings: Settings) -> Pipeline {
+        Pipeline {
+            sources,
+            settings,
+            fetch: FetchOptions::default(),
+            sink: None,
+            progress: None,
+        }
+    }
+
+    /// Sends countdown lines to `progress` while a remote CPU profile is
+    /// being collected (see [`ProgressSink`]).
+    pub fn progress_sink(mut self, progress: ProgressSink) -> Pipeline {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Sends messages about remote fetches to `sink` as they happen
+    /// (otherwise they are returned with the other notices).
+    pub fn notice_sink(mut self, sink: NoticeSink) -> Pipeline {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Replaces the fetch options (decompression limit, timeouts).
+    pub fn fetch_options(mut self, fetch: FetchOptions) -> Pipeline {
+        self.fetch = fetch;
+        self
+    }
+
+    /// The sources.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Loads every source (several at once), merges them, then applies the
+    /// base: pprof's `fetchProfiles`.
+    pub fn load(&self) -> Result<Loaded> {
+        self.load_with(true)
+    }
+
+    /// Loads the sources for the report `cmd`: like [`Pipeline::load`],
+    /// but a lone source is not run through pprof's renumbering merge when
+    /// the report cannot show the difference (the call-graph reports,
+    /// `-tags`, `-flame`, `-folded`), which saves a copy of the profile.
+    pub fn load_for(&self, cmd: &Command) -> Result<Loaded> {
+        use crate::OutputFormat as F;
+        // Only these print the profile's own ids and sample order.
+        let needs_compaction = matches!(
+            cmd.format.report_kind(),
+            F::Raw | F::Proto | F::Traces | F::Callgrind | F::Comments | F::Dis | F::WebList
+        );
+        self.load_with(needs_compaction)
+    }
+
+    /// The base sources and whether they compare (`-diff_base`) rather
+    /// than subtract (`-base`).
+    fn bases(&self) -> (&[String], bool) {
+        let s = &self.settings;
+        if s.diff_base.is_empty() {
+            (&s.base, false)
+        } else {
+            (&s.diff_base, true)
+        }
+    }
+
+    /// Like [`Pipeline::load`]; when `compact_single` is false, a lone
+    /// source without base is not run through the merge that renumbers
+    /// its ids and combines equal samples (only its all-zero samples are
+    /// dropped), which saves a copy of the profile. Reports built from
+    /// the call graph or from sums per stack or label read the same either
+    /// way; `-raw`, `-proto` and `-traces` show the difference.
+    fn load_with(&self, compact_single: bool) -> Result<Loaded> {
+        let s = &self.settings;
+        let (base, diff_base) = self.bases();
+        let srcs = &self.sources.sources;
+        let compact_single = compact_single || !base.is_empty() || srcs.len() != 1;
+        let mut notices = Vec::new();
+        let st = LoadState::default();
+        let (found, bases) = std::thread::scope(|scope| {
+            let bases = (!base.is_empty()).then(|| scope.spawn(|| self.grab(base, &st, true)));
+            let found = self.grab(srcs, &st, compact_single);
+            let bases = bases.map(|h| h.join().unwrap_or_else(|_| Ok(Grabbed::default())));
+            (found, bases)
+        });
+        let found = found?;
+        let bases = bases.transpose()?;
+        if let Ok(mut q) = st.pending.lock() {
+            notices.append(&mut q);
+        }
+        notices.extend(found.failures.iter().map(|e| e.to_string()));
+        let mut failures = found.failures.into_iter();
+        let Some(mut p) = found.profile else {
+            let Some(first) = failures.next() else {
+                return Err(Error::NoSource);
+            };
+            return Err(Error::Fetch {
+                first,
+                more: failures.count(),
+            });
+        };
+        if found.count != srcs.len() {
+            notices.push(format!(
+                "Fetched {} source profiles out of {}",
+                found.count,
+                srcs.len()
+            ));
+        }
+        if let Some(bases) = bases {
+            notices.extend(bases.failures.iter().map(|e| e.to_string()));
+            let mut failures = bases.failures.into_iter();
+            let Some(pbase) = bases.profile else {
+                let Some(first) = failures.next() else {
+                    return Err(Error::NoSource);
+                };
+                return Err(Error::FetchBase {
+                    first,
+                    more: failures.count(),
+                });
+            };
+            if bases.count != base.len() {
+                notices.push(format!(
+                    "Fetched {} base profiles out of {}",
+                    bases.count,
+                    base.len()
+                ));
+            }
+            p = pprof_ops::apply_base(p, pbase, diff_base, s.normalize)?;
+        }
+        // pprof's symbolization step (local binaries, the server's symbol
+        // service for fetched profiles, demangling): pprof-symbolize.
+        let (mode, bad_mode) = pprof_symbolize::SymbolizeMode::parse_lenient(&s.symbolize);
+        notices.extend(bad_mode.map(|w| w.to_string()));
+        let sources = std::mem::take(&mut *st.sources.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut service = SymbolService(self.http_options());
+        let warnings = pprof_symbolize::loader::symbolize(
+            &mut p,
+            mode,
+            &pprof_symbolize::loader::Loader::default(),
+            Some((&sources, &mut service)),
+        )?;
+        notices.extend(warnings.iter().map(|w| w.to_string()));
+        // A bad expression in the profile is ignored, as pprof's driver does.
+        let _ = pprof_ops::remove_uninteresting(&mut p);
+        pprof_symbolize::remote::unsource_mappings(&mut p);
+        if !s.add_comment.is_empty() {
+            let c = p.intern(&s.add_comment);
+            p.comments.push(c);
+        }
+        // A profile fetched from a server is saved, as pprof does.
+        if st.remote.load(Ordering::Relaxed) {
+            match pprof_fetch::http::save_profile(&p) {
+                Ok(saved) => {
+                    notices.extend(saved.warnings);
+                    notices.push(format!("Saved profile in {}", saved.path.display()));
+                }
+                Err(e) => notices.push(format!("Could not save profile: {e}")),
+            }
+        }
+        p.check_valid()?;
+        Ok(Loaded {
+            profile: p,
+            notices,
+        })
+    }
+
+    /// Loads the sources and writes the report `cmd` to `out`. Returns the
+    /// notices for the user (load warnings, filters that matched nothing,
+    /// ...).
+    pub fn run(&self, cmd: &Command, out: &mut dyn Write) -> Result<Vec<String>> {
+        let mut loaded = self.load_for(cmd)?;
+        let mut notices = std::mem::take(&mut loaded.notices);
+        notices.extend(crate::reporting::write_report(
+            &loaded.profile,
+            cmd,
+            &self.settings,
+            out,
+        )?);
+        Ok(notices)
+    }
+
+    /// Loads `addrs` on every core, merging each in order as soon as it and
+    /// the ones before it are loaded (so decoding and merging overlap and
+    /// each source is freed once merged). Sources whose types differ from
+    /// the first one's fall back to pprof's unit reconciliation over what
+    /// is left.
+    fn grab(&self, addrs: &[String], st: &LoadState, compact_single: bool) -> Result<Grabbed> {
+        /// Decoded sources that may wait for the merge at any time.
+        const LOOKAHEAD: usize = 3;
+        /// The largest number of samples to reserve room for up front.
+        const MAX_HINT: usize = 1 << 22;
+        let n = addrs.len();
+        let mut g = Grabbed::default();
+        let mut merger: Option<pprof_ops::StreamingMerge> = None;
+        let mut single: Option<Profile> = None;
+        let mut leftovers: Vec<Profile> = Vec::new();
+        let load = |i: usize| self.fetch_one(&addrs[i], st);
+        let threads = pprof_fetch::ordered::default_threads();
+        pprof_fetch::ordered::load_in_order(n, threads, LOOKAHEAD, load, |i, r| -> Result<()> {
+            let p = match r {
+                Ok(p) => p,
+                Err(e) => {
+                    g.failures.push(e);
+                    return Ok(());
+                }
+            };
+            g.count += 1;
+            if n == 1 && !compact_single {
+                single = Some(p);
+                return Ok(());
+            }
+            if !leftovers.is_empty() {
+                leftovers.push(p);
+                return Ok(());
+            }
+            match merger.as_mut() {
+                None => {
+                    let mut m = pprof_ops::StreamingMerge::new(&p);
+                    // Expect sources of about this one's size; distinct
+                    // samples are most of a merge's memory.
+                    m.reserve(p.samples.len().saturating_mul(n - i).min(MAX_HINT));
+                    m.add_owned(p)?;
+                    merger = Some(m);
+                }
+                Some(m) => {
+                    if m.accepts(&p).is_ok() {
+                        m.add_owned(p)?;
+                    } else {
+                        leftovers.push(p);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(mut p) = single {
+            // Without the merge, only the samples whose values are all
+            // zero need to go, as the merge would drop them.
+            p.samples.retain(|s| s.values.iter().any(|&v| v != 0));
+            g.profile = Some(p);
+            return Ok(g);
+        }
+        let merged = merger.map(pprof_ops::StreamingMerge::finish);
+        g.profile = match merged {
+            Some(m) if leftovers.is_empty() => Some(m),
+            Some(m) => {
+                leftovers.insert(0, m);
+                Some(pprof_ops::combine_profiles(leftovers)?)
+            }
+            None => None,
+        };
+        Ok(g)
+    }
+
+    /// Loads one source: a URL over HTTP (with pprof's messages), anything
+    /// else as a file.
+    fn fetch_one(&self, addr: &str, st: &LoadState) -> pprof_fetch::Result<Profile> {
+        use pprof_fetch::http::{self, FetchEvent};
+        let s = &self.settings;
+        let ho = self.http_options();
+        let events = |e: FetchEvent<'_>| {
+            let text = match e {
+                FetchEvent::Fetching { url } => format!("Fetching profile over HTTP from {url}"),
+                FetchEvent::PleaseWait(d) => http::please_wait_text(d),
+                FetchEvent::Progress(p) => {
+                    if let Some(progress) = &self.progress {
+                        progress(Some(&http::countdown_text(&p)));
+                    }
+                    return;
+                }
+                FetchEvent::Done => {
+                    if let Some(progress) = &self.progress {
+                        progress(None);
+                    }
+                    return;
+                }
+                _ => return,
+            };
+            match &self.sink {
+                Some(sink) => sink(&text),
+                None => {
+                    if let Ok(mut q) = st.pending.lock() {
+                        q.push(text);
+                    }
+                }
+            }
+        };
+        let secs = s.seconds.as_secs().map(saturating_i64);
+        let timeout = s.timeout.as_secs().map(saturating_i64);
+        if let Some((remote, body)) = http::fetch_remote(addr, secs, timeout, &ho, &events) {
+            let data =
+                body.map_err(|e| pprof_fetch::Error::new(addr, pprof_fetch::ErrorKind::Http(e)))?;
+            st.remote.store(true, Ordering::Relaxed);
+            let mut p = pprof_fetch::parse_data(&data, &self.fetch)
+                .map_err(|k| pprof_fetch::Error::new(addr, k))?;
+            self.locate_binaries(&mut p, st);
+            // Where the mappings came from, for the server's symbol
+            // service (pprof's collectMappingSources).
+            let sources = pprof_symbolize::remote::collect_sources(&mut p, &remote.url);
+            if let Ok(mut all) = st.sources.lock() {
+                pprof_symbolize::remote::merge_sources(&mut all, sources);
+            }
+            return Ok(p);
+        }
+        let mut p = pprof_fetch::fetch(addr, &self.fetch)?;
+        self.locate_binaries(&mut p, st);
+        Ok(p)
+    }
+
+    /// pprof's `locateBinaries` (pprof-symbolize's loader): mappings take
+    /// the binaries found on the search path, a profile without mappings
+    /// gets one fake mapping, and the first mapping takes the binary and
+    /// build ID given on the command line. Its warnings join the notices.
+    fn locate_binaries(&self, p: &mut Profile, st: &LoadState) {
+        let warnings = pprof_symbolize::loader::Loader::default().locate_binaries(
+            p,
+            self.sources.exec_name.as_deref(),
+            Some(&self.settings.build_id),
+        );
+        if let Ok(mut q) = st.pending.lock() {
+            q.extend(warnings.iter().map(ToString::to_string));
+        }
+    }
+
+    /// The TLS options of remote sources.
+    fn http_options(&self) -> pprof_fetch::http::HttpOptions {
+        let s = &self.settings;
+        let mut ho = pprof_fetch::http::HttpOptions::default();
+        let path = |v: &str| (!v.is_empty()).then(|| std::path::PathBuf::from(v));
+        ho.tls_cert = path(&s.tls_cert);
+        ho.tls_key = path(&s.tls_key);
+        ho.tls_ca = path(&s.tls_ca);
+        ho
+    }
+}
+
+fn saturating_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// What one load shares between its worker threads.
+#[derive(Default)]
+struct LoadState {
+    /// A source came from a server.
+    remote: AtomicBool,
+    /// Messages waiting for the caller when there is no sink.
+    pending: Mutex<Vec<String>>,
+    /// Where the mappings of remote sources came from.
+    sources: Mutex<pprof_symbolize::remote::MappingSources>,
+}
+
+/// A server's symbol service over HTTP(S), for remote symbolization.
+struct SymbolService(pprof_fetch::http::HttpOptions);
+
+impl pprof_symbolize::remote::SymbolService for SymbolService {
+    type Error = pprof_fetch::http::HttpError;
+    fn get(&mut self, url: &str) -> std::result::Result<Vec<u8>, Self::Error> {
+        pprof_fetch::http::symbol_request(url, None, &self.0)
+    }
+    fn post(&mut self, url: &str, body: &str) -> std::result::Result<Vec<u8>, Self::Error> {
+        pprof_fetch::http::symbol_request(url, Some(body), &self.0)
+    }
+}
+
+#[derive(Default)]
+struct Grabbed {
+    profile: Option<Profile>,
+    count: usize,
+    failures: Vec<pprof_fetch::Error>,
+}

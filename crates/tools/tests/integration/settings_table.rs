@@ -1,0 +1,145 @@
+//! One table of settings drives every front end: each option of
+//! `pprof_driver::settings::OPTIONS` is accepted by the command line, by
+//! the shell when it is a shell option (and refused when it is not), as a
+//! web query parameter when it has one, and `-help` lists it.
+
+use pprof_driver::settings::{Kind, OptionDef, Settings, OPTIONS};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::Profile;
+use pprof_tools::shell::{PlainReader, ProfileSession, Shell};
+
+fn profile() -> Profile {
+    let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+    let f = b.function("main.work", "main.go", 1);
+    let l = b.location(None, 0x1000, &[(f, 3)]);
+    b.sample(&[l], &[5, 50]);
+    b.build()
+}
+
+/// A value for `o` other than its default, as text, and the flag that sets
+/// it (`-name=value`, or `-choice` for a choice).
+fn other_value(o: &OptionDef) -> (String, String) {
+    let default = o.default_text();
+    match o.kind() {
+        Kind::Bool => {
+            let v = if default == "true" { "false" } else { "true" };
+            (v.to_string(), format!("-{}={v}", o.name))
+        }
+        Kind::Int => ("7".to_string(), format!("-{}=7", o.name)),
+        Kind::Float => ("0.25".to_string(), format!("-{}=0.25", o.name)),
+        Kind::Choice(choices) => {
+            let c = choices
+                .iter()
+                .find(|c| c.name != default)
+                .expect("a second choice");
+            (c.name.to_string(), format!("-{}", c.name))
+        }
+        _ if o.name == "sample_index" => ("cpu".to_string(), "-sample_index=cpu".into()),
+        _ => ("x".to_string(), format!("-{}=x", o.name)),
+    }
+}
+
+#[test]
+fn every_option_reaches_every_front_end() {
+    let help = pprof_driver::args::usage();
+    let web = pprof_tools::web::WebUi::new(profile(), Settings::default());
+    let (mut shells, mut webs) = (0, 0);
+    for o in OPTIONS {
+        let (value, flag) = other_value(o);
+
+        // The command line, and -help.
+        let mut argv = vec![flag.clone()];
+        match o.name {
+            "http" => {}
+            "no_browser" => argv.push("-http=:0".into()),
+            "normalize" => argv.extend(["-top".into(), "-base=b.pb.gz".into()]),
+            _ => argv.push("-top".into()),
+        }
+        argv.push("a.pb.gz".into());
+        let inv =
+            pprof_driver::args::parse(argv.clone()).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+        assert_eq!(
+            inv.settings.text(o.name).as_deref(),
+            Some(value.as_str()),
+            "{flag}"
+        );
+        let listed = match o.kind() {
+            Kind::Choice(choices) => choices
+                .iter()
+                .all(|c| help.contains(&format!("-{} ", c.name))),
+            _ => help.contains(&format!("-{} ", o.name)),
+        };
+        assert!(listed, "-help lacks -{}", o.name);
+
+        // The shell: `name=value` (or the bare choice) for its options;
+        // anything else is not a setting there.
+        let line = match o.kind() {
+            Kind::Choice(_) => value.clone(),
+            _ => format!("{}={value}", o.name),
+        };
+        let mut session = ProfileSession::new(profile());
+        let mut shell = Shell::new(&mut session, Settings::default());
+        let script = format!("{line}\n");
+        let mut reader = PlainReader::new(script.as_bytes(), std::io::sink());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        shell.run(&mut reader, &mut out, &mut err).expect("shell");
+        let err = String::from_utf8_lossy(&err);
+        // What the shell said after its greeting.
+        let errors: Vec<&str> = err
+            .lines()
+            .skip_while(|l| !l.starts_with("Entering interactive mode"))
+            .skip(1)
+            .collect();
+        if o.in_shell() {
+            shells += 1;
+            assert!(errors.is_empty(), "{line}: {errors:?}");
+            assert_eq!(
+                shell.settings().text(o.name).as_deref(),
+                Some(value.as_str()),
+                "{line}"
+            );
+        } else {
+            assert_eq!(
+                errors.len(),
+                1,
+                "{line} should not be a shell setting: {err}"
+            );
+            assert_eq!(
+                shell.settings().text(o.name),
+                Settings::default().text(o.name)
+            );
+        }
+
+        // The web interface: the option's query parameter is read, and a
+        // value its type cannot hold is refused with 400.
+        if let Some(param) = o.url_param {
+            webs += 1;
+            let r = web.respond(&format!("/ui/top?{param}={value}"));
+            assert_eq!(r.status, 200, "{param}={value}");
+            let mut s = Settings::default();
+            s.apply_url([(param, value.as_str())]).expect("apply_url");
+            assert_eq!(s.text(o.name).as_deref(), Some(value.as_str()), "{param}");
+            if !matches!(o.kind(), Kind::Text | Kind::List) {
+                let r = web.respond(&format!("/ui/top?{param}=%01bad"));
+                assert_eq!(r.status, 400, "{param}=\\x01bad");
+            }
+        }
+    }
+    assert!(
+        shells >= 30 && webs >= 25,
+        "{shells} shell and {webs} web options"
+    );
+}
+
+#[test]
+fn help_of_the_binary_is_the_table() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"))
+        .arg("-help")
+        .output()
+        .expect("run pprof-tools -help");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        pprof_driver::args::usage()
+    );
+}
