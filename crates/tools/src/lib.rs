@@ -4,9 +4,9 @@
 //! This crate is the facade of the workspace. It re-exports the member
 //! crates ([`model`], [`legacy`], [`fetch`], [`ops`], [`graph`],
 //! [`report`], [`export`], [`symbolize`], [`leak`], [`driver`],
-//! [`shell`]) and the driver's main types, and holds the web interface
-//! ([`web`]). The `pprof-tools` binary only parses the command line (with
-//! [`driver::args`]) and dispatches.
+//! [`shell`], [`web`]) and the driver's main types. The `pprof-tools`
+//! binary only parses the command line (with [`driver::args`]) and
+//! dispatches.
 //!
 //! ```
 //! use pprof_model::build::ProfileBuilder;
@@ -51,8 +51,6 @@
 //!   only it needs: the allocator, signal handling).
 #![deny(missing_docs)]
 
-pub mod web;
-
 pub use pprof_disasm as disasm;
 pub use pprof_driver as driver;
 pub use pprof_driver::{args, viewer};
@@ -66,6 +64,7 @@ pub use pprof_ops as ops;
 pub use pprof_report as report;
 pub use pprof_shell as shell;
 pub use pprof_symbolize as symbolize;
+pub use pprof_web as web;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

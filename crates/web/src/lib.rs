@@ -43,18 +43,20 @@
 //!
 //! ```
 //! use pprof_model::build::ProfileBuilder;
-//! use pprof_tools::web::WebUi;
+//! use pprof_web::WebUi;
 //!
 //! let mut b = ProfileBuilder::new(&[("samples", "count")]);
 //! let f = b.function("main.work", "main.go", 1);
 //! let l = b.location(None, 0x1000, &[(f, 3)]);
 //! b.sample(&[l], &[5]);
-//! let ui = WebUi::new(b.build(), pprof_tools::Settings::default());
+//! let ui = WebUi::new(b.build(), pprof_driver::Settings::default());
 //! let page = ui.respond("/ui/top?f=work");
 //! assert_eq!(page.status, 200);
 //! assert!(String::from_utf8_lossy(&page.body).contains("main.work"));
 //! assert_eq!(ui.respond("/ui/top?f=(").status, 400);
 //! ```
+
+#![deny(missing_docs)]
 
 mod backend;
 mod page;
