@@ -157,7 +157,7 @@ impl Error {
         let pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
         match self {
             Error::Io(e) | Error::Report(pprof_report::Error::Io(e)) => pipe(e),
-            Error::Output(e) => pipe(&e.source),
+            Error::Output(e) => pipe(&e.err),
             _ => false,
         }
     }

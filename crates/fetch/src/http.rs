@@ -824,7 +824,7 @@ pub fn save_profile_in(dir: &Path, p: &Profile) -> Result<PathBuf> {
 pub fn save_bytes_in(dir: &Path, prefix: &str, suffix: &str, data: &[u8]) -> Result<PathBuf> {
     crate::save::save_numbered(dir, prefix, suffix, data).map_err(|e| HttpError::Save {
         path: e.path.display().to_string(),
-        err: e.source,
+        err: e.err,
     })
 }
 

@@ -36,21 +36,21 @@ use std::sync::Mutex;
 
 /// A file that could not be written: its path and the system's reason.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {}", .path.display(), crate::error::io_message(.source))]
+#[error("{}: {}", .path.display(), crate::error::io_message(.err))]
 #[non_exhaustive]
 pub struct SaveError {
     /// The file.
     pub path: PathBuf,
-    /// What went wrong.
-    pub source: io::Error,
+    /// What went wrong (shown in the message, not as a source).
+    pub err: io::Error,
 }
 
 impl SaveError {
     /// The error `source` met while writing `path`.
-    pub fn new(path: &Path, source: io::Error) -> SaveError {
+    pub fn new(path: &Path, err: io::Error) -> SaveError {
         SaveError {
             path: path.to_path_buf(),
-            source,
+            err,
         }
     }
 }

@@ -1,0 +1,197 @@
+//! The driver over real files: errors name each cause once, reports leave
+//! the loaded profile alone, and every numeric option takes any value
+//! without a panic.
+
+use std::path::PathBuf;
+
+use pprof_driver::settings::{Kind, Settings, OPTIONS};
+use pprof_driver::value::Syntax;
+use pprof_driver::{Command, OutputFormat, Pipeline, Sources};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::Profile;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("pprof-driver-it-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        TempDir(d)
+    }
+
+    fn write(&self, name: &str, p: &Profile) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, pprof_model::encode(p)).expect("write");
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn profile(ty: &str, unit: &str) -> Profile {
+    let mut b = ProfileBuilder::new(&[(ty, unit)]);
+    let f = b.function("main.work", "main.go", 1);
+    let l = b.location(None, 0x1000, &[(f, 3)]);
+    b.sample(&[l], &[5]);
+    b.build()
+}
+
+/// The messages of an error and of each of its sources, in order.
+fn causes(e: &dyn std::error::Error) -> Vec<String> {
+    let mut out = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push(s.to_string());
+        next = s.source();
+    }
+    out
+}
+
+/// How many times `needle` occurs in the whole printed chain.
+fn occurrences(chain: &[String], needle: &str) -> usize {
+    chain.iter().map(|m| m.matches(needle).count()).sum()
+}
+
+#[test]
+fn a_merge_type_mismatch_names_its_cause_once() {
+    let d = TempDir::new("mismatch");
+    let cpu = d.write("cpu.pb.gz", &profile("cpu", "nanoseconds"));
+    let heap = d.write("heap.pb.gz", &profile("space", "bytes"));
+    let err = Pipeline::new(Sources::new([cpu, heap]), Settings::default())
+        .load()
+        .expect_err("a cpu and a heap profile do not merge");
+    let chain = causes(&err);
+    let text = chain.join(": ");
+    assert_eq!(occurrences(&chain, "incompatible"), 1, "{text}");
+    assert_eq!(occurrences(&chain, "{cpu nanoseconds}"), 1, "{text}");
+    assert_eq!(occurrences(&chain, "{space bytes}"), 1, "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}
+
+#[test]
+fn an_unwritable_output_names_the_file_and_the_cause_once() {
+    let d = TempDir::new("output");
+    let path = d.0.join("no-such-dir").join("report.txt");
+    let err = pprof_fetch::save::OutputFile::create(&path).expect_err("no directory");
+    let err = pprof_driver::Error::from(err);
+    let chain = causes(&err);
+    let text = chain.join(": ");
+    assert_eq!(occurrences(&chain, "report.txt"), 1, "{text}");
+    assert_eq!(
+        occurrences(&chain, "no such file or directory"),
+        1,
+        "{text}"
+    );
+    assert!(!text.to_lowercase().contains("os error"), "{text}");
+    // Out of space: the report's file is named too.
+    let mut full = pprof_fetch::save::OutputFile::create("/dev/full").expect("open /dev/full");
+    use std::io::Write;
+    let written = full.write_all(&[0; 1 << 16]).and_then(|_| full.flush());
+    let err = match written {
+        Err(e) => pprof_fetch::save::SaveError::new(std::path::Path::new("/dev/full"), e),
+        Ok(()) => full.commit().expect_err("/dev/full is full"),
+    };
+    let text = causes(&pprof_driver::Error::from(err)).join(": ");
+    assert!(
+        text.starts_with("/dev/full: no space left on device"),
+        "{text}"
+    );
+}
+
+#[test]
+fn many_reports_from_one_load_leave_it_unchanged() {
+    let d = TempDir::new("reports");
+    let f = d.write("cpu.pb.gz", &profile("cpu", "nanoseconds"));
+    let loaded = Pipeline::new(Sources::new([f]), Settings::default())
+        .load()
+        .expect("load");
+    let p = loaded.profile;
+    let before = p.clone();
+    let mut s = Settings::default();
+    for (name, value) in [
+        ("focus", "work"),
+        ("tagroot", "k"),
+        ("hide", "x"),
+        ("lines", ""),
+    ] {
+        s.set(name, value, Syntax::Config).expect("setting");
+        for f in pprof_driver::FORMATS {
+            let cmd = Command {
+                format: f.format,
+                regexp: f.format.takes_regexp().then(|| "work".to_string()),
+            };
+            if pprof_driver::viewer::viewer_for(f.format).is_some()
+                || matches!(
+                    f.format,
+                    OutputFormat::Png | OutputFormat::Gif | OutputFormat::Pdf | OutputFormat::Ps
+                )
+            {
+                continue; // viewers and graphviz pictures start programs
+            }
+            let mut out = Vec::new();
+            let _ = pprof_driver::write_report(&p, &cmd, &s, &mut out);
+        }
+    }
+    assert_eq!(p, before);
+}
+
+/// Extreme values of every numeric option, on the command line and in the
+/// shell's syntax: each is taken or refused with a message, never a panic,
+/// and a report made with the values that were taken does not panic either.
+#[test]
+fn issue12_numeric_options_take_extreme_values_without_panic() {
+    let extremes = [
+        "0",
+        "-1",
+        "1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "99999999999999999999999",
+        "0x7fffffffffffffff",
+        "1e308",
+        "-1e308",
+        "1e400",
+        "NaN",
+        "Inf",
+        "-Inf",
+        "4.9e-324",
+        "",
+        "x",
+    ];
+    let d = TempDir::new("numbers");
+    let f = d.write("cpu.pb.gz", &profile("cpu", "nanoseconds"));
+    let p = Pipeline::new(Sources::new([f]), Settings::default())
+        .load()
+        .expect("load")
+        .profile;
+    let numeric: Vec<_> = OPTIONS
+        .iter()
+        .filter(|o| matches!(o.kind(), Kind::Int | Kind::Float))
+        .collect();
+    assert!(numeric.len() >= 6, "{numeric:?}");
+    for o in numeric {
+        for v in extremes {
+            for syntax in [Syntax::Flag, Syntax::Config] {
+                let mut s = Settings::default();
+                if o.set(&mut s, v, syntax).is_err() {
+                    continue;
+                }
+                for format in [OutputFormat::Top, OutputFormat::Dot, OutputFormat::Traces] {
+                    let cmd = Command {
+                        format,
+                        regexp: None,
+                    };
+                    let _ = pprof_driver::write_report(&p, &cmd, &s, &mut Vec::new());
+                }
+            }
+            let argv = [format!("-{}={v}", o.name), "-top".into(), "x.pb.gz".into()];
+            let _ = pprof_driver::args::parse(argv);
+        }
+    }
+}
