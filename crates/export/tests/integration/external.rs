@@ -1,13 +1,14 @@
 //! Checks with real external programs: graphviz, valgrind's
 //! callgrind_annotate and headless Chromium. Each test prints
-//! "skipped: <reason>" and passes when its program is not installed.
+//! "skipped: <reason>" and passes when its program is not installed, and
+//! fails instead under `.ci/run` (pprof-testkit's convention).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pprof_export::{
-    find_program, flame_svg, render_with_graphviz, run_graphviz, svg_from_dot_builtin,
-    svg_from_dot_detailed, write_callgrind, FlameOptions, GraphvizFormat, Renderer,
+    flame_svg, render_with_graphviz, run_graphviz, svg_from_dot_builtin, svg_from_dot_detailed,
+    write_callgrind, FlameOptions, GraphvizFormat, Renderer,
 };
 
 use crate::callgrind::{callgrind_graph, config};
@@ -15,12 +16,9 @@ use crate::fixtures::{cpu, leak};
 use crate::svg::fixture_dot;
 use crate::xmlcheck::{frames, parse, rgb};
 
+/// The program, or a skip (a failure when `.ci/run` requires the clients).
 fn need(program: &str) -> Option<PathBuf> {
-    let p = find_program(program);
-    if p.is_none() {
-        println!("skipped: {program} is not on PATH");
-    }
-    p
+    pprof_testkit::client(program, "a check of our output by its real reader")
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -237,13 +235,11 @@ fn chromium_shows_the_builtin_and_graphviz_svgs() {
     };
     let dir = temp_dir("graph");
     let mut files = vec![("builtin.svg", svg_from_dot_builtin(&fixture_dot()).unwrap())];
-    if find_program("dot").is_some() {
+    if need("dot").is_some() {
         files.push((
             "graphviz.svg",
             svg_from_dot_detailed(&fixture_dot()).unwrap().svg,
         ));
-    } else {
-        println!("skipped: graphviz screenshot, dot is not on PATH");
     }
     for (name, svg) in files {
         let file = dir.join(name);

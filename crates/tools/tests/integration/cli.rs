@@ -229,19 +229,14 @@ fn closed_pipe_exits_zero_quietly() {
 #[test]
 fn binary_report_on_a_terminal_goes_to_a_file() {
     // `script` gives the command a pseudo-terminal as standard output.
-    let have_script = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !have_script {
-        println!("skipped: `script` (util-linux) is not installed");
+    let Some(script) = pprof_testkit::client("script", "a report to a terminal (util-linux)")
+    else {
         return;
-    }
+    };
     let d = TempDir::new("tty");
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
     let cmd = format!("{} -proto {f}", env!("CARGO_BIN_EXE_pprof-tools"));
-    let o = std::process::Command::new("script")
+    let o = std::process::Command::new(&script)
         .args(["-qec", &cmd, "/dev/null"])
         .current_dir(&d.0)
         .output()

@@ -1,23 +1,14 @@
 //! What we encode is read by the real pprof: `go tool pprof -raw` of our
 //! `-proto` output equals our `-raw`. Skipped (with a message) when `go` is
-//! not on PATH.
+//! not on PATH, except under `.ci/run` (pprof-testkit).
 
 use crate::fixtures::*;
 
-fn have_go() -> bool {
-    std::process::Command::new("go")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 #[test]
 fn go_pprof_reads_our_proto() {
-    if !have_go() {
-        println!("skipped: `go` is not on PATH (apt-get install golang-go to run this check)");
+    let Some(go) = pprof_testkit::client("go", "go tool pprof reads our -proto") else {
         return;
-    }
+    };
     let d = TempDir::new("go");
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
     for extra in [vec![], vec!["-focus=work"], vec!["-base", f.as_str()]] {
@@ -30,7 +21,7 @@ fn go_pprof_reads_our_proto() {
         std::fs::write(&ours, &o.stdout).unwrap();
         let ours = ours.to_string_lossy().into_owned();
         let home = d.path("home");
-        let go = std::process::Command::new("go")
+        let go = std::process::Command::new(&go)
             .args(["tool", "pprof", "-raw", "-symbolize=none", &ours])
             .env("TZ", "UTC")
             .env("HOME", &home)

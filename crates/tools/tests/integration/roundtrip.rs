@@ -232,21 +232,27 @@ fn default_symbolization_reads_local_binaries() {
     // A profile of bare addresses in our own executable: by default the
     // binary is read and the address gets a function name from the debug
     // information; -symbolize=none keeps it bare. Needs `nm` and `readelf`
-    // to find the address of `pprof_tools::args::usage` and the segment.
+    // to find the address of `pprof_driver::args::usage` and the segment.
     let exe = env!("CARGO_BIN_EXE_pprof-tools");
-    let Ok(nm) = std::process::Command::new("nm").arg(exe).output() else {
-        println!("skipped: `nm` is not installed");
+    let what = "symbolization of our own executable";
+    let (Some(nm), Some(readelf)) = (
+        pprof_testkit::client("nm", what),
+        pprof_testkit::client("readelf", what),
+    ) else {
         return;
     };
+    let nm = std::process::Command::new(nm)
+        .arg(exe)
+        .output()
+        .expect("run nm");
     let listing = String::from_utf8_lossy(&nm.stdout);
     let Some(addr) = listing.lines().find_map(|l| {
         let mut it = l.split_whitespace();
         let (a, _, name) = (it.next()?, it.next()?, it.next()?);
-        name.contains("11pprof_tools4args5usage")
+        name.contains("12pprof_driver4args5usage")
             .then(|| u64::from_str_radix(a, 16).ok())?
     }) else {
-        println!("skipped: no symbol for pprof_tools::args::usage in {exe}");
-        return;
+        panic!("nm lists no symbol for pprof_driver::args::usage in {exe}");
     };
     let mut p = pprof_model::Profile::new();
     let (t, u) = (p.intern("samples"), p.intern("count"));
@@ -255,10 +261,8 @@ fn default_symbolization_reads_local_binaries() {
     let file = p.intern(exe);
     // The executable segment as the kernel maps it for a position-
     // independent binary loaded at `base` (from `readelf -lW`).
-    let Some((seg_off, seg_vaddr, seg_size)) = exec_segment(exe) else {
-        println!("skipped: `readelf` is not installed or found no executable segment");
-        return;
-    };
+    let (seg_off, seg_vaddr, seg_size) =
+        exec_segment(&readelf, exe).expect("readelf -lW shows an executable LOAD segment");
     let base = 0x5555_5555_4000u64;
     let page = |v: u64| v & !0xfff;
     p.mappings.push(pprof_model::Mapping {
@@ -295,15 +299,15 @@ fn default_symbolization_reads_local_binaries() {
         stdout(&o)
     };
     let named = run_env(&["-traces", &f]);
-    assert!(named.contains("pprof_tools::args::usage"), "{named}");
+    assert!(named.contains("pprof_driver::args::usage"), "{named}");
     let bare = run_env(&["-traces", "-symbolize=none", &f]);
-    assert!(!bare.contains("pprof_tools::args::usage"), "{bare}");
+    assert!(!bare.contains("pprof_driver::args::usage"), "{bare}");
 }
 
 /// (file offset, virtual address, file size) of the executable LOAD
 /// segment of `exe`, from `readelf -lW`.
-fn exec_segment(exe: &str) -> Option<(u64, u64, u64)> {
-    let out = std::process::Command::new("readelf")
+fn exec_segment(readelf: &std::path::Path, exe: &str) -> Option<(u64, u64, u64)> {
+    let out = std::process::Command::new(readelf)
         .args(["-lW", exe])
         .output()
         .ok()?;

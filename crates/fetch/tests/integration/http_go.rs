@@ -1,5 +1,6 @@
 //! Fetching from a real Go service with net/http/pprof, when `go` is on
-//! PATH (otherwise the test says why it did nothing and passes).
+//! PATH (otherwise the test says why it did nothing and passes; under
+//! `.ci/run` a missing `go` fails it: pprof-testkit).
 #![cfg(feature = "http")]
 
 use std::io::{BufRead, BufReader};
@@ -50,20 +51,11 @@ impl Drop for Service {
     }
 }
 
-fn go_available() -> bool {
-    Command::new("go")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Builds and starts the service; returns it and its `host:port`.
-fn start(dir: &std::path::Path) -> (Service, String) {
+fn start(go: &std::path::Path, dir: &std::path::Path) -> (Service, String) {
     std::fs::write(dir.join("main.go"), LEAKY_SERVICE).expect("write main.go");
     std::fs::write(dir.join("go.mod"), "module leakyservice\n\ngo 1.19\n").expect("write go.mod");
-    let built = Command::new("go")
+    let built = Command::new(go)
         .args(["build", "-o", "leakyservice", "."])
         .current_dir(dir)
         .env("GOFLAGS", "-mod=mod")
@@ -84,12 +76,12 @@ fn start(dir: &std::path::Path) -> (Service, String) {
 
 #[test]
 fn fetches_from_net_http_pprof() {
-    if !go_available() {
-        eprintln!("skipping fetches_from_net_http_pprof: no `go` on PATH");
+    let Some(go) = pprof_testkit::client("go", "fetching from a real net/http/pprof service")
+    else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_service, addr) = start(dir.path());
+    let (_service, addr) = start(&go, dir.path());
     let opts = HttpOptions::default();
 
     // The goroutine profile, as profile.proto.
