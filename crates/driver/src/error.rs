@@ -68,6 +68,9 @@ pub enum Error {
         /// How many other base sources failed too.
         more: usize,
     },
+    /// The memory budget in the environment is not a size.
+    #[error(transparent)]
+    MemoryBudget(#[from] pprof_fetch::BadMemoryBudget),
     /// No source was given to load.
     #[error("no profile source specified")]
     NoSource,

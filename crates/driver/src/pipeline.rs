@@ -420,6 +420,8 @@ impl Pipeline {
         ho.tls_cert = path(&s.tls_cert);
         ho.tls_key = path(&s.tls_key);
         ho.tls_ca = path(&s.tls_ca);
+        // TLS files are read under the inputs' limit too.
+        ho.max_body = ho.max_body.min(self.fetch.input_limit());
         ho
     }
 }

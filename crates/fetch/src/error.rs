@@ -15,9 +15,44 @@ pub enum ErrorKind {
         #[source]
         err: std::io::Error,
     },
+    /// The file was opened but reading it failed.
+    #[error("read {path}: {}", io_message(.err))]
+    Read {
+        /// The path as given.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        err: std::io::Error,
+    },
     /// Reading standard input failed.
     #[error("reading standard input: {}", io_message(.0))]
     Stdin(#[source] std::io::Error),
+    /// The file or standard input holds more bytes than the limit
+    /// ([`crate::FetchOptions::max_decompressed`]), such as `/dev/zero`.
+    #[error("reading profile: data exceeds the limit of {limit} bytes")]
+    InputTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Memory ran out while reading or decompressing the data.
+    #[error("reading profile: out of memory after {bytes} bytes")]
+    OutOfMemory {
+        /// Bytes held when allocation failed.
+        bytes: u64,
+    },
+    /// The decoded profile would take more memory than the budget of
+    /// [`crate::FetchOptions::memory_budget`].
+    #[error(
+        "parsing profile: the decoded profile would need more than {budget} bytes of memory, \
+         the budget for {input} bytes of profile data (set {} to raise it)",
+        crate::MEMORY_ENV
+    )]
+    OverBudget {
+        /// The budget in bytes.
+        budget: u64,
+        /// Size of the uncompressed profile data, in bytes.
+        input: u64,
+    },
     /// The data starts like gzip but does not decompress.
     #[error("decompressing profile: {}", io_message(.0))]
     Decompress(#[source] std::io::Error),
@@ -50,10 +85,11 @@ pub enum ErrorKind {
     /// feature is off).
     #[error("fetching profiles over HTTP is not supported by this build")]
     HttpUnsupported,
-    /// Fetching a URL failed.
+    /// Fetching a URL failed. Displays as `go tool pprof` says it:
+    /// `Get "URL": PROBLEM` or `server response: STATUS`.
     #[cfg(feature = "http")]
-    #[error("{}", http_message(.0))]
-    Http(#[source] crate::http::HttpError),
+    #[error(transparent)]
+    Http(crate::http::HttpError),
 }
 
 /// An error loading one source: the source's name and what went wrong.
@@ -89,32 +125,24 @@ impl std::error::Error for Error {
     }
 }
 
-#[cfg(feature = "http")]
-fn http_message(e: &crate::http::HttpError) -> String {
-    match e {
-        crate::http::HttpError::Status { .. } => e.to_string(),
-        _ => format!("http fetch: {e}"),
-    }
+/// The memory budget in the environment ([`crate::MEMORY_ENV`]) is not a
+/// size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{}={value:?}: not a size in bytes (such as 8GiB, 512MB or unlimited)",
+    crate::MEMORY_ENV
+)]
+pub struct BadMemoryBudget {
+    /// The variable's value.
+    pub value: String,
 }
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// An I/O error's message without Rust's " (os error N)" suffix, lower-cased
-/// at the start like Go's messages ("no such file or directory").
-pub fn io_message(err: &std::io::Error) -> String {
-    let mut s = err.to_string();
-    if let Some(pos) = s.find(" (os error ") {
-        s.truncate(pos);
-    }
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) if err.raw_os_error().is_some() => {
-            first.to_lowercase().collect::<String>() + chars.as_str()
-        }
-        _ => s,
-    }
-}
+/// An I/O error's message as Go prints it ("no such file or directory"):
+/// [`pprof_model::gofmt::io_error_text`].
+pub use pprof_model::gofmt::io_error_text as io_message;
 
 #[cfg(test)]
 mod tests {

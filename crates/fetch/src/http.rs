@@ -6,11 +6,14 @@
 //!   URLs are taken as they are, `host:port[/path]` means `http://`; an
 //!   empty path becomes `/debug/pprof/profile`; `-seconds` sets the
 //!   `seconds` query parameter; the timeout is `-timeout`, else one and a
-//!   half times the profile's duration, else 60 seconds.
+//!   half times the profile's duration, else 60 seconds (durations
+//!   saturate at [`MAX_WAIT`]).
 //! * [`fetch_bytes`] requests the URL and returns the body: profile.proto
 //!   or the text of a `?debug=1` / `?debug=2` endpoint (the caller parses
-//!   it). A status other than 200 is an [`HttpError::Status`] that carries
-//!   the server's text.
+//!   it). The timeout bounds the whole transfer; redirects are followed
+//!   as Go's client follows them. A status other than 200 is an
+//!   [`HttpError::Status`] with the message of a Go pprof handler, or a
+//!   short quoted excerpt of any other body ([`ErrorBody`]).
 //! * [`save_profile`] stores a fetched profile as
 //!   `$PPROF_TMPDIR/pprof.<binary>.<type>….NNN.pb.gz`, picking the next
 //!   free `NNN` and never replacing a file.
@@ -51,8 +54,22 @@ const HEADER_GRACE: Duration = Duration::from_secs(5);
 /// Default largest response body accepted, in bytes (1 GiB).
 pub const DEFAULT_MAX_BODY: u64 = 1 << 30;
 
-/// Largest part of an error response's body kept in an error.
+/// The longest wait there is: a `-timeout` or `-seconds` beyond it (they
+/// go up to `i64::MAX` seconds) waits this long, which is forever in
+/// practice and keeps deadlines within what a clock can add.
+pub const MAX_WAIT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Redirects followed before giving up, as Go's HTTP client does.
+pub const MAX_REDIRECTS: u32 = 10;
+
+/// Largest part of a pprof error response's body kept in an error.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// How much of another server's error page is read for an excerpt, and
+/// how much of it is shown (characters, lines).
+const EXCERPT_READ: u64 = 4096;
+const EXCERPT_CHARS: usize = 160;
+const EXCERPT_LINES: usize = 3;
 
 /// An error while fetching or saving a profile.
 #[derive(Debug, thiserror::Error)]
@@ -69,14 +86,14 @@ pub enum HttpError {
         message: String,
     },
     /// The server answered with a status other than 200 OK.
-    #[error("server response: {status}{}", body_suffix(.body))]
+    #[error("server response: {status}{body}")]
     Status {
         /// Status code and reason, like `404 Not Found`.
         status: String,
         /// The numeric status code.
         code: u16,
-        /// The server's text, when it sent text (empty otherwise).
-        body: String,
+        /// What is shown of the body.
+        body: ErrorBody,
     },
     /// The answer's body is larger than the accepted maximum.
     #[error("Get \"{url}\": response body larger than {limit} bytes")]
@@ -110,14 +127,77 @@ pub enum HttpError {
     },
 }
 
-/// ` - TEXT` after the status when the server sent text, its final line
-/// end left out (so the message stays one line, as pprof prints it).
-fn body_suffix(body: &str) -> String {
-    let body = body.trim_end_matches(['\n', '\r']);
-    if body.is_empty() {
-        String::new()
-    } else {
-        format!(" - {body}")
+/// What an error response's body adds to [`HttpError::Status`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorBody {
+    /// Nothing (an empty body).
+    None,
+    /// The message of a Go pprof handler (`text/plain` with an
+    /// `X-Go-Pprof` header), shown as pprof shows it: ` - TEXT`, its final
+    /// line end left out and any control character escaped.
+    Pprof(String),
+    /// The start of any other body, shown quoted like Go's `%q`, so a page
+    /// of HTML or terminal escapes stays one short line: ` - "TEXT"...`.
+    Excerpt {
+        /// The first lines, at most a few hundred characters.
+        text: String,
+        /// More of the body followed.
+        truncated: bool,
+    },
+}
+
+impl std::fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorBody::None => Ok(()),
+            ErrorBody::Pprof(text) => {
+                let text = text.trim_end_matches(['\n', '\r']);
+                if text.is_empty() {
+                    return Ok(());
+                }
+                f.write_str(" - ")?;
+                for c in text.chars() {
+                    if c.is_control() && c != '\t' {
+                        let q = pprof_model::gofmt::quote(&c.to_string());
+                        f.write_str(&q[1..q.len() - 1])?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                Ok(())
+            }
+            ErrorBody::Excerpt { text, truncated } => {
+                write!(f, " - {}", pprof_model::gofmt::quote(text))?;
+                if *truncated {
+                    f.write_str("...")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl ErrorBody {
+    /// The excerpt of `bytes`: the first [`EXCERPT_LINES`] lines, at most
+    /// [`EXCERPT_CHARS`] characters. `more` says the body went on past
+    /// `bytes`.
+    fn excerpt(bytes: &[u8], more: bool) -> ErrorBody {
+        if bytes.is_empty() {
+            return ErrorBody::None;
+        }
+        let all = String::from_utf8_lossy(bytes);
+        let mut end = all.len();
+        if let Some((i, _)) = all.match_indices('\n').nth(EXCERPT_LINES - 1) {
+            end = end.min(i + 1);
+        }
+        if let Some((i, _)) = all.char_indices().nth(EXCERPT_CHARS) {
+            end = end.min(i);
+        }
+        ErrorBody::Excerpt {
+            text: all[..end].to_string(),
+            truncated: more || end < all.len(),
+        }
     }
 }
 
@@ -158,8 +238,9 @@ pub struct RemoteSource {
     /// The URL as pprof shows it (`Fetching profile over HTTP from URL`),
     /// scheme `https+insecure` included.
     pub url: String,
-    /// How long to wait for the answer (pprof allows 5 s more for the
-    /// headers).
+    /// How long the whole transfer may take, plus [`Self::header_grace`]
+    /// (pprof's client timeout is `-timeout` plus 5 s); at most
+    /// [`MAX_WAIT`].
     pub timeout: Duration,
     /// How long the server will collect the profile, when known: the
     /// `seconds` parameter, or 30 s for `/debug/pprof/profile` without one.
@@ -170,8 +251,7 @@ pub struct RemoteSource {
     pub requested: Option<Duration>,
     /// Certificate checks are off (`https+insecure://`).
     pub insecure: bool,
-    /// Time allowed for the response headers beyond [`Self::timeout`]
-    /// (pprof allows 5 s).
+    /// Time allowed beyond [`Self::timeout`] (pprof allows 5 s).
     pub header_grace: Duration,
 }
 
@@ -217,13 +297,16 @@ pub fn adjust_url(
             duration_secs = u64::try_from(n).ok().filter(|&n| n > 0);
         }
     }
+    // Durations saturate at MAX_WAIT: `-timeout=9223372036854775807` and
+    // `-seconds=6200000000000000000` mean "wait for ever".
     let timeout = match timeout.filter(|&t| t > 0) {
         Some(t) => Duration::from_secs(u64::try_from(t).unwrap_or(u64::MAX)),
         None => match duration_secs {
             Some(d) => Duration::from_secs(d).saturating_add(Duration::from_secs(d) / 2),
             None => Duration::from_secs(60),
         },
-    };
+    }
+    .min(MAX_WAIT);
     let collect = match duration_secs {
         Some(d) => Some(Duration::from_secs(d)),
         None if u.path.ends_with(CPU_PROFILE_PATH) => {
@@ -547,6 +630,14 @@ pub fn fetch_remote(
 
 /// Fetches `remote` and returns the body of a 200 answer.
 ///
+/// The whole transfer (connecting, redirects, headers and body) must end
+/// within [`RemoteSource::timeout`] plus [`RemoteSource::header_grace`]:
+/// a server that trickles its body times out. Redirects are followed up
+/// to [`MAX_REDIRECTS`], to `http` and `https` URLs only, each on a new
+/// connection (a server that closes a kept-alive connection without
+/// saying so cannot fail the next request). The body is read up to
+/// [`HttpOptions::max_body`].
+///
 /// While waiting, `progress` (when given) is called about once a second
 /// from another thread; it is not called after this function returns.
 pub fn fetch_bytes(
@@ -555,9 +646,12 @@ pub fn fetch_bytes(
     progress: Option<&(dyn Fn(Progress) + Sync)>,
 ) -> Result<Vec<u8>> {
     let agent = build_agent(remote, opts)?;
-    let url = remote.request_url();
+    let wait = remote
+        .timeout
+        .min(MAX_WAIT)
+        .saturating_add(remote.header_grace.min(MAX_WAIT));
     let Some(progress) = progress else {
-        return request(&agent, &url, &remote.url, opts.max_body);
+        return request(&agent, &remote.request_url(), wait, opts.max_body, None);
     };
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let start = Instant::now();
@@ -572,7 +666,7 @@ pub fn fetch_bytes(
                 });
             }
         });
-        let result = request(&agent, &url, &remote.url, opts.max_body);
+        let result = request(&agent, &remote.request_url(), wait, opts.max_body, None);
         drop(done_tx);
         result
     })
@@ -583,7 +677,7 @@ fn build_agent(remote: &RemoteSource, opts: &HttpOptions) -> Result<ureq::Agent>
 
     let mut tls = TlsConfig::builder().disable_verification(remote.insecure);
     if let Some(ca) = &opts.tls_ca {
-        let pem = read_pem("tls_ca", ca)?;
+        let pem = read_pem("tls_ca", ca, opts.max_body)?;
         let certs = ureq::tls::parse_pem(&pem)
             .filter_map(|item| match item {
                 Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -597,7 +691,7 @@ fn build_agent(remote: &RemoteSource, opts: &HttpOptions) -> Result<ureq::Agent>
     }
     match (&opts.tls_cert, &opts.tls_key) {
         (Some(cert), Some(key)) => {
-            let cert_pem = read_pem("tls_cert", cert)?;
+            let cert_pem = read_pem("tls_cert", cert, opts.max_body)?;
             let chain = ureq::tls::parse_pem(&cert_pem)
                 .filter_map(|item| match item {
                     Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -607,7 +701,7 @@ fn build_agent(remote: &RemoteSource, opts: &HttpOptions) -> Result<ureq::Agent>
             if chain.is_empty() {
                 return Err(tls_error("tls_cert", cert, "no certificates found"));
             }
-            let key_pem = read_pem("tls_key", key)?;
+            let key_pem = read_pem("tls_key", key, opts.max_body)?;
             let key_der = PrivateKey::from_pem(&key_pem)
                 .map_err(|e| tls_error("tls_key", key, &e.to_string()))?;
             tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key_der)));
@@ -620,19 +714,32 @@ fn build_agent(remote: &RemoteSource, opts: &HttpOptions) -> Result<ureq::Agent>
         }
         (None, None) => {}
     }
-    let wait = remote.timeout.saturating_add(remote.header_grace);
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_connect(Some(wait))
-        .timeout_recv_response(Some(wait))
+        // Redirects are followed by `request`, which checks their scheme.
+        .max_redirects(0)
+        // One connection per request: no stale kept-alive connection.
+        .max_idle_connections(0)
+        .max_idle_connections_per_host(0)
         .tls_config(tls.build())
         .user_agent(concat!("pprof-tools/", env!("CARGO_PKG_VERSION")))
         .build();
     Ok(ureq::Agent::new_with_config(config))
 }
 
-fn read_pem(what: &'static str, path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|e| tls_error(what, path, &crate::error::io_message(&e)))
+/// Reads a TLS file, at most `limit` bytes (`-tls_ca=/dev/zero` is an
+/// error, not an endless read).
+fn read_pem(what: &'static str, path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file =
+        fs::File::open(path).map_err(|e| tls_error(what, path, &crate::error::io_message(&e)))?;
+    let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+    pprof_model::read_to_end_bounded(file, limit, hint).map_err(|e| {
+        let message = match e {
+            pprof_model::ReadError::Io(io) => crate::error::io_message(&io),
+            other => other.to_string(),
+        };
+        tls_error(what, path, &message)
+    })
 }
 
 fn tls_error(what: &'static str, path: &Path, message: &str) -> HttpError {
@@ -645,61 +752,120 @@ fn tls_error(what: &'static str, path: &Path, message: &str) -> HttpError {
 
 /// One request to a server's symbol service (`/debug/pprof/symbol`,
 /// used by remote symbolization): a `GET` of `url`, or with `post` a
-/// `POST` of that body, with the TLS options of `opts`. Returns the body
-/// of a 200 answer.
+/// `POST` of that body, with the TLS options of `opts` and the default
+/// timeout. Returns the body of a 200 answer.
 pub fn symbol_request(url: &str, post: Option<&str>, opts: &HttpOptions) -> Result<Vec<u8>> {
     let remote = adjust_url(url, None, None).ok_or_else(|| HttpError::Request {
         url: url.to_string(),
         message: "not a URL".to_string(),
     })?;
     let agent = build_agent(&remote, opts)?;
-    request_with(&agent, &remote.url, &remote.url, opts.max_body, post)
+    let wait = remote.timeout.saturating_add(remote.header_grace);
+    request(&agent, &remote.request_url(), wait, opts.max_body, post)
 }
 
-fn request(agent: &ureq::Agent, url: &str, shown: &str, max_body: u64) -> Result<Vec<u8>> {
-    request_with(agent, url, shown, max_body, None)
-}
-
-fn request_with(
+/// GETs `url` (or POSTs `post` to it), following redirects as Go's client
+/// does, and reads the body of a 200 answer; everything within `wait`.
+fn request(
     agent: &ureq::Agent,
     url: &str,
-    shown: &str,
+    wait: Duration,
     max_body: u64,
-    post: Option<&str>,
+    mut post: Option<&str>,
 ) -> Result<Vec<u8>> {
-    let fail = |e: ureq::Error| HttpError::Request {
-        url: shown.to_string(),
-        message: client_message(&e),
+    // No deadline when the clock cannot reach it (it is then centuries away).
+    let deadline = Instant::now().checked_add(wait);
+    let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    let fail = |url: &str, message: String| HttpError::Request {
+        url: url.to_string(),
+        message,
     };
-    let resp = match post {
-        None => agent.get(url).call(),
-        Some(body) => agent
-            .post(url)
-            .header("content-type", "application/octet-stream")
-            .send(body),
-    }
-    .map_err(fail)?;
-    let status = resp.status();
-    let text_body = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("text/plain"))
-        || resp.headers().contains_key("x-go-pprof");
-    let mut body = resp.into_body();
-    if status.as_u16() != 200 {
-        let mut text = String::new();
-        if text_body {
-            let mut buf = Vec::new();
-            // The error is the status; a body that cannot be read adds nothing.
-            let _ = body
-                .with_config()
-                .limit(u64::MAX)
-                .reader()
-                .take(MAX_ERROR_BODY)
-                .read_to_end(&mut buf);
-            text = String::from_utf8_lossy(&buf).into_owned();
+    let mut url = url.to_string();
+    let mut requests = 0u32;
+    let resp = loop {
+        let scheme = url.split_once(':').map_or("", |(s, _)| s);
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err(fail(
+                &url,
+                format!(
+                    "unsupported protocol scheme {}",
+                    pprof_model::gofmt::quote(scheme)
+                ),
+            ));
         }
+        let left = remaining();
+        if left == Some(Duration::ZERO) {
+            return Err(fail(&url, HEADER_TIMEOUT.to_string()));
+        }
+        let resp = match post {
+            None => agent.get(&url).config().timeout_global(left).build().call(),
+            Some(body) => agent
+                .post(&url)
+                .header("content-type", "application/octet-stream")
+                .config()
+                .timeout_global(left)
+                .build()
+                .send(body),
+        }
+        .map_err(|e| fail(&url, client_message(&e)))?;
+        requests += 1;
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        match location {
+            Some(loc) if matches!(status, 301 | 302 | 303 | 307 | 308) => {
+                if requests >= MAX_REDIRECTS {
+                    return Err(fail(
+                        &loc,
+                        format!("stopped after {MAX_REDIRECTS} redirects"),
+                    ));
+                }
+                // Go's rule: 307 and 308 repeat the request, body and
+                // all; the others follow with a GET.
+                if !matches!(status, 307 | 308) {
+                    post = None;
+                }
+                url = resolve_location(&url, &loc).ok_or_else(|| {
+                    fail(
+                        &url,
+                        format!(
+                            "failed to parse Location header {}",
+                            pprof_model::gofmt::quote(&loc)
+                        ),
+                    )
+                })?;
+            }
+            _ => break resp,
+        }
+    };
+    let status = resp.status();
+    let headers = resp.headers();
+    let pprof_text = headers
+        .get("x-go-pprof")
+        .is_some_and(|v| !v.as_bytes().is_empty())
+        && headers
+            .get("content-type")
+            .is_some_and(|v| String::from_utf8_lossy(v.as_bytes()).contains("text/plain"));
+    let mut body = resp.into_body();
+    let mut reader = body.with_config().limit(u64::MAX).reader();
+    if status.as_u16() != 200 {
+        let read = if pprof_text {
+            MAX_ERROR_BODY
+        } else {
+            EXCERPT_READ + 1
+        };
+        let mut buf = Vec::new();
+        // The error is the status; a body that cannot be read adds nothing.
+        let _ = (&mut reader).take(read).read_to_end(&mut buf);
+        let body = if pprof_text {
+            ErrorBody::Pprof(String::from_utf8_lossy(&buf).into_owned())
+        } else {
+            let more = buf.len() as u64 > EXCERPT_READ;
+            buf.truncate(EXCERPT_READ as usize);
+            ErrorBody::excerpt(&buf, more)
+        };
         let status_text = match status.canonical_reason() {
             Some(reason) => format!("{} {}", status.as_u16(), reason),
             None => status.as_u16().to_string(),
@@ -707,33 +873,120 @@ fn request_with(
         return Err(HttpError::Status {
             status: status_text,
             code: status.as_u16(),
-            body: text,
+            body,
         });
     }
-    let mut data = Vec::new();
-    body.with_config()
-        .limit(u64::MAX)
-        .reader()
-        .take(max_body.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| HttpError::Request {
-            url: shown.to_string(),
-            message: crate::error::io_message(&e),
-        })?;
-    if u64::try_from(data.len()).unwrap_or(u64::MAX) > max_body {
-        return Err(HttpError::TooLarge {
-            url: shown.to_string(),
-            limit: max_body,
-        });
+    // No size from the server is reserved up front (hint 0): the body grows
+    // as it comes, up to the limit.
+    match pprof_model::read_to_end_bounded(reader, max_body, 0) {
+        Ok(data) => Ok(data),
+        Err(pprof_model::ReadError::TooLarge { limit }) => Err(HttpError::TooLarge { url, limit }),
+        Err(pprof_model::ReadError::Io(e)) => {
+            let message = if is_timeout(&e) {
+                BODY_TIMEOUT.to_string()
+            } else {
+                transfer_message(&e)
+            };
+            Err(fail(&url, message))
+        }
+        Err(other) => Err(fail(&url, other.to_string())),
     }
-    Ok(data)
+}
+
+/// Go's words for a server that sends no headers in time.
+const HEADER_TIMEOUT: &str = "net/http: timeout awaiting response headers";
+/// ... and for a body that does not arrive in time.
+const BODY_TIMEOUT: &str = "timeout reading the response body";
+
+/// Whether a body read failed on the transfer's deadline.
+fn is_timeout(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
+}
+
+/// An I/O error of the transfer in Go's words (a connection that ends
+/// early is Go's `unexpected EOF`).
+fn transfer_message(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return "unexpected EOF".to_string();
+    }
+    crate::error::io_message(e)
+}
+
+/// Where a redirect goes: `location` resolved against `base` as a URI
+/// reference (RFC 3986, section 5.2), its fragment left out. `None` when
+/// `base` is not a URL with a host.
+fn resolve_location(base: &str, location: &str) -> Option<String> {
+    let location = location.split('#').next().unwrap_or("");
+    if let Ok(Some(_)) = scheme_of(location) {
+        // Absolute, whatever its scheme: the caller checks it.
+        return Some(location.to_string());
+    }
+    let b = match split_url(base) {
+        Ok(Some(u)) => u,
+        _ => return None,
+    };
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{}://{rest}", b.scheme));
+    }
+    let (path, query) = match location.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (location, None),
+    };
+    let (path, query) = if path.is_empty() {
+        (b.path.clone(), query.map(str::to_string).or(b.query))
+    } else if path.starts_with('/') {
+        (remove_dot_segments(path), query.map(str::to_string))
+    } else {
+        let dir = match b.path.rfind('/') {
+            Some(i) => &b.path[..=i],
+            None => "/",
+        };
+        (
+            remove_dot_segments(&format!("{dir}{path}")),
+            query.map(str::to_string),
+        )
+    };
+    let mut out = format!("{}://{}{}", b.scheme, b.authority, path);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(&q);
+    }
+    Some(out)
+}
+
+/// RFC 3986's `remove_dot_segments` on an absolute path.
+fn remove_dot_segments(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *seg {
+            "." => {
+                if last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                out.pop();
+                if last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    format!("/{}", out.join("/"))
 }
 
 /// A client error in words close to Go's.
 fn client_message(e: &ureq::Error) -> String {
     match e {
-        ureq::Error::Io(io) => crate::error::io_message(io),
-        ureq::Error::Timeout(_) => "timeout awaiting response headers".to_string(),
+        ureq::Error::Io(io) if is_timeout(io) => HEADER_TIMEOUT.to_string(),
+        ureq::Error::Io(io) => transfer_message(io),
+        ureq::Error::Timeout(_) => HEADER_TIMEOUT.to_string(),
         ureq::Error::HostNotFound => "no such host".to_string(),
         other => other.to_string(),
     }
@@ -909,15 +1162,71 @@ mod tests {
 
     #[test]
     fn status_error_text() {
-        let e = HttpError::Status {
+        let status = |body| HttpError::Status {
             status: "500 Internal Server Error".into(),
             code: 500,
-            body: "boom\n".into(),
+            body,
         };
         assert_eq!(
-            e.to_string(),
+            status(ErrorBody::Pprof("boom\n".into())).to_string(),
             "server response: 500 Internal Server Error - boom"
         );
+        assert_eq!(
+            status(ErrorBody::Pprof("a\x1b[2J\rb\n\n".into())).to_string(),
+            "server response: 500 Internal Server Error - a\\x1b[2J\\rb"
+        );
+        assert_eq!(
+            status(ErrorBody::None).to_string(),
+            "server response: 500 Internal Server Error"
+        );
+        let page = format!(
+            "<html>\r\n<p>\x1b[31mred</p>\nline 3\nline 4\n{}",
+            "x".repeat(500)
+        );
+        assert_eq!(
+            status(ErrorBody::excerpt(page.as_bytes(), false)).to_string(),
+            "server response: 500 Internal Server Error - \"<html>\\r\\n<p>\\x1b[31mred</p>\\nline 3\\n\"..."
+        );
+        let long = "y".repeat(1000);
+        match ErrorBody::excerpt(long.as_bytes(), false) {
+            ErrorBody::Excerpt { text, truncated } => {
+                assert_eq!(text.len(), EXCERPT_CHARS);
+                assert!(truncated);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ErrorBody::excerpt(b"", true), ErrorBody::None);
+    }
+
+    #[test]
+    fn redirect_targets() {
+        let r = |l: &str| resolve_location("http://h:1/a/b/c?q=1", l);
+        assert_eq!(r("/x").as_deref(), Some("http://h:1/x"));
+        assert_eq!(r("d?e=f#frag").as_deref(), Some("http://h:1/a/b/d?e=f"));
+        assert_eq!(r("../d").as_deref(), Some("http://h:1/a/d"));
+        assert_eq!(r("./").as_deref(), Some("http://h:1/a/b/"));
+        assert_eq!(r("?z").as_deref(), Some("http://h:1/a/b/c?z"));
+        assert_eq!(r("").as_deref(), Some("http://h:1/a/b/c?q=1"));
+        assert_eq!(r("//other/p").as_deref(), Some("http://other/p"));
+        assert_eq!(
+            r("file:///etc/passwd").as_deref(),
+            Some("file:///etc/passwd")
+        );
+        assert_eq!(r("HTTPS://h/x").as_deref(), Some("HTTPS://h/x"));
+        assert_eq!(r("/../../x").as_deref(), Some("http://h:1/x"));
+    }
+
+    #[test]
+    fn issue12_extreme_durations_saturate() {
+        let r = adjust_url("h:1", Some(6_200_000_000_000_000_000), None).unwrap();
+        assert_eq!(r.timeout, MAX_WAIT);
+        assert_eq!(
+            r.url,
+            "http://h:1/debug/pprof/profile?seconds=6200000000000000000"
+        );
+        let r = adjust_url("h:1", None, Some(i64::MAX)).unwrap();
+        assert_eq!(r.timeout, MAX_WAIT);
+        assert!(please_wait_text(Duration::from_secs(u64::MAX)).starts_with("Please wait... ("));
     }
 
     #[test]

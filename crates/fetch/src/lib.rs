@@ -41,19 +41,28 @@ pub mod http;
 pub mod ordered;
 pub mod save;
 
-use std::io::Read;
 use std::path::PathBuf;
 
-pub use error::{io_message, Error, ErrorKind, Result};
-use pprof_model::{DecodeOptions, Profile};
+pub use error::{io_message, BadMemoryBudget, Error, ErrorKind, Result};
+use pprof_model::{DecodeOptions, MemoryBudget, Profile, ReadError};
+
+/// The environment variable [`FetchOptions::from_env`] reads the memory
+/// budget from: a size in bytes with an optional unit (`8GiB`, `8G`,
+/// `512MB`, `1000000000`), or `unlimited`.
+pub const MEMORY_ENV: &str = "PPROF_TOOLS_MAX_MEMORY";
 
 /// Options for loading sources.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FetchOptions {
-    /// Largest accepted size of decompressed data, in bytes.
-    /// Default: [`pprof_model::DEFAULT_MAX_DECOMPRESSED`].
+    /// Largest accepted size of a file or standard input, and of
+    /// decompressed data, in bytes (see [`Self::input_limit`]): `/dev/zero`
+    /// is an error, not an out-of-memory abort. Default:
+    /// [`pprof_model::DEFAULT_MAX_DECOMPRESSED`].
     pub max_decompressed: u64,
+    /// How much memory a decoded profile may take. Default:
+    /// [`MemoryBudget::FromInput`] (see [`pprof_model::BUDGET_PER_INPUT_BYTE`]).
+    pub memory_budget: MemoryBudget,
     /// Duration of a profile to request from a server, in seconds (pprof's
     /// `-seconds`). Default: `None`. Used once HTTP fetching exists.
     pub seconds: Option<i64>,
@@ -66,10 +75,94 @@ impl Default for FetchOptions {
     fn default() -> Self {
         FetchOptions {
             max_decompressed: pprof_model::DEFAULT_MAX_DECOMPRESSED,
+            memory_budget: MemoryBudget::default(),
             seconds: None,
             timeout: None,
         }
     }
+}
+
+impl FetchOptions {
+    /// The most bytes read from a file, standard input or a decompressed
+    /// stream: [`Self::max_decompressed`], and no more than a memory budget
+    /// of [`MemoryBudget::Bytes`].
+    pub fn input_limit(&self) -> u64 {
+        match self.memory_budget {
+            MemoryBudget::Bytes(n) => self.max_decompressed.min(n),
+            _ => self.max_decompressed,
+        }
+    }
+
+    /// The defaults, with the memory budget from [`MEMORY_ENV`] when it is
+    /// set. A value that is not a size is an error naming the variable.
+    ///
+    /// ```
+    /// use pprof_fetch::{parse_memory_budget, FetchOptions};
+    /// use pprof_model::MemoryBudget;
+    ///
+    /// assert_eq!(parse_memory_budget("8GiB"), Some(MemoryBudget::Bytes(8 << 30)));
+    /// assert_eq!(parse_memory_budget("unlimited"), Some(MemoryBudget::Unlimited));
+    /// assert_eq!(parse_memory_budget("lots"), None);
+    /// # let _ = FetchOptions::from_env();
+    /// ```
+    pub fn from_env() -> std::result::Result<FetchOptions, BadMemoryBudget> {
+        let mut opts = FetchOptions::default();
+        if let Some(v) = std::env::var_os(MEMORY_ENV) {
+            let text = v.to_string_lossy();
+            opts.memory_budget =
+                parse_memory_budget(&text).ok_or_else(|| BadMemoryBudget {
+                    value: text.into_owned(),
+                })?;
+        }
+        Ok(opts)
+    }
+}
+
+/// Reads a memory budget as [`MEMORY_ENV`] holds it: `unlimited`, or a
+/// size as [`parse_byte_size`] reads it.
+pub fn parse_memory_budget(text: &str) -> Option<MemoryBudget> {
+    if text.trim().eq_ignore_ascii_case("unlimited") {
+        return Some(MemoryBudget::Unlimited);
+    }
+    parse_byte_size(text).map(MemoryBudget::Bytes)
+}
+
+/// Reads a size in bytes: a number (`123`, `1.5`) with an optional unit:
+/// `B`, `K`, `M`, `G`, `T` (powers of 1000, also spelled `KB`...) or
+/// `KiB`, `MiB`, `GiB`, `TiB` (powers of 1024); case and spaces around the
+/// unit do not matter. A fraction of a byte rounds to the nearest byte.
+///
+/// ```
+/// assert_eq!(pprof_fetch::parse_byte_size("8GiB"), Some(8 << 30));
+/// assert_eq!(pprof_fetch::parse_byte_size("1.5 kb"), Some(1500));
+/// assert_eq!(pprof_fetch::parse_byte_size("-1"), None);
+/// ```
+pub fn parse_byte_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "t" | "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    if number.contains('.') {
+        // Digits and one dot only (Rust's float syntax would also take
+        // "inf" and exponents, which the split above already excludes).
+        let x: f64 = number.parse().ok()?;
+        let bytes = (x * scale as f64).round();
+        return (bytes.is_finite() && bytes < u64::MAX as f64).then_some(bytes as u64);
+    }
+    number.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 /// Where a source's bytes come from.
@@ -117,29 +210,44 @@ pub fn classify(source: &str) -> SourceKind {
     SourceKind::File(PathBuf::from(source))
 }
 
-/// Reads the raw bytes of a local source (a file or standard input); a URL
-/// gives [`ErrorKind::HttpUnsupported`] (use [`fetch`] or the `http`
-/// module).
-pub fn read_source(source: &str) -> Result<Vec<u8>> {
+/// Reads the raw bytes of a local source (a file or standard input), at
+/// most [`FetchOptions::input_limit`] of them; a URL gives
+/// [`ErrorKind::HttpUnsupported`] (use [`fetch`] or the `http` module).
+pub fn read_source(source: &str, opts: &FetchOptions) -> Result<Vec<u8>> {
+    let limit = opts.input_limit();
+    let fail = |kind| Error::new(source, kind);
     match classify(source) {
-        SourceKind::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::new(source, ErrorKind::Stdin(e)))?;
-            Ok(buf)
-        }
-        SourceKind::File(path) => std::fs::read(&path).map_err(|err| {
-            Error::new(
-                source,
-                ErrorKind::Open {
+        SourceKind::Stdin => pprof_model::read_to_end_bounded(std::io::stdin().lock(), limit, 0)
+            .map_err(|e| fail(read_error(e, ErrorKind::Stdin))),
+        SourceKind::File(path) => {
+            let file = std::fs::File::open(&path).map_err(|err| {
+                fail(ErrorKind::Open {
                     path: source.to_string(),
                     err,
-                },
-            )
-        }),
-        SourceKind::Url(_) => Err(Error::new(source, ErrorKind::HttpUnsupported)),
+                })
+            })?;
+            // The size of a regular file sizes the buffer; devices and
+            // pipes say 0 and are read up to the limit.
+            let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+            pprof_model::read_to_end_bounded(file, limit, hint).map_err(|e| {
+                fail(read_error(e, |err| ErrorKind::Read {
+                    path: source.to_string(),
+                    err,
+                }))
+            })
+        }
+        SourceKind::Url(_) => Err(fail(ErrorKind::HttpUnsupported)),
+    }
+}
+
+/// The error of a bounded read; `io` says which read failed.
+pub(crate) fn read_error(e: ReadError, io: impl FnOnce(std::io::Error) -> ErrorKind) -> ErrorKind {
+    match e {
+        ReadError::TooLarge { limit } => ErrorKind::InputTooLarge { limit },
+        ReadError::OutOfMemory { read } => ErrorKind::OutOfMemory { bytes: read },
+        ReadError::Io(err) => io(err),
+        // A future kind of failure still names the source.
+        other => io(std::io::Error::other(other.to_string())),
     }
 }
 
@@ -158,7 +266,7 @@ pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
         let data = body.map_err(|e| Error::new(source, ErrorKind::Http(e)))?;
         return parse_data(&data, opts).map_err(|kind| Error::new(source, kind));
     }
-    let data = read_source(source)?;
+    let data = read_source(source, opts)?;
     parse_data(&data, opts).map_err(|kind| Error::new(source, kind))
 }
 
@@ -169,6 +277,7 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
     let raw = pprof_model::maybe_decompress(data, &dopts).map_err(|e| match e {
         pprof_model::Error::Decompress(io) => ErrorKind::Decompress(io),
         pprof_model::Error::TooLarge { limit } => ErrorKind::TooLarge { limit },
+        pprof_model::Error::OutOfMemory { bytes } => ErrorKind::OutOfMemory { bytes },
         other => ErrorKind::Proto(other),
     })?;
     // Beyond pprof: `perf record` files, recognized by their magic.
@@ -177,17 +286,17 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
             .map_err(ErrorKind::Perf)
             .and_then(validate);
     }
-    match pprof_model::decode_uncompressed(&raw) {
+    match pprof_model::decode_uncompressed_with(&raw, &dopts) {
         Ok(p) => validate(p),
         Err(pprof_model::Error::Empty) => Err(ErrorKind::Empty),
+        // A message that decodes but breaks an invariant is a broken
+        // profile, not some other format: pprof tries no other reader.
+        Err(pprof_model::Error::Invalid(v)) => Err(ErrorKind::Malformed(v)),
+        Err(pprof_model::Error::OverBudget { budget, input }) => {
+            Err(ErrorKind::OverBudget { budget, input })
+        }
         Err(e) if e.is_not_proto() => match parse_legacy(&raw) {
             Ok(p) => validate(p),
-            Err(ErrorKind::Unrecognized) => match e {
-                // A message that decodes but breaks an invariant is a broken
-                // profile rather than some other format.
-                pprof_model::Error::Invalid(v) => Err(ErrorKind::Malformed(v)),
-                _ => Err(ErrorKind::Unrecognized),
-            },
             Err(other) => Err(other),
         },
         Err(e) => Err(ErrorKind::Proto(e)),
@@ -196,7 +305,8 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
 
 fn decode_options(opts: &FetchOptions) -> DecodeOptions {
     let mut d = DecodeOptions::default();
-    d.max_decompressed = opts.max_decompressed;
+    d.max_decompressed = opts.input_limit();
+    d.memory_budget = opts.memory_budget;
     d
 }
 
@@ -252,6 +362,108 @@ mod tests {
             parse_data(&[0x1f, 0x8b, 1, 2, 3], &o),
             Err(ErrorKind::Decompress(_))
         ));
+    }
+
+    /// `-top /dev/zero` read until allocation failed; now the read stops
+    /// at the limit, with a message naming the file.
+    #[test]
+    fn issue12_dev_zero_is_read_under_the_limit() {
+        let mut o = FetchOptions {
+            memory_budget: MemoryBudget::Bytes(1 << 20),
+            ..FetchOptions::default()
+        };
+        assert_eq!(o.input_limit(), 1 << 20);
+        let e = fetch("/dev/zero", &o).unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::InputTooLarge { limit } if limit == 1 << 20));
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: reading profile: data exceeds the limit of 1048576 bytes"
+        );
+        o.memory_budget = MemoryBudget::FromInput;
+        o.max_decompressed = 4096;
+        assert_eq!(o.input_limit(), 4096);
+        assert!(matches!(
+            read_source("/dev/zero", &o),
+            Err(Error {
+                kind: ErrorKind::InputTooLarge { limit: 4096 },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn issue12_reading_a_directory_names_it() {
+        let dir = std::env::temp_dir();
+        let name = dir.display().to_string();
+        let e = read_source(&name, &FetchOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{name}: read {name}: is a directory")
+        );
+    }
+
+    #[test]
+    fn memory_budgets_from_text() {
+        assert_eq!(parse_memory_budget("123"), Some(MemoryBudget::Bytes(123)));
+        assert_eq!(parse_memory_budget("2k"), Some(MemoryBudget::Bytes(2000)));
+        assert_eq!(
+            parse_memory_budget("512MB"),
+            Some(MemoryBudget::Bytes(512_000_000))
+        );
+        assert_eq!(
+            parse_memory_budget(" 3 GiB "),
+            Some(MemoryBudget::Bytes(3 << 30))
+        );
+        assert_eq!(
+            parse_memory_budget("Unlimited"),
+            Some(MemoryBudget::Unlimited)
+        );
+        assert_eq!(parse_byte_size("1.5G"), Some(1_500_000_000));
+        assert_eq!(parse_byte_size(".5k"), Some(500));
+        for bad in [
+            "",
+            "G",
+            "-1",
+            "1.2.3",
+            ".",
+            "99999999999999999999",
+            "20000000000TiB",
+            "5 apples",
+        ] {
+            assert_eq!(parse_memory_budget(bad), None, "{bad}");
+        }
+    }
+
+    /// Profile data that decodes into far more memory than it occupies is
+    /// refused, with a message that says how to allow it.
+    #[test]
+    fn issue12_over_budget_names_the_variable() {
+        let mut data = vec![
+            0x0a, 0x04, 0x08, 0x01, 0x10, 0x01, 0x32, 0x00, 0x32, 0x01, b'x',
+        ];
+        for _ in 0..100_000 {
+            data.extend_from_slice(b"\x12\x00");
+        }
+        let mut o = FetchOptions {
+            memory_budget: MemoryBudget::Bytes(1 << 20),
+            ..FetchOptions::default()
+        };
+        let e = parse_data(&data, &o).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "parsing profile: the decoded profile would need more than 1048576 bytes of \
+                 memory, the budget for {} bytes of profile data (set PPROF_TOOLS_MAX_MEMORY \
+                 to raise it)",
+                data.len()
+            )
+        );
+        // With room, the same data is pprof's malformed profile.
+        o.memory_budget = MemoryBudget::Unlimited;
+        assert_eq!(
+            parse_data(&data, &o).unwrap_err().to_string(),
+            "malformed profile: mismatch: sample has 0 values vs. 1 types"
+        );
     }
 
     #[test]

@@ -2,14 +2,71 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{DecodeError, DecodeErrorKind as K, Error, Result};
+use crate::error::{
+    DecodeError, DecodeErrorKind as K, Error, IdTable, Result, ValidationError as V,
+};
 use crate::profile::*;
 use crate::strings::{StrId, StringTable};
 use crate::wire::{Reader, LEN};
 
 /// Default limit on the size of decompressed data: 4 GiB.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// Bytes of decoded profile that [`MemoryBudget::FromInput`] allows per
+/// byte of uncompressed profile.proto data.
+///
+/// Real profiles take 3 to 25 bytes of memory per byte once decoded; data
+/// made of nothing but empty records (an empty sample is 2 bytes on the
+/// wire and a whole `Sample` in memory) takes more, and is refused.
+pub const BUDGET_PER_INPUT_BYTE: u64 = 32;
+
+/// The smallest budget of [`MemoryBudget::FromInput`], whatever the input
+/// size: 256 MiB.
+pub const MIN_MEMORY_BUDGET: u64 = 256 << 20;
+
+/// Largest multiple of the compressed size reserved up front for gzip
+/// data: the size a gzip trailer claims is a hint from the file, trusted
+/// only this far.
+const MAX_TRUSTED_GZIP_RATIO: u64 = 64;
+
+/// How much memory decoding one profile may take: the profile in memory
+/// and the decoder's working space, not counting the input bytes.
+/// Decoding stops with [`Error::OverBudget`] before the budget is spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemoryBudget {
+    /// [`BUDGET_PER_INPUT_BYTE`] bytes per byte of uncompressed input, at
+    /// least [`MIN_MEMORY_BUDGET`]. The default.
+    #[default]
+    FromInput,
+    /// At most this many bytes, whatever the input size.
+    Bytes(u64),
+    /// No limit (memory runs out first).
+    Unlimited,
+}
+
+impl MemoryBudget {
+    /// The budget in bytes for `input_len` bytes of uncompressed data.
+    ///
+    /// ```
+    /// use pprof_model::{MemoryBudget, MIN_MEMORY_BUDGET};
+    ///
+    /// assert_eq!(MemoryBudget::FromInput.limit_for(1000), MIN_MEMORY_BUDGET);
+    /// assert_eq!(MemoryBudget::FromInput.limit_for(100 << 20), 3200 << 20);
+    /// assert_eq!(MemoryBudget::Bytes(5).limit_for(100 << 20), 5);
+    /// ```
+    pub fn limit_for(self, input_len: u64) -> u64 {
+        match self {
+            MemoryBudget::FromInput => input_len
+                .saturating_mul(BUDGET_PER_INPUT_BYTE)
+                .max(MIN_MEMORY_BUDGET),
+            MemoryBudget::Bytes(n) => n,
+            MemoryBudget::Unlimited => u64::MAX,
+        }
+    }
+}
 
 /// Options for [`decode_with`].
 #[derive(Clone, Debug)]
@@ -19,12 +76,16 @@ pub struct DecodeOptions {
     /// an [`Error::TooLarge`] instead of an out-of-memory abort (a gzip bomb).
     /// Default: [`DEFAULT_MAX_DECOMPRESSED`] (4 GiB).
     pub max_decompressed: u64,
+    /// How much memory the decoded profile may take. Default:
+    /// [`MemoryBudget::FromInput`].
+    pub memory_budget: MemoryBudget,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            memory_budget: MemoryBudget::default(),
         }
     }
 }
@@ -32,6 +93,92 @@ impl Default for DecodeOptions {
 /// Whether `data` starts with the gzip magic bytes.
 pub fn is_gzip(data: &[u8]) -> bool {
     data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b
+}
+
+/// Why [`read_to_end_bounded`] stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The reader failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// There is more data than the limit.
+    #[error("data exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Memory for the data could not be had.
+    #[error("out of memory after {read} bytes")]
+    OutOfMemory {
+        /// Bytes read when allocation failed.
+        read: u64,
+    },
+}
+
+/// Reads `r` to its end, holding at most `limit` bytes: more data is a
+/// [`ReadError::TooLarge`], found after reading one byte past the limit.
+/// `hint` bytes are reserved first when the memory can be had (an untrusted
+/// size is fine: it only sizes the first allocation). Running out of memory
+/// is a [`ReadError::OutOfMemory`], not an abort.
+pub fn read_to_end_bounded(
+    mut r: impl Read,
+    limit: u64,
+    hint: u64,
+) -> std::result::Result<Vec<u8>, ReadError> {
+    /// The first room when there is no hint, and the least growth.
+    const FIRST: u64 = 64 << 10;
+    let mut out: Vec<u8> = Vec::new();
+    let oom = |out: &Vec<u8>| ReadError::OutOfMemory {
+        read: out.len() as u64,
+    };
+    // Reserves `n` more bytes exactly; a failed reservation is an error,
+    // not an abort.
+    let reserve = |out: &mut Vec<u8>, n: u64| -> std::result::Result<(), ReadError> {
+        match usize::try_from(n) {
+            Ok(n) if out.try_reserve_exact(n).is_ok() => Ok(()),
+            _ => Err(oom(out)),
+        }
+    };
+    let mut room = if hint > 0 { hint } else { FIRST }.min(limit);
+    loop {
+        let len = out.len() as u64;
+        if room > 0 {
+            reserve(&mut out, room)?;
+            // Fills the room just reserved: `read_to_end` does not grow a
+            // vector whose reader ends where its room does.
+            match (&mut r).take(room).read_to_end(&mut out) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => return Err(oom(&out)),
+                Err(e) => return Err(ReadError::Io(e)),
+            }
+            if (out.len() as u64) < len + room {
+                return Ok(out);
+            }
+        }
+        // The room is full (a regular file of the hinted size usually
+        // ends here): look for more before growing.
+        let mut probe = [0u8; 64];
+        let n = loop {
+            match r.read(&mut probe) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ReadError::Io(e)),
+            }
+        };
+        if n == 0 {
+            return Ok(out);
+        }
+        let len = out.len() as u64;
+        if len + n as u64 > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        // Double, never past the limit.
+        let grow = len.max(FIRST).min(limit - len).max(n as u64);
+        reserve(&mut out, grow)?;
+        out.extend_from_slice(&probe[..n]);
+        room = grow - n as u64;
+    }
 }
 
 /// Decompresses `data` if it is gzip (by magic bytes); returns it unchanged otherwise.
@@ -43,23 +190,23 @@ pub fn maybe_decompress<'a>(
         return Ok(std::borrow::Cow::Borrowed(data));
     }
     let limit = opts.max_decompressed;
-    // The gzip trailer holds the uncompressed size modulo 2^32: a good hint.
+    // The gzip trailer holds the uncompressed size modulo 2^32: a hint,
+    // believed only up to a plausible compression ratio.
     let hint = if data.len() >= 8 {
         let t = &data[data.len() - 4..];
-        u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as u64
+        u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
     } else {
         0
     };
-    let cap = hint.min(limit).min(1 << 32) as usize;
-    let mut out = Vec::with_capacity(cap + 1);
+    let compressed = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    let hint = hint.min(compressed.saturating_mul(MAX_TRUSTED_GZIP_RATIO));
     let dec = flate2::read::MultiGzDecoder::new(data);
-    dec.take(limit.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(Error::Decompress)?;
-    if out.len() as u64 > limit {
-        return Err(Error::TooLarge { limit });
+    match read_to_end_bounded(dec, limit, hint) {
+        Ok(out) => Ok(std::borrow::Cow::Owned(out)),
+        Err(ReadError::Io(e)) => Err(Error::Decompress(e)),
+        Err(ReadError::TooLarge { limit }) => Err(Error::TooLarge { limit }),
+        Err(ReadError::OutOfMemory { read }) => Err(Error::OutOfMemory { bytes: read }),
     }
-    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// Decodes a profile from bytes, gzip-compressed or not, with default options.
@@ -70,7 +217,7 @@ pub fn decode(data: &[u8]) -> Result<Profile> {
 /// Decodes a profile from bytes, gzip-compressed or not.
 pub fn decode_with(data: &[u8], opts: &DecodeOptions) -> Result<Profile> {
     let raw = maybe_decompress(data, opts)?;
-    decode_uncompressed(&raw)
+    decode_uncompressed_with(&raw, opts)
 }
 
 #[derive(Default)]
@@ -80,7 +227,6 @@ struct RawLocation {
     address: u64,
     lines: Vec<(u64, i64)>,
     is_folded: bool,
-    offset: usize,
 }
 
 /// Maps file ids to table indexes.
@@ -89,33 +235,49 @@ enum IdMap {
     Sparse(HashMap<u64, u32, foldhash::fast::RandomState>),
 }
 
+/// The first broken invariant found, with the position it was found at
+/// (a sample or table index), so the earliest one can be reported.
+type Problem = (usize, V);
+
 impl IdMap {
-    fn build(ids: impl Iterator<Item = u64> + Clone, n: usize) -> std::result::Result<IdMap, K> {
+    /// Maps the ids of one table as pprof resolves them: an id may be 0,
+    /// and when ids repeat the last entry wins. Also returns the first
+    /// entry pprof's `CheckValid` rejects (id 0, or an id seen before).
+    fn build(
+        ids: impl Iterator<Item = u64> + Clone,
+        n: usize,
+        table: IdTable,
+    ) -> (IdMap, Option<Problem>) {
+        let mut problem = None;
+        let mut note = |i: usize, id: u64, seen: bool| {
+            if problem.is_none() && (id == 0 || seen) {
+                problem = Some((
+                    i,
+                    if id == 0 {
+                        V::ReservedId { table }
+                    } else {
+                        V::DuplicateId { table, id }
+                    },
+                ));
+            }
+        };
         let max = ids.clone().max().unwrap_or(0);
         if max <= (n as u64).saturating_mul(4) + 64 {
             let mut v = vec![u32::MAX; max as usize + 1];
             for (i, id) in ids.enumerate() {
-                if id == 0 {
-                    return Err(K::ZeroId);
-                }
-                if v[id as usize] != u32::MAX {
-                    return Err(K::DuplicateId(id));
-                }
-                v[id as usize] = i as u32;
+                let slot = &mut v[id as usize];
+                note(i, id, *slot != u32::MAX);
+                *slot = i as u32;
             }
-            Ok(IdMap::Dense(v))
+            (IdMap::Dense(v), problem)
         } else {
             let mut m =
                 HashMap::with_capacity_and_hasher(n, foldhash::fast::RandomState::default());
             for (i, id) in ids.enumerate() {
-                if id == 0 {
-                    return Err(K::ZeroId);
-                }
-                if m.insert(id, i as u32).is_some() {
-                    return Err(K::DuplicateId(id));
-                }
+                let seen = m.insert(id, i as u32).is_some();
+                note(i, id, seen);
             }
-            Ok(IdMap::Sparse(m))
+            (IdMap::Sparse(m), problem)
         }
     }
 
@@ -125,6 +287,138 @@ impl IdMap {
             IdMap::Dense(v) => v.get(id as usize).copied().filter(|&i| i != u32::MAX),
             IdMap::Sparse(m) => m.get(&id).copied(),
         }
+    }
+}
+
+/// Memory a decode may still take, shared by the threads decoding samples.
+struct Budget {
+    limit: u64,
+    input: u64,
+    used: AtomicU64,
+}
+
+impl Budget {
+    fn new(budget: MemoryBudget, input_len: usize) -> Budget {
+        let input = u64::try_from(input_len).unwrap_or(u64::MAX);
+        Budget {
+            limit: budget.limit_for(input),
+            input,
+            used: AtomicU64::new(0),
+        }
+    }
+
+    fn exceeded(&self) -> Error {
+        Error::OverBudget {
+            budget: self.limit,
+            input: self.input,
+        }
+    }
+
+    /// Counts `bytes` more; an error once the total passes the limit.
+    fn charge(&self, bytes: u64) -> Result<()> {
+        let total = self
+            .used
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        if total > self.limit {
+            return Err(self.exceeded());
+        }
+        Ok(())
+    }
+}
+
+/// How many records of each kind the top level of a message holds.
+#[derive(Default)]
+struct RecordCounts {
+    samples: usize,
+    mappings: usize,
+    locations: usize,
+    functions: usize,
+    strings: usize,
+}
+
+impl RecordCounts {
+    /// Counts the length-delimited records of `data` by field number,
+    /// without decoding them; where the data stops making sense the count
+    /// stops too (the decoder then reports the error).
+    fn of(data: &[u8]) -> RecordCounts {
+        let mut c = RecordCounts::default();
+        let mut r = Reader::new(data, 0, "Profile");
+        while !r.at_end() {
+            let Ok((field, wt)) = r.key() else { break };
+            if wt != LEN {
+                if r.skip(wt).is_err() {
+                    break;
+                }
+                continue;
+            }
+            if r.bytes().is_err() {
+                break;
+            }
+            match field {
+                2 => c.samples += 1,
+                3 => c.mappings += 1,
+                4 => c.locations += 1,
+                5 => c.functions += 1,
+                6 => c.strings += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// What these records take once decoded, before the sizes of their
+    /// contents are known.
+    fn cost(&self) -> u64 {
+        let n = |count: usize, each: u64| (count as u64).saturating_mul(each);
+        n(self.samples, cost::SAMPLE)
+            .saturating_add(n(self.mappings, cost::MAPPING))
+            .saturating_add(n(self.locations, cost::LOCATION))
+            .saturating_add(n(self.functions, cost::FUNCTION))
+            .saturating_add(n(self.strings, cost::STRING))
+    }
+}
+
+/// What the decoder counts against the budget: the final structure and the
+/// working copy read while scanning, per entry of each kind.
+mod cost {
+    use super::RawLocation;
+    use crate::profile::{Function, Line, Location, Mapping, Sample};
+    use std::mem::size_of;
+
+    /// Bookkeeping of one heap allocation (allocator rounding and headers).
+    pub(super) const ALLOC: u64 = 16;
+    /// A slot of an id map (dense vector or hash map).
+    const ID_SLOT: u64 = 16;
+
+    const fn sz<T>() -> u64 {
+        size_of::<T>() as u64
+    }
+
+    pub(super) const SAMPLE: u64 = sz::<(usize, usize)>() + sz::<Sample>();
+    pub(super) const MAPPING: u64 = sz::<(Mapping, u64, u64, usize)>() + sz::<Mapping>() + ID_SLOT;
+    pub(super) const LOCATION: u64 = sz::<RawLocation>() + sz::<Location>() + 2 * ALLOC + ID_SLOT;
+    pub(super) const LINE: u64 = sz::<(u64, i64)>() + sz::<Line>();
+    pub(super) const FUNCTION: u64 =
+        sz::<(Function, [u64; 3], usize)>() + sz::<Function>() + ID_SLOT;
+    /// A string table entry read (the slice and its remapped id); distinct
+    /// strings are counted again once interned.
+    pub(super) const STRING: u64 = sz::<&[u8]>() + sz::<crate::StrId>();
+    /// Samples decoded between two updates of the shared count.
+    pub(super) const SAMPLE_BATCH: usize = 4096;
+
+    /// Heap bytes of one sample's vectors.
+    pub(super) fn sample_heap(locs: usize, values: usize, labels: usize) -> u64 {
+        let vec = |n: usize, size: usize| -> u64 {
+            if n == 0 {
+                0
+            } else {
+                (n * size) as u64 + ALLOC
+            }
+        };
+        vec(locs, size_of::<crate::LocationId>())
+            + vec(values, size_of::<i64>())
+            + vec(labels, size_of::<crate::Label>())
     }
 }
 
@@ -143,18 +437,49 @@ impl Strings {
     }
 }
 
-/// Decodes uncompressed profile.proto bytes.
+/// Decodes uncompressed profile.proto bytes with default options.
 pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
+    decode_uncompressed_with(data, &DecodeOptions::default())
+}
+
+/// Decodes uncompressed profile.proto bytes within the memory budget of
+/// `opts` (its other options are about compressed data).
+///
+/// Problems are reported as pprof finds them: a message that does not
+/// decode ([`Error::Decode`]) wherever it is in the data; then, for a
+/// message that decodes, the first broken invariant ([`Error::Invalid`])
+/// in the order of pprof's `CheckValid`: sample types, then each sample
+/// (value count, unknown location ids), then mapping, function and location
+/// ids (0 or repeated), then each location's lines.
+pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Profile> {
     if data.is_empty() {
         return Err(Error::Empty);
     }
+    let budget = Budget::new(opts.memory_budget, data.len());
+    // Count the records first: their cost is checked before anything is
+    // allocated (hostile data made of empty records stops here, at once),
+    // and the vectors below get their exact sizes.
+    let counts = RecordCounts::of(data);
+    let mut charged = counts.cost();
+    if charged > budget.limit {
+        return Err(budget.exceeded());
+    }
+    // What the scan adds (lines, comments), checked as it goes.
+    macro_rules! charge {
+        ($bytes:expr) => {
+            charged = charged.saturating_add($bytes);
+            if charged > budget.limit {
+                return Err(budget.exceeded());
+            }
+        };
+    }
     let mut r = Reader::new(data, 0, "Profile");
     let mut sample_types: Vec<(u64, u64, usize)> = Vec::new();
-    let mut sample_ranges: Vec<(usize, usize)> = Vec::new();
-    let mut raw_mappings: Vec<(Mapping, u64, u64, usize)> = Vec::new();
-    let mut raw_locations: Vec<RawLocation> = Vec::new();
-    let mut raw_functions: Vec<(Function, [u64; 3], usize)> = Vec::new();
-    let mut raw_strings: Vec<&[u8]> = Vec::new();
+    let mut sample_ranges: Vec<(usize, usize)> = Vec::with_capacity(counts.samples);
+    let mut raw_mappings: Vec<(Mapping, u64, u64, usize)> = Vec::with_capacity(counts.mappings);
+    let mut raw_locations: Vec<RawLocation> = Vec::with_capacity(counts.locations);
+    let mut raw_functions: Vec<(Function, [u64; 3], usize)> = Vec::with_capacity(counts.functions);
+    let mut raw_strings: Vec<&[u8]> = Vec::with_capacity(counts.strings);
     let (mut drop_x, mut keep_x, mut default_x) = (0u64, 0u64, 0u64);
     let mut time_nanos: Option<i64> = None;
     let mut duration_nanos = 0i64;
@@ -174,6 +499,7 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
                 };
                 let vt = read_value_type(&mut r, wt)?;
                 if field == 1 {
+                    charge!(std::mem::size_of::<ValueType>() as u64 * 2);
                     sample_types.push(vt);
                 } else {
                     period_type = Some(vt);
@@ -192,7 +518,9 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
             4 => {
                 r.field = "Profile.location";
                 let (b, off) = expect_len(&mut r, wt)?;
-                raw_locations.push(read_location(b, off)?);
+                let l = read_location(b, off)?;
+                charge!(cost::LINE * l.lines.len() as u64);
+                raw_locations.push(l);
             }
             5 => {
                 r.field = "Profile.function";
@@ -232,7 +560,9 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
             }
             13 => {
                 r.field = "Profile.comment";
+                let before = comments.len();
                 r.repeated(wt, |v| comments.push(v))?;
+                charge!(((comments.len() - before) * std::mem::size_of::<u64>() * 2) as u64);
             }
             14 => {
                 r.field = "Profile.default_sample_type";
@@ -241,6 +571,7 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
             _ => r.skip(wt)?,
         }
     }
+    budget.charge(charged)?;
 
     // String table: deduplicate so that ids compare like strings.
     let mut table = StringTable::new();
@@ -252,6 +583,7 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
         };
         remap.push(id);
     }
+    budget.charge(table.heap_bytes())?;
     let strings = Strings { table, remap };
     let s =
         |idx: u64, field: &'static str, off: usize| -> std::result::Result<StrId, DecodeError> {
@@ -286,12 +618,12 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
     }
 
     // Mappings.
-    let mapping_ids = IdMap::build(raw_mappings.iter().map(|m| m.0.id), raw_mappings.len())
-        .map_err(|k| DecodeError {
-            kind: k,
-            field: "Mapping.id",
-            offset: 0,
-        })?;
+    let (mapping_ids, mapping_problem) = IdMap::build(
+        raw_mappings.iter().map(|m| m.0.id),
+        raw_mappings.len(),
+        IdTable::Mapping,
+    );
+    p.mappings.reserve_exact(raw_mappings.len());
     for (mut m, file, build, off) in raw_mappings {
         m.file = s(file, "Mapping.filename", off)?;
         m.build_id = s(build, "Mapping.build_id", off)?;
@@ -299,12 +631,12 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
     }
 
     // Functions.
-    let function_ids = IdMap::build(raw_functions.iter().map(|f| f.0.id), raw_functions.len())
-        .map_err(|k| DecodeError {
-            kind: k,
-            field: "Function.id",
-            offset: 0,
-        })?;
+    let (function_ids, function_problem) = IdMap::build(
+        raw_functions.iter().map(|f| f.0.id),
+        raw_functions.len(),
+        IdTable::Function,
+    );
+    p.functions.reserve_exact(raw_functions.len());
     for (mut f, [name, sys, file], off) in raw_functions {
         f.name = s(name, "Function.name", off)?;
         f.system_name = s(sys, "Function.system_name", off)?;
@@ -312,15 +644,16 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
         p.functions.push(f);
     }
 
-    // Locations.
-    let location_ids = IdMap::build(raw_locations.iter().map(|l| l.id), raw_locations.len())
-        .map_err(|k| DecodeError {
-            kind: k,
-            field: "Location.id",
-            offset: 0,
-        })?;
+    // Locations. A line whose function id is 0 or unknown is pprof's "nil
+    // function"; the first such location is remembered with the first bad
+    // location id, whichever comes first.
+    let (location_ids, mut location_problem) = IdMap::build(
+        raw_locations.iter().map(|l| l.id),
+        raw_locations.len(),
+        IdTable::Location,
+    );
     p.locations.reserve_exact(raw_locations.len());
-    for rl in raw_locations {
+    for (i, rl) in raw_locations.into_iter().enumerate() {
         let mapping = if rl.mapping_id == 0 {
             None
         } else {
@@ -328,15 +661,22 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
         };
         let mut lines = Vec::with_capacity(rl.lines.len());
         for (fid, line) in rl.lines {
-            let f = function_ids.get(fid).ok_or(DecodeError {
-                kind: K::UnknownFunction(fid),
-                field: "Line.function_id",
-                offset: rl.offset,
-            })?;
-            lines.push(Line {
-                function: FunctionId(f),
-                line,
-            });
+            let found = if fid == 0 {
+                None
+            } else {
+                function_ids.get(fid)
+            };
+            match found {
+                Some(f) => lines.push(Line {
+                    function: FunctionId(f),
+                    line,
+                }),
+                None => {
+                    if location_problem.as_ref().is_none_or(|(at, _)| *at > i) {
+                        location_problem = Some((i, V::DanglingFunction { location_id: rl.id }));
+                    }
+                }
+            }
         }
         p.locations.push(Location {
             id: rl.id,
@@ -347,20 +687,25 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
         });
     }
 
-    // Samples, in parallel chunks when there are many.
+    // Samples, in parallel chunks when there are many. Each chunk stops
+    // keeping samples at its first broken one (the profile is then
+    // refused), but reads on: a later undecodable sample is reported first.
     let nvalues = p.sample_types.len();
+    let keep_any = nvalues > 0;
     let decode_chunk =
-        |ranges: &[(usize, usize)]| -> std::result::Result<Vec<Sample>, DecodeError> {
-            let mut out = Vec::with_capacity(ranges.len());
+        |ranges: &[(usize, usize)], first_index: usize| -> Result<(Vec<Sample>, Option<Problem>)> {
+            let mut out = Vec::with_capacity(if keep_any { ranges.len() } else { 0 });
+            let mut problem: Option<Problem> = None;
             let mut locs: Vec<LocationId> = Vec::with_capacity(64);
             let mut vals: Vec<i64> = Vec::with_capacity(8);
             let mut labels: Vec<Label> = Vec::new();
-            for &(start, end) in ranges {
+            let mut heap: u64 = 0;
+            for (k, &(start, end)) in ranges.iter().enumerate() {
                 let mut r = Reader::new(&data[start..end], start, "Sample");
                 locs.clear();
                 vals.clear();
                 labels.clear();
-                let mut bad_loc: Option<u64> = None;
+                let mut unknown_location = false;
                 while !r.at_end() {
                     let (field, wt) = r.key()?;
                     match field {
@@ -368,13 +713,8 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
                             r.field = "Sample.location_id";
                             r.repeated(wt, |id| match location_ids.get(id) {
                                 Some(i) => locs.push(LocationId(i)),
-                                None => {
-                                    bad_loc.get_or_insert(id);
-                                }
+                                None => unknown_location = true,
                             })?;
-                            if let Some(id) = bad_loc {
-                                return Err(r.err(K::UnknownLocation(id)));
-                            }
                         }
                         2 => {
                             r.field = "Sample.value";
@@ -391,6 +731,29 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
                     }
                     r.field = "Sample";
                 }
+                if !keep_any || problem.is_some() {
+                    continue;
+                }
+                let index = first_index + k;
+                if vals.len() != nvalues {
+                    problem = Some((
+                        index,
+                        V::ValueCount {
+                            sample: index,
+                            got: vals.len(),
+                            want: nvalues,
+                        },
+                    ));
+                    continue;
+                }
+                if unknown_location {
+                    problem = Some((index, V::DanglingLocation { sample: index }));
+                    continue;
+                }
+                heap += cost::sample_heap(locs.len(), vals.len(), labels.len());
+                if k % cost::SAMPLE_BATCH == cost::SAMPLE_BATCH - 1 {
+                    budget.charge(std::mem::take(&mut heap))?;
+                }
                 let mut labels_v = labels.clone();
                 sort_labels(&strings.table, &mut labels_v);
                 out.push(Sample {
@@ -399,38 +762,39 @@ pub fn decode_uncompressed(data: &[u8]) -> Result<Profile> {
                     labels: labels_v,
                 });
             }
-            Ok(out)
+            budget.charge(heap)?;
+            Ok((out, problem))
         };
-    if sample_ranges.len() >= 20_000 {
+    let (samples, sample_problem) = if sample_ranges.len() >= 20_000 {
         let mid = sample_ranges.len() / 2;
         let (a, b) = sample_ranges.split_at(mid);
         let (ra, rb) = std::thread::scope(|sc| {
-            let h = sc.spawn(|| decode_chunk(b));
-            let ra = decode_chunk(a);
+            let h = sc.spawn(|| decode_chunk(b, mid));
+            let ra = decode_chunk(a, 0);
             (ra, h.join())
         });
-        let mut sa = ra?;
-        let sb = match rb {
+        let (mut sa, pa) = ra?;
+        let (sb, pb) = match rb {
             Ok(r) => r?,
-            Err(_) => decode_chunk(b)?,
+            Err(_) => decode_chunk(b, mid)?,
         };
         sa.extend(sb);
-        p.samples = sa;
+        (sa, pa.or(pb))
     } else {
-        p.samples = decode_chunk(&sample_ranges)?;
-    }
+        decode_chunk(&sample_ranges, 0)?
+    };
+    p.samples = samples;
     p.strings = strings.table;
-    for (i, smp) in p.samples.iter().enumerate() {
-        if smp.values.len() != nvalues {
-            return Err(Error::Invalid(crate::ValidationError::ValueCount {
-                sample: i,
-                got: smp.values.len(),
-                want: nvalues,
-            }));
-        }
+
+    if nvalues == 0 && !sample_ranges.is_empty() {
+        return Err(Error::Invalid(V::MissingSampleTypes));
     }
-    if nvalues == 0 && !p.samples.is_empty() {
-        return Err(Error::Invalid(crate::ValidationError::MissingSampleTypes));
+    if let Some((_, v)) = sample_problem
+        .or(mapping_problem)
+        .or(function_problem)
+        .or(location_problem)
+    {
+        return Err(Error::Invalid(v));
     }
     Ok(p)
 }
@@ -491,10 +855,7 @@ fn read_mapping(
 
 fn read_location(b: &[u8], off: usize) -> std::result::Result<RawLocation, DecodeError> {
     let mut r = Reader::new(b, off, "Location");
-    let mut l = RawLocation {
-        offset: off,
-        ..Default::default()
-    };
+    let mut l = RawLocation::default();
     while !r.at_end() {
         let (field, wt) = r.key()?;
         match field {
@@ -584,4 +945,70 @@ fn read_label(
         }));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out `n` bytes in pieces of at most `piece`.
+    struct Pieces {
+        left: usize,
+        piece: usize,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.piece).min(self.left);
+            buf[..n].fill(7);
+            self.left -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn bounded_reads_hold_what_they_read() {
+        for (n, hint, limit) in [
+            (0, 0, 10),
+            (10, 0, 10),
+            (1000, 1000, 1000),
+            (300_000, 0, 1 << 30),
+            (300_000, 300_000, 1 << 30),
+            (300_000, 7, 1 << 30),
+            (300_000, u64::MAX, 1 << 30),
+        ] {
+            let out = read_to_end_bounded(
+                Pieces {
+                    left: n,
+                    piece: 999,
+                },
+                limit,
+                hint,
+            )
+            .unwrap_or_else(|e| panic!("{n} {hint} {limit}: {e}"));
+            assert_eq!(out.len(), n);
+            assert!(out.iter().all(|&b| b == 7));
+            if n > 0 && hint == n as u64 {
+                assert_eq!(out.capacity(), n, "an exact hint is all that is reserved");
+            }
+            assert!(out.capacity() as u64 <= limit.max(64));
+        }
+    }
+
+    #[test]
+    fn bounded_reads_stop_at_the_limit() {
+        for (n, hint, limit) in [(11, 0, 10), (11, 11, 10), (1 << 20, 0, 100_000)] {
+            match read_to_end_bounded(
+                Pieces {
+                    left: n,
+                    piece: 4096,
+                },
+                limit,
+                hint,
+            ) {
+                Err(ReadError::TooLarge { limit: l }) => assert_eq!(l, limit),
+                other => panic!("{n} {hint} {limit}: {other:?}"),
+            }
+        }
+    }
 }

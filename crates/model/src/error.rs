@@ -28,18 +28,6 @@ pub enum DecodeErrorKind {
     /// Two time_nanos fields: several profiles were concatenated.
     #[error("concatenated profiles detected")]
     Concatenated,
-    /// An id of 0 where ids must be non-zero.
-    #[error("reserved id 0")]
-    ZeroId,
-    /// Two entries of one table share an id.
-    #[error("duplicate id {0}")]
-    DuplicateId(u64),
-    /// A sample refers to a location id that the profile does not define.
-    #[error("unknown location id {0}")]
-    UnknownLocation(u64),
-    /// A line refers to a function id that the profile does not define.
-    #[error("unknown function id {0}")]
-    UnknownFunction(u64),
 }
 
 /// A decode error with where it happened.
@@ -61,8 +49,9 @@ pub enum ValidationError {
     /// Samples exist but no sample types.
     #[error("missing sample type information")]
     MissingSampleTypes,
-    /// A sample has the wrong number of values.
-    #[error("mismatch: sample {sample} has {got} values vs. {want} types")]
+    /// A sample has the wrong number of values (pprof's wording, which
+    /// does not say which sample).
+    #[error("mismatch: sample has {got} values vs. {want} types")]
     ValueCount {
         /// Sample index.
         sample: usize,
@@ -71,8 +60,9 @@ pub enum ValidationError {
         /// Sample types.
         want: usize,
     },
-    /// A sample refers to a missing location.
-    #[error("sample {sample} refers to a missing location")]
+    /// A sample refers to a location id that no location has (pprof:
+    /// `sample has nil location`).
+    #[error("sample has nil location")]
     DanglingLocation {
         /// Sample index.
         sample: usize,
@@ -83,11 +73,26 @@ pub enum ValidationError {
         /// Location index.
         location: usize,
     },
-    /// A location line refers to a missing function.
-    #[error("location {location} has a line with a missing function")]
+    /// A location's line names function id 0 or an id that no function
+    /// has.
+    #[error("location id: {location_id} has a line with nil function")]
     DanglingFunction {
-        /// Location index.
-        location: usize,
+        /// The location's id (as written in the file).
+        location_id: u64,
+    },
+    /// A mapping, function or location has the reserved id 0.
+    #[error("found {table} with reserved {}=0", table.id_word())]
+    ReservedId {
+        /// Which table.
+        table: IdTable,
+    },
+    /// Two entries of one table share an id.
+    #[error("multiple {table}s with same id: {id}")]
+    DuplicateId {
+        /// Which table.
+        table: IdTable,
+        /// The id.
+        id: u64,
     },
     /// A string id outside the table.
     #[error("{what} refers to a missing string")]
@@ -95,6 +100,39 @@ pub enum ValidationError {
         /// What holds the id.
         what: &'static str,
     },
+}
+
+/// The tables of a profile whose entries carry ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdTable {
+    /// `Profile.mapping`.
+    Mapping,
+    /// `Profile.function`.
+    Function,
+    /// `Profile.location`.
+    Location,
+}
+
+impl IdTable {
+    /// How pprof spells "id" in its message about id 0 for this table
+    /// (`ID` for mappings and functions, `id` for locations).
+    fn id_word(self) -> &'static str {
+        match self {
+            IdTable::Location => "id",
+            IdTable::Mapping | IdTable::Function => "ID",
+        }
+    }
+}
+
+impl std::fmt::Display for IdTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IdTable::Mapping => "mapping",
+            IdTable::Function => "function",
+            IdTable::Location => "location",
+        })
+    }
 }
 
 /// Errors of this crate.
@@ -113,6 +151,24 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// Memory for the decompressed data could not be allocated.
+    #[error("decompressing profile: out of memory after {bytes} bytes")]
+    OutOfMemory {
+        /// Bytes decompressed when allocation failed.
+        bytes: u64,
+    },
+    /// The decoded profile would take more memory than its budget (see
+    /// [`crate::MemoryBudget`]); decoding stopped before spending it.
+    #[error(
+        "the decoded profile would need more than {budget} bytes of memory, \
+         the budget for {input} bytes of profile data"
+    )]
+    OverBudget {
+        /// The budget in bytes.
+        budget: u64,
+        /// Size of the uncompressed profile data, in bytes.
+        input: u64,
+    },
     /// The bytes are not a valid profile.proto message.
     #[error("parsing profile: {0}")]
     Decode(#[from] DecodeError),
@@ -127,11 +183,14 @@ pub enum Error {
 impl Error {
     /// Whether the data is most likely not profile.proto at all (so a caller
     /// may try other formats), as opposed to an empty input, a broken gzip
-    /// stream or a resource limit.
+    /// stream, a resource limit, or a message that decodes but breaks an
+    /// invariant (pprof reports those as they are).
     pub fn is_not_proto(&self) -> bool {
         match self {
             Error::Decode(d) => d.kind != DecodeErrorKind::Concatenated,
-            Error::Invalid(_) => true,
+            // pprof tries other formats only when the message does not
+            // decode; a decoded profile that breaks an invariant is refused.
+            Error::Invalid(_) => false,
             _ => false,
         }
     }

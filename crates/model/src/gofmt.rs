@@ -1,6 +1,7 @@
 //! Text formatting that matches Go's standard library, for byte-identical
 //! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
-//! `filepath.Base`, and XML escaping for the SVG and HTML writers.
+//! `filepath.Base`, OS error texts, and XML escaping for the SVG and HTML
+//! writers.
 
 /// Formats nanoseconds like Go's `time.Duration.String()`: `1h2m3.5s`,
 /// `1.5ms`, `0s`.
@@ -130,6 +131,30 @@ pub fn path_base(path: &str) -> &str {
     match trimmed.rfind('/') {
         Some(i) => &trimmed[i + 1..],
         None => trimmed,
+    }
+}
+
+/// An I/O error's text as Go prints it: the operating system's message
+/// lower-cased at the start and without Rust's ` (os error N)` suffix
+/// (`no such file or directory`, `no space left on device`); other errors
+/// as they are.
+///
+/// ```
+/// let e = std::io::Error::from_raw_os_error(28);
+/// assert_eq!(pprof_model::gofmt::io_error_text(&e), "no space left on device");
+/// ```
+pub fn io_error_text(err: &std::io::Error) -> String {
+    let mut s = err.to_string();
+    if err.raw_os_error().is_none() {
+        return s;
+    }
+    if let Some(pos) = s.find(" (os error ") {
+        s.truncate(pos);
+    }
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+        None => s,
     }
 }
 

@@ -28,6 +28,13 @@
 //! * Decoding takes `&[u8]`, so callers may memory-map their input.
 //! * Decompression is bounded by [`DecodeOptions::max_decompressed`]: a gzip
 //!   bomb is an error, not an out-of-memory abort.
+//! * Decoded memory is bounded by [`DecodeOptions::memory_budget`] (by
+//!   default [`BUDGET_PER_INPUT_BYTE`] bytes per byte of input): data that
+//!   would decode into far more memory than it occupies is refused early
+//!   with [`Error::OverBudget`]. No size read from the data (a gzip
+//!   trailer, a length prefix) is reserved before it is backed by bytes.
+//! * Invalid ids are reported with pprof's messages, in pprof's order (see
+//!   [`decode_uncompressed_with`]).
 //! * No I/O and no printing: reading files and reporting errors belong to
 //!   the caller.
 //! * The generated prost types of `proto/profile.proto` are available in
@@ -55,11 +62,12 @@ pub mod proto {
 }
 
 pub use decode::{
-    decode, decode_uncompressed, decode_with, is_gzip, maybe_decompress, DecodeOptions,
-    DEFAULT_MAX_DECOMPRESSED,
+    decode, decode_uncompressed, decode_uncompressed_with, decode_with, is_gzip, maybe_decompress,
+    read_to_end_bounded, DecodeOptions, MemoryBudget, ReadError, BUDGET_PER_INPUT_BYTE,
+    DEFAULT_MAX_DECOMPRESSED, MIN_MEMORY_BUDGET,
 };
 pub use encode::{encode, encode_uncompressed, write_compressed, write_part, write_to, EncodePart};
-pub use error::{DecodeError, DecodeErrorKind, Error, Result, ValidationError};
+pub use error::{DecodeError, DecodeErrorKind, Error, IdTable, Result, ValidationError};
 pub use profile::{
     sort_labels, Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId,
     Profile, Sample, ValueType,

@@ -350,7 +350,7 @@ impl Profile {
                 .iter()
                 .any(|ln| ln.function.index() >= self.functions.len())
             {
-                return Err(Error::Invalid(V::DanglingFunction { location: i }));
+                return Err(Error::Invalid(V::DanglingFunction { location_id: l.id }));
             }
         }
         Ok(())

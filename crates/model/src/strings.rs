@@ -92,6 +92,14 @@ impl StringTable {
         false
     }
 
+    /// An estimate of the memory the table takes: each string's text and
+    /// shared header, its slot in the id vector and in the lookup map.
+    pub(crate) fn heap_bytes(&self) -> u64 {
+        const PER_STRING: usize = 16 /* Arc header */ + 16 /* vector slot */ + 24 /* map slot */;
+        let text: usize = self.strings.iter().map(|s| s.len()).sum();
+        (text + self.strings.len() * PER_STRING) as u64
+    }
+
     /// All strings in id order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.strings.iter().map(|s| &**s)

@@ -95,10 +95,13 @@ fn progress(line: Option<&str>) {
 }
 
 /// Loads the sources (for the report `cmd`, or for any report), printing
-/// fetch messages as they happen and the other notices after.
+/// fetch messages as they happen and the other notices after, with the
+/// memory budget of `PPROF_TOOLS_MAX_MEMORY`.
 fn load(inv: &Invocation, cmd: Option<&Command>) -> Result<pprof_model::Profile, Error> {
-    let mut p =
-        Pipeline::new(inv.sources.clone(), inv.settings.clone()).notice_sink(Arc::new(notice));
+    let fetch = pprof_fetch::FetchOptions::from_env()?;
+    let mut p = Pipeline::new(inv.sources.clone(), inv.settings.clone())
+        .fetch_options(fetch)
+        .notice_sink(Arc::new(notice));
     if std::io::stderr().is_terminal() {
         p = p.progress_sink(Arc::new(progress));
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pprof_fetch::http::{
     adjust_url, fetch_bytes, fetch_remote, save_bytes_in, save_profile, save_profile_in,
-    saved_profile_prefix, FetchEvent, HttpError, HttpOptions, Progress,
+    saved_profile_prefix, ErrorBody, FetchEvent, HttpError, HttpOptions, Progress, MAX_WAIT,
 };
 use pprof_fetch::{parse_data, FetchOptions};
 use pprof_model::build::ProfileBuilder;
@@ -317,7 +317,7 @@ fn a_slow_server_times_out() {
     );
     assert_eq!(
         err.to_string(),
-        format!("Get \"{source}\": timeout awaiting response headers")
+        format!("Get \"{source}\": net/http: timeout awaiting response headers")
     );
 }
 
@@ -354,7 +354,7 @@ fn an_error_status_carries_the_servers_text() {
     let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("500");
     assert_eq!(
         err.to_string(),
-        "server response: 500 Internal Server Error"
+        "server response: 500 Internal Server Error - \"<h1>oops</h1>\""
     );
 }
 
@@ -496,4 +496,251 @@ fn fetch_remote_tells_what_it_does() {
         &log
     )
     .is_none());
+}
+
+/// Reads one request's head from `stream`; its target, or `None` when the
+/// client closed the connection first.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    loop {
+        let mut h = String::new();
+        match reader.read_line(&mut h) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) if h == "\r\n" || h == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    Some(line.split(' ').nth(1).unwrap_or("").to_string())
+}
+
+/// Serves each connection with `handle` on a thread of its own.
+fn serve_raw(handle: impl Fn(TcpStream, BufReader<TcpStream>) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = Arc::new(handle);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let reader = BufReader::new(stream.try_clone().expect("clone"));
+            let handle = Arc::clone(&handle);
+            std::thread::spawn(move || handle(stream, reader));
+        }
+    });
+    base
+}
+
+/// `-seconds=6200000000000000000` and `-timeout=9223372036854775807` with
+/// a URL panicked (`overflow when adding duration to instant`); they now
+/// saturate to a wait of centuries, and the fetch works.
+#[test]
+fn issue12_huge_seconds_and_timeout_do_not_panic() {
+    let body = pprof_model::encode(&goroutine_profile());
+    let server = serve(
+        vec![ok(
+            "/debug/pprof/profile",
+            None,
+            "application/octet-stream",
+            body,
+        )],
+        4,
+    );
+    for (seconds, timeout) in [
+        (Some(6_200_000_000_000_000_000), None),
+        (None, Some(i64::MAX)),
+        (Some(i64::MAX), Some(i64::MAX)),
+    ] {
+        let (remote, data) = fetch_remote(
+            &server.base,
+            seconds,
+            timeout,
+            &HttpOptions::default(),
+            &|_| {},
+        )
+        .expect("a URL");
+        assert_eq!(remote.timeout, MAX_WAIT);
+        assert!(!data.expect("fetched").is_empty());
+    }
+    assert!(server.seen.lock().expect("log")[0].ends_with("?seconds=6200000000000000000"));
+}
+
+/// A body that trickles one byte per second never timed out with
+/// `-timeout=3`; the timeout now bounds the whole transfer.
+#[test]
+fn issue12_trickling_body_times_out() {
+    let base = serve_raw(|mut stream, mut reader| {
+        if read_request(&mut reader).is_none() {
+            return;
+        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                    Content-Length: 1000\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        for _ in 0..1000 {
+            if stream.write_all(b"\0").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let url = format!("{base}/debug/pprof/heap");
+    let mut remote = adjust_url(&url, None, Some(1)).expect("a URL");
+    remote.header_grace = Duration::from_millis(500);
+    let start = std::time::Instant::now();
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("timeout");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("Get \"{url}\": timeout reading the response body")
+    );
+}
+
+/// A same-host 302 from a server that keeps the connection open without
+/// `Connection: close` and then drops it: the redirect went out on the
+/// dropped connection (`connection reset by peer`, 5 times in 40). Each
+/// request now has a connection of its own.
+#[test]
+fn issue12_stale_connection_after_redirect_is_not_reused() {
+    let profile = pprof_model::encode(&goroutine_profile());
+    let base = serve_raw(move |mut stream, mut reader| {
+        let Some(target) = read_request(&mut reader) else {
+            return;
+        };
+        if target == "/stale" {
+            let _ = stream
+                .write_all(b"HTTP/1.1 302 Found\r\nLocation: /target\r\nContent-Length: 0\r\n\r\n");
+            // A request on this kept-alive connection gets no answer: the
+            // server drops it, as one closing idle connections would.
+            let _ = read_request(&mut reader);
+            return;
+        }
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+             Content-Length: {}\r\n\r\n",
+            profile.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&profile);
+    });
+    let remote = adjust_url(&format!("{base}/stale"), None, None).expect("a URL");
+    let failures = (0..40)
+        .filter(|_| fetch_bytes(&remote, &HttpOptions::default(), None).is_err())
+        .count();
+    assert_eq!(failures, 0);
+}
+
+/// A redirect loop said "connection reset"; it now stops after 10
+/// redirects with Go's message, naming the last Location.
+#[test]
+fn issue12_redirect_loop_says_too_many_redirects() {
+    let mut looping = ok("/loop", None, "text/plain", Vec::new());
+    looping.status = "302 Found";
+    looping.headers.push(("Location", "/loop"));
+    let server = serve(vec![looping], 20);
+    let remote = adjust_url(&format!("{}/loop", server.base), None, None).expect("a URL");
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("loop");
+    assert_eq!(err.to_string(), "Get \"/loop\": stopped after 10 redirects");
+    assert_eq!(server.seen.lock().expect("log").len(), 10);
+}
+
+/// A redirect to `file:///etc/passwd` was requested as a path on the same
+/// server; it is refused as Go refuses it.
+#[test]
+fn issue12_redirect_to_another_scheme_is_refused() {
+    let mut to_file = ok("/file", None, "text/plain", Vec::new());
+    to_file.status = "302 Found";
+    to_file.headers.push(("Location", "file:///etc/passwd"));
+    let server = serve(vec![to_file], 4);
+    let remote = adjust_url(&format!("{}/file", server.base), None, None).expect("a URL");
+    let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("file");
+    assert_eq!(
+        err.to_string(),
+        "Get \"file:///etc/passwd\": unsupported protocol scheme \"file\""
+    );
+    assert_eq!(*server.seen.lock().expect("log"), ["/file"]);
+}
+
+/// Error bodies were printed raw (64 KiB on one line, carriage returns
+/// and escape sequences reaching the terminal). A Go pprof handler's text
+/// (`text/plain` with `X-Go-Pprof`) is shown as pprof shows it; any other
+/// body as a short quoted excerpt.
+#[test]
+fn issue12_error_bodies_are_shown_as_pprof_does() {
+    let mut pprof = ok(
+        "/pprof",
+        None,
+        "text/plain; charset=utf-8",
+        b"Could not enable CPU profiling: cpu profiling already in use\n".to_vec(),
+    );
+    pprof.status = "500 Internal Server Error";
+    pprof.headers.push(("X-Go-Pprof", "1"));
+    let mut text = ok(
+        "/text",
+        None,
+        "text/plain; charset=utf-8",
+        [
+            &b"line one\x1b[2J\rtwo\nline 2\nline 3\nline 4\n"[..],
+            &[b'y'; 70_000],
+        ]
+        .concat(),
+    );
+    text.status = "503 Service Unavailable";
+    let mut html = ok(
+        "/html",
+        None,
+        "text/html",
+        b"<html>\x1b[31mred\x1b[0m\rover\r\n".repeat(5000),
+    );
+    html.status = "500 Internal Server Error";
+    let server = serve(vec![pprof, text, html], 3);
+    let get = |path: &str| {
+        let remote = adjust_url(&format!("{}{path}", server.base), None, None).expect("url");
+        fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("an error status")
+    };
+    assert_eq!(
+        get("/pprof").to_string(),
+        "server response: 500 Internal Server Error - Could not enable CPU profiling: \
+         cpu profiling already in use"
+    );
+    let err = get("/text");
+    assert!(matches!(
+        &err,
+        HttpError::Status {
+            code: 503,
+            body: ErrorBody::Excerpt {
+                truncated: true,
+                ..
+            },
+            ..
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "server response: 503 Service Unavailable - \
+         \"line one\\x1b[2J\\rtwo\\nline 2\\nline 3\\n\"..."
+    );
+    let msg = get("/html").to_string();
+    assert!(msg.len() < 300, "{msg}");
+    assert!(!msg.chars().any(char::is_control), "{msg:?}");
+    assert!(msg.starts_with("server response: 500 Internal Server Error - \"<html>\\x1b[31m"));
+}
+
+/// `-tls_ca=/dev/zero` read until allocation failed; TLS files are read
+/// under the body's limit.
+#[test]
+fn issue12_tls_ca_from_dev_zero_is_bounded() {
+    let remote = adjust_url("https://127.0.0.1:1/x", None, None).expect("url");
+    let mut opts = HttpOptions::default();
+    opts.tls_ca = Some("/dev/zero".into());
+    opts.max_body = 1 << 20;
+    let err = fetch_bytes(&remote, &opts, None).expect_err("too large");
+    assert_eq!(
+        err.to_string(),
+        "tls_ca /dev/zero: data exceeds the limit of 1048576 bytes"
+    );
 }
