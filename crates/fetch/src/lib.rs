@@ -109,10 +109,9 @@ impl FetchOptions {
         let mut opts = FetchOptions::default();
         if let Some(v) = std::env::var_os(MEMORY_ENV) {
             let text = v.to_string_lossy();
-            opts.memory_budget =
-                parse_memory_budget(&text).ok_or_else(|| BadMemoryBudget {
-                    value: text.into_owned(),
-                })?;
+            opts.memory_budget = parse_memory_budget(&text).ok_or_else(|| BadMemoryBudget {
+                value: text.into_owned(),
+            })?;
         }
         Ok(opts)
     }
