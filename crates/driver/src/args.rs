@@ -391,7 +391,7 @@ mod tests {
         .unwrap();
         assert_eq!(inv.command.unwrap().format, OutputFormat::Top);
         assert_eq!(inv.settings.node_count, 5);
-        assert_eq!(inv.settings.focus, "main");
+        assert_eq!(inv.settings.filters.focus, "main");
         assert!(!inv.settings.trim);
         assert_eq!(inv.sources.sources, vec!["a.pb.gz"]);
     }
@@ -485,7 +485,7 @@ mod tests {
     fn bools_and_last_wins() {
         let inv = p(&["-top=false", "-raw", "-focus=a", "-focus=b", "--", "-"]).unwrap();
         assert_eq!(inv.command.unwrap().format, OutputFormat::Raw);
-        assert_eq!(inv.settings.focus, "b");
+        assert_eq!(inv.settings.filters.focus, "b");
         assert_eq!(inv.sources.sources, vec!["-"]);
         assert!(p(&["--help"]).unwrap().help);
     }

@@ -64,22 +64,6 @@ pub fn apply_command_overrides(format: OutputFormat, mut s: Settings) -> Setting
     s
 }
 
-/// The sample filters of `s` as pprof-ops takes them.
-fn focus_options(s: &Settings) -> pprof_ops::FocusOptions {
-    let mut o = pprof_ops::FocusOptions::default();
-    o.focus = s.focus.clone();
-    o.ignore = s.ignore.clone();
-    o.hide = s.hide.clone();
-    o.show = s.show.clone();
-    o.show_from = s.show_from.clone();
-    o.tag_focus = s.tag_focus.clone();
-    o.tag_ignore = s.tag_ignore.clone();
-    o.tag_show = s.tag_show.clone();
-    o.tag_hide = s.tag_hide.clone();
-    o.prune_from = s.prune_from.clone();
-    o
-}
-
 /// pprof's `applyFocus` over a report's view of the profile: with no
 /// filter set, only samples without locations go (as pprof's name filter
 /// drops them), and the loaded profile is copied only if it has any.
@@ -89,15 +73,15 @@ fn apply_focus(
     s: &Settings,
     notices: &mut Vec<String>,
 ) -> Result<()> {
-    let o = focus_options(s);
-    if o == pprof_ops::FocusOptions::default() {
+    let o = &s.filters;
+    if *o == pprof_ops::FocusOptions::default() {
         if view.samples.iter().any(|x| x.locations.is_empty()) {
             view.to_mut().samples.retain(|x| !x.locations.is_empty());
         }
         return Ok(());
     }
     let p = view.to_mut();
-    pprof_ops::apply_focus_into(p, units, &o, notices).map_err(|e| match e {
+    pprof_ops::apply_focus_into(p, units, o, notices).map_err(|e| match e {
         pprof_ops::Error::Regex { option, message } => Error::FilterRegex { option, message },
         other => Error::Ops(other),
     })
@@ -151,15 +135,15 @@ fn report_options(
         .map(|(name, value)| (name.to_string(), value))
         .collect();
     o.active_filters = [
-        ("focus", &s.focus),
-        ("ignore", &s.ignore),
-        ("hide", &s.hide),
-        ("show", &s.show),
-        ("show_from", &s.show_from),
-        ("tagfocus", &s.tag_focus),
-        ("tagignore", &s.tag_ignore),
-        ("tagshow", &s.tag_show),
-        ("taghide", &s.tag_hide),
+        ("focus", &s.filters.focus),
+        ("ignore", &s.filters.ignore),
+        ("hide", &s.filters.hide),
+        ("show", &s.filters.show),
+        ("show_from", &s.filters.show_from),
+        ("tagfocus", &s.filters.tag_focus),
+        ("tagignore", &s.filters.tag_ignore),
+        ("tagshow", &s.filters.tag_show),
+        ("taghide", &s.filters.tag_hide),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -513,11 +497,11 @@ mod tests {
         b.sample(&[], &[1]);
         let p = b.build();
         let before = p.clone();
-        let s = Settings {
-            focus: "other".into(),
+        let mut s = Settings {
             tag_root: "k".into(),
             ..Default::default()
         };
+        s.filters.focus = "other".into();
         for format in [OutputFormat::Top, OutputFormat::Traces, OutputFormat::Raw] {
             let cmd = Command {
                 format,

@@ -21,6 +21,7 @@
 //! # Ok::<(), pprof_driver::settings::SettingError>(())
 //! ```
 
+use pprof_ops::FocusOptions;
 use std::time::Duration;
 
 use crate::value::{
@@ -323,26 +324,10 @@ pub struct Settings {
     pub edge_fraction: f64,
     /// `-trim` (default true).
     pub trim: bool,
-    /// `-focus`.
-    pub focus: String,
-    /// `-ignore`.
-    pub ignore: String,
-    /// `-prune_from`.
-    pub prune_from: String,
-    /// `-hide`.
-    pub hide: String,
-    /// `-show`.
-    pub show: String,
-    /// `-show_from`.
-    pub show_from: String,
-    /// `-tagfocus`.
-    pub tag_focus: String,
-    /// `-tagignore`.
-    pub tag_ignore: String,
-    /// `-tagshow`.
-    pub tag_show: String,
-    /// `-taghide`.
-    pub tag_hide: String,
+    /// The sample filters: `-focus`, `-ignore`, `-prune_from`, `-hide`,
+    /// `-show`, `-show_from`, `-tagfocus`, `-tagignore`, `-tagshow`,
+    /// `-taghide` (pprof-ops applies them; empty means unset).
+    pub filters: FocusOptions,
     /// `-noinlines`.
     pub no_inlines: bool,
     /// `-functions`, `-filefunctions`, `-files`, `-lines`, `-addresses`.
@@ -401,16 +386,7 @@ impl Default for Settings {
             node_fraction: 0.005,
             edge_fraction: 0.001,
             trim: true,
-            focus: String::new(),
-            ignore: String::new(),
-            prune_from: String::new(),
-            hide: String::new(),
-            show: String::new(),
-            show_from: String::new(),
-            tag_focus: String::new(),
-            tag_ignore: String::new(),
-            tag_show: String::new(),
-            tag_hide: String::new(),
+            filters: FocusOptions::default(),
             no_inlines: false,
             granularity: Granularity::Functions,
             json: false,
@@ -504,15 +480,15 @@ impl OptionDef {
 }
 
 macro_rules! option {
-    ($name:literal, $field:ident, $section:ident, $url:expr, $saved:literal, $help:literal) => {
+    ($name:literal, $($field:ident).+, $section:ident, $url:expr, $saved:literal, $help:literal) => {
         OptionDef {
             name: $name,
             section: Section::$section,
             url_param: $url,
             saved: $saved,
             help: $help,
-            get: |s| &s.$field,
-            get_mut: |s| &mut s.$field,
+            get: |s| &s.$($field).+,
+            get_mut: |s| &mut s.$($field).+,
         }
     };
 }
@@ -559,25 +535,25 @@ pub const OPTIONS: &[OptionDef] = &[
         "Hide graph edges below this fraction of the total\n"),
     option!("trim", trim, Report, Some("trim"), true,
         "Apply nodecount, nodefraction and edgefraction\nSet to false to see the whole profile, untrimmed.\n"),
-    option!("focus", focus, Report, Some("f"), true,
+    option!("focus", filters.focus, Report, Some("f"), true,
         "Keep only samples through a frame matching this regexp\nThe regexp is matched against function, file and object names.\n"),
-    option!("ignore", ignore, Report, Some("i"), true,
+    option!("ignore", filters.ignore, Report, Some("i"), true,
         "Drop samples through a frame matching this regexp\nThe regexp is matched against function, file and object names.\n"),
-    option!("prune_from", prune_from, Report, Some("prunefrom"), true,
+    option!("prune_from", filters.prune_from, Report, Some("prunefrom"), true,
         "Drop the frames below a frame matching this regexp\nThe matching frame stays; the frames it called go.\n"),
-    option!("hide", hide, Report, Some("h"), true,
+    option!("hide", filters.hide, Report, Some("h"), true,
         "Remove frames matching this regexp\nThe rest of each stack is kept.\n"),
-    option!("show", show, Report, Some("s"), true,
+    option!("show", filters.show, Report, Some("s"), true,
         "Keep only frames matching this regexp\n"),
-    option!("show_from", show_from, Report, Some("sf"), true,
+    option!("show_from", filters.show_from, Report, Some("sf"), true,
         "Drop the frames above the highest frame matching this regexp\n"),
-    option!("tagfocus", tag_focus, Report, Some("tf"), true,
+    option!("tagfocus", filters.tag_focus, Report, Some("tf"), true,
         "Keep samples whose labels match a range or regexp\nkey=value limits the test to one label key.\nNumeric ranges: 1kb, 1kb:10kb, bytes=32mb:\nText: foo, foo.*bar, key=foo.*bar\n"),
-    option!("tagignore", tag_ignore, Report, Some("ti"), true,
+    option!("tagignore", filters.tag_ignore, Report, Some("ti"), true,
         "Drop samples whose labels match a range or regexp\nkey=value limits the test to one label key.\nNumeric ranges: 1kb, 1kb:10kb, bytes=32mb:\nText: foo, foo.*bar, key=foo.*bar\n"),
-    option!("tagshow", tag_show, Report, Some("ts"), true,
+    option!("tagshow", filters.tag_show, Report, Some("ts"), true,
         "Consider only label keys matching this regexp\n"),
-    option!("taghide", tag_hide, Report, Some("th"), true,
+    option!("taghide", filters.tag_hide, Report, Some("th"), true,
         "Leave out label keys matching this regexp\n"),
     option!("noinlines", no_inlines, Report, Some("noinlines"), true,
         "Charge inlined functions to their caller\nEach inlined frame counts for the first caller that was not inlined.\n"),

@@ -455,9 +455,9 @@ impl<'a> Shell<'a> {
             i += 1;
         }
         let (fkey, ikey) = if format == OutputFormat::Tags {
-            (&mut s.tag_focus, &mut s.tag_ignore)
+            (&mut s.filters.tag_focus, &mut s.filters.tag_ignore)
         } else {
-            (&mut s.focus, &mut s.ignore)
+            (&mut s.filters.focus, &mut s.filters.ignore)
         };
         if !focus.is_empty() {
             *fkey = focus;

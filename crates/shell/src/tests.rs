@@ -81,8 +81,8 @@ fn command_arguments() {
     let c = &fake.calls;
     assert_eq!(c[0].1.node_count, 20);
     assert_eq!(c[0].1.text("sort").unwrap(), "cum");
-    assert_eq!(c[0].1.focus, "main|x");
-    assert_eq!(c[0].1.ignore, "runtime");
+    assert_eq!(c[0].1.filters.focus, "main|x");
+    assert_eq!(c[0].1.filters.ignore, "runtime");
     assert_eq!(c[1].1.node_count, 10);
     assert_eq!(
         c[1].1.text("sort").unwrap(),
@@ -93,10 +93,10 @@ fn command_arguments() {
     assert_eq!(c[2].1.node_count, 10);
     assert_eq!(c[3].1.node_count, -1);
     assert_eq!(c[4].0.regexp.as_deref(), Some("compute"));
-    assert_eq!(c[4].1.ignore, "main");
-    assert_eq!(c[5].1.tag_focus, "mem");
-    assert_eq!(c[5].1.tag_ignore, "x");
-    assert_eq!(c[5].1.focus, "");
+    assert_eq!(c[4].1.filters.ignore, "main");
+    assert_eq!(c[5].1.filters.tag_focus, "mem");
+    assert_eq!(c[5].1.filters.tag_ignore, "x");
+    assert_eq!(c[5].1.filters.focus, "");
     assert_eq!(
         err.lines().skip(2).collect::<Vec<_>>(),
         [
@@ -114,7 +114,7 @@ fn assignments_and_shortcuts() {
         "focus=main //: note\nmean\ntrim=no\ncum\nlines\nnodefraction=0.1\ntop\n:\nalloc_space\nmean_inuse_objects\ntop\nsort=up\nfocus\nnodecount=x\nsample_index=9\nsample_index=space\n",
     );
     let first = &fake.calls[0].1;
-    assert_eq!(first.focus, "main");
+    assert_eq!(first.filters.focus, "main");
     assert!(first.mean);
     assert!(!first.trim);
     assert!(first.compact_labels);
@@ -122,7 +122,7 @@ fn assignments_and_shortcuts() {
     assert_eq!(first.text("granularity").unwrap(), "lines");
     assert_eq!(first.node_fraction, 0.1);
     let second = &fake.calls[1].1;
-    assert_eq!(second.focus, "");
+    assert_eq!(second.filters.focus, "");
     assert_eq!(second.sample_index, "inuse_objects");
     assert!(second.mean);
     assert_eq!(
@@ -273,8 +273,8 @@ fn odd_lines_do_not_panic() {
     assert!(err.contains("invalid \"sort\" value \"\""));
     assert!(err.contains("invalid sample_index \"\""));
     // `top -` ignores nothing; `top 99999999999` is a focus regexp.
-    assert_eq!(fake.calls[0].1.ignore, "");
-    assert_eq!(fake.calls[1].1.focus, "99999999999");
+    assert_eq!(fake.calls[0].1.filters.ignore, "");
+    assert_eq!(fake.calls[1].1.filters.focus, "99999999999");
 }
 
 #[test]

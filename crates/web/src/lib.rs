@@ -452,10 +452,10 @@ impl WebUi {
                 let mut cfg = cfg.clone();
                 cfg.granularity = granularity;
                 // The functions to show are the focus expression's.
-                let re = if cfg.focus.is_empty() {
+                let re = if cfg.filters.focus.is_empty() {
                     ".".to_string()
                 } else {
-                    cfg.focus.clone()
+                    cfg.filters.focus.clone()
                 };
                 let made = backend::text(&self.profile, format, Some(re), &cfg, false)?;
                 Ok(if view == View::Peek {

@@ -125,7 +125,7 @@ fn terminal_session() {
     // `-raw -ignore=runtime.gopark`.
     let raw = std::fs::read_to_string(fx.dir.join("raw.txt")).expect("raw.txt");
     let mut cfg = Settings::default();
-    cfg.ignore = "runtime.gopark".into();
+    cfg.filters.ignore = "runtime.gopark".into();
     let flag = flag_form(&fx.path, OutputFormat::Raw, None, &cfg).expect("flag form");
     assert_eq!(raw, flag);
     let all = flag_form(&fx.path, OutputFormat::Raw, None, &Settings::default()).expect("raw");
