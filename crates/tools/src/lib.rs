@@ -47,8 +47,12 @@
 //!
 //! # Crate features
 //!
-//! * `cli` (default): builds the `pprof-tools` binary (and pulls in what
-//!   only it needs: the allocator, signal handling).
+//! * `cli` (default): builds the `pprof-tools` binary and pulls in what
+//!   only it needs: the allocator, signal handling, the shell's line
+//!   editor (`pprof-shell/terminal`) and the web interface (`web`).
+//! * `web`: [`web`], the `-http` interface (pprof-web, on axum and tokio).
+//!
+//! A library user who wants neither builds with `default-features = false`.
 #![deny(missing_docs)]
 
 pub use pprof_disasm as disasm;
@@ -64,6 +68,7 @@ pub use pprof_ops as ops;
 pub use pprof_report as report;
 pub use pprof_shell as shell;
 pub use pprof_symbolize as symbolize;
+#[cfg(feature = "web")]
 pub use pprof_web as web;
 
 /// The README's examples, compiled as doctests so that they stay true.
