@@ -85,10 +85,12 @@ impl Pipeline {
     /// A pipeline over `sources` with `settings` (which say how sources
     /// are fetched and combined, and how reports are made).
     pub fn new(sources: Sources, settings: Settings) -> Pipeline {
+        let mut fetch = FetchOptions::default();
+        fetch.text_frames = settings.text_frames;
         Pipeline {
             sources,
             settings,
-            fetch: FetchOptions::default(),
+            fetch,
             sink: None,
             progress: None,
         }

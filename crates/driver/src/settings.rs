@@ -361,6 +361,9 @@ pub struct Settings {
     /// `-tools`: accepted for pprof's command lines; objects are read in
     /// process.
     pub tools: String,
+    /// `-text_frames` (ours): name the frames of Go `debug=1` text profiles
+    /// from their `#` lines (default false: pprof ignores those lines).
+    pub text_frames: bool,
 }
 
 impl Default for Settings {
@@ -403,6 +406,7 @@ impl Default for Settings {
             http: String::new(),
             no_browser: false,
             tools: String::new(),
+            text_frames: false,
         }
     }
 }
@@ -580,6 +584,8 @@ pub const OPTIONS: &[OptionDef] = &[
         "TLS private key file for HTTPS sources\n"),
     option!("tls_ca", tls_ca, Source, None, false,
         "TLS certificate authorities file for HTTPS sources\n"),
+    option!("text_frames", text_frames, Source, None, false,
+        "Name frames of Go debug=1 texts from their # lines (pprof-tools)\nWithout the binary, pprof leaves the frames of goroutine, heap,\nmutex and block debug=1 pages unnamed; these lines name them\n(but for the leading runtime frames Go leaves out of them).\n"),
     option!("http", http, Misc, None, false,
         "Serve the web interface on host:port\nThe host defaults to localhost, the port to a free one.\n"),
     option!("no_browser", no_browser, Misc, None, false,

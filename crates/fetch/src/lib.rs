@@ -69,6 +69,10 @@ pub struct FetchOptions {
     /// Timeout for remote fetches, in seconds (pprof's `-timeout`).
     /// Default: `None`. Used once HTTP fetching exists.
     pub timeout: Option<i64>,
+    /// Name the frames of Go `debug=1` text profiles from their `#` lines
+    /// ([`pprof_legacy::ParseOptions::text_frames`]); pprof ignores them.
+    /// Default: false.
+    pub text_frames: bool,
 }
 
 impl Default for FetchOptions {
@@ -78,6 +82,7 @@ impl Default for FetchOptions {
             memory_budget: MemoryBudget::default(),
             seconds: None,
             timeout: None,
+            text_frames: false,
         }
     }
 }
@@ -294,7 +299,7 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
         Err(pprof_model::Error::OverBudget { budget, input }) => {
             Err(ErrorKind::OverBudget { budget, input })
         }
-        Err(e) if e.is_not_proto() => match parse_legacy(&raw) {
+        Err(e) if e.is_not_proto() => match parse_legacy(&raw, opts) {
             Ok(p) => validate(p),
             Err(other) => Err(other),
         },
@@ -318,8 +323,9 @@ fn validate(p: Profile) -> std::result::Result<Profile, ErrorKind> {
 }
 
 /// The legacy formats (pprof's `parseLegacy`).
-fn parse_legacy(data: &[u8]) -> std::result::Result<Profile, ErrorKind> {
-    match pprof_legacy::parse(data) {
+fn parse_legacy(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profile, ErrorKind> {
+    let lo = pprof_legacy::ParseOptions::default().with_text_frames(opts.text_frames);
+    match pprof_legacy::parse_with(data, &lo) {
         Ok(p) => Ok(p),
         Err(pprof_legacy::Error::Unrecognized) => Err(ErrorKind::Unrecognized),
         Err(e) => Err(ErrorKind::Legacy(e)),

@@ -39,9 +39,13 @@
 //! status), the numeric label `wait` (minutes, on parked goroutines; 0 when
 //! the dump prints no wait time), the string label `created_by` (`func
 //! file:line` of the `go` statement), the numeric label `created_by_goroutine`
-//! when the dump names the creating goroutine (Go 1.21+) and the string
-//! label `locked_to_thread` = `true` when present. Goroutines with the same
-//! stack and labels form one sample whose value is their count.
+//! when the dump names the creating goroutine (Go 1.21+), the string
+//! label `locked_to_thread` = `true` when present, and the string label
+//! `leaked` = `true` on goroutines Go 1.27's leak detector proved can never
+//! run again (`[chan send (leaked)]`: the garbage collector found the
+//! channel or lock they wait on unreachable from any goroutine that could
+//! run; their `state` is the wait reason without the mark). Goroutines with
+//! the same stack and labels form one sample whose value is their count.
 
 use std::collections::HashMap;
 
@@ -110,6 +114,7 @@ struct Goroutine<'a> {
     state: &'a str,
     wait_minutes: Option<i64>,
     locked: bool,
+    leaked: bool,
     frames: Vec<Frame<'a>>,
     created_by: Option<(&'a str, &'a str, i64)>,
     creator: Option<i64>,
@@ -151,10 +156,22 @@ fn file_line(line: &str) -> (&str, i64, bool) {
     }
 }
 
-fn parse_state(body: &str) -> (&str, Option<i64>, bool) {
+/// The status of a goroutine header: (state, wait minutes, locked to
+/// thread, leaked). The state loses its ` (scan)` and ` (leaked)` marks.
+fn parse_state(body: &str) -> (&str, Option<i64>, bool, bool) {
     let mut parts = body.split(", ");
-    let state = parts.next().unwrap_or("");
-    let state = state.strip_suffix(" (scan)").unwrap_or(state);
+    let mut state = parts.next().unwrap_or("");
+    let mut leaked = false;
+    loop {
+        if let Some(s) = state.strip_suffix(" (scan)") {
+            state = s;
+        } else if let Some(s) = state.strip_suffix(" (leaked)") {
+            state = s;
+            leaked = true;
+        } else {
+            break;
+        }
+    }
     let mut wait = None;
     let mut locked = false;
     for p in parts {
@@ -167,7 +184,7 @@ fn parse_state(body: &str) -> (&str, Option<i64>, bool) {
             locked = true;
         }
     }
-    (state, wait, locked)
+    (state, wait, locked, leaked)
 }
 
 /// Calls `out` with each goroutine of the dump, in order.
@@ -181,12 +198,13 @@ fn split_goroutines<'a>(text: &'a str, mut out: impl FnMut(Goroutine<'a>)) {
             if let Some(g) = cur.take() {
                 out(g);
             }
-            let (state, wait_minutes, locked) = parse_state(body);
+            let (state, wait_minutes, locked, leaked) = parse_state(body);
             cur = Some(Goroutine {
                 id,
                 state,
                 wait_minutes,
                 locked,
+                leaked,
                 ..Default::default()
             });
             pending_func = None;
@@ -360,6 +378,7 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
     let k_created = b.p.intern("created_by");
     let k_creator = b.p.intern("created_by_goroutine");
     let k_locked = b.p.intern("locked_to_thread");
+    let k_leaked = b.p.intern("leaked");
     let v_true = b.p.intern("true");
 
     split_goroutines(&text, |g| {
@@ -449,6 +468,13 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
                 ..Default::default()
             });
         }
+        if g.leaked {
+            labels.push(Label {
+                key: k_leaked,
+                str: v_true,
+                ..Default::default()
+            });
+        }
         if let Some(c) = g.creator {
             labels.push(Label {
                 key: k_creator,
@@ -503,7 +529,15 @@ mod tests {
         assert_eq!(parse_header("goroutine profile: total 3"), None);
         assert_eq!(
             parse_state("chan receive, 12 minutes, locked to thread"),
-            ("chan receive", Some(12), true)
+            ("chan receive", Some(12), true, false)
+        );
+        assert_eq!(
+            parse_state("sync.Mutex.Lock (leaked) (scan)"),
+            ("sync.Mutex.Lock", None, false, true)
+        );
+        assert_eq!(
+            parse_state("chan send (leaked)"),
+            ("chan send", None, false, true)
         );
     }
 

@@ -9,7 +9,10 @@
 //!
 //! Beyond pprof, [`parse_goroutine_dump`] reads goroutine dumps
 //! (`debug=2` pages and crash/SIGQUIT tracebacks) into goroutine profiles
-//! with `state`, `wait`, and `created_by` labels (see [`goroutine`]).
+//! with `state`, `wait`, `created_by` and `leaked` labels (see
+//! [`goroutine`]), and [`parse_with`] can name the frames of Go `debug=1`
+//! text profiles from their `#` lines ([`ParseOptions::text_frames`]),
+//! which pprof ignores.
 //!
 //! ```
 //! let text = b"goroutine profile: total 3\n3 @ 0x401001 0x402001\n";
@@ -36,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod build;
+mod comments;
 mod cpu;
 mod error;
 mod frames;
@@ -88,6 +92,28 @@ pub struct Parsed {
     pub memstats: Option<MemStats>,
 }
 
+/// Choices of the readers beyond pprof's behaviour. The default reads
+/// every input as pprof does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParseOptions {
+    /// Name the frames of Go `debug=1` text profiles (goroutine,
+    /// goroutineleak, threadcreate, heap, allocs, mutex, block) from the
+    /// `#` lines that follow each record, for reading them without the
+    /// binary. pprof ignores those lines and leaves the addresses unnamed;
+    /// the frames Go's writer hides (leading runtime frames) stay unnamed
+    /// here too. Default: false.
+    pub text_frames: bool,
+}
+
+impl ParseOptions {
+    /// The options with [`ParseOptions::text_frames`] set to `on`.
+    pub fn with_text_frames(mut self, on: bool) -> Self {
+        self.text_frames = on;
+        self
+    }
+}
+
 /// Reads a non-proto profile (already decompressed), trying pprof's readers
 /// in pprof's order, then goroutine dumps.
 ///
@@ -98,10 +124,31 @@ pub fn parse(data: &[u8]) -> Result<Profile> {
     parse_detailed(data).map(|p| p.profile)
 }
 
+/// Like [`parse`], with choices beyond pprof's behaviour.
+///
+/// ```
+/// let text = b"goroutine profile: total 2\n2 @ 0x401001 0x402001\n\
+/// #\t0x401000\tmain.work+0x10\t/src/main.go:9\n\
+/// #\t0x402000\tmain.main+0x20\t/src/main.go:4\n\n";
+/// let opts = pprof_legacy::ParseOptions::default().with_text_frames(true);
+/// let p = pprof_legacy::parse_with(text, &opts)?;
+/// let leaf = &p.locations[p.samples[0].locations[0].index()];
+/// assert_eq!(p.str(p.functions[leaf.lines[0].function.index()].name), "main.work");
+/// # Ok::<(), pprof_legacy::Error>(())
+/// ```
+pub fn parse_with(data: &[u8], opts: &ParseOptions) -> Result<Profile> {
+    parse_detailed_with(data, opts).map(|p| p.profile)
+}
+
 /// Like [`parse`], also telling which format was read and returning the
 /// `runtime.MemStats` block of Go heap pages.
 pub fn parse_detailed(data: &[u8]) -> Result<Parsed> {
-    match parse_pprof_legacy(data) {
+    parse_detailed_with(data, &ParseOptions::default())
+}
+
+/// Like [`parse_detailed`], with choices beyond pprof's behaviour.
+pub fn parse_detailed_with(data: &[u8], opts: &ParseOptions) -> Result<Parsed> {
+    match legacy_with(data, opts) {
         Err(Error::Unrecognized) => {}
         other => return other,
     }
@@ -118,8 +165,15 @@ pub fn parse_detailed(data: &[u8]) -> Result<Parsed> {
 /// Exactly the legacy readers of go1.19.8's pprof (its `parseLegacy` plus
 /// the validity check of `ParseData`): goroutine dumps are rejected.
 pub fn parse_pprof_legacy(data: &[u8]) -> Result<Parsed> {
+    legacy_with(data, &ParseOptions::default())
+}
+
+fn legacy_with(data: &[u8], opts: &ParseOptions) -> Result<Parsed> {
     let (p, format) = try_readers(data)?;
     let mut p = p;
+    if opts.text_frames && matches!(format, Format::Heap | Format::GoCount | Format::Contention) {
+        comments::name_frames(&mut p, &String::from_utf8_lossy(data));
+    }
     p.add_legacy_frame_info();
     p.check_valid()?;
     let memstats = if format == Format::Heap {

@@ -25,7 +25,36 @@ fn line() -> impl Strategy<Value = String> {
         "\t[ -~]{0,30}:[0-9]{0,6}( \\+0x[0-9a-f]{1,4})?",
         "(created by [a-z.]{1,10}( in goroutine [0-9]{1,3})?|--- Memory map: ---|MAPPED_LIBRARIES:|same as previous thread|[a-z=/ ]{1,20})",
         " *0x[0-9a-f]{1,18} [ -~]{0,30}",
+        "#\t0x[0-9a-f]{1,17}(\t+[a-z.()*]{0,12}\\+0x[0-9a-f]{1,17}\t+[a-z/.]{0,10}:[0-9]{1,20})?",
     ]
+}
+
+/// Parses with and without frame names from `#` lines; both must give a
+/// valid profile or an error, the same samples' values either way.
+fn parse_both(data: &[u8]) -> Result<(), TestCaseError> {
+    let plain = pprof_legacy::parse(data);
+    let opts = pprof_legacy::ParseOptions::default().with_text_frames(true);
+    let named = pprof_legacy::parse_with(data, &opts);
+    if let Ok(p) = &plain {
+        prop_assert!(p.check_valid().is_ok());
+        let _ = p.to_raw_string();
+    }
+    match (&plain, &named) {
+        (Ok(a), Ok(b)) => {
+            prop_assert!(b.check_valid().is_ok());
+            let _ = b.to_raw_string();
+            let values = |p: &pprof_model::Profile| {
+                p.samples
+                    .iter()
+                    .map(|s| s.values.clone())
+                    .collect::<Vec<_>>()
+            };
+            prop_assert_eq!(values(a), values(b));
+        }
+        (Err(_), Err(_)) => {}
+        _ => prop_assert!(false, "{plain:?} vs {named:?}"),
+    }
+    Ok(())
 }
 
 proptest! {
@@ -33,10 +62,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        if let Ok(p) = pprof_legacy::parse(&data) {
-            prop_assert!(p.check_valid().is_ok());
-            let _ = p.to_raw_string();
-        }
+        parse_both(&data)?;
         let _ = pprof_legacy::parse_goroutine_dump(&data);
     }
 
@@ -51,10 +77,7 @@ proptest! {
         if newline_at_end {
             text.push('\n');
         }
-        if let Ok(p) = pprof_legacy::parse(text.as_bytes()) {
-            prop_assert!(p.check_valid().is_ok());
-            let _ = p.to_raw_string();
-        }
+        parse_both(text.as_bytes())?;
         let _ = pprof_legacy::parse_goroutine_dump(text.as_bytes());
     }
 

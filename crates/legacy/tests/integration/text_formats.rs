@@ -225,3 +225,87 @@ fn zero_block_size_leaves_no_bytes_label() {
     assert_eq!(num_label(&p, 2, "bytes"), None);
     assert_eq!(p.samples[0].values, vec![3, 2]);
 }
+
+/// Each location of a sample as its `function:line` entries, innermost
+/// first (empty for an unnamed location), with its address.
+fn named_stack(p: &pprof_model::Profile, sample: usize) -> Vec<(u64, Vec<String>)> {
+    p.samples[sample]
+        .locations
+        .iter()
+        .map(|l| {
+            let loc = p.location(*l);
+            let lines = loc
+                .lines
+                .iter()
+                .map(|ln| {
+                    let f = &p.functions[ln.function.index()];
+                    format!("{}:{}", p.str(f.name), ln.line)
+                })
+                .collect();
+            (loc.address, lines)
+        })
+        .collect()
+}
+
+#[test]
+fn text_frames_name_debug1_frames_from_their_hash_lines() {
+    let opts = pprof_legacy::ParseOptions::default().with_text_frames(true);
+    let p = pprof_legacy::parse_with(&fixture("go_goroutine_debug1.txt"), &opts).unwrap();
+    // The leading runtime frames Go hides stay unnamed; the frame after the
+    // shown one can only be runtime.goexit, which the proto leaves out.
+    assert_eq!(
+        named_stack(&p, 0),
+        vec![
+            (0x437c15, vec![]),
+            (0x40560b, vec![]),
+            (0x4bc835, vec!["main.compute:28".to_string()]),
+        ]
+    );
+    assert_eq!(
+        named_stack(&p, 1),
+        vec![
+            (0x42d855, vec![]),
+            (0x4bc835, vec!["main.compute:28".to_string()]),
+        ]
+    );
+    let f = &p.functions[0];
+    assert_eq!(p.str(f.filename), "/src/main.go");
+    // Without the option the profile is pprof's: nothing named, goexit kept.
+    let plain = parse(&fixture("go_goroutine_debug1.txt")).unwrap();
+    assert!(plain.functions.is_empty());
+    assert_eq!(addrs(&plain, 0).len(), 4);
+    // Contention pages show every frame.
+    let m = pprof_legacy::parse_with(&fixture("go_mutex_debug1.txt"), &opts).unwrap();
+    assert_eq!(
+        named_stack(&m, 0),
+        vec![
+            (0x401010, vec!["sync.(*Mutex).Unlock:1".to_string()]),
+            (0x402021, vec!["main.main:20".to_string()]),
+        ]
+    );
+}
+
+#[test]
+fn text_frames_fold_inlined_frames_and_keep_recursion_apart() {
+    // Go 1.21+ give each inlined frame a PC of its own; frames inlined into
+    // one function share its entry (PC - offset). Two calls of one function
+    // share it too, but a function never repeats within an inlined run.
+    let text = b"goroutine profile: total 2\n\
+2 @ 0x1001 0x2011 0x2005 0x3001 0x3101\n\
+#\t0x2010\tinner+0x10\ta.go:1\n\
+#\t0x2004\touter+0x4\ta.go:2\n\
+#\t0x3000\tf+0x100\tb.go:3\n\
+#\t0x3100\tf+0x200\tb.go:4\n\n";
+    let opts = pprof_legacy::ParseOptions::default().with_text_frames(true);
+    let p = pprof_legacy::parse_with(text, &opts).unwrap();
+    assert_eq!(
+        named_stack(&p, 0),
+        vec![
+            (0x1000, vec![]),
+            (0x2010, vec!["inner:1".to_string(), "outer:2".to_string()]),
+            (0x3000, vec!["f:3".to_string()]),
+            (0x3100, vec!["f:4".to_string()]),
+        ]
+    );
+    assert_eq!(p.samples[0].values, vec![2]);
+}
