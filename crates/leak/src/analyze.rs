@@ -23,11 +23,11 @@ pub enum Granularity {
 /// Which snapshots to analyse.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
-    /// Goroutine and heap snapshots are told apart by their sample types
-    /// and each group is analysed on its own (the default).
+    /// Goroutine, goroutine leak and heap snapshots are told apart by their
+    /// sample types and each group is analysed on its own (the default).
     #[default]
     Auto,
-    /// Every snapshot must be a goroutine profile.
+    /// Every snapshot must be a goroutine or goroutine leak profile.
     Goroutine,
     /// Every snapshot must be a heap profile (`inuse_space`).
     Heap,
@@ -38,29 +38,77 @@ pub enum Mode {
 pub enum SnapshotKind {
     /// A goroutine profile: values count goroutines.
     Goroutine,
+    /// A goroutine leak profile (`/debug/pprof/goroutineleak`, Go 1.27):
+    /// values count the goroutines that the garbage collector proved can
+    /// never run again.
+    GoroutineLeak,
     /// A heap profile: the `inuse_space` values are analysed.
     Heap,
 }
 
 impl SnapshotKind {
-    /// `goroutine` or `heap`.
+    /// `goroutine`, `goroutineleak` or `heap`.
     pub fn name(self) -> &'static str {
         match self {
             SnapshotKind::Goroutine => "goroutine",
+            SnapshotKind::GoroutineLeak => "goroutineleak",
             SnapshotKind::Heap => "heap",
         }
     }
+
+    /// The sample type whose values are analysed.
+    pub(crate) fn value_type(self) -> &'static str {
+        match self {
+            SnapshotKind::Goroutine => "goroutine",
+            SnapshotKind::GoroutineLeak => "goroutineleak",
+            SnapshotKind::Heap => "inuse_space",
+        }
+    }
+
+    /// Whether values count goroutines (not bytes).
+    pub fn counts_goroutines(self) -> bool {
+        !matches!(self, SnapshotKind::Heap)
+    }
 }
 
-/// The kind of a profile: a goroutine profile has a `goroutine` sample or
-/// period type, a heap profile an `inuse_space` sample type.
+/// The kind of a profile: a goroutine leak profile has a `goroutineleak`
+/// sample or period type, a goroutine profile a `goroutine` one, a heap
+/// profile an `inuse_space` sample type.
 pub fn snapshot_kind(p: &Profile) -> Option<SnapshotKind> {
-    if p.sample_type_index("goroutine").is_some() || p.str(p.period_type.r#type) == "goroutine" {
+    let period = p.str(p.period_type.r#type);
+    if p.sample_type_index("goroutineleak").is_some() || period == "goroutineleak" {
+        Some(SnapshotKind::GoroutineLeak)
+    } else if p.sample_type_index("goroutine").is_some() || period == "goroutine" {
         Some(SnapshotKind::Goroutine)
     } else if p.sample_type_index("inuse_space").is_some() {
         Some(SnapshotKind::Heap)
     } else {
         None
+    }
+}
+
+/// What a finding rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// The runtime proved it: a goroutine leak profile, or goroutines
+    /// marked `(leaked)` in a `debug=2` dump. One snapshot is enough.
+    Runtime,
+    /// Growth across two or more snapshots.
+    Growth,
+    /// Wait times in one `debug=2` dump: many goroutines blocked at one
+    /// site for a long time. A heuristic.
+    WaitTime,
+}
+
+impl Basis {
+    /// How reports name the basis: `proven by the runtime`, `suspected from
+    /// growth`, `suspected from wait times (heuristic)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Basis::Runtime => "proven by the runtime",
+            Basis::Growth => "suspected from growth",
+            Basis::WaitTime => "suspected from wait times (heuristic)",
+        }
     }
 }
 
@@ -72,6 +120,10 @@ pub const DEFAULT_MIN_HEAP_GROWTH: i64 = 1 << 20;
 pub const DEFAULT_MIN_RELATIVE_GROWTH: f64 = 0.10;
 /// Default of [`Options::stack_bytes`]: 8 KiB per goroutine.
 pub const DEFAULT_STACK_BYTES: i64 = 8 << 10;
+/// Default of [`Options::min_wait_minutes`]: 10 minutes.
+pub const DEFAULT_MIN_WAIT_MINUTES: i64 = 10;
+/// Default of [`Options::min_waiting`]: 50 goroutines.
+pub const DEFAULT_MIN_WAITING: i64 = 50;
 
 /// Thresholds and choices of the analysis. Start from
 /// [`Options::default`] and change fields.
@@ -105,6 +157,18 @@ pub struct Options {
     /// Bytes of stack counted per goroutine in the memory estimate.
     /// Default: [`DEFAULT_STACK_BYTES`].
     pub stack_bytes: i64,
+    /// Wait-time heuristic (one `debug=2` dump without `(leaked)` marks):
+    /// the shortest wait, in minutes, that counts. Default:
+    /// [`DEFAULT_MIN_WAIT_MINUTES`].
+    pub min_wait_minutes: i64,
+    /// Wait-time heuristic: the fewest goroutines of one stack that must
+    /// have waited [`Options::min_wait_minutes`] on a channel or a lock for
+    /// the stack to be a suspect. Default: [`DEFAULT_MIN_WAITING`].
+    pub min_waiting: i64,
+    /// Whether wait-time suspects count in [`Report::leak_suspected`] (the
+    /// command's exit status 3); when false they are reported only.
+    /// Default: true.
+    pub wait_gate: bool,
 }
 
 impl Default for Options {
@@ -119,6 +183,9 @@ impl Default for Options {
             min_rate_per_minute: 0.0,
             ignore_top: Vec::new(),
             stack_bytes: DEFAULT_STACK_BYTES,
+            min_wait_minutes: DEFAULT_MIN_WAIT_MINUTES,
+            min_waiting: DEFAULT_MIN_WAITING,
+            wait_gate: true,
         }
     }
 }
@@ -195,13 +262,20 @@ pub struct WaitStats {
     pub max_minutes: i64,
     /// Non-empty buckets, shortest waits first.
     pub buckets: Vec<WaitBucket>,
+    /// Goroutines that waited at least [`Options::min_wait_minutes`].
+    pub long_waiting: i64,
 }
 
-/// The verdict on one stack.
+/// The verdict on one stack, most certain leaks first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
+    /// The runtime proved these goroutines can never run again.
+    Proven,
     /// Grew by more than the thresholds, never decreasing: a suspect.
     Leak,
+    /// Many goroutines waited on a channel or lock for longer than the
+    /// threshold (wait-time heuristic): a suspect.
+    LongWait,
     /// Grew by more than the thresholds, but not monotonically.
     Growing,
     /// No growth beyond the thresholds.
@@ -211,10 +285,12 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// `leak`, `growing`, `steady` or `shrinking`.
+    /// `proven`, `leak`, `long wait`, `growing`, `steady` or `shrinking`.
     pub fn name(self) -> &'static str {
         match self {
+            Verdict::Proven => "proven",
             Verdict::Leak => "leak",
+            Verdict::LongWait => "long wait",
             Verdict::Growing => "growing",
             Verdict::Steady => "steady",
             Verdict::Shrinking => "shrinking",
@@ -261,15 +337,26 @@ pub struct StackTrend {
     pub heap_bytes: Option<i64>,
     /// Indexes of related suspects in the other trend: for a goroutine
     /// suspect, growing heap stacks sharing a user function with its stack
-    /// or creator; for a heap suspect, such goroutine suspects.
+    /// or creator; for a heap suspect, such goroutine suspects (in
+    /// [`Report::goroutines`], or in [`Report::proven`] when there is no
+    /// growth analysis).
     pub related: Vec<usize>,
+    /// The same stack among the proven leaks ([`Report::proven`]), for
+    /// stacks of the growth and wait-time analyses.
+    pub proven: Option<usize>,
+    /// The same stack in the growth analysis ([`Report::goroutines`]), for
+    /// proven and wait-time stacks.
+    pub growth: Option<usize>,
 }
 
 impl StackTrend {
-    /// Whether this stack is a leak suspect (verdict [`Verdict::Leak`] and
-    /// not ignored).
+    /// Whether this stack is a leak suspect (verdict [`Verdict::Proven`],
+    /// [`Verdict::Leak`] or [`Verdict::LongWait`], and not ignored).
     pub fn is_suspect(&self) -> bool {
-        self.verdict == Verdict::Leak && !self.ignored
+        matches!(
+            self.verdict,
+            Verdict::Proven | Verdict::Leak | Verdict::LongWait
+        ) && !self.ignored
     }
 
     /// The name shown for the stack: the blocking frame's function, else the
@@ -290,14 +377,20 @@ pub struct SnapshotInfo {
     pub input: usize,
     /// Profile time (ns since the epoch, 0 when unknown).
     pub time_nanos: i64,
-    /// Total goroutines (or `inuse_space` bytes).
+    /// Total goroutines (or `inuse_space` bytes) counted. Negative sample
+    /// values (which real snapshots never have) count as 0.
     pub total: i64,
+    /// The kind of the snapshot (a goroutine dump used for its `(leaked)`
+    /// marks is [`SnapshotKind::Goroutine`] in a proven analysis).
+    pub kind: SnapshotKind,
 }
 
 /// The analysis of one kind of snapshots.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trend {
-    /// Goroutines or heap.
+    /// What the findings rest on.
+    pub basis: Basis,
+    /// Goroutines (also for proven leaks) or heap.
     pub kind: SnapshotKind,
     /// Snapshots in time order.
     pub snapshots: Vec<SnapshotInfo>,
@@ -324,25 +417,75 @@ impl Trend {
     }
 }
 
-/// The result of [`analyze`].
+/// An analysis that the inputs were too few for, while others were made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// `goroutine` or `heap` (growth analyses).
+    pub kind: SnapshotKind,
+    /// Snapshots given.
+    pub got: usize,
+    /// Snapshots needed.
+    pub need: usize,
+}
+
+/// The result of [`analyze`]: proven leaks first, then growth, wait times
+/// and heap growth.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
-    /// The goroutine analysis, when goroutine snapshots were given.
+    /// Goroutines the runtime proved leaked: from goroutine leak profiles
+    /// and the `(leaked)` marks of `debug=2` dumps (one snapshot is
+    /// enough). Every stack's verdict is [`Verdict::Proven`].
+    pub proven: Option<Trend>,
+    /// The goroutine growth analysis, when two or more goroutine snapshots
+    /// were given.
     pub goroutines: Option<Trend>,
+    /// The wait-time heuristic, when one goroutine `debug=2` dump without
+    /// `(leaked)` marks was given.
+    pub waits: Option<Trend>,
     /// The heap analysis, when heap snapshots were given.
     pub heap: Option<Trend>,
+    /// Growth analyses not made for lack of snapshots (others were made).
+    pub skipped: Vec<Skipped>,
+    /// The names of the inputs, by input position, when known
+    /// ([`crate::analyze_snapshots`]); empty otherwise.
+    pub names: Vec<String>,
     /// The options used.
     pub options: Options,
 }
 
 impl Report {
-    /// Whether any goroutine or heap stack is a suspect (exit code 3 of the
-    /// command).
-    pub fn leak_suspected(&self) -> bool {
-        self.goroutines
+    /// The analyses made, in report order: proven, growth, wait times, heap.
+    pub fn trends(&self) -> impl Iterator<Item = &Trend> {
+        self.proven
             .iter()
+            .chain(self.goroutines.iter())
+            .chain(self.waits.iter())
             .chain(self.heap.iter())
+    }
+
+    /// Whether the runtime proved a leak (that is not ignored).
+    pub fn leak_proven(&self) -> bool {
+        self.proven
+            .as_ref()
+            .is_some_and(|t| t.suspects().next().is_some())
+    }
+
+    /// Whether any analysis has a suspect: proven, growth, heap growth, and
+    /// wait-time suspects unless [`Options::wait_gate`] is off. The command
+    /// exits with status 3 when this holds.
+    pub fn leak_suspected(&self) -> bool {
+        self.trends()
+            .filter(|t| t.basis != Basis::WaitTime || self.options.wait_gate)
             .any(|t| t.suspects().next().is_some())
+    }
+
+    /// The name of input `index`: its file or URL when known, else
+    /// `snapshot N`.
+    pub fn input_name(&self, index: usize) -> String {
+        match self.names.get(index) {
+            Some(n) => n.clone(),
+            None => format!("snapshot {index}"),
+        }
     }
 }
 
@@ -376,60 +519,260 @@ pub fn analyze_refs(
     if profiles.is_empty() {
         return Err(Error::NoSnapshots);
     }
-    let mut gor = Vec::new();
-    let mut heap = Vec::new();
+    let mut gor: Vec<Input<'_>> = Vec::new();
+    let mut leak: Vec<Input<'_>> = Vec::new();
+    let mut heap: Vec<Input<'_>> = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
-        match (snapshot_kind(p), opts.mode) {
-            (Some(SnapshotKind::Goroutine), Mode::Auto | Mode::Goroutine) => gor.push((i, *p)),
-            (Some(SnapshotKind::Heap), Mode::Auto | Mode::Heap) => heap.push((i, *p)),
-            (None, Mode::Auto) => return Err(Error::UnknownKind { index: i }),
+        let kind = snapshot_kind(p);
+        let input = |kind| Input {
+            index: i,
+            profile: p,
+            kind,
+            only_leaked: false,
+        };
+        match (kind, opts.mode) {
+            (Some(k @ SnapshotKind::Goroutine), Mode::Auto | Mode::Goroutine) => {
+                if has_leaked_marks(p) {
+                    leak.push(Input {
+                        only_leaked: true,
+                        ..input(k)
+                    });
+                }
+                gor.push(input(k));
+            }
+            (Some(k @ SnapshotKind::GoroutineLeak), Mode::Auto | Mode::Goroutine) => {
+                leak.push(input(k))
+            }
+            (Some(k @ SnapshotKind::Heap), Mode::Auto | Mode::Heap) => heap.push(input(k)),
+            (None, Mode::Auto) => {
+                return Err(Error::UnknownKind {
+                    index: i,
+                    name: String::new(),
+                })
+            }
             (_, Mode::Goroutine) => {
                 return Err(Error::WrongKind {
                     index: i,
+                    name: String::new(),
                     want: "goroutine",
                 })
             }
             (_, _) => {
                 return Err(Error::WrongKind {
                     index: i,
+                    name: String::new(),
                     want: "heap",
                 })
             }
         }
     }
     let need = opts.min_snapshots.max(2);
-    for (group, kind) in [(&gor, "goroutine"), (&heap, "heap")] {
+    // One dump without proof: the wait-time heuristic.
+    let wait_dump = (gor.len() == 1 && leak.is_empty())
+        .then(|| gor.first().copied())
+        .flatten()
+        .filter(|g| has_wait_labels(g.profile));
+    let mut skipped = Vec::new();
+    let mut short = None;
+    for (group, kind) in [(&gor, SnapshotKind::Goroutine), (&heap, SnapshotKind::Heap)] {
         if !group.is_empty() && group.len() < need {
-            return Err(Error::TooFewSnapshots {
+            short.get_or_insert(Skipped {
                 kind,
                 got: group.len(),
                 need,
             });
+            if !(kind == SnapshotKind::Goroutine && wait_dump.is_some()) {
+                skipped.push(Skipped {
+                    kind,
+                    got: group.len(),
+                    need,
+                });
+            }
         }
     }
-    let mut tables = Tables::default();
-    let mut goroutines =
-        (!gor.is_empty()).then(|| trend(&mut tables, gor, SnapshotKind::Goroutine, opts));
-    let mut heap_trend =
-        (!heap.is_empty()).then(|| trend(&mut tables, heap, SnapshotKind::Heap, opts));
-    if let (Some(g), Some(read)) = (goroutines.as_mut(), source) {
-        crate::source::resolve_creators(g, read);
+    let any_made =
+        !leak.is_empty() || wait_dump.is_some() || gor.len() >= need || heap.len() >= need;
+    if let (false, Some(s)) = (any_made, short) {
+        return Err(Error::TooFewSnapshots {
+            kind: s.kind.name(),
+            got: s.got,
+            need: s.need,
+        });
     }
-    if let Some(g) = goroutines.as_mut() {
-        for s in &mut g.stacks {
+
+    let mut tables = Tables::default();
+    let mut proven = (!leak.is_empty()).then(|| {
+        trend(
+            &mut tables,
+            leak,
+            SnapshotKind::Goroutine,
+            Basis::Runtime,
+            opts,
+        )
+    });
+    let mut goroutines = (gor.len() >= need).then(|| {
+        trend(
+            &mut tables,
+            gor,
+            SnapshotKind::Goroutine,
+            Basis::Growth,
+            opts,
+        )
+    });
+    let mut waits = wait_dump.map(|d| {
+        trend(
+            &mut tables,
+            vec![d],
+            SnapshotKind::Goroutine,
+            Basis::WaitTime,
+            opts,
+        )
+    });
+    let mut heap_trend = (heap.len() >= need)
+        .then(|| trend(&mut tables, heap, SnapshotKind::Heap, Basis::Growth, opts));
+    let mut source = source;
+    for t in [proven.as_mut(), goroutines.as_mut(), waits.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(read) = source.as_deref_mut() {
+            crate::source::resolve_creators(t, read);
+        }
+        for s in &mut t.stacks {
             if s.created_by.is_none() {
                 s.created_by = closure_creator(s);
             }
         }
     }
-    if let (Some(g), Some(h)) = (goroutines.as_mut(), heap_trend.as_mut()) {
-        link(g, h);
+    if let (Some(p), Some(g)) = (proven.as_mut(), goroutines.as_mut()) {
+        cross_link(p, g, |s, i| s.growth = Some(i), |s, i| s.proven = Some(i));
+    }
+    if let (Some(p), Some(w)) = (proven.as_mut(), waits.as_mut()) {
+        cross_link(p, w, |_, _| {}, |s, i| s.proven = Some(i));
+    }
+    if let Some(h) = heap_trend.as_mut() {
+        // Heap stacks point into the growth analysis when there is one,
+        // else into the proven leaks.
+        let mut linked = false;
+        if let Some(g) = goroutines.as_mut() {
+            link(g, h);
+            linked = true;
+        }
+        if let Some(p) = proven.as_mut() {
+            let keep: Vec<Vec<usize>> = h.stacks.iter().map(|s| s.related.clone()).collect();
+            link(p, h);
+            if linked {
+                for (s, k) in h.stacks.iter_mut().zip(keep) {
+                    s.related = k;
+                }
+            }
+        }
     }
     Ok(Report {
+        proven,
         goroutines,
+        waits,
         heap: heap_trend,
+        skipped,
+        names: Vec::new(),
         options: opts.clone(),
     })
+}
+
+/// One profile given to a trend.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    index: usize,
+    profile: &'a Profile,
+    kind: SnapshotKind,
+    /// Count only the samples labelled `leaked` (a `debug=2` dump's proven
+    /// leaks).
+    only_leaked: bool,
+}
+
+/// Whether a goroutine dump marks some goroutines `(leaked)`.
+fn has_leaked_marks(p: &Profile) -> bool {
+    let (Some(key), Some(yes)) = (p.strings.lookup("leaked"), p.strings.lookup("true")) else {
+        return false;
+    };
+    p.samples
+        .iter()
+        .any(|s| s.labels.iter().any(|l| l.key == key && l.str == yes))
+}
+
+/// Whether a goroutine profile carries the `wait` labels of a dump.
+fn has_wait_labels(p: &Profile) -> bool {
+    let Some(key) = p.strings.lookup("wait") else {
+        return false;
+    };
+    p.samples
+        .iter()
+        .any(|s| s.labels.iter().any(|l| l.key == key))
+}
+
+/// The user frames that identify a goroutine stack across inputs whose
+/// runtime frames differ (a proto profile, a `debug=2` dump, a `debug=1`
+/// text): the functions and lines outside the parking machinery.
+fn identity(s: &StackTrend) -> Vec<(&str, i64)> {
+    s.frames
+        .iter()
+        .filter(|f| !frames::is_parking(&f.function) && !frames::is_address(&f.function))
+        .map(|f| (f.function.as_str(), f.line))
+        .collect()
+}
+
+/// Points the stacks of `proven` and `other` that are the same goroutines
+/// at each other, and fills what a proven stack lacks (creator, state,
+/// waits, a precise kind) from its match.
+fn cross_link(
+    proven: &mut Trend,
+    other: &mut Trend,
+    mark_proven: impl Fn(&mut StackTrend, usize),
+    mark_other: impl Fn(&mut StackTrend, usize),
+) {
+    let mut index: HashMap<Vec<(&str, i64)>, usize> = HashMap::new();
+    for (i, s) in other.stacks.iter().enumerate() {
+        index.entry(identity(s)).or_insert(i);
+    }
+    let mut pairs = Vec::new();
+    for (pi, ps) in proven.stacks.iter().enumerate() {
+        if let Some(&oi) = index.get(&identity(ps)) {
+            pairs.push((pi, oi));
+        }
+    }
+    drop(index);
+    for (pi, oi) in pairs {
+        let Some(os) = other.stacks.get_mut(oi) else {
+            continue;
+        };
+        mark_other(os, pi);
+        let os = os.clone();
+        let Some(ps) = proven.stacks.get_mut(pi) else {
+            continue;
+        };
+        mark_proven(ps, oi);
+        if ps.created_by.is_none()
+            || ps
+                .created_by
+                .as_ref()
+                .is_some_and(|c| c.source != CreatorSource::Label)
+        {
+            if let Some(c) = os.created_by.filter(|c| c.source == CreatorSource::Label) {
+                ps.created_by = Some(c);
+            }
+        }
+        if !ps.kind.is_some_and(BlockKind::is_specific)
+            && os.kind.is_some_and(BlockKind::is_specific)
+        {
+            ps.kind = os.kind;
+        }
+        if ps.state.is_none() {
+            ps.state = os.state;
+        }
+        if ps.wait.is_none() {
+            ps.wait = os.wait;
+        }
+    }
 }
 
 fn closure_creator(s: &StackTrend) -> Option<Creator> {
@@ -652,20 +995,21 @@ impl StrMap {
 
 fn trend(
     t: &mut Tables,
-    mut inputs: Vec<(usize, &Profile)>,
+    mut inputs: Vec<Input<'_>>,
     kind: SnapshotKind,
+    basis: Basis,
     opts: &Options,
 ) -> Trend {
     // Order by time when every snapshot has a time; keep the given order
     // otherwise.
-    let all_timed = inputs.iter().all(|(_, p)| p.time_nanos != 0);
+    let all_timed = inputs.iter().all(|i| i.profile.time_nanos != 0);
     if all_timed {
-        inputs.sort_by_key(|(i, p)| (p.time_nanos, *i));
+        inputs.sort_by_key(|i| (i.profile.time_nanos, i.index));
     }
     let timed = all_timed
         && inputs
             .windows(2)
-            .all(|w| w[0].1.time_nanos < w[1].1.time_nanos);
+            .all(|w| w[0].profile.time_nanos < w[1].profile.time_nanos);
     let n = inputs.len();
     let mut stacks: Vec<LineStack> = Vec::new();
     let mut stack_ids: HashMap<Box<[u32]>, u32> = HashMap::new();
@@ -674,10 +1018,12 @@ fn trend(
     let mut loc_frames: Vec<u32> = Vec::new();
     let mut loc_span: Vec<(u32, u32)> = Vec::new();
 
-    for (snap, (input, p)) in inputs.iter().enumerate() {
-        let vi = match kind {
-            SnapshotKind::Goroutine => p.sample_type_index("goroutine").unwrap_or(0),
-            SnapshotKind::Heap => p.sample_type_index("inuse_space").unwrap_or(0),
+    for (snap, input) in inputs.iter().enumerate() {
+        let p = input.profile;
+        let vi = p.sample_type_index(input.kind.value_type()).unwrap_or(0);
+        let leaked = match (p.strings.lookup("leaked"), p.strings.lookup("true")) {
+            (Some(k), Some(v)) if input.only_leaked => Some((k, v)),
+            _ => None,
         };
         let mut sm = StrMap {
             ids: vec![UNSET; p.strings.len()],
@@ -721,8 +1067,16 @@ fn trend(
         let any_keys = keys.state.is_some() || keys.wait.is_some() || keys.created_by.is_some();
         let mut total = 0i64;
         for s in &p.samples {
-            let v = s.values.get(vi).copied().unwrap_or(0);
+            // Snapshots count things: a negative value (never in a real
+            // one) counts as none.
+            let v = s.values.get(vi).copied().unwrap_or(0).max(0);
             if v == 0 {
+                continue;
+            }
+            if input.only_leaked
+                && !leaked
+                    .is_some_and(|(k, yes)| s.labels.iter().any(|l| l.key == k && l.str == yes))
+            {
                 continue;
             }
             total = total.saturating_add(v);
@@ -760,7 +1114,7 @@ fn trend(
             if let Some(c) = st.counts.get_mut(snap) {
                 *c = c.saturating_add(v);
             }
-            if !any_keys || kind != SnapshotKind::Goroutine {
+            if !any_keys || kind == SnapshotKind::Heap {
                 continue;
             }
             if st.label_snap != snap {
@@ -796,9 +1150,10 @@ fn trend(
             push_wait(&mut st.waits, &mut st.wait_limit, wait, v);
         }
         snapshots.push(SnapshotInfo {
-            input: *input,
+            input: input.index,
             time_nanos: p.time_nanos,
             total,
+            kind: input.kind,
         });
     }
 
@@ -838,10 +1193,10 @@ fn trend(
     }
 
     let times: Vec<f64> = if timed {
-        let t0 = inputs.first().map(|(_, p)| p.time_nanos).unwrap_or(0);
+        let t0 = inputs.first().map(|i| i.profile.time_nanos).unwrap_or(0);
         inputs
             .iter()
-            .map(|(_, p)| (p.time_nanos as f64 - t0 as f64) / 60e9)
+            .map(|i| (i.profile.time_nanos as f64 - t0 as f64) / 60e9)
             .collect()
     } else {
         Vec::new()
@@ -850,7 +1205,7 @@ fn trend(
 
     let mut out: Vec<StackTrend> = groups
         .iter()
-        .map(|members| build_stack(t, &stacks, members, kind, opts, n, &times, &index_x))
+        .map(|members| build_stack(t, &stacks, members, kind, basis, opts, n, &times, &index_x))
         .collect();
     out.sort_by(|a, b| {
         rank(a)
@@ -860,6 +1215,7 @@ fn trend(
             .then_with(|| a.title().cmp(b.title()))
     });
     Trend {
+        basis,
         kind,
         snapshots,
         timed,
@@ -897,6 +1253,7 @@ fn build_stack(
     stacks: &[LineStack],
     members: &[u32],
     kind: SnapshotKind,
+    basis: Basis,
     opts: &Options,
     n: usize,
     times: &[f64],
@@ -949,12 +1306,17 @@ fn build_stack(
     let growth_per_snapshot = slope(index_x, &counts);
     let growth_per_minute = (!times.is_empty()).then(|| slope(times, &counts));
     let min_growth = match kind {
-        SnapshotKind::Goroutine => opts.min_growth,
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => opts.min_growth,
         SnapshotKind::Heap => opts.min_heap_growth,
     };
     let relative_ok = first <= 0 || (increase as f64) >= opts.min_relative_growth * first as f64;
     let rate_ok = growth_per_minute.is_none_or(|r| r >= opts.min_rate_per_minute);
-    let verdict = if increase >= min_growth.max(1) && relative_ok && rate_ok {
+    let verdict = if basis == Basis::Runtime {
+        Verdict::Proven
+    } else if basis == Basis::WaitTime {
+        // Decided below, once the kind and the waits are known.
+        Verdict::Steady
+    } else if increase >= min_growth.max(1) && relative_ok && rate_ok {
         if monotonic {
             Verdict::Leak
         } else {
@@ -984,6 +1346,8 @@ fn build_stack(
         stack_bytes: 0,
         heap_bytes: None,
         related: Vec::new(),
+        proven: None,
+        growth: None,
     };
     s.entry = s.frames.last().cloned();
     match kind {
@@ -996,13 +1360,19 @@ fn build_stack(
                 .cloned();
             s.heap_bytes = Some(last);
         }
-        SnapshotKind::Goroutine => {
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => {
             let names: Vec<&str> = frame_ids.iter().map(|&f| t.func_name(f)).collect();
+            // Unnamed leading frames followed by named ones are the runtime
+            // frames a `debug=1` text hides: parking machinery.
+            let hidden = names.iter().take_while(|f| frames::is_address(f)).count();
+            let hidden = if hidden < names.len() { hidden } else { 0 };
             // The first frame below the parking machinery, then the first
             // user frame from there (standard library frames skipped).
             let below = names
                 .iter()
+                .skip(hidden)
                 .position(|f| !frames::is_parking(f))
+                .map(|i| i + hidden)
                 .unwrap_or(names.len());
             let user = names
                 .iter()
@@ -1020,7 +1390,7 @@ fn build_stack(
             states.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             s.state = states.first().map(|&(k, _)| t.strs.get(k).to_string());
             let from_state = s.state.as_deref().and_then(BlockKind::from_state);
-            let has_gopark = names.first().is_some_and(|f| frames::is_parking(f));
+            let has_gopark = hidden > 0 || names.first().is_some_and(|f| frames::is_parking(f));
             s.kind = Some(match (from_frames, from_state) {
                 (Some(k), _) if k.is_specific() => k,
                 (_, Some(k)) => k,
@@ -1046,7 +1416,15 @@ fn build_stack(
             }
             if has_wait {
                 compact_waits(&mut waits);
-                s.wait = wait_stats(&mut waits);
+                s.wait = wait_stats(&mut waits, opts.min_wait_minutes);
+            }
+            if basis == Basis::WaitTime
+                && s.kind.is_some_and(BlockKind::is_sync_wait)
+                && s.wait
+                    .as_ref()
+                    .is_some_and(|w| w.long_waiting >= opts.min_waiting.max(1))
+            {
+                s.verdict = Verdict::LongWait;
             }
         }
     }
@@ -1077,7 +1455,7 @@ fn parse_creator(text: &str) -> Creator {
     }
 }
 
-fn wait_stats(waits: &mut [(i64, i64)]) -> Option<WaitStats> {
+fn wait_stats(waits: &mut [(i64, i64)], min_wait: i64) -> Option<WaitStats> {
     // -1 stands for "no wait label": less than a minute.
     for w in waits.iter_mut() {
         if w.0 < 0 {
@@ -1117,12 +1495,18 @@ fn wait_stats(waits: &mut [(i64, i64)]) -> Option<WaitStats> {
             });
         }
     }
+    let long_waiting = waits
+        .iter()
+        .filter(|w| w.0 >= min_wait)
+        .map(|w| w.1)
+        .fold(0, i64::saturating_add);
     Some(WaitStats {
         goroutines: total,
         min_minutes: min,
         median_minutes: median,
         max_minutes: max,
         buckets,
+        long_waiting,
     })
 }
 
@@ -1150,7 +1534,8 @@ mod tests {
     #[test]
     fn wait_distribution() {
         let mut w = vec![(-1, 3), (2, 1), (70, 2)];
-        let s = wait_stats(&mut w).unwrap();
+        let s = wait_stats(&mut w, 60).unwrap();
+        assert_eq!(s.long_waiting, 2);
         assert_eq!(s.goroutines, 6);
         assert_eq!((s.min_minutes, s.median_minutes, s.max_minutes), (0, 0, 70));
         assert_eq!(s.buckets.len(), 3);

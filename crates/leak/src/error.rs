@@ -1,14 +1,21 @@
-//! Errors of the leak analysis.
+//! Errors of the leak analysis, of loading snapshots and of the leak
+//! command's flags.
 
-/// Why an analysis could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+use std::time::Duration;
+
+/// Why an analysis could not be made or its snapshots not loaded.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// No profile was given.
     #[error("no snapshots given")]
     NoSnapshots,
-    /// Fewer snapshots of one kind than the analysis needs.
-    #[error("{kind} leak analysis needs at least {need} snapshots, got {got}")]
+    /// Fewer snapshots of one kind than the growth analysis needs, and
+    /// nothing else to analyse.
+    #[error(
+        "{kind} leak analysis needs at least {need} snapshots, got {got} \
+         (or one goroutineleak profile, or one debug=2 dump)"
+    )]
     TooFewSnapshots {
         /// `goroutine` or `heap`.
         kind: &'static str,
@@ -17,21 +24,102 @@ pub enum Error {
         /// Snapshots needed.
         need: usize,
     },
-    /// A profile is neither a goroutine nor a heap profile.
-    #[error("snapshot {index} is neither a goroutine nor a heap (inuse_space) profile")]
+    /// A profile is neither a goroutine, goroutine leak nor heap profile.
+    #[error("{}: neither a goroutine, goroutineleak nor heap (inuse_space) profile", snapshot(*.index, .name))]
     UnknownKind {
         /// Position of the profile in the input.
         index: usize,
+        /// Its file or URL, when known (else empty).
+        name: String,
     },
     /// A profile is not of the kind that the chosen mode requires.
-    #[error("snapshot {index} is not a {want} profile")]
+    #[error("{}: not a {want} profile", snapshot(*.index, .name))]
     WrongKind {
         /// Position of the profile in the input.
         index: usize,
+        /// Its file or URL, when known (else empty).
+        name: String,
         /// The required kind.
         want: &'static str,
     },
+    /// A snapshot could not be read, fetched or parsed. Displays as
+    /// `SOURCE: PROBLEM`.
+    #[error(transparent)]
+    Load(#[from] pprof_fetch::Error),
+    /// Live mode was given a source that does not name a server.
+    #[error("{source_name}: not a URL (live mode takes http://host:port/..., or host:port)")]
+    NotAUrl {
+        /// The source as given.
+        source_name: String,
+    },
+    /// Standard input (`-`) was named twice.
+    #[error("standard input (-) can be read only once")]
+    StdinTwice,
+}
+
+fn snapshot(index: usize, name: &str) -> String {
+    if name.is_empty() {
+        format!("snapshot {index}")
+    } else {
+        name.to_string()
+    }
 }
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A mistake on the leak command's line (exit status 2).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgsError {
+    /// A flag that the command does not define.
+    #[error("flag provided but not defined: {flag}")]
+    UnknownFlag {
+        /// The flag as written.
+        flag: String,
+    },
+    /// A flag that takes a value came last.
+    #[error("flag needs an argument: -{flag}")]
+    MissingValue {
+        /// The flag's name.
+        flag: &'static str,
+    },
+    /// A flag's value cannot be read.
+    #[error("invalid value {value:?} for flag -{flag}: want {want}")]
+    BadValue {
+        /// The flag's name.
+        flag: &'static str,
+        /// The value as written.
+        value: String,
+        /// What the flag takes.
+        want: &'static str,
+    },
+    /// `-every` below [`crate::MIN_EVERY`].
+    #[error("-every {value} is too short: the least is {}", pprof_model::gofmt::duration_string(nanos(.min)))]
+    EveryTooShort {
+        /// The value as written.
+        value: String,
+        /// The least accepted.
+        min: Duration,
+    },
+    /// A number above what the flag allows.
+    #[error("-{flag} {value} is too large: the most is {max}")]
+    TooLarge {
+        /// The flag's name.
+        flag: &'static str,
+        /// The value as written.
+        value: String,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// No snapshot was named.
+    #[error("no snapshots given")]
+    NoSources,
+    /// Live mode (`-every`, `-count`, a URL) with other than one URL.
+    #[error("live mode takes exactly one URL (-every DURATION -count N URL)")]
+    LiveNeedsOneUrl,
+}
+
+fn nanos(d: &Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}

@@ -64,6 +64,24 @@ impl BlockKind {
         !matches!(self, BlockKind::Parked | BlockKind::Running)
     }
 
+    /// Whether this is a wait on a channel or a lock: the waits that Go's
+    /// leak detector can prove endless, and the only ones the wait-time
+    /// heuristic flags (I/O, sleeps and system calls end by themselves).
+    pub fn is_sync_wait(self) -> bool {
+        matches!(
+            self,
+            BlockKind::ChanSend
+                | BlockKind::ChanReceive
+                | BlockKind::Select
+                | BlockKind::SelectNoCases
+                | BlockKind::Mutex
+                | BlockKind::RwMutex
+                | BlockKind::WaitGroup
+                | BlockKind::CondWait
+                | BlockKind::Semaphore
+        )
+    }
+
     /// The kind named by a goroutine state of a `debug=2` dump
     /// (`chan send`, `semacquire`, `IO wait`...), if known.
     pub fn from_state(state: &str) -> Option<BlockKind> {
@@ -99,9 +117,12 @@ impl BlockKind {
             }
             "runtime.selectgo" => BlockKind::Select,
             "runtime.block" => BlockKind::SelectNoCases,
-            "sync.(*Mutex).Lock" | "sync.(*Mutex).lockSlow" | "sync.runtime_SemacquireMutex" => {
-                BlockKind::Mutex
-            }
+            "sync.(*Mutex).Lock"
+            | "sync.(*Mutex).lockSlow"
+            | "sync.runtime_SemacquireMutex"
+            | "internal/sync.(*Mutex).Lock"
+            | "internal/sync.(*Mutex).lockSlow"
+            | "internal/sync.runtime_SemacquireMutex" => BlockKind::Mutex,
             "sync.(*RWMutex).Lock"
             | "sync.(*RWMutex).RLock"
             | "sync.runtime_SemacquireRWMutex"
@@ -140,6 +161,7 @@ impl BlockKind {
 pub fn is_parking(f: &str) -> bool {
     if f.starts_with("runtime.")
         || f.starts_with("internal/poll.")
+        || f.starts_with("internal/sync.")
         || f.starts_with("internal/runtime/")
         || f.starts_with("syscall.")
         || f.starts_with("internal/syscall/")
@@ -156,6 +178,14 @@ pub fn is_parking(f: &str) -> bool {
             || rest.starts_with("(*Cond)");
     }
     false
+}
+
+/// Whether a frame name is an address (`0x47f7aa`): a frame without a
+/// function name, such as the runtime frames that Go's `debug=1` text
+/// pages leave unnamed.
+pub fn is_address(f: &str) -> bool {
+    f.strip_prefix("0x")
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The package path of a Go function name: `net/http` for
@@ -226,6 +256,10 @@ mod tests {
         assert!(is_user("main.compute"));
         assert!(!is_user("sync.(*Mutex).Lock"));
         assert!(is_parking("sync.runtime_SemacquireMutex"));
+        assert!(is_parking("internal/sync.(*Mutex).lockSlow"));
+        assert!(is_address("0x47f7aa"));
+        assert!(!is_address("0x"));
+        assert!(!is_address("main.f"));
         assert!(!is_parking("sync.(*Once).Do"));
     }
 

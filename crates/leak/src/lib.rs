@@ -1,7 +1,9 @@
-//! Goroutine and heap leak detection over a series of pprof snapshots.
+//! Goroutine and heap leak detection: leaks proven by the Go runtime, and
+//! leaks suspected from growth over a series of pprof snapshots.
 //!
-//! Give [`analyze`] two or more goroutine profiles (and/or heap profiles)
-//! of one program taken some time apart. Every stack is followed across the
+//! Give [`analyze`] a goroutine leak profile (one is enough; see below), or
+//! two or more goroutine profiles (and/or heap profiles) of one program
+//! taken some time apart. Every stack is followed across the
 //! snapshots (sorted by profile time): its count at each snapshot, its
 //! growth per minute (least squares), whether the growth is monotonic, and
 //! a [`Verdict`]. Suspects — stacks that grew monotonically by more than
@@ -50,37 +52,105 @@
 //! # Ok::<(), pprof_leak::Error>(())
 //! ```
 //!
+//! # Proof, growth and wait times
+//!
+//! * **Proven by the runtime.** Go 1.27's goroutine leak profile
+//!   (`/debug/pprof/goroutineleak`, no `GOEXPERIMENT` needed) lists the
+//!   goroutines that the garbage collector proved can never run again:
+//!   they wait on channels or locks that no goroutine that could run can
+//!   reach. `debug=2` dumps mark them `[chan send (leaked)]`. One such
+//!   snapshot is enough: its stacks are [`Report::proven`], ranked first.
+//! * **Suspected from growth.** Two or more goroutine (or heap) snapshots:
+//!   [`Report::goroutines`] and [`Report::heap`], as above.
+//! * **Suspected from wait times (a heuristic).** One goroutine `debug=2`
+//!   dump without `(leaked)` marks: stacks where at least
+//!   [`Options::min_waiting`] goroutines waited
+//!   [`Options::min_wait_minutes`] or more on a channel or lock
+//!   ([`Report::waits`]). [`Options::wait_gate`] says whether they count
+//!   in [`Report::leak_suspected`].
+//!
+//! Inputs may be mixed: the same goroutines found by several analyses
+//! point at each other ([`StackTrend::proven`], [`StackTrend::growth`]).
+//!
 //! # Inputs
 //!
 //! Proto goroutine profiles (`?debug=0`) hold each goroutine's own stack
 //! only; [`analyze_with_source`] finds their creators in the source files.
 //! Goroutine dumps (`?debug=2`, crash tracebacks) read by `pprof-legacy`
-//! carry `state`, `wait` and `created_by` labels, which give the creator,
-//! the kind of wait and the wait-time distribution directly; they have no
-//! profile time, so growth is per snapshot.
+//! carry `state`, `wait`, `created_by` and `leaked` labels, which give the
+//! creator, the kind of wait, the wait-time distribution and the proof
+//! directly; they have no profile time, so growth is per snapshot. Go
+//! `debug=1` texts are read with their frames named from the `#` lines
+//! ([`load`]).
 //!
-//! Rendering (text, JSON, SVG sparklines, HTML) is in [`render`]; the
-//! `pprof-tools leak` command wraps all of it.
+//! # Loading, live services and the command
+//!
+//! [`load`] reads snapshots from files, standard input and URLs;
+//! [`live`] takes them from a running service, asking for the goroutine
+//! leak profile first; [`args`] is the `pprof-tools leak` command line
+//! (a typed [`LeakArgs`]) and [`run`] does what the command does, short of
+//! printing. Rendering (text, JSON, SVG sparklines, HTML) is in [`render`].
+//!
+//! ```no_run
+//! // What `pprof-tools leak goroutineleak.pb.gz` does, without printing.
+//! let args = match pprof_leak::args::parse_args(["goroutineleak.pb.gz"])? {
+//!     pprof_leak::args::Command::Run(a) => a,
+//!     pprof_leak::args::Command::Help => unreachable!(),
+//! };
+//! let report = pprof_leak::run(&args, &mut |event| eprintln!("{event}"))?;
+//! print!("{}", pprof_leak::render::text(&report, &args.render));
+//! std::process::exit(if report.leak_suspected() { pprof_leak::EXIT_LEAK } else { 0 });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Performance
 //!
 //! Frames are interned once per location and stacks are hashed as slices
 //! of frame ids, so a snapshot costs one hash lookup per sample without
 //! allocation; labels are matched by string id.
+//!
+//! # Design constraints
+//!
+//! Nothing here prints; live mode reports what it does through
+//! [`live::LiveEvent`]s, which display as the command's progress lines.
 #![deny(missing_docs)]
 
 mod analyze;
+pub mod args;
 mod error;
 pub mod frames;
+pub mod live;
+pub mod load;
 pub mod render;
 mod source;
 
 pub use analyze::{
-    analyze, analyze_refs, analyze_with_source, snapshot_kind, Creator, CreatorSource, Frame,
-    Granularity, Mode, Options, Report, SnapshotInfo, SnapshotKind, SourceReader, StackTrend,
-    Trend, Verdict, WaitBucket, WaitStats, DEFAULT_MIN_GROWTH, DEFAULT_MIN_HEAP_GROWTH,
-    DEFAULT_MIN_RELATIVE_GROWTH, DEFAULT_STACK_BYTES,
+    analyze, analyze_refs, analyze_with_source, snapshot_kind, Basis, Creator, CreatorSource,
+    Frame, Granularity, Mode, Options, Report, Skipped, SnapshotInfo, SnapshotKind, SourceReader,
+    StackTrend, Trend, Verdict, WaitBucket, WaitStats, DEFAULT_MIN_GROWTH, DEFAULT_MIN_HEAP_GROWTH,
+    DEFAULT_MIN_RELATIVE_GROWTH, DEFAULT_MIN_WAITING, DEFAULT_MIN_WAIT_MINUTES,
+    DEFAULT_STACK_BYTES,
 };
-pub use error::{Error, Result};
+pub use args::LeakArgs;
+pub use error::{ArgsError, Error, Result};
 pub use frames::BlockKind;
+pub use live::MIN_EVERY;
+pub use load::{analyze_snapshots, Snapshot, SourcePath};
 pub use source::{find_go_statement, resolve_creators};
+
+/// The leak command's exit status when a leak is proven or suspected.
+pub const EXIT_LEAK: i32 = 3;
+
+/// Does what `pprof-tools leak` does, short of printing: loads the
+/// snapshots `args` names (files and standard input, or a live service:
+/// [`live::collect`], telling `events`), finds creators in the sources of
+/// [`LeakArgs::source_path`], and analyses them.
+pub fn run(args: &LeakArgs, events: &mut dyn FnMut(live::LiveEvent<'_>)) -> Result<Report> {
+    let snapshots = match args.sources.first() {
+        Some(url) if args.is_live() => live::collect(url, &args.live, events)?,
+        _ => load::load_all(&args.sources)?,
+    };
+    let sources = SourcePath::or_env(args.source_path.as_deref());
+    let mut reader = |file: &str| sources.read(file);
+    analyze_snapshots(&snapshots, &args.options, Some(&mut reader))
+}

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analyze::{CreatorSource, Report, SnapshotKind, StackTrend, Trend, Verdict};
+use crate::analyze::{Basis, CreatorSource, Report, SnapshotKind, StackTrend, Trend, Verdict};
 
 /// Rendering choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,11 +26,12 @@ impl Default for RenderOptions {
     }
 }
 
-/// Formats bytes with binary units: `512B`, `8KiB`, `1.50MiB`.
+/// Formats bytes with binary units: `512B`, `8KiB`, `1.50MiB`, up to
+/// `EiB` (`i64::MAX` is `8EiB`).
 pub fn format_bytes(b: i64) -> String {
     let neg = b < 0;
     let u = b.unsigned_abs() as f64;
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut v = u;
     let mut i = 0;
     while v >= 1024.0 && i + 1 < units.len() {
@@ -48,14 +49,14 @@ pub fn format_bytes(b: i64) -> String {
 
 fn format_value(kind: SnapshotKind, v: i64) -> String {
     match kind {
-        SnapshotKind::Goroutine => v.to_string(),
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => v.to_string(),
         SnapshotKind::Heap => format_bytes(v),
     }
 }
 
 fn format_rate(kind: SnapshotKind, r: f64) -> String {
     match kind {
-        SnapshotKind::Goroutine => format!("{r:+.1}"),
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => format!("{r:+.1}"),
         SnapshotKind::Heap => {
             let s = format_bytes(r.round() as i64);
             if r >= 0.0 {
@@ -70,7 +71,7 @@ fn format_rate(kind: SnapshotKind, r: f64) -> String {
 /// The growth of a stack in words: `+72, +3686.2/min, monotonic`.
 pub fn growth_text(kind: SnapshotKind, s: &StackTrend) -> String {
     let inc = match kind {
-        SnapshotKind::Goroutine => format!("{:+}", s.increase),
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => format!("{:+}", s.increase),
         SnapshotKind::Heap => {
             let b = format_bytes(s.increase);
             if s.increase >= 0 {
@@ -92,9 +93,28 @@ pub fn growth_text(kind: SnapshotKind, s: &StackTrend) -> String {
     format!("{inc}, {rate}, {mono}")
 }
 
-fn counts_text(kind: SnapshotKind, counts: &[i64]) -> String {
-    let v: Vec<String> = counts.iter().map(|&c| format_value(kind, c)).collect();
-    v.join(" → ")
+/// Most values of a series printed in full; longer series show their
+/// first and last [`SERIES_ENDS`] values.
+pub const MAX_SERIES: usize = 12;
+/// Values kept at each end of an abbreviated series.
+pub const SERIES_ENDS: usize = 4;
+
+/// A series of counts: `4 → 8 → 12`, or for more than [`MAX_SERIES`]
+/// values `1 → 2 → 3 → 4 → … → 997 → 998 → 999 → 1000 (1000 snapshots)`.
+pub fn counts_text(kind: SnapshotKind, counts: &[i64]) -> String {
+    let f = |c: &i64| format_value(kind, *c);
+    if counts.len() <= MAX_SERIES {
+        let v: Vec<String> = counts.iter().map(f).collect();
+        return v.join(" → ");
+    }
+    let head: Vec<String> = counts.iter().take(SERIES_ENDS).map(f).collect();
+    let tail: Vec<String> = counts[counts.len() - SERIES_ENDS..].iter().map(f).collect();
+    format!(
+        "{} → … → {} ({} snapshots)",
+        head.join(" → "),
+        tail.join(" → "),
+        counts.len()
+    )
 }
 
 fn span_text(t: &Trend) -> String {
@@ -113,50 +133,133 @@ fn span_text(t: &Trend) -> String {
     }
 }
 
-/// The plain-text report.
+/// The verdict in words: `leak proven by the runtime`, `leak suspected
+/// from growth`, `leak suspected from wait times (heuristic)` or `no leak`.
+pub fn verdict_text(report: &Report) -> String {
+    let has = |t: &Option<Trend>| t.as_ref().is_some_and(|t| t.suspects().next().is_some());
+    if report.leak_proven() {
+        "leak proven by the runtime".to_string()
+    } else if has(&report.goroutines) || has(&report.heap) {
+        "leak suspected from growth".to_string()
+    } else if has(&report.waits) && report.options.wait_gate {
+        "leak suspected from wait times (heuristic)".to_string()
+    } else if has(&report.waits) {
+        "no leak proven or growing (wait-time suspects reported only: -wait_gate=false)".to_string()
+    } else {
+        "no leak".to_string()
+    }
+}
+
+/// The plain-text report: proven leaks first, then growth, the wait-time
+/// heuristic and heap growth, then the verdict.
 pub fn text(report: &Report, ro: &RenderOptions) -> String {
     let mut out = String::new();
-    if let Some(g) = &report.goroutines {
-        text_trend(&mut out, report, g, ro);
-    }
-    if let Some(h) = &report.heap {
+    for t in report.trends() {
         if !out.is_empty() {
             out.push('\n');
         }
-        text_trend(&mut out, report, h, ro);
+        text_trend(&mut out, report, t, ro);
     }
-    out.push('\n');
-    if report.leak_suspected() {
-        out.push_str("Verdict: leak suspected\n");
-    } else {
-        out.push_str("Verdict: no leak\n");
+    for s in &report.skipped {
+        let _ = writeln!(
+            out,
+            "\nNot analysed: {} growth needs at least {} snapshots, got {}.",
+            s.kind.name(),
+            s.need,
+            s.got
+        );
     }
+    let _ = writeln!(out, "\nVerdict: {}", verdict_text(report));
     out
 }
 
+/// The inputs of a trend: `goroutineleak.pb.gz`, or `3 snapshots` when
+/// there are many.
+fn sources_text(report: &Report, t: &Trend) -> String {
+    if t.snapshots.len() > 3 || report.names.is_empty() {
+        return format!("{} snapshots", t.snapshots.len());
+    }
+    let v: Vec<String> = t
+        .snapshots
+        .iter()
+        .map(|s| {
+            let what = match s.kind {
+                SnapshotKind::GoroutineLeak => "goroutineleak profile",
+                _ => "debug=2 dump",
+            };
+            format!("{what} {}", report.input_name(s.input))
+        })
+        .collect();
+    v.join(", ")
+}
+
 fn text_trend(out: &mut String, report: &Report, t: &Trend, ro: &RenderOptions) {
-    let (title, unit) = match t.kind {
-        SnapshotKind::Goroutine => ("Goroutine leak analysis", "goroutines"),
-        SnapshotKind::Heap => ("Heap growth analysis (inuse_space)", "in use"),
-    };
-    let totals: Vec<i64> = t.snapshots.iter().map(|s| s.total).collect();
-    let _ = writeln!(out, "{title}: {}", span_text(t));
-    let _ = writeln!(out, "Total {unit}: {}", counts_text(t.kind, &totals));
     let suspects: Vec<(usize, &StackTrend)> = t
         .stacks
         .iter()
         .enumerate()
         .filter(|(_, s)| s.is_suspect())
         .collect();
-    if suspects.is_empty() {
-        let _ = writeln!(out, "No leak: no stack grew beyond the thresholds.");
-    } else {
-        let _ = writeln!(out, "{} suspect(s):", suspects.len());
-        if t.snapshots.len() == 2 {
+    let totals: Vec<i64> = t.snapshots.iter().map(|s| s.total).collect();
+    let o = &report.options;
+    match (t.basis, t.kind) {
+        (Basis::Runtime, _) => {
+            let gs: i64 = suspects
+                .iter()
+                .map(|(_, s)| s.counts.last().copied().unwrap_or(0))
+                .fold(0, i64::saturating_add);
             let _ = writeln!(
                 out,
-                "(2 snapshots cannot show steady growth; a third one confirms or clears a suspect)"
+                "Goroutine leaks proven by the runtime ({}):",
+                sources_text(report, t)
             );
+            if suspects.is_empty() {
+                let _ = writeln!(out, "None: the runtime proved no goroutine leaked.");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{} leaking stack(s), {gs} goroutine(s) that can never run again.",
+                    suspects.len()
+                );
+            }
+        }
+        (Basis::WaitTime, _) => {
+            let _ = writeln!(
+                out,
+                "Wait-time heuristic ({}): stacks with at least {} goroutines waiting {}m or more on a channel or lock",
+                sources_text(report, t),
+                o.min_waiting.max(1),
+                o.min_wait_minutes
+            );
+            let _ = writeln!(out, "Total goroutines: {}", counts_text(t.kind, &totals));
+            if suspects.is_empty() {
+                let _ = writeln!(out, "No stack waited that long in such numbers.");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{} suspect(s), suspected from wait times (a heuristic: a long wait is not proof):",
+                    suspects.len()
+                );
+            }
+        }
+        (Basis::Growth, kind) => {
+            let (title, unit) = match kind {
+                SnapshotKind::Heap => ("Heap growth analysis (inuse_space)", "in use"),
+                _ => ("Goroutine growth analysis", "goroutines"),
+            };
+            let _ = writeln!(out, "{title}: {}", span_text(t));
+            let _ = writeln!(out, "Total {unit}: {}", counts_text(t.kind, &totals));
+            if suspects.is_empty() {
+                let _ = writeln!(out, "No leak: no stack grew beyond the thresholds.");
+            } else {
+                let _ = writeln!(out, "{} suspect(s), suspected from growth:", suspects.len());
+                if t.snapshots.len() == 2 {
+                    let _ = writeln!(
+                        out,
+                        "(2 snapshots cannot show steady growth; a third one confirms or clears a suspect)"
+                    );
+                }
+            }
         }
     }
     let limit = if ro.max_suspects == 0 {
@@ -164,8 +267,27 @@ fn text_trend(out: &mut String, report: &Report, t: &Trend, ro: &RenderOptions) 
     } else {
         ro.max_suspects
     };
+    let mut after_full = true;
     for (rank, (idx, s)) in suspects.iter().enumerate().take(limit) {
+        if let (Basis::Growth, Some(p)) = (t.basis, s.proven) {
+            // Told in full among the proven leaks: one line each.
+            if after_full {
+                out.push('\n');
+            }
+            after_full = false;
+            let _ = writeln!(
+                out,
+                "#{} {}  {}  ({}): proven by the runtime (see its #{} above)",
+                rank + 1,
+                s.title(),
+                counts_text(t.kind, &s.counts),
+                growth_text(t.kind, s),
+                proven_rank(report, p)
+            );
+            continue;
+        }
         out.push('\n');
+        after_full = true;
         text_stack(out, report, t, *idx, s, rank + 1, ro);
     }
     if suspects.len() > limit {
@@ -174,7 +296,8 @@ fn text_trend(out: &mut String, report: &Report, t: &Trend, ro: &RenderOptions) 
     let others: Vec<&StackTrend> = t.stacks.iter().filter(|s| !s.is_suspect()).collect();
     let growing: Vec<&&StackTrend> = others
         .iter()
-        .filter(|s| s.verdict == Verdict::Growing || (s.ignored && s.verdict == Verdict::Leak))
+        .filter(|s| s.verdict == Verdict::Growing || (s.ignored && s.verdict != Verdict::Steady))
+        .filter(|s| s.verdict != Verdict::Shrinking)
         .collect();
     if !growing.is_empty() {
         let _ = writeln!(out, "\nGrowing but not flagged (not monotonic or ignored):");
@@ -214,6 +337,22 @@ fn text_trend(out: &mut String, report: &Report, t: &Trend, ro: &RenderOptions) 
     }
 }
 
+/// The rank of proven stack `index` among the proven suspects (1-based).
+fn proven_rank(report: &Report, index: usize) -> usize {
+    report
+        .proven
+        .as_ref()
+        .map(|p| {
+            p.stacks
+                .iter()
+                .take(index)
+                .filter(|s| s.is_suspect())
+                .count()
+                + 1
+        })
+        .unwrap_or(0)
+}
+
 fn text_stack(
     out: &mut String,
     report: &Report,
@@ -223,15 +362,33 @@ fn text_stack(
     rank: usize,
     ro: &RenderOptions,
 ) {
-    let _ = writeln!(
-        out,
-        "#{rank} {}  {}  ({})",
-        s.title(),
-        counts_text(t.kind, &s.counts),
-        growth_text(t.kind, s)
-    );
+    match t.basis {
+        Basis::Growth => {
+            let _ = writeln!(
+                out,
+                "#{rank} {}  {}  ({})",
+                s.title(),
+                counts_text(t.kind, &s.counts),
+                growth_text(t.kind, s)
+            );
+        }
+        Basis::Runtime | Basis::WaitTime => {
+            let n = s.counts.last().copied().unwrap_or(0);
+            let series = if s.counts.len() > 1 {
+                format!(" ({})", counts_text(t.kind, &s.counts))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "#{rank} {}  {n} goroutine(s){series}  [{}]",
+                s.title(),
+                t.basis.describe()
+            );
+        }
+    }
     match t.kind {
-        SnapshotKind::Goroutine => {
+        SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak => {
             let kind = s.kind.map(|k| k.describe()).unwrap_or("unknown");
             match &s.blocking {
                 Some(b) => {
@@ -273,7 +430,13 @@ fn text_stack(
             if let Some(e) = &s.entry {
                 let _ = writeln!(out, "   entry:       {}", e.function);
             }
-            if let Some(w) = &s.wait {
+            // Leaked goroutines show no wait times in dumps: all zero
+            // says nothing.
+            if let Some(w) = s
+                .wait
+                .as_ref()
+                .filter(|w| t.basis != Basis::Runtime || w.max_minutes > 0)
+            {
                 let b: Vec<String> = w
                     .buckets
                     .iter()
@@ -282,9 +445,17 @@ fn text_stack(
                         None => format!(">={}m: {}", b.from_minutes, b.goroutines),
                     })
                     .collect();
+                let long = if t.basis == Basis::WaitTime {
+                    format!(
+                        "; {} waited {}m or more",
+                        w.long_waiting, report.options.min_wait_minutes
+                    )
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "   waiting:     min {}m, median {}m, max {}m ({})",
+                    "   waiting:     min {}m, median {}m, max {}m ({}){long}",
                     w.min_minutes,
                     w.median_minutes,
                     w.max_minutes,
@@ -305,6 +476,28 @@ fn text_stack(
                 None => {}
             }
             let _ = writeln!(out, "{mem}");
+            if let (Basis::Runtime | Basis::WaitTime, Some(gi)) = (t.basis, s.growth) {
+                if let Some(g) = report.goroutines.as_ref().and_then(|g| g.stacks.get(gi)) {
+                    let also = if g.is_suspect() {
+                        ", suspected from growth too"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(
+                        out,
+                        "   growth:      {} ({}){also}",
+                        counts_text(SnapshotKind::Goroutine, &g.counts),
+                        growth_text(SnapshotKind::Goroutine, g)
+                    );
+                }
+            }
+            if let (Basis::WaitTime, Some(pi)) = (t.basis, s.proven) {
+                let _ = writeln!(
+                    out,
+                    "   proven:      by the runtime too (see its #{} above)",
+                    proven_rank(report, pi)
+                );
+            }
             if let Some(h) = &report.heap {
                 for &r in &s.related {
                     if let Some(hs) = h.stacks.get(r) {
@@ -322,7 +515,7 @@ fn text_stack(
             if let Some(b) = &s.blocking {
                 let _ = writeln!(out, "   allocated at: {} ({})", b.function, b.position());
             }
-            if let Some(g) = &report.goroutines {
+            if let Some(g) = report.goroutines.as_ref().or(report.proven.as_ref()) {
                 for &r in &s.related {
                     if let Some(gs) = g.stacks.get(r) {
                         let _ = writeln!(
@@ -347,10 +540,18 @@ fn text_stack(
             .and_then(|b| s.frames.iter().position(|f| f == b))
             .unwrap_or(0);
         if skip > 0 {
-            let names: Vec<&str> = s.frames[..skip]
+            let hidden = s.frames[..skip]
                 .iter()
-                .map(|f| f.function.as_str())
+                .take_while(|f| crate::frames::is_address(&f.function))
+                .count();
+            let mut names: Vec<String> = s.frames[hidden..skip]
+                .iter()
+                .map(|f| f.function.clone())
                 .collect();
+            if hidden > 0 {
+                // Runtime frames a debug=1 text leaves unnamed.
+                names.insert(0, format!("{hidden} unnamed runtime frame(s)"));
+            }
             let _ = writeln!(out, "     [{}]", names.join(" < "));
         }
         let rest = s.frames.get(skip..).unwrap_or(&[]);
@@ -398,20 +599,68 @@ fn json_ints(out: &mut String, v: &[i64]) {
     out.push(']');
 }
 
-/// The report as one JSON object (`goroutines` and `heap` analyses, each
-/// with its snapshots and every stack, suspects first).
+/// The report as one JSON object: `leak_suspected`, `leak_proven`,
+/// `verdict`, the analyses `proven`, `goroutines`, `waits` and `heap` (each
+/// with its `basis`, snapshots and every stack, suspects first; `null` when
+/// not made), `skipped` analyses and the `inputs` names. Counts are
+/// complete (not abbreviated as in the text).
 pub fn json(report: &Report) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "{{\"leak_suspected\":{},\"goroutines\":",
-        report.leak_suspected()
+        "{{\"leak_suspected\":{},\"leak_proven\":{},\"verdict\":",
+        report.leak_suspected(),
+        report.leak_proven()
     );
-    json_trend(&mut out, report.goroutines.as_ref());
-    out.push_str(",\"heap\":");
-    json_trend(&mut out, report.heap.as_ref());
-    out.push_str("}\n");
+    json_str(&mut out, &verdict_text(report));
+    for (key, t) in [
+        ("proven", &report.proven),
+        ("goroutines", &report.goroutines),
+        ("waits", &report.waits),
+        ("heap", &report.heap),
+    ] {
+        let _ = write!(out, ",\"{key}\":");
+        json_trend(&mut out, t.as_ref());
+    }
+    out.push_str(",\"skipped\":[");
+    for (i, s) in report.skipped.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            "{{\"kind\":\"{}\",\"got\":{},\"need\":{}}}",
+            s.kind.name(),
+            s.got,
+            s.need
+        );
+    }
+    out.push_str("],\"inputs\":[");
+    for (i, n) in report.names.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(&mut out, n);
+    }
+    out.push_str("]}\n");
     out
+}
+
+fn basis_name(b: Basis) -> &'static str {
+    match b {
+        Basis::Runtime => "runtime",
+        Basis::Growth => "growth",
+        Basis::WaitTime => "wait_time",
+    }
+}
+
+fn json_opt_index(out: &mut String, v: Option<usize>) {
+    match v {
+        Some(i) => {
+            let _ = write!(out, "{i}");
+        }
+        None => out.push_str("null"),
+    }
 }
 
 fn json_trend(out: &mut String, t: Option<&Trend>) {
@@ -421,7 +670,8 @@ fn json_trend(out: &mut String, t: Option<&Trend>) {
     };
     let _ = write!(
         out,
-        "{{\"kind\":\"{}\",\"timed\":{},",
+        "{{\"basis\":\"{}\",\"kind\":\"{}\",\"timed\":{},",
+        basis_name(t.basis),
         t.kind.name(),
         t.timed
     );
@@ -432,8 +682,11 @@ fn json_trend(out: &mut String, t: Option<&Trend>) {
         }
         let _ = write!(
             out,
-            "{{\"input\":{},\"time_nanos\":{},\"total\":{}}}",
-            s.input, s.time_nanos, s.total
+            "{{\"input\":{},\"kind\":\"{}\",\"time_nanos\":{},\"total\":{}}}",
+            s.input,
+            s.kind.name(),
+            s.time_nanos,
+            s.total
         );
     }
     out.push_str("],\"stacks\":[");
@@ -505,8 +758,8 @@ fn json_stack(out: &mut String, s: &StackTrend) {
         Some(w) => {
             let _ = write!(
                 out,
-                "{{\"goroutines\":{},\"min_minutes\":{},\"median_minutes\":{},\"max_minutes\":{},\"buckets\":[",
-                w.goroutines, w.min_minutes, w.median_minutes, w.max_minutes
+                "{{\"goroutines\":{},\"min_minutes\":{},\"median_minutes\":{},\"max_minutes\":{},\"long_waiting\":{},\"buckets\":[",
+                w.goroutines, w.min_minutes, w.median_minutes, w.max_minutes, w.long_waiting
             );
             for (i, b) in w.buckets.iter().enumerate() {
                 if i > 0 {
@@ -539,7 +792,11 @@ fn json_stack(out: &mut String, s: &StackTrend) {
         }
         let _ = write!(out, "{r}");
     }
-    out.push_str("],\"frames\":[");
+    out.push_str("],\"proven\":");
+    json_opt_index(out, s.proven);
+    out.push_str(",\"growth\":");
+    json_opt_index(out, s.growth);
+    out.push_str(",\"frames\":[");
     for (i, f) in s.frames.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -597,20 +854,40 @@ pub fn sparkline_svg(values: &[i64], width: u32, height: u32) -> String {
 
 fn suspects_of(report: &Report) -> Vec<(&Trend, &StackTrend)> {
     report
-        .goroutines
-        .iter()
-        .chain(report.heap.iter())
-        .flat_map(|t| t.suspects().map(move |s| (t, s)))
+        .trends()
+        .flat_map(|t| {
+            t.suspects()
+                // A growth suspect that is proven is shown as proven.
+                .filter(|s| !(t.basis == Basis::Growth && s.proven.is_some()))
+                .map(move |s| (t, s))
+        })
         .collect()
+}
+
+/// The series a sparkline draws: the growth counts of a proven stack when
+/// the growth analysis has them.
+fn series<'a>(report: &'a Report, t: &Trend, s: &'a StackTrend) -> &'a [i64] {
+    match (t.basis, s.growth) {
+        (Basis::Runtime | Basis::WaitTime, Some(g)) => report
+            .goroutines
+            .as_ref()
+            .and_then(|g2| g2.stacks.get(g))
+            .map(|g| g.counts.as_slice())
+            .unwrap_or(&s.counts),
+        _ => &s.counts,
+    }
 }
 
 fn svg_title(t: &Trend, s: &StackTrend) -> String {
     let last = format_value(t.kind, s.counts.last().copied().unwrap_or(0));
     let what = match (t.kind, s.kind) {
-        (SnapshotKind::Goroutine, Some(k)) => k.describe().to_string(),
-        _ => "heap".to_string(),
+        (SnapshotKind::Heap, _) | (_, None) => "heap".to_string(),
+        (_, Some(k)) => k.describe().to_string(),
     };
-    format!("{} [{what}] {last} ({})", s.title(), growth_text(t.kind, s))
+    match t.basis {
+        Basis::Growth => format!("{} [{what}] {last} ({})", s.title(), growth_text(t.kind, s)),
+        b => format!("{} [{what}] {last}: {}", s.title(), b.describe()),
+    }
 }
 
 /// An SVG document with one labelled sparkline per suspect (or a "no leak"
@@ -629,7 +906,13 @@ pub fn svg(report: &Report) -> String {
     }
     for (i, (t, s)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
-        out.push_str(&sparkline_body(&s.counts, 4.0, y + 2.0, 110.0, row_h - 8.0));
+        out.push_str(&sparkline_body(
+            series(report, t, s),
+            4.0,
+            y + 2.0,
+            110.0,
+            row_h - 8.0,
+        ));
         let _ = writeln!(
             out,
             "<text x=\"124\" y=\"{:.1}\">{}</text>",
@@ -641,20 +924,20 @@ pub fn svg(report: &Report) -> String {
     out
 }
 
-/// A standalone HTML page: the suspects with sparklines, then the text report.
-pub fn html(report: &Report, ro: &RenderOptions) -> String {
-    let mut out = String::from(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>pprof-tools leak</title>\n<style>body{font-family:sans-serif}td{padding:2px 8px;vertical-align:middle}pre{background:#f6f6f6;padding:8px}</style></head><body>\n",
+/// The leak report as an HTML fragment (one `<section class="pprof-leak">`
+/// without page head or styles, for embedding, e.g. in the web
+/// interface): the verdict, a table of the suspects (proven first, with
+/// sparklines) and the text report.
+pub fn html_section(report: &Report, ro: &RenderOptions) -> String {
+    let mut out = String::from("<section class=\"pprof-leak\">\n");
+    let _ = writeln!(
+        out,
+        "<h1>Leak analysis: {}</h1>",
+        xml_escape(&verdict_text(report))
     );
-    let verdict = if report.leak_suspected() {
-        "leak suspected"
-    } else {
-        "no leak"
-    };
-    let _ = writeln!(out, "<h1>Leak analysis: {verdict}</h1>");
     let rows = suspects_of(report);
     if !rows.is_empty() {
-        out.push_str("<table>\n<tr><th>trend</th><th>suspect</th><th>counts</th><th>growth</th><th>blocked</th><th>created by</th></tr>\n");
+        out.push_str("<table>\n<tr><th>trend</th><th>suspect</th><th>evidence</th><th>goroutines / bytes</th><th>growth</th><th>blocked</th><th>created by</th></tr>\n");
         for (t, s) in rows {
             let blocked = match (&s.blocking, s.kind) {
                 (Some(b), Some(k)) => format!("{} at {}", k.describe(), b.position()),
@@ -666,13 +949,18 @@ pub fn html(report: &Report, ro: &RenderOptions) -> String {
                 .as_ref()
                 .map(|c| c.function.clone())
                 .unwrap_or_default();
+            let growth = match t.basis {
+                Basis::Growth => growth_text(t.kind, s),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                sparkline_svg(&s.counts, 120, 28),
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                sparkline_svg(series(report, t, s), 120, 28),
                 xml_escape(s.title()),
+                xml_escape(t.basis.describe()),
                 xml_escape(&counts_text(t.kind, &s.counts)),
-                xml_escape(&growth_text(t.kind, s)),
+                xml_escape(&growth),
                 xml_escape(&blocked),
                 xml_escape(&created)
             );
@@ -680,6 +968,16 @@ pub fn html(report: &Report, ro: &RenderOptions) -> String {
         out.push_str("</table>\n");
     }
     let _ = writeln!(out, "<pre>{}</pre>", xml_escape(&text(report, ro)));
+    out.push_str("</section>\n");
+    out
+}
+
+/// A standalone HTML page: [`html_section`] with a head and styles.
+pub fn html(report: &Report, ro: &RenderOptions) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>pprof-tools leak</title>\n<style>body{font-family:sans-serif}td{padding:2px 8px;vertical-align:middle}pre{background:#f6f6f6;padding:8px}</style></head><body>\n",
+    );
+    out.push_str(&html_section(report, ro));
     out.push_str("</body></html>\n");
     out
 }
@@ -694,6 +992,8 @@ mod tests {
         assert_eq!(format_bytes(8192), "8KiB");
         assert_eq!(format_bytes(1536 * 1024), "1.50MiB");
         assert_eq!(format_bytes(-2048), "-2KiB");
+        assert_eq!(format_bytes(i64::MAX), "8EiB");
+        assert_eq!(format_bytes(i64::MIN), "-8EiB");
     }
 
     #[test]

@@ -54,7 +54,6 @@ mod tagfilter;
 mod tagroot;
 #[cfg(test)]
 mod testutil;
-pub mod trend;
 mod units;
 
 pub use base::{add_fake_mapping, apply_base, combine_profiles};

@@ -3,6 +3,8 @@
 //! profiles built in code.
 
 mod debug2;
+mod go127;
+mod issue12;
 mod props;
 mod shapes;
 mod synthetic;

@@ -267,7 +267,8 @@ fn heap_growth_points_at_allocation_lines_and_goroutine_suspects() {
         analyze(&profiles, &opts),
         Err(pprof_leak::Error::WrongKind {
             index: 0,
-            want: "heap"
+            want: "heap",
+            ..
         })
     ));
     assert!(analyze(&heaps("shapes"), &opts).unwrap().leak_suspected());
@@ -292,9 +293,11 @@ fn reports_render() {
         text.contains("blocked on:  mutex at main.lockWorker"),
         "{text}"
     );
-    assert!(text.ends_with("Verdict: leak suspected\n"));
+    assert!(text.ends_with("Verdict: leak suspected from growth\n"));
     let json = pprof_leak::render::json(&report);
-    assert!(json.starts_with("{\"leak_suspected\":true,\"goroutines\":{\"kind\":\"goroutine\""));
+    assert!(json.starts_with(
+        "{\"leak_suspected\":true,\"leak_proven\":false,\"verdict\":\"leak suspected from growth\",\"proven\":null,\"goroutines\":{\"basis\":\"growth\",\"kind\":\"goroutine\""
+    ));
     assert!(json.contains("\"kind\":\"select\""));
     let opens = json.matches(['{', '[']).count();
     let closes = json.matches(['}', ']']).count();

@@ -1,7 +1,9 @@
 // Command leakserver is a small service with a goroutine leak, for the
-// end-to-end test of `pprof-tools leak -every ... URL`: it serves
-// net/http/pprof on 127.0.0.1 (a free port unless -addr is given), prints
-// "listening on HOST:PORT" and leaks one goroutine every 10ms.
+// end-to-end tests of `pprof-tools leak URL`: it serves net/http/pprof on
+// 127.0.0.1 (a free port unless -addr is given), prints "listening on
+// HOST:PORT" and leaks one goroutine every 10ms; with -steady it leaks
+// nothing (the control). Built with Go 1.27 it also serves
+// /debug/pprof/goroutineleak; built with older Go it does not.
 package main
 
 import (
@@ -37,16 +39,21 @@ func poolWorker(jobs <-chan int) {
 	}
 }
 
+// jobs stays reachable (a global), so the idle pool is not a leak.
+var jobs = make(chan int)
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	steady := flag.Bool("steady", false, "leak nothing")
 	flag.Parse()
-	jobs := make(chan int)
 	for i := 0; i < 10; i++ {
 		go poolWorker(jobs)
 	}
 	go func() {
 		for {
-			handleJob()
+			if !*steady {
+				handleJob()
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()

@@ -1,0 +1,3 @@
+module leakshapes127
+
+go 1.27
