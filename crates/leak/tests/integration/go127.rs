@@ -9,7 +9,7 @@ use pprof_leak::load::{analyze_snapshots, load, Snapshot};
 use pprof_leak::{render, Basis, BlockKind, Options, Report, StackTrend, Verdict};
 use pprof_model::Profile;
 
-use crate::{fixture_dir, read_gosrc};
+use crate::{fixture_dir, marker_line_in, read_gosrc};
 
 /// A leaking function, its kind and the marker of its blocking line.
 type Leak = (&'static str, BlockKind, &'static str);
@@ -73,12 +73,7 @@ fn four_goroutine_snapshots(dir: &str) -> Vec<Snapshot> {
 }
 
 fn line_of(marker: &str) -> i64 {
-    let src = read_gosrc("leakshapes127/main.go").expect("leakshapes127 source");
-    let i = src
-        .lines()
-        .position(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("marker {marker:?}"));
-    i as i64 + 1
+    marker_line_in("leakshapes127/main.go", marker)
 }
 
 /// A stack as (function, line) pairs, leaf first, without the leading

@@ -34,10 +34,15 @@ pub fn read_gosrc(file: &str) -> Option<String> {
 
 /// The 1-based line of the leakshapes source holding `marker`.
 pub fn marker_line(marker: &str) -> i64 {
-    let src = read_gosrc("leakshapes/main.go").expect("leakshapes source");
+    marker_line_in("leakshapes/main.go", marker)
+}
+
+/// The 1-based line of a source under tests/gosrc holding `marker`.
+pub fn marker_line_in(file: &str, marker: &str) -> i64 {
+    let src = read_gosrc(file).unwrap_or_else(|| panic!("{file}"));
     let i = src
         .lines()
         .position(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("marker {marker:?} not in source"));
+        .unwrap_or_else(|| panic!("marker {marker:?} not in {file}"));
     i as i64 + 1
 }
