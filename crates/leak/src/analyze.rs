@@ -8,17 +8,13 @@ use pprof_model::{Profile, StrId};
 use crate::error::{Error, Result};
 use crate::frames::{self, BlockKind};
 
-/// How frames are told apart.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Granularity {
-    /// One frame per function (the default); the reported line of a frame
-    /// is the one holding the most goroutines (or bytes) in the last
-    /// snapshot.
-    #[default]
-    Functions,
-    /// One frame per function, file and line.
-    Lines,
-}
+/// How frames are told apart: pprof's granularity. [`Granularity::Lines`]
+/// and [`Granularity::Addresses`] tell frames apart by function, file and
+/// line; the others (the default [`Granularity::Functions`],
+/// `FileFunctions`, `Files`) by function, the reported line of a frame
+/// being the one holding the most goroutines (or bytes) in the last
+/// snapshot.
+pub use pprof_ops::Granularity;
 
 /// Which snapshots to analyse.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -1160,13 +1156,13 @@ fn trend(
     // Group line stacks into reported stacks.
     let mut groups: Vec<Vec<u32>> = Vec::new();
     match opts.granularity {
-        Granularity::Lines => {
+        Granularity::Lines | Granularity::Addresses => {
             for (i, st) in stacks.iter_mut().enumerate() {
                 st.group = i as u32;
                 groups.push(vec![i as u32]);
             }
         }
-        Granularity::Functions => {
+        _ => {
             let mut group_ids: HashMap<Box<[u32]>, u32> = HashMap::new();
             for (i, st) in stacks.iter_mut().enumerate() {
                 buf.clear();
