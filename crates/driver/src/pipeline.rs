@@ -110,9 +110,11 @@ impl Pipeline {
         self
     }
 
-    /// Replaces the fetch options (decompression limit, timeouts).
+    /// Replaces the fetch options (decompression limit, memory budget);
+    /// what the settings say (`-text_frames`) still applies.
     pub fn fetch_options(mut self, fetch: FetchOptions) -> Pipeline {
         self.fetch = fetch;
+        self.fetch.text_frames = self.settings.text_frames;
         self
     }
 

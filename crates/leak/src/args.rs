@@ -254,7 +254,11 @@ fn set(a: &mut LeakArgs, name: &'static str, value: Option<String>) -> Result<()
             .filter(|f| f.is_finite() && *f >= 0.0)
             .ok_or_else(|| bad(name, &v, "a number from 0"))
     };
-    let bytes = || parse_bytes(&v).ok_or_else(|| bad(name, &v, "a size such as 512KiB or 2MB"));
+    let bytes = || {
+        pprof_fetch::parse_byte_size(&v)
+            .and_then(|b| i64::try_from(b).ok())
+            .ok_or_else(|| bad(name, &v, "a size such as 512KiB or 2MB"))
+    };
     let usize_of = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     match name {
         "json" => a.json = switch()?,
@@ -336,29 +340,6 @@ fn set(a: &mut LeakArgs, name: &'static str, value: Option<String>) -> Result<()
         }
     }
     Ok(())
-}
-
-/// A size: a number with an optional unit (`B`, `KB`, `MB`, `GB`, `KiB`,
-/// `MiB`, `GiB`; `K`, `M`, `G` are decimal).
-pub fn parse_bytes(v: &str) -> Option<i64> {
-    let v = v.trim();
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" | "k" => 1e3,
-        "mb" | "m" => 1e6,
-        "gb" | "g" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let b = (num * mult).round();
-    (b.is_finite() && b >= 0.0 && b < i64::MAX as f64).then_some(b as i64)
 }
 
 /// A Go duration such as `10s`, `1m30s`, `500ms` (a unit is required).
