@@ -49,8 +49,9 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     ];
     for (path, body) in files {
         let Some(path) = path else { continue };
-        if let Err(e) = std::fs::write(path, body) {
-            let _ = writeln!(err, "pprof-tools leak: {}: {e}", path.display());
+        // Written as -output is: atomically, or through to a device.
+        if let Err(e) = pprof_fetch::save::write_file(path, body.as_bytes()) {
+            let _ = writeln!(err, "pprof-tools leak: {e}");
             return 1;
         }
     }

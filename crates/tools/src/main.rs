@@ -132,8 +132,8 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
         // reported before anything loads.
         pprof_tools::web::split_host_port(&s.http)?;
         let profile = load(&inv, None)?;
-        let ui = pprof_tools::web::WebUi::new(profile, s.clone())
-            .with_snapshots(goroutine_snapshots(&inv));
+        let snapshots = leak_snapshots(&inv, &profile);
+        let ui = pprof_tools::web::WebUi::new(profile, s.clone()).with_snapshots(snapshots);
         let open = !s.no_browser;
         pprof_tools::web::serve(ui, &s.http, |started| {
             if let Some(w) = &started.warning {
@@ -219,26 +219,29 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
     Ok(result?)
 }
 
-/// With several goroutine profiles and no base, each one on its own, for
-/// the web interface's leak view; otherwise none.
-fn goroutine_snapshots(inv: &Invocation) -> Vec<pprof_model::Profile> {
+/// The sources one at a time, for the web interface's leak view, when the
+/// loaded profile is a goroutine or goroutine leak profile and no base is
+/// given (`debug=1` frames named as `pprof-tools leak` names them);
+/// otherwise none.
+fn leak_snapshots(inv: &Invocation, loaded: &pprof_model::Profile) -> Vec<pprof_model::Profile> {
+    use pprof_tools::leak::{snapshot_kind, SnapshotKind};
     let s = &inv.settings;
-    let sources = &inv.sources.sources;
-    if sources.len() < 2 || !s.base.is_empty() || !s.diff_base.is_empty() {
+    let goroutines = matches!(
+        snapshot_kind(loaded),
+        Some(SnapshotKind::Goroutine | SnapshotKind::GoroutineLeak)
+    );
+    if !goroutines || !s.base.is_empty() || !s.diff_base.is_empty() {
         return Vec::new();
     }
+    let mut settings = s.clone();
+    settings.text_frames = true;
     let mut out = Vec::new();
-    for one in sources {
+    for one in &inv.sources.sources {
         let mut only = inv.sources.clone();
         only.sources = vec![one.clone()];
-        match Pipeline::new(only, s.clone()).load() {
-            Ok(l)
-                if pprof_tools::leak::snapshot_kind(&l.profile)
-                    == Some(pprof_tools::leak::SnapshotKind::Goroutine) =>
-            {
-                out.push(l.profile)
-            }
-            _ => return Vec::new(),
+        match Pipeline::new(only, settings.clone()).load() {
+            Ok(l) => out.push(l.profile),
+            Err(_) => return Vec::new(),
         }
     }
     out

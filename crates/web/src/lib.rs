@@ -2,8 +2,9 @@
 //! pprof's routes and query names.
 //!
 //! Views (under `/ui/`): `flamegraph` (the default), `graph`, `top`,
-//! `peek`, `source`, `disasm`, `tags`, and `leak` when several goroutine
-//! snapshots are given (a trend table, suspects first). Every setting is in the query
+//! `peek`, `source`, `disasm`, `tags`, and `leak` when leak snapshots are
+//! given ([`WebUi::with_snapshots`]: `pprof-tools leak`'s combined report,
+//! leaks proven by the runtime first, then growth and wait-time suspects). Every setting is in the query
 //! string with pprof's names (`f` focus, `i` ignore, `h` hide, `s` show,
 //! `sf` show_from, `tf` tagfocus, `ti` tagignore, `si` sample index, `g`
 //! granularity, `sort`, `n` nodecount, ...), so a view can be shared by
@@ -32,8 +33,8 @@
 //!   shortened name (package path removed).
 //! * `api/peek`, `api/source`, `api/tags`, `api/disasm`: `{"labels",
 //!   "notices", "text"}` (`f` names the functions of peek and source).
-//! * `api/leak` (with several goroutine snapshots): `pprof-tools leak
-//!   --json`'s report (suspects first).
+//! * `api/leak` (with leak snapshots): `pprof-tools leak --json`'s report
+//!   (suspects first).
 //! * `api/settings`: `{"sample_types": [..], "configs": [{"name", "url"}],
 //!   "params": {query name: option name}}`.
 //!
@@ -266,8 +267,8 @@ pub struct WebUi {
     cache: Cache,
     permits: Permits,
     download: OnceLock<Vec<u8>>,
-    /// Goroutine snapshots of one program, for the leak view.
-    snapshots: Vec<Profile>,
+    /// The leak analysis of the snapshots, for the leak view.
+    leak: Option<pprof_leak::Report>,
 }
 
 impl WebUi {
@@ -305,14 +306,17 @@ impl WebUi {
                 freed: Condvar::new(),
             },
             download: OnceLock::new(),
-            snapshots: Vec::new(),
+            leak: None,
         }
     }
 
-    /// Adds the leak view over `snapshots` (goroutine profiles of one
-    /// program taken some time apart; the view is there with two or more).
+    /// Adds the leak view over `snapshots` of one program (goroutine,
+    /// goroutine leak and heap profiles, goroutine `debug=2` dumps): the
+    /// view is there when `pprof-tools leak` would make a report of them
+    /// (one goroutine leak profile or dump is enough; growth needs two
+    /// snapshots of a kind).
     pub fn with_snapshots(mut self, snapshots: Vec<Profile>) -> WebUi {
-        self.snapshots = snapshots;
+        self.leak = pprof_leak::analyze(&snapshots, &pprof_leak::Options::default()).ok();
         self
     }
 
@@ -320,7 +324,7 @@ impl WebUi {
     fn views(&self) -> impl Iterator<Item = View> + '_ {
         View::ALL
             .into_iter()
-            .filter(|v| *v != View::Leak || self.snapshots.len() >= 2)
+            .filter(|v| *v != View::Leak || self.leak.is_some())
     }
 
     /// Keeps named configurations in `path` instead of pprof's
@@ -472,11 +476,10 @@ impl WebUi {
                 false,
             )?)),
             View::Disasm => Ok(page::disasm()),
-            View::Leak => {
-                let report = pprof_leak::analyze(&self.snapshots, &pprof_leak::Options::default())
-                    .map_err(|e| e.to_string())?;
-                Ok(page::leak(&report))
-            }
+            View::Leak => match &self.leak {
+                Some(report) => Ok(page::leak(report)),
+                None => Err("no leak snapshots".to_string()),
+            },
         }
     }
 

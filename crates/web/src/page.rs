@@ -467,54 +467,90 @@ fn sparkline(counts: &[i64]) -> String {
     )
 }
 
-/// The leak view: each stack's trend across the snapshots, suspects first.
+/// The leak view: `pprof-tools leak`'s combined report, one group of rows
+/// per analysis (proven by the runtime, growth, wait times, heap growth),
+/// suspects first in each.
 pub(super) fn leak(report: &pprof_leak::Report) -> Computed {
+    use pprof_leak::render::{counts_text, format_bytes, verdict_text};
     let json = pprof_leak::render::json(report);
     let mut body = String::new();
-    match &report.goroutines {
-        None => body.push_str("<p class=\"message\">No goroutine snapshots.</p>"),
-        Some(t) => {
-            let suspects = t.suspects().count();
-            let _ = write!(
-                body,
-                "<p class=\"message\">{} snapshots{}; {suspects} suspect stack{}.</p>",
-                t.snapshots.len(),
-                t.span_minutes()
-                    .map_or(String::new(), |m| format!(" over {m:.1} minutes")),
-                if suspects == 1 { "" } else { "s" }
-            );
-            body.push_str(
-                "<table id=\"leak\" class=\"top leak\"><thead><tr><th>Verdict</th><th>Trend</th>\
+    let _ = write!(
+        body,
+        "<p class=\"message\">Verdict: {}.</p>",
+        escape(&verdict_text(report))
+    );
+    for skipped in &report.skipped {
+        let _ = write!(
+            body,
+            "<p class=\"notice\">No {} growth analysis: {} snapshot{} given, {} needed.</p>",
+            skipped.kind.name(),
+            skipped.got,
+            if skipped.got == 1 { "" } else { "s" },
+            skipped.need
+        );
+    }
+    body.push_str(
+        "<table id=\"leak\" class=\"top leak\"><thead><tr><th>Verdict</th><th>Trend</th>\
 <th>Goroutines</th><th>Increase</th><th>Per minute</th><th>Blocked in</th><th>Waiting for</th>\
-<th>Created by</th></tr></thead><tbody>",
-            );
-            for s in &t.stacks {
-                let created = s.created_by.as_ref().map_or(String::new(), |c| {
-                    format!("{} {}:{}", c.function, c.file, c.line)
-                });
+<th>At</th><th>Created by</th><th>Held</th></tr></thead>",
+    );
+    for t in report.trends() {
+        let suspects = t.suspects().count();
+        let n = t.snapshots.len();
+        let _ = write!(
+            body,
+            "<tbody><tr class=\"basis\" data-name=\"\"><th colspan=\"10\">{}{}: {n} snapshot{}{}; \
+{suspects} suspect stack{}.</th></tr>",
+            escape(t.basis.describe()),
+            if t.kind == pprof_leak::SnapshotKind::Heap {
+                " (heap)"
+            } else {
+                ""
+            },
+            if n == 1 { "" } else { "s" },
+            t.span_minutes()
+                .map_or(String::new(), |m| format!(" over {m:.1} minutes")),
+            if suspects == 1 { "" } else { "s" }
+        );
+        for s in &t.stacks {
+            let created = s.created_by.as_ref().map_or(String::new(), |c| {
+                format!("{} {}:{}", c.function, c.file, c.line)
+            });
+            let mut waiting = s.kind.map_or(String::new(), |k| k.describe().to_string());
+            if let Some(w) = &s.wait {
                 let _ = write!(
-                    body,
-                    "<tr data-name=\"{name}\" class=\"{v}\"><td>{v}</td><td>{}</td><td>{}</td><td>{:+}</td><td>{}</td>\
-<td class=\"name\">{name}</td><td>{}</td><td class=\"name\">{}</td></tr>",
-                    sparkline(&s.counts),
-                    escape(
-                        &s.counts
-                            .iter()
-                            .map(i64::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" → ")
-                    ),
-                    s.increase,
-                    s.growth_per_minute.map_or(String::new(), |g| format!("{g:.1}")),
-                    escape(s.kind.map_or("", |k| k.describe())),
-                    escape(&created),
-                    v = s.verdict.name(),
-                    name = escape(s.title()),
+                    waiting,
+                    " ({}–{} min, median {})",
+                    w.min_minutes, w.max_minutes, w.median_minutes
                 );
             }
-            body.push_str("</tbody></table>");
+            let held = s.stack_bytes.saturating_add(s.heap_bytes.unwrap_or(0));
+            let _ = write!(
+                body,
+                "<tr data-name=\"{name}\" class=\"{v}\"><td>{v}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+<td class=\"name\">{name}</td><td>{}</td><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td></tr>",
+                sparkline(&s.counts),
+                escape(&counts_text(t.kind, &s.counts)),
+                match (n, t.kind) {
+                    (0 | 1, _) => String::new(),
+                    (_, pprof_leak::SnapshotKind::Heap) if s.increase >= 0 => {
+                        format!("+{}", format_bytes(s.increase))
+                    }
+                    (_, pprof_leak::SnapshotKind::Heap) => format_bytes(s.increase),
+                    _ => format!("{:+}", s.increase),
+                },
+                s.growth_per_minute.map_or(String::new(), |g| format!("{g:.1}")),
+                escape(&waiting),
+                escape(&s.blocking.as_ref().map_or(String::new(), |b| b.position())),
+                escape(&created),
+                if held > 0 { format_bytes(held) } else { String::new() },
+                v = s.verdict.name(),
+                name = escape(s.title()),
+            );
         }
+        body.push_str("</tbody>");
     }
+    body.push_str("</table>");
     Computed {
         body,
         json,

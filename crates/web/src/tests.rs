@@ -266,6 +266,52 @@ fn leak_view_with_several_goroutine_snapshots() {
 }
 
 #[test]
+fn leak_view_with_one_goroutine_leak_profile_shows_the_proof() {
+    // One goroutineleak snapshot (Go 1.27): the runtime's proof is enough.
+    let mut b = ProfileBuilder::new(&[("goroutineleak", "count")]);
+    let park = b.function("runtime.gopark", "proc.go", 1);
+    let send = b.function("runtime.chansend1", "chan.go", 2);
+    let worker = b.function("main.worker", "main.go", 3);
+    let lp = b.location(None, 1, &[(park, 1)]);
+    let ls = b.location(None, 2, &[(send, 2)]);
+    let lw = b.location(None, 3, &[(worker, 31)]);
+    b.sample(&[lp, ls, lw], &[12]);
+    let leak = b.build();
+    let ui = WebUi::new(leak.clone(), Settings::default())
+        .with_settings_file(None)
+        .with_snapshots(vec![leak]);
+    assert!(ui.views().any(|v| v == View::Leak));
+    let page = text(&ui.respond("/ui/leak"));
+    assert!(
+        page.contains("Verdict: leak proven by the runtime."),
+        "{page}"
+    );
+    assert!(
+        page.contains("proven by the runtime: 1 snapshot; 1 suspect stack."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<tr data-name=\"main.worker\" class=\"proven\"><td>proven</td>"),
+        "{page}"
+    );
+    // Blocking kind and line, count, and the stack memory it holds.
+    assert!(
+        page.contains("<td>chan send</td><td class=\"name\">main.go:31</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>12</td>"), "{page}");
+    assert!(page.contains("<td>96KiB</td>"), "{page}");
+    let api: serde_json::Value = serde_json::from_slice(&ui.respond("/ui/api/leak").body).unwrap();
+    assert!(api["proven"].is_object(), "{api}");
+    // A goroutine profile alone proves nothing and shows no growth: no view.
+    let ui = WebUi::new(goroutines(3, 0), Settings::default())
+        .with_settings_file(None)
+        .with_snapshots(vec![goroutines(3, 0)]);
+    assert!(!ui.views().any(|v| v == View::Leak));
+    assert_eq!(ui.respond("/ui/leak").status, 404);
+}
+
+#[test]
 fn flame_graph_of_a_difference_is_a_diff() {
     let mut p = profile();
     // A base subtracted: some values are negative.

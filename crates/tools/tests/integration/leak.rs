@@ -123,6 +123,14 @@ fn leak_errors_name_the_input() {
     let (code, out, _) = leak(&["-help"]);
     assert_eq!(code, 0);
     assert!(out.contains("-min_wait DURATION"), "{out}");
+    // A report file that cannot be written: its path and the reason, once.
+    let dump = fixture("go127/chansend", "goroutineleak.pb.gz");
+    let (code, _, err) = leak(&["-html", "/nonexistent-dir/leak.html", &dump]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "pprof-tools leak: /nonexistent-dir/leak.html: no such file or directory\n"
+    );
 }
 
 #[test]

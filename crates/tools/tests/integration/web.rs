@@ -113,6 +113,34 @@ fn http_serves_the_views_of_the_profile() {
 }
 
 #[test]
+fn http_leak_view_of_one_goroutineleak_snapshot() {
+    // The Go 1.27.3 fixture of pprof-leak: one goroutine leak profile is
+    // enough for the leak view, which shows the runtime's proof.
+    let leak = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../leak/tests/fixtures/go127/chansend/goroutineleak.pb.gz");
+    let dir = TempDir::new("web-leak");
+    let (server, url, _) = start("127.0.0.1:0", &leak.to_string_lossy(), &dir.path("config"));
+    let (status, body) = get(&url, "/ui/leak");
+    assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+    assert!(
+        body.contains("Verdict: leak proven by the runtime."),
+        "{body}"
+    );
+    assert!(
+        body.contains("<tr data-name=\"main.sendWorker\" class=\"proven\">"),
+        "{body}"
+    );
+    assert!(body.contains("<td>chan send</td>"), "{body}");
+    drop(server);
+    // A CPU profile has no leak view.
+    let path = dir.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let (server, url, _) = start("127.0.0.1:0", &path, &dir.path("config"));
+    let (status, _) = get(&url, "/ui/leak");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    drop(server);
+}
+
+#[test]
 fn http_address_messages() {
     let dir = TempDir::new("web-addr");
     let path = dir.write_profile("cpu.pb.gz", &cpu_profile(1));
