@@ -14,6 +14,14 @@ fuzz_target!(|data: &[u8]| {
         assert!(p.check_valid().is_ok());
         let again = pprof_model::decode(&pprof_model::encode_uncompressed(&p)).expect("re-decode");
         assert_eq!(again.samples.len(), p.samples.len());
+        // Strings are bytes: re-encoding keeps every one exactly.
+        let bytes = |p: &pprof_model::Profile| -> Vec<Vec<u8>> {
+            p.strings
+                .iter()
+                .map(|s| pprof_model::strings::to_bytes(s).into_owned())
+                .collect()
+        };
+        assert_eq!(bytes(&again), bytes(&p));
         let _ = p.to_raw_string();
     }
 });

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use pprof_export::GraphvizFormat;
+use pprof_model::strings::Unescape;
 use pprof_model::Profile;
 use pprof_ops::SampleFormat;
 use pprof_report::{Options as ROptions, Report};
@@ -278,7 +279,10 @@ pub fn write_report_noting(
 
     match cmd.format {
         OutputFormat::Raw => {
-            view.write_raw(out)?;
+            // The profile's bytes as they are, invalid UTF-8 included.
+            let mut w = Unescape::new(&mut *out);
+            view.write_raw(&mut w)?;
+            w.finish()?;
             return Ok(());
         }
         OutputFormat::Proto => {
@@ -302,7 +306,12 @@ pub fn write_report_noting(
     let mut buf: Vec<u8> = Vec::new();
     match cmd.format {
         // Traces cannot fail once started: stream them, however long.
-        OutputFormat::Traces if !s.json => pprof_report::write_traces(out, &rpt)?,
+        OutputFormat::Traces if !s.json => {
+            let mut w = Unescape::new(&mut *out);
+            pprof_report::write_traces(&mut w, &rpt)?;
+            w.finish()?;
+            return Ok(());
+        }
         OutputFormat::Text
         | OutputFormat::Top
         | OutputFormat::Traces
@@ -380,11 +389,35 @@ pub fn write_report_noting(
                 stacks: stack_options(&s, &choice),
                 ..Default::default()
             };
-            pprof_export::write_folded(out, &view, &fo)?;
+            let mut w = Unescape::new(&mut *out);
+            pprof_export::write_folded(&mut w, &view, &fo)?;
+            w.finish()?;
+            return Ok(());
         }
         other => return Err(Error::NotImplemented(other.name())),
     }
-    out.write_all(&buf)?;
+    // The profile's strings as pprof writes them: its bytes in text
+    // reports, U+FFFD for invalid UTF-8 where the format needs Unicode.
+    match cmd.format {
+        OutputFormat::TopProto
+        | OutputFormat::Png
+        | OutputFormat::Gif
+        | OutputFormat::Pdf
+        | OutputFormat::Ps => out.write_all(&buf)?,
+        OutputFormat::Svg | OutputFormat::Flame => match String::from_utf8(buf) {
+            Ok(text) => out.write_all(pprof_model::strings::lossy(&text).as_bytes())?,
+            Err(e) => out.write_all(e.as_bytes())?,
+        },
+        _ if s.json => match String::from_utf8(buf) {
+            Ok(text) => out.write_all(pprof_model::strings::lossy(&text).as_bytes())?,
+            Err(e) => out.write_all(e.as_bytes())?,
+        },
+        _ => {
+            let mut w = Unescape::new(&mut *out);
+            w.write_all(&buf)?;
+            w.finish()?;
+        }
+    }
     Ok(())
 }
 

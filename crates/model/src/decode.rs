@@ -577,11 +577,8 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     let mut table = StringTable::new();
     let mut remap = Vec::with_capacity(raw_strings.len());
     for s in &raw_strings {
-        let id = match std::str::from_utf8(s) {
-            Ok(s) => table.intern(s),
-            Err(_) => table.intern(&String::from_utf8_lossy(s)),
-        };
-        remap.push(id);
+        // Bytes kept exactly, invalid UTF-8 included (see `strings`).
+        remap.push(table.intern_bytes(s));
     }
     budget.charge(table.heap_bytes())?;
     let strings = Strings { table, remap };

@@ -248,7 +248,8 @@ fn encode_tail(p: &Profile, buf: &mut Vec<u8>) {
         });
     }
     for s in p.strings.iter() {
-        w.bytes(6, s.as_bytes());
+        // The bytes as read: invalid UTF-8 is written back unchanged.
+        w.bytes(6, &crate::strings::to_bytes(s));
     }
     w.int_opt(7, sid(p.drop_frames));
     w.int_opt(8, sid(p.keep_frames));

@@ -49,7 +49,7 @@ pub mod gofmt;
 pub mod measurement;
 mod profile;
 mod raw;
-mod strings;
+pub mod strings;
 mod wire;
 
 #[cfg(feature = "arbitrary")]

@@ -1,5 +1,32 @@
-//! Interned strings.
+//! Interned strings, and the byte strings they stand for.
+//!
+//! profile.proto strings are bytes: real profilers write invalid UTF-8
+//! (truncated C strings, Latin-1 file names), and pprof keeps those bytes
+//! through `-proto` and prints them as they are. This crate's strings are
+//! `&str`, so that every report and filter works on text; a byte that is
+//! not part of valid UTF-8 is held as one character of a private-use block,
+//! U+10FF00 + the byte (so it counts as one character when a report pads a
+//! column, as Go counts it). The mapping is exact both ways: [`from_bytes`]
+//! and [`to_bytes`] are inverses on every byte string (a real character of
+//! that block in the input is itself held byte by byte), and valid UTF-8
+//! outside that block is held unchanged at no cost.
+//!
+//! Writers give the bytes back: the encoder writes the original bytes,
+//! [`Unescape`] turns a stream of text into pprof's bytes for the text
+//! reports, and [`lossy`] shows each invalid byte as U+FFFD where pprof
+//! would (JSON, SVG).
+//!
+//! ```
+//! use pprof_model::strings::{from_bytes, lossy, to_bytes};
+//!
+//! let held = from_bytes(b"main.f\xff");
+//! assert_eq!(held.chars().count(), 7);
+//! assert_eq!(&*to_bytes(&held), b"main.f\xff");
+//! assert_eq!(lossy(&held), "main.f\u{FFFD}");
+//! assert_eq!(from_bytes(b"plain"), "plain");
+//! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -71,6 +98,17 @@ impl StringTable {
         id
     }
 
+    /// Returns the id of the byte string `bytes` (held as [`from_bytes`]
+    /// makes it), adding it if it is new.
+    pub fn intern_bytes(&mut self, bytes: &[u8]) -> StrId {
+        self.intern(&from_bytes(bytes))
+    }
+
+    /// The bytes of `id`, as they were read ([`to_bytes`]).
+    pub fn bytes(&self, id: StrId) -> Cow<'_, [u8]> {
+        to_bytes(self.get(id))
+    }
+
     /// Returns the id of `s` if the table holds it.
     pub fn lookup(&self, s: &str) -> Option<StrId> {
         self.index.get(s).copied()
@@ -106,9 +144,233 @@ impl StringTable {
     }
 }
 
+/// First character of the block that holds raw bytes: byte `b` is
+/// `char::from_u32(ESCAPE_BASE + b)`.
+const ESCAPE_BASE: u32 = 0x10FF00;
+
+/// The leading UTF-8 byte of every character from U+100000 up, the escape
+/// block included; text without it needs no conversion.
+const LEAD: u8 = 0xF4;
+
+fn escape_char(b: u8) -> char {
+    // U+10FF00..=U+10FFFF are valid scalar values.
+    char::from_u32(ESCAPE_BASE + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+fn escaped_byte(c: char) -> Option<u8> {
+    let v = u32::from(c);
+    (v >= ESCAPE_BASE).then(|| (v - ESCAPE_BASE) as u8)
+}
+
+/// Text for the byte string `bytes`: itself when it is valid UTF-8 (the
+/// usual case, borrowed), otherwise with each byte that is not part of a
+/// valid character held as one private-use character (see the module
+/// documentation). [`to_bytes`] gives `bytes` back.
+pub fn from_bytes(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !bytes.contains(&LEAD) => Cow::Borrowed(s),
+        _ => Cow::Owned(escape_slow(bytes)),
+    }
+}
+
+fn escape_slow(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if escaped_byte(c).is_some() {
+                let mut buf = [0; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    out.push(escape_char(b));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for &b in chunk.invalid() {
+            out.push(escape_char(b));
+        }
+    }
+    out
+}
+
+/// The byte string that [`from_bytes`] made `text` from: each held byte
+/// back in place. Borrowed when there is none.
+pub fn to_bytes(text: &str) -> Cow<'_, [u8]> {
+    if !text.as_bytes().contains(&LEAD) {
+        return Cow::Borrowed(text.as_bytes());
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match escaped_byte(c) {
+            Some(b) => out.push(b),
+            None => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` as valid Unicode for places that need it (JSON, SVG, a web
+/// page): each invalid byte of the original becomes U+FFFD, as Go's
+/// `encoding/json` shows it.
+pub fn lossy(text: &str) -> Cow<'_, str> {
+    let bytes = to_bytes(text);
+    if matches!(bytes, Cow::Borrowed(_)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A writer that passes text through, with each byte held by [`from_bytes`]
+/// written back as that byte: pprof's text reports print a profile's bytes
+/// as they are. Only for text (UTF-8) streams; call [`Unescape::finish`]
+/// at the end.
+///
+/// ```
+/// use std::io::Write;
+/// use pprof_model::strings::{from_bytes, Unescape};
+///
+/// let mut out = Vec::new();
+/// let mut w = Unescape::new(&mut out);
+/// write!(w, "{:<8}|", from_bytes(b"f\xfe"))?;
+/// w.finish()?;
+/// assert_eq!(out, b"f\xfe      |");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Unescape<W: std::io::Write> {
+    inner: W,
+    /// The start of a 4-byte character cut by the end of a write.
+    pending: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl<W: std::io::Write> Unescape<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        Unescape {
+            inner,
+            pending: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Writes what is pending (a character cut short is written as it
+    /// came), flushes, and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let rest = std::mem::take(&mut self.pending);
+        self.inner.write_all(&rest)?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Unescape<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() && !data.contains(&LEAD) {
+            self.inner.write_all(data)?;
+            return Ok(data.len());
+        }
+        let mut input = std::mem::take(&mut self.pending);
+        input.extend_from_slice(data);
+        self.buf.clear();
+        let mut i = 0;
+        while i < input.len() {
+            let Some(at) = input[i..].iter().position(|&b| b == LEAD) else {
+                self.buf.extend_from_slice(&input[i..]);
+                break;
+            };
+            self.buf.extend_from_slice(&input[i..i + at]);
+            i += at;
+            if input.len() - i < 4 {
+                self.pending.extend_from_slice(&input[i..]);
+                break;
+            }
+            let c = &input[i..i + 4];
+            // U+10FF00..U+10FFFF is F4 8F BC..BF 80..BF.
+            if c[1] == 0x8F && (0xBC..=0xBF).contains(&c[2]) && (0x80..=0xBF).contains(&c[3]) {
+                self.buf.push(((c[2] & 0x03) << 6) | (c[3] & 0x3F));
+            } else {
+                self.buf.extend_from_slice(c);
+            }
+            i += 4;
+        }
+        self.inner.write_all(&self.buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn bytes_round_trip() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"plain",
+            b"\xff\xfe",
+            b"caf\xc3\xa9",
+            b"\xf0\x9f\x98",
+            "\u{10FF41}x".as_bytes(),
+            "\u{100000}".as_bytes(),
+            b"\xf4\x8f\xbc",
+        ];
+        for &c in cases {
+            let held = from_bytes(c);
+            assert_eq!(&*to_bytes(&held), c, "{c:?}");
+            let mut out = Vec::new();
+            let mut w = Unescape::new(&mut out);
+            // One byte at a time: characters cut across writes.
+            for b in held.as_bytes() {
+                w.write_all(std::slice::from_ref(b)).unwrap();
+            }
+            w.finish().unwrap();
+            assert_eq!(out, c, "{c:?}");
+        }
+        assert!(matches!(from_bytes(b"ok"), Cow::Borrowed(_)));
+        assert_eq!(from_bytes(b"a\xffb").chars().count(), 3);
+        assert_eq!(
+            lossy(&from_bytes(b"\xf0\x9f\x98!")),
+            "\u{FFFD}\u{FFFD}\u{FFFD}!"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_round_trip(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64), cut in 0usize..300) {
+            let held = from_bytes(&data);
+            proptest::prop_assert_eq!(&*to_bytes(&held), &data[..]);
+            let text = held.as_bytes();
+            let cut = cut.min(text.len());
+            let mut out = Vec::new();
+            let mut w = Unescape::new(&mut out);
+            w.write_all(&text[..cut]).unwrap();
+            w.write_all(&text[cut..]).unwrap();
+            w.finish().unwrap();
+            proptest::prop_assert_eq!(out, data);
+        }
+    }
+
+    #[test]
+    fn table_keeps_distinct_byte_strings_apart() {
+        let mut t = StringTable::new();
+        let a = t.intern_bytes(b"\xff");
+        let b = t.intern_bytes(b"\xfe");
+        assert_ne!(a, b);
+        assert_eq!(&*t.bytes(a), b"\xff");
+        assert_eq!(t.intern_bytes(b"\xff"), a);
+    }
 
     #[test]
     fn intern_dedups() {

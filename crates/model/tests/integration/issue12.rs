@@ -271,3 +271,45 @@ fn issue12_one_value_samples_fit_the_budget() {
         Err(Error::OverBudget { budget, .. }) if budget == 1 << 20
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Issue 12, finding 1: decode → encode → decode is the identity on
+    /// arbitrary byte strings (invalid UTF-8 and the model's private-use
+    /// block included), and each string's bytes survive unchanged.
+    #[test]
+    fn issue12_strings_round_trip_as_bytes(
+        strings in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12), 0..16),
+        names in proptest::collection::vec(0usize..16, 1..4),
+    ) {
+        let mut table: Vec<Vec<u8>> = vec![Vec::new(), b"samples".to_vec(), b"count".to_vec()];
+        table.extend(strings.iter().cloned());
+        let mut data = msg(1, &[int(1, 1), int(2, 2)].concat());
+        for (i, &n) in names.iter().enumerate() {
+            let id = i as u64 + 1;
+            let name = (n % table.len()) as u64;
+            data.extend(msg(5, &[int(1, id), int(2, name)].concat()));
+            data.extend(location(id, id));
+        }
+        data.extend(sample(&(1..=names.len() as u64).collect::<Vec<_>>()));
+        for s in &table {
+            data.extend(msg(6, s));
+        }
+        let p = decode(&data).unwrap();
+        let bytes = |p: &pprof_model::Profile| -> Vec<Vec<u8>> {
+            p.strings.iter().map(|s| pprof_model::strings::to_bytes(s).into_owned()).collect()
+        };
+        // Every input string is in the table, byte for byte.
+        let held = bytes(&p);
+        for s in &table {
+            proptest::prop_assert!(held.contains(s), "{:?} lost", s);
+        }
+        for (f, &n) in p.functions.iter().zip(&names) {
+            proptest::prop_assert_eq!(&*p.strings.bytes(f.name), &table[n % table.len()][..]);
+        }
+        let again = decode(&pprof_model::encode(&p)).unwrap();
+        proptest::prop_assert_eq!(bytes(&again), held);
+        proptest::prop_assert_eq!(again.to_raw_string(), p.to_raw_string());
+    }
+}

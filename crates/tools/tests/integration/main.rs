@@ -7,6 +7,7 @@ mod dump_vs_proto;
 mod fixtures;
 mod go;
 mod http;
+mod issue12;
 mod leak;
 mod native;
 mod regression;
