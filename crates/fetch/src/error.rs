@@ -3,6 +3,9 @@
 use std::fmt;
 
 /// What went wrong while loading one source, without the source's name.
+///
+/// Every variant shows its cause in its message and none exposes it as a
+/// `source()` (the workspace's convention: each cause is printed once).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -12,7 +15,6 @@ pub enum ErrorKind {
         /// The path as given.
         path: String,
         /// The operating system's error.
-        #[source]
         err: std::io::Error,
     },
     /// The file was opened but reading it failed.
@@ -21,12 +23,11 @@ pub enum ErrorKind {
         /// The path as given.
         path: String,
         /// The operating system's error.
-        #[source]
         err: std::io::Error,
     },
     /// Reading standard input failed.
     #[error("reading standard input: {}", io_message(.0))]
-    Stdin(#[source] std::io::Error),
+    Stdin(std::io::Error),
     /// The file or standard input holds more bytes than the limit
     /// ([`crate::FetchOptions::max_decompressed`]), such as `/dev/zero`.
     #[error("reading profile: data exceeds the limit of {limit} bytes")]
@@ -55,7 +56,7 @@ pub enum ErrorKind {
     },
     /// The data starts like gzip but does not decompress.
     #[error("decompressing profile: {}", io_message(.0))]
-    Decompress(#[source] std::io::Error),
+    Decompress(std::io::Error),
     /// Decompressed data is larger than the configured limit.
     #[error("decompressing profile: data exceeds the limit of {limit} bytes")]
     TooLarge {
@@ -71,16 +72,16 @@ pub enum ErrorKind {
     /// profile.proto data that cannot be decoded (for example
     /// concatenated profiles).
     #[error("parsing profile: {0}")]
-    Proto(#[source] pprof_model::Error),
+    Proto(pprof_model::Error),
     /// A legacy text or binary profile that its parser rejected.
     #[error("parsing profile: {0}")]
-    Legacy(#[source] pprof_legacy::Error),
+    Legacy(pprof_legacy::Error),
     /// A `perf record` file (`PERFILE2`) that could not be read.
     #[error("parsing profile: {0}")]
-    Perf(#[source] pprof_perf::Error),
+    Perf(pprof_perf::Error),
     /// The profile was parsed but breaks an invariant of the model.
     #[error("malformed profile: {0}")]
-    Malformed(#[source] pprof_model::ValidationError),
+    Malformed(pprof_model::ValidationError),
     /// The source is a URL and this build has no HTTP support (the `http`
     /// feature is off).
     #[error("fetching profiles over HTTP is not supported by this build")]
@@ -119,11 +120,9 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
-    }
-}
+/// The message names the source and shows the whole problem, so there is
+/// no `source()`: a printed chain names each cause once.
+impl std::error::Error for Error {}
 
 /// The memory budget in the environment ([`crate::MEMORY_ENV`]) is not a
 /// size.

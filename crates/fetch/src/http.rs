@@ -121,8 +121,7 @@ pub enum HttpError {
     Save {
         /// The file (or directory) involved.
         path: String,
-        /// The operating system's error.
-        #[source]
+        /// The operating system's error (shown in the message).
         err: io::Error,
     },
 }

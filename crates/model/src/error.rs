@@ -143,8 +143,8 @@ pub enum Error {
     #[error("empty input file")]
     Empty,
     /// gzip data is corrupt or truncated.
-    #[error("decompressing profile: {0}")]
-    Decompress(#[source] std::io::Error),
+    #[error("decompressing profile: {}", crate::gofmt::io_error_text(.0))]
+    Decompress(std::io::Error),
     /// Decompressed data exceeds the configured limit.
     #[error("decompressed profile exceeds the limit of {limit} bytes")]
     TooLarge {
@@ -171,13 +171,27 @@ pub enum Error {
     },
     /// The bytes are not a valid profile.proto message.
     #[error("parsing profile: {0}")]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
     /// The profile breaks an invariant.
     #[error("malformed profile: {0}")]
-    Invalid(#[from] ValidationError),
+    Invalid(ValidationError),
     /// Writing failed.
-    #[error("writing profile: {0}")]
-    Io(#[source] std::io::Error),
+    #[error("writing profile: {}", crate::gofmt::io_error_text(.0))]
+    Io(std::io::Error),
+}
+
+// Each variant shows its cause in its message, so none is a `source()`
+// (the workspace's error convention: a cause is printed once).
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Error {
+        Error::Decode(e)
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Error {
+        Error::Invalid(e)
+    }
 }
 
 impl Error {

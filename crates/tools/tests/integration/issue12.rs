@@ -109,3 +109,239 @@ fn issue12_strings_are_byte_exact() {
     let ours = run(&["-raw", "-symbolize=none", &f]);
     assert_eq!(ours.stdout, theirs);
 }
+
+// Finding 2: -output writes through what is not a regular file of its own,
+// keeps owner and mode, and leaves no temporary file when killed.
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn issue12_output_to_a_device_stays_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = TempDir::new("device");
+    let f = d.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let o = run(&["-top", "-output=/dev/null", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["-top", "-output=/dev/full", &f]);
+    // pprof's two lines: where the report goes, then why it failed.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(lines[0], "Generating report in /dev/full");
+    assert!(
+        lines[1].contains("/dev/full: no space left on device"),
+        "{err}"
+    );
+    for dev in ["/dev/null", "/dev/full"] {
+        let m = std::fs::metadata(dev).unwrap();
+        assert!(
+            m.file_type().is_char_device(),
+            "{dev} is no longer a device"
+        );
+    }
+}
+
+#[test]
+fn issue12_output_to_a_fifo_writes_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = TempDir::new("fifo");
+    let f = d.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let fifo = d.path("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.map(|s| s.success()).unwrap_or(false) {
+        pprof_testkit::missing::<()>("mkfifo", "a FIFO for -output");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = format!("-output={}", fifo.display());
+    let o = run(&["-top", &out, &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = reader.join().unwrap();
+    let top = run(&["-top", &f]);
+    assert_eq!(got, top.stdout);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(temporaries(&d.0).is_empty());
+}
+
+#[test]
+fn issue12_output_through_a_symlink_and_a_hard_link() {
+    let d = TempDir::new("links");
+    let f = d.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let target = d.path("target.txt");
+    std::fs::write(&target, "old").unwrap();
+    let sym = d.path("sym.txt");
+    std::os::unix::fs::symlink(&target, &sym).unwrap();
+    let hard = d.path("hard.txt");
+    std::fs::hard_link(&target, &hard).unwrap();
+    let top = run(&["-top", &f]).stdout;
+    for link in [&sym, &hard] {
+        std::fs::write(&target, "old").unwrap();
+        let out = format!("-output={}", link.display());
+        let o = run(&["-top", &out, &f]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(std::fs::read(&target).unwrap(), top, "{link:?}");
+    }
+    assert!(std::fs::symlink_metadata(&sym)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&hard).unwrap().ino(),
+        std::fs::metadata(&target).unwrap().ino()
+    );
+    assert!(temporaries(&d.0).is_empty());
+}
+
+#[test]
+fn issue12_output_keeps_owner_and_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let d = TempDir::new("owner");
+    let f = d.write_profile("cpu.pb.gz", &cpu_profile(1));
+    let file = d.path("report.txt");
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // As root, give the file another owner: -output must keep it.
+    let (uid, gid) = if is_root() {
+        std::os::unix::fs::chown(&file, Some(4242), Some(4343)).unwrap();
+        (4242, 4343)
+    } else {
+        let m = std::fs::metadata(&file).unwrap();
+        (m.uid(), m.gid())
+    };
+    let out = format!("-output={}", file.display());
+    let o = run(&["-top", &out, &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = std::fs::metadata(&file).unwrap();
+    assert_eq!((m.uid(), m.gid(), m.mode() & 0o777), (uid, gid, 0o640));
+    assert_eq!(std::fs::read(&file).unwrap(), run(&["-top", &f]).stdout);
+}
+
+#[test]
+fn issue12_output_in_an_unwritable_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = TempDir::new("ro-dir");
+    let f = d.write_profile("cpu.pb.gz", &cpu_profile(1));
+    std::fs::set_permissions(&d.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let dir = d.path("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("report.txt");
+    std::fs::write(&file, "old").unwrap();
+    let out = format!("-output={}", file.display());
+    // The directory does not let the caller create a file; the file is
+    // writable.
+    let o = if is_root() {
+        // Root ignores permissions: run as nobody, who owns only the file.
+        std::os::unix::fs::chown(&file, Some(65534), Some(65534)).unwrap();
+        let setpriv = pprof_testkit::find_program("setpriv");
+        let Some(setpriv) = setpriv else {
+            pprof_testkit::missing::<()>(
+                "setpriv",
+                "running as a user who cannot write the directory",
+            );
+            return;
+        };
+        // The test directory must be reachable by nobody.
+        let mut up = d.0.parent();
+        while let Some(p) = up {
+            if std::fs::metadata(p).unwrap().permissions().mode() & 0o001 == 0 {
+                pprof_testkit::missing::<()>("a world-searchable temp dir", "running as nobody");
+                return;
+            }
+            up = p.parent();
+        }
+        std::process::Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_pprof-tools"))
+            .args(["-top", &out, &f])
+            .env("TZ", "UTC")
+            .output()
+            .unwrap()
+    } else {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        run(&["-top", &out, &f])
+    };
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&file).unwrap(), run(&["-top", &f]).stdout);
+}
+
+#[test]
+fn issue12_sigterm_leaves_no_temporary_file() {
+    let d = TempDir::new("sigterm");
+    // Many distinct stacks: -traces takes a while to write.
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let funcs: Vec<_> = (0..400)
+        .map(|i| b.function(&format!("pkg.function{i}"), "file.go", i))
+        .collect();
+    let locs: Vec<_> = funcs
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| b.location(None, 0x1000 + i as u64, &[(f, i as i64)]))
+        .collect();
+    for i in 0..60_000usize {
+        let stack: Vec<_> = (0..12)
+            .map(|k| locs[(i * 7 + k * 13 + i / 400) % locs.len()])
+            .collect();
+        b.sample(&stack, &[1 + i as i64]);
+    }
+    let f = d.write_profile("big.pb.gz", &b.build());
+    let out_dir = d.path("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = format!("-output={}", out_dir.join("traces.txt").display());
+    let mut child = bin()
+        .args(["-traces", &out, &f])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut seen = false;
+    while start.elapsed() < std::time::Duration::from_secs(60) {
+        if !temporaries(&out_dir).is_empty() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(seen, "the report finished before a temporary file was seen");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    // Killed mid-report (130), or it had just finished (0): either way no
+    // temporary file stays.
+    assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}");
+    assert!(
+        temporaries(&out_dir).is_empty(),
+        "{:?}",
+        temporaries(&out_dir)
+    );
+}
