@@ -118,6 +118,12 @@ pub const FLAGS: &[FlagSpec] = &[
     ),
     flag("count", Some("N"), G::Live, "Snapshots to take (default: see below; at most 10000)"),
     flag("with_heap", None, G::Live, "Also fetch the heap profile at each snapshot"),
+    flag(
+        "timeout",
+        Some("SECONDS"),
+        G::Live,
+        "Seconds each request may take, the whole transfer\n (default 60; pprof's -timeout)",
+    ),
 ];
 
 /// A parsed leak command line.
@@ -333,6 +339,14 @@ fn set(a: &mut LeakArgs, name: &'static str, value: Option<String>) -> Result<()
             a.live.count = Some(usize_of(n));
         }
         "with_heap" => a.live.with_heap = switch()?,
+        "timeout" => {
+            let n = count()?;
+            if n == 0 {
+                return Err(bad(name, &v, "a whole number from 1"));
+            }
+            // Saturates: pprof_fetch caps waits at its longest.
+            a.live.timeout = Some(i64::try_from(n).unwrap_or(i64::MAX));
+        }
         _ => {
             return Err(ArgsError::UnknownFlag {
                 flag: format!("-{name}"),

@@ -52,6 +52,9 @@ pub enum Error {
         /// The source as given.
         source_name: String,
     },
+    /// The memory budget in the environment is not a size.
+    #[error(transparent)]
+    MemoryBudget(#[from] pprof_fetch::BadMemoryBudget),
     /// Standard input (`-`) was named twice.
     #[error("standard input (-) can be read only once")]
     StdinTwice,

@@ -58,6 +58,10 @@ pub struct LiveOptions {
     pub save: bool,
     /// TLS and size options of the requests. Default: pprof's.
     pub http: HttpOptions,
+    /// Seconds each request may take, the whole transfer included
+    /// (pprof's `-timeout`; the server gets a few more seconds to start
+    /// answering). Default: `None`, 60 seconds.
+    pub timeout: Option<i64>,
 }
 
 impl Default for LiveOptions {
@@ -69,6 +73,7 @@ impl Default for LiveOptions {
             mode: Mode::Auto,
             save: true,
             http: HttpOptions::default(),
+            timeout: None,
         }
     }
 }
@@ -276,7 +281,7 @@ fn fetch_error(url: &str, e: HttpError) -> Error {
 }
 
 fn get(url: &str, opts: &LiveOptions) -> std::result::Result<Vec<u8>, HttpError> {
-    let Some(remote) = http::adjust_url(url, None, None) else {
+    let Some(remote) = http::adjust_url(url, None, opts.timeout) else {
         return Err(HttpError::Request {
             url: url.to_string(),
             message: "not a URL".to_string(),
@@ -366,6 +371,7 @@ pub fn collect(
     let service = Service::parse(source).ok_or_else(|| Error::NotAUrl {
         source_name: source.to_string(),
     })?;
+    let fetch = fetch_options()?;
     let (plan, mut first) = plan(&service, opts)?;
     events(LiveEvent::Plan(&plan));
     let mut out = Vec::new();
@@ -379,7 +385,7 @@ pub fn collect(
                 Some(d) => d,
                 None => get(url, opts).map_err(|e| fetch_error(url, e))?,
             };
-            let mut profile = pprof_fetch::parse_data(&data, &fetch_options())
+            let mut profile = pprof_fetch::parse_data(&data, &fetch)
                 .map_err(|k| FetchError::new(url.as_str(), k))?;
             if profile.time_nanos == 0 {
                 profile.time_nanos = now_nanos();

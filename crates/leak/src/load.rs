@@ -20,18 +20,19 @@ pub struct Snapshot {
     pub profile: Profile,
 }
 
-/// The fetch options of the leak analysis: pprof's, with the frames of
-/// `debug=1` texts named from their `#` lines.
-pub fn fetch_options() -> FetchOptions {
-    let mut o = FetchOptions::default();
+/// The fetch options of the leak analysis: those of `pprof-tools` (the
+/// memory budget of [`pprof_fetch::MEMORY_ENV`] when set), with the frames
+/// of `debug=1` texts named from their `#` lines.
+pub fn fetch_options() -> Result<FetchOptions> {
+    let mut o = FetchOptions::from_env()?;
     o.text_frames = true;
-    o
+    Ok(o)
 }
 
 /// Loads one snapshot: a file, `-` (standard input) or a URL (fetched once;
 /// see [`crate::live`] for series and for the goroutine leak endpoint).
 pub fn load(source: &str) -> Result<Snapshot> {
-    let profile = pprof_fetch::fetch(source, &fetch_options())?;
+    let profile = pprof_fetch::fetch(source, &fetch_options()?)?;
     Ok(Snapshot {
         name: source.to_string(),
         profile,
@@ -41,7 +42,7 @@ pub fn load(source: &str) -> Result<Snapshot> {
 /// Reads a snapshot from bytes in any supported format; `name` names it in
 /// errors and reports.
 pub fn load_bytes(name: &str, data: &[u8]) -> Result<Snapshot> {
-    let profile = pprof_fetch::parse_data(data, &fetch_options())
+    let profile = pprof_fetch::parse_data(data, &fetch_options()?)
         .map_err(|kind| pprof_fetch::Error::new(name, kind))?;
     Ok(Snapshot {
         name: name.to_string(),

@@ -1,6 +1,7 @@
 //! Regression tests for issue 12, item 7 (the leak command's findings):
-//! long series and int64-extreme values. (Standard input and `-every` are
-//! tested through the binary, in pprof-tools' CLI tests.)
+//! long series, int64-extreme values, and (item 5) live mode's requests
+//! bounded by `-timeout`. (Standard input and `-every` are tested through
+//! the binary, in pprof-tools' CLI tests.)
 
 use pprof_leak::{analyze, render, Options};
 use pprof_model::{Profile, ValueType};
@@ -92,4 +93,51 @@ fn issue12_leak_int64_extreme_values_saturate() {
     assert!(!text.contains(": -") && !text.contains("→ -"), "{text}");
     let _ = render::json(&report);
     let _ = render::html(&report, &Default::default());
+}
+
+/// Live mode fetched a body trickling one byte a second for ever (issue 12,
+/// item 5, "also in leak live mode"); `-timeout` now bounds the whole
+/// transfer of each request.
+#[test]
+fn issue12_leak_live_timeout_bounds_a_trickling_body() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::time::{Duration, Instant};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                      Content-Length: 100000\r\n\r\n",
+                );
+                while stream.write_all(b"x").is_ok() {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    let args = match pprof_leak::args::parse_args(["-timeout=1", &addr.to_string()]).unwrap() {
+        pprof_leak::args::Command::Run(a) => a,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(args.live.timeout, Some(1));
+    let start = Instant::now();
+    let err = pprof_leak::run(&args, &mut |_| {}).expect_err("a timeout");
+    let took = start.elapsed();
+    // One second for the transfer, and the few seconds pprof's client
+    // gives a server to start answering.
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("http://{addr}/debug/pprof/goroutineleak: Get \"http://{addr}/debug/pprof/goroutineleak\": timeout reading the response body")
+    );
+    assert!(pprof_leak::args::parse_args(["-timeout=0", "localhost:1"]).is_err());
 }

@@ -131,6 +131,24 @@ fn leak_errors_name_the_input() {
         err,
         "pprof-tools leak: /nonexistent-dir/leak.html: no such file or directory\n"
     );
+    // The memory budget of pprof-tools applies: a bad value is named.
+    let o = bin()
+        .args(["leak", &dump])
+        .env("PPROF_TOOLS_MAX_MEMORY", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "pprof-tools leak: PPROF_TOOLS_MAX_MEMORY=\"lots\": not a size in bytes (such as 8GiB, 512MB or unlimited)\n"
+    );
+    // And a budget too small for the snapshot is an error, not an abort.
+    let o = bin()
+        .args(["leak", &dump])
+        .env("PPROF_TOOLS_MAX_MEMORY", "100B")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
 #[test]
