@@ -93,14 +93,8 @@ impl ValueError {
     }
 }
 
-/// Go's `strconv.ParseBool`.
-pub fn parse_flag_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
+/// Go's `strconv.ParseBool` ([`pprof_model::gofmt::parse_bool`]).
+pub use pprof_model::gofmt::parse_bool as parse_flag_bool;
 
 /// pprof's `stringToBool` (the shell and web addresses): Go's words plus
 /// `yes`/`y`/`no`/`n` in any case, and empty for true.

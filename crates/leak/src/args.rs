@@ -238,11 +238,11 @@ fn bad(flag: &'static str, value: &str, want: &'static str) -> ArgsError {
 /// Sets one flag; `value` is `None` for a switch given without `=value`.
 fn set(a: &mut LeakArgs, name: &'static str, value: Option<String>) -> Result<(), ArgsError> {
     let v = value.unwrap_or_default();
+    // A switch without a value is on; otherwise Go's boolean words.
     let switch = || -> Result<bool, ArgsError> {
         match v.as_str() {
-            "" | "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
-            "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
-            _ => Err(bad(name, &v, "true or false")),
+            "" => Ok(true),
+            t => pprof_model::gofmt::parse_bool(t).ok_or_else(|| bad(name, &v, "true or false")),
         }
     };
     let count = || -> Result<u64, ArgsError> {

@@ -1,7 +1,22 @@
 //! Text formatting that matches Go's standard library, for byte-identical
 //! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
 //! `filepath.Base`, OS error texts, and XML escaping for the SVG and HTML
-//! writers.
+//! writers; and Go's `strconv.ParseBool`, for flags read as Go reads them.
+
+/// Go's `strconv.ParseBool`: `1`, `t`, `T`, `TRUE`, `true`, `True` and
+/// `0`, `f`, `F`, `FALSE`, `false`, `False`; anything else is `None`.
+///
+/// ```
+/// assert_eq!(pprof_model::gofmt::parse_bool("T"), Some(true));
+/// assert_eq!(pprof_model::gofmt::parse_bool("yes"), None);
+/// ```
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
 
 /// Formats nanoseconds like Go's `time.Duration.String()`: `1h2m3.5s`,
 /// `1.5ms`, `0s`.
