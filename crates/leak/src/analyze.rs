@@ -424,6 +424,19 @@ pub struct Skipped {
     pub need: usize,
 }
 
+impl std::fmt::Display for Skipped {
+    /// `goroutine growth needs at least 2 snapshots, got 1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} growth needs at least {} snapshots, got {}",
+            self.kind.name(),
+            self.need,
+            self.got
+        )
+    }
+}
+
 /// The result of [`analyze`]: proven leaks first, then growth, wait times
 /// and heap growth.
 #[derive(Clone, Debug, PartialEq)]

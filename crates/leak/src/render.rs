@@ -161,13 +161,7 @@ pub fn text(report: &Report, ro: &RenderOptions) -> String {
         text_trend(&mut out, report, t, ro);
     }
     for s in &report.skipped {
-        let _ = writeln!(
-            out,
-            "\nNot analysed: {} growth needs at least {} snapshots, got {}.",
-            s.kind.name(),
-            s.need,
-            s.got
-        );
+        let _ = writeln!(out, "\nNot analysed: {s}.");
     }
     let _ = writeln!(out, "\nVerdict: {}", verdict_text(report));
     out

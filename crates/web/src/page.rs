@@ -480,14 +480,7 @@ pub(super) fn leak(report: &pprof_leak::Report) -> Computed {
         escape(&verdict_text(report))
     );
     for skipped in &report.skipped {
-        let _ = write!(
-            body,
-            "<p class=\"notice\">No {} growth analysis: {} snapshot{} given, {} needed.</p>",
-            skipped.kind.name(),
-            skipped.got,
-            if skipped.got == 1 { "" } else { "s" },
-            skipped.need
-        );
+        let _ = write!(body, "<p class=\"notice\">Not analysed: {skipped}.</p>");
     }
     body.push_str(
         "<table id=\"leak\" class=\"top leak\"><thead><tr><th>Verdict</th><th>Trend</th>\

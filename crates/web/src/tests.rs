@@ -279,7 +279,7 @@ fn leak_view_with_one_goroutine_leak_profile_shows_the_proof() {
     let leak = b.build();
     let ui = WebUi::new(leak.clone(), Settings::default())
         .with_settings_file(None)
-        .with_snapshots(vec![leak]);
+        .with_snapshots(vec![leak.clone()]);
     assert!(ui.views().any(|v| v == View::Leak));
     let page = text(&ui.respond("/ui/leak"));
     assert!(
@@ -303,6 +303,15 @@ fn leak_view_with_one_goroutine_leak_profile_shows_the_proof() {
     assert!(page.contains("<td>96KiB</td>"), "{page}");
     let api: serde_json::Value = serde_json::from_slice(&ui.respond("/ui/api/leak").body).unwrap();
     assert!(api["proven"].is_object(), "{api}");
+    // With one goroutine snapshot besides: growth needs two, and says so.
+    let ui = WebUi::new(leak.clone(), Settings::default())
+        .with_settings_file(None)
+        .with_snapshots(vec![leak, goroutines(3, 0)]);
+    let page = text(&ui.respond("/ui/leak"));
+    assert!(
+        page.contains("<p class=\"notice\">Not analysed: goroutine growth needs at least 2 snapshots, got 1.</p>"),
+        "{page}"
+    );
     // A goroutine profile alone proves nothing and shows no growth: no view.
     let ui = WebUi::new(goroutines(3, 0), Settings::default())
         .with_settings_file(None)

@@ -272,6 +272,15 @@ fn mixed_inputs_give_one_report_proven_first() {
     let rows = html.matches("<tr><td><svg").count();
     assert_eq!(rows, n_proven + h.suspects().count(), "{html}");
     assert!(render::html_section(&r, &Default::default()).starts_with("<section"));
+    // A proof and one goroutine snapshot: the growth analysis is skipped,
+    // and the report says why.
+    let r = analyze(&snaps[..2], &Options::default());
+    assert!(r.goroutines.is_none());
+    let text = render::text(&r, &Default::default());
+    assert!(
+        text.contains("\nNot analysed: goroutine growth needs at least 2 snapshots, got 1.\n"),
+        "{text}"
+    );
 }
 
 #[test]
