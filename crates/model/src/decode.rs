@@ -689,96 +689,105 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     // refused), but reads on: a later undecodable sample is reported first.
     let nvalues = p.sample_types.len();
     let keep_any = nvalues > 0;
-    let decode_chunk =
-        |ranges: &[(usize, usize)], first_index: usize| -> Result<(Vec<Sample>, Option<Problem>)> {
-            let mut out = Vec::with_capacity(if keep_any { ranges.len() } else { 0 });
-            let mut problem: Option<Problem> = None;
-            let mut locs: Vec<LocationId> = Vec::with_capacity(64);
-            let mut vals: Vec<i64> = Vec::with_capacity(8);
-            let mut labels: Vec<Label> = Vec::new();
-            let mut heap: u64 = 0;
-            for (k, &(start, end)) in ranges.iter().enumerate() {
-                let mut r = Reader::new(&data[start..end], start, "Sample");
-                locs.clear();
-                vals.clear();
-                labels.clear();
-                let mut unknown_location = false;
-                while !r.at_end() {
-                    let (field, wt) = r.key()?;
-                    match field {
-                        1 => {
-                            r.field = "Sample.location_id";
-                            r.repeated(wt, |id| match location_ids.get(id) {
-                                Some(i) => locs.push(LocationId(i)),
-                                None => unknown_location = true,
-                            })?;
-                        }
-                        2 => {
-                            r.field = "Sample.value";
-                            r.repeated(wt, |v| vals.push(v as i64))?;
-                        }
-                        3 => {
-                            r.field = "Sample.label";
-                            let (b, off) = expect_len(&mut r, wt)?;
-                            if let Some(l) = read_label(b, off, &strings)? {
-                                labels.push(l);
-                            }
-                        }
-                        _ => r.skip(wt)?,
+    // The samples are decoded into their final places (one allocation, no
+    // copy when the two halves decoded in parallel are joined). Samples
+    // after the first broken one stay empty: the decode then fails.
+    let mut samples: Vec<Sample> = Vec::new();
+    if keep_any {
+        samples.resize_with(sample_ranges.len(), Sample::default);
+    }
+    let decode_chunk = |ranges: &[(usize, usize)],
+                        first_index: usize,
+                        out: &mut [Sample]|
+     -> Result<Option<Problem>> {
+        let mut problem: Option<Problem> = None;
+        let mut locs: Vec<LocationId> = Vec::with_capacity(64);
+        let mut vals: Vec<i64> = Vec::with_capacity(8);
+        let mut labels: Vec<Label> = Vec::new();
+        let mut heap: u64 = 0;
+        for (k, &(start, end)) in ranges.iter().enumerate() {
+            let mut r = Reader::new(&data[start..end], start, "Sample");
+            locs.clear();
+            vals.clear();
+            labels.clear();
+            let mut unknown_location = false;
+            while !r.at_end() {
+                let (field, wt) = r.key()?;
+                match field {
+                    1 => {
+                        r.field = "Sample.location_id";
+                        r.repeated(wt, |id| match location_ids.get(id) {
+                            Some(i) => locs.push(LocationId(i)),
+                            None => unknown_location = true,
+                        })?;
                     }
-                    r.field = "Sample";
+                    2 => {
+                        r.field = "Sample.value";
+                        r.repeated(wt, |v| vals.push(v as i64))?;
+                    }
+                    3 => {
+                        r.field = "Sample.label";
+                        let (b, off) = expect_len(&mut r, wt)?;
+                        if let Some(l) = read_label(b, off, &strings)? {
+                            labels.push(l);
+                        }
+                    }
+                    _ => r.skip(wt)?,
                 }
-                if !keep_any || problem.is_some() {
-                    continue;
-                }
-                let index = first_index + k;
-                if vals.len() != nvalues {
-                    problem = Some((
-                        index,
-                        V::ValueCount {
-                            sample: index,
-                            got: vals.len(),
-                            want: nvalues,
-                        },
-                    ));
-                    continue;
-                }
-                if unknown_location {
-                    problem = Some((index, V::DanglingLocation { sample: index }));
-                    continue;
-                }
-                heap += cost::sample_heap(locs.len(), vals.len(), labels.len());
-                if k % cost::SAMPLE_BATCH == cost::SAMPLE_BATCH - 1 {
-                    budget.charge(std::mem::take(&mut heap))?;
-                }
-                let mut labels_v = labels.clone();
-                sort_labels(&strings.table, &mut labels_v);
-                out.push(Sample {
-                    locations: locs.as_slice().into(),
-                    values: vals.as_slice().into(),
-                    labels: labels_v,
-                });
+                r.field = "Sample";
             }
-            budget.charge(heap)?;
-            Ok((out, problem))
-        };
-    let (samples, sample_problem) = if sample_ranges.len() >= 20_000 {
+            if !keep_any || problem.is_some() {
+                continue;
+            }
+            let index = first_index + k;
+            if vals.len() != nvalues {
+                problem = Some((
+                    index,
+                    V::ValueCount {
+                        sample: index,
+                        got: vals.len(),
+                        want: nvalues,
+                    },
+                ));
+                continue;
+            }
+            if unknown_location {
+                problem = Some((index, V::DanglingLocation { sample: index }));
+                continue;
+            }
+            heap += cost::sample_heap(locs.len(), vals.len(), labels.len());
+            if k % cost::SAMPLE_BATCH == cost::SAMPLE_BATCH - 1 {
+                budget.charge(std::mem::take(&mut heap))?;
+            }
+            let mut labels_v = labels.clone();
+            sort_labels(&strings.table, &mut labels_v);
+            out[k] = Sample {
+                locations: locs.as_slice().into(),
+                values: vals.as_slice().into(),
+                labels: labels_v,
+            };
+        }
+        budget.charge(heap)?;
+        Ok(problem)
+    };
+    let sample_problem = if sample_ranges.len() >= 20_000 {
         let mid = sample_ranges.len() / 2;
         let (a, b) = sample_ranges.split_at(mid);
+        let at = mid.min(samples.len());
+        let (oa, ob) = samples.split_at_mut(at);
         let (ra, rb) = std::thread::scope(|sc| {
-            let h = sc.spawn(|| decode_chunk(b, mid));
-            let ra = decode_chunk(a, 0);
+            let h = sc.spawn(|| decode_chunk(b, mid, ob));
+            let ra = decode_chunk(a, 0, oa);
             (ra, h.join())
         });
-        let (mut sa, pa) = ra?;
-        let (sb, pb) = match rb {
+        let pa = ra?;
+        let pb = match rb {
             Ok(r) => r?,
-            Err(_) => decode_chunk(b, mid)?,
+            Err(panic) => std::panic::resume_unwind(panic),
         };
-        sa.extend(sb);
-        (sa, pa.or(pb))
+        pa.or(pb)
     } else {
-        decode_chunk(&sample_ranges, 0)?
+        decode_chunk(&sample_ranges, 0, &mut samples)?
     };
     p.samples = samples;
     p.strings = strings.table;
