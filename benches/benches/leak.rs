@@ -27,6 +27,7 @@ fn snapshot(k: i64) -> Profile {
             lines: vec![Line {
                 function: FunctionId(f as u32),
                 line: f as i64,
+                column: 0,
             }],
             ..Default::default()
         });

@@ -181,11 +181,13 @@ pub fn generate(shape: &Shape) -> Profile {
             lines.push(Line {
                 function: FunctionId(prog.zipf(nf) as u32),
                 line: (prog.next() % 800) as i64 + 1,
+                column: 0,
             });
         }
         lines.push(Line {
             function: FunctionId(f as u32),
             line: (prog.next() % 800) as i64 + 1,
+            column: 0,
         });
         let m: usize = if f % 50 == 49 {
             1

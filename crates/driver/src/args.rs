@@ -8,7 +8,7 @@
 
 use crate::format::{Command, OutputFormat};
 use crate::pipeline::Sources;
-use crate::settings::{choice_owner, option, Kind, Section, Settings, OPTIONS};
+use crate::settings::{choice_owner, option, Dialect, Kind, Section, Settings, OPTIONS};
 use crate::value::{parse_flag_bool, Syntax, ValueError, ValueProblem};
 use crate::{Error, UsageError};
 use pprof_ops::LEGACY_SAMPLE_FLAGS;
@@ -80,6 +80,8 @@ where
     let mut formats: Vec<(OutputFormat, Option<String>)> = Vec::new();
     let mut choices: Vec<(&'static str, &'static str, bool)> = Vec::new();
     let mut legacy: Vec<&'static str> = Vec::new();
+    // The options given, to check them against the dialect once it is known.
+    let mut given: Vec<&'static crate::settings::OptionDef> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -161,8 +163,16 @@ where
                 let text = value.unwrap_or_else(|| "true".to_string());
                 o.set(&mut settings, &text, Syntax::Flag)
                     .map_err(UsageError::from)?;
+                given.push(o);
             }
         }
+    }
+    // The dialect: -compat, or else the environment.
+    if !given.iter().any(|o| o.name == "compat") {
+        settings.dialect = env_dialect()?;
+    }
+    if let Some(o) = given.iter().find(|o| !o.in_dialect(settings.dialect)) {
+        return Err(UsageError::UnknownFlag(o.name.to_string()).into());
     }
 
     let mut inv = Invocation {
@@ -183,7 +193,12 @@ where
     if positional.len() > 1 {
         if looks_like_binary(&positional[0]) {
             inv.sources.exec_name = Some(positional.remove(0));
-        } else if inv.settings.build_id.is_empty() && is_build_id(&positional[0]) {
+        } else if inv.settings.dialect == Dialect::Go119
+            && inv.settings.build_id.is_empty()
+            && is_build_id(&positional[0])
+        {
+            // Only go1.19's pprof reads a hexadecimal first argument as a
+            // build ID.
             inv.settings.build_id = positional.remove(0);
         }
     }
@@ -249,6 +264,21 @@ where
         return Err(UsageError::NormalizeWithoutBase.into());
     }
     Ok(inv)
+}
+
+/// The environment variable that selects the pprof to reproduce:
+/// `go1.19` for go1.19.8's; unset or empty for today's (Go 1.27.3). The
+/// `-compat` flag wins over it. Read here and nowhere else.
+pub const COMPAT_ENV: &str = "PPROF_TOOLS_COMPAT";
+
+/// The dialect [`COMPAT_ENV`] asks for.
+fn env_dialect() -> Result<Dialect, Error> {
+    match std::env::var(COMPAT_ENV) {
+        Ok(v) if !v.trim().is_empty() => v
+            .parse()
+            .map_err(|e| UsageError::CompatEnv(COMPAT_ENV, e).into()),
+        _ => Ok(Dialect::default()),
+    }
 }
 
 /// pprof's test for a build ID: only hex digits.
@@ -359,6 +389,10 @@ pub fn usage() -> String {
     s.push_str(&line(
         "PPROF_TMPDIR",
         "Where fetched profiles are saved (default $HOME/pprof)",
+    ));
+    s.push_str(&line(
+        COMPAT_ENV,
+        "go1.19 reproduces go1.19.8's pprof instead of today's (Go 1.27.3)",
     ));
     s.push_str(&line(
         "PPROF_BINARY_PATH",
@@ -494,9 +528,41 @@ mod tests {
     fn build_ids() {
         assert!(is_build_id("deadBEEF01"));
         assert!(!is_build_id("cpu.pb.gz"));
-        let inv = p(&["-top", "abcdef", "x"]).unwrap();
+        // go1.19 reads a hex first argument as a build ID; today's pprof
+        // takes it for a source.
+        let inv = p(&["-top", "-compat=go1.19", "abcdef", "x"]).unwrap();
         assert_eq!(inv.settings.build_id, "abcdef");
         assert_eq!(inv.sources.sources, vec!["x"]);
+        let inv = p(&["-top", "-compat=go1.27", "abcdef", "x"]).unwrap();
+        assert_eq!(inv.settings.build_id, "");
+        assert_eq!(inv.sources.sources, vec!["abcdef", "x"]);
+    }
+
+    #[test]
+    fn compat_flag_picks_the_dialect() {
+        // The flag wins over PPROF_TOOLS_COMPAT, so this holds in any environment.
+        let inv = p(&["-top", "-compat=go1.19", "h"]).unwrap();
+        assert_eq!(inv.settings.dialect, Dialect::Go119);
+        let inv = p(&["-top", "-compat", "go1.27.3", "-all_frames", "-showcolumns", "h"]).unwrap();
+        assert_eq!(inv.settings.dialect, Dialect::Go127);
+        assert!(inv.settings.all_frames && inv.settings.show_columns);
+        let msg = |a: &[&str]| match p(a) {
+            Err(Error::Usage(m)) => m.to_string(),
+            other => panic!("expected a usage error, got {other:?}"),
+        };
+        // Options go1.19's pprof did not have, wherever -compat comes.
+        assert_eq!(
+            msg(&["-top", "-all_frames", "-compat=go1.19", "h"]),
+            "flag provided but not defined: -all_frames"
+        );
+        assert_eq!(
+            msg(&["-top", "-compat=go1.19", "-showcolumns", "h"]),
+            "flag provided but not defined: -showcolumns"
+        );
+        assert_eq!(
+            msg(&["-top", "-compat=1.20", "h"]),
+            "invalid \"compat\" value \"1.20\""
+        );
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub enum UsageError {
     /// `-normalize` without a base.
     #[error("must have base profile to normalize by")]
     NormalizeWithoutBase,
+    /// The environment variable choosing the pprof to reproduce names none
+    /// (the variable's name, then what is wrong).
+    #[error("{0}: {1}")]
+    CompatEnv(&'static str, pprof_model::UnknownDialect),
 }
 
 /// Everything that can stop a [`crate::Pipeline`], a report or the command

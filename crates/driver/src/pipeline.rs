@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pprof_fetch::FetchOptions;
-use pprof_model::Profile;
+use pprof_model::{Dialect, Profile};
 
 use crate::format::Command;
 use crate::settings::Settings;
@@ -135,9 +135,11 @@ impl Pipeline {
     }
 
     /// Loads the sources for the report `cmd`: like [`Pipeline::load`],
-    /// but a lone source is not run through pprof's renumbering merge when
-    /// the report cannot show the difference (the call-graph reports,
-    /// `-tags`, `-flame`, `-folded`), which saves a copy of the profile.
+    /// but with go1.19's pprof ([`pprof_model::Dialect::Go119`]), which
+    /// merges even a lone source, the renumbering merge is skipped when the
+    /// report cannot show the difference (the call-graph reports, `-tags`,
+    /// `-flame`, `-folded`), which saves a copy of the profile. Today's
+    /// pprof never merges a lone source.
     pub fn load_for(&self, cmd: &Command) -> Result<Loaded> {
         use crate::OutputFormat as F;
         // Only these print the profile's own ids and sample order.
@@ -220,7 +222,11 @@ impl Pipeline {
                     base.len()
                 ));
             }
-            p = pprof_ops::apply_base(p, pbase, diff_base, s.normalize)?;
+            p = pprof_ops::apply_base(p, pbase, diff_base, s.normalize, s.dialect)?;
+        }
+        if s.all_frames {
+            p.drop_frames = pprof_model::StrId::EMPTY;
+            p.keep_frames = pprof_model::StrId::EMPTY;
         }
         // pprof's symbolization step (local binaries, the server's symbol
         // service for fetched profiles, demangling): pprof-symbolize.
@@ -251,6 +257,11 @@ impl Pipeline {
                 }
                 Err(e) => notices.push(format!("Could not save profile: {e}")),
             }
+        }
+        if s.dialect.is_go119() {
+            // go1.19's pprof made every report from a proto round trip of
+            // the loaded profile (Profile.Copy).
+            p.drop_unencodable_labels();
         }
         p.check_valid()?;
         Ok(Loaded {
@@ -285,6 +296,7 @@ impl Pipeline {
         /// The largest number of samples to reserve room for up front.
         const MAX_HINT: usize = 1 << 22;
         let n = addrs.len();
+        let dialect = self.settings.dialect;
         let mut g = Grabbed::default();
         let mut merger: Option<pprof_ops::StreamingMerge> = None;
         let mut single: Option<Profile> = None;
@@ -300,7 +312,8 @@ impl Pipeline {
                 }
             };
             g.count += 1;
-            if n == 1 && !compact_single {
+            // Today's pprof never merges a lone source.
+            if n == 1 && (!compact_single || dialect == Dialect::Go127) {
                 single = Some(p);
                 return Ok(());
             }
@@ -328,7 +341,12 @@ impl Pipeline {
             Ok(())
         })?;
         if let Some(mut p) = single {
-            // Without the merge, only the samples whose values are all
+            if dialect == Dialect::Go127 {
+                // Read as it is (pprof's combineProfiles of one profile).
+                g.profile = Some(pprof_ops::combine_profiles(vec![p], dialect)?);
+                return Ok(g);
+            }
+            // Without go1.19's merge, only the samples whose values are all
             // zero need to go, as the merge would drop them.
             p.samples.retain(|s| s.values.iter().any(|&v| v != 0));
             g.profile = Some(p);
@@ -339,7 +357,7 @@ impl Pipeline {
             Some(m) if leftovers.is_empty() => Some(m),
             Some(m) => {
                 leftovers.insert(0, m);
-                Some(pprof_ops::combine_profiles(leftovers)?)
+                Some(pprof_ops::combine_profiles(leftovers, dialect)?)
             }
             None => None,
         };
@@ -405,7 +423,11 @@ impl Pipeline {
     /// the binaries found on the search path, a profile without mappings
     /// gets one fake mapping, and the first mapping takes the binary and
     /// build ID given on the command line. Its warnings join the notices.
+    /// The fields the dialect's pprof does not read are forgotten first
+    /// (`Profile::restrict_to`).
     fn locate_binaries(&self, p: &mut Profile, st: &LoadState) {
+        // What this pprof does not read from the file is not there.
+        p.restrict_to(self.settings.dialect);
         let warnings = pprof_symbolize::loader::Loader::default().locate_binaries(
             p,
             self.sources.exec_name.as_deref(),

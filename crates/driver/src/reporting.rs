@@ -55,7 +55,10 @@ pub fn apply_command_overrides(format: OutputFormat, mut s: Settings) -> Setting
     ) {
         trim = false;
         s.granularity = Granularity::Addresses;
-        s.no_inlines = false;
+        // go1.19's pprof also dropped -noinlines here; today's honours it.
+        if s.dialect.is_go119() {
+            s.no_inlines = false;
+        }
     }
     if !trim {
         s.node_count = 0;
@@ -66,8 +69,9 @@ pub fn apply_command_overrides(format: OutputFormat, mut s: Settings) -> Setting
 }
 
 /// pprof's `applyFocus` over a report's view of the profile: with no
-/// filter set, only samples without locations go (as pprof's name filter
-/// drops them), and the loaded profile is copied only if it has any.
+/// filter set, only go1.19's pprof drops the samples without locations (its
+/// name filter always ran), and the loaded profile is copied only if it
+/// has any.
 fn apply_focus(
     view: &mut Cow<'_, Profile>,
     units: &HashMap<String, String>,
@@ -76,13 +80,13 @@ fn apply_focus(
 ) -> Result<()> {
     let o = &s.filters;
     if *o == pprof_ops::FocusOptions::default() {
-        if view.samples.iter().any(|x| x.locations.is_empty()) {
+        if s.dialect.is_go119() && view.samples.iter().any(|x| x.locations.is_empty()) {
             view.to_mut().samples.retain(|x| !x.locations.is_empty());
         }
         return Ok(());
     }
     let p = view.to_mut();
-    pprof_ops::apply_focus_into(p, units, o, notices).map_err(|e| match e {
+    pprof_ops::apply_focus_into(p, units, o, s.dialect, notices).map_err(|e| match e {
         pprof_ops::Error::Regex { option, message } => Error::FilterRegex { option, message },
         other => Error::Ops(other),
     })
@@ -129,6 +133,8 @@ fn report_options(
     o.trim_path = s.trim_path.clone();
     o.granularity = s.granularity;
     o.no_inlines = s.no_inlines;
+    o.show_columns = s.show_columns;
+    o.dialect = s.dialect;
     o.intel_syntax = s.intel_syntax;
     o.settings = s
         .changed()
@@ -239,7 +245,7 @@ pub fn prepare<'p>(
     // pprof's `aggregate`: the graph-based reports and the stack writers
     // apply the granularity as they read; the reports that print the
     // profile's own locations need it applied to them.
-    let aggregation = s.granularity.aggregation(s.no_inlines);
+    let aggregation = s.granularity.aggregation(s.no_inlines, s.show_columns);
     if !aggregation.keeps_everything()
         && matches!(
             cmd.format.report_kind(),
@@ -281,7 +287,7 @@ pub fn write_report_noting(
         OutputFormat::Raw => {
             // The profile's bytes as they are, invalid UTF-8 included.
             let mut w = Unescape::new(&mut *out);
-            view.write_raw(&mut w)?;
+            view.write_raw(&mut w, s.dialect)?;
             w.finish()?;
             return Ok(());
         }
@@ -436,6 +442,7 @@ pub fn greeting(p: &Profile, s: &Settings) -> Vec<String> {
     o.sample_unit = choice.unit;
     o.output_unit = s.unit.clone();
     o.ratio = 1.0 / s.divide_by;
+    o.dialect = s.dialect;
     let rpt = Report::new(p, o);
     let mut lines = pprof_report::profile_labels(&rpt);
     if rpt.total() == 0 && p.sample_types.len() > 1 {
@@ -470,6 +477,7 @@ pub fn dot_text_and_nodes(mut rpt: Report<'_>) -> (String, Vec<String>) {
         labels,
         format_value: &fmt,
         total: rpt.total(),
+        dialect: rpt.options().dialect,
     };
     let dot = pprof_export::compose_dot(&tg.graph, &pprof_export::DotAttributes::default(), &c);
     let names = tg
@@ -516,6 +524,14 @@ mod tests {
         let c = apply_command_overrides(OutputFormat::List, Settings::default());
         assert_eq!(c.granularity, Granularity::Lines);
         assert_eq!(c.node_count, 0);
+        // -noinlines stays for -proto today; go1.19 dropped it.
+        let mut s = Settings {
+            no_inlines: true,
+            ..Settings::default()
+        };
+        assert!(apply_command_overrides(OutputFormat::Proto, s.clone()).no_inlines);
+        s.dialect = crate::settings::Dialect::Go119;
+        assert!(!apply_command_overrides(OutputFormat::Proto, s).no_inlines);
     }
 
     #[test]

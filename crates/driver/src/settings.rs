@@ -29,6 +29,7 @@ use crate::value::{
     ValueError, ValueProblem,
 };
 
+pub use pprof_model::Dialect;
 pub use pprof_ops::Granularity;
 
 /// Sort order of text reports (pprof's `sort` choice: `-flat`, `-cum`).
@@ -240,6 +241,19 @@ impl SettingValue for Sort {
     }
 }
 
+impl SettingValue for Dialect {
+    fn kind(&self) -> Kind {
+        Kind::Text
+    }
+    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
+        *self = text.parse().map_err(|_| ValueProblem::Choice)?;
+        Ok(())
+    }
+    fn text(&self) -> String {
+        self.name().to_string()
+    }
+}
+
 /// A length of time given in whole seconds (`-seconds`, `-timeout`);
 /// zero or negative means unset, as in pprof. Large values saturate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -330,6 +344,8 @@ pub struct Settings {
     pub filters: FocusOptions,
     /// `-noinlines`.
     pub no_inlines: bool,
+    /// `-showcolumns` (today's pprof only).
+    pub show_columns: bool,
     /// `-functions`, `-filefunctions`, `-files`, `-lines`, `-addresses`.
     pub granularity: Granularity,
     /// `--json`: machine-readable reports (ours).
@@ -364,6 +380,12 @@ pub struct Settings {
     /// `-text_frames` (ours): name the frames of Go `debug=1` text profiles
     /// from their `#` lines (default false: pprof ignores those lines).
     pub text_frames: bool,
+    /// `-all_frames` (today's pprof only): ignore the profile's
+    /// drop_frames and keep_frames regexps.
+    pub all_frames: bool,
+    /// `-compat` (or `PPROF_TOOLS_COMPAT`, see [`crate::args::COMPAT_ENV`]):
+    /// which `go tool pprof` to reproduce (default today's, Go 1.27.3).
+    pub dialect: Dialect,
 }
 
 impl Default for Settings {
@@ -391,6 +413,7 @@ impl Default for Settings {
             trim: true,
             filters: FocusOptions::default(),
             no_inlines: false,
+            show_columns: false,
             granularity: Granularity::Functions,
             json: false,
             base: Vec::new(),
@@ -407,6 +430,8 @@ impl Default for Settings {
             no_browser: false,
             tools: String::new(),
             text_frames: false,
+            all_frames: false,
+            dialect: Dialect::default(),
         }
     }
 }
@@ -445,6 +470,12 @@ impl OptionDef {
     /// How the value is written.
     pub fn kind(&self) -> Kind {
         (self.get)(&Settings::default()).kind()
+    }
+
+    /// Whether the pprof of `dialect` has this option (go1.19's lacks
+    /// `-showcolumns` and `-all_frames`).
+    pub fn in_dialect(&self, dialect: Dialect) -> bool {
+        dialect == Dialect::Go127 || !TODAYS_ONLY.contains(&self.name)
     }
 
     /// Whether the shell (and a saved configuration) may change it.
@@ -561,6 +592,8 @@ pub const OPTIONS: &[OptionDef] = &[
         "Leave out label keys matching this regexp\n"),
     option!("noinlines", no_inlines, Report, Some("noinlines"), true,
         "Charge inlined functions to their caller\nEach inlined frame counts for the first caller that was not inlined.\n"),
+    option!("showcolumns", show_columns, Report, Some("showcolumns"), true,
+        "Show column numbers with line numbers\nFor the lines and addresses granularities (today's pprof only).\n"),
     option!("granularity", granularity, Group, Some("g"), true, ""),
     option!("json", json, Misc, None, false,
         "Machine-readable JSON reports (pprof-tools)\nFor text/top, traces, tags, peek and tree.\n"),
@@ -576,6 +609,8 @@ pub const OPTIONS: &[OptionDef] = &[
         "Profile to compare against: its samples are subtracted and tagged\n"),
     option!("base", base, Source, None, false,
         "Profile to subtract from the sources\n"),
+    option!("all_frames", all_frames, Source, None, false,
+        "Ignore the profile's drop_frames and keep_frames regexps\nKeeps the frames a profile asks reports to leave out (today's pprof only).\n"),
     option!("symbolize", symbolize, Source, None, false,
         "Where symbols come from: none, local, fastlocal, remote, force\n"),
     option!("tls_cert", tls_cert, Source, None, false,
@@ -592,7 +627,12 @@ pub const OPTIONS: &[OptionDef] = &[
         "Do not open a browser on the web interface\n"),
     option!("tools", tools, Misc, None, false,
         "Search path for object tools (accepted; objects are read in process)\n"),
+    option!("compat", dialect, Misc, None, false,
+        "Which go tool pprof to reproduce: go1.27 (today's, the default) or go1.19\nAlso set by the environment variable PPROF_TOOLS_COMPAT.\n"),
 ];
+
+/// Options that only today's pprof has (go1.19's rejects them).
+const TODAYS_ONLY: &[&str] = &["showcolumns", "all_frames"];
 
 /// The option called `name` (not a choice of one).
 pub fn option(name: &str) -> Option<&'static OptionDef> {

@@ -21,8 +21,8 @@ pub struct CallgrindConfig {
     pub output_unit: String,
 }
 
-/// Writes `g` in callgrind format the way go1.19.8 pprof's `-callgrind`
-/// does: one cost line per node (address, line, flat value) and one call
+/// Writes `g` in callgrind format the way pprof's `-callgrind` does
+/// (go1.19.8's and Go 1.27.3's alike): one cost line per node (address, line, flat value) and one call
 /// record per outgoing edge, with callgrind's name and position compression.
 ///
 /// The caller builds the graph as pprof's report does for callgrind

@@ -30,6 +30,9 @@ pub struct DotConfig<'a> {
     /// The total weight, the denominator of percentages, edge weights and
     /// colours.
     pub total: i64,
+    /// Whose rules shorten function names in node labels (see
+    /// [`pprof_graph::shorten_function_name`]).
+    pub dialect: pprof_model::Dialect,
 }
 
 /// Formats a node's label (replacing the default multi-line name).
@@ -60,7 +63,8 @@ pub struct DotAttributes<'a> {
 /// Most tag nodelets drawn per node, and numeric buckets per tag.
 const MAX_NODELETS: usize = 4;
 
-/// Writes `g` as DOT text the way go1.19.8 pprof's `-dot` does.
+/// Writes `g` as DOT text the way pprof's `-dot` does (today's, or
+/// go1.19.8's names with [`DotConfig::dialect`]).
 ///
 /// Nodes are numbered in the order of [`Graph::nodes`] (the caller sorts
 /// and trims the graph, as pprof's report does), and edges are written by
@@ -161,7 +165,7 @@ fn add_node(
     let cum = node.cum_value();
     let mut label = match attrs.and_then(|a| a.formatter.as_ref()) {
         Some(f) => f(&node.info),
-        None => multiline_printable_name(&node.info),
+        None => multiline_printable_name(&node.info, c.dialect),
     };
     let flat_value = (c.format_value)(flat);
     if flat != 0 {
@@ -478,9 +482,9 @@ fn to_u8(v: f64) -> u8 {
 /// The node name split over lines for the picture: shortened, with package
 /// and class separators turned into line breaks (pprof's
 /// `multilinePrintableName`).
-fn multiline_printable_name(info: &NodeInfo) -> String {
+fn multiline_printable_name(info: &NodeInfo, dialect: pprof_model::Dialect) -> String {
     let mut copy = info.clone();
-    let name = escape_for_dot(&shorten_function_name(&copy.name))
+    let name = escape_for_dot(&shorten_function_name(&copy.name, dialect))
         .replace("::", "\\n")
         // Go reports type parameters as "[...]"; keep them on one line.
         .replace("[...]", "[\u{2026}]")
@@ -591,7 +595,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            multiline_printable_name(&info),
+            multiline_printable_name(&info, pprof_model::Dialect::Go127),
             "y\\n(*T)\\nRun[\u{2026}]\\n"
         );
     }

@@ -170,6 +170,7 @@ mod tests {
                 lines: vec![Line {
                     function: FunctionId(i),
                     line: 1,
+                    column: 0,
                 }],
                 ..Default::default()
             });

@@ -26,7 +26,7 @@
 //!     p.functions.push(Function { id: i as u64 + 1, name, ..Default::default() });
 //!     p.locations.push(Location {
 //!         id: i as u64 + 1,
-//!         lines: vec![Line { function: FunctionId(i as u32), line: 1 }],
+//!         lines: vec![Line { function: FunctionId(i as u32), line: 1, column: 0 }],
 //!         ..Default::default()
 //!     });
 //! }

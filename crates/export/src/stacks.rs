@@ -483,6 +483,7 @@ mod tests {
                 lines: vec![Line {
                     function: FunctionId(id as u32 - 1),
                     line: 1,
+                    column: 0,
                 }],
                 ..Default::default()
             });

@@ -57,6 +57,7 @@ struct Key {
     file: u32,
     start_line: i64,
     lineno: i64,
+    column: i64,
     objfile: u32,
 }
 
@@ -81,7 +82,7 @@ impl<'a> Builder<'a> {
         Builder {
             p,
             o,
-            keep: Keep::new(o.granularity, o.no_inlines),
+            keep: Keep::new(o.granularity, o.no_inlines, o.show_columns),
             g: Graph::default(),
             nodes: FxMap::default(),
             functions: FxMap::default(),
@@ -141,6 +142,7 @@ impl<'a> Builder<'a> {
                 file: 0,
                 start_line: 0,
                 lineno: 0,
+                column: 0,
                 objfile,
             };
         };
@@ -156,6 +158,7 @@ impl<'a> Builder<'a> {
             0
         };
         let lineno = if self.keep.linenumber { line.line } else { 0 };
+        let column = if self.keep.column { line.column } else { 0 };
         let (objfile, start_line) = if self.o.obj_names || (name == 0 && orig == 0) {
             (objfile, f.start_line)
         } else {
@@ -168,6 +171,7 @@ impl<'a> Builder<'a> {
             file,
             start_line,
             lineno,
+            column,
             objfile,
         }
     }
@@ -180,6 +184,7 @@ impl<'a> Builder<'a> {
             file: self.files.get(k.file as usize).cloned().unwrap_or_default(),
             start_line: k.start_line,
             lineno: k.lineno,
+            column: k.column,
             objfile: self.p.str(StrId(k.objfile)).to_string(),
         }
     }
@@ -199,6 +204,7 @@ impl<'a> Builder<'a> {
         let fkey = Key {
             address: 0,
             lineno: 0,
+            column: 0,
             ..k
         };
         let next = self.functions.len() as u32;
@@ -1071,6 +1077,7 @@ mod tests {
             let mut lines = vec![Line {
                 function: FunctionId(i),
                 line: 1,
+                column: 0,
             }];
             if i % 7 == 0 {
                 lines.insert(
@@ -1078,6 +1085,7 @@ mod tests {
                     Line {
                         function: FunctionId((i + 3) % 30),
                         line: 2,
+                        column: 0,
                     },
                 );
             }

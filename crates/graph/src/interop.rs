@@ -69,6 +69,7 @@ mod tests {
                 lines: vec![Line {
                     function: FunctionId(i as u32),
                     line: 1,
+                    column: 0,
                 }],
                 ..Default::default()
             });

@@ -3,8 +3,9 @@
 //! A [`Graph`] summarizes the samples of a borrowed [`pprof_model::Profile`]
 //! into nodes (functions, files, lines or addresses, see [`Granularity`])
 //! with flat and cumulative values, and caller → callee edges. It follows
-//! go1.19.8 pprof's `internal/graph` rules exactly, so that reports built on
-//! it print the same numbers and the same order as pprof:
+//! pprof's `internal/graph` rules exactly (go1.19.8's and Go 1.27.3's, which
+//! differ only in column numbers), so that reports built on it print the
+//! same numbers and the same order as pprof:
 //!
 //! * a location counts once per sample toward a node's cum, even under
 //!   recursion; the leaf frame gets the flat value;
@@ -31,7 +32,7 @@
 //!     p.functions.push(Function { id: i as u64 + 1, name, ..Default::default() });
 //!     p.locations.push(Location {
 //!         id: i as u64 + 1,
-//!         lines: vec![Line { function: FunctionId(i as u32), line: 1 }],
+//!         lines: vec![Line { function: FunctionId(i as u32), line: 1, column: 0 }],
 //!         ..Default::default()
 //!     });
 //! }

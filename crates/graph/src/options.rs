@@ -67,6 +67,10 @@ pub struct Options {
     /// Ignore inlined frames: only the outermost function of each location
     /// is used (`-noinlines`). Default: false.
     pub no_inlines: bool,
+    /// Keep column numbers with line numbers (today's `-showcolumns`).
+    /// Without it, columns show only at `addresses` granularity with
+    /// inlined frames, where pprof does not aggregate. Default: false.
+    pub show_columns: bool,
     /// Collect label and numeric tags on nodes (only DOT output shows
     /// them; this is the costly part of pprof's graph). Default: false.
     pub compute_tags: bool,
@@ -106,6 +110,7 @@ impl Default for Options {
             kept_nodes: None,
             granularity: Granularity::Functions,
             no_inlines: false,
+            show_columns: false,
             compute_tags: false,
             tag_cutoff: 0,
             bytes_unit: String::new(),
@@ -124,17 +129,19 @@ pub(crate) struct Keep {
     pub function: bool,
     pub filename: bool,
     pub linenumber: bool,
+    pub column: bool,
     pub address: bool,
 }
 
 impl Keep {
-    pub(crate) fn new(g: Granularity, no_inlines: bool) -> Keep {
-        let a = g.aggregation(no_inlines);
+    pub(crate) fn new(g: Granularity, no_inlines: bool, show_columns: bool) -> Keep {
+        let a = g.aggregation(no_inlines, show_columns);
         Keep {
             inline_frames: a.inline_frames,
             function: a.function,
             filename: a.filename,
             linenumber: a.line_number,
+            column: a.line_number && (a.column_number || a.keeps_everything()),
             address: a.address,
         }
     }

@@ -51,6 +51,10 @@ pub struct NodeInfo {
     pub start_line: i64,
     /// Line number (0 unless at `lines` or `addresses` granularity).
     pub lineno: i64,
+    /// Column number, shown after the line number when not 0 (only in
+    /// profiles that record columns, at `addresses` granularity or with
+    /// today's `-showcolumns`).
+    pub column: i64,
     /// Object file of the mapping; set when object names are requested or
     /// when the node has no function name.
     pub objfile: String,
@@ -68,7 +72,11 @@ impl NodeInfo {
             out.push(self.name.clone());
         }
         if self.lineno != 0 {
-            out.push(format!("{}:{}", self.file, self.lineno));
+            if self.column != 0 {
+                out.push(format!("{}:{}:{}", self.file, self.lineno, self.column));
+            } else {
+                out.push(format!("{}:{}", self.file, self.lineno));
+            }
         } else if !self.file.is_empty() {
             out.push(self.file.clone());
         } else if !self.name.is_empty() {
@@ -106,6 +114,9 @@ impl NodeInfo {
         if self.lineno != 0 {
             sep(s);
             let _ = write!(s, "{}:{}", self.file, self.lineno);
+            if self.column != 0 {
+                let _ = write!(s, ":{}", self.column);
+            }
         } else if !self.file.is_empty() {
             sep(s);
             s.push_str(&self.file);
@@ -121,17 +132,20 @@ impl NodeInfo {
         }
     }
 
-    /// The text Go's `fmt.Sprint` gives for a `NodeInfo`, used by pprof as
-    /// the final tie breaker when sorting nodes.
+    /// The text Go's `fmt.Sprint` gives for a `NodeInfo` (today's, with
+    /// the column), used by pprof as the final tie breaker when sorting
+    /// nodes. go1.19's had no column, which orders nodes the same way when
+    /// columns are 0, as they are for go1.19.
     pub fn go_sprint(&self) -> String {
         format!(
-            "{{{} {} {} {} {} {} {}}}",
+            "{{{} {} {} {} {} {} {} {}}}",
             self.name,
             self.orig_name,
             self.address,
             self.file,
             self.start_line,
             self.lineno,
+            self.column,
             self.objfile
         )
     }
@@ -272,12 +286,15 @@ mod tests {
         i.lineno = 3;
         assert_eq!(i.printable_name(), "0000000000000010 main.f a.go:3");
         assert_eq!(i.name_components().join(" "), i.printable_name());
+        i.column = 7;
+        assert_eq!(i.printable_name(), "0000000000000010 main.f a.go:3:7");
+        assert_eq!(i.name_components().join(" "), i.printable_name());
         let o = NodeInfo {
             objfile: "/bin/x".into(),
             ..Default::default()
         };
         assert_eq!(o.printable_name(), "[x]");
         assert_eq!(NodeInfo::default().printable_name(), "<unknown>");
-        assert_eq!(NodeInfo::default().go_sprint(), "{  0  0 0 }");
+        assert_eq!(NodeInfo::default().go_sprint(), "{  0  0 0 0 }");
     }
 }

@@ -32,7 +32,7 @@
 //!         let file = p.intern("main.go");
 //!         p.functions.push(Function { id: i as u64 + 1, name, system_name: name, filename: file, start_line: 0 });
 //!         let function = pprof_model::FunctionId(i as u32);
-//!         p.locations.push(Location { id: i as u64 + 1, lines: vec![Line { function, line: 10 }], ..Default::default() });
+//!         p.locations.push(Location { id: i as u64 + 1, lines: vec![Line { function, line: 10, column: 0 }], ..Default::default() });
 //!     }
 //!     p.samples.push(Sample {
 //!         locations: vec![LocationId(0), LocationId(1), LocationId(2)],

@@ -388,15 +388,17 @@ impl RProfile {
                     .map(|(f, line)| Line {
                         function: FunctionId(f as u32),
                         line,
+                        column: 0,
                     })
                     .collect(),
                 is_folded: false,
             });
         }
-        // pprof's driver works on a proto round trip of the parsed profile,
-        // and the decoder drops a numeric label whose value is 0 and which
-        // has no unit: a `bytes` label of 0 never reaches a report.
-        let bytes_key = if self.samples.iter().any(|s| s.bytes.is_some_and(|b| b != 0)) {
+        // pprof's parsers give every heap record a `bytes` label, 0 for
+        // empty records. (go1.19's driver worked on a proto round trip of
+        // the parsed profile, which drops such labels: see
+        // `Profile::drop_unencodable_labels`.)
+        let bytes_key = if self.samples.iter().any(|s| s.bytes.is_some()) {
             p.intern("bytes")
         } else {
             pprof_model::StrId::EMPTY
@@ -408,7 +410,6 @@ impl RProfile {
                 values: s.values,
                 labels: s
                     .bytes
-                    .filter(|&b| b != 0)
                     .map(|b| {
                         vec![Label {
                             key: bytes_key,

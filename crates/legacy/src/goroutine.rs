@@ -440,7 +440,11 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
         let n = frames.len();
         for (i, (func, file, line, inlined)) in frames.into_iter().enumerate() {
             let function = b.func(func, file);
-            group.push(Line { function, line });
+            group.push(Line {
+                function,
+                line,
+                column: 0,
+            });
             if !inlined || i + 1 == n {
                 locs.push(b.loc(std::mem::take(&mut group)));
             }

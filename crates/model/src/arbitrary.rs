@@ -75,6 +75,7 @@ pub fn profile(ntypes: usize) -> impl Strategy<Value = Profile> {
                         .map(|(f, l)| Line {
                             function: FunctionId(*f as u32 % nf as u32),
                             line: *l,
+                            column: 0,
                         })
                         .collect(),
                     is_folded: false,

@@ -126,7 +126,11 @@ impl ProfileBuilder {
             address,
             lines: frames
                 .iter()
-                .map(|&(function, line)| Line { function, line })
+                .map(|&(function, line)| Line {
+                    function,
+                    line,
+                    column: 0,
+                })
                 .collect(),
             is_folded: false,
         });

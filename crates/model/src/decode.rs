@@ -225,7 +225,7 @@ struct RawLocation {
     id: u64,
     mapping_id: u64,
     address: u64,
-    lines: Vec<(u64, i64)>,
+    lines: Vec<(u64, i64, i64)>,
     is_folded: bool,
 }
 
@@ -480,7 +480,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     let mut raw_locations: Vec<RawLocation> = Vec::with_capacity(counts.locations);
     let mut raw_functions: Vec<(Function, [u64; 3], usize)> = Vec::with_capacity(counts.functions);
     let mut raw_strings: Vec<&[u8]> = Vec::with_capacity(counts.strings);
-    let (mut drop_x, mut keep_x, mut default_x) = (0u64, 0u64, 0u64);
+    let (mut drop_x, mut keep_x, mut default_x, mut doc_x) = (0u64, 0u64, 0u64, 0u64);
     let mut time_nanos: Option<i64> = None;
     let mut duration_nanos = 0i64;
     let mut period_type: Option<(u64, u64, usize)> = None;
@@ -568,6 +568,10 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
                 r.field = "Profile.default_sample_type";
                 default_x = r.int(wt)?;
             }
+            15 => {
+                r.field = "Profile.doc_url";
+                doc_x = r.int(wt)?;
+            }
             _ => r.skip(wt)?,
         }
     }
@@ -607,6 +611,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     p.drop_frames = s(drop_x, "Profile.drop_frames", 0)?;
     p.keep_frames = s(keep_x, "Profile.keep_frames", 0)?;
     p.default_sample_type = s(default_x, "Profile.default_sample_type", 0)?;
+    p.doc_url = s(doc_x, "Profile.doc_url", 0)?;
     p.time_nanos = time_nanos.unwrap_or(0);
     p.duration_nanos = duration_nanos;
     p.period = period;
@@ -657,7 +662,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
             mapping_ids.get(rl.mapping_id).map(MappingId)
         };
         let mut lines = Vec::with_capacity(rl.lines.len());
-        for (fid, line) in rl.lines {
+        for (fid, line, column) in rl.lines {
             let found = if fid == 0 {
                 None
             } else {
@@ -667,6 +672,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
                 Some(f) => lines.push(Line {
                     function: FunctionId(f),
                     line,
+                    column,
                 }),
                 None => {
                     if location_problem.as_ref().is_none_or(|(at, _)| *at > i) {
@@ -871,16 +877,17 @@ fn read_location(b: &[u8], off: usize) -> std::result::Result<RawLocation, Decod
             4 => {
                 let (lb, loff) = expect_len(&mut r, wt)?;
                 let mut lr = Reader::new(lb, loff, "Line");
-                let (mut f, mut line) = (0u64, 0i64);
+                let (mut f, mut line, mut column) = (0u64, 0i64, 0i64);
                 while !lr.at_end() {
                     let (field, wt) = lr.key()?;
                     match field {
                         1 => f = lr.int(wt)?,
                         2 => line = lr.int(wt)? as i64,
+                        3 => column = lr.int(wt)? as i64,
                         _ => lr.skip(wt)?,
                     }
                 }
-                l.lines.push((f, line));
+                l.lines.push((f, line, column));
             }
             5 => l.is_folded = r.int(wt)? != 0,
             _ => r.skip(wt)?,

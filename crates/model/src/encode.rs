@@ -233,6 +233,7 @@ fn encode_tail(p: &Profile, buf: &mut Vec<u8>) {
                 e.message(4, &mut scratch2, |le| {
                     le.int_opt(1, p.functions[ln.function.index()].id);
                     le.int_opt(2, ln.line as u64);
+                    le.int_opt(3, ln.column as u64);
                 });
             }
             e.bool_opt(5, l.is_folded);
@@ -264,6 +265,7 @@ fn encode_tail(p: &Profile, buf: &mut Vec<u8>) {
     w.int_opt(12, p.period as u64);
     w.packed(13, p.comments.iter().map(|c| sid(*c)));
     w.int_opt(14, sid(p.default_sample_type));
+    w.int_opt(15, sid(p.doc_url));
 }
 
 /// Encodes `p` as gzip-compressed profile.proto bytes (the usual `.pb.gz`).

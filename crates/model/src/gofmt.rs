@@ -18,6 +18,8 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+use crate::Dialect;
+
 /// Formats nanoseconds like Go's `time.Duration.String()`: `1h2m3.5s`,
 /// `1.5ms`, `0s`.
 pub fn duration_string(d: i64) -> String {
@@ -117,19 +119,73 @@ pub fn time_string(nanos: i64) -> String {
         s.push('.');
         s.push_str(f.trim_end_matches('0'));
     }
-    let offset = zoned.strftime("%z").to_string();
-    let abbrev = zoned.strftime("%Z").to_string();
     s.push(' ');
-    s.push_str(&offset);
+    s.push_str(&zoned.strftime("%z").to_string());
     s.push(' ');
-    if abbrev.is_empty() || abbrev.starts_with('+') || abbrev.starts_with('-') {
-        // Go prints the offset as "+03" style when a zone has no abbreviation.
-        let o = offset.trim_end_matches("00");
-        s.push_str(if o.len() >= 3 { o } else { &offset });
-    } else {
-        s.push_str(&abbrev);
-    }
+    s.push_str(&zone_abbrev(&zoned));
     s
+}
+
+/// The zone as Go's `MST` layout element prints it: the abbreviation, or
+/// for a zone without one the offset shortened to `+03` (`+0530` when
+/// minutes matter).
+fn zone_abbrev(z: &jiff::Zoned) -> String {
+    let abbrev = z.strftime("%Z").to_string();
+    if abbrev.is_empty() || abbrev.starts_with('+') || abbrev.starts_with('-') {
+        let offset = z.strftime("%z").to_string();
+        let short = offset.trim_end_matches("00");
+        if short.len() >= 3 {
+            short.to_string()
+        } else {
+            offset
+        }
+    } else {
+        abbrev
+    }
+}
+
+/// The time of a report header's `Time:` line, in the local time zone
+/// (`TZ`): `2026-11-26 21:34:24 UTC` (Go's layout `2006-01-02 15:04:05
+/// MST`, today's pprof) or, for [`Dialect::Go119`], `Nov 26, 2026 at
+/// 9:34pm (UTC)` (layout `Jan 2, 2006 at 3:04pm (MST)`).
+pub fn header_time(nanos: i64, dialect: Dialect) -> String {
+    header_time_in(nanos, jiff::tz::TimeZone::system(), dialect)
+}
+
+/// [`header_time`] in the zone `tz`.
+fn header_time_in(nanos: i64, tz: jiff::tz::TimeZone, dialect: Dialect) -> String {
+    let Ok(ts) = jiff::Timestamp::from_nanosecond(i128::from(nanos)) else {
+        return nanos.to_string();
+    };
+    let z = ts.to_zoned(tz);
+    let zone = zone_abbrev(&z);
+    if dialect == Dialect::Go127 {
+        return format!("{} {zone}", z.strftime("%Y-%m-%d %H:%M:%S"));
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS
+        .get(usize::try_from(z.month() - 1).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    let h = z.hour();
+    let (h12, ampm) = match h {
+        0 => (12, "am"),
+        1..=11 => (h, "am"),
+        12 => (12, "pm"),
+        _ => (h - 12, "pm"),
+    };
+    format!(
+        "{} {}, {} at {}:{:02}{} ({})",
+        month,
+        z.day(),
+        z.year(),
+        h12,
+        z.minute(),
+        ampm,
+        zone
+    )
 }
 
 /// The last element of a slash-separated path, like Go's `filepath.Base`
@@ -257,5 +313,27 @@ mod tests {
         assert_eq!(duration_string(-1_500_000), "-1.5ms");
         assert_eq!(truncate_chars("3.014915s", 4), "3.01");
         assert_eq!(truncate_chars("1.1µs", 4), "1.1µ");
+    }
+
+    #[test]
+    fn header_times_like_go() {
+        let utc = jiff::tz::TimeZone::UTC;
+        let t = 1_700_000_000_000_000_000; // 2023-11-14 22:13:20 UTC
+        let at = |tz: &jiff::tz::TimeZone, t, d| header_time_in(t, tz.clone(), d);
+        assert_eq!(at(&utc, t, Dialect::Go119), "Nov 14, 2023 at 10:13pm (UTC)");
+        assert_eq!(at(&utc, 0, Dialect::Go119), "Jan 1, 1970 at 12:00am (UTC)");
+        assert_eq!(at(&utc, t, Dialect::Go127), "2023-11-14 22:13:20 UTC");
+        assert_eq!(at(&utc, 0, Dialect::Go127), "1970-01-01 00:00:00 UTC");
+        let plus3 = jiff::tz::TimeZone::fixed(jiff::tz::offset(3));
+        assert_eq!(
+            at(&plus3, t, Dialect::Go119),
+            "Nov 15, 2023 at 1:13am (+03)"
+        );
+        assert_eq!(at(&plus3, t, Dialect::Go127), "2023-11-15 01:13:20 +03");
+        // Fractions of a second are not shown.
+        assert_eq!(
+            at(&utc, t + 999_999_999, Dialect::Go127),
+            "2023-11-14 22:13:20 UTC"
+        );
     }
 }

@@ -43,6 +43,7 @@
 
 pub mod build;
 mod decode;
+mod dialect;
 mod encode;
 mod error;
 pub mod gofmt;
@@ -66,6 +67,7 @@ pub use decode::{
     read_to_end_bounded, DecodeOptions, MemoryBudget, ReadError, BUDGET_PER_INPUT_BYTE,
     DEFAULT_MAX_DECOMPRESSED, MIN_MEMORY_BUDGET,
 };
+pub use dialect::{Dialect, UnknownDialect};
 pub use encode::{encode, encode_uncompressed, write_compressed, write_part, write_to, EncodePart};
 pub use error::{DecodeError, DecodeErrorKind, Error, IdTable, Result, ValidationError};
 pub use profile::{

@@ -107,6 +107,9 @@ pub struct Line {
     pub function: FunctionId,
     /// Line number, 0 when unknown.
     pub line: i64,
+    /// Column number, 0 when unknown (profile.proto's `Line.column`, which
+    /// today's pprof reads and go1.19's did not).
+    pub column: i64,
 }
 
 /// A program counter and the frames it stands for.
@@ -159,6 +162,9 @@ pub struct Profile {
     pub functions: Vec<Function>,
     /// Comments.
     pub comments: Vec<StrId>,
+    /// Documentation URL of the profile's type (profile.proto's `doc_url`,
+    /// which today's pprof reads and go1.19's did not); empty when absent.
+    pub doc_url: StrId,
     /// Drop-frames regular expression.
     pub drop_frames: StrId,
     /// Keep-frames regular expression.
@@ -185,6 +191,7 @@ impl Default for Profile {
             locations: Vec::new(),
             functions: Vec::new(),
             comments: Vec::new(),
+            doc_url: StrId::EMPTY,
             drop_frames: StrId::EMPTY,
             keep_frames: StrId::EMPTY,
             time_nanos: 0,
@@ -251,6 +258,45 @@ impl Profile {
     /// Whether `sample` has the string label `key` = `value`.
     pub fn has_label(&self, sample: &Sample, key: &str, value: &str) -> bool {
         self.label_values(sample, key).any(|v| v == value)
+    }
+
+    /// Clears what the pprof of `dialect` does not read from profile.proto:
+    /// go1.19's knows neither column numbers nor the documentation URL, so
+    /// for [`crate::Dialect::Go119`] they become 0 and empty. Today's reads
+    /// everything.
+    pub fn restrict_to(&mut self, dialect: crate::Dialect) {
+        if dialect == crate::Dialect::Go119 {
+            self.doc_url = StrId::EMPTY;
+            for l in &mut self.locations {
+                for ln in &mut l.lines {
+                    ln.column = 0;
+                }
+            }
+        }
+    }
+
+    /// Removes the labels that profile.proto cannot carry, as an encoding
+    /// and decoding round trip does: numeric labels of 0 without a unit
+    /// (which is also what a string label with an empty value is here). Readers of legacy formats
+    /// can produce them (a `bytes` label of 0 on an empty heap record).
+    ///
+    /// ```
+    /// use pprof_model::{Label, Profile, Sample};
+    ///
+    /// let mut p = Profile::new();
+    /// let key = p.intern("bytes");
+    /// let zero = Label { key, num: 0, ..Default::default() };
+    /// let kept = Label { key, num: 8, ..Default::default() };
+    /// p.samples.push(Sample { labels: vec![zero, kept], ..Default::default() });
+    /// p.drop_unencodable_labels();
+    /// assert_eq!(p.samples[0].labels, vec![kept]);
+    /// ```
+    pub fn drop_unencodable_labels(&mut self) {
+        for s in &mut self.samples {
+            // A label with an empty string value reads as a numeric one.
+            s.labels
+                .retain(|l| l.is_str() || l.num != 0 || !l.num_unit.is_empty());
+        }
     }
 
     /// Restores the canonical label order of every sample (see [`Sample::labels`]).

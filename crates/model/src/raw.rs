@@ -4,27 +4,42 @@ use std::fmt::Write as _;
 
 use crate::gofmt::{duration_string, time_string, truncate_chars};
 use crate::profile::{Location, Mapping, Profile, Sample};
+use crate::Dialect;
 
 impl Profile {
-    /// The debugging dump that `pprof -raw` prints: comments, period, time,
-    /// duration, samples with their values, location ids and labels, then
-    /// locations and mappings. Byte-identical to go pprof's output.
+    /// The debugging dump that today's `pprof -raw` prints: comments, the
+    /// documentation URL, period, time, duration, samples with their
+    /// values, location ids and labels, then locations (with column
+    /// numbers) and mappings. Byte-identical to Go's `Profile.String()`.
     pub fn to_raw_string(&self) -> String {
+        self.to_raw_string_in(Dialect::Go127)
+    }
+
+    /// The `-raw` dump as the pprof of `dialect` prints it: go1.19's
+    /// ([`Dialect::Go119`]) has no `Doc:` line and no column numbers.
+    pub fn to_raw_string_in(&self, dialect: Dialect) -> String {
         let mut bytes = Vec::with_capacity(128 + self.samples.len() * 64);
         // Writing into a Vec cannot fail.
-        let _ = self.write_raw(&mut bytes);
+        let _ = self.write_raw(&mut bytes, dialect);
         // Every piece written is a `str`.
         String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Writes [`Profile::to_raw_string`]'s text to `w` in pieces of about
-    /// 64 KiB, without holding the whole dump in memory.
-    pub fn write_raw<W: std::io::Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+    /// Writes [`Profile::to_raw_string_in`]'s text to `w` in pieces of
+    /// about 64 KiB, without holding the whole dump in memory.
+    pub fn write_raw<W: std::io::Write + ?Sized>(
+        &self,
+        w: &mut W,
+        dialect: Dialect,
+    ) -> std::io::Result<()> {
         const FLUSH: usize = 64 << 10;
         let mut out = String::with_capacity(FLUSH + 4096);
         for c in &self.comments {
             let _ = writeln!(out, "Comment: {}", self.str(*c));
+        }
+        if dialect == Dialect::Go127 && !self.doc_url.is_empty() {
+            let _ = writeln!(out, "Doc: {}", self.str(self.doc_url));
         }
         // Go prints the period type whenever it is set, which after decoding is always.
         let pt = &self.period_type;
@@ -66,7 +81,7 @@ impl Profile {
         }
         out.push_str("Locations\n");
         for l in &self.locations {
-            self.write_raw_location(&mut out, l);
+            self.write_raw_location(&mut out, l, dialect);
             if out.len() >= FLUSH {
                 w.write_all(out.as_bytes())?;
                 out.clear();
@@ -130,7 +145,7 @@ impl Profile {
         }
     }
 
-    fn write_raw_location(&self, out: &mut String, l: &Location) {
+    fn write_raw_location(&self, out: &mut String, l: &Location, dialect: Dialect) {
         let mut loc = format!("{:>6}: {:#x} ", l.id, l.address);
         if let Some(m) = l.mapping {
             let _ = write!(loc, "M={} ", self.mapping(m).id);
@@ -152,14 +167,11 @@ impl Profile {
             } else {
                 out.push_str("             ");
             }
-            let _ = write!(
-                out,
-                "{} {}:{} s={}",
-                name,
-                self.str(f.filename),
-                ln.line,
-                f.start_line
-            );
+            let _ = write!(out, "{} {}:{}", name, self.str(f.filename), ln.line);
+            if dialect == Dialect::Go127 {
+                let _ = write!(out, ":{}", ln.column);
+            }
+            let _ = write!(out, " s={}", f.start_line);
             if name != sys {
                 let _ = write!(out, "({sys})");
             }

@@ -19,6 +19,14 @@ pub enum Error {
     /// Profiles with different numbers of sample types.
     #[error("inconsistent samples type count: {0} != {1}")]
     SampleTypeCount(usize, usize),
+    /// No sample type is common to all the profiles being combined (today's
+    /// pprof keeps only the common ones).
+    #[error("profiles have empty common sample type list")]
+    NoCommonSampleTypes,
+    /// A sample type counted as common is missing from one profile (a
+    /// profile naming one type twice can cause this).
+    #[error("{0:?} sample type is not found in profile")]
+    SampleTypeNotFound(String),
     /// A wrong number of ratios was given to `scale_n`.
     #[error("mismatched scale ratios, got {got}, want {want}")]
     RatioCount {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use pprof_model::Profile;
+use pprof_model::{Dialect, Profile};
 use regex::Regex;
 
 use crate::error::Result;
@@ -56,15 +56,19 @@ pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
 /// samples"` for each option that matched nothing. Regexp errors are
 /// reported before anything is changed, except that a bad `-tagshow` or
 /// `-taghide` is only detected after the sample filters ran (as in Go).
-/// Note that even with no options set, samples without locations are
-/// dropped, as Go's `FilterSamplesByName` does.
+///
+/// `dialect` is the pprof whose rules apply: go1.19's
+/// ([`Dialect::Go119`]) runs its name filter even with no `-focus`,
+/// `-ignore`, `-hide` or `-show`, which drops the samples without
+/// locations; today's leaves them.
 pub fn apply_focus(
     p: &mut Profile,
     num_label_units: &HashMap<String, String>,
     opts: &FocusOptions,
+    dialect: Dialect,
 ) -> Result<Vec<String>> {
     let mut msgs = Vec::new();
-    apply_focus_into(p, num_label_units, opts, &mut msgs)?;
+    apply_focus_into(p, num_label_units, opts, dialect, &mut msgs)?;
     Ok(msgs)
 }
 
@@ -76,6 +80,7 @@ pub fn apply_focus_into(
     p: &mut Profile,
     num_label_units: &HashMap<String, String>,
     opts: &FocusOptions,
+    dialect: Dialect,
     msgs: &mut Vec<String>,
 ) -> Result<()> {
     let focus = compile_regex_option("focus", &opts.focus)?;
@@ -98,13 +103,18 @@ pub fn apply_focus_into(
             msgs.push(format!("{name} expression matched no samples"));
         }
     };
-    let m = filter_samples_by_name(
-        p,
-        focus.as_ref(),
-        ignore.as_ref(),
-        hide.as_ref(),
-        show.as_ref(),
-    );
+    let no_names = focus.is_none() && ignore.is_none() && hide.is_none() && show.is_none();
+    let m = if no_names && dialect == Dialect::Go127 {
+        crate::NameMatches::default()
+    } else {
+        filter_samples_by_name(
+            p,
+            focus.as_ref(),
+            ignore.as_ref(),
+            hide.as_ref(),
+            show.as_ref(),
+        )
+    };
     warn(focus.is_none() || m.focus, "Focus");
     warn(ignore.is_none() || m.ignore, "Ignore");
     warn(hide.is_none() || m.hide, "Hide");
@@ -147,7 +157,7 @@ mod tests {
             tag_focus: "1kb:".into(),
             ..Default::default()
         };
-        let msgs = apply_focus(&mut p, &HashMap::new(), &opts).unwrap();
+        let msgs = apply_focus(&mut p, &HashMap::new(), &opts, Dialect::Go127).unwrap();
         assert_eq!(
             msgs,
             vec![
@@ -164,7 +174,7 @@ mod tests {
             prune_from: "^b$".into(),
             ..Default::default()
         };
-        assert!(apply_focus(&mut p, &HashMap::new(), &opts)
+        assert!(apply_focus(&mut p, &HashMap::new(), &opts, Dialect::Go127)
             .unwrap()
             .is_empty());
         assert_eq!(stack_names(&p), vec!["b;main"]);
@@ -183,6 +193,6 @@ mod tests {
             ignore: "(".into(),
             ..Default::default()
         };
-        assert!(apply_focus(&mut p, &HashMap::new(), &bad).is_err());
+        assert!(apply_focus(&mut p, &HashMap::new(), &bad, Dialect::Go127).is_err());
     }
 }

@@ -155,8 +155,9 @@ impl Granularity {
     }
 
     /// What an aggregation at this granularity keeps (the arguments of Go's
-    /// `Profile.Aggregate`); `no_inlines` drops inlined frames.
-    pub fn aggregation(self, no_inlines: bool) -> Aggregation {
+    /// `Profile.Aggregate`); `no_inlines` drops inlined frames, and column
+    /// numbers stay only with `show_columns` (today's `-showcolumns`).
+    pub fn aggregation(self, no_inlines: bool, show_columns: bool) -> Aggregation {
         let (function, filename, line_number, address) = match self {
             Granularity::Addresses => (true, true, true, true),
             Granularity::Lines => (true, true, true, false),
@@ -169,6 +170,7 @@ impl Granularity {
             function,
             filename,
             line_number,
+            column_number: show_columns,
             address,
         }
     }
@@ -186,12 +188,17 @@ pub struct Aggregation {
     pub filename: bool,
     /// Keep line numbers.
     pub line_number: bool,
+    /// Keep column numbers (today's `-showcolumns`; they also go with the
+    /// line numbers).
+    pub column_number: bool,
     /// Keep addresses.
     pub address: bool,
 }
 
 impl Aggregation {
-    /// Whether aggregating changes nothing (everything is kept).
+    /// Whether aggregating changes nothing (everything is kept). Column
+    /// numbers do not count: pprof leaves them alone at address
+    /// granularity with inlined frames, `-showcolumns` or not.
     pub fn keeps_everything(self) -> bool {
         self.inline_frames && self.function && self.filename && self.line_number && self.address
     }
@@ -220,15 +227,18 @@ pub fn aggregate(p: &mut Profile, g: Aggregation) -> Result<()> {
             }
         }
     }
-    if !g.inline_frames || !g.address || !g.line_number {
+    if !g.inline_frames || !g.address || !g.line_number || !g.column_number {
         for l in &mut p.locations {
             if !g.inline_frames && l.lines.len() > 1 {
                 let n = l.lines.len();
                 l.lines.drain(..n - 1);
             }
-            if !g.line_number {
+            if !g.line_number || !g.column_number {
                 for ln in &mut l.lines {
-                    ln.line = 0;
+                    ln.column = 0;
+                    if !g.line_number {
+                        ln.line = 0;
+                    }
                 }
             }
             if !g.address {
@@ -278,7 +288,7 @@ mod tests {
         let mut p = profile_with_stacks(&[&["a", "b"]]);
         let g = Granularity::from_name("functions")
             .unwrap()
-            .aggregation(false);
+            .aggregation(false, false);
         aggregate(&mut p, g).unwrap();
         assert!(p
             .functions
@@ -288,8 +298,12 @@ mod tests {
             .locations
             .iter()
             .all(|l| l.address == 0 && l.lines[0].line == 0));
-        assert!(Granularity::Addresses.aggregation(false).keeps_everything());
-        assert!(!Granularity::Addresses.aggregation(true).keeps_everything());
+        assert!(Granularity::Addresses
+            .aggregation(false, false)
+            .keeps_everything());
+        assert!(!Granularity::Addresses
+            .aggregation(true, false)
+            .keeps_everything());
         assert_eq!(Granularity::from_name("bogus"), None);
         for g in Granularity::ALL {
             assert_eq!(Granularity::from_name(g.name()), Some(g));

@@ -4,8 +4,10 @@
 //! `-show_from`, `-prune_from`, `-tagfocus`, `-tagignore`, `-tagshow`,
 //! `-taghide`, `-tagroot`/`-tagleaf` and `-sample_index` options.
 //!
-//! Every operation reproduces the behaviour of Go's pprof (as bundled with
-//! go1.19.8) on [`pprof_model::Profile`].
+//! Every operation reproduces the behaviour of Go's pprof on
+//! [`pprof_model::Profile`]: today's (Go 1.27.3), or go1.19.8's where the
+//! two differ and a [`pprof_model::Dialect`] says so (combining sources,
+//! the name filter).
 //!
 //! ```
 //! use pprof_model::{Profile, Sample, ValueType};
@@ -56,7 +58,7 @@ mod tagroot;
 mod testutil;
 mod units;
 
-pub use base::{add_fake_mapping, apply_base, combine_profiles};
+pub use base::{add_fake_mapping, apply_base, combine_profiles, compatibilize_sample_types};
 pub use error::{Error, Result};
 pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};

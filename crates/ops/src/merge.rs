@@ -343,7 +343,7 @@ impl Merger {
     /// Folds one source's header into the output, with pprof's rules: the
     /// earliest time (a zero time is replaced by the next one), summed
     /// durations, the largest period, comments without duplicates, the
-    /// first non-empty default sample type.
+    /// first non-empty default sample type and documentation URL.
     fn add_header(&mut self, s: &Profile) {
         let out = &mut self.out;
         if out.time_nanos == 0 || s.time_nanos < out.time_nanos {
@@ -366,6 +366,9 @@ impl Merger {
         }
         if out.default_sample_type.is_empty() && !s.default_sample_type.is_empty() {
             out.default_sample_type = out.intern(s.str(s.default_sample_type));
+        }
+        if out.doc_url.is_empty() && !s.doc_url.is_empty() {
+            out.doc_url = out.intern(s.str(s.doc_url));
         }
     }
 
@@ -612,6 +615,7 @@ impl Merger {
             lines.push(Line {
                 function: self.map_function(src, memo, ln.function),
                 line: ln.line,
+                column: ln.column,
             });
         }
         let mapping = mi.map(|(m, _)| m);

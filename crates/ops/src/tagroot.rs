@@ -73,6 +73,7 @@ pub fn add_label_nodes(
                                     lines: vec![Line {
                                         function: fid,
                                         line: 0,
+                                        column: 0,
                                     }],
                                     ..Default::default()
                                 });

@@ -33,6 +33,7 @@ pub(crate) fn profile_with_stacks(stacks: &[&[&str]]) -> Profile {
                         lines: vec![Line {
                             function: fid,
                             line: 1,
+                            column: 0,
                         }],
                         is_folded: false,
                     });

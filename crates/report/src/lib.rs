@@ -3,7 +3,8 @@
 //! A [`Report`] pairs a borrowed [`pprof_model::Profile`] with [`Options`]
 //! (pprof's `report.Options`) and computes the total used for
 //! percentages. Each report is written to any [`std::io::Write`] and is
-//! byte-for-byte what go1.19.8's `pprof` prints:
+//! byte-for-byte what today's `pprof` (Go 1.27.3) prints, or go1.19.8's
+//! with [`Options::dialect`]:
 //!
 //! | pprof flag | function | data API |
 //! |---|---|---|
@@ -62,7 +63,7 @@
 //! p.functions.push(Function { id: 1, name, ..Default::default() });
 //! p.locations.push(Location {
 //!     id: 1,
-//!     lines: vec![Line { function: FunctionId(0), line: 3 }],
+//!     lines: vec![Line { function: FunctionId(0), line: 3, column: 0 }],
 //!     ..Default::default()
 //! });
 //! p.samples.push(Sample { locations: vec![LocationId(0)], values: vec![20_000_000], labels: vec![] });

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pprof_graph::Granularity;
-use pprof_model::Profile;
+use pprof_model::{Dialect, Profile};
 use regex::Regex;
 
 pub use crate::format::OutputFormat;
@@ -77,9 +77,15 @@ pub struct Options {
     pub granularity: Granularity,
     /// `-noinlines`. Default: false.
     pub no_inlines: bool,
+    /// Column numbers with line numbers (today's `-showcolumns`). Default:
+    /// false.
+    pub show_columns: bool,
     /// Assembly in Intel syntax instead of AT&T (`-intel_syntax`, for
     /// `-disasm` and `-weblist`). Default: false.
     pub intel_syntax: bool,
+    /// Which pprof's output to reproduce (header time layout, `-tags`
+    /// totals and units). Default: [`Dialect::Go127`].
+    pub dialect: Dialect,
 }
 
 impl Default for Options {
@@ -109,7 +115,9 @@ impl Default for Options {
             trim_path: String::new(),
             granularity: Granularity::Functions,
             no_inlines: false,
+            show_columns: false,
             intel_syntax: false,
+            dialect: Dialect::default(),
         }
     }
 }

@@ -122,6 +122,7 @@ impl<'p> Report<'p> {
         );
         g.granularity = o.granularity;
         g.no_inlines = o.no_inlines;
+        g.show_columns = o.show_columns;
         g.trim_path = o.trim_path.clone();
         g.source_path = o.source_path.clone();
         if o.output_format.report_kind() == OutputFormat::Dot {
@@ -319,7 +320,8 @@ pub fn compute_total(p: &Profile, o: &Options) -> i64 {
 }
 
 /// The header lines describing the profile: `File:`, `Build ID:`,
-/// comments not starting with `#`, `Type:`, `Time:` and `Duration:`
+/// comments not starting with `#`, `Type:`, `Doc:` (today's pprof),
+/// `Time:` and `Duration:`
 /// (pprof's `ProfileLabels`). Values use the report's current output unit.
 pub fn profile_labels(rpt: &Report<'_>) -> Vec<String> {
     let p = rpt.prof;
@@ -342,8 +344,14 @@ pub fn profile_labels(rpt: &Report<'_>) -> Vec<String> {
     if !o.sample_type.is_empty() {
         out.push(format!("Type: {}", o.sample_type));
     }
+    if o.dialect == pprof_model::Dialect::Go127 && !p.doc_url.is_empty() {
+        out.push(format!("Doc: {}", p.str(p.doc_url)));
+    }
     if p.time_nanos != 0 {
-        out.push(format!("Time: {}", header_time(p.time_nanos)));
+        out.push(format!(
+            "Time: {}",
+            pprof_model::gofmt::header_time(p.time_nanos, o.dialect)
+        ));
     }
     if p.duration_nanos != 0 {
         let duration = measurement::label(p.duration_nanos, "nanoseconds");
@@ -453,77 +461,9 @@ fn gen_label(d: usize, n: &str, l: &str, f: &str) -> String {
     format!("Dropped {d} {n}{s} ({l} <= {f})")
 }
 
-/// Formats a profile time like Go's `Jan 2, 2006 at 3:04pm (MST)` in the
-/// local time zone (`TZ`).
-pub(crate) fn header_time(nanos: i64) -> String {
-    header_time_in(nanos, jiff::tz::TimeZone::system())
-}
-
-fn header_time_in(nanos: i64, tz: jiff::tz::TimeZone) -> String {
-    let Ok(ts) = jiff::Timestamp::from_nanosecond(i128::from(nanos)) else {
-        return nanos.to_string();
-    };
-    let z = ts.to_zoned(tz);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = MONTHS
-        .get(usize::try_from(z.month() - 1).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    let h = z.hour();
-    let (h12, ampm) = match h {
-        0 => (12, "am"),
-        1..=11 => (h, "am"),
-        12 => (12, "pm"),
-        _ => (h - 12, "pm"),
-    };
-    let abbrev = z.strftime("%Z").to_string();
-    let zone = if abbrev.is_empty() || abbrev.starts_with('+') || abbrev.starts_with('-') {
-        let offset = z.strftime("%z").to_string();
-        let short = offset.trim_end_matches("00");
-        if short.len() >= 3 {
-            short.to_string()
-        } else {
-            offset
-        }
-    } else {
-        abbrev
-    };
-    format!(
-        "{} {}, {} at {}:{:02}{} ({})",
-        month,
-        z.day(),
-        z.year(),
-        h12,
-        z.minute(),
-        ampm,
-        zone
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_times_like_go() {
-        let utc = jiff::tz::TimeZone::UTC;
-        // 2023-11-14 22:13:20 UTC
-        assert_eq!(
-            header_time_in(1_700_000_000_000_000_000, utc.clone()),
-            "Nov 14, 2023 at 10:13pm (UTC)"
-        );
-        assert_eq!(
-            header_time_in(0, utc.clone()),
-            "Jan 1, 1970 at 12:00am (UTC)"
-        );
-        let fixed = jiff::tz::TimeZone::fixed(jiff::tz::offset(3));
-        assert_eq!(
-            header_time_in(1_700_000_000_000_000_000, fixed),
-            "Nov 15, 2023 at 1:13am (+03)"
-        );
-    }
 
     #[test]
     fn dropped_labels() {

@@ -565,10 +565,44 @@ pub fn tags(rpt: &Report<'_>) -> Vec<TagGroup> {
         .collect()
 }
 
-/// Writes the tags report.
+/// Writes the tags report. Today's pprof gives each key's total and each
+/// value's weight in the report's units, with percentages of the report
+/// total; go1.19's ([`pprof_model::Dialect::Go119`]) printed them with one
+/// decimal, as percentages of the key's total.
 pub fn write_tags(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let o = rpt.options();
     let mut text = String::new();
+    if o.dialect == pprof_model::Dialect::Go119 {
+        write_tags_go119(&mut text, rpt);
+    } else {
+        let total = rpt.total();
+        for g in tags(rpt) {
+            let (all, sum) = (rpt.format_value(total), rpt.format_value(g.total));
+            if total > 0 {
+                let pct = measurement::percentage(g.total, total);
+                text.push_str(&format!("{}:\t Total {sum} of {all} ({pct})\n", g.key));
+            } else {
+                text.push_str(&format!("{}:\t Total {sum} of {all}\n", g.key));
+            }
+            for (name, v) in &g.values {
+                let value = rpt.format_value(*v);
+                if total > 0 {
+                    let pct = measurement::percentage(*v, total);
+                    text.push_str(&format!(" \t{value} ({pct}):\t {name}\n"));
+                } else {
+                    text.push_str(&format!(" \t{value}:\t {name}\n"));
+                }
+            }
+            text.push('\n');
+        }
+    }
+    w.write_all(crate::tabwriter::align_right(&text).as_bytes())?;
+    Ok(())
+}
+
+/// go1.19's tags report text, before alignment.
+fn write_tags_go119(text: &mut String, rpt: &Report<'_>) {
+    let o = rpt.options();
     for g in tags(rpt) {
         let (f, u) = measurement::scale(g.total, &o.sample_unit, &o.output_unit);
         text.push_str(&format!(
@@ -598,8 +632,6 @@ pub fn write_tags(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
         }
         text.push('\n');
     }
-    w.write_all(crate::tabwriter::align_right(&text).as_bytes())?;
-    Ok(())
 }
 
 /// Writes the comments of the profile, one per line.
@@ -670,6 +702,7 @@ pub fn top_proto(rpt: &Report<'_>) -> Profile {
             lines: vec![Line {
                 function: fid,
                 line: info.lineno,
+                column: 0,
             }],
             is_folded: false,
         });

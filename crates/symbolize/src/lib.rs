@@ -275,6 +275,7 @@ fn symbolize_binary(
             lines.push(Line {
                 function: id,
                 line: i64::from(f.line),
+                column: 0,
             });
         }
         flags.3 = true;

@@ -27,6 +27,7 @@ fn config(f: &dyn Fn(i64) -> String, total: i64) -> DotConfig<'_> {
         labels: vec!["File: demo".to_string(), "Type: \"cpu\"".to_string()],
         format_value: f,
         total,
+        dialect: pprof_model::Dialect::Go127,
     }
 }
 
@@ -189,6 +190,7 @@ pub fn hostile_dot() -> String {
         labels: vec![format!("File: {HOSTILE}")],
         format_value: &f,
         total: 5,
+        dialect: pprof_model::Dialect::Go127,
     };
     let mut attrs = DotAttributes::default();
     let first = g.iter().next().map(|(id, _)| id).expect("a node");

@@ -22,6 +22,7 @@ pub fn fixture_dot() -> String {
         labels: vec!["File: demo".to_string(), "Type: cpu & <more>".to_string()],
         format_value: &f,
         total: 10000,
+        dialect: pprof_model::Dialect::Go127,
     };
     compose_dot(&g, &DotAttributes::default(), &c)
 }

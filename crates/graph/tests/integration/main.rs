@@ -30,6 +30,7 @@ fn loc(p: &mut Profile, address: u64, frames: &[(&str, &str, i64)]) -> LocationI
         lines.push(Line {
             function: FunctionId(id as u32),
             line,
+            column: 0,
         });
     }
     p.locations.push(Location {

@@ -39,6 +39,7 @@ pub fn goroutine_profile(time_nanos: i64, stacks: &[StackSpec<'_>]) -> Profile {
                 lines: vec![Line {
                     function: FunctionId(fid as u32),
                     line: 10 + depth as i64,
+                    column: 0,
                 }],
                 ..Default::default()
             });
@@ -256,6 +257,7 @@ fn dangling_ids_do_not_panic() {
     a.locations[0].lines.push(Line {
         function: FunctionId(77),
         line: 1,
+        column: 0,
     });
     a.samples[0].values.clear();
     let mut b = goroutine_profile(2, &[(&["main.a"], i64::MAX, &[])]);

@@ -96,6 +96,7 @@ fn runtime_proto_equivalent() -> Profile {
                 lines.push(Line {
                     function: id,
                     line: 1,
+                    column: 0,
                 });
             }
             locs.push(LocationId(p.locations.len() as u32));

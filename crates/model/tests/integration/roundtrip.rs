@@ -79,6 +79,7 @@ fn raw_dump_of_small_profile() {
         lines: vec![pprof_model::Line {
             function: pprof_model::FunctionId(0),
             line: 7,
+            column: 5,
         }],
         is_folded: false,
     });
@@ -95,8 +96,20 @@ fn raw_dump_of_small_profile() {
         }],
     });
     p.duration_nanos = 3_104_000_000;
-    let want = "PeriodType:  \nPeriod: 0\nDuration: 3.10\nSamples:\nsamples/count\n         42: 1 \n                state:[chan send]\nLocations\n     1: 0x1234 M=1 main.work main.go:7 s=3\nMappings\n1: 0x1000/0x2000/0x0 demo  [FN]\n";
-    assert_eq!(p.to_raw_string(), want);
+    p.doc_url = p.intern("https://go.dev/doc/diagnostics");
+    // go1.19's pprof knows neither columns nor the documentation URL.
+    let go119 = "PeriodType:  \nPeriod: 0\nDuration: 3.10\nSamples:\nsamples/count\n         42: 1 \n                state:[chan send]\nLocations\n     1: 0x1234 M=1 main.work main.go:7 s=3\nMappings\n1: 0x1000/0x2000/0x0 demo  [FN]\n";
+    assert_eq!(p.to_raw_string_in(pprof_model::Dialect::Go119), go119);
+    let today = "Doc: https://go.dev/doc/diagnostics\nPeriodType:  \nPeriod: 0\nDuration: 3.10\nSamples:\nsamples/count\n         42: 1 \n                state:[chan send]\nLocations\n     1: 0x1234 M=1 main.work main.go:7:5 s=3\nMappings\n1: 0x1000/0x2000/0x0 demo  [FN]\n";
+    assert_eq!(p.to_raw_string(), today);
+    // Columns and the URL survive encoding; go1.19 would not have read them.
+    let mut back = pprof_model::decode(&pprof_model::encode(&p)).unwrap();
+    assert_eq!(back.to_raw_string(), today);
+    back.restrict_to(pprof_model::Dialect::Go119);
+    assert_eq!(
+        back.to_raw_string(),
+        go119.replace("main.go:7 ", "main.go:7:0 ")
+    );
 }
 
 #[test]
@@ -119,6 +132,7 @@ fn prost_types_describe_the_same_wire_format() {
             line: vec![proto::Line {
                 function_id: 7,
                 line: 12,
+                column: 9,
             }],
             ..Default::default()
         }],
@@ -133,7 +147,9 @@ fn prost_types_describe_the_same_wire_format() {
             "bytes".into(),
             "size".into(),
             "f".into(),
+            "https://example.com/doc".into(),
         ],
+        doc_url: 5,
         ..Default::default()
     };
     let p = decode_uncompressed(&msg.encode_to_vec()).unwrap();
@@ -145,4 +161,10 @@ fn prost_types_describe_the_same_wire_format() {
     let loc = p.location(s.locations[0]);
     assert_eq!(loc.id, 10);
     assert_eq!(p.str(p.function(loc.lines[0].function).name), "f");
+    assert_eq!(loc.lines[0].column, 9);
+    assert_eq!(p.str(p.doc_url), "https://example.com/doc");
+    assert_eq!(
+        proto::Profile::decode(pprof_model::encode_uncompressed(&p).as_slice()).unwrap(),
+        msg
+    );
 }

@@ -1,7 +1,7 @@
 //! Merge behaviour on hand-built profiles.
 
 use pprof_model::{
-    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    Dialect, Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
     ValueType,
 };
 
@@ -53,6 +53,7 @@ fn binary_profile(base: u64, value: i64, time_nanos: i64, period: i64) -> Profil
             lines: vec![Line {
                 function: FunctionId(i as u32),
                 line: 5,
+                column: 0,
             }],
             is_folded: false,
         });
@@ -113,8 +114,64 @@ fn incompatible_profiles_fail() {
     );
     // Reconciling units first makes them mergeable: ms is coarser, so b's
     // values are converted to nanoseconds.
-    let merged = pprof_ops::combine_profiles(vec![a, b]).unwrap();
-    assert_eq!(merged.samples[0].values, vec![3 + 3_000_000]);
+    for dialect in Dialect::ALL {
+        let merged = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], dialect).unwrap();
+        assert_eq!(merged.samples[0].values, vec![3 + 3_000_000], "{dialect}");
+    }
+}
+
+#[test]
+fn a_lone_source_is_merged_only_by_go119() {
+    let mut p = binary_profile(0x40_0000, 3, 0, 10);
+    // A zero-valued sample, and the same stack twice.
+    let again = p.samples[0].clone();
+    p.samples.push(Sample {
+        values: vec![0],
+        ..again.clone()
+    });
+    p.samples.push(again);
+    let today = pprof_ops::combine_profiles(vec![p.clone()], Dialect::Go127).unwrap();
+    assert_eq!(today, p, "today's pprof keeps a lone source as it is");
+    let go119 = pprof_ops::combine_profiles(vec![p.clone()], Dialect::Go119).unwrap();
+    assert_eq!(go119.samples.len(), 1);
+    assert_eq!(go119.samples[0].values, vec![6]);
+    // Renumbered from 1, the unused mapping gone.
+    assert_eq!(go119.locations[0].id, 1);
+    assert_eq!(go119.mappings.len(), 1);
+    assert_eq!(go119, pprof_ops::compact(&p));
+}
+
+#[test]
+fn differing_sample_types_keep_the_common_ones_today() {
+    let a = binary_profile(0x40_0000, 3, 0, 10);
+    let mut b = binary_profile(0x40_0000, 4, 0, 10);
+    // b measures (samples, cpu); a only cpu.
+    let samples = ValueType {
+        r#type: b.intern("samples"),
+        unit: b.intern("count"),
+    };
+    b.sample_types.insert(0, samples);
+    b.samples[0].values.insert(0, 1);
+    b.default_sample_type = b.intern("samples");
+    let err = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], Dialect::Go119).unwrap_err();
+    assert!(
+        matches!(err, pprof_ops::Error::SampleTypeCount(1, 2)),
+        "{err}"
+    );
+    let m = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], Dialect::Go127).unwrap();
+    assert_eq!(m.sample_types.len(), 1);
+    assert_eq!(m.str(m.sample_types[0].r#type), "cpu");
+    assert_eq!(m.samples[0].values, vec![7]);
+    // b's default type was dropped: the first common type replaces it.
+    assert_eq!(m.str(m.default_sample_type), "cpu");
+    // Nothing in common is an error.
+    let mut c = a.clone();
+    c.sample_types[0].r#type = c.intern("other");
+    let err = pprof_ops::combine_profiles(vec![a, c], Dialect::Go127).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "profiles have empty common sample type list"
+    );
 }
 
 #[test]

@@ -69,7 +69,7 @@ proptest! {
 
     #[test]
     fn diff_with_itself_is_zero(p in profile(3), diff_base in any::<bool>()) {
-        let d = pprof_ops::apply_base(p.clone(), p.clone(), diff_base, false).unwrap();
+        let d = pprof_ops::apply_base(p.clone(), p.clone(), diff_base, false, pprof_model::Dialect::Go119).unwrap();
         prop_assert_eq!(totals(&d), vec![0; 3]);
         if !diff_base {
             prop_assert!(d.samples.is_empty());

@@ -30,6 +30,7 @@ pub fn add_location(p: &mut Profile, address: u64, frames: Frames<'_>) -> Locati
         lines.push(Line {
             function: fid,
             line,
+            column: 0,
         });
     }
     p.locations.push(Location {

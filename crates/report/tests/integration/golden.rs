@@ -88,6 +88,9 @@ fn text_variants() {
 fn other_reports() {
     run("cpu.traces", base_options(OutputFormat::Traces));
     run("cpu.tags", base_options(OutputFormat::Tags));
+    let mut o = base_options(OutputFormat::Tags);
+    o.dialect = pprof_model::Dialect::Go119;
+    run("cpu.go119.tags", o);
     run("cpu.comments", base_options(OutputFormat::Comments));
     let mut o = base_options(OutputFormat::Tree);
     o.node_count = 80;
