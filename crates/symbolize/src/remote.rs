@@ -301,6 +301,7 @@ fn symbolize_mapping<S: SymbolService>(
                 l.lines = vec![Line {
                     function: id,
                     line: 0,
+                    column: 0,
                 }];
             }
         }

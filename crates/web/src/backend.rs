@@ -133,6 +133,8 @@ pub(super) struct Flame {
     pub formatted: Vec<(String, String)>,
     /// The report total.
     pub total: i64,
+    /// The pprof whose function-name shortening the page follows.
+    pub dialect: pprof_driver::settings::Dialect,
 }
 
 /// The stack tree of the flame graph view; `callers` roots it at the
@@ -157,6 +159,7 @@ pub(super) fn flame(p: &Profile, cfg: &Settings, callers: bool) -> Result<Made<F
             tree,
             formatted,
             total: prep.total,
+            dialect: prep.settings.dialect,
         })
     })
 }

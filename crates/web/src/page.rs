@@ -201,7 +201,7 @@ pub(super) fn flame(made: Made<Flame>) -> Result<Computed, String> {
         .tree
         .names
         .iter()
-        .map(|n| pprof_graph::shorten_function_name(n))
+        .map(|n| pprof_graph::shorten_function_name(n, f.dialect))
         .collect();
     let nodes: Vec<[i64; 5]> = f
         .tree

@@ -89,6 +89,7 @@ pub fn cpu_profile(scale: i64) -> Profile {
             lines: vec![Line {
                 function: pprof_model::FunctionId(i),
                 line: 10 * (i64::from(i) + 1) + 2,
+                column: 0,
             }],
             is_folded: false,
         });
