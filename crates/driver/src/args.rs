@@ -543,7 +543,15 @@ mod tests {
         // The flag wins over PPROF_TOOLS_COMPAT, so this holds in any environment.
         let inv = p(&["-top", "-compat=go1.19", "h"]).unwrap();
         assert_eq!(inv.settings.dialect, Dialect::Go119);
-        let inv = p(&["-top", "-compat", "go1.27.3", "-all_frames", "-showcolumns", "h"]).unwrap();
+        let inv = p(&[
+            "-top",
+            "-compat",
+            "go1.27.3",
+            "-all_frames",
+            "-showcolumns",
+            "h",
+        ])
+        .unwrap();
         assert_eq!(inv.settings.dialect, Dialect::Go127);
         assert!(inv.settings.all_frames && inv.settings.show_columns);
         let msg = |a: &[&str]| match p(a) {
