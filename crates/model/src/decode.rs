@@ -398,7 +398,7 @@ mod cost {
     pub(super) const SAMPLE: u64 = sz::<(usize, usize)>() + sz::<Sample>();
     pub(super) const MAPPING: u64 = sz::<(Mapping, u64, u64, usize)>() + sz::<Mapping>() + ID_SLOT;
     pub(super) const LOCATION: u64 = sz::<RawLocation>() + sz::<Location>() + 2 * ALLOC + ID_SLOT;
-    pub(super) const LINE: u64 = sz::<(u64, i64)>() + sz::<Line>();
+    pub(super) const LINE: u64 = sz::<(u64, i64, i64)>() + sz::<Line>();
     pub(super) const FUNCTION: u64 =
         sz::<(Function, [u64; 3], usize)>() + sz::<Function>() + ID_SLOT;
     /// A string table entry read (the slice and its remapped id); distinct

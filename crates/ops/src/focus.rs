@@ -184,7 +184,9 @@ mod tests {
             prune_from: "(".into(),
             ..Default::default()
         };
-        assert!(apply_focus_into(&mut p, &HashMap::new(), &late, &mut msgs).is_err());
+        assert!(
+            apply_focus_into(&mut p, &HashMap::new(), &late, Dialect::Go127, &mut msgs).is_err()
+        );
         assert_eq!(
             msgs,
             vec!["tagfocus:Interpreted '1kb:' as range, not regexp"]

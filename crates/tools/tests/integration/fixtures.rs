@@ -130,7 +130,10 @@ pub fn cpu_profile(scale: i64) -> Profile {
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
-    c.env("TZ", "UTC").env("LC_ALL", "C");
+    // Today's pprof (the default dialect), whatever the environment says.
+    c.env("TZ", "UTC")
+        .env("LC_ALL", "C")
+        .env_remove("PPROF_TOOLS_COMPAT");
     c
 }
 

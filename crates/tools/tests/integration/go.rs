@@ -1,5 +1,6 @@
-//! What we encode is read by the real pprof: `go tool pprof -raw` of our
-//! `-proto` output equals our `-raw`. Skipped (with a message) when `go` is
+//! What we encode is read by the real pprof: `go tool pprof -raw` (go1.19.8's)
+//! of our `-proto` output equals our `-raw` in the go1.19 dialect (Go 1.27.3's
+//! pprof is compared in dialect.rs). Skipped (with a message) when `go` is
 //! not on PATH, except under `.ci/run` (pprof-testkit).
 
 use crate::fixtures::*;
@@ -34,7 +35,12 @@ fn go_pprof_reads_our_proto() {
             "{}",
             String::from_utf8_lossy(&go.stderr)
         );
-        let mine = run(&["-raw", "-symbolize=none", &ours]);
+        // `go` on PATH is go1.19.8's: compare with our go1.19 dialect.
+        let mine = bin()
+            .env("PPROF_TOOLS_COMPAT", "go1.19")
+            .args(["-raw", "-symbolize=none", &ours])
+            .output()
+            .unwrap();
         assert_eq!(
             stdout(&mine),
             String::from_utf8_lossy(&go.stdout),

@@ -3,6 +3,7 @@
 //! `pprof_model`.
 
 mod cli;
+mod dialect;
 mod dump_vs_proto;
 mod fixtures;
 mod go;
