@@ -62,7 +62,26 @@ fn a_merge_type_mismatch_names_its_cause_once() {
     let d = TempDir::new("mismatch");
     let cpu = d.write("cpu.pb.gz", &profile("cpu", "nanoseconds"));
     let heap = d.write("heap.pb.gz", &profile("space", "bytes"));
-    let err = Pipeline::new(Sources::new([cpu, heap]), Settings::default())
+    // Today's pprof keeps the sample types the profiles have in common:
+    // none here.
+    let err = Pipeline::new(
+        Sources::new([cpu.clone(), heap.clone()]),
+        Settings::default(),
+    )
+    .load()
+    .expect_err("a cpu and a heap profile do not merge");
+    let chain = causes(&err);
+    let text = chain.join(": ");
+    assert_eq!(
+        occurrences(&chain, "empty common sample type list"),
+        1,
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    // go1.19's names the two types.
+    let mut go119 = Settings::default();
+    go119.dialect = pprof_driver::settings::Dialect::Go119;
+    let err = Pipeline::new(Sources::new([cpu, heap]), go119)
         .load()
         .expect_err("a cpu and a heap profile do not merge");
     let chain = causes(&err);

@@ -35,6 +35,7 @@ fn other_value(o: &OptionDef) -> (String, String) {
             (c.name.to_string(), format!("-{}", c.name))
         }
         _ if o.name == "sample_index" => ("cpu".to_string(), "-sample_index=cpu".into()),
+        _ if o.name == "compat" => ("go1.19".to_string(), "-compat=go1.19".into()),
         _ => ("x".to_string(), format!("-{}=x", o.name)),
     }
 }
