@@ -358,18 +358,6 @@ const COMMANDS: &[&str] = &[
 /// Commands only today's pprof has.
 const TODAYS_COMMANDS: &[&str] = &["-top -lines -showcolumns", "-traces -all_frames"];
 
-/// The pprof binary of the Go toolchain `go` (`go tool -n pprof` names it,
-/// building it first if needed), run directly to spare the go command's
-/// start-up on every comparison.
-fn pprof_of(go: &Path) -> std::path::PathBuf {
-    let o = Command::new(go)
-        .args(["tool", "-n", "pprof"])
-        .output()
-        .expect("run go tool -n pprof");
-    assert!(o.status.success(), "go tool -n pprof: {}", stderr(&o));
-    std::path::PathBuf::from(stdout(&o).trim())
-}
-
 /// Runs `pprof` with `args`; for `-proto` and `-topproto`, reads the
 /// result back with the same pprof's `-raw`.
 fn go_pprof(pprof: &Path, args: &[String], tmp: &Path) -> Output {

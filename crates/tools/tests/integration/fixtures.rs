@@ -141,6 +141,19 @@ pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run pprof-tools")
 }
 
+/// The pprof binary of the Go toolchain `go` (`go tool -n pprof` names it,
+/// building it first if needed), to run directly: the go command's
+/// start-up is spared on every run, and its build cache stays where it is
+/// when a test changes `HOME`.
+pub fn pprof_of(go: &std::path::Path) -> PathBuf {
+    let o = Command::new(go)
+        .args(["tool", "-n", "pprof"])
+        .output()
+        .expect("run go tool -n pprof");
+    assert!(o.status.success(), "go tool -n pprof: {}", stderr(&o));
+    PathBuf::from(stdout(&o).trim())
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -31,10 +31,10 @@ fn invalid_utf8_profile() -> pprof_model::Profile {
     p
 }
 
-fn go_pprof(go: &std::path::Path, d: &TempDir, args: &[&str]) -> Vec<u8> {
+/// Runs `pprof` (a pprof binary) with `args`.
+fn go_pprof(pprof: &std::path::Path, d: &TempDir, args: &[&str]) -> Vec<u8> {
     let home = d.path("home");
-    let o = std::process::Command::new(go)
-        .args(["tool", "pprof"])
+    let o = std::process::Command::new(pprof)
         .args(args)
         .env("TZ", "UTC")
         .env("HOME", &home)
@@ -74,40 +74,54 @@ fn issue12_strings_are_byte_exact() {
         stdout(&top)
     );
 
-    let Some(go) = pprof_testkit::client("go", "go tool pprof prints invalid UTF-8 as we do")
-    else {
-        return;
-    };
+    // Today's pprof (Go 1.27.3) for our default, go1.19.8's (`go` on PATH)
+    // for PPROF_TOOLS_COMPAT=go1.19.
+    let mut pprofs = Vec::new();
+    if let Some(go) = pprof_testkit::go127("Go 1.27.3's pprof prints invalid UTF-8 as we do") {
+        pprofs.push((pprof_of(&go), ""));
+    }
+    if let Some(go) = pprof_testkit::client("go", "go tool pprof prints invalid UTF-8 as we do") {
+        pprofs.push((pprof_of(&go), "go1.19"));
+    }
     let proto = d.path("ours.pb.gz");
     std::fs::write(&proto, &o.stdout).unwrap();
     let proto = proto.to_string_lossy().into_owned();
-    for args in [
-        &["-raw"][..],
-        &["-top"],
-        &["-traces"],
-        &["-top", "-lines"],
-        &["-peek", "."],
-        &["-tree"],
-        &["-callgrind"],
-    ] {
-        let mut a = args.to_vec();
-        a.push("-symbolize=none");
-        a.push(&f);
-        let ours = run(&a);
-        assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-        let theirs = go_pprof(&go, &d, &a);
-        assert_eq!(
-            ours.stdout,
-            theirs,
-            "{args:?}\nours:\n{}\ngo:\n{}",
-            String::from_utf8_lossy(&ours.stdout),
-            String::from_utf8_lossy(&theirs)
-        );
+    for (pprof, compat) in &pprofs {
+        let ours = |args: &[&str]| {
+            bin()
+                .env("PPROF_TOOLS_COMPAT", compat)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        for args in [
+            &["-raw"][..],
+            &["-top"],
+            &["-traces"],
+            &["-top", "-lines"],
+            &["-peek", "."],
+            &["-tree"],
+            &["-callgrind"],
+        ] {
+            let mut a = args.to_vec();
+            a.push("-symbolize=none");
+            a.push(&f);
+            let ours = ours(&a);
+            assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
+            let theirs = go_pprof(pprof, &d, &a);
+            assert_eq!(
+                ours.stdout,
+                theirs,
+                "{compat:?} {args:?}\nours:\n{}\ngo:\n{}",
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+        // go reads our -proto back with the same bytes.
+        let theirs = go_pprof(pprof, &d, &["-raw", "-symbolize=none", &proto]);
+        let ours = ours(&["-raw", "-symbolize=none", &f]);
+        assert_eq!(ours.stdout, theirs, "{compat:?}");
     }
-    // go reads our -proto back with the same bytes.
-    let theirs = go_pprof(&go, &d, &["-raw", "-symbolize=none", &proto]);
-    let ours = run(&["-raw", "-symbolize=none", &f]);
-    assert_eq!(ours.stdout, theirs);
 }
 
 // Finding 2: -output writes through what is not a regular file of its own,
