@@ -34,7 +34,7 @@ use std::cell::OnceCell;
 use iced_x86::{
     Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, IntelFormatter, OpKind,
 };
-use pprof_report::asm::{Inst, ObjError, ObjFile, ObjSymbol, ObjTool};
+use pprof_report::asm::{Frame, Inst, ObjError, ObjFile, ObjSymbol, ObjTool};
 use pprof_symbolize::loader::Loader;
 use pprof_symbolize::{BinaryData, BinaryRequest, Demangle, ObjectFile};
 use regex::Regex;
@@ -280,6 +280,17 @@ impl ObjFile for NativeFile {
         base.clone().map(|b| addr.wrapping_sub(b))
     }
 
+    fn symbol_at(&self, addr: u64) -> Option<ObjSymbol> {
+        let table = self.symbol_table();
+        let i = table.partition_point(|s| s.0 <= addr);
+        let (start, end, names) = table.get(i.checked_sub(1)?)?;
+        (addr <= *end).then(|| ObjSymbol {
+            names: names.clone(),
+            start: *start,
+            end: *end,
+        })
+    }
+
     fn symbols(&self, rx: &Regex, addr: Option<u64>) -> Result<Vec<ObjSymbol>, ObjError> {
         let mut out = Vec::new();
         for (start, end, names) in self.symbol_table() {
@@ -318,26 +329,29 @@ impl ObjFile for NativeFile {
         let decoded = disassemble(obj.architecture(), code, at, syntax, &symbol)
             .map_err(|e| ObjError::new(e.to_string()))?;
         let resolver = obj.resolver().ok();
+        let demangled = |name: String| {
+            if name.is_empty() {
+                name
+            } else {
+                pprof_symbolize::demangle_name(&name, Demangle::Default).unwrap_or(name)
+            }
+        };
         Ok(decoded
             .into_iter()
-            .map(|d| {
-                let frame = resolver
+            .map(|d| Inst {
+                addr: d.addr,
+                text: d.text,
+                frames: resolver
                     .as_ref()
-                    .and_then(|r| r.frames(d.addr).into_iter().next())
-                    .unwrap_or_default();
-                let function = if frame.function.is_empty() {
-                    String::new()
-                } else {
-                    pprof_symbolize::demangle_name(&frame.function, Demangle::Default)
-                        .unwrap_or(frame.function)
-                };
-                Inst {
-                    addr: d.addr,
-                    text: d.text,
-                    function,
-                    file: frame.file,
-                    line: i64::from(frame.line),
-                }
+                    .map(|r| r.frames(d.addr))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| Frame {
+                        function: demangled(f.function),
+                        file: f.file,
+                        line: i64::from(f.line),
+                    })
+                    .collect(),
             })
             .collect())
     }

@@ -125,7 +125,7 @@ fn instructions_match_objdump() {
             // Source positions come with the instructions.
             assert!(ours
                 .iter()
-                .any(|i| i.line > 0 && i.file.ends_with("cwork.c")));
+                .any(|i| i.position().line > 0 && i.position().file.ends_with("cwork.c")));
         }
     }
     println!("{total} instructions: addresses and mnemonics as objdump's; {same_text} with the same text");

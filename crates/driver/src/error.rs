@@ -115,7 +115,7 @@ pub enum Error {
     #[error(transparent)]
     Symbolize(#[from] pprof_symbolize::remote::RemoteError<pprof_fetch::http::HttpError>),
     /// The requested output format is not implemented yet.
-    #[error("-{format}: {hint}", format = .0, hint = not_implemented_hint(.0))]
+    #[error("-{0}: this output format is not implemented yet")]
     NotImplemented(&'static str),
     /// Writing the report failed (the message includes the cause).
     #[error("writing report: {}", pprof_fetch::io_message(.0))]
@@ -131,14 +131,6 @@ impl From<std::io::Error> for Error {
     }
 }
 
-fn not_implemented_hint(format: &str) -> &'static str {
-    match format {
-        "disasm" | "weblist" => {
-            "annotated assembly needs the program's binaries and is not supported yet"
-        }
-        _ => "this output format is not implemented yet",
-    }
-}
 
 fn more_text(more: usize) -> String {
     match more {

@@ -339,18 +339,20 @@ pub fn write_report_noting(
                 (e, _) => e,
             })?;
         }
-        OutputFormat::Dis => {
+        OutputFormat::Dis | OutputFormat::WebList => {
             // pprof-disasm reads the binaries (pprof runs nm and objdump).
             let tool = pprof_disasm::NativeTool::default();
-            let messages =
-                pprof_report::write_disasm(&mut buf, &rpt, &tool).map_err(|e| {
-                    match (e, &cmd.regexp) {
-                        (pprof_report::Error::NoMatches(_), Some(re)) => {
-                            pprof_report::Error::NoMatches(re.clone())
-                        }
-                        (e, _) => e,
-                    }
-                })?;
+            let made = if cmd.format == OutputFormat::Dis {
+                pprof_report::write_disasm(&mut buf, &rpt, &tool)
+            } else {
+                pprof_report::write_weblist(&mut buf, &rpt, &tool)
+            };
+            let messages = made.map_err(|e| match (e, &cmd.regexp) {
+                (pprof_report::Error::NoMatches(_), Some(re)) => {
+                    pprof_report::Error::NoMatches(re.clone())
+                }
+                (e, _) => e,
+            })?;
             messages.into_iter().for_each(&mut *notice);
         }
         OutputFormat::TopProto => {

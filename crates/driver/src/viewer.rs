@@ -1,4 +1,4 @@
-//! pprof's viewer formats (`-web`, `-eog`, `-evince`, `-gv`,
+//! pprof's viewer formats (`-web`, `-weblist`, `-eog`, `-evince`, `-gv`,
 //! `-kcachegrind`): the report is saved to a temporary file
 //! `pprofNNN.SUFFIX` and opened with the first viewer that starts, in
 //! pprof's order. `-http` opens its address with the same browsers.
@@ -81,6 +81,7 @@ pub fn viewer_for(format: OutputFormat) -> Option<Viewer> {
     let one = |v: &str| vec![v.to_string()];
     let (report, suffix, commands) = match format {
         F::Web => (F::Svg, "svg", browsers()),
+        F::WebList => (F::WebList, "html", browsers()),
         F::Eog => (F::Svg, "svg", one("eog")),
         F::Evince => (F::Pdf, "pdf", one("evince")),
         F::Gv => (F::Ps, "ps", one("gv --noantialias")),

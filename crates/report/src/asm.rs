@@ -45,6 +45,18 @@ pub struct ObjSymbol {
     pub end: u64,
 }
 
+/// A source position of an instruction: one function of its inline
+/// chain (pprof's `plugin.Frame`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The function, empty when unknown.
+    pub function: String,
+    /// Its source file, empty when unknown.
+    pub file: String,
+    /// The line, 0 when unknown.
+    pub line: i64,
+}
+
 /// One disassembled instruction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inst {
@@ -52,12 +64,23 @@ pub struct Inst {
     pub addr: u64,
     /// The instruction as text.
     pub text: String,
-    /// The function it belongs to (innermost inlined one), when known.
-    pub function: String,
-    /// Its source file, when known.
-    pub file: String,
-    /// Its source line, 0 when unknown.
-    pub line: i64,
+    /// Its source positions, innermost first, as `addr2line -i` gives
+    /// them: the function the instruction belongs to (the innermost
+    /// inlined one) at the instruction's line, then each function it was
+    /// inlined into, at the line of the inlined call. Empty when unknown.
+    pub frames: Vec<Frame>,
+}
+
+impl Inst {
+    /// The innermost source position (an empty one when unknown).
+    pub fn position(&self) -> &Frame {
+        static UNKNOWN: Frame = Frame {
+            function: String::new(),
+            file: String::new(),
+            line: 0,
+        };
+        self.frames.first().unwrap_or(&UNKNOWN)
+    }
 }
 
 /// Opens object files for `-disasm` and `-weblist`.
@@ -89,6 +112,8 @@ pub trait ObjFile {
     /// source lines; Intel syntax when `intel` is set, else AT&T.
     fn disasm(&self, start: u64, end: u64, intel: bool)
         -> std::result::Result<Vec<Inst>, ObjError>;
+    /// The function symbol holding object address `addr`, if any.
+    fn symbol_at(&self, addr: u64) -> Option<ObjSymbol>;
 }
 
 /// An instruction with the samples that fall on it.
@@ -258,15 +283,16 @@ pub fn annotate(g: &Graph, insts: &[Inst], nodes: &[NodeId], file: &dyn ObjFile)
     let mut s = 0;
     let mut out = Vec::with_capacity(insts.len());
     for (i, inst) in insts.iter().enumerate() {
+        let at = inst.position();
         let mut a = AsmLine {
             address: inst.addr,
             instruction: inst.text.clone(),
-            function: inst.function.clone(),
-            line: inst.line,
-            file: if inst.file.is_empty() {
+            function: at.function.clone(),
+            line: at.line,
+            file: if at.file.is_empty() {
                 String::new()
             } else {
-                paths::base(&inst.file).to_string()
+                paths::base(&at.file).to_string()
             },
             ..AsmLine::default()
         };
@@ -296,6 +322,82 @@ pub fn annotate(g: &Graph, insts: &[Inst], nodes: &[NodeId], file: &dyn ObjFile)
     out
 }
 
+/// One function of a `-disasm` report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routine {
+    /// The symbol's names: the first is shown, the others are aliases
+    /// (`AKA` lines).
+    pub names: Vec<String>,
+    /// Exclusive value of the function's samples.
+    pub flat: i64,
+    /// Inclusive value of the function's samples.
+    pub cum: i64,
+    /// Its instructions with their samples.
+    pub lines: Vec<AsmLine>,
+}
+
+/// What `-disasm` shows: the matching functions, and messages about
+/// binaries that could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Disassembly {
+    /// The functions.
+    pub routines: Vec<Routine>,
+    /// One line for each binary that could not be read.
+    pub messages: Vec<String>,
+}
+
+/// The functions of the `-disasm` report (pprof's `PrintAssembly`): those
+/// matching [`crate::Options::symbol`] in the binaries of sampled
+/// mappings, with their instructions and samples. With `max_funcs`
+/// (pprof's web view), the functions with the largest flat values come
+/// first and only that many are kept; otherwise all, by name then
+/// address. Build the report at address granularity without inlined
+/// frames, as pprof's driver does.
+pub fn disassemble(
+    rpt: &Report<'_>,
+    tool: &dyn ObjTool,
+    max_funcs: Option<usize>,
+) -> Result<Disassembly> {
+    let o = rpt.options();
+    let rx = o.symbol.clone().ok_or(Error::MissingSymbol)?;
+    let g = rpt.new_graph(None);
+    let matched = Matched::find(rpt, &g, tool, &rx);
+    if matched.is_empty() {
+        return Err(Error::NoMatches(rx.as_str().to_string()));
+    }
+    let mut found: Vec<_> = matched
+        .iter()
+        .map(|(_, sym, file, nodes)| {
+            let (flat, cum) = nodes
+                .iter()
+                .filter_map(|&n| g.node(n))
+                .fold((0i64, 0i64), |(f, c), n| {
+                    (f.wrapping_add(n.flat), c.wrapping_add(n.cum))
+                });
+            (sym, file, nodes, flat, cum)
+        })
+        .collect();
+    if let Some(max) = max_funcs {
+        // Stable: equal sums keep the order by name.
+        found.sort_by(|a, b| b.3.cmp(&a.3));
+        found.truncate(max);
+    }
+    let mut routines = Vec::with_capacity(found.len());
+    for (sym, file, nodes, flat, cum) in found {
+        let insts = file.disasm(sym.start, sym.end, o.intel_syntax)?;
+        routines.push(Routine {
+            names: sym.names.clone(),
+            flat,
+            cum,
+            lines: annotate(&g, &insts, nodes, file),
+        });
+    }
+    Ok(Disassembly {
+        routines,
+        messages: matched.messages,
+    })
+}
+
 /// Writes the `-disasm` report: `Total:`, then for each function matching
 /// [`crate::Options::symbol`] in the binaries of sampled mappings, its
 /// instructions with flat and cum values and the source position where it
@@ -307,37 +409,29 @@ pub fn write_disasm(
     rpt: &Report<'_>,
     tool: &dyn ObjTool,
 ) -> Result<Vec<String>> {
-    let o = rpt.options();
-    let rx = o.symbol.clone().ok_or(Error::MissingSymbol)?;
-    let g = rpt.new_graph(None);
+    let d = disassemble(rpt, tool, None)?;
+    write_routines(w, rpt, &d.routines)?;
+    Ok(d.messages)
+}
+
+/// Writes `routines` in pprof's `-disasm` layout, after the `Total:` line.
+pub fn write_routines(w: &mut dyn Write, rpt: &Report<'_>, routines: &[Routine]) -> Result<()> {
     let mut out = String::new();
     out.push_str(&format!("Total: {}\n", rpt.format_value(rpt.total())));
-    let matched = Matched::find(rpt, &g, tool, &rx);
-    if matched.is_empty() {
-        return Err(Error::NoMatches(rx.as_str().to_string()));
-    }
-    for (_, sym, file, nodes) in matched.iter() {
-        let (flat, cum) = nodes
-            .iter()
-            .filter_map(|&n| g.node(n))
-            .fold((0i64, 0i64), |(f, c), n| {
-                (f.wrapping_add(n.flat), c.wrapping_add(n.cum))
-            });
-        let insts = file.disasm(sym.start, sym.end, o.intel_syntax)?;
-        let lines = annotate(&g, &insts, nodes, file);
-        let name = sym.names.first().map_or("", String::as_str);
+    for r in routines {
+        let name = r.names.first().map_or("", String::as_str);
         out.push_str(&format!("ROUTINE ======================== {name}\n"));
-        for aka in sym.names.iter().skip(1) {
+        for aka in r.names.iter().skip(1) {
             out.push_str(&format!("    AKA ======================== {aka}\n"));
         }
         out.push_str(&format!(
             "{:>10} {:>10} (flat, cum) {} of Total\n",
-            rpt.format_value(flat),
-            rpt.format_value(cum),
-            measurement::percentage(cum, rpt.total())
+            rpt.format_value(r.flat),
+            rpt.format_value(r.cum),
+            measurement::percentage(r.cum, rpt.total())
         ));
         let (mut function, mut fname, mut line) = (String::new(), String::new(), 0i64);
-        for n in &lines {
+        for n in &r.lines {
             let mut loc = String::new();
             if n.function != function || n.file != fname || n.line != line {
                 function.clone_from(&n.function);
@@ -377,7 +471,7 @@ pub fn write_disasm(
         }
     }
     w.write_all(out.as_bytes())?;
-    Ok(matched.messages)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@
 //! | `-tags` | [`write_tags`] | [`tags`] |
 //! | `-list=RE` | [`write_list`] | — |
 //! | `-comments` | [`write_comments`] | — |
-//! | `-disasm=RE` | [`write_disasm`] (with an [`asm::ObjTool`]) | [`asm::Matched`], [`asm::annotate`] |
+//! | `-disasm=RE` | [`write_disasm`] (with an [`asm::ObjTool`]) | [`asm::disassemble`] ([`asm::Matched`], [`asm::annotate`]) |
+//! | `-weblist=RE` | [`write_weblist`] (an HTML page; with an [`asm::ObjTool`]) | [`web_list`], markup: [`weblist_html`] |
 //! | `-topproto` | — | [`top_proto`] (a profile to encode) |
 //!
 //! [`generate`] dispatches on [`Options::output_format`]. Header lines are
@@ -86,8 +87,13 @@ mod report;
 mod source;
 mod tabwriter;
 mod text;
+mod weblist;
 
 pub use asm::write_disasm;
+pub use weblist::{
+    web_list, weblist_html, write_weblist, InlinedCall, LineKind, WebList, WebListFunction,
+    WebListInst, WebListLine, WEBLIST_CSS,
+};
 pub use error::{Error, Result};
 pub use format::{FormatInfo, OutputFormat, Usage, FORMATS};
 pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};

@@ -14,7 +14,7 @@ const MARGIN: i64 = 5;
 
 /// Reads source files through the search and trim paths, caching their
 /// lines and the error of each file.
-struct SourceReader {
+pub(crate) struct SourceReader {
     search_path: String,
     trim_path: String,
     files: HashMap<String, Vec<String>>,
@@ -22,7 +22,7 @@ struct SourceReader {
 }
 
 impl SourceReader {
-    fn new(search_path: String, trim_path: String) -> Self {
+    pub(crate) fn new(search_path: String, trim_path: String) -> Self {
         SourceReader {
             search_path,
             trim_path,
@@ -32,7 +32,7 @@ impl SourceReader {
     }
 
     /// The text of line `lineno` (1-based) of `path`, if it exists.
-    fn line(&mut self, path: &str, lineno: i64) -> Option<&str> {
+    pub(crate) fn line(&mut self, path: &str, lineno: i64) -> Option<&str> {
         if !self.files.contains_key(path) {
             let lines = match open_source_file(path, &self.search_path, &self.trim_path) {
                 Ok(bytes) => split_lines(&bytes),
@@ -46,6 +46,24 @@ impl SourceReader {
         let lines = self.files.get(path)?;
         let i = usize::try_from(lineno.checked_sub(1)?).ok()?;
         lines.get(i).map(String::as_str)
+    }
+
+    /// Why `path` could not be read, once [`SourceReader::line`] tried.
+    pub(crate) fn error(&self, path: &str) -> Option<&str> {
+        self.errors.get(path).map(String::as_str)
+    }
+}
+
+/// The search path of source files: `-source_path`, else the current
+/// directory.
+pub(crate) fn search_path(source_path: &str) -> Result<String> {
+    if source_path.is_empty() {
+        Ok(std::env::current_dir()
+            .map_err(Error::CurrentDir)?
+            .to_string_lossy()
+            .into_owned())
+    } else {
+        Ok(source_path.to_string())
     }
 }
 
@@ -180,8 +198,8 @@ fn source_from_file(
             None => break,
         }
     }
-    if let Some(e) = reader.errors.get(file) {
-        return Err(e.clone());
+    if let Some(e) = reader.error(file) {
+        return Err(e.to_string());
     }
     Ok(out)
 }
@@ -211,15 +229,7 @@ pub fn write_list(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
         return Err(Error::NoMatches(rx.as_str().to_string()));
     }
     g.sort_ids(&mut functions, NodeOrder::Name);
-    let source_path = if o.source_path.is_empty() {
-        std::env::current_dir()
-            .map_err(Error::CurrentDir)?
-            .to_string_lossy()
-            .into_owned()
-    } else {
-        o.source_path.clone()
-    };
-    let mut reader = SourceReader::new(source_path, o.trim_path.clone());
+    let mut reader = SourceReader::new(search_path(&o.source_path)?, o.trim_path.clone());
     let mut out = String::new();
     out.push_str(&format!("Total: {}\n", rpt.format_value(rpt.total())));
     for f in functions {

@@ -480,20 +480,22 @@ impl<'a> Shell<'a> {
         err: &mut dyn Write,
     ) -> Result<(), ShellError> {
         let mut buf = Vec::new();
-        if let Some(viewer) = pprof_driver::viewer::viewer_for(cmd.format) {
+        let viewer = pprof_driver::viewer::viewer_for(cmd.format);
+        let made = Command {
+            format: viewer.as_ref().map_or(cmd.format, |v| v.report),
+            regexp: cmd.regexp.clone(),
+        };
+        if let Some(viewer) = viewer.filter(|_| s.output.is_empty()) {
             // A viewer command: make its report and open it in the
             // background, so that the session goes on.
-            let made = Command {
-                format: viewer.report,
-                regexp: cmd.regexp.clone(),
-            };
             for n in self.session.report(&made, s, &mut buf)? {
                 writeln!(err, "{n}")?;
             }
             pprof_driver::viewer::open(&buf, &viewer, false)?;
             return Ok(());
         }
-        let notices = self.session.report(cmd, s, &mut buf)?;
+        // With `> file`, a viewer command's report goes to the file.
+        let notices = self.session.report(&made, s, &mut buf)?;
         for n in notices {
             writeln!(err, "{n}")?;
         }

@@ -154,7 +154,8 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
         return Ok(());
     };
 
-    if let Some(viewer) = pprof_driver::viewer::viewer_for(cmd.format) {
+    let viewer = pprof_driver::viewer::viewer_for(cmd.format);
+    if let Some(viewer) = viewer.as_ref().filter(|_| s.output.is_empty()) {
         // pprof's viewer formats: the report in a temporary file, opened
         // with the first viewer that starts.
         let profile = load(&inv, Some(&cmd))?;
@@ -164,9 +165,18 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
         };
         let mut report = Vec::new();
         pprof_driver::write_report_noting(&profile, &made, s, &mut report, &mut |n| notice(&n))?;
-        pprof_driver::viewer::open(&report, &viewer, true)?;
+        pprof_driver::viewer::open(&report, viewer, true)?;
         return Ok(());
     }
+    // With -output, a viewer format's report goes to the file (pprof's
+    // `-web -output=x.svg`, `-weblist=RE -output=x.html`).
+    let cmd = match viewer {
+        Some(v) => Command {
+            format: v.report,
+            regexp: cmd.regexp.clone(),
+        },
+        None => cmd,
+    };
 
     let profile = load(&inv, Some(&cmd))?;
     let mut noting = |n: String| notice(&n);
