@@ -131,7 +131,6 @@ impl From<std::io::Error> for Error {
     }
 }
 
-
 fn more_text(more: usize) -> String {
     match more {
         0 => String::new(),

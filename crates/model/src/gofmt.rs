@@ -1,7 +1,8 @@
 //! Text formatting that matches Go's standard library, for byte-identical
 //! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
-//! `filepath.Base`, OS error texts, and XML escaping for the SVG and HTML
-//! writers; and Go's `strconv.ParseBool`, for flags read as Go reads them.
+//! `filepath.Base`, OS error texts, XML escaping for the SVG and HTML
+//! writers and `html/template`'s escaping of text; and Go's
+//! `strconv.ParseBool`, for flags read as Go reads them.
 
 /// Go's `strconv.ParseBool`: `1`, `t`, `T`, `TRUE`, `true`, `True` and
 /// `0`, `f`, `F`, `FALSE`, `false`, `False`; anything else is `None`.
@@ -265,6 +266,30 @@ pub fn xml_escape_into(out: &mut String, s: &str) {
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `s` to `out` escaped as Go's `html/template` escapes text:
+/// `&`, `<`, `>`, `"`, `'` and `+` become character references and NUL
+/// becomes U+FFFD (pprof's HTML pages, `-weblist`).
+///
+/// ```
+/// let mut out = String::new();
+/// pprof_model::gofmt::html_escape_into(&mut out, "i<n; i++ \"x\"");
+/// assert_eq!(out, "i&lt;n; i&#43;&#43; &#34;x&#34;");
+/// ```
+pub fn html_escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '+' => out.push_str("&#43;"),
+            '\0' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

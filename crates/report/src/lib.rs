@@ -90,10 +90,6 @@ mod text;
 mod weblist;
 
 pub use asm::write_disasm;
-pub use weblist::{
-    web_list, weblist_html, write_weblist, InlinedCall, LineKind, WebList, WebListFunction,
-    WebListInst, WebListLine, WEBLIST_CSS,
-};
 pub use error::{Error, Result};
 pub use format::{FormatInfo, OutputFormat, Usage, FORMATS};
 pub use json::{write_tags_json, write_text_json, write_traces_json, write_tree_json};
@@ -104,6 +100,10 @@ pub use text::{
     tags, text_items, top_proto, traces, tree, write_comments, write_tags, write_text,
     write_traces, write_tree, TagGroup, TextItem, TextReport, Trace, TraceFrame, TracesReport,
     TreeEdge, TreeEntry, TreeReport,
+};
+pub use weblist::{
+    web_list, weblist_html, write_weblist, InlinedCall, LineKind, Markup, WebList, WebListFunction,
+    WebListInst, WebListLine, WEBLIST_CSS, WEBLIST_SCRIPT,
 };
 
 /// Writes the JSON variant of the report selected by

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::paths;
-use pprof_model::gofmt::xml_escape_into;
+use pprof_model::gofmt::html_escape_into;
 use pprof_model::measurement;
 use pprof_model::LocationId;
 
@@ -687,13 +687,28 @@ fn list_line(
     out
 }
 
-/// The style sheet of [`weblist_html`]'s markup (no script is needed: a
-/// line's instructions open and close with the `<details>` element).
+/// The style sheet of the `-weblist` page: pprof's class names (`line`,
+/// `nop`, `deadsrc`, `livesrc`, `asm`, `inlinesrc`, `unimportant`), with
+/// the instructions hidden until their line is clicked.
 pub const WEBLIST_CSS: &str = include_str!("weblist.css");
 
-/// Columns of an instruction or inlined source line, before the
-/// position at its end.
-const ASM_WIDTH: usize = 80;
+/// The script of the `-weblist` page: `pprof_toggle_asm(event)`, called
+/// by each listing's `<pre>`, shows or hides the instructions of the
+/// clicked source line.
+pub const WEBLIST_SCRIPT: &str = include_str!("weblist.js");
+
+/// Where the markup of [`weblist_html`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Markup {
+    /// pprof's own page: each `<pre>` calls `pprof_toggle_asm(event)`
+    /// ([`WEBLIST_SCRIPT`]) when clicked; only pprof's classes.
+    Page,
+    /// A page of its own script (whose Content-Security-Policy may forbid
+    /// inline handlers): no handler in the markup (the page listens for
+    /// clicks on `.livesrc`), and each sampled source line also has a heat
+    /// class `h1`..`h9`, its cum value's share of the function's largest.
+    Embedded,
+}
 
 /// `s` with its tabs turned into spaces up to the next multiple of 8
 /// columns, padded with spaces to at least `width` columns.
@@ -730,136 +745,170 @@ fn indentation(s: &str) -> usize {
     column
 }
 
-/// The markup of a [`WebList`]'s functions: for each one a `<section
-/// class="wl-function">` with its name, file and lines. Every name and
-/// text is escaped. Style it with [`WEBLIST_CSS`].
-pub fn weblist_html(list: &WebList, rpt: &Report<'_>) -> String {
+/// pprof's class of a source line: `nop` (context), `deadsrc` (samples,
+/// no instructions) or `livesrc` (a click shows its instructions).
+fn line_class(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::Context => "nop",
+        LineKind::Opaque => "deadsrc",
+        LineKind::Code => "livesrc",
+    }
+}
+
+/// The markup of a [`WebList`]'s functions, in pprof's layout: for each
+/// one an `<h2>` with its name, a `<p class="filename">` and a `<pre>`
+/// holding its `Total:` line and its source lines (`<span class=line>`
+/// number, `<span class=nop|deadsrc|livesrc>` values and text), each
+/// `livesrc` line followed by its hidden `<span class=asm>` instructions.
+/// Every name and text from the profile, the binaries and the sources is
+/// escaped.
+pub fn weblist_html(list: &WebList, rpt: &Report<'_>, markup: Markup) -> String {
     let mut out = String::new();
-    let esc = |out: &mut String, s: &str| xml_escape_into(out, s);
+    let esc = html_escape_into;
     for f in &list.functions {
-        out.push_str("<section class=\"wl-function\"><h2>");
+        out.push_str("<h2>");
         esc(&mut out, &f.name);
-        out.push_str("</h2><p class=\"wl-file\">");
+        out.push_str("</h2><p class=\"filename\">");
         esc(&mut out, &f.file);
-        if let Some(e) = &f.source_error {
-            out.push_str(" <span class=\"wl-dim\">(");
-            esc(&mut out, e);
-            out.push_str(")</span>");
-        }
-        out.push_str("</p>\n<div class=\"wl-listing\">");
-        let _ = writeln!(
-            out,
-            "<div class=\"wl-total\">  Total:  {:>10} {:>10} (flat, cum) {}</div>",
-            rpt.format_value(f.flat),
-            rpt.format_value(f.cum),
-            measurement::percentage(f.cum, list.total)
-        );
+        out.push_str("</p>\n");
+        out.push_str(match markup {
+            Markup::Page => "<pre onClick=\"pprof_toggle_asm(event)\">\n",
+            Markup::Embedded => "<pre>\n",
+        });
         let max = f
             .lines
             .iter()
             .map(|l| l.cum.unsigned_abs())
             .max()
             .unwrap_or(0);
+        let total = format!(
+            "  Total:  {:>10} {:>10} (flat, cum) {}",
+            rpt.format_value(f.flat),
+            rpt.format_value(f.cum),
+            measurement::percentage(f.cum, list.total)
+        );
+        esc(&mut out, &total);
         for l in &f.lines {
-            let heat = if max == 0 || l.cum == 0 {
-                0
-            } else {
-                ((l.cum.unsigned_abs() as f64 / max as f64 * 9.0).ceil() as u32).clamp(1, 9)
+            let _ = write!(out, "\n<span class=line> {:>6}</span> ", l.line);
+            let heat = match l.cum.unsigned_abs() {
+                0 => 0,
+                // The share in ninths, rounded up: 1 to 9.
+                cum => (cum as f64 / max as f64 * 9.0).ceil().clamp(1.0, 9.0) as u8,
             };
-            let mut row = String::new();
-            let _ = write!(
-                row,
-                "<span class=\"wl-no\">{:>7}</span>   {:>10} {:>10} {:8}  ",
-                l.line,
+            if markup == Markup::Embedded && heat > 0 {
+                let _ = write!(out, "<span class=\"{} h{heat}\">", line_class(l.kind));
+            } else {
+                let _ = write!(out, "<span class={}>", line_class(l.kind));
+            }
+            let row = format!(
+                "  {:>10} {:>10} {:8}  {} ",
                 rpt.value_or_dot(l.flat),
                 rpt.value_or_dot(l.cum),
-                ""
+                "",
+                l.text
             );
-            esc(&mut row, &expand(&l.text, 0));
-            match l.kind {
-                LineKind::Code => {
-                    let _ = write!(
-                        out,
-                        "<details class=\"wl-line wl-code\"><summary class=\"wl-h{heat}\">{row}</summary><div class=\"wl-asm\">"
-                    );
-                    instructions_html(&mut out, l, rpt);
-                    out.push_str("</div></details>\n");
-                }
-                LineKind::Opaque => {
-                    let _ = writeln!(out, "<div class=\"wl-line wl-opaque wl-h{heat}\">{row}</div>");
-                }
-                LineKind::Context => {
-                    let _ = writeln!(out, "<div class=\"wl-line wl-context\">{row}</div>");
-                }
+            esc(&mut out, &row);
+            out.push_str("</span>");
+            if l.kind == LineKind::Code {
+                out.push_str("<span class=asm>");
+                instructions_html(&mut out, l, rpt);
+                out.push_str("</span>");
             }
         }
-        out.push_str("</div></section>\n");
+        out.push_str("\n</pre>\n");
     }
     out
 }
 
+/// The instructions of a `livesrc` line, each after the inlined calls
+/// that lead to it.
 fn instructions_html(out: &mut String, l: &WebListLine, rpt: &Report<'_>) {
     let indent = indentation(&l.text);
     for (n, i) in l.instructions.iter().enumerate() {
         if i.starts_block && n != 0 {
-            let _ = writeln!(out, "<div class=\"wl-gap\">{:10}{:>28}</div>", "", "⋮");
+            let _ = writeln!(out, " {:8} {:>28}", "", "⋮");
         }
         for c in &i.calls {
-            let _ = write!(out, "<div class=\"wl-inlined\">{:10}{:>10} {:>10} {:8}  ", "", "", "", "");
+            let _ = write!(
+                out,
+                " {:8} {:10} {:10} {:8}  <span class=inlinesrc>",
+                "", "", "", ""
+            );
             let text = format!("{:w$}{}", "", c.text, w = indent + 4 + 4 * c.depth);
-            xml_escape_into(out, &expand(&text, ASM_WIDTH));
-            out.push_str(" <span class=\"wl-dim\">");
-            xml_escape_into(out, paths::base(&c.file));
-            let _ = write!(out, ":{}</span></div>", c.line);
+            html_escape_into(out, &expand(&text, ASM_WIDTH));
+            out.push_str("</span> <span class=unimportant>");
+            html_escape_into(out, paths::base(&c.file));
+            let _ = writeln!(out, ":{}</span>", c.line);
         }
         if i.text.is_empty() {
+            // No binary: only the inlined calls are known.
             continue;
         }
-        let _ = write!(
-            out,
-            "<div class=\"wl-inst\">{:10}{:>10} {:>10} {:>8x}: ",
+        let head = format!(
+            " {:8} {:>10} {:>10} {:>8x}: ",
             "",
             rpt.value_or_dot(i.flat),
             rpt.value_or_dot(i.cum),
             i.address
         );
+        html_escape_into(out, &head);
         let text = format!("{:w$}{}", "", i.text, w = indent + 4 + 4 * i.depth);
-        xml_escape_into(out, &expand(&text, ASM_WIDTH));
+        html_escape_into(out, &expand(&text, ASM_WIDTH));
+        out.push_str(" <span class=unimportant>");
         if !i.file.is_empty() {
-            out.push_str(" <span class=\"wl-dim\">");
-            xml_escape_into(out, paths::base(&i.file));
-            let _ = write!(out, ":{}</span>", i.line);
+            html_escape_into(out, paths::base(&i.file));
+            let _ = write!(out, ":{}", i.line);
         }
-        out.push_str("</div>");
+        out.push_str("</span>\n");
     }
 }
 
-/// Writes the `-weblist` page: a standalone HTML document (style inline,
-/// no script, nothing fetched) with the profile's labels, the total and
+/// Columns of an instruction or inlined source line, before the
+/// position at its end.
+const ASM_WIDTH: usize = 80;
+
+/// Writes the `-weblist` page (pprof's standalone listing): a complete
+/// HTML document, style and script inline, nothing fetched, titled with
+/// the profile's file and type, with the profile's labels and total, then
 /// [`weblist_html`]'s listing. Build the report at address granularity
 /// with inlined frames, as pprof's driver does. Binaries that cannot be
 /// read are listed in the returned messages.
-pub fn write_weblist(w: &mut dyn Write, rpt: &Report<'_>, tool: &dyn ObjTool) -> Result<Vec<String>> {
+pub fn write_weblist(
+    w: &mut dyn Write,
+    rpt: &Report<'_>,
+    tool: &dyn ObjTool,
+) -> Result<Vec<String>> {
     let list = web_list(rpt, tool, None)?;
+    let labels = crate::profile_labels(rpt);
+    let from_labels = |prefix: &str| {
+        labels
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or("unknown")
+            .to_string()
+    };
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    let title = &rpt.options().title;
-    if !title.is_empty() {
-        xml_escape_into(&mut out, title);
-        out.push(' ');
-    }
-    out.push_str("source and assembly</title>\n<style>\n");
+    out.push_str("<!DOCTYPE html>\n<html>\n<head>\n  <meta charset=\"utf-8\">\n  <title>");
+    html_escape_into(
+        &mut out,
+        &format!("{} {}", from_labels("File: "), from_labels("Type: ")),
+    );
+    out.push_str("</title>\n  <style>\n");
     out.push_str(WEBLIST_CSS);
-    out.push_str("</style>\n</head>\n<body class=\"wl-page\">\n<div class=\"wl-legend\">");
-    for l in crate::profile_labels(rpt) {
-        xml_escape_into(&mut out, &l);
-        out.push_str("<br>\n");
+    out.push_str("</style>\n  <script>\n");
+    out.push_str(WEBLIST_SCRIPT);
+    out.push_str("</script>\n</head>\n<body>\n\n<div class=\"legend\">");
+    for (i, l) in labels.iter().enumerate() {
+        if i != 0 {
+            out.push_str("<br>\n");
+        }
+        html_escape_into(&mut out, l);
     }
-    let _ = write!(out, "Total: ");
-    xml_escape_into(&mut out, &rpt.format_value(list.total));
-    out.push_str("</div>\n<p class=\"wl-hint\">Click a source line to show or hide its instructions.</p>\n");
-    out.push_str(&weblist_html(&list, rpt));
-    out.push_str("</body>\n</html>\n");
+    out.push_str("<br>Total: ");
+    html_escape_into(&mut out, &rpt.format_value(list.total));
+    out.push_str("</div>");
+    out.push_str(&weblist_html(&list, rpt, Markup::Page));
+    out.push_str("\n</body>\n</html>\n");
     w.write_all(out.as_bytes())?;
     Ok(list.messages)
 }
@@ -867,6 +916,10 @@ pub fn write_weblist(w: &mut dyn Write, rpt: &Report<'_>, tool: &dyn ObjTool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asm::{Inst, ObjError, ObjSymbol};
+    use crate::Options;
+    use pprof_model::build::ProfileBuilder;
+    use regex::Regex;
 
     #[test]
     fn tabs_and_padding() {
@@ -881,5 +934,149 @@ mod tests {
         assert_eq!(canonical_file_name("/proc/self/cwd/./a/b.c"), "a/b.c");
         assert_eq!(canonical_file_name("./x//y.go"), "x/y.go");
         assert_eq!(canonical_file_name("/usr/src/a.c"), "/usr/src/a.c");
+    }
+
+    /// A binary of three instructions at 0x1000, 0x1004, 0x1010 (a gap
+    /// before the last): the first on line 3 of `work<1>.c`, the second
+    /// inlined from `add&inc` line 2, the third on line 4.
+    struct Tiny;
+
+    impl ObjTool for Tiny {
+        fn open(
+            &self,
+            file: &str,
+            _: u64,
+            _: u64,
+            _: u64,
+        ) -> std::result::Result<Box<dyn ObjFile + '_>, ObjError> {
+            if file == "tiny" {
+                Ok(Box::new(Tiny))
+            } else {
+                Err(ObjError::new(format!("cannot open {file}")))
+            }
+        }
+    }
+
+    impl ObjFile for Tiny {
+        fn obj_addr(&self, addr: u64) -> std::result::Result<u64, ObjError> {
+            Ok(addr - 0x40_0000)
+        }
+        fn symbols(
+            &self,
+            _: &Regex,
+            _: Option<u64>,
+        ) -> std::result::Result<Vec<ObjSymbol>, ObjError> {
+            Ok(vec![])
+        }
+        fn symbol_at(&self, addr: u64) -> Option<ObjSymbol> {
+            (0x1000..0x1014).contains(&addr).then(|| ObjSymbol {
+                names: vec!["work".into()],
+                start: 0x1000,
+                end: 0x1013,
+            })
+        }
+        fn disasm(
+            &self,
+            start: u64,
+            end: u64,
+            _: bool,
+        ) -> std::result::Result<Vec<Inst>, ObjError> {
+            assert_eq!((start, end), (0x1000, 0x1013));
+            let frame = |function: &str, line| Frame {
+                function: function.into(),
+                file: "work<1>.c".into(),
+                line,
+            };
+            Ok(vec![
+                Inst {
+                    addr: 0x1000,
+                    text: "cmp $0x1,%eax".into(),
+                    frames: vec![frame("work", 3)],
+                },
+                Inst {
+                    addr: 0x1004,
+                    text: "call 10a0 <memset@plt>".into(),
+                    frames: vec![frame("add&inc", 2), frame("work", 3)],
+                },
+                Inst {
+                    addr: 0x1010,
+                    text: "ret".into(),
+                    frames: vec![frame("work", 4)],
+                },
+            ])
+        }
+    }
+
+    fn page(b: ProfileBuilder, re: &str) -> (String, Vec<String>) {
+        let p = b.build();
+        let mut o = Options::for_sample(&p, 0, false);
+        o.symbol = Some(Regex::new(re).unwrap());
+        o.source_path = "/nonexistent-weblist-sources".into();
+        let rpt = Report::new(&p, o);
+        let mut out = Vec::new();
+        let messages = write_weblist(&mut out, &rpt, &Tiny).unwrap();
+        (String::from_utf8(out).unwrap(), messages)
+    }
+
+    /// Instructions go under their lines, in pprof's markup: an inlined
+    /// call before the instruction it leads to, a `⋮` where the addresses
+    /// jump, values on the sampled instructions, everything escaped.
+    #[test]
+    fn lines_with_instructions() {
+        let mut b = ProfileBuilder::new(&[("samples", "count")]);
+        let m = b.mapping("tiny", 0x40_0000, 0x50_0000);
+        let work = b.function("work", "work<1>.c", 1);
+        let inc = b.function("add&inc", "work<1>.c", 1);
+        let a = b.location(Some(m), 0x40_1004, &[(inc, 2), (work, 3)]);
+        let c = b.location(Some(m), 0x40_1010, &[(work, 4)]);
+        b.sample(&[a], &[7]).sample(&[c], &[3]);
+        let (html, messages) = page(b, "^work$");
+        assert!(messages.is_empty(), "{messages:?}");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html>\n<head>\n  <meta charset=\"utf-8\">\n  <title>tiny samples</title>\n"), "{html}");
+        assert!(html.contains("<div class=\"legend\">File: tiny<br>\nType: samples<br>Total: 10</div><h2>work</h2><p class=\"filename\">work&lt;1&gt;.c</p>\n<pre onClick=\"pprof_toggle_asm(event)\">\n  Total:          10         10 (flat, cum)   100%\n"), "{html}");
+        // The source is not found: sampled lines are `???`, lines 1..=9.
+        let line3 = concat!(
+            "<span class=line>      3</span> <span class=livesrc>           7          7           ??? </span>",
+            "<span class=asm>                   .          .     1000:     cmp $0x1,%eax",
+        );
+        assert!(html.contains(line3), "{html}");
+        let inlined = format!(
+            "\n          {:10} {:10} {:8}  <span class=inlinesrc>{:80}</span> <span class=unimportant>work&lt;1&gt;.c:2</span>\n                   7          7     1004:         call 10a0 &lt;memset@plt&gt;",
+            "", "", "", ""
+        );
+        assert!(html.contains(&inlined), "{html}");
+        assert!(html.contains("<span class=line>      4</span> <span class=livesrc>           3          3           ??? </span><span class=asm>                   3          3     1010:     ret "), "{html}");
+        // Lines without code or source are left out.
+        assert!(!html.contains("<span class=line>      2</span>"), "{html}");
+        assert!(
+            html.ends_with("</span>\n</pre>\n\n</body>\n</html>\n"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("add&inc") && !html.contains("<memset"),
+            "{html}"
+        );
+    }
+
+    /// Without a binary the sampled lines still get their values
+    /// (`deadsrc`, no instructions), and names from the profile are
+    /// escaped as Go's html/template escapes them.
+    #[test]
+    fn no_binary_and_escaping() {
+        let mut b = ProfileBuilder::new(&[("alloc_space", "bytes")]);
+        let m = b.mapping("lib\"<x>.so", 0x1000, 0x2000);
+        let f = b.function("<script>alert('x')</script>+", "a&b.c", 1);
+        let l = b.location(Some(m), 0x1100, &[(f, 12)]);
+        b.sample(&[l], &[2048]);
+        let (html, messages) = page(b, "script");
+        assert_eq!(messages, ["cannot open lib\"<x>.so"]);
+        assert!(
+            html.contains("<title>lib&#34;&lt;x&gt;.so alloc_space</title>"),
+            "{html}"
+        );
+        assert!(html.contains("<h2>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#43;</h2><p class=\"filename\">a&amp;b.c</p>"), "{html}");
+        assert!(html.contains("\n<span class=line>     12</span> <span class=deadsrc>         2kB        2kB           ??? </span>\n</pre>\n"), "{html}");
+        assert!(!html.contains("<span class=asm>"), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
     }
 }

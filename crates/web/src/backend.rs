@@ -168,3 +168,101 @@ pub(super) fn flame(p: &Profile, cfg: &Settings, callers: bool) -> Result<Made<F
 pub(super) fn encode(p: &Profile) -> Vec<u8> {
     pprof_model::encode(p)
 }
+
+/// pprof's page limit of the source and disassembly views: the files
+/// (source) or functions (disassembly) with the largest flat values.
+const MAX_ENTRIES: usize = 50;
+
+/// The regular expression of the source and disassembly views: the focus
+/// expression, else every function.
+fn functions_of(cfg: &Settings) -> String {
+    if cfg.focus.is_empty() {
+        ".".to_string()
+    } else {
+        cfg.focus.clone()
+    }
+}
+
+/// `NoMatches` names the expression as it was given.
+fn named(e: pprof_report::Error, re: &str) -> pprof_report::Error {
+    match e {
+        pprof_report::Error::NoMatches(_) => pprof_report::Error::NoMatches(re.to_string()),
+        e => e,
+    }
+}
+
+/// The source view (pprof's weblist): the listing's markup and its data
+/// as JSON. Instructions come from the profile's binaries where they can
+/// be read.
+pub(super) fn source(
+    p: &Profile,
+    cfg: &Settings,
+) -> Result<Made<(String, serde_json::Value)>, String> {
+    let re = functions_of(cfg);
+    prepared(p, OutputFormat::WebList, Some(re.clone()), cfg, |prep| {
+        let rpt = prep.report();
+        let tool = pprof_disasm::NativeTool::default();
+        let list =
+            pprof_report::web_list(&rpt, &tool, Some(MAX_ENTRIES)).map_err(|e| named(e, &re))?;
+        let html = pprof_report::weblist_html(&list, &rpt, pprof_report::Markup::Embedded);
+        let functions: Vec<serde_json::Value> = list
+            .functions
+            .iter()
+            .map(|f| {
+                let lines: Vec<serde_json::Value> = f
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let insts: Vec<serde_json::Value> = l
+                            .instructions
+                            .iter()
+                            .filter(|i| !i.text.is_empty())
+                            .map(|i| {
+                                serde_json::json!({"address": i.address, "text": i.text,
+                                    "flat": i.flat, "cum": i.cum, "file": i.file, "line": i.line})
+                            })
+                            .collect();
+                        serde_json::json!({"line": l.line, "text": l.text, "flat": l.flat,
+                            "cum": l.cum, "instructions": insts})
+                    })
+                    .collect();
+                serde_json::json!({"name": f.name, "file": f.file, "flat": f.flat,
+                    "cum": f.cum, "lines": lines})
+            })
+            .collect();
+        let json = serde_json::json!({"total": list.total, "unit": prep.choice.unit,
+            "messages": list.messages, "functions": functions});
+        Ok((html, json))
+    })
+}
+
+/// The disassembly view (pprof's `disasm` page): `-disasm`'s text for the
+/// functions with the largest flat values; a message instead when the
+/// profile's binaries hold none of them.
+pub(super) fn disasm(p: &Profile, cfg: &Settings) -> Result<Made<String>, String> {
+    let re = functions_of(cfg);
+    prepared(p, OutputFormat::Dis, Some(re.clone()), cfg, |prep| {
+        let rpt = prep.report();
+        let tool = pprof_disasm::NativeTool::default();
+        let mut text = Vec::new();
+        match pprof_report::asm::disassemble(&rpt, &tool, Some(MAX_ENTRIES)) {
+            Ok(d) => {
+                pprof_report::asm::write_routines(&mut text, &rpt, &d.routines)?;
+                for m in d.messages {
+                    text.extend_from_slice(m.as_bytes());
+                    text.push(b'\n');
+                }
+            }
+            Err(pprof_report::Error::NoMatches(_)) => {
+                text = format!(
+                    "No function matching {re} was found in the profile's binaries \
+                     (a binary is found by its path in the profile, PPROF_BINARY_PATH or the \
+                     command line).\n"
+                )
+                .into_bytes();
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(String::from_utf8_lossy(&text).into_owned())
+    })
+}

@@ -31,8 +31,15 @@
 //!   "formatted": [[cum, flat], ..]}`; node 0 is the root, each node comes
 //!   after its parent, siblings in name order; `short` is pprof's
 //!   shortened name (package path removed).
-//! * `api/peek`, `api/source`, `api/tags`, `api/disasm`: `{"labels",
-//!   "notices", "text"}` (`f` names the functions of peek and source).
+//! * `api/peek`, `api/tags`, `api/disasm`: `{"labels", "notices",
+//!   "text"}` (`f` names the functions of peek and disasm; disasm is
+//!   `-disasm`'s text for the 50 functions with the largest flat values).
+//! * `api/source` (pprof's weblist; `f` names the functions): `{"labels",
+//!   "notices", "total", "unit", "messages": [binaries not read],
+//!   "functions": [{"name", "file", "flat", "cum", "lines": [{"line",
+//!   "text", "flat", "cum", "instructions": [{"address", "text", "flat",
+//!   "cum", "file", "line"}]}]}]}` (the 50 files with the largest flat
+//!   values; instructions where the binary was read).
 //! * `api/leak` (with leak snapshots): `pprof-tools leak --json`'s report
 //!   (suspects first).
 //! * `api/settings`: `{"sample_types": [..], "configs": [{"name", "url"}],
@@ -447,27 +454,19 @@ impl WebUi {
                     true,
                 )?)
             }
-            View::Peek | View::Source => {
-                let (format, granularity) = if view == View::Peek {
-                    (OutputFormat::Peek, pprof_driver::Granularity::Lines)
-                } else {
-                    (OutputFormat::List, cfg.granularity)
-                };
+            View::Peek => {
                 let mut cfg = cfg.clone();
-                cfg.granularity = granularity;
+                cfg.granularity = pprof_driver::Granularity::Lines;
                 // The functions to show are the focus expression's.
                 let re = if cfg.filters.focus.is_empty() {
                     ".".to_string()
                 } else {
                     cfg.filters.focus.clone()
                 };
-                let made = backend::text(&self.profile, format, Some(re), &cfg, false)?;
-                Ok(if view == View::Peek {
-                    page::text(made)
-                } else {
-                    page::source(made, &cfg.source_path)
-                })
+                let made = backend::text(&self.profile, OutputFormat::Peek, Some(re), &cfg, false)?;
+                Ok(page::text(made))
             }
+            View::Source => Ok(page::source(backend::source(&self.profile, cfg)?)),
             View::Tags => Ok(page::text(backend::text(
                 &self.profile,
                 OutputFormat::Tags,
@@ -475,7 +474,7 @@ impl WebUi {
                 cfg,
                 false,
             )?)),
-            View::Disasm => Ok(page::disasm()),
+            View::Disasm => Ok(page::text(backend::disasm(&self.profile, cfg)?)),
             View::Leak => match &self.leak {
                 Some(report) => Ok(page::leak(report)),
                 None => Err("no leak snapshots".to_string()),

@@ -313,138 +313,22 @@ pub(super) fn text(made: Made<String>) -> Computed {
     }
 }
 
-/// The source view: pprof's listing with each line's share of the
-/// routine's cumulative value as its background. The search path is not
-/// shown (it names the server's directories).
-pub(super) fn source(made: Made<String>, source_path: &str) -> Computed {
-    let cwd = std::env::current_dir()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
-    let clean = |line: &str| -> String {
-        match line.find("could not find file ") {
-            Some(i) => match line[i..].find(" on path ") {
-                Some(j) => format!(
-                    "{} (source not found; -source_path sets where to look)",
-                    &line[..i + j]
-                ),
-                None => line.to_string(),
-            },
-            None => {
-                let mut l = line.to_string();
-                for p in [cwd.as_str(), source_path] {
-                    if p.len() > 1 {
-                        l = l.replace(p, "…");
-                    }
-                }
-                l
-            }
-        }
-    };
-    let text: String = made.value.lines().map(|l| clean(l) + "\n").collect();
-    let json = text_json(&made, &text);
-    // Listing lines are `flat cum line: text`, values with their units.
-    let number = |s: &str| -> f64 { scaled_value(s).abs() };
-    let mut body = String::from("<div class=\"source\">");
-    let mut routine = String::new();
-    let flush = |routine: &mut String, body: &mut String| {
-        if !routine.is_empty() {
-            body.push_str("<pre class=\"routine\">");
-            body.push_str(routine);
-            body.push_str("</pre>");
-            routine.clear();
-        }
-    };
-    // First pass: each routine's largest line value.
-    let mut max_by_routine = Vec::new();
-    let mut max = 0.0f64;
-    for line in text.lines() {
-        if line.starts_with("ROUTINE ") {
-            max_by_routine.push(max);
-            max = 0.0;
-        }
-        let mut parts = line.split_whitespace();
-        if let (Some(_flat), Some(cum), Some(no)) = (parts.next(), parts.next(), parts.next()) {
-            if no.ends_with(':') && no[..no.len() - 1].parse::<u64>().is_ok() {
-                max = max.max(number(cum));
-            }
-        }
+/// The source view: pprof's weblist listing (each source line with its
+/// values, a click shows its instructions; heat from each line's share of
+/// its function's largest), with notices for binaries that were not read.
+pub(super) fn source(made: Made<(String, serde_json::Value)>) -> Computed {
+    let (listing, mut json) = made.value;
+    let mut notices = made.notices;
+    if let Some(m) = json["messages"].as_array() {
+        notices.extend(m.iter().filter_map(|m| m.as_str().map(str::to_string)));
     }
-    max_by_routine.push(max);
-    let mut routine_index = 0;
-    for line in text.lines() {
-        if line.starts_with("ROUTINE ") {
-            flush(&mut routine, &mut body);
-            routine_index += 1;
-            let _ = write!(routine, "<b class=\"routine-title\">{}</b>", escape(line));
-            continue;
-        }
-        let max = max_by_routine.get(routine_index).copied().unwrap_or(0.0);
-        let mut parts = line.split_whitespace();
-        let heat = match (parts.next(), parts.next(), parts.next()) {
-            (Some(_), Some(cum), Some(no))
-                if no.ends_with(':') && no[..no.len() - 1].parse::<u64>().is_ok() && max > 0.0 =>
-            {
-                let share = number(cum) / max;
-                if share > 0.0 {
-                    Some(((share * 9.0).ceil() as u32).clamp(1, 9))
-                } else {
-                    Some(0)
-                }
-            }
-            _ => None,
-        };
-        match heat {
-            Some(h) => {
-                let _ = write!(routine, "<span class=\"line h{h}\">{}</span>", escape(line));
-            }
-            None => {
-                let _ = write!(routine, "<span class=\"line\">{}</span>", escape(line));
-            }
-        }
-    }
-    flush(&mut routine, &mut body);
-    body.push_str("</div>");
+    json["labels"] = serde_json::json!(made.legend);
+    json["notices"] = serde_json::json!(notices);
     Computed {
-        body,
-        json,
+        body: format!("<div class=\"source weblist\">{listing}</div>"),
+        json: json.to_string(),
         legend: made.legend,
-        notices: made.notices,
-    }
-}
-
-/// A listing value (`1.20MB`, `230.27kB`, `48B`, `10ms`, `1.5s`, `12`) in
-/// its unit's base (bytes, nanoseconds), to compare lines; `.` is 0.
-pub(super) fn scaled_value(s: &str) -> f64 {
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let v = digits.parse::<f64>().unwrap_or(0.0);
-    let scale = match unit {
-        "kB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        "TB" => 1e12,
-        "PB" => 1e15,
-        "us" | "\u{b5}s" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "mins" => 60e9,
-        "hrs" => 3600e9,
-        _ => 1.0,
-    };
-    v * scale
-}
-
-/// The disassembly view, until the assembly listing is there.
-pub(super) fn disasm() -> Computed {
-    let message = "Disassembly is not available yet in pprof-tools: the -disasm and -weblist \
-reports come with native symbolization (binutils). The source view shows the listing by line.";
-    Computed {
-        body: format!("<p class=\"message\">{}</p>", escape(message)),
-        json: serde_json::json!({"labels": [], "notices": [], "text": message}).to_string(),
-        legend: Vec::new(),
-        notices: Vec::new(),
+        notices,
     }
 }
 

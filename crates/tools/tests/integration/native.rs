@@ -323,3 +323,181 @@ fn perf_data_counts_match_perf_report() {
     }
     assert_eq!(checked, 6);
 }
+
+/// The instruction rows of a `-weblist` page: (address, flat, cum, the
+/// `file:line` after it).
+fn weblist_instructions(page: &str) -> Vec<(u64, String, String, String)> {
+    let row = regex::Regex::new(
+        r"(?m)^ {10}\s*(\S+)\s+(\S+)\s+([0-9a-f]+): .*?<span class=unimportant>([^<]*)</span>$",
+    )
+    .unwrap();
+    // The first instruction follows its source line on the same line.
+    let page = page.replace("<span class=asm>", "\n");
+    row.captures_iter(&page)
+        .map(|c| {
+            (
+                u64::from_str_radix(&c[3], 16).unwrap(),
+                c[1].to_string(),
+                c[2].to_string(),
+                c[4].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The source lines of a `-weblist` page: line number → its escaped text.
+fn weblist_sources(page: &str) -> BTreeMap<u64, String> {
+    let line = regex::Regex::new(
+        r"<span class=line> +(\d+)</span> <span class=(?:nop|deadsrc|livesrc)>  .{10} .{10} {8}  (.*?) </span>",
+    )
+    .unwrap();
+    line.captures_iter(page)
+        .map(|c| (c[1].parse().unwrap(), c[2].to_string()))
+        .collect()
+}
+
+/// A `-weblist` page of the C fixture (for the Chromium check), if the
+/// fixture can be built.
+pub(crate) fn weblist_page() -> Option<PathBuf> {
+    let dir = c_fixture()?;
+    let mut o = bin();
+    o.args([
+        "-weblist=hash_block",
+        "-symbolize=local",
+        "-output=cwork-weblist.html",
+    ])
+    .args(["./cwork", "cwork.prof"]);
+    let out = in_dir(o, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    Some(dir.join("cwork-weblist.html"))
+}
+
+/// `-weblist=RE -output=FILE` writes pprof's page: the legend, the source
+/// text (escaped alike) and the samples of every instruction are those of
+/// `go tool pprof` (Go 1.27.3) on the same profile; each instruction's
+/// `file:line` is the innermost position `addr2line -i` gives, and
+/// instructions inlined from another function follow that function's
+/// source line.
+#[test]
+fn weblist_matches_go_tool_pprof() {
+    let Some(dir) = c_fixture() else { return };
+    let Some(addr2line) = pprof_testkit::client("addr2line", "binutils' addr2line checks -weblist")
+    else {
+        return;
+    };
+    let Some(go) = pprof_testkit::go127("go tool pprof writes the same -weblist page") else {
+        return;
+    };
+    let re = r"-weblist=hash_block|\bsieve\b";
+    let mut o = bin();
+    o.args([
+        re,
+        "-symbolize=local",
+        "-output=ours.html",
+        "./cwork",
+        "cwork.prof",
+    ]);
+    let out = in_dir(o, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "Generating report in ours.html\n");
+    let mut g = Command::new(&go);
+    // Go 1.27 builds `go tool pprof` on first use: keep the user's cache.
+    if let Some(cache) = std::env::var_os("GOCACHE").or_else(|| {
+        std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/go-build").into_os_string())
+    }) {
+        g.env("GOCACHE", cache);
+    }
+    g.args([
+        "tool",
+        "pprof",
+        re,
+        "-symbolize=local",
+        "-output=theirs.html",
+        "./cwork",
+        "cwork.prof",
+    ]);
+    let out = in_dir(g, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = std::fs::read_to_string(dir.join("ours.html")).unwrap();
+    let theirs = std::fs::read_to_string(dir.join("theirs.html")).unwrap();
+
+    // The page: pprof's legend and one <pre> per function.
+    let legend = |p: &str| {
+        p[p.find("<div class=\"legend\">").unwrap()..]
+            .split("</div>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(legend(&ours), legend(&theirs));
+    assert!(ours.starts_with("<!DOCTYPE html>\n<html>\n<head>\n  <meta charset=\"utf-8\">\n  <title>cwork cpu</title>\n"), "{ours}");
+    let functions = ours.matches("<h2>").count();
+    assert!(functions >= 2, "{ours}");
+    assert_eq!(
+        ours.matches("<pre onClick=\"pprof_toggle_asm(event)\">\n  Total: ")
+            .count(),
+        functions
+    );
+    assert_eq!(
+        ours.matches("<span class=livesrc>").count(),
+        ours.matches("</span><span class=asm>").count()
+    );
+
+    // Source text, escaped as html/template escapes it (`&lt;`, `&#43;`).
+    let (s_ours, s_theirs) = (weblist_sources(&ours), weblist_sources(&theirs));
+    let mut shared = 0;
+    for (n, text) in &s_ours {
+        if let Some(t) = s_theirs.get(n) {
+            assert_eq!(text, t, "line {n}");
+            shared += 1;
+        }
+    }
+    assert!(shared > 20, "{shared} lines in common\n{ours}");
+    assert!(ours.contains("i &lt; n; i&#43;&#43;"), "{ours}");
+
+    // Samples per instruction: the same addresses with the same values.
+    let (i_ours, i_theirs) = (weblist_instructions(&ours), weblist_instructions(&theirs));
+    let sampled = |rows: &[(u64, String, String, String)]| -> BTreeMap<u64, (String, String)> {
+        rows.iter()
+            .filter(|r| r.2 != ".")
+            .map(|r| (r.0, (r.1.clone(), r.2.clone())))
+            .collect()
+    };
+    assert!(sampled(&i_theirs).len() > 5, "{theirs}");
+    assert_eq!(sampled(&i_ours), sampled(&i_theirs));
+
+    // Positions: addr2line's innermost frame of every instruction.
+    let addrs: Vec<u64> = i_ours.iter().map(|r| r.0).collect();
+    let a2l = Command::new(addr2line)
+        .args(["-a", "-i", "-e"])
+        .arg(dir.join("cwork"))
+        .args(addrs.iter().map(|a| format!("{a:#x}")))
+        .output()
+        .unwrap();
+    let mut innermost = BTreeMap::new();
+    let mut current = None;
+    for l in String::from_utf8_lossy(&a2l.stdout).lines() {
+        if let Some(hex) = l.strip_prefix("0x") {
+            current = Some(u64::from_str_radix(hex, 16).unwrap());
+        } else if let Some(a) = current.take() {
+            let pos = l.split(" (discriminator").next().unwrap();
+            let base = pos.rsplit('/').next().unwrap().to_string();
+            innermost.insert(a, base);
+        }
+    }
+    for (a, _, _, at) in &i_ours {
+        let want = &innermost[a];
+        if want.ends_with(":0") || want.starts_with("??") {
+            continue;
+        }
+        assert_eq!(at, want, "position of {a:#x}");
+    }
+    // mix32, inlined into hash_block's loop, is shown under line 24.
+    let line24 = &ours[ours.find("<span class=line>     24</span>").unwrap()..];
+    let line24 = &line24[..line24.find("</span>\n<span class=line>").unwrap()];
+    assert!(
+        line24.contains("<span class=inlinesrc>        k *= 0xcc9e2d51u;")
+            && line24.contains("cwork.c:16</span>"),
+        "{line24}"
+    );
+}

@@ -199,11 +199,27 @@ fn chromium_end_to_end() {
         .output()
         .expect("run -svg");
     assert_eq!(made.status.code(), Some(0), "{made:?}");
+    // -weblist pages: the hostile profile's (no binary: lines without
+    // instructions), and the C fixture's (instructions under lines).
+    let mut weblists = vec![dir.path("hostile.html")];
+    let made = bin()
+        .args([
+            "-weblist=.",
+            &format!("-output={}", weblists[0].display()),
+            &path,
+        ])
+        .output()
+        .expect("run -weblist");
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    if let Some(page) = crate::native::weblist_page() {
+        weblists.push(page);
+    }
     let out = std::process::Command::new(node)
         .arg(e2e.join("e2e.mjs"))
         .arg(&url)
         .arg(dir.path("out"))
         .arg(&svg)
+        .args(&weblists)
         .env("CHROMIUM", chromium)
         .output()
         .expect("run node");

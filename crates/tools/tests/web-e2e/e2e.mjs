@@ -1,6 +1,6 @@
 // End-to-end test of the web interface in headless Chromium.
 //
-//   node e2e.mjs BASE_URL OUT_DIR [SVG_FILE]
+//   node e2e.mjs BASE_URL OUT_DIR [SVG_FILE [WEBLIST_FILE...]]
 //
 // BASE_URL serves the fixture written by crates/tools/tests/integration/web.rs
 // (functions, files, labels, comments, mapping and build id carrying script
@@ -8,13 +8,15 @@
 // check fails, a console error or page error shows, or a dialog opens.
 // The downloaded profile is saved as OUT_DIR/profile.pb.gz for the caller
 // to decode. SVG_FILE, a `pprof-tools -svg` output, is checked for pan and
-// zoom on its own.
+// zoom on its own. Each WEBLIST_FILE, a `pprof-tools -weblist` page, is
+// checked for injected elements and, when it has lines with code, for
+// their instructions opening and closing on a click.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, outDir, svgFile] = process.argv.slice(2);
+const [base, outDir, svgFile, ...weblistFiles] = process.argv.slice(2);
 if (!base || !outDir) {
   console.error("usage: node e2e.mjs BASE_URL OUT_DIR");
   process.exit(2);
@@ -162,6 +164,29 @@ try {
     const m = (t) => (/matrix\(([^)]*)\)/.exec(t || "") || [, "1,0,0,1,0,0"])[1].split(",").map(Number);
     check("-svg file zooms with the wheel", m(t1)[0] > 1.1 && t1 !== t0, { t0, t1 });
     check("-svg file pans by dragging", m(t2)[4] > m(t1)[4] && m(t2)[5] > m(t1)[5], { t1, t2 });
+  }
+
+  for (const file of weblistFiles) {
+    const name = path.basename(file);
+    await page.goto("file://" + file);
+    const injected = await page.$$eval("img, iframe, object, embed", (e) => e.length);
+    const scripts = await page.$$eval("script", (s) => s.length);
+    check(name + ": no injected element, one script", injected === 0 && scripts === 1, { injected, scripts });
+    const functions = await page.$$eval("h2", (e) => e.length);
+    check(name + ": lists functions", functions > 0, functions);
+    const live = await page.$$(".livesrc");
+    if (live.length > 0) {
+      const shown = () => page.$eval(".livesrc", (l) => getComputedStyle(l.nextElementSibling).display);
+      const before = await shown();
+      await live[0].click();
+      const after = await shown();
+      await live[0].click();
+      const again = await shown();
+      check(name + ": a click on a line shows its instructions, another hides them",
+        before === "none" && after === "block" && again === "none", { before, after, again });
+      const asm = await page.$eval(".livesrc + .asm", (a) => a.textContent);
+      check(name + ": instructions under the line", /[0-9a-f]+: /.test(asm), asm.slice(0, 200));
+    }
   }
 
   // A bad setting is a 400 with the message, and no page.

@@ -423,10 +423,23 @@
     highlightLines("#top tbody tr", (tr) => tr.dataset.name);
   }
 
+  // ---- Source: a click on a line with code shows its instructions ----
+  function sourceView() {
+    document.body.addEventListener("click", (e) => {
+      const line = e.target.closest(".livesrc");
+      const asm = line && line.nextElementSibling;
+      if (!asm || !asm.classList.contains("asm")) { return; }
+      line.classList.toggle("open", asm.classList.toggle("open"));
+    });
+    highlightLines(".weblist pre > .nop, .weblist pre > .deadsrc, .weblist pre > .livesrc",
+      (el) => el.textContent);
+  }
+
   if (view === "graph") { graphView(); }
   else if (view === "flamegraph") { flameView(); }
   else if (view === "top") { topView(); }
   else if (view === "leak") { highlightLines("#leak tbody tr", (tr) => tr.dataset.name); }
+  else if (view === "source") { sourceView(); }
   else { highlightLines("pre .line", (el) => el.textContent); }
   if (search.value) { runSearch(); }
 })();
