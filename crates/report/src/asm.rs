@@ -379,7 +379,7 @@ pub fn disassemble(
         .collect();
     if let Some(max) = max_funcs {
         // Stable: equal sums keep the order by name.
-        found.sort_by(|a, b| b.3.cmp(&a.3));
+        found.sort_by_key(|f| std::cmp::Reverse(f.3));
         found.truncate(max);
     }
     let mut routines = Vec::with_capacity(found.len());

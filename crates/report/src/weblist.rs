@@ -11,8 +11,11 @@
 //! is listed under the source line of every matching function of its
 //! inline chain, with the inlined calls that lead to it. Locations
 //! without a readable binary still give their lines' values, from the
-//! profile's own line information. Each instruction's flat and cum
-//! values are those `-disasm` gives it.
+//! profile's own line information. Values are counted as pprof's
+//! weblist counts them: each instruction has the samples at any of its
+//! bytes (a return address points past the call), each sample's value
+//! (divided by its count under `-mean`) is flat on its leaf and cum on
+//! every frame of its stack, recursive frames included.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -149,28 +152,17 @@ pub struct InlinedCall {
     pub text: String,
 }
 
-/// Sums of sample values and of their mean divisors.
+/// Sums of sample values.
 #[derive(Clone, Copy, Debug, Default)]
 struct Sums {
     flat: i64,
     cum: i64,
-    flat_div: i64,
-    cum_div: i64,
 }
 
 impl Sums {
     fn add(&mut self, o: &Sums) {
         self.flat = self.flat.wrapping_add(o.flat);
         self.cum = self.cum.wrapping_add(o.cum);
-        self.flat_div = self.flat_div.wrapping_add(o.flat_div);
-        self.cum_div = self.cum_div.wrapping_add(o.cum_div);
-    }
-
-    /// (flat, cum), each divided by its mean divisor when it has one (as
-    /// `-disasm` shows them).
-    fn values(&self) -> (i64, i64) {
-        let div = |v: i64, d: i64| if d != 0 { v.wrapping_div(d) } else { v };
-        (div(self.flat, self.flat_div), div(self.cum, self.cum_div))
     }
 }
 
@@ -236,30 +228,28 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
     let p = rpt.profile();
     let address = parse_address(rx.as_str());
 
-    // Values of each location, as -disasm's graph gives them: the leaf's
-    // flat, and cum once per sample.
+    // Values of each location, as pprof's weblist counts them: each
+    // sample's value (divided by its count under -mean), as flat on its
+    // leaf and as cum on every frame of its stack.
     let mut sums = vec![Sums::default(); p.locations.len()];
-    let mut seen = vec![0usize; p.locations.len()];
-    for (i, s) in p.samples.iter().enumerate() {
-        let v = s.values.get(o.sample_index).copied().unwrap_or(0);
-        let d = if o.mean {
-            s.values.first().copied().unwrap_or(0)
-        } else {
-            0
-        };
+    let mut seen = vec![false; p.locations.len()];
+    for s in &p.samples {
+        let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
+        if o.mean {
+            let d = s.values.first().copied().unwrap_or(0);
+            if d != 0 {
+                v = v.wrapping_div(d);
+            }
+        }
         for (j, &loc) in s.locations.iter().enumerate() {
             let Some(x) = sums.get_mut(loc.index()) else {
                 continue;
             };
+            seen[loc.index()] = true;
             if j == 0 {
                 x.flat = x.flat.wrapping_add(v);
-                x.flat_div = x.flat_div.wrapping_add(d);
             }
-            if seen[loc.index()] != i + 1 {
-                seen[loc.index()] = i + 1;
-                x.cum = x.cum.wrapping_add(v);
-                x.cum_div = x.cum_div.wrapping_add(d);
-            }
+            x.cum = x.cum.wrapping_add(v);
         }
     }
 
@@ -268,7 +258,7 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
     let mut pretty: HashMap<&str, &str> = HashMap::new();
     let mut wanted: Vec<LocationId> = Vec::new();
     for (i, loc) in p.locations.iter().enumerate() {
-        if seen[i] == 0 {
+        if !seen[i] {
             continue;
         }
         for line in &loc.lines {
@@ -367,7 +357,7 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
             _ => joined.push(r),
         }
     }
-    joined.sort_by(|a, b| b.score.cmp(&a.score));
+    joined.sort_by_key(|r| std::cmp::Reverse(r.score));
     joined.truncate(MAX_RANGES);
 
     // Decode the ranges and place each instruction under the lines of the
@@ -453,7 +443,7 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
     // return address points one past the call).
     let mut at_address: BTreeMap<u64, Sums> = BTreeMap::new();
     for (i, loc) in p.locations.iter().enumerate() {
-        if seen[i] != 0 && loc.address != 0 {
+        if seen[i] && loc.address != 0 {
             at_address.entry(loc.address).or_default().add(&sums[i]);
         }
     }
@@ -467,7 +457,7 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
             }
             Key::Loc(id) => s = sums[id.index()],
         }
-        (x.flat, x.cum) = s.values();
+        (x.flat, x.cum) = (s.flat, s.cum);
     }
 
     // Files in order, then each one's pieces.
@@ -486,7 +476,7 @@ pub fn web_list(rpt: &Report<'_>, tool: &dyn ObjTool, max_files: Option<usize>) 
         })
         .collect();
     if let Some(max) = max_files {
-        order.sort_by(|a, b| b.1.cmp(&a.1));
+        order.sort_by_key(|f| std::cmp::Reverse(f.1));
         order.truncate(max);
     }
     let mut reader = SourceReader::new(search_path(&o.source_path)?, o.trim_path.clone());
@@ -1056,6 +1046,28 @@ mod tests {
             !html.contains("add&inc") && !html.contains("<memset"),
             "{html}"
         );
+    }
+
+    /// Under `-mean` each sample's value is divided by its own count
+    /// before the sums, and a recursive stack adds to cum once per frame
+    /// (pprof's weblist).
+    #[test]
+    fn mean_per_sample_and_recursion() {
+        let mut b = ProfileBuilder::new(&[("count", "count"), ("delay", "count")]);
+        let m = b.mapping("nobin", 0x1000, 0x2000);
+        let f = b.function("work", "w.c", 1);
+        let l = b.location(Some(m), 0x1100, &[(f, 7)]);
+        b.sample(&[l], &[2, 10]).sample(&[l, l], &[1, 6]);
+        let p = b.build();
+        let mut o = Options::for_sample(&p, 1, true);
+        o.symbol = Some(Regex::new("work").unwrap());
+        o.source_path = "/nonexistent-weblist-sources".into();
+        let rpt = Report::new(&p, o);
+        let list = web_list(&rpt, &Tiny, None).unwrap();
+        let line = &list.functions[0].lines[0];
+        assert_eq!((line.line, line.kind), (7, LineKind::Opaque));
+        // flat: 10/2 + 6/1; cum: 10/2 + 2 * 6/1.
+        assert_eq!((line.flat, line.cum), (11, 17));
     }
 
     /// Without a binary the sampled lines still get their values
