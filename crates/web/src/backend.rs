@@ -173,13 +173,13 @@ pub(super) fn encode(p: &Profile) -> Vec<u8> {
 /// (source) or functions (disassembly) with the largest flat values.
 const MAX_ENTRIES: usize = 50;
 
-/// The regular expression of the source and disassembly views: the focus
-/// expression, else every function.
-fn functions_of(cfg: &Settings) -> String {
-    if cfg.focus.is_empty() {
+/// The regular expression of the peek, source and disassembly views: the
+/// focus expression, else every function.
+pub(super) fn functions_of(cfg: &Settings) -> String {
+    if cfg.filters.focus.is_empty() {
         ".".to_string()
     } else {
-        cfg.focus.clone()
+        cfg.filters.focus.clone()
     }
 }
 

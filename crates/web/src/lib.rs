@@ -457,12 +457,7 @@ impl WebUi {
             View::Peek => {
                 let mut cfg = cfg.clone();
                 cfg.granularity = pprof_driver::Granularity::Lines;
-                // The functions to show are the focus expression's.
-                let re = if cfg.filters.focus.is_empty() {
-                    ".".to_string()
-                } else {
-                    cfg.filters.focus.clone()
-                };
+                let re = backend::functions_of(&cfg);
                 let made = backend::text(&self.profile, OutputFormat::Peek, Some(re), &cfg, false)?;
                 Ok(page::text(made))
             }
