@@ -185,7 +185,7 @@ impl View {
 
     /// Cheap views that must answer while expensive ones are computed.
     fn is_light(self) -> bool {
-        matches!(self, View::Tags | View::Disasm | View::Leak)
+        matches!(self, View::Tags | View::Leak)
     }
 }
 

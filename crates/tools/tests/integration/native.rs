@@ -501,3 +501,41 @@ fn weblist_matches_go_tool_pprof() {
         "{line24}"
     );
 }
+
+/// The web UI on the C fixture (its binary found at the path the profile
+/// records): the source view has each sampled line's instructions, as
+/// pprof's weblist; the disassembly view is `-disasm`'s text.
+#[test]
+fn web_source_and_disasm_views_read_the_binary() {
+    let Some(dir) = c_fixture() else { return };
+    // The binary by its absolute path: the profile records that path.
+    let mut o = bin();
+    o.args(["-proto", "-symbolize=local"])
+        .arg(dir.join("cwork"))
+        .arg("cwork.prof");
+    let out = in_dir(o, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p = pprof_tools::model::decode(&out.stdout).unwrap();
+    let ui = pprof_tools::web::WebUi::new(p, pprof_tools::driver::Settings::default())
+        .with_settings_file(None);
+    let page = |path: &str| {
+        let r = ui.respond(path);
+        assert_eq!(r.status, 200, "{path}");
+        String::from_utf8(r.body).unwrap()
+    };
+    let source = page("/ui/source?f=hash_block");
+    assert!(source.contains("<h2>hash_block</h2>"), "{source}");
+    let line24 = &source[source
+        .find("<span class=line>     24</span>")
+        .expect("line 24")..];
+    let line24 = &line24[..line24.find("</span>\n<span class=line>").unwrap()];
+    assert!(line24.contains("<span class=asm>"), "{line24}");
+    assert!(line24.contains("cwork.c:16</span>"), "{line24}");
+    let api = page("/ui/api/source?f=hash_block");
+    assert!(api.matches("\"address\":").count() > 5, "{api}");
+    let dis = page("/ui/disasm?f=hash_block");
+    assert!(
+        dis.contains("ROUTINE ======================== hash_block"),
+        "{dis}"
+    );
+}
