@@ -266,13 +266,18 @@ fn demangled_forms(name: &str) -> Vec<String> {
 
 impl ObjFile for NativeFile {
     fn obj_addr(&self, addr: u64) -> Result<u64, ObjError> {
+        // An address of another mapping is an error of its own; the base
+        // comes from the first address inside the mapping (pprof keeps the
+        // first error, so one foreign address would fail every later one).
+        if self.base.get().is_none()
+            && (addr < self.start || (self.limit > self.start && addr >= self.limit))
+        {
+            return Err(ObjError::new(format!(
+                "specified address {addr:x} is outside the mapping range [{:x}, {:x}] for file {:?}",
+                self.start, self.limit, self.data.path
+            )));
+        }
         let base = self.base.get_or_init(|| {
-            if addr < self.start || (self.limit > self.start && addr >= self.limit) {
-                return Err(ObjError::new(format!(
-                    "specified address {addr:x} is outside the mapping range [{:x}, {:x}] for file {:?}",
-                    self.start, self.limit, self.data.path
-                )));
-            }
             let obj = self.object()?;
             obj.base(self.start, self.limit, self.offset, addr)
                 .map_err(|e| ObjError::new(format!("{}: {e}", self.data.path)))

@@ -130,3 +130,21 @@ fn instructions_match_objdump() {
     }
     println!("{total} instructions: addresses and mnemonics as objdump's; {same_text} with the same text");
 }
+
+/// An address outside the mapping is an error of its own: it does not
+/// spoil the addresses inside the mapping asked for after it.
+#[test]
+fn foreign_address_does_not_spoil_the_mapping() {
+    let Some(bin) = fixture() else { return };
+    let tool = NativeTool::default();
+    let (start, limit, offset) = (0x5555_5555_5000, 0x5555_5555_6000, 0x1000);
+    let fresh = tool
+        .open(bin.to_str().unwrap(), start, limit, offset)
+        .unwrap();
+    let want = fresh.obj_addr(start + 0x10).unwrap();
+    let f = tool
+        .open(bin.to_str().unwrap(), start, limit, offset)
+        .unwrap();
+    assert!(f.obj_addr(0x7f00_0000_1000).is_err());
+    assert_eq!(f.obj_addr(start + 0x10).unwrap(), want);
+}
