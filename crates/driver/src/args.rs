@@ -289,17 +289,55 @@ fn is_build_id(s: &str) -> bool {
 /// Whether `path` is an executable pprof could open (ELF, Mach-O or PE).
 fn looks_like_binary(path: &str) -> bool {
     use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else {
+    let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
-    let mut head = [0u8; 4];
-    if f.read_exact(&mut head).is_err() {
+    // Enough for the headers looked at here.
+    let mut head = Vec::with_capacity(4096);
+    if f.take(4096).read_to_end(&mut head).is_err() || head.len() < 4 {
         return false;
     }
-    let le = u32::from_le_bytes(head);
-    let be = u32::from_be_bytes(head);
+    let word = [head[0], head[1], head[2], head[3]];
+    let le = u32::from_le_bytes(word);
+    let be = u32::from_be_bytes(word);
     let macho = [0xfeed_face, 0xfeed_facf, 0xcafe_babe];
-    &head == b"\x7fELF" || macho.contains(&le) || macho.contains(&be) || &head[..2] == b"MZ"
+    &word == b"\x7fELF"
+        || macho.contains(&le)
+        || macho.contains(&be)
+        || &word[..2] == b"MZ"
+        || bare_coff(&head)
+}
+
+/// Go's PE reader (which `go tool pprof` opens objects with) also accepts
+/// a bare COFF header without the `MZ` stub: a known or unknown (0) machine
+/// at offset 0 is enough when nothing after it fails to read. So a legacy
+/// binary CPU profile, which starts with zero words, is taken for the
+/// executable when it is the first of several arguments. Only the case of
+/// no sections, symbols or optional header is recognized here.
+fn bare_coff(head: &[u8]) -> bool {
+    let u16_at = |i: usize| u16::from_le_bytes([head[i], head[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    // Go reads 96 bytes of DOS header first.
+    if head.len() < 96 {
+        return false;
+    }
+    const MACHINES: [u16; 8] = [0, 0x14c, 0x8664, 0x1c0, 0x1c4, 0xaa64, 0x5032, 0x5064];
+    let (machine, sections, symbols_at, symbols, optional) =
+        (u16_at(0), u16_at(2), u32_at(8), u32_at(12), u16_at(16));
+    if !MACHINES.contains(&machine) || sections != 0 || symbols != 0 || optional != 0 {
+        return false;
+    }
+    // The string table's length, read at the symbol table's offset.
+    if symbols_at > 0 {
+        let at = symbols_at as usize;
+        if at + 4 > head.len() {
+            return false;
+        }
+        if u32_at(at) > 4 {
+            return false;
+        }
+    }
+    true
 }
 
 /// The help text, laid out as pprof's: output formats, options, option
@@ -536,6 +574,38 @@ mod tests {
         let inv = p(&["-top", "-compat=go1.27", "abcdef", "x"]).unwrap();
         assert_eq!(inv.settings.build_id, "");
         assert_eq!(inv.sources.sources, vec!["abcdef", "x"]);
+    }
+
+    #[test]
+    fn a_legacy_cpu_profile_first_is_taken_for_the_executable() {
+        // As Go's PE reader accepts it: 64-bit legacy CPU header words
+        // 0, 3, 0, period, 0, then samples.
+        let dir = std::env::temp_dir().join(format!("pprof-driver-coff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut legacy = Vec::new();
+        for w in [0u64, 3, 0, 10_000, 0, 1, 1, 0x401000, 0, 1, 0] {
+            legacy.extend_from_slice(&w.to_le_bytes());
+        }
+        legacy.resize(128, 0);
+        let f = dir.join("legacy.cpu");
+        std::fs::write(&f, &legacy).unwrap();
+        let f = f.to_string_lossy().into_owned();
+        assert!(looks_like_binary(&f));
+        let inv = p(&["-top", &f, &f]).unwrap();
+        assert_eq!(inv.sources.exec_name.as_deref(), Some(f.as_str()));
+        // Too short for Go's reader, a gzip file, a text profile: no.
+        let short = dir.join("short");
+        std::fs::write(&short, [0u8; 64]).unwrap();
+        assert!(!looks_like_binary(&short.to_string_lossy()));
+        let gz = dir.join("p.pb.gz");
+        let mut bytes = vec![0x1f, 0x8b, 8, 0];
+        bytes.resize(128, 0);
+        std::fs::write(&gz, bytes).unwrap();
+        assert!(!looks_like_binary(&gz.to_string_lossy()));
+        let text = dir.join("heap.txt");
+        std::fs::write(&text, "heap profile: 1: 8 [1: 8] @ heap/1\n".repeat(4)).unwrap();
+        assert!(!looks_like_binary(&text.to_string_lossy()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
