@@ -81,7 +81,12 @@ fn apply_focus(
     let o = &s.filters;
     if *o == pprof_ops::FocusOptions::default() {
         if s.dialect.is_go119() && view.samples.iter().any(|x| x.locations.is_empty()) {
-            view.to_mut().samples.retain(|x| !x.locations.is_empty());
+            // Copy only the samples that stay.
+            let keep = |x: &pprof_model::Sample| !x.locations.is_empty();
+            match view {
+                Cow::Owned(p) => p.samples.retain(keep),
+                Cow::Borrowed(p) => *view = Cow::Owned(p.clone_with_samples(keep)),
+            }
         }
         return Ok(());
     }

@@ -219,6 +219,46 @@ impl Profile {
         self.strings.intern(s)
     }
 
+    /// A copy holding only the samples `keep` accepts: cheaper than a
+    /// clone followed by `retain` when few samples stay (no sample that
+    /// goes is copied).
+    pub fn clone_with_samples(&self, mut keep: impl FnMut(&Sample) -> bool) -> Profile {
+        let Profile {
+            sample_types,
+            default_sample_type,
+            samples,
+            mappings,
+            locations,
+            functions,
+            comments,
+            drop_frames,
+            keep_frames,
+            time_nanos,
+            duration_nanos,
+            period_type,
+            period,
+            strings,
+            doc_url,
+        } = self;
+        Profile {
+            sample_types: sample_types.clone(),
+            default_sample_type: *default_sample_type,
+            samples: samples.iter().filter(|x| keep(x)).cloned().collect(),
+            mappings: mappings.clone(),
+            locations: locations.clone(),
+            functions: functions.clone(),
+            comments: comments.clone(),
+            drop_frames: *drop_frames,
+            keep_frames: *keep_frames,
+            time_nanos: *time_nanos,
+            duration_nanos: *duration_nanos,
+            period_type: *period_type,
+            period: *period,
+            strings: strings.clone(),
+            doc_url: *doc_url,
+        }
+    }
+
     /// The location with this id.
     pub fn location(&self, id: LocationId) -> &Location {
         &self.locations[id.index()]
