@@ -56,40 +56,57 @@ impl SaveError {
 }
 
 /// Temporary files being written, removed by [`remove_temporaries`].
-static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The temporary files being written now, and whether the program is
+/// closing (after [`remove_temporaries`], no new one may be made).
+struct Temporaries {
+    paths: Vec<PathBuf>,
+    closing: bool,
+}
 
-fn track(path: &Path) {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.push(path.to_path_buf());
-    }
+static TEMPORARIES: Mutex<Temporaries> = Mutex::new(Temporaries {
+    paths: Vec::new(),
+    closing: false,
+});
+
+fn temporaries() -> std::sync::MutexGuard<'static, Temporaries> {
+    // A panic elsewhere while the lock was held leaves the list usable.
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn untrack(path: &Path) {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.retain(|p| p != path);
-    }
+    temporaries().paths.retain(|p| p != path);
 }
 
-/// Removes the temporary files that are being written now. For a signal
-/// handler of a program about to exit (SIGINT, SIGTERM), so that no
+/// Removes the temporary files that are being written now, and refuses to
+/// make new ones from then on. For a signal handler of a program about to
+/// exit (SIGINT, SIGTERM): whatever the other threads are doing, no
 /// half-written temporary file is left behind.
 pub fn remove_temporaries() {
-    if let Ok(t) = TEMPORARIES.lock() {
-        for p in t.iter() {
-            let _ = fs::remove_file(p);
-        }
+    let mut t = temporaries();
+    t.closing = true;
+    for p in t.paths.drain(..) {
+        let _ = fs::remove_file(p);
     }
 }
 
 /// Creates a hidden temporary file in `dir` whose name starts with `stem`.
+/// The file is created and recorded under one lock, so a signal handler's
+/// [`remove_temporaries`] sees every file that exists.
 fn create_temporary(dir: &Path, stem: &str) -> io::Result<(PathBuf, File)> {
     let pid = std::process::id();
+    let mut t = temporaries();
+    if t.closing {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "the program is stopping",
+        ));
+    }
     let mut n = 0u32;
     loop {
         let path = dir.join(format!(".{stem}.{pid}.{n}.tmp"));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => {
-                track(&path);
+                t.paths.push(path.clone());
                 return Ok((path, f));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
