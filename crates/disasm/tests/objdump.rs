@@ -9,7 +9,14 @@ use pprof_disasm::NativeTool;
 use pprof_report::asm::{ObjSymbol, ObjTool};
 use regex::Regex;
 
+/// The C fixture, compiled once per test process (tests run in parallel
+/// and must not write the same binary at once).
 fn fixture() -> Option<PathBuf> {
+    static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BIN.get_or_init(build_fixture).clone()
+}
+
+fn build_fixture() -> Option<PathBuf> {
     let cc = pprof_testkit::client("cc", "a C compiler builds the disassembled fixture")?;
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../symbolize/tests/fixtures");
     let dir = std::env::temp_dir().join(format!("pprof-disasm-it-{}", std::process::id()));
