@@ -87,6 +87,15 @@ fn is_executable(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// The messages of an error and of each of its sources, outermost first:
+/// what a program printing the whole chain would show, for tests that
+/// check each cause is named once.
+pub fn error_chain(e: &dyn std::error::Error) -> Vec<String> {
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,17 +41,6 @@ fn profile(ty: &str, unit: &str) -> Profile {
     b.build()
 }
 
-/// The messages of an error and of each of its sources, in order.
-fn causes(e: &dyn std::error::Error) -> Vec<String> {
-    let mut out = vec![e.to_string()];
-    let mut next = e.source();
-    while let Some(s) = next {
-        out.push(s.to_string());
-        next = s.source();
-    }
-    out
-}
-
 /// How many times `needle` occurs in the whole printed chain.
 fn occurrences(chain: &[String], needle: &str) -> usize {
     chain.iter().map(|m| m.matches(needle).count()).sum()
@@ -70,7 +59,7 @@ fn a_merge_type_mismatch_names_its_cause_once() {
     )
     .load()
     .expect_err("a cpu and a heap profile do not merge");
-    let chain = causes(&err);
+    let chain = pprof_testkit::error_chain(&err);
     let text = chain.join(": ");
     assert_eq!(
         occurrences(&chain, "empty common sample type list"),
@@ -84,7 +73,7 @@ fn a_merge_type_mismatch_names_its_cause_once() {
     let err = Pipeline::new(Sources::new([cpu, heap]), go119)
         .load()
         .expect_err("a cpu and a heap profile do not merge");
-    let chain = causes(&err);
+    let chain = pprof_testkit::error_chain(&err);
     let text = chain.join(": ");
     assert_eq!(occurrences(&chain, "incompatible"), 1, "{text}");
     assert_eq!(occurrences(&chain, "{cpu nanoseconds}"), 1, "{text}");
@@ -98,7 +87,7 @@ fn an_unwritable_output_names_the_file_and_the_cause_once() {
     let path = d.0.join("no-such-dir").join("report.txt");
     let err = pprof_fetch::save::OutputFile::create(&path).expect_err("no directory");
     let err = pprof_driver::Error::from(err);
-    let chain = causes(&err);
+    let chain = pprof_testkit::error_chain(&err);
     let text = chain.join(": ");
     assert_eq!(occurrences(&chain, "report.txt"), 1, "{text}");
     assert_eq!(
@@ -115,7 +104,7 @@ fn an_unwritable_output_names_the_file_and_the_cause_once() {
         Err(e) => pprof_fetch::save::SaveError::new(std::path::Path::new("/dev/full"), e),
         Ok(()) => full.commit().expect_err("/dev/full is full"),
     };
-    let text = causes(&pprof_driver::Error::from(err)).join(": ");
+    let text = pprof_testkit::error_chain(&pprof_driver::Error::from(err)).join(": ");
     assert!(
         text.starts_with("/dev/full: no space left on device"),
         "{text}"

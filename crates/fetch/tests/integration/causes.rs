@@ -3,19 +3,8 @@
 
 use pprof_fetch::{fetch, FetchOptions};
 
-/// The messages of an error and of each of its sources, in order.
-fn chain(e: &dyn std::error::Error) -> Vec<String> {
-    let mut out = vec![e.to_string()];
-    let mut next = e.source();
-    while let Some(s) = next {
-        out.push(s.to_string());
-        next = s.source();
-    }
-    out
-}
-
 fn assert_each_cause_once(e: &dyn std::error::Error, needle: &str) {
-    let c = chain(e);
+    let c = pprof_testkit::error_chain(e);
     for (i, outer) in c.iter().enumerate() {
         for inner in &c[i + 1..] {
             assert!(
