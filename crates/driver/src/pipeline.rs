@@ -230,7 +230,10 @@ impl Pipeline {
         }
         // pprof's symbolization step (local binaries, the server's symbol
         // service for fetched profiles, demangling): pprof-symbolize.
-        let (mode, bad_mode) = pprof_symbolize::SymbolizeMode::parse_lenient(&s.symbolize);
+        let (mut mode, bad_mode) = pprof_symbolize::SymbolizeMode::parse_lenient(&s.symbolize);
+        // Frames named from the `#` lines of debug=1 texts keep their
+        // names; a binary names the rest (the leading runtime frames).
+        mode.keep_named = s.text_frames;
         notices.extend(bad_mode.map(|w| w.to_string()));
         let sources = std::mem::take(&mut *st.sources.lock().unwrap_or_else(|e| e.into_inner()));
         let mut service = SymbolService(self.http_options());

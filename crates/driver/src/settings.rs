@@ -378,7 +378,8 @@ pub struct Settings {
     /// process.
     pub tools: String,
     /// `-text_frames` (ours): name the frames of Go `debug=1` text profiles
-    /// from their `#` lines (default false: pprof ignores those lines).
+    /// from their `#` lines (default false: pprof ignores those lines); a
+    /// binary, when given, names the frames those lines leave out.
     pub text_frames: bool,
     /// `-all_frames` (today's pprof only): ignore the profile's
     /// drop_frames and keep_frames regexps.
@@ -620,7 +621,7 @@ pub const OPTIONS: &[OptionDef] = &[
     option!("tls_ca", tls_ca, Source, None, false,
         "TLS certificate authorities file for HTTPS sources\n"),
     option!("text_frames", text_frames, Source, None, false,
-        "Name frames of Go debug=1 texts from their # lines (pprof-tools)\nWithout the binary, pprof leaves the frames of goroutine, heap,\nmutex and block debug=1 pages unnamed; these lines name them\n(but for the leading runtime frames Go leaves out of them).\n"),
+        "Name frames of Go debug=1 texts from their # lines (pprof-tools)\nWithout the binary, pprof leaves the frames of goroutine, heap,\nmutex and block debug=1 pages unnamed; these lines name them.\nGo leaves the leading runtime frames out of them: a binary named\nbefore the sources names those (without one they stay unnamed).\n"),
     option!("http", http, Misc, None, false,
         "Serve the web interface on host:port\nThe host defaults to localhost, the port to a free one.\n"),
     option!("no_browser", no_browser, Misc, None, false,

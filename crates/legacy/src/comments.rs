@@ -27,9 +27,9 @@
 //! * The writer hides `runtime.*` and `internal/runtime/*` frames before
 //!   the first frame it shows (the parking or allocation machinery), and
 //!   `runtime.goexit` anywhere. Hidden leading frames stay unnamed
-//!   locations, as pprof shows them; a hidden frame after a shown one can
-//!   only be `runtime.goexit`, which the proto profile leaves out too, so
-//!   it is dropped.
+//!   locations, as pprof shows them (the binary, when given, names them);
+//!   a hidden frame after a shown one can only be `runtime.goexit`, which
+//!   the proto profile leaves out too, so it is dropped.
 
 use std::collections::HashMap;
 

@@ -102,7 +102,9 @@ pub struct ParseOptions {
     /// `#` lines that follow each record, for reading them without the
     /// binary. pprof ignores those lines and leaves the addresses unnamed;
     /// the frames Go's writer hides (leading runtime frames) stay unnamed
-    /// here too. Default: false.
+    /// here too, for the symbolizer to name when the binary is at hand
+    /// (`pprof_symbolize::SymbolizeMode::keep_named` keeps the others).
+    /// Default: false.
     pub text_frames: bool,
 }
 

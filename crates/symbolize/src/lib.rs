@@ -163,7 +163,22 @@ pub fn mapping_display_name(req: &BinaryRequest) -> String {
 /// `open` supplies the binary (or says why it cannot, in one line), and
 /// every location of the mapping gets the frames found at its address.
 /// Returns pprof's warnings, in pprof's order.
-pub fn symbolize_local_with<F>(p: &mut Profile, force: bool, mut open: F) -> Vec<Warning>
+pub fn symbolize_local_with<F>(p: &mut Profile, force: bool, open: F) -> Vec<Warning>
+where
+    F: FnMut(&BinaryRequest) -> std::result::Result<BinaryData, String>,
+{
+    symbolize_local_keeping(p, force, false, open)
+}
+
+/// [`symbolize_local_with`]; with `keep_named`
+/// ([`SymbolizeMode::keep_named`]), locations that already have lines
+/// keep them.
+pub(crate) fn symbolize_local_keeping<F>(
+    p: &mut Profile,
+    force: bool,
+    keep_named: bool,
+    mut open: F,
+) -> Vec<Warning>
 where
     F: FnMut(&BinaryRequest) -> std::result::Result<BinaryData, String>,
 {
@@ -181,7 +196,7 @@ where
                 continue;
             }
         };
-        match symbolize_binary(p, &req, &data, &mut functions) {
+        match symbolize_binary(p, &req, &data, keep_named, &mut functions) {
             Ok(()) => {}
             Err(Failure::BuildId) => warnings.push(Warning::BuildIdMismatch { name }),
             Err(Failure::Open(reason)) => {
@@ -218,6 +233,7 @@ fn symbolize_binary(
     p: &mut Profile,
     req: &BinaryRequest,
     data: &BinaryData,
+    keep_named: bool,
     functions: &mut FunctionTable,
 ) -> std::result::Result<(), Failure> {
     let path = data.path.as_str();
@@ -237,7 +253,7 @@ fn symbolize_binary(
     }
     let m = &p.mappings[req.mapping.index()];
     let (start, limit, offset) = (m.start, m.limit, m.offset);
-    let locs: Vec<usize> = p
+    let mut locs: Vec<usize> = p
         .locations
         .iter()
         .enumerate()
@@ -250,6 +266,13 @@ fn symbolize_binary(
     let base = obj
         .base(start, limit, offset, p.locations[first].address)
         .map_err(|e| Failure::Open(format!("{path}: {e}")))?;
+    // The kept locations still count for the base (as in pprof).
+    if keep_named {
+        locs.retain(|&i| p.locations[i].lines.is_empty());
+        if locs.is_empty() {
+            return Ok(());
+        }
+    }
     let resolver = obj
         .resolver()
         .map_err(|e| Failure::Read(format!("{path}: {e}")))?;

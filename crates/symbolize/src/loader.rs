@@ -252,7 +252,8 @@ impl Loader {
 }
 
 /// pprof's whole symbolization step: nothing for [`crate::SymbolSource::None`];
-/// else local binaries (when the mode says so), then the servers the
+/// else local binaries (when the mode says so; only the locations without
+/// lines under [`SymbolizeMode::keep_named`]), then the servers the
 /// profile came from for what is left (when the mode says so and `remote`
 /// is given with the mappings' sources), then demangling. Returns the
 /// warnings; a failed request to a symbol service is an error, as in
@@ -268,7 +269,8 @@ pub fn symbolize<S: SymbolService>(
         return Ok(warnings);
     }
     if mode.source.local() {
-        warnings = loader.symbolize_local(p, mode.force);
+        warnings =
+            crate::symbolize_local_keeping(p, mode.force, mode.keep_named, |req| loader.open(req));
     }
     if mode.source.remote() {
         if let Some((sources, service)) = remote {

@@ -80,6 +80,13 @@ pub struct SymbolizeMode {
     pub force: bool,
     /// Demangling. Default: [`Demangle::Default`].
     pub demangle: Demangle,
+    /// Local symbolization fills only the locations that have no lines
+    /// yet, even under `force`, and keeps the others' frames (the frames
+    /// that `-text_frames` read from the `#` lines of Go `debug=1` texts).
+    /// Not part of pprof's syntax (nor of [`SymbolizeMode::parse`] and
+    /// `Display`): pprof rewrites every location of a mapping it
+    /// symbolizes. Default: false.
+    pub keep_named: bool,
 }
 
 /// A `-symbolize` value with a part pprof does not know. pprof warns (see
@@ -99,6 +106,7 @@ impl SymbolizeMode {
         source: SymbolSource::None,
         force: false,
         demangle: Demangle::Default,
+        keep_named: false,
     };
 
     /// Parses pprof's syntax: parts separated by `:`, case-insensitive,

@@ -123,3 +123,63 @@ fn pprof_messages() {
     );
     let _ = Warning::MainBinaryMissing;
 }
+
+/// The function names of a location's lines, innermost first.
+fn names(p: &pprof_model::Profile, i: usize) -> Vec<String> {
+    p.locations[i]
+        .lines
+        .iter()
+        .map(|l| p.str(p.function(l.function).name).to_string())
+        .collect()
+}
+
+#[test]
+fn keep_named_fills_only_the_locations_without_lines() {
+    let Some(bin) = fixtures::small_c("small_keep", &["-no-pie", "-fno-pie"]) else {
+        return;
+    };
+    let bytes = std::fs::read(&bin).unwrap();
+    let sym = symbol(&bytes, "leaf_work");
+    let mut p = fixtures::one_address(bin.to_str().unwrap(), 0x401000, 0x50_1000, 0x1000, sym + 4);
+    // A second location of the mapping, already named (as `-text_frames`
+    // names the frames of a debug=1 text from its `#` lines).
+    let name = p.intern("main.fromHashLine");
+    let file = p.intern("main.go");
+    p.functions.push(pprof_model::Function {
+        id: 1,
+        name,
+        system_name: name,
+        filename: file,
+        start_line: 0,
+    });
+    let mut named = p.locations[0].clone();
+    named.id = 2;
+    named.address = sym + 8;
+    named.lines = vec![pprof_model::Line {
+        function: pprof_model::FunctionId(0),
+        line: 9,
+        column: 0,
+    }];
+    p.locations.push(named);
+    let symbolize = |p: &mut pprof_model::Profile, spec: &str, keep_named: bool| {
+        let mut mode: pprof_symbolize::SymbolizeMode = spec.parse().unwrap();
+        mode.keep_named = keep_named;
+        let none: Option<(
+            &pprof_symbolize::remote::MappingSources,
+            &mut pprof_symbolize::loader::NoService,
+        )> = None;
+        pprof_symbolize::loader::symbolize(p, mode, &Loader::default(), none).unwrap()
+    };
+    for spec in ["local", "local:force"] {
+        let mut q = p.clone();
+        assert!(symbolize(&mut q, spec, true).is_empty());
+        assert_eq!(names(&q, 0).last().map(String::as_str), Some("leaf_work"));
+        assert_eq!(names(&q, 1), ["main.fromHashLine"], "{spec}");
+        assert_eq!(q.locations[1].lines[0].line, 9);
+        assert!(q.mappings[0].has_functions);
+    }
+    // pprof rewrites every location of the mapping it symbolizes.
+    let mut q = p.clone();
+    symbolize(&mut q, "local", false);
+    assert_eq!(names(&q, 1).last().map(String::as_str), Some("leaf_work"));
+}

@@ -2,6 +2,7 @@
 //! standard input, live services built with Go 1.27.3 and go1.19), and
 //! `-text_frames` on Go's debug=1 texts.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -345,6 +346,75 @@ fn text_frames_top_of_debug1_matches_the_proto_taken_at_the_same_moment() {
     }
 }
 
+/// The rows of a `-top` report by function: (flat, cum).
+fn rows_by_function(out: &str) -> BTreeMap<String, (i64, i64)> {
+    let mut rows = BTreeMap::new();
+    for row in top_rows(out) {
+        let cum = row.split_whitespace().nth(3).unwrap().parse().unwrap();
+        let old = rows.insert(row_function(&row).to_string(), (first_number(&row), cum));
+        assert!(old.is_none(), "two rows for one function: {out}");
+    }
+    rows
+}
+
+#[test]
+fn text_frames_with_the_binary_top_matches_the_proto_taken_at_the_same_moment() {
+    let Some(go) = pprof_testkit::go127(
+        "-top -text_frames BINARY names the runtime frames of a Go 1.27.3 debug=1 text",
+    ) else {
+        return;
+    };
+    let d = TempDir::new("text-frames-binary");
+    let prog = d.path("leakshapes127");
+    build_gosrc(&go, "leakshapes127", &prog);
+    let prog = prog.to_string_lossy().into_owned();
+    // Every leak shape at once, written at one moment as proto and text.
+    let dir = d.path("all");
+    let o = Command::new(&prog)
+        .args(["-shape", "all", "-per", "3", "-every", "20ms", "-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    for kind in ["goroutine", "goroutineleak"] {
+        let file = |f: &str| dir.join(f).to_string_lossy().into_owned();
+        let text = file(&format!("{kind}.debug1.txt"));
+        let proto = file(&format!("{kind}.pb.gz"));
+        let o = run(&["-top", "-text_frames", &prog, &text]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let ours = stdout(&o);
+        let o = run(&["-top", &proto]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let theirs = stdout(&o);
+        let total = |s: &str| {
+            s.lines()
+                .find(|l| l.starts_with("Showing nodes"))
+                .map(String::from)
+        };
+        assert_eq!(total(&ours), total(&theirs), "{kind}");
+        let (ours_rows, theirs_rows) = (rows_by_function(&ours), rows_by_function(&theirs));
+        // The same functions with the same flat and cumulative counts:
+        // the leading runtime frames (runtime.gopark...) named from the
+        // binary, the others from the `#` lines.
+        assert_eq!(ours_rows, theirs_rows, "{kind}:\n{ours}\n{theirs}");
+        assert!(theirs_rows.contains_key("runtime.gopark"), "{theirs}");
+        assert!(theirs_rows.contains_key("main.sendWorker"), "{theirs}");
+        // The frames of the `#` lines keep their names: main.poolWorker
+        // is inlined into a wrapper (main.main.gowrap1) that the lines
+        // and the proto leave out, and the binary's debug information
+        // would name.
+        if kind == "goroutine" {
+            assert!(theirs_rows.contains_key("main.poolWorker"), "{theirs}");
+        }
+        // Without the option, pprof's output: every frame from the binary
+        // (runtime.goexit included, which the `#` lines leave out).
+        let o = run(&["-top", &prog, &text]);
+        let plain = rows_by_function(&stdout(&o));
+        assert!(plain.contains_key("runtime.goexit"), "{plain:?}");
+        assert!(!ours_rows.contains_key("runtime.goexit"));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Live services.
 
@@ -361,12 +431,13 @@ impl Drop for Service {
     }
 }
 
-fn build_leakserver(go: &Path, out: &Path) {
+/// Builds the Go program `tests/gosrc/PROGRAM` of pprof-leak into `out`.
+fn build_gosrc(go: &Path, program: &str, out: &Path) {
     let built = Command::new(go)
         .args(["build", "-trimpath", "-o"])
         .arg(out)
         .arg(".")
-        .current_dir(leak_dir().join("gosrc/leakserver"))
+        .current_dir(leak_dir().join("gosrc").join(program))
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=mod")
         .output()
@@ -424,7 +495,7 @@ fn e2e_go127_service_leak_is_proven_by_the_runtime() {
     };
     let d = TempDir::new("leak-go127");
     let server = d.path("leakserver");
-    build_leakserver(&go, &server);
+    build_gosrc(&go, "leakserver", &server);
     let src = leak_dir().join("gosrc/leakserver/main.go");
     let line = line_of(&src, "// leak: chan send");
     let blocked = format!("blocked on:  chan send at main.serveJob (leakserver/main.go:{line})");
@@ -501,7 +572,7 @@ fn e2e_go119_service_falls_back_to_growth() {
     };
     let d = TempDir::new("leak-go119");
     let server = d.path("leakserver");
-    build_leakserver(&go, &server);
+    build_gosrc(&go, "leakserver", &server);
     let svc = start(&server, false);
     let tmp = d.path("saved");
     let (code, out, err) = leak_in(
