@@ -371,7 +371,7 @@ fn text_frames_with_the_binary_top_matches_the_proto_taken_at_the_same_moment() 
     // Every leak shape at once, written at one moment as proto and text.
     let dir = d.path("all");
     let o = Command::new(&prog)
-        .args(["-shape", "all", "-per", "3", "-every", "20ms", "-dir"])
+        .args(["-shape", "all", "-dir"])
         .arg(&dir)
         .output()
         .unwrap();
