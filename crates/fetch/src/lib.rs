@@ -218,11 +218,11 @@ pub fn classify(source: &str) -> SourceKind {
 /// most [`FetchOptions::input_limit`] of them; a URL gives
 /// [`ErrorKind::HttpUnsupported`] (use [`fetch`] or the `http` module).
 pub fn read_source(source: &str, opts: &FetchOptions) -> Result<Vec<u8>> {
-    let limit = opts.input_limit();
     let fail = |kind| Error::new(source, kind);
     match classify(source) {
-        SourceKind::Stdin => pprof_model::read_to_end_bounded(std::io::stdin().lock(), limit, 0)
-            .map_err(|e| fail(read_error(e, ErrorKind::Stdin))),
+        SourceKind::Stdin => {
+            read_sniffed(std::io::stdin().lock(), 0, opts, ErrorKind::Stdin).map_err(fail)
+        }
         SourceKind::File(path) => {
             let file = std::fs::File::open(&path).map_err(|err| {
                 fail(ErrorKind::Open {
@@ -233,14 +233,62 @@ pub fn read_source(source: &str, opts: &FetchOptions) -> Result<Vec<u8>> {
             // The size of a regular file sizes the buffer; devices and
             // pipes say 0 and are read up to the limit.
             let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-            pprof_model::read_to_end_bounded(file, limit, hint).map_err(|e| {
-                fail(read_error(e, |err| ErrorKind::Read {
-                    path: source.to_string(),
-                    err,
-                }))
+            read_sniffed(file, hint, opts, |err| ErrorKind::Read {
+                path: source.to_string(),
+                err,
             })
+            .map_err(fail)
         }
         SourceKind::Url(_) => Err(fail(ErrorKind::HttpUnsupported)),
+    }
+}
+
+/// How much of a source of unknown size is read before asking whether it
+/// can be a profile at all: more than Go's longest text line (64 KiB).
+const SNIFF: u64 = 128 << 10;
+
+/// Reads a local source of `hint` bytes (0: unknown, as for devices and
+/// pipes) up to [`FetchOptions::input_limit`]. A source of unknown size is
+/// first read [`SNIFF`] bytes far; when those bytes already decide that
+/// the whole cannot be parsed ([`verdict_from_prefix`]), that error comes
+/// at once instead of after reading up to the limit (`/dev/zero`).
+fn read_sniffed(
+    mut r: impl std::io::Read,
+    hint: u64,
+    opts: &FetchOptions,
+    io: impl Fn(std::io::Error) -> ErrorKind,
+) -> std::result::Result<Vec<u8>, ErrorKind> {
+    use std::io::Read;
+    let limit = opts.input_limit();
+    if hint > 0 || limit <= SNIFF {
+        return pprof_model::read_to_end_bounded(r, limit, hint).map_err(|e| read_error(e, io));
+    }
+    let head = pprof_model::read_to_end_bounded((&mut r).take(SNIFF), limit, 0)
+        .map_err(|e| read_error(e, &io))?;
+    if (head.len() as u64) < SNIFF {
+        return Ok(head);
+    }
+    if let Some(kind) = verdict_from_prefix(&head, opts) {
+        return Err(kind);
+    }
+    pprof_model::read_to_end_bounded(std::io::Cursor::new(head).chain(r), limit, 0)
+        .map_err(|e| read_error(e, io))
+}
+
+/// The error that parsing any data starting with `prefix` (at least
+/// [`SNIFF`] bytes) is bound to give, when the prefix decides it. Data
+/// whose first byte is zero is no gzip, perf.data or profile.proto (field
+/// number 0 does not exist), and unless it starts like a gperftools CPU
+/// profile only a text reader could take it, which fails on its first
+/// line when no newline comes within 64 KiB: what the prefix gives then
+/// is what the whole gives.
+fn verdict_from_prefix(prefix: &[u8], opts: &FetchOptions) -> Option<ErrorKind> {
+    if prefix.first() != Some(&0) || pprof_legacy::starts_like_cpu_profile(prefix) {
+        return None;
+    }
+    match parse_data(prefix, opts) {
+        Err(kind @ ErrorKind::Legacy(pprof_legacy::Error::LineTooLong)) => Some(kind),
+        _ => None,
     }
 }
 
@@ -369,30 +417,60 @@ mod tests {
         ));
     }
 
-    /// `-top /dev/zero` read until allocation failed; now the read stops
-    /// at the limit, with a message naming the file.
+    /// `-top /dev/zero` read until allocation failed, then (with a limit)
+    /// read 4 GiB before failing; its first bytes decide it now.
     #[test]
-    fn issue12_dev_zero_is_read_under_the_limit() {
-        let mut o = FetchOptions {
+    fn issue12_dev_zero_is_refused_from_its_first_bytes() {
+        // The default limit is 4 GiB: this returns at once only because
+        // the first 128 KiB already give the verdict.
+        let e = fetch("/dev/zero", &FetchOptions::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: parsing profile: bufio.Scanner: token too long"
+        );
+        // The same message as for a regular file of zeros, read whole.
+        let zeros = vec![0u8; 3 * SNIFF as usize];
+        assert!(matches!(
+            parse_data(&zeros, &FetchOptions::default()),
+            Err(ErrorKind::Legacy(pprof_legacy::Error::LineTooLong))
+        ));
+    }
+
+    /// Data of unknown size that the first bytes do not decide is read
+    /// up to the limit, and no further.
+    #[test]
+    fn issue12_endless_input_is_read_under_the_limit() {
+        let o = FetchOptions {
             memory_budget: MemoryBudget::Bytes(1 << 20),
             ..FetchOptions::default()
         };
         assert_eq!(o.input_limit(), 1 << 20);
-        let e = fetch("/dev/zero", &o).unwrap_err();
-        assert!(matches!(e.kind, ErrorKind::InputTooLarge { limit } if limit == 1 << 20));
-        assert_eq!(
-            e.to_string(),
-            "/dev/zero: reading profile: data exceeds the limit of 1048576 bytes"
-        );
-        o.memory_budget = MemoryBudget::FromInput;
-        o.max_decompressed = 4096;
-        assert_eq!(o.input_limit(), 4096);
+        let io = |err| ErrorKind::Read {
+            path: "endless".into(),
+            err,
+        };
+        // A gperftools CPU header, then zeros without end.
+        let cpu = std::io::Read::chain(&[0u8, 0, 0, 0, 3, 0, 0, 0][..], std::io::repeat(0));
         assert!(matches!(
-            read_source("/dev/zero", &o),
-            Err(Error {
-                kind: ErrorKind::InputTooLarge { limit: 4096 },
-                ..
-            })
+            read_sniffed(cpu, 0, &o, io),
+            Err(ErrorKind::InputTooLarge { limit }) if limit == 1 << 20
+        ));
+        // Only a zero first byte rules out every reader before the first
+        // line: endless text is read to the limit.
+        assert!(matches!(
+            read_sniffed(std::io::repeat(b'a'), 0, &o, io),
+            Err(ErrorKind::InputTooLarge { .. })
+        ));
+        // Ordinary input of unknown size is read whole.
+        let small = std::io::Read::chain(&b"--- heapz 1 ---\n"[..], &[0u8; 200_000][..]);
+        assert_eq!(read_sniffed(small, 0, &o, io).unwrap().len(), 16 + 200_000);
+        let o = FetchOptions {
+            max_decompressed: 4096,
+            ..FetchOptions::default()
+        };
+        assert!(matches!(
+            read_sniffed(std::io::repeat(0), 0, &o, io),
+            Err(ErrorKind::InputTooLarge { limit: 4096 })
         ));
     }
 

@@ -52,6 +52,19 @@ pub(crate) enum CpuKind {
     Java,
 }
 
+/// Whether `b` starts with the first two words of a CPU profile header (0,
+/// then 3) in any of the word formats: the only legacy format whose data
+/// may start with a zero byte. Decides nothing about the rest.
+pub fn starts_like_cpu_profile(b: &[u8]) -> bool {
+    [Word::L32, Word::B32, Word::L64, Word::B64]
+        .into_iter()
+        .any(|w| {
+            let (n1, t) = w.get(Some(b));
+            let (n2, t) = w.get(t);
+            t.is_some() && n1 == 0 && n2 == 3
+        })
+}
+
 /// pprof's `parseCPU`.
 pub(crate) fn parse_cpu(b: &[u8]) -> Result<(RProfile, CpuKind)> {
     for w in [Word::L32, Word::B32, Word::L64, Word::B64] {

@@ -52,6 +52,7 @@ mod text;
 
 use pprof_model::Profile;
 
+pub use cpu::starts_like_cpu_profile;
 pub use error::{Error, Result};
 pub use goroutine::{is_goroutine_dump, parse_goroutine_dump};
 pub use memstats::MemStats;

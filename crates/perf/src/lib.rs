@@ -33,15 +33,30 @@ use pprof_model::{
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The file is damaged or of a version the reader does not know.
+    /// The file is damaged or of a version the reader does not know. The
+    /// message names the cause, so it is not also given as `source()`: a
+    /// printed chain says it once.
     #[error("malformed perf.data file: {0}")]
-    Perf(#[from] linux_perf_data::Error),
-    /// A record could not be decoded.
+    Perf(linux_perf_data::Error),
+    /// A record could not be decoded (the cause is in the message, as for
+    /// [`Error::Perf`]).
     #[error("malformed perf.data record: {0}")]
-    Record(#[from] std::io::Error),
+    Record(std::io::Error),
     /// The file holds no samples.
     #[error("perf.data file has no samples")]
     NoSamples,
+}
+
+impl From<linux_perf_data::Error> for Error {
+    fn from(e: linux_perf_data::Error) -> Self {
+        Error::Perf(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Record(e)
+    }
 }
 
 /// Whether `data` starts like a perf.data file (`PERFILE2`, either byte
