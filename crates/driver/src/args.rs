@@ -8,7 +8,10 @@
 
 use crate::format::{Command, OutputFormat};
 use crate::pipeline::Sources;
-use crate::settings::{choice_owner, option, Dialect, Kind, Section, Settings, OPTIONS};
+use crate::settings::{
+    choice_owner, option, CommandLine, Dialect, Kind, LeakPart, OptionDef, Section, Settings,
+    OPTIONS,
+};
 use crate::value::{parse_flag_bool, Syntax, ValueError, ValueProblem};
 use crate::{Error, UsageError};
 use pprof_ops::LEGACY_SAMPLE_FLAGS;
@@ -32,27 +35,30 @@ pub struct Invocation {
 
 /// What a flag name stands for.
 enum Flag {
-    Option(&'static crate::settings::OptionDef),
-    Choice(&'static crate::settings::OptionDef, &'static str),
+    Option(&'static OptionDef),
+    Choice(&'static OptionDef, &'static str),
     Format(OutputFormat),
     Legacy(&'static str),
 }
 
 impl Flag {
-    fn lookup(name: &str) -> Option<Flag> {
-        if let Some(f) = OutputFormat::from_name(name) {
+    /// The flag `name` of `line`: formats, legacy shorthands and the
+    /// options and choices the line takes.
+    fn lookup(name: &str, line: CommandLine) -> Option<Flag> {
+        let pprof = line == CommandLine::Pprof;
+        if let Some(f) = OutputFormat::from_name(name).filter(|_| pprof) {
             return Some(Flag::Format(f));
         }
-        if let Some(o) = option(name) {
+        if let Some(o) = option(name).filter(|o| o.on_line(line)) {
             return Some(Flag::Option(o));
         }
-        if let Some(o) = choice_owner(name) {
+        if let Some(o) = choice_owner(name).filter(|o| o.on_line(line)) {
             let c = o.choices().iter().find(|c| c.name == name)?;
             return Some(Flag::Choice(o, c.name));
         }
         LEGACY_SAMPLE_FLAGS
             .iter()
-            .find(|l| l.0 == name)
+            .find(|l| pprof && l.0 == name)
             .map(|l| Flag::Legacy(l.0))
     }
 
@@ -66,48 +72,63 @@ impl Flag {
     }
 }
 
-/// Parses the arguments after the program name.
-pub fn parse<I, S>(args: I) -> Result<Invocation, Error>
-where
-    I: IntoIterator<Item = S>,
-    S: Into<String>,
-{
-    let args: Vec<String> = args.into_iter().map(Into::into).collect();
-    let mut settings = Settings::default();
-    let mut positional = Vec::new();
-    let mut help = false;
-    // Formats and choices in the order given, with whether each is on.
-    let mut formats: Vec<(OutputFormat, Option<String>)> = Vec::new();
-    let mut choices: Vec<(&'static str, &'static str, bool)> = Vec::new();
-    let mut legacy: Vec<&'static str> = Vec::new();
-    // The options given, to check them against the dialect once it is known.
-    let mut given: Vec<&'static crate::settings::OptionDef> = Vec::new();
+/// The flags of a command line as read, before the checks of each command.
+struct Flags {
+    settings: Settings,
+    positional: Vec<String>,
+    help: bool,
+    /// Formats in the order given, with their argument when on.
+    formats: Vec<(OutputFormat, Option<String>)>,
+    /// Choices in the order given: (option, choice, on).
+    choices: Vec<(&'static str, &'static str, bool)>,
+    legacy: Vec<&'static str>,
+    /// The options given, with their text.
+    given: Vec<(&'static OptionDef, String)>,
+}
+
+/// Reads the flags and sources of `line` into settings. The leak command
+/// also takes `-` for `_` in names (`-min-growth`), as it always has.
+fn read_flags(args: Vec<String>, line: CommandLine) -> Result<Flags, UsageError> {
+    let mut f = Flags {
+        settings: Settings::default(),
+        positional: Vec::new(),
+        help: false,
+        formats: Vec::new(),
+        choices: Vec::new(),
+        legacy: Vec::new(),
+        given: Vec::new(),
+    };
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         i += 1;
         if a == "--" {
-            positional.extend(args[i..].iter().cloned());
+            f.positional.extend(args[i..].iter().cloned());
             break;
         }
         if !a.starts_with('-') || a == "-" {
-            positional.push(a.clone());
+            f.positional.push(a.clone());
             continue;
         }
         let body = a.strip_prefix("--").unwrap_or(&a[1..]);
         if body.is_empty() || body.starts_with('-') || body.starts_with('=') {
-            return Err(UsageError::BadSyntax(a.clone()).into());
+            return Err(UsageError::BadSyntax(a.clone()));
         }
         let (name, inline) = match body.split_once('=') {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (body, None),
         };
+        let written = name;
+        let name = match line {
+            CommandLine::Leak => name.replace('-', "_"),
+            _ => name.to_string(),
+        };
         if name == "help" || name == "h" {
-            help = true;
+            f.help = true;
             continue;
         }
-        let Some(flag) = Flag::lookup(name) else {
-            return Err(UsageError::UnknownFlag(name.to_string()).into());
+        let Some(flag) = Flag::lookup(&name, line) else {
+            return Err(UsageError::UnknownFlag(written.to_string()));
         };
         let value = if flag.is_switch() {
             inline
@@ -116,62 +137,103 @@ where
                 Some(v) => Some(v),
                 None => {
                     let Some(v) = args.get(i) else {
-                        return Err(UsageError::MissingValue(name.to_string()).into());
+                        return Err(UsageError::MissingValue(name));
                     };
                     i += 1;
                     Some(v.clone())
                 }
             }
         };
-        let switch_on = |v: &Option<String>| -> Result<bool, Error> {
+        let switch_on = |v: &Option<String>| -> Result<bool, UsageError> {
             match v {
                 None => Ok(true),
                 Some(t) => parse_flag_bool(t).ok_or_else(|| {
                     UsageError::Value(ValueError {
-                        name: name.to_string(),
+                        name: name.clone(),
                         text: t.clone(),
                         syntax: Syntax::Flag,
                         problem: ValueProblem::Bool,
                     })
-                    .into()
                 }),
             }
         };
         match flag {
-            Flag::Format(f) => {
-                let arg = if f.takes_regexp() {
+            Flag::Format(fmt) => {
+                let arg = if fmt.takes_regexp() {
                     value.filter(|v| !v.is_empty())
                 } else {
                     switch_on(&value)?.then(String::new)
                 };
-                formats.retain(|(g, _)| *g != f);
-                formats.push((f, arg));
+                f.formats.retain(|(g, _)| *g != fmt);
+                f.formats.push((fmt, arg));
             }
             Flag::Choice(o, c) => {
                 let on = switch_on(&value)?;
-                choices.retain(|x| x.1 != c);
-                choices.push((o.name, c, on));
+                f.choices.retain(|x| x.1 != c);
+                f.choices.push((o.name, c, on));
             }
             Flag::Legacy(l) => {
                 let on = switch_on(&value)?;
-                legacy.retain(|x| *x != l);
+                f.legacy.retain(|x| *x != l);
                 if on {
-                    legacy.push(l);
+                    f.legacy.push(l);
                 }
             }
             Flag::Option(o) => {
                 let text = value.unwrap_or_else(|| "true".to_string());
-                o.set(&mut settings, &text, Syntax::Flag)
-                    .map_err(UsageError::from)?;
-                given.push(o);
+                o.set(&mut f.settings, &text, Syntax::Flag)?;
+                f.given.push((o, text));
             }
         }
     }
+    Ok(f)
+}
+
+/// Sets the choice groups from the choices given: at most one of each.
+fn set_choices(
+    settings: &mut Settings,
+    choices: &[(&'static str, &'static str, bool)],
+) -> Result<(), UsageError> {
+    for o in OPTIONS.iter().filter(|o| !o.choices().is_empty()) {
+        let set: Vec<&str> = o
+            .choices()
+            .iter()
+            .filter(|c| choices.iter().any(|x| x.1 == c.name && x.2))
+            .map(|c| c.name)
+            .collect();
+        match set.as_slice() {
+            [] => {}
+            [one] => o.set(settings, one, Syntax::Flag)?,
+            many => {
+                let many = many.iter().map(|c| c.to_string()).collect();
+                return Err(UsageError::ConflictingChoices(many));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<I, S>(args: I) -> Result<Invocation, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    let Flags {
+        mut settings,
+        mut positional,
+        help,
+        formats,
+        choices,
+        legacy,
+        given,
+    } = read_flags(args, CommandLine::Pprof)?;
     // The dialect: -compat, or else the environment.
-    if !given.iter().any(|o| o.name == "compat") {
+    if !given.iter().any(|(o, _)| o.name == "compat") {
         settings.dialect = env_dialect()?;
     }
-    if let Some(o) = given.iter().find(|o| !o.in_dialect(settings.dialect)) {
+    if let Some((o, _)) = given.iter().find(|(o, _)| !o.in_dialect(settings.dialect)) {
         return Err(UsageError::UnknownFlag(o.name.to_string()).into());
     }
 
@@ -205,24 +267,7 @@ where
     inv.sources.sources = positional;
 
     // Choice groups: at most one choice of each.
-    for o in OPTIONS.iter().filter(|o| !o.choices().is_empty()) {
-        let set: Vec<&str> = o
-            .choices()
-            .iter()
-            .filter(|c| choices.iter().any(|x| x.1 == c.name && x.2))
-            .map(|c| c.name)
-            .collect();
-        match set.as_slice() {
-            [] => {}
-            [one] => o
-                .set(&mut inv.settings, one, Syntax::Flag)
-                .map_err(UsageError::from)?,
-            many => {
-                let many = many.iter().map(|c| c.to_string()).collect();
-                return Err(UsageError::ConflictingChoices(many).into());
-            }
-        }
-    }
+    set_choices(&mut inv.settings, &choices)?;
 
     // The output format.
     let mut command = None;
@@ -264,6 +309,251 @@ where
         return Err(UsageError::NormalizeWithoutBase.into());
     }
     Ok(inv)
+}
+
+/// A parsed `pprof-tools leak` command line.
+#[derive(Clone, Debug)]
+pub enum LeakCommand {
+    /// `-help`/`-h`: print [`leak_usage`] and stop.
+    Help,
+    /// Run the leak analysis.
+    Run(Box<LeakInvocation>),
+}
+
+/// What `pprof-tools leak` is asked to do.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LeakInvocation {
+    /// The settings, from the flags (the leak command's are in
+    /// [`Settings::leak`]).
+    pub settings: Settings,
+    /// The same, typed for pprof-leak, with the sources.
+    pub options: pprof_leak::LeakOptions,
+}
+
+/// Parses the arguments after `pprof-tools leak`, with the rows of the
+/// option table that the leak command takes ([`OptionDef::leak`]): Go-style
+/// flags as on pprof's command line, then snapshots (files, `-`) or one URL.
+pub fn parse_leak<I, S>(args: I) -> Result<LeakCommand, UsageError>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    let mut flags = read_flags(args, CommandLine::Leak)?;
+    if flags.help {
+        return Ok(LeakCommand::Help);
+    }
+    set_choices(&mut flags.settings, &flags.choices)?;
+    // pprof's -timeout leaves out values below 1; the leak command always
+    // refused them.
+    if let Some((_, text)) = flags
+        .given
+        .iter()
+        .rfind(|(o, _)| o.name == "timeout")
+        .filter(|_| flags.settings.timeout.get().is_none())
+    {
+        return Err(UsageError::OutOfRange {
+            flag: "timeout",
+            value: text.clone(),
+            want: "a whole number from 1",
+        });
+    }
+    let options = leak_options(&flags.settings, flags.positional)?;
+    Ok(LeakCommand::Run(Box::new(LeakInvocation {
+        settings: flags.settings,
+        options,
+    })))
+}
+
+/// The leak command's typed options from settings and its sources, with
+/// the checks of the leak command line (bounds of `-every`, `-count`,
+/// `-min_wait`..., one URL in live mode).
+pub fn leak_options(
+    s: &Settings,
+    sources: Vec<String>,
+) -> Result<pprof_leak::LeakOptions, UsageError> {
+    use pprof_leak::live::MAX_COUNT;
+    use std::time::Duration;
+
+    let l = &s.leak;
+    let whole = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let text = |n: &str| option(n).map(|o| o.text(s)).unwrap_or_default();
+    let at_least = |flag: &'static str, d: Duration, least: Duration| {
+        if d >= least {
+            return Ok(d);
+        }
+        let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+        Err(UsageError::TooShort {
+            flag,
+            value: text(flag),
+            least: pprof_model::gofmt::duration_string(nanos(least)),
+        })
+    };
+    let number = |flag: &'static str, f: f64| {
+        if f.is_finite() && f >= 0.0 {
+            return Ok(f);
+        }
+        Err(UsageError::OutOfRange {
+            flag,
+            value: text(flag),
+            want: "a number from 0",
+        })
+    };
+
+    let mut o = pprof_leak::LeakOptions::default();
+    let a = &mut o.options;
+    a.granularity = s.granularity;
+    a.mode = l.mode;
+    a.ignore_top = l
+        .ignore_top
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect();
+    a.min_growth = whole(l.min_growth);
+    a.min_heap_growth = l.min_heap_growth.0;
+    a.min_relative_growth = number("min_relative", l.min_relative)?;
+    a.min_rate_per_minute = number("min_rate", l.min_rate)?;
+    a.min_snapshots = size(l.min_snapshots);
+    a.stack_bytes = l.stack_size.0;
+    let min_wait = at_least("min_wait", l.min_wait.0, Duration::from_secs(60))?;
+    a.min_wait_minutes = whole(min_wait.as_secs() / 60);
+    a.min_waiting = whole(l.min_waiting);
+    a.wait_gate = l.wait_gate;
+
+    o.render.all = l.all;
+    o.render.max_suspects = size(l.top);
+    o.render.max_frames = size(l.frames);
+    o.json = s.json;
+    let path = |p: &str| (!p.is_empty()).then(|| std::path::PathBuf::from(p));
+    o.html = path(&l.html);
+    o.svg = path(&l.svg);
+    o.source_path = (!s.source_path.is_empty()).then(|| s.source_path.clone());
+
+    o.live.mode = l.mode;
+    o.live.with_heap = l.with_heap;
+    o.live.timeout = s.timeout.as_secs().map(whole);
+    o.live.every = match l.every {
+        Some(d) => Some(at_least("every", d.0, pprof_leak::MIN_EVERY)?),
+        None => None,
+    };
+    o.live.count = match l.count {
+        Some(0) => {
+            return Err(UsageError::OutOfRange {
+                flag: "count",
+                value: "0".into(),
+                want: "a whole number from 1",
+            })
+        }
+        Some(n) if n > MAX_COUNT as u64 => {
+            return Err(UsageError::TooLarge {
+                flag: "count",
+                value: n.to_string(),
+                most: MAX_COUNT as u64,
+            })
+        }
+        n => n.map(size),
+    };
+
+    o.sources = sources;
+    if o.sources.is_empty() {
+        return Err(UsageError::NoSnapshots);
+    }
+    let url = |src: &String| matches!(pprof_fetch::classify(src), pprof_fetch::SourceKind::Url(_));
+    if o.is_live() && (o.sources.len() != 1 || !o.sources.iter().all(url)) {
+        return Err(UsageError::LiveNeedsOneUrl);
+    }
+    Ok(o)
+}
+
+/// The help text of `pprof-tools leak`: what it does, then the option
+/// table's rows that the leak command takes, by [`LeakPart`].
+pub fn leak_usage() -> String {
+    let mut s = String::from(
+        "\
+usage: pprof-tools leak [options] SNAPSHOT...
+       pprof-tools leak [options] URL
+
+Finds goroutine leaks (and heap growth) in snapshots of one program.
+
+Proof: Go 1.27's goroutine leak profile (/debug/pprof/goroutineleak, proto
+or ?debug=1 text) lists goroutines the garbage collector proved can never
+run again, and ?debug=2 dumps mark them \"(leaked)\"; one such snapshot is
+enough, and its leaks are reported first, \"proven by the runtime\".
+
+Growth: two or more goroutine (or heap) snapshots, in any order (sorted by
+profile time; given order without times). A stack is a suspect when its
+count never decreases and grows by at least -min_growth goroutines
+(-min_heap_growth bytes for heap) and by at least -min_relative of its
+first count: \"suspected from growth\".
+
+Wait times: one goroutine ?debug=2 dump without \"(leaked)\" marks gives
+the stacks where at least -min_waiting goroutines have waited on a channel
+or lock for -min_wait or longer: \"suspected from wait times (heuristic)\".
+
+Inputs may be mixed (goroutineleak, goroutine and heap snapshots; proto,
+debug=1 text with frames named from its # lines, debug=2 dumps; - is
+standard input): one combined report. Growing heap paths are linked to the
+goroutine leaks that share a function with them.
+
+Exit status: 0 no leak, 3 leak proven or suspected, 1 error, 2 usage error.
+",
+    );
+    let parts = [
+        (LeakPart::Output, "Output:"),
+        (LeakPart::Analysis, "Analysis:"),
+        (LeakPart::Waits, "Wait-time heuristic (one debug=2 dump):"),
+        (
+            LeakPart::Live,
+            "Live mode: pprof-tools leak [-every DURATION -count N] URL",
+        ),
+    ];
+    let entry = |s: &mut String, left: &str, help: &str| {
+        for (k, line) in help.lines().enumerate() {
+            let l = if k == 0 { left } else { "" };
+            s.push_str(&format!("  {l:<20}{line}\n"));
+        }
+    };
+    for (part, title) in parts {
+        s.push('\n');
+        s.push_str(title);
+        s.push('\n');
+        for o in OPTIONS {
+            let Some(u) = o.leak.filter(|u| u.part == part) else {
+                continue;
+            };
+            if o.choices().is_empty() {
+                let left = match u.value {
+                    "" => format!("-{}", o.name),
+                    v => format!("-{} {v}", o.name),
+                };
+                let help = if u.help.is_empty() { o.help } else { u.help };
+                entry(&mut s, &left, help);
+            } else {
+                for c in o.choices() {
+                    let summary = c.help.lines().next().unwrap_or("");
+                    entry(&mut s, &format!("-{}", c.name), summary);
+                }
+            }
+        }
+    }
+    s.push_str(
+        "\
+  URL is a service's goroutine profile URL, its /debug/pprof/ base, or just
+  host:port. The service is asked for /debug/pprof/goroutineleak first: when
+  served, one snapshot is enough (-every or -count asks for a series of
+  goroutineleak and goroutine snapshots); otherwise (404: Go before 1.27)
+  -count goroutine snapshots are taken -every apart (default 6, 10s apart).
+  With -heap, heap snapshots only. Each snapshot is saved like a normal fetch
+  ($PPROF_TMPDIR, $HOME/pprof or the temporary directory) and a progress line
+  goes to standard error.
+",
+    );
+    s
 }
 
 /// The environment variable that selects the pprof to reproduce:
@@ -643,10 +933,192 @@ mod tests {
         );
     }
 
+    fn leak(args: &[&str]) -> Result<LeakInvocation, UsageError> {
+        match parse_leak(args.iter().copied())? {
+            LeakCommand::Run(inv) => Ok(*inv),
+            LeakCommand::Help => panic!("{args:?}: help"),
+        }
+    }
+
+    fn leak_err(args: &[&str]) -> String {
+        leak(args).expect_err("a usage error").to_string()
+    }
+
+    #[test]
+    fn leak_flags_fill_the_leak_options() {
+        let inv = leak(&[
+            "--json",
+            "-ignore-top=main.a,main.b",
+            "-ignore_top",
+            " main.c ,",
+            "--min_growth",
+            "7",
+            "-min_heap_growth=2MiB",
+            "-stack_size=4KB",
+            "-min_wait=2h",
+            "-wait_gate=false",
+            "-lines",
+            "-heap",
+            "-top=0x10",
+            "-source_path=/src",
+            "a.pb.gz",
+            "b.pb.gz",
+        ])
+        .unwrap();
+        let o = &inv.options;
+        assert!(o.json);
+        assert_eq!(o.options.ignore_top, vec!["main.a", "main.b", "main.c"]);
+        assert_eq!(o.options.min_growth, 7);
+        assert_eq!(o.options.min_heap_growth, 2 << 20);
+        assert_eq!(o.options.stack_bytes, 4000);
+        assert_eq!(o.options.min_wait_minutes, 120);
+        assert!(!o.options.wait_gate);
+        assert_eq!(o.options.granularity, Granularity::Lines);
+        assert_eq!(o.options.mode, pprof_leak::Mode::Heap);
+        assert_eq!(o.live.mode, pprof_leak::Mode::Heap);
+        assert_eq!(o.render.max_suspects, 16);
+        assert_eq!(o.source_path.as_deref(), Some("/src"));
+        assert_eq!(o.sources, vec!["a.pb.gz", "b.pb.gz"]);
+        assert!(!o.is_live());
+        assert_eq!(inv.settings.text("min_wait").as_deref(), Some("2h0m0s"));
+        // Nothing given: pprof-leak's own defaults.
+        let d = leak(&["a.pb.gz"]).unwrap().options;
+        let want = pprof_leak::LeakOptions::default();
+        assert_eq!(d.options, want.options);
+        assert_eq!(d.render.max_suspects, want.render.max_suspects);
+        assert_eq!(d.render.max_frames, want.render.max_frames);
+        assert_eq!((d.live.every, d.live.count), (None, None));
+        assert_eq!((d.html, d.svg, d.source_path), (None, None, None));
+        assert!(matches!(parse_leak(["-h"]), Ok(LeakCommand::Help)));
+    }
+
+    #[test]
+    fn leak_usage_errors_are_one_line() {
+        let cases = [
+            (
+                &["-bogus", "x"][..],
+                "flag provided but not defined: -bogus",
+            ),
+            (&["-json"], "no snapshots given"),
+            (&["-top"], "flag needs an argument: -top"),
+            (
+                &["-top=-1", "a"],
+                "invalid value \"-1\" for flag -top: parse error",
+            ),
+            (
+                &["-every=10", "a"],
+                "invalid value \"10\" for flag -every: parse error",
+            ),
+            (
+                &["-min_heap_growth=lots", "a"],
+                "invalid value \"lots\" for flag -min_heap_growth: parse error",
+            ),
+            (
+                &["-min_relative=-0.5", "a"],
+                "invalid value \"-0.5\" for flag -min_relative: want a number from 0",
+            ),
+            (
+                &["-min_wait=30s", "a"],
+                "-min_wait 30s is too short: the least is 1m0s",
+            ),
+            (
+                &["-every=999ms", "localhost:1"],
+                "-every 999ms is too short: the least is 1s",
+            ),
+            (
+                &["-count=0", "localhost:1"],
+                "invalid value \"0\" for flag -count: want a whole number from 1",
+            ),
+            (
+                &["-count=10001", "localhost:1"],
+                "-count 10001 is too large: the most is 10000",
+            ),
+            (
+                &["-timeout=0", "localhost:1"],
+                "invalid value \"0\" for flag -timeout: want a whole number from 1",
+            ),
+            (
+                &["-heap", "-goroutine", "a"],
+                "conflicting options set: [heap goroutine]",
+            ),
+            (
+                &["-every", "10s", "a.pb.gz", "b.pb.gz"],
+                "live mode takes exactly one URL (-every DURATION -count N URL)",
+            ),
+            // pprof's own flags are not the leak command's, and the other
+            // way round.
+            (
+                &["-top=3", "-nodecount=3", "a"],
+                "flag provided but not defined: -nodecount",
+            ),
+            (
+                &["-inuse_space", "a"],
+                "flag provided but not defined: -inuse_space",
+            ),
+        ];
+        for (args, want) in cases {
+            let got = leak_err(args);
+            assert_eq!(got, want, "{args:?}");
+            assert!(!got.contains('\n'));
+        }
+        for flag in ["-every=10s", "-min_growth=3", "-with_heap", "-html=x.html"] {
+            match p(&["-top", flag, "a"]) {
+                Err(Error::Usage(UsageError::UnknownFlag(_))) => {}
+                other => panic!("{flag}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn leak_live_arguments() {
+        let inv = leak(&[
+            "-every",
+            "1m30s",
+            "-count",
+            "3",
+            "-timeout=7",
+            "localhost:6060",
+        ])
+        .unwrap();
+        let o = inv.options;
+        assert_eq!(o.live.every, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(o.live.count, Some(3));
+        assert_eq!(o.live.timeout, Some(7));
+        assert!(o.is_live());
+        assert!(leak(&["localhost:6060"]).unwrap().options.is_live());
+        assert_eq!(
+            leak(&["-every=1s", "localhost:1"])
+                .unwrap()
+                .options
+                .live
+                .every,
+            Some(std::time::Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn leak_usage_lists_every_leak_flag() {
+        let u = leak_usage();
+        for o in OPTIONS.iter().filter(|o| o.on_line(CommandLine::Leak)) {
+            let u_ = o.leak.unwrap();
+            if o.choices().is_empty() {
+                let left = match u_.value {
+                    "" => format!("  -{} ", o.name),
+                    v => format!("  -{} {v} ", o.name),
+                };
+                assert!(u.contains(&left), "{left}");
+            }
+            for c in o.choices() {
+                assert!(u.contains(&format!("  -{} ", c.name)), "{}", c.name);
+            }
+        }
+        assert!(u.contains("-min_wait DURATION"));
+    }
+
     #[test]
     fn usage_lists_every_flag() {
         let u = usage();
-        for o in OPTIONS {
+        for o in OPTIONS.iter().filter(|o| o.on_line(CommandLine::Pprof)) {
             if o.section == Section::Group {
                 assert!(u.contains(&format!("    {}\n", o.name)), "{}", o.name);
             } else {

@@ -46,6 +46,44 @@ pub enum UsageError {
     /// (the variable's name, then what is wrong).
     #[error("{0}: {1}")]
     CompatEnv(&'static str, pprof_model::UnknownDialect),
+    /// A value of the right type outside what the flag allows (`leak
+    /// -count 0`).
+    #[error("invalid value {} for flag -{flag}: want {want}", pprof_model::gofmt::quote(.value))]
+    OutOfRange {
+        /// The flag's name.
+        flag: &'static str,
+        /// The value.
+        value: String,
+        /// What the flag takes.
+        want: &'static str,
+    },
+    /// A length of time below the flag's least (`leak -every 500ms`).
+    #[error("-{flag} {value} is too short: the least is {least}")]
+    TooShort {
+        /// The flag's name.
+        flag: &'static str,
+        /// The value.
+        value: String,
+        /// The least accepted.
+        least: String,
+    },
+    /// A number above the flag's most (`leak -count 20000`).
+    #[error("-{flag} {value} is too large: the most is {most}")]
+    TooLarge {
+        /// The flag's name.
+        flag: &'static str,
+        /// The value.
+        value: String,
+        /// The most accepted.
+        most: u64,
+    },
+    /// `pprof-tools leak` without a snapshot.
+    #[error("no snapshots given")]
+    NoSnapshots,
+    /// The leak command's live mode (`-every`, `-count`, a URL) with other
+    /// than one URL.
+    #[error("live mode takes exactly one URL (-every DURATION -count N URL)")]
+    LiveNeedsOneUrl,
 }
 
 /// Everything that can stop a [`crate::Pipeline`], a report or the command

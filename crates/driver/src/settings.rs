@@ -25,10 +25,12 @@ use pprof_ops::FocusOptions;
 use std::time::Duration;
 
 use crate::value::{
-    go_float_text, parse_config_bool, parse_flag_bool, parse_go_float, parse_go_int, Syntax,
-    ValueError, ValueProblem,
+    go_float_text, parse_config_bool, parse_flag_bool, parse_go_duration, parse_go_float,
+    parse_go_int, Syntax, ValueError, ValueProblem,
 };
+use pprof_model::gofmt::duration_string;
 
+pub use pprof_leak::Mode as LeakMode;
 pub use pprof_model::Dialect;
 pub use pprof_ops::Granularity;
 
@@ -61,6 +63,10 @@ pub enum Kind {
     /// One of a few names; each name is also a flag and a shell word of
     /// its own (`-lines` is `granularity=lines`).
     Choice(&'static [Choice]),
+    /// A length of time in Go's syntax (`10s`, `1m30s`, `500ms`).
+    Duration,
+    /// A size in bytes (`512KiB`, `2MB`, `1048576`).
+    Bytes,
 }
 
 /// One value of a choice setting.
@@ -84,6 +90,48 @@ pub enum Section {
     Source,
     /// Everything else on the command line (`-http`, `-tools`...).
     Misc,
+    /// Options of `pprof-tools leak` only (its own `-help`): not on
+    /// pprof's command line, not in the shell, not in web addresses.
+    Leak,
+}
+
+/// A command line that the table drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CommandLine {
+    /// pprof's (`pprof-tools [format] [options] source...`).
+    Pprof,
+    /// `pprof-tools leak [options] snapshot...`.
+    Leak,
+}
+
+/// The parts of `pprof-tools leak -help`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum LeakPart {
+    /// What is printed or written.
+    Output,
+    /// The analysis.
+    Analysis,
+    /// The wait-time heuristic (one `debug=2` dump).
+    Waits,
+    /// Live mode (a service's URL).
+    Live,
+}
+
+/// How the leak command uses an option: where its `-help` lists it, the
+/// value's placeholder there, and what the option means for leaks when
+/// that differs from its general help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LeakUse {
+    /// The part of `pprof-tools leak -help`.
+    pub part: LeakPart,
+    /// The value's placeholder (`N`, `FILE`); empty for a switch or a
+    /// choice.
+    pub value: &'static str,
+    /// The help for the leak command; empty means [`OptionDef::help`].
+    pub help: &'static str,
 }
 
 /// A type a setting can hold, read from and written to text.
@@ -293,6 +341,192 @@ impl SettingValue for Seconds {
     }
 }
 
+/// Go's `flag.Uint64`: a whole number from 0 (the leak command's counts).
+impl SettingValue for u64 {
+    fn kind(&self) -> Kind {
+        Kind::Int
+    }
+    fn set_text(&mut self, text: &str, syntax: Syntax) -> Result<(), ValueProblem> {
+        if text.starts_with('-') {
+            return Err(ValueProblem::Int);
+        }
+        *self = parse_go_int(text, syntax == Syntax::Flag)?.unsigned_abs();
+        Ok(())
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A value that may be left unset, as it is by default: empty text in the
+/// shell's syntax; on the command line a flag always gives a value.
+impl<T: SettingValue + Default> SettingValue for Option<T> {
+    fn kind(&self) -> Kind {
+        T::default().kind()
+    }
+    fn set_text(&mut self, text: &str, syntax: Syntax) -> Result<(), ValueProblem> {
+        if text.is_empty() && syntax == Syntax::Config {
+            *self = None;
+            return Ok(());
+        }
+        let mut v = T::default();
+        v.set_text(text, syntax)?;
+        *self = Some(v);
+        Ok(())
+    }
+    fn text(&self) -> String {
+        self.as_ref().map(T::text).unwrap_or_default()
+    }
+}
+
+/// A length of time written in Go's syntax ([`parse_go_duration`]) and
+/// shown as Go shows it (`10m0s`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GoDuration(pub Duration);
+
+impl SettingValue for GoDuration {
+    fn kind(&self) -> Kind {
+        Kind::Duration
+    }
+    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
+        *self = GoDuration(parse_go_duration(text).ok_or(ValueProblem::Duration)?);
+        Ok(())
+    }
+    fn text(&self) -> String {
+        duration_string(i64::try_from(self.0.as_nanos()).unwrap_or(i64::MAX))
+    }
+}
+
+/// A size in bytes, written as [`pprof_fetch::parse_byte_size`] reads it
+/// (`512KiB`, `2MB`, `1048576`), at most `i64::MAX`; shown in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ByteSize(pub i64);
+
+impl SettingValue for ByteSize {
+    fn kind(&self) -> Kind {
+        Kind::Bytes
+    }
+    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
+        let bytes = pprof_fetch::parse_byte_size(text).and_then(|b| i64::try_from(b).ok());
+        *self = ByteSize(bytes.ok_or(ValueProblem::Size)?);
+        Ok(())
+    }
+    fn text(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// The choices of [`LeakMode`] (`auto`, the default, is no flag).
+const LEAK_MODE_CHOICES: &[Choice] = &[
+    Choice {
+        name: "heap",
+        help: "Every snapshot must be a heap profile (inuse_space)\n",
+    },
+    Choice {
+        name: "goroutine",
+        help: "Every snapshot must be a goroutine or goroutineleak profile\n",
+    },
+];
+
+impl SettingValue for LeakMode {
+    fn kind(&self) -> Kind {
+        Kind::Choice(LEAK_MODE_CHOICES)
+    }
+    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
+        *self = match text {
+            "auto" => LeakMode::Auto,
+            "heap" => LeakMode::Heap,
+            "goroutine" => LeakMode::Goroutine,
+            _ => return Err(ValueProblem::Choice),
+        };
+        Ok(())
+    }
+    fn text(&self) -> String {
+        match self {
+            LeakMode::Auto => "auto",
+            LeakMode::Heap => "heap",
+            LeakMode::Goroutine => "goroutine",
+        }
+        .to_string()
+    }
+}
+
+/// The settings only `pprof-tools leak` has (its rows of [`OPTIONS`],
+/// [`Section::Leak`]); the leak command also reads the shared `json`,
+/// `source_path`, `timeout` and `granularity`. Defaults are pprof-leak's.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct LeakSettings {
+    /// `-html`: also write an HTML report to this file (empty: none).
+    pub html: String,
+    /// `-svg`: also write an SVG report to this file (empty: none).
+    pub svg: String,
+    /// `-all`.
+    pub all: bool,
+    /// `-top`.
+    pub top: u64,
+    /// `-frames`.
+    pub frames: u64,
+    /// `-heap`, `-goroutine`.
+    pub mode: LeakMode,
+    /// `-ignore_top`: each value a comma-separated list.
+    pub ignore_top: Vec<String>,
+    /// `-min_growth`.
+    pub min_growth: u64,
+    /// `-min_heap_growth`.
+    pub min_heap_growth: ByteSize,
+    /// `-min_relative`.
+    pub min_relative: f64,
+    /// `-min_rate`.
+    pub min_rate: f64,
+    /// `-min_snapshots`.
+    pub min_snapshots: u64,
+    /// `-stack_size`.
+    pub stack_size: ByteSize,
+    /// `-min_wait`.
+    pub min_wait: GoDuration,
+    /// `-min_waiting`.
+    pub min_waiting: u64,
+    /// `-wait_gate`.
+    pub wait_gate: bool,
+    /// `-every` (unset: pprof-leak's default).
+    pub every: Option<GoDuration>,
+    /// `-count` (unset: pprof-leak's default).
+    pub count: Option<u64>,
+    /// `-with_heap`.
+    pub with_heap: bool,
+}
+
+impl Default for LeakSettings {
+    fn default() -> Self {
+        let a = pprof_leak::Options::default();
+        let r = pprof_leak::render::RenderOptions::default();
+        let l = pprof_leak::LiveOptions::default();
+        let count = |n: i64| n.unsigned_abs();
+        LeakSettings {
+            html: String::new(),
+            svg: String::new(),
+            all: r.all,
+            top: r.max_suspects as u64,
+            frames: r.max_frames as u64,
+            mode: a.mode,
+            ignore_top: a.ignore_top,
+            min_growth: count(a.min_growth),
+            min_heap_growth: ByteSize(a.min_heap_growth),
+            min_relative: a.min_relative_growth,
+            min_rate: a.min_rate_per_minute,
+            min_snapshots: a.min_snapshots as u64,
+            stack_size: ByteSize(a.stack_bytes),
+            min_wait: GoDuration(Duration::from_secs(count(a.min_wait_minutes) * 60)),
+            min_waiting: count(a.min_waiting),
+            wait_gate: a.wait_gate,
+            every: l.every.map(GoDuration),
+            count: l.count.map(|n| n as u64),
+            with_heap: l.with_heap,
+        }
+    }
+}
+
 /// Every setting of a report and of its sources, with pprof's defaults
 /// (see [`OPTIONS`] for what each one means).
 #[derive(Clone, Debug, PartialEq)]
@@ -387,6 +621,8 @@ pub struct Settings {
     /// `-compat` (or `PPROF_TOOLS_COMPAT`, see [`crate::args::COMPAT_ENV`]):
     /// which `go tool pprof` to reproduce (default today's, Go 1.27.3).
     pub dialect: Dialect,
+    /// The options of `pprof-tools leak`.
+    pub leak: LeakSettings,
 }
 
 impl Default for Settings {
@@ -433,6 +669,7 @@ impl Default for Settings {
             text_frames: false,
             all_frames: false,
             dialect: Dialect::default(),
+            leak: LeakSettings::default(),
         }
     }
 }
@@ -453,6 +690,9 @@ pub struct OptionDef {
     pub saved: bool,
     /// What it does; the first line is the summary.
     pub help: &'static str,
+    /// Whether `pprof-tools leak` takes it, and how; `None` for pprof's
+    /// options that the leak command does not have.
+    pub leak: Option<LeakUse>,
     get: fn(&Settings) -> &dyn SettingValue,
     get_mut: fn(&mut Settings) -> &mut dyn SettingValue,
 }
@@ -477,6 +717,16 @@ impl OptionDef {
     /// `-showcolumns` and `-all_frames`).
     pub fn in_dialect(&self, dialect: Dialect) -> bool {
         dialect == Dialect::Go127 || !TODAYS_ONLY.contains(&self.name)
+    }
+
+    /// Whether `line` takes it as a flag: pprof's command line takes
+    /// every option but the leak command's own ([`Section::Leak`]); the
+    /// leak command those with a [`OptionDef::leak`] use.
+    pub fn on_line(&self, line: CommandLine) -> bool {
+        match line {
+            CommandLine::Pprof => self.section != Section::Leak,
+            CommandLine::Leak => self.leak.is_some(),
+        }
     }
 
     /// Whether the shell (and a saved configuration) may change it.
@@ -523,14 +773,34 @@ macro_rules! option {
             url_param: $url,
             saved: $saved,
             help: $help,
+            leak: None,
             get: |s| &s.$($field).+,
             get_mut: |s| &mut s.$($field).+,
         }
     };
 }
 
+/// A row of the leak command only: listed in `part` of its `-help`, with
+/// the value's placeholder `value` (empty for a switch or a choice).
+macro_rules! leak_option {
+    ($name:literal, $($field:ident).+, $part:ident, $value:literal, $help:literal) => {
+        in_leak(option!($name, $($field).+, Leak, None, false, $help), LeakPart::$part, $value, "")
+    };
+}
+
+/// `o`, also taken by the leak command (see [`LeakUse`]).
+const fn in_leak(
+    mut o: OptionDef,
+    part: LeakPart,
+    value: &'static str,
+    help: &'static str,
+) -> OptionDef {
+    o.leak = Some(LeakUse { part, value, help });
+    o
+}
+
 /// Every option, in pprof's order of its configuration, then the source
-/// options and the rest of the command line.
+/// options, the rest of pprof's command line, and the leak command's own.
 pub const OPTIONS: &[OptionDef] = &[
     option!("output", output, Report, None, false,
         "File to write the report to\nWithout it, reports go to the standard output.\n"),
@@ -544,8 +814,9 @@ pub const OPTIONS: &[OptionDef] = &[
         "Unit to show values in\nValues are converted to this unit: s, ms, ns... for time,\nMB, kB, B... for memory. auto picks a unit for each value,\nminimum the smallest unit that fits every value.\n"),
     option!("compact_labels", compact_labels, Report, Some("compact"), true,
         "Shorter headers in graphs\n"),
-    option!("source_path", source_path, Report, None, false,
-        "Directories to search for source files\n"),
+    in_leak(option!("source_path", source_path, Report, None, false,
+        "Directories to search for source files\n"), LeakPart::Analysis, "DIRS",
+        "Where to find sources to locate the `go` statement\ncreating goroutines when no debug=2 label tells\n(':'-separated; default $PPROF_SOURCE_PATH, else .)\n"),
     option!("trim_path", trim_path, Report, None, false,
         "Prefix to remove from source paths before searching\n"),
     option!("intel_syntax", intel_syntax, Report, Some("intel"), true,
@@ -595,13 +866,17 @@ pub const OPTIONS: &[OptionDef] = &[
         "Charge inlined functions to their caller\nEach inlined frame counts for the first caller that was not inlined.\n"),
     option!("showcolumns", show_columns, Report, Some("showcolumns"), true,
         "Show column numbers with line numbers\nFor the lines and addresses granularities (today's pprof only).\n"),
-    option!("granularity", granularity, Group, Some("g"), true, ""),
-    option!("json", json, Misc, None, false,
+    in_leak(option!("granularity", granularity, Group, Some("g"), true, ""),
+        LeakPart::Analysis, "", ""),
+    in_leak(option!("json", json, Misc, None, false,
         "Machine-readable JSON reports (pprof-tools)\nFor text/top, traces, tags, peek and tree.\n"),
+        LeakPart::Output, "", "Print the report as JSON instead of text\n"),
     option!("seconds", seconds, Source, None, false,
         "Length of a profile to request from a server, in seconds\n"),
-    option!("timeout", timeout, Source, None, false,
+    in_leak(option!("timeout", timeout, Source, None, false,
         "Give up fetching a remote profile after this many seconds\nThe default is -seconds and a half, or 60 seconds.\n"),
+        LeakPart::Live, "SECONDS",
+        "Seconds each request may take, the whole transfer\n(default 60; at least 1)\n"),
     option!("buildid", build_id, Source, None, false,
         "Build ID to assume for the main binary\n"),
     option!("add_comment", add_comment, Source, None, false,
@@ -630,6 +905,44 @@ pub const OPTIONS: &[OptionDef] = &[
         "Search path for object tools (accepted; objects are read in process)\n"),
     option!("compat", dialect, Misc, None, false,
         "Which go tool pprof to reproduce: go1.27 (today's, the default) or go1.19\nAlso set by the environment variable PPROF_TOOLS_COMPAT.\n"),
+    leak_option!("html", leak.html, Output, "FILE",
+        "Also write an HTML report with a sparkline per suspect\n"),
+    leak_option!("svg", leak.svg, Output, "FILE",
+        "Also write an SVG with a sparkline per suspect\n"),
+    leak_option!("all", leak.all, Output, "",
+        "List every stack, not only suspects\n"),
+    leak_option!("top", leak.top, Output, "N",
+        "Most suspects printed per analysis (default 20, 0 = all)\n"),
+    leak_option!("frames", leak.frames, Output, "N",
+        "Frames printed per suspect stack (default 12)\n"),
+    leak_option!("mode", leak.mode, Analysis, "",
+        "Which snapshots to analyse (default: each kind on its own)\n"),
+    leak_option!("ignore_top", leak.ignore_top, Analysis, "FUNC",
+        "Never flag goroutines blocked in FUNC (its blocking\nframe or a frame above it); repeatable, comma lists ok\n"),
+    leak_option!("min_growth", leak.min_growth, Analysis, "N",
+        "Goroutines a stack must gain, first to last (default 5)\n"),
+    leak_option!("min_heap_growth", leak.min_heap_growth, Analysis, "B",
+        "Bytes a heap stack must gain (default 1MiB; suffixes\nKB, MB, GB, KiB, MiB, GiB accepted)\n"),
+    leak_option!("min_relative", leak.min_relative, Analysis, "F",
+        "Gain relative to the first snapshot (default 0.1 = 10%)\n"),
+    leak_option!("min_rate", leak.min_rate, Analysis, "R",
+        "Gain per minute, when snapshots have times (default 0)\n"),
+    leak_option!("min_snapshots", leak.min_snapshots, Analysis, "N",
+        "Snapshots needed per growth analysis (default 2)\n"),
+    leak_option!("stack_size", leak.stack_size, Analysis, "B",
+        "Stack bytes counted per goroutine (default 8KiB)\n"),
+    leak_option!("min_wait", leak.min_wait, Waits, "DURATION",
+        "Shortest wait that counts, whole minutes (default 10m)\n"),
+    leak_option!("min_waiting", leak.min_waiting, Waits, "N",
+        "Goroutines of one stack that must have waited that\nlong on a channel or lock (default 50)\n"),
+    leak_option!("wait_gate", leak.wait_gate, Waits, "",
+        "Wait-time suspects make the exit status 3 (default true;\n-wait_gate=false only reports them)\n"),
+    leak_option!("every", leak.every, Live, "DURATION",
+        "Time between snapshots (default 10s, at least 1s;\nGo syntax: 1500ms, 1m)\n"),
+    leak_option!("count", leak.count, Live, "N",
+        "Snapshots to take (default: see below; at most 10000)\n"),
+    leak_option!("with_heap", leak.with_heap, Live, "",
+        "Also fetch the heap profile at each snapshot\n"),
 ];
 
 /// Options that only today's pprof has (go1.19's rejects them).

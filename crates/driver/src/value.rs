@@ -3,6 +3,7 @@
 //! shell and in web addresses), and the errors each reports.
 
 use std::fmt;
+use std::time::Duration;
 
 use pprof_model::gofmt::quote;
 
@@ -35,6 +36,10 @@ pub enum ValueProblem {
     Float,
     /// Not one of the choices.
     Choice,
+    /// Not a duration in Go's syntax (`10s`, `1m30s`, `500ms`).
+    Duration,
+    /// Not a size in bytes (`512KiB`, `2MB`, `1048576`).
+    Size,
 }
 
 /// A setting's text that could not be read, with what pprof says about it
@@ -88,6 +93,12 @@ impl ValueError {
             }
             (Syntax::Config, ValueProblem::Choice) => {
                 format!("invalid {} value {}", quote(n), quote(t))
+            }
+            (Syntax::Config, ValueProblem::Duration) => {
+                format!("time: invalid duration {}", quote(t))
+            }
+            (Syntax::Config, ValueProblem::Size) => {
+                format!("invalid size {} (such as 512KiB or 2MB)", quote(t))
             }
         }
     }
@@ -168,6 +179,67 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     s.replace('_', "").parse::<f64>().ok()
 }
 
+/// Go's `time.ParseDuration` for lengths of time: decimal numbers, each
+/// with a unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), such as `300ms`,
+/// `1.5h` or `2h45m`; `0` alone needs no unit. Negative durations and ones
+/// beyond Go's (about 292 years) are refused.
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let digits = |t: &str| t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let n = digits(rest);
+        let whole = &rest[..n];
+        rest = &rest[n..];
+        let mut fraction = "";
+        if let Some(after) = rest.strip_prefix('.') {
+            let f = digits(after);
+            fraction = &after[..f];
+            rest = &after[f..];
+        }
+        if whole.is_empty() && fraction.is_empty() {
+            return None;
+        }
+        let u = rest
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit: u128 = match &rest[..u] {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        rest = &rest[u..];
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        // Digits past nanoseconds change nothing (Go drops them too).
+        let fraction = &fraction[..fraction.len().min(18)];
+        let scale = 10u128.pow(fraction.len() as u32);
+        let fraction: u128 = if fraction.is_empty() {
+            0
+        } else {
+            fraction.parse().ok()?
+        };
+        total = total.checked_add(whole.checked_mul(unit)? + fraction * unit / scale)?;
+        if total > i64::MAX as u128 {
+            return None;
+        }
+    }
+    Some(Duration::from_nanos(u64::try_from(total).ok()?))
+}
+
 /// Go's `%v` of a float64: the shortest digits that read back the same,
 /// in exponent form below 1e-4 and from 1e6 on (`1e-05`, `1e+06`).
 pub fn go_float_text(f: f64) -> String {
@@ -222,6 +294,36 @@ mod tests {
         assert_eq!(parse_go_float("-Inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_go_float("abc"), None);
         assert_eq!(parse_go_float(""), None);
+    }
+
+    #[test]
+    fn go_durations() {
+        let d = parse_go_duration;
+        assert_eq!(d("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(d("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(d("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(d("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(d(".5us"), Some(Duration::from_nanos(500)));
+        assert_eq!(d("2\u{b5}s"), Some(Duration::from_micros(2)));
+        assert_eq!(d("0"), Some(Duration::ZERO));
+        assert_eq!(d("+3m"), Some(Duration::from_secs(180)));
+        assert_eq!(
+            d("2562047h47m16.854775807s"),
+            Some(Duration::from_nanos(i64::MAX as u64))
+        );
+        for bad in [
+            "",
+            "10",
+            "1x",
+            "-1s",
+            "s",
+            ".s",
+            "1.2.3s",
+            "2562047h48m",
+            " 1s",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,4 @@
-//! Errors of the leak analysis, of loading snapshots and of the leak
-//! command's flags.
-
-use std::time::Duration;
+//! Errors of the leak analysis and of loading snapshots.
 
 /// Why an analysis could not be made or its snapshots not loaded.
 #[derive(Debug, thiserror::Error)]
@@ -70,59 +67,3 @@ fn snapshot(index: usize, name: &str) -> String {
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
-
-/// A mistake on the leak command's line (exit status 2).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ArgsError {
-    /// A flag that the command does not define.
-    #[error("flag provided but not defined: {flag}")]
-    UnknownFlag {
-        /// The flag as written.
-        flag: String,
-    },
-    /// A flag that takes a value came last.
-    #[error("flag needs an argument: -{flag}")]
-    MissingValue {
-        /// The flag's name.
-        flag: &'static str,
-    },
-    /// A flag's value cannot be read.
-    #[error("invalid value {value:?} for flag -{flag}: want {want}")]
-    BadValue {
-        /// The flag's name.
-        flag: &'static str,
-        /// The value as written.
-        value: String,
-        /// What the flag takes.
-        want: &'static str,
-    },
-    /// `-every` below [`crate::MIN_EVERY`].
-    #[error("-every {value} is too short: the least is {}", pprof_model::gofmt::duration_string(nanos(.min)))]
-    EveryTooShort {
-        /// The value as written.
-        value: String,
-        /// The least accepted.
-        min: Duration,
-    },
-    /// A number above what the flag allows.
-    #[error("-{flag} {value} is too large: the most is {max}")]
-    TooLarge {
-        /// The flag's name.
-        flag: &'static str,
-        /// The value as written.
-        value: String,
-        /// The largest accepted.
-        max: u64,
-    },
-    /// No snapshot was named.
-    #[error("no snapshots given")]
-    NoSources,
-    /// Live mode (`-every`, `-count`, a URL) with other than one URL.
-    #[error("live mode takes exactly one URL (-every DURATION -count N URL)")]
-    LiveNeedsOneUrl,
-}
-
-fn nanos(d: &Duration) -> i64 {
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
-}

@@ -87,18 +87,18 @@
 //!
 //! [`load`] reads snapshots from files, standard input and URLs;
 //! [`live`] takes them from a running service, asking for the goroutine
-//! leak profile first; [`args`] is the `pprof-tools leak` command line
-//! (a typed [`LeakArgs`]) and [`run`] does what the command does, short of
-//! printing. Rendering (text, JSON, SVG sparklines, HTML) is in [`render`].
+//! leak profile first; [`run`] does what the `pprof-tools leak` command
+//! does, short of printing, with typed [`LeakOptions`] (the command line
+//! itself is read by `pprof-driver`, whose option table has the leak
+//! command's flags). Rendering (text, JSON, SVG sparklines, HTML) is in
+//! [`render`].
 //!
 //! ```no_run
 //! // What `pprof-tools leak goroutineleak.pb.gz` does, without printing.
-//! let args = match pprof_leak::args::parse_args(["goroutineleak.pb.gz"])? {
-//!     pprof_leak::args::Command::Run(a) => a,
-//!     pprof_leak::args::Command::Help => unreachable!(),
-//! };
-//! let report = pprof_leak::run(&args, &mut |event| eprintln!("{event}"))?;
-//! print!("{}", pprof_leak::render::text(&report, &args.render));
+//! let mut options = pprof_leak::LeakOptions::default();
+//! options.sources = vec!["goroutineleak.pb.gz".to_string()];
+//! let report = pprof_leak::run(&options, &mut |event| eprintln!("{event}"))?;
+//! print!("{}", pprof_leak::render::text(&report, &options.render));
 //! std::process::exit(if report.leak_suspected() { pprof_leak::EXIT_LEAK } else { 0 });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -115,8 +115,11 @@
 //! [`live::LiveEvent`]s, which display as the command's progress lines.
 #![deny(missing_docs)]
 
+use std::path::PathBuf;
+
+use render::RenderOptions;
+
 mod analyze;
-pub mod args;
 mod error;
 pub mod frames;
 pub mod live;
@@ -131,26 +134,65 @@ pub use analyze::{
     DEFAULT_MIN_RELATIVE_GROWTH, DEFAULT_MIN_WAITING, DEFAULT_MIN_WAIT_MINUTES,
     DEFAULT_STACK_BYTES,
 };
-pub use args::LeakArgs;
-pub use error::{ArgsError, Error, Result};
+pub use error::{Error, Result};
 pub use frames::BlockKind;
-pub use live::MIN_EVERY;
+pub use live::{LiveOptions, MIN_EVERY};
 pub use load::{analyze_snapshots, Snapshot, SourcePath};
 pub use source::{find_go_statement, resolve_creators};
 
 /// The leak command's exit status when a leak is proven or suspected.
 pub const EXIT_LEAK: i32 = 3;
 
+/// Everything `pprof-tools leak` is asked to do: the snapshots, the
+/// analysis, the report's forms and live mode. Start from
+/// [`LeakOptions::default`]; `pprof-driver` fills one from the leak
+/// command line.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct LeakOptions {
+    /// Snapshot files, `-` (standard input), or one URL (live mode).
+    pub sources: Vec<String>,
+    /// Analysis options.
+    pub options: Options,
+    /// Text, HTML and SVG rendering options.
+    pub render: RenderOptions,
+    /// JSON instead of text.
+    pub json: bool,
+    /// Also write an HTML report to this file.
+    pub html: Option<PathBuf>,
+    /// Also write an SVG report to this file.
+    pub svg: Option<PathBuf>,
+    /// Where to find Go sources (`:`-separated); `None` means
+    /// `$PPROF_SOURCE_PATH`, else `.`.
+    pub source_path: Option<String>,
+    /// Live mode options.
+    pub live: LiveOptions,
+}
+
+impl LeakOptions {
+    /// Whether the sources name a service (live mode), rather than files:
+    /// a URL, or a series asked for ([`LiveOptions::every`],
+    /// [`LiveOptions::count`]).
+    pub fn is_live(&self) -> bool {
+        self.live.every.is_some()
+            || self.live.count.is_some()
+            || self
+                .sources
+                .iter()
+                .any(|s| matches!(pprof_fetch::classify(s), pprof_fetch::SourceKind::Url(_)))
+    }
+}
+
 /// Does what `pprof-tools leak` does, short of printing: loads the
-/// snapshots `args` names (files and standard input, or a live service:
+/// snapshots `options` names (files and standard input, or a live service:
 /// [`live::collect`], telling `events`), finds creators in the sources of
-/// [`LeakArgs::source_path`], and analyses them.
-pub fn run(args: &LeakArgs, events: &mut dyn FnMut(live::LiveEvent<'_>)) -> Result<Report> {
-    let snapshots = match args.sources.first() {
-        Some(url) if args.is_live() => live::collect(url, &args.live, events)?,
-        _ => load::load_all(&args.sources)?,
+/// [`LeakOptions::source_path`], and analyses them.
+pub fn run(options: &LeakOptions, events: &mut dyn FnMut(live::LiveEvent<'_>)) -> Result<Report> {
+    let snapshots = match options.sources.first() {
+        Some(url) if options.is_live() => live::collect(url, &options.live, events)?,
+        _ => load::load_all(&options.sources)?,
     };
-    let sources = SourcePath::or_env(args.source_path.as_deref());
+    let sources = SourcePath::or_env(options.source_path.as_deref());
     let mut reader = |file: &str| sources.read(file);
-    analyze_snapshots(&snapshots, &args.options, Some(&mut reader))
+    analyze_snapshots(&snapshots, &options.options, Some(&mut reader))
 }

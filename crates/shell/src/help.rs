@@ -94,7 +94,7 @@ pub(crate) fn option_help(name: &str) -> Option<&'static str> {
     if let Some(o) = option(name).filter(|o| o.in_shell() && o.section != Section::Group) {
         return Some(o.help);
     }
-    let owner = choice_owner(name)?;
+    let owner = choice_owner(name).filter(|o| o.in_shell())?;
     owner
         .choices()
         .iter()

@@ -522,7 +522,7 @@ impl<'a> Shell<'a> {
 
 /// Whether `name` is an option the shell may change, or a choice of one.
 fn is_shell_option(name: &str) -> bool {
-    option(name).is_some_and(|o| o.in_shell()) || choice_owner(name).is_some()
+    option(name).is_some_and(|o| o.in_shell()) || choice_owner(name).is_some_and(|o| o.in_shell())
 }
 
 fn cat_regex(acc: &mut String, re: &str) {

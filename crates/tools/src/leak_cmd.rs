@@ -1,20 +1,21 @@
-//! `pprof-tools leak`: parses the flags with `pprof_leak::args`, runs
-//! `pprof_leak::run` (which loads or fetches and analyses), and writes the
-//! report and its files. All the logic is in the `pprof-leak` crate.
+//! `pprof-tools leak`: parses the flags with pprof-driver's option table
+//! (`args::parse_leak`), runs `pprof_leak::run` (which loads or fetches and
+//! analyses), and writes the report and its files. All the logic is in the
+//! `pprof-leak` crate.
 
 use std::io::Write;
 
-use pprof_leak::args::{self, Command};
+use pprof_driver::args::{self, LeakCommand};
 use pprof_leak::render;
 
 /// Runs `pprof-tools leak` with the arguments after the subcommand name.
 /// Returns the exit code: 0 no leak, 3 leak proven or suspected, 1 error,
 /// 2 usage error.
 pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let args = match args::parse_args(argv) {
-        Ok(Command::Run(a)) => a,
-        Ok(Command::Help) => {
-            let _ = out.write_all(args::usage().as_bytes());
+    let args = match args::parse_leak(argv) {
+        Ok(LeakCommand::Run(inv)) => inv.options,
+        Ok(LeakCommand::Help) => {
+            let _ = out.write_all(args::leak_usage().as_bytes());
             return 0;
         }
         Err(e) => {

@@ -1,9 +1,13 @@
 //! One table of settings drives every front end: each option of
-//! `pprof_driver::settings::OPTIONS` is accepted by the command line, by
-//! the shell when it is a shell option (and refused when it is not), as a
-//! web query parameter when it has one, and `-help` lists it.
+//! `pprof_driver::settings::OPTIONS` is accepted by the command lines the
+//! table gives it (pprof's, `pprof-tools leak`'s) and refused by the
+//! others, by the shell when it is a shell option (and refused when it is
+//! not), as a web query parameter when it has one, and each `-help` lists
+//! it. The leak command's own rows are marked as such in the table
+//! (`Section::Leak`: no shell, no query parameter), which is checked here.
 
-use pprof_driver::settings::{Kind, OptionDef, Settings, OPTIONS};
+use pprof_driver::args::LeakCommand;
+use pprof_driver::settings::{CommandLine, Kind, OptionDef, Section, Settings, OPTIONS};
 use pprof_model::build::ProfileBuilder;
 use pprof_model::Profile;
 use pprof_tools::shell::{PlainReader, ProfileSession, Shell};
@@ -27,6 +31,8 @@ fn other_value(o: &OptionDef) -> (String, String) {
         }
         Kind::Int => ("7".to_string(), format!("-{}=7", o.name)),
         Kind::Float => ("0.25".to_string(), format!("-{}=0.25", o.name)),
+        Kind::Duration => ("2m0s".to_string(), format!("-{}=2m", o.name)),
+        Kind::Bytes => ("4096".to_string(), format!("-{}=4KiB", o.name)),
         Kind::Choice(choices) => {
             let c = choices
                 .iter()
@@ -43,12 +49,14 @@ fn other_value(o: &OptionDef) -> (String, String) {
 #[test]
 fn every_option_reaches_every_front_end() {
     let help = pprof_driver::args::usage();
+    let leak_help = pprof_driver::args::leak_usage();
     let web = pprof_tools::web::WebUi::new(profile(), Settings::default());
-    let (mut shells, mut webs) = (0, 0);
+    let (mut pprofs, mut leaks, mut leak_only, mut shells, mut webs) = (0, 0, 0, 0, 0);
     for o in OPTIONS {
         let (value, flag) = other_value(o);
 
-        // The command line, and -help.
+        // pprof's command line, and its -help; the leak command's own
+        // options are refused there.
         let mut argv = vec![flag.clone()];
         match o.name {
             "http" => {}
@@ -57,20 +65,67 @@ fn every_option_reaches_every_front_end() {
             _ => argv.push("-top".into()),
         }
         argv.push("a.pb.gz".into());
-        let inv =
-            pprof_driver::args::parse(argv.clone()).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-        assert_eq!(
-            inv.settings.text(o.name).as_deref(),
-            Some(value.as_str()),
-            "{flag}"
-        );
-        let listed = match o.kind() {
+        let listed = |help: &str| match o.kind() {
             Kind::Choice(choices) => choices
                 .iter()
                 .all(|c| help.contains(&format!("-{} ", c.name))),
             _ => help.contains(&format!("-{} ", o.name)),
         };
-        assert!(listed, "-help lacks -{}", o.name);
+        if o.on_line(CommandLine::Pprof) {
+            pprofs += 1;
+            let inv =
+                pprof_driver::args::parse(argv.clone()).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_eq!(
+                inv.settings.text(o.name).as_deref(),
+                Some(value.as_str()),
+                "{flag}"
+            );
+            assert!(listed(&help), "-help lacks -{}", o.name);
+        } else {
+            // (`-top` and `-svg` there are pprof's formats, switches.)
+            let err = pprof_driver::args::parse(argv.clone()).expect_err(&flag);
+            let format = pprof_driver::OutputFormat::from_name(o.name).is_some();
+            assert!(
+                format
+                    || err
+                        .to_string()
+                        .starts_with("flag provided but not defined: -"),
+                "{argv:?}: {err}"
+            );
+        }
+
+        // The leak command's line, and its -help; the rest of pprof's
+        // options are refused there.
+        let leak_argv = [flag.clone(), "localhost:6060".into()];
+        let parsed = pprof_driver::args::parse_leak(leak_argv.clone());
+        if o.on_line(CommandLine::Leak) {
+            leaks += 1;
+            let inv = match parsed {
+                Ok(LeakCommand::Run(inv)) => inv,
+                other => panic!("leak {leak_argv:?}: {other:?}"),
+            };
+            assert_eq!(
+                inv.settings.text(o.name).as_deref(),
+                Some(value.as_str()),
+                "leak {flag}"
+            );
+            assert!(listed(&leak_help), "leak -help lacks -{}", o.name);
+        } else {
+            let err = parsed.expect_err(&flag).to_string();
+            assert!(
+                err.starts_with("flag provided but not defined: -"),
+                "leak {leak_argv:?}: {err}"
+            );
+        }
+
+        // The leak command's own rows say, in the table, that they are
+        // neither shell options nor query parameters (checked below too).
+        if o.section == Section::Leak {
+            leak_only += 1;
+            assert!(o.leak.is_some(), "{}", o.name);
+            assert!(!o.in_shell() && !o.saved, "{}", o.name);
+            assert_eq!(o.url_param, None, "{}", o.name);
+        }
 
         // The shell: `name=value` (or the bare choice) for its options;
         // anything else is not a setting there.
@@ -127,20 +182,24 @@ fn every_option_reaches_every_front_end() {
         }
     }
     assert!(
-        shells >= 30 && webs >= 25,
-        "{shells} shell and {webs} web options"
+        pprofs >= 50 && shells >= 30 && webs >= 25,
+        "{pprofs} pprof, {shells} shell and {webs} web options"
     );
+    // The leak command: its 19 own rows and pprof's json, source_path,
+    // timeout and granularity.
+    assert_eq!((leaks, leak_only), (23, 19));
 }
 
 #[test]
 fn help_of_the_binary_is_the_table() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"))
-        .arg("-help")
-        .output()
-        .expect("run pprof-tools -help");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        pprof_driver::args::usage()
-    );
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"))
+            .args(args)
+            .output()
+            .expect("run pprof-tools -help");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(help(&["-help"]), pprof_driver::args::usage());
+    assert_eq!(help(&["leak", "-help"]), pprof_driver::args::leak_usage());
 }
