@@ -542,8 +542,7 @@ Exit status: 0 no leak, 3 leak proven or suspected, 1 error, 2 usage error.
         }
     }
     s.push_str(
-        "\
-  URL is a service's goroutine profile URL, its /debug/pprof/ base, or just
+        "  URL is a service's goroutine profile URL, its /debug/pprof/ base, or just
   host:port. The service is asked for /debug/pprof/goroutineleak first: when
   served, one snapshot is enough (-every or -count asks for a series of
   goroutineleak and goroutine snapshots); otherwise (404: Go before 1.27)
@@ -1007,11 +1006,11 @@ mod tests {
             ),
             (
                 &["-every=10", "a"],
-                "invalid value \"10\" for flag -every: parse error",
+                "invalid value \"10\" for flag -every: want a duration such as 10s or 1m30s",
             ),
             (
                 &["-min_heap_growth=lots", "a"],
-                "invalid value \"lots\" for flag -min_heap_growth: parse error",
+                "invalid value \"lots\" for flag -min_heap_growth: want a size such as 512KiB or 2MB",
             ),
             (
                 &["-min_relative=-0.5", "a"],

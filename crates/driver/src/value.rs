@@ -78,6 +78,14 @@ impl ValueError {
             (Syntax::Flag, ValueProblem::Choice) => {
                 format!("invalid {} value {}", quote(n), quote(t))
             }
+            (Syntax::Flag, ValueProblem::Duration) => format!(
+                "invalid value {} for flag -{n}: want a duration such as 10s or 1m30s",
+                quote(t)
+            ),
+            (Syntax::Flag, ValueProblem::Size) => format!(
+                "invalid value {} for flag -{n}: want a size such as 512KiB or 2MB",
+                quote(t)
+            ),
             (Syntax::Flag, _) => format!("invalid value {} for flag -{n}: parse error", quote(t)),
             (Syntax::Config, ValueProblem::Bool) => {
                 format!("illegal value \"{t}\" for bool variable")
