@@ -244,18 +244,26 @@ const GRANULARITY_CHOICES: &[Choice] = &[
     },
 ];
 
-impl SettingValue for Granularity {
-    fn kind(&self) -> Kind {
-        Kind::Choice(GRANULARITY_CHOICES)
-    }
-    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
-        *self = Granularity::from_name(text).ok_or(ValueProblem::Choice)?;
-        Ok(())
-    }
-    fn text(&self) -> String {
-        self.name().to_string()
-    }
+/// [`SettingValue`] for a choice enum that has `from_name` and `name`,
+/// with its choices (flags and shell words) `$choices`.
+macro_rules! named_choice {
+    ($ty:ty, $choices:expr) => {
+        impl SettingValue for $ty {
+            fn kind(&self) -> Kind {
+                Kind::Choice($choices)
+            }
+            fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
+                *self = <$ty>::from_name(text).ok_or(ValueProblem::Choice)?;
+                Ok(())
+            }
+            fn text(&self) -> String {
+                self.name().to_string()
+            }
+        }
+    };
 }
+
+named_choice!(Granularity, GRANULARITY_CHOICES);
 
 const SORT_CHOICES: &[Choice] = &[
     Choice {
@@ -416,7 +424,8 @@ impl SettingValue for ByteSize {
     }
 }
 
-/// The choices of [`LeakMode`] (`auto`, the default, is no flag).
+/// The choices of [`LeakMode`] (`auto`, the default, is no flag of its
+/// own).
 const LEAK_MODE_CHOICES: &[Choice] = &[
     Choice {
         name: "heap",
@@ -428,28 +437,7 @@ const LEAK_MODE_CHOICES: &[Choice] = &[
     },
 ];
 
-impl SettingValue for LeakMode {
-    fn kind(&self) -> Kind {
-        Kind::Choice(LEAK_MODE_CHOICES)
-    }
-    fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
-        *self = match text {
-            "auto" => LeakMode::Auto,
-            "heap" => LeakMode::Heap,
-            "goroutine" => LeakMode::Goroutine,
-            _ => return Err(ValueProblem::Choice),
-        };
-        Ok(())
-    }
-    fn text(&self) -> String {
-        match self {
-            LeakMode::Auto => "auto",
-            LeakMode::Heap => "heap",
-            LeakMode::Goroutine => "goroutine",
-        }
-        .to_string()
-    }
-}
+named_choice!(LeakMode, LEAK_MODE_CHOICES);
 
 /// The settings only `pprof-tools leak` has (its rows of [`OPTIONS`],
 /// [`Section::Leak`]); the leak command also reads the shared `json`,

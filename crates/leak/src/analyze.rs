@@ -29,6 +29,26 @@ pub enum Mode {
     Heap,
 }
 
+impl Mode {
+    /// Every mode, the default first.
+    pub const ALL: [Mode; 3] = [Mode::Auto, Mode::Goroutine, Mode::Heap];
+
+    /// The name: `auto`, `goroutine` or `heap` (the leak command's
+    /// `-goroutine` and `-heap`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Goroutine => "goroutine",
+            Mode::Heap => "heap",
+        }
+    }
+
+    /// The mode called `name`.
+    pub fn from_name(name: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// The kind of a snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SnapshotKind {

@@ -65,6 +65,11 @@ fn every_option_reaches_every_front_end() {
             _ => argv.push("-top".into()),
         }
         argv.push("a.pb.gz".into());
+        // The command line `argv` gave the option its value.
+        let took = |settings: &Settings, argv: &[String]| {
+            let got = settings.text(o.name);
+            assert_eq!(got.as_deref(), Some(value.as_str()), "{argv:?}");
+        };
         let listed = |help: &str| match o.kind() {
             Kind::Choice(choices) => choices
                 .iter()
@@ -75,11 +80,7 @@ fn every_option_reaches_every_front_end() {
             pprofs += 1;
             let inv =
                 pprof_driver::args::parse(argv.clone()).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-            assert_eq!(
-                inv.settings.text(o.name).as_deref(),
-                Some(value.as_str()),
-                "{flag}"
-            );
+            took(&inv.settings, &argv);
             assert!(listed(&help), "-help lacks -{}", o.name);
         } else {
             // (`-top` and `-svg` there are pprof's formats, switches.)
@@ -104,11 +105,7 @@ fn every_option_reaches_every_front_end() {
                 Ok(LeakCommand::Run(inv)) => inv,
                 other => panic!("leak {leak_argv:?}: {other:?}"),
             };
-            assert_eq!(
-                inv.settings.text(o.name).as_deref(),
-                Some(value.as_str()),
-                "leak {flag}"
-            );
+            took(&inv.settings, &leak_argv);
             assert!(listed(&leak_help), "leak -help lacks -{}", o.name);
         } else {
             let err = parsed.expect_err(&flag).to_string();
