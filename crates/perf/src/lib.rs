@@ -110,7 +110,40 @@ struct Builder {
     keys: (StrId, StrId, StrId),
 }
 
+/// What `MMAP` and `MMAP2` records both say about a mapped file; only
+/// `MMAP2` may carry its build id.
+struct MmapRecord {
+    pid: i32,
+    cpu_mode: CpuMode,
+    address: u64,
+    length: u64,
+    page_offset: u64,
+    path: String,
+    build_id: Option<String>,
+}
+
 impl Builder {
+    /// Adds the mapping of an `MMAP`/`MMAP2` record; without a build id in
+    /// the record, the one of the file's `HEADER_BUILD_ID` section is used.
+    fn add_mmap_record(&mut self, r: MmapRecord) {
+        let build_id = r
+            .build_id
+            .or_else(|| self.build_ids.get(&r.path).cloned())
+            .unwrap_or_default();
+        let kernel = matches!(r.cpu_mode, CpuMode::Kernel);
+        self.add_map(
+            r.pid,
+            kernel,
+            Map {
+                start: r.address,
+                limit: r.address.saturating_add(r.length),
+                offset: r.page_offset,
+                path: r.path,
+                build_id,
+            },
+        );
+    }
+
     fn add_map(&mut self, pid: i32, kernel: bool, m: Map) {
         let key = (m.path.clone(), m.start, m.limit, m.offset);
         let idx = match self.map_ids.get(&key) {
@@ -248,39 +281,29 @@ pub fn parse(data: &[u8]) -> Result<Profile, Error> {
         };
         match record.parse()? {
             EventRecord::Mmap(m) => {
-                let path = text(&m.path);
-                let bid = b.build_ids.get(&path).cloned().unwrap_or_default();
-                let kernel = matches!(m.cpu_mode, CpuMode::Kernel);
-                b.add_map(
-                    m.pid,
-                    kernel,
-                    Map {
-                        start: m.address,
-                        limit: m.address.saturating_add(m.length),
-                        offset: m.page_offset,
-                        path,
-                        build_id: bid,
-                    },
-                );
+                b.add_mmap_record(MmapRecord {
+                    pid: m.pid,
+                    cpu_mode: m.cpu_mode,
+                    address: m.address,
+                    length: m.length,
+                    page_offset: m.page_offset,
+                    path: text(&m.path),
+                    build_id: None,
+                });
             }
             EventRecord::Mmap2(m) => {
-                let path = text(&m.path);
-                let bid = match &m.file_id {
-                    Mmap2FileId::BuildId(id) => hex(id),
-                    _ => b.build_ids.get(&path).cloned().unwrap_or_default(),
-                };
-                let kernel = matches!(m.cpu_mode, CpuMode::Kernel);
-                b.add_map(
-                    m.pid,
-                    kernel,
-                    Map {
-                        start: m.address,
-                        limit: m.address.saturating_add(m.length),
-                        offset: m.page_offset,
-                        path,
-                        build_id: bid,
+                b.add_mmap_record(MmapRecord {
+                    pid: m.pid,
+                    cpu_mode: m.cpu_mode,
+                    address: m.address,
+                    length: m.length,
+                    page_offset: m.page_offset,
+                    path: text(&m.path),
+                    build_id: match &m.file_id {
+                        Mmap2FileId::BuildId(id) => Some(hex(id)),
+                        _ => None,
                     },
-                );
+                });
             }
             EventRecord::Comm(c) => {
                 b.comms.insert(c.pid, text(&c.name));

@@ -15,6 +15,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod fixtures;
+
 use std::path::{Path, PathBuf};
 
 /// The environment variable that turns a skip into a failure.

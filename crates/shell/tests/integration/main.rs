@@ -3,64 +3,11 @@
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::path::PathBuf;
 use std::rc::Rc;
 
 use pprof_driver::{Command, OutputFormat, Pipeline, Settings, Sources};
-use pprof_model::build::ProfileBuilder;
-use pprof_model::{LocationId, Profile};
 use pprof_shell::{PlainReader, ProfileSession, Shell, PROMPT};
-
-/// A goroutine profile: main.main starts main.compute goroutines that park
-/// in runtime.gopark, plus one in main.serve.
-fn goroutine_profile() -> Profile {
-    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
-    b.period("goroutine", "count", 1);
-    let bin = b.mapping("/srv/bin/leakdemo", 0x400000, 0x800000);
-    let funcs = [
-        ("runtime.gopark", "runtime/proc.go", 360),
-        ("main.compute", "leakdemo/main.go", 23),
-        ("main.main", "leakdemo/main.go", 40),
-        ("main.serve", "leakdemo/main.go", 50),
-    ];
-    let locs: Vec<LocationId> = funcs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, file, line))| {
-            let f = b.function(name, file, line - 2);
-            b.location(Some(bin), 0x401000 + 0x100 * i as u64, &[(f, *line)])
-        })
-        .collect();
-    let stack = |ids: &[usize]| ids.iter().map(|&i| locs[i]).collect::<Vec<_>>();
-    b.sample(&stack(&[0, 1, 2]), &[50]);
-    b.sample(&stack(&[0, 3, 2]), &[3]);
-    b.sample(&stack(&[2]), &[1]);
-    b.build()
-}
-
-struct Fixture {
-    dir: PathBuf,
-    path: String,
-}
-
-impl Fixture {
-    fn new(tag: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("pprof-shell-it-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("goroutine.pb.gz");
-        std::fs::write(&path, pprof_model::encode(&goroutine_profile())).expect("write");
-        Fixture {
-            path: path.to_string_lossy().into_owned(),
-            dir,
-        }
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use pprof_testkit::fixtures::{goroutine_profile, ProfileFile};
 
 /// A writer shared by the prompt and the reports, so the two interleave as
 /// they do on a real standard output.
@@ -98,7 +45,7 @@ fn flag_form(
 
 #[test]
 fn piped_session_matches_the_flag_forms() {
-    let fx = Fixture::new("piped");
+    let fx = ProfileFile::new("piped", "goroutine", &goroutine_profile());
     let loaded = Pipeline::new(Sources::new([fx.path.clone()]), Settings::default())
         .load()
         .expect("load");

@@ -1,63 +1,9 @@
 //! The interactive shell through the binary: a session on a
 //! pseudo-terminal edits, completes and quits.
 
-use std::path::PathBuf;
-
-use pprof_model::build::ProfileBuilder;
-use pprof_model::{LocationId, Profile};
+use pprof_testkit::fixtures::{goroutine_profile, ProfileFile};
 use pprof_tools::shell::PROMPT;
 use pprof_tools::{Command, OutputFormat, Pipeline, Settings, Sources};
-
-/// A goroutine profile: main.main starts main.compute goroutines that park
-/// in runtime.gopark, plus one in main.serve.
-fn goroutine_profile() -> Profile {
-    let mut b = ProfileBuilder::new(&[("goroutine", "count")]);
-    b.period("goroutine", "count", 1);
-    let bin = b.mapping("/srv/bin/leakdemo", 0x400000, 0x800000);
-    let funcs = [
-        ("runtime.gopark", "runtime/proc.go", 360),
-        ("main.compute", "leakdemo/main.go", 23),
-        ("main.main", "leakdemo/main.go", 40),
-        ("main.serve", "leakdemo/main.go", 50),
-    ];
-    let locs: Vec<LocationId> = funcs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, file, line))| {
-            let f = b.function(name, file, line - 2);
-            b.location(Some(bin), 0x401000 + 0x100 * i as u64, &[(f, *line)])
-        })
-        .collect();
-    let stack = |ids: &[usize]| ids.iter().map(|&i| locs[i]).collect::<Vec<_>>();
-    b.sample(&stack(&[0, 1, 2]), &[50]);
-    b.sample(&stack(&[0, 3, 2]), &[3]);
-    b.sample(&stack(&[2]), &[1]);
-    b.build()
-}
-
-struct Fixture {
-    dir: PathBuf,
-    path: String,
-}
-
-impl Fixture {
-    fn new(tag: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("pprof-shell-it-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("goroutine.pb.gz");
-        std::fs::write(&path, pprof_model::encode(&goroutine_profile())).expect("write");
-        Fixture {
-            path: path.to_string_lossy().into_owned(),
-            dir,
-        }
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// What the flag form prints on standard output, or its error.
 fn flag_form(
@@ -80,7 +26,7 @@ fn flag_form(
 
 #[test]
 fn terminal_session() {
-    let fx = Fixture::new("pty");
+    let fx = ProfileFile::new("pty", "goroutine", &goroutine_profile());
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"));
     cmd.arg(&fx.path)
         .env("TERM", "xterm")
