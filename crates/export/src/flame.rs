@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use pprof_model::Profile;
 
 use crate::error::Result;
-use crate::stacks::{mean_value, StackOptions, StackTree, ROOT};
+use crate::stacks::{check_indexes, mean_value, StackOptions, StackTree, ROOT};
 use crate::xml::{escape, escape_into};
 
 /// Formats a sample value for display, such as `1.50s`.
@@ -137,56 +137,145 @@ pub struct FlameTreeOptions {
 /// The stack tree of `p` (see [`FlameTree`]), for a flame graph or an
 /// icicle graph drawn by the caller; values with `-mean` are divided by
 /// the mean divisor.
+///
+/// The tree is made from the root down, one level at a time: the samples
+/// through a node are sorted by their next frame, each run of equal
+/// frames is a child, and a child narrower than the minimum share is not
+/// looked into. So the long tail of rare stacks costs no memory and no
+/// hash lookups, however many samples there are.
 pub fn flame_tree(p: &Profile, opts: &FlameTreeOptions) -> Result<FlameTree> {
-    let mut tree = StackTree::new();
-    tree.reversed = opts.callers;
-    tree.add_profile(p, &opts.stacks, 1)?;
-    let mean = opts.stacks.mean_divisor.is_some();
-    let (offsets, list) = tree.children_sorted();
-    let root_width = tree.nodes.first().map_or(0, |n| n.width());
+    let st = &opts.stacks;
+    check_indexes(p, st)?;
+    let mut frames = StackTree::new();
+    let (loc_offsets, loc_frames) = frames.location_frames(p, st);
+    let rank = frames.name_ranks();
+    let mut by_rank = vec![0u32; rank.len()];
+    for (f, &r) in rank.iter().enumerate() {
+        if let Some(slot) = by_rank.get_mut(r as usize) {
+            *slot = f as u32;
+        }
+    }
+    let base_key = p.strings.lookup("pprof::base");
+    let true_val = p.strings.lookup("true");
+    let mut has_base_label = false;
+    let mut has_negative = false;
+    let mut walks: Vec<Walk> = Vec::new();
+    for s in &p.samples {
+        let v = s.values.get(st.sample_index).copied().unwrap_or(0);
+        let div = st
+            .mean_divisor
+            .map_or(0, |d| s.values.get(d).copied().unwrap_or(0));
+        if v == 0 && div == 0 {
+            continue;
+        }
+        if let (Some(k), Some(t)) = (base_key, true_val) {
+            if s.labels.iter().any(|l| l.key == k && l.str == t) {
+                has_base_label = true;
+            }
+        }
+        has_negative |= v < 0;
+        walks.push(Walk {
+            locs: &s.locations,
+            loc: 0,
+            frame: 0,
+            key: 0,
+            value: v,
+            div,
+        });
+    }
+    let next = NextFrame {
+        reversed: opts.callers,
+        loc_offsets: &loc_offsets,
+        loc_frames: &loc_frames,
+    };
+    let root_width = walks
+        .iter()
+        .fold(0i64, |w, x| w.saturating_add(x.value.saturating_abs()));
     let min = (root_width as f64 * opts.min_share.clamp(0.0, 1.0)) as i64;
+    let mean = st.mean_divisor.is_some();
     let mut out = FlameTree {
         names: Vec::new(),
         nodes: Vec::new(),
-        diff: tree.is_diff(),
+        diff: has_negative || has_base_label,
     };
-    // Names of the kept nodes only, renumbered.
-    let mut name_ids: Vec<u32> = vec![u32::MAX; tree.names.len()];
-    let mut todo: Vec<(u32, u32)> = vec![(ROOT, 0)];
-    while let Some((node, parent)) = todo.pop() {
-        let Some(n) = tree.nodes.get(node as usize) else {
+    // Names of the kept nodes only, numbered in the order they appear.
+    let mut name_ids: Vec<u32> = vec![u32::MAX; rank.len()];
+    // (samples through the node, its frame (`None`: the root), parent, depth)
+    let mut todo: Vec<(std::ops::Range<usize>, Option<u32>, u32, u32)> =
+        vec![(0..walks.len(), None, 0, 0)];
+    while let Some((range, frame, parent, depth)) = todo.pop() {
+        let Some(group) = walks.get_mut(range.clone()) else {
             continue;
         };
-        if node != ROOT && (n.width() < min || n.width() == 0) {
-            continue;
+        let (mut pos, mut neg, mut div) = (0i64, 0i64, 0i64);
+        let (mut flat, mut flat_div) = (0i64, 0i64);
+        for w in group.iter_mut() {
+            if w.value < 0 {
+                neg = neg.saturating_add(w.value.saturating_neg());
+            } else {
+                pos = pos.saturating_add(w.value);
+            }
+            div = div.saturating_add(w.div);
+            w.key = match next.frame(w) {
+                Some(f) => rank.get(f as usize).copied().unwrap_or(0),
+                None => {
+                    flat = flat.saturating_add(w.value);
+                    flat_div = flat_div.saturating_add(w.div);
+                    END
+                }
+            };
         }
-        let name = if node == ROOT {
-            u32::MAX
-        } else {
-            match name_ids.get_mut(n.frame as usize) {
+        let width = pos.saturating_add(neg);
+        let name = match frame {
+            None => u32::MAX,
+            Some(_) if width < min || width == 0 => continue,
+            Some(f) => match name_ids.get_mut(f as usize) {
                 Some(id) if *id != u32::MAX => *id,
                 Some(id) => {
                     *id = out.names.len() as u32;
-                    out.names.push(tree.name(node).to_string());
+                    out.names.push(frames.frame_name(f).to_string());
                     *id
                 }
                 None => continue,
-            }
+            },
         };
         let index = out.nodes.len() as u32;
         out.nodes.push(FlameNode {
             name,
             parent,
-            depth: n.depth,
-            cum: mean_value(n.cum(), n.cum_div, mean),
-            flat: mean_value(n.flat(), n.flat_div, mean),
-            cum_base: mean_value(n.cum_neg, n.cum_div, mean),
+            depth,
+            cum: mean_value(pos.saturating_sub(neg), div, mean),
+            flat: mean_value(flat, flat_div, mean),
+            cum_base: mean_value(neg, div, mean),
         });
-        let i = node as usize;
-        if let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) {
-            let kids = list.get(a..b).unwrap_or(&[]);
-            todo.extend(kids.iter().rev().map(|&k| (k, index)));
+        // The children: runs of samples with the same next frame, in name
+        // order (the samples that end here sort last).
+        if !group.windows(2).all(|w| w[0].key <= w[1].key) {
+            group.sort_unstable_by_key(|w| w.key);
         }
+        let mut kids = Vec::new();
+        let mut start = 0;
+        while let Some(first) = group.get(start) {
+            let key = first.key;
+            if key == END {
+                break;
+            }
+            let len = group
+                .get(start..)
+                .map_or(0, |rest| rest.iter().take_while(|w| w.key == key).count());
+            for w in group.get_mut(start..start + len).unwrap_or(&mut []) {
+                w.frame += 1;
+            }
+            let f = by_rank.get(key as usize).copied().unwrap_or(0);
+            kids.push((
+                range.start + start..range.start + start + len,
+                Some(f),
+                index,
+                depth.saturating_add(1),
+            ));
+            start += len;
+        }
+        todo.extend(kids.into_iter().rev());
     }
     // The root has no name of its own.
     let root_name = out.names.len() as u32;
@@ -195,6 +284,65 @@ pub fn flame_tree(p: &Profile, opts: &FlameTreeOptions) -> Result<FlameTree> {
     }
     out.names.push("root".to_string());
     Ok(out)
+}
+
+/// The key of a sample whose stack ends at the node.
+const END: u32 = u32::MAX;
+
+/// One sample on its way down the tree: the next frame of its stack is
+/// frame `frame` (in stack order) of its location `loc` (in stack order).
+struct Walk<'a> {
+    /// The sample's locations (held here: reading them through the
+    /// sample costs a cache miss more per frame).
+    locs: &'a [pprof_model::LocationId],
+    loc: u32,
+    frame: u32,
+    /// The name rank of the next frame ([`END`] when there is none).
+    key: u32,
+    value: i64,
+    div: i64,
+}
+
+/// Reads the frames of a sample's stack in order: from the outermost
+/// frame, or from the leaf (`reversed`).
+struct NextFrame<'a> {
+    reversed: bool,
+    loc_offsets: &'a [usize],
+    loc_frames: &'a [u32],
+}
+
+impl NextFrame<'_> {
+    /// The next frame of `w`, moving it past locations without frames.
+    fn frame(&self, w: &mut Walk<'_>) -> Option<u32> {
+        let locs = w.locs;
+        loop {
+            let li = w.loc as usize;
+            if li >= locs.len() {
+                return None;
+            }
+            let at = if self.reversed {
+                li
+            } else {
+                locs.len() - 1 - li
+            };
+            let loc = locs.get(at)?.index();
+            let frames = match (self.loc_offsets.get(loc), self.loc_offsets.get(loc + 1)) {
+                (Some(&a), Some(&b)) => self.loc_frames.get(a..b).unwrap_or(&[]),
+                _ => &[],
+            };
+            let fi = w.frame as usize;
+            if fi < frames.len() {
+                let i = if self.reversed {
+                    frames.len() - 1 - fi
+                } else {
+                    fi
+                };
+                return frames.get(i).copied();
+            }
+            w.loc += 1;
+            w.frame = 0;
+        }
+    }
 }
 
 fn unit_of(p: &Profile, opts: &FlameOptions) -> String {

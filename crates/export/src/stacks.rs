@@ -124,8 +124,6 @@ pub(crate) struct StackTree {
     pub has_negative: bool,
     /// Whether any sample carries the `pprof::base=true` label.
     pub has_base_label: bool,
-    /// Paths start at the leaf frame (a callers tree).
-    pub reversed: bool,
 }
 
 impl StackTree {
@@ -139,7 +137,6 @@ impl StackTree {
             prev_nodes: Vec::new(),
             has_negative: false,
             has_base_label: false,
-            reversed: false,
         }
     }
 
@@ -148,7 +145,7 @@ impl StackTree {
         self.has_negative || self.has_base_label
     }
 
-    fn frame_id(&mut self, name: String) -> u32 {
+    pub(crate) fn frame_id(&mut self, name: String) -> u32 {
         if let Some(&id) = self.name_ids.get(&name) {
             return id;
         }
@@ -161,18 +158,7 @@ impl StackTree {
     /// Adds every sample of `p`; values are multiplied by `sign` (-1 for a
     /// base profile given separately).
     pub fn add_profile(&mut self, p: &Profile, opts: &StackOptions, sign: i64) -> Result<()> {
-        let count = p.sample_types.len();
-        if opts.sample_index >= count {
-            return Err(Error::SampleIndex {
-                index: opts.sample_index,
-                count,
-            });
-        }
-        if let Some(d) = opts.mean_divisor {
-            if d >= count {
-                return Err(Error::SampleIndex { index: d, count });
-            }
-        }
+        check_indexes(p, opts)?;
         // Frames of each location, outermost first, computed on first use.
         let mut loc_frames: Vec<Option<Vec<u32>>> = vec![None; p.locations.len()];
         let base_key = p.strings.lookup("pprof::base");
@@ -208,9 +194,6 @@ impl StackTree {
                 None => {
                     path.clear();
                     self.sample_path(p, s, opts, &mut loc_frames, &mut path);
-                    if self.reversed {
-                        path.reverse();
-                    }
                     let n = self.find_path(&path);
                     memo.insert(s.locations.as_slice(), n);
                     n
@@ -220,6 +203,26 @@ impl StackTree {
         }
         self.compute_cum();
         Ok(())
+    }
+
+    /// The frames of every location of `p`, outermost first: those of
+    /// location `i` are `frames[offsets[i]..offsets[i + 1]]`.
+    pub(crate) fn location_frames(
+        &mut self,
+        p: &Profile,
+        opts: &StackOptions,
+    ) -> (Vec<usize>, Vec<u32>) {
+        let mut offsets = Vec::with_capacity(p.locations.len() + 1);
+        let mut frames = Vec::with_capacity(p.locations.len());
+        offsets.push(0);
+        for loc in &p.locations {
+            for name in location_frame_names(p, loc, opts) {
+                let id = self.frame_id(name);
+                frames.push(id);
+            }
+            offsets.push(frames.len());
+        }
+        (offsets, frames)
     }
 
     fn sample_path(
@@ -329,7 +332,7 @@ impl StackTree {
         }
     }
 
-    fn frame_name(&self, frame: u32) -> &str {
+    pub(crate) fn frame_name(&self, frame: u32) -> &str {
         self.names.get(frame as usize).map_or("", |s| s)
     }
 
@@ -339,6 +342,19 @@ impl StackTree {
             Some(n) if node != ROOT => self.names.get(n.frame as usize).map_or("", |s| s),
             _ => "",
         }
+    }
+
+    /// The rank of each frame id in name order.
+    pub(crate) fn name_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.frame_name(a).cmp(self.frame_name(b)));
+        let mut rank = vec![0u32; self.names.len()];
+        for (r, &f) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(f as usize) {
+                *slot = r as u32;
+            }
+        }
+        rank
     }
 
     /// Children of every node, sorted by frame name: `(offsets, list)` in
@@ -367,14 +383,7 @@ impl StackTree {
             }
         }
         // Rank frames by name once, then sort siblings by rank.
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.frame_name(a).cmp(self.frame_name(b)));
-        let mut rank = vec![0u32; self.names.len()];
-        for (r, &f) in order.iter().enumerate() {
-            if let Some(slot) = rank.get_mut(f as usize) {
-                *slot = r as u32;
-            }
-        }
+        let rank = self.name_ranks();
         let key = |n: u32| -> u32 {
             self.nodes
                 .get(n as usize)
@@ -391,6 +400,17 @@ impl StackTree {
         }
         (offsets, list)
     }
+}
+
+/// Checks that the options' sample indexes exist in `p`.
+pub(crate) fn check_indexes(p: &Profile, opts: &StackOptions) -> Result<()> {
+    let count = p.sample_types.len();
+    for index in std::iter::once(opts.sample_index).chain(opts.mean_divisor) {
+        if index >= count {
+            return Err(Error::SampleIndex { index, count });
+        }
+    }
+    Ok(())
 }
 
 /// Value of a node for display: the net value, divided by the mean divisor

@@ -114,8 +114,14 @@ pub(super) fn text(
             }
             (e, _) => e,
         })?;
-        Ok(String::from_utf8_lossy(&buf).into_owned())
+        Ok(into_text(buf))
     })
+}
+
+/// A report's bytes as text, without a copy when they are UTF-8 (they
+/// are: reports write the profile's strings as held).
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The call graph: DOT text and the full name of each node (`N<i>` is
@@ -263,6 +269,6 @@ pub(super) fn disasm(p: &Profile, cfg: &Settings) -> Result<Made<String>, String
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(String::from_utf8_lossy(&text).into_owned())
+        Ok(into_text(text))
     })
 }

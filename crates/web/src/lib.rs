@@ -97,6 +97,17 @@ pub struct Response {
 }
 
 impl Response {
+    /// A page or JSON: a byte of the profile that is not UTF-8 (held as a
+    /// private-use character, see `pprof_model::strings`) shows as U+FFFD,
+    /// as in pprof's pages.
+    fn text(status: u16, content_type: &'static str, text: String) -> Response {
+        let body = match pprof_model::strings::lossy(&text) {
+            std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+            std::borrow::Cow::Owned(shown) => shown.into_bytes(),
+        };
+        Response::new(status, content_type, body)
+    }
+
     fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Response {
         Response {
             status,
@@ -107,17 +118,17 @@ impl Response {
     }
 
     fn html(body: String) -> Response {
-        Response::new(200, "text/html; charset=utf-8", body)
+        Response::text(200, "text/html; charset=utf-8", body)
     }
 
     fn json(body: String) -> Response {
-        Response::new(200, "application/json", body)
+        Response::text(200, "application/json", body)
     }
 
     /// A plain-text error: the one-line message and a newline.
     fn error(status: u16, message: &str) -> Response {
         let line = message.replace('\n', " ");
-        Response::new(status, "text/plain; charset=utf-8", format!("{line}\n"))
+        Response::text(status, "text/plain; charset=utf-8", format!("{line}\n"))
     }
 
     fn redirect(status: u16, to: String) -> Response {
@@ -189,17 +200,45 @@ impl View {
     }
 }
 
-/// What a view computed: the page's body and the JSON of the API, made
-/// together once for each (view, settings).
+/// What a view computed, once for each (view, settings).
 #[derive(Debug)]
 struct Computed {
-    /// The part of the page between the header and the end.
-    body: String,
-    /// The JSON of `api/<view>`.
-    json: String,
+    content: Content,
     /// Legend lines (`File: x`, `Type: cpu`) for the header.
     legend: Vec<String>,
     notices: Vec<String>,
+}
+
+/// A view's result.
+#[derive(Debug)]
+enum Content {
+    /// The part of the page between the header and the end, and the JSON
+    /// of `api/<view>`, made together.
+    Page { body: String, json: String },
+    /// A text report (peek, tags, disassembly), kept once: its markup and
+    /// JSON are made from it for each answer (peek on a large profile is
+    /// hundreds of megabytes of text).
+    Text(String),
+}
+
+impl Computed {
+    /// The JSON of `api/<view>`.
+    fn json(&self) -> String {
+        match &self.content {
+            Content::Page { json, .. } => json.clone(),
+            Content::Text(text) => serde_json::json!({"labels": self.legend,
+                "notices": self.notices, "text": text})
+            .to_string(),
+        }
+    }
+
+    /// Appends the part of the page between the header and the end.
+    fn write_body(&self, out: &mut String) {
+        match &self.content {
+            Content::Page { body, .. } => out.push_str(body),
+            Content::Text(text) => page::text_body(text, out),
+        }
+    }
 }
 
 type Outcome = Result<Arc<Computed>, String>;
@@ -407,7 +446,7 @@ impl WebUi {
                 let callers = view == View::Flame && is_true(param(&params, "callers"));
                 match self.computed(view, &req, callers) {
                     Err(e) => Response::error(400, &e),
-                    Ok(c) if api => Response::json(c.json.clone()),
+                    Ok(c) if api => Response::json(c.json()),
                     Ok(c) => Response::html(page::page(self, view, &req, &params, &c)),
                 }
             }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use pprof_model::gofmt::xml_escape as escape;
 
 use super::backend::{Flame, Made, Request};
-use super::{param, Computed, View, WebUi};
+use super::{param, Computed, Content, View, WebUi};
 
 pub(super) const APP_JS: &str = include_str!("assets/app.js");
 pub(super) const APP_CSS: &str = include_str!("assets/app.css");
@@ -128,7 +128,7 @@ pub(super) fn page(
     let notices = notices_html(&c.notices);
     let view_name = view.title();
     let path = view.path();
-    format!(
+    let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width\">\
 <title>{title} {view_name}</title>\
@@ -144,14 +144,18 @@ pub(super) fn page(
 <form id=\"refine\" method=\"get\" action=\"{path}\">{form}\
 <button type=\"submit\">Refine</button> <a href=\"{path}\" id=\"reset\">Reset</a></form>\
 <div class=\"legend\">{legend}</div>{notices}</header>\n\
-<main>\n{body}\n</main>\n\
+<main>\n",
+    );
+    c.write_body(&mut out);
+    out.push_str(
+        "\n</main>\n\
 <div id=\"actions\" class=\"actions\" hidden><div id=\"action-title\"></div>\
 <a data-param=\"f\">Focus</a><a data-param=\"i\">Ignore</a><a data-param=\"h\">Hide</a>\
 <a data-param=\"s\">Show</a><a data-param=\"sf\">Show from</a>\
 <a data-view=\"peek\">Peek</a><a data-view=\"source\">Source</a></div>\n\
 <div id=\"status\"></div>\n</body></html>\n",
-        body = c.body,
-    )
+    );
+    out
 }
 
 impl WebUi {
@@ -187,8 +191,7 @@ pub(super) fn graph(made: Made<(String, Vec<String>)>) -> Result<Computed, Strin
         json_block(&format!("{{\"nodes\":{nodes_json}}}"))
     );
     Ok(Computed {
-        body,
-        json,
+        content: Content::Page { body, json },
         legend: made.legend,
         notices: made.notices,
     })
@@ -237,8 +240,7 @@ pub(super) fn flame(made: Made<Flame>) -> Result<Computed, String> {
         json_block(&data)
     );
     Ok(Computed {
-        body,
-        json: data,
+        content: Content::Page { body, json: data },
         legend: made.legend,
         notices: made.notices,
     })
@@ -286,31 +288,34 @@ pub(super) fn top(made: Made<String>) -> Result<Computed, String> {
         })
         .unwrap_or(made.legend);
     Ok(Computed {
-        body,
-        json: made.value,
+        content: Content::Page {
+            body,
+            json: made.value,
+        },
         legend,
         notices: made.notices,
     })
 }
 
-fn text_json(made: &Made<String>, text: &str) -> String {
-    serde_json::json!({"labels": made.legend, "notices": made.notices, "text": text}).to_string()
-}
-
-/// Peek and tags: the text report.
+/// Peek, tags and disassembly: the text report, one span a line.
 pub(super) fn text(made: Made<String>) -> Computed {
-    let json = text_json(&made, &made.value);
-    let mut body = String::from("<pre class=\"report\">");
-    for line in made.value.lines() {
-        let _ = write!(body, "<span class=\"line\">{}</span>", escape(line));
-    }
-    body.push_str("</pre>");
     Computed {
-        body,
-        json,
+        content: Content::Text(made.value),
         legend: made.legend,
         notices: made.notices,
     }
+}
+
+/// The markup of a text report.
+pub(super) fn text_body(text: &str, out: &mut String) {
+    out.reserve(text.len() + text.len() / 4);
+    out.push_str("<pre class=\"report\">");
+    for line in text.lines() {
+        out.push_str("<span class=\"line\">");
+        out.push_str(&escape(line));
+        out.push_str("</span>");
+    }
+    out.push_str("</pre>");
 }
 
 /// The source view: pprof's weblist listing (each source line with its
@@ -325,8 +330,10 @@ pub(super) fn source(made: Made<(String, serde_json::Value)>) -> Computed {
     json["labels"] = serde_json::json!(made.legend);
     json["notices"] = serde_json::json!(notices);
     Computed {
-        body: format!("<div class=\"source weblist\">{listing}</div>"),
-        json: json.to_string(),
+        content: Content::Page {
+            body: format!("<div class=\"source weblist\">{listing}</div>"),
+            json: json.to_string(),
+        },
         legend: made.legend,
         notices,
     }
@@ -429,8 +436,7 @@ pub(super) fn leak(report: &pprof_leak::Report) -> Computed {
     }
     body.push_str("</table>");
     Computed {
-        body,
-        json,
+        content: Content::Page { body, json },
         legend: Vec::new(),
         notices: Vec::new(),
     }

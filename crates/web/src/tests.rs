@@ -366,3 +366,55 @@ fn flame_graph_of_a_difference_is_a_diff() {
     let first_child = plain["nodes"][1][0].as_u64().unwrap() as usize;
     assert_eq!(names[first_child], "github.com/x/sorting.Sort");
 }
+
+#[test]
+fn bytes_that_are_not_utf8_show_as_replacement_characters() {
+    use pprof_model::strings::from_bytes;
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let name = from_bytes(b"main.caf\xe9");
+    let file = from_bytes(b"/src/\xff\xfe.go");
+    let main = b.function("main.main", "main.go", 1);
+    let bad = b.function(&name, &file, 5);
+    let lm = b.location(None, 0x1000, &[(main, 2)]);
+    let lb = b.location(None, 0x2000, &[(bad, 7)]);
+    b.labelled_sample(&[lb, lm], &[5], &[("k", &from_bytes(b"v\x80"))]);
+    let ui = WebUi::new(b.build(), Settings::default()).with_settings_file(None);
+    let held = |t: &str| {
+        t.chars()
+            .any(|c| ('\u{10FF00}'..='\u{10FFFF}').contains(&c))
+    };
+    for target in [
+        "/ui/flamegraph",
+        "/ui/api/flamegraph",
+        "/ui/graph",
+        "/ui/top",
+        "/ui/api/top",
+        "/ui/peek",
+        "/ui/api/peek",
+        "/ui/source",
+        "/ui/tags",
+        "/ui/api/tags",
+    ] {
+        let r = ui.respond(target);
+        assert_eq!(r.status, 200, "{target}: {}", text(&r));
+        let t = std::str::from_utf8(&r.body).expect("the answer is UTF-8");
+        assert!(!held(t), "{target}: a private-use character is shown: {t}");
+        let shown = if target.ends_with("tags") {
+            "v\u{FFFD}"
+        } else {
+            "main.caf\u{FFFD}"
+        };
+        assert!(t.contains(shown), "{target}: {t}");
+    }
+    // The JSON names the function as pprof's page does.
+    let api = ui.respond("/ui/api/flamegraph");
+    let v: serde_json::Value = serde_json::from_slice(&api.body).unwrap();
+    assert!(v["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "main.caf\u{FFFD}"));
+    // Filters still match the name as it is held.
+    let top = text(&ui.respond("/ui/top?f=caf"));
+    assert!(top.contains("main.caf\u{FFFD}"), "{top}");
+}
