@@ -121,7 +121,11 @@ pub(super) fn text(
 /// A report's bytes as text, without a copy when they are UTF-8 (they
 /// are: reports write the profile's strings as held).
 fn into_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let mut text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // Kept in the cache: without the room the writer grew into.
+    text.shrink_to_fit();
+    text
 }
 
 /// The call graph: DOT text and the full name of each node (`N<i>` is
