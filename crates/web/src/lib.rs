@@ -94,18 +94,86 @@ pub struct Response {
     pub headers: Vec<(&'static str, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The part of the body made while it is sent (a large text report),
+    /// after `body`.
+    rest: Option<Rest>,
+}
+
+/// The rest of a text view's page, made in parts of about a megabyte as
+/// they are sent, so that the page of a report of hundreds of megabytes
+/// is never held whole.
+#[derive(Clone, Debug)]
+struct Rest {
+    computed: Arc<Computed>,
+    /// The page after the report.
+    tail: String,
+}
+
+impl PartialEq for Rest {
+    fn eq(&self, other: &Rest) -> bool {
+        Arc::ptr_eq(&self.computed, &other.computed) && self.tail == other.tail
+    }
+}
+
+impl Eq for Rest {}
+
+/// Bytes of markup in each part of a [`Rest`].
+const PART: usize = 1 << 20;
+
+impl Rest {
+    /// The parts, each shown like [`Response::text`].
+    fn parts(self) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+        let mut pos = 0;
+        let mut tail = Some(self.tail);
+        let computed = self.computed;
+        std::iter::from_fn(move || {
+            let text = match &computed.content {
+                Content::Text(text) => text.as_str(),
+                Content::Page { .. } => "",
+            };
+            let mut out = String::new();
+            if pos < text.len() {
+                pos = page::text_lines(text, pos, PART, &mut out);
+                if pos >= text.len() {
+                    out.push_str(page::TEXT_END);
+                }
+            } else {
+                out.push_str(&tail.take()?);
+            }
+            Some(shown(out))
+        })
+    }
+}
+
+/// A page or JSON: a byte of the profile that is not UTF-8 (held as a
+/// private-use character, see `pprof_model::strings`) shows as U+FFFD, as
+/// in pprof's pages.
+fn shown(text: String) -> Vec<u8> {
+    match pprof_model::strings::lossy(&text) {
+        std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+        std::borrow::Cow::Owned(shown) => shown.into_bytes(),
+    }
 }
 
 impl Response {
-    /// A page or JSON: a byte of the profile that is not UTF-8 (held as a
-    /// private-use character, see `pprof_model::strings`) shows as U+FFFD,
-    /// as in pprof's pages.
+    /// A page or JSON, [`shown`].
     fn text(status: u16, content_type: &'static str, text: String) -> Response {
-        let body = match pprof_model::strings::lossy(&text) {
-            std::borrow::Cow::Borrowed(_) => text.into_bytes(),
-            std::borrow::Cow::Owned(shown) => shown.into_bytes(),
-        };
-        Response::new(status, content_type, body)
+        Response::new(status, content_type, shown(text))
+    }
+
+    /// The whole body, made now.
+    fn finish(mut self) -> Response {
+        if let Some(rest) = self.rest.take() {
+            for part in rest.parts() {
+                self.body.extend_from_slice(&part);
+            }
+        }
+        self
+    }
+
+    /// The body in parts: `body`, then the rest as it is made.
+    pub(crate) fn into_parts(self) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+        std::iter::once(self.body).chain(self.rest.into_iter().flat_map(Rest::parts))
     }
 
     fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Response {
@@ -114,6 +182,7 @@ impl Response {
             content_type,
             headers: Vec::new(),
             body: body.into(),
+            rest: None,
         }
     }
 
@@ -388,6 +457,12 @@ impl WebUi {
     /// Answers a request: `method` is `GET`, `HEAD` (the GET answer; the
     /// server leaves the body out) or `POST` (configurations).
     pub fn respond_to(&self, method: &str, target: &str) -> Response {
+        self.answer(method, target).finish()
+    }
+
+    /// Like [`WebUi::respond_to`], but the page of a text view is made as
+    /// it is sent ([`Response::into_parts`]).
+    pub(crate) fn answer(&self, method: &str, target: &str) -> Response {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .into_owned()
@@ -447,7 +522,19 @@ impl WebUi {
                 match self.computed(view, &req, callers) {
                     Err(e) => Response::error(400, &e),
                     Ok(c) if api => Response::json(c.json()),
-                    Ok(c) => Response::html(page::page(self, view, &req, &params, &c)),
+                    Ok(c) => {
+                        let (mut head, tail) = page::page(self, view, &req, &params, &c);
+                        if matches!(c.content, Content::Text(_)) {
+                            head.push_str(page::TEXT_START);
+                            let mut r = Response::html(head);
+                            r.rest = Some(Rest { computed: c, tail });
+                            r
+                        } else {
+                            c.write_body(&mut head);
+                            head.push_str(&tail);
+                            Response::html(head)
+                        }
+                    }
                 }
             }
         }

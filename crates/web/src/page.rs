@@ -26,14 +26,14 @@ fn notices_html(notices: &[String]) -> String {
     s
 }
 
-/// The whole page around a view's body.
+/// The page around a view's body: the part before it and the part after.
 pub(super) fn page(
     ui: &WebUi,
     view: View,
     req: &Request,
     query: &[(String, String)],
     c: &Computed,
-) -> String {
+) -> (String, String) {
     let title = escape(&ui.title);
     let mut nav = String::new();
     for v in ui.views() {
@@ -128,7 +128,7 @@ pub(super) fn page(
     let notices = notices_html(&c.notices);
     let view_name = view.title();
     let path = view.path();
-    let mut out = format!(
+    let head = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width\">\
 <title>{title} {view_name}</title>\
@@ -146,8 +146,7 @@ pub(super) fn page(
 <div class=\"legend\">{legend}</div>{notices}</header>\n\
 <main>\n",
     );
-    c.write_body(&mut out);
-    out.push_str(
+    let tail = String::from(
         "\n</main>\n\
 <div id=\"actions\" class=\"actions\" hidden><div id=\"action-title\"></div>\
 <a data-param=\"f\">Focus</a><a data-param=\"i\">Ignore</a><a data-param=\"h\">Hide</a>\
@@ -155,7 +154,7 @@ pub(super) fn page(
 <a data-view=\"peek\">Peek</a><a data-view=\"source\">Source</a></div>\n\
 <div id=\"status\"></div>\n</body></html>\n",
     );
-    out
+    (head, tail)
 }
 
 impl WebUi {
@@ -306,16 +305,36 @@ pub(super) fn text(made: Made<String>) -> Computed {
     }
 }
 
+/// The markup before and after the lines of a text report.
+pub(super) const TEXT_START: &str = "<pre class=\"report\">";
+pub(super) const TEXT_END: &str = "</pre>";
+
 /// The markup of a text report.
 pub(super) fn text_body(text: &str, out: &mut String) {
-    out.reserve(text.len() + text.len() / 4);
-    out.push_str("<pre class=\"report\">");
-    for line in text.lines() {
+    out.push_str(TEXT_START);
+    text_lines(text, 0, usize::MAX, out);
+    out.push_str(TEXT_END);
+}
+
+/// Appends the markup of the lines of `text` from byte `from` (the start
+/// of a line) until about `limit` bytes are added; answers where it
+/// stopped (the end of `text` when it is done).
+pub(super) fn text_lines(text: &str, from: usize, limit: usize, out: &mut String) -> usize {
+    let start = out.len();
+    let mut pos = from;
+    while pos < text.len() && out.len() - start < limit {
+        let rest = text.get(pos..).unwrap_or("");
+        let (line, next) = match rest.find('\n') {
+            Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
+            None => (rest, text.len()),
+        };
+        let line = line.strip_suffix('\r').unwrap_or(line);
         out.push_str("<span class=\"line\">");
         out.push_str(&escape(line));
         out.push_str("</span>");
+        pos = next;
     }
-    out.push_str("</pre>");
+    pos
 }
 
 /// The source view: pprof's weblist listing (each source line with its

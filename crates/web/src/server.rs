@@ -207,25 +207,34 @@ async fn handle(
         )
     };
     drop(req);
-    let answer = if shared.loopback && !is_loopback(host_of(&host)) {
+    let mut answer = if shared.loopback && !is_loopback(host_of(&host)) {
         super::Response::error(403, "permission denied: the Host header names another site")
     } else if method == "POST"
         && origin.is_some_and(|o| o.split_once("://").map(|(_, h)| h) != Some(host.as_str()))
     {
         super::Response::error(403, "permission denied: cross-site request")
     } else {
-        tokio::task::spawn_blocking(move || shared.ui.respond_to(&method, &target))
+        tokio::task::spawn_blocking(move || shared.ui.answer(&method, &target))
             .await
             .unwrap_or_else(|_| super::Response::error(500, "internal error"))
     };
-    let mut response = axum::response::Response::new(axum::body::Body::from(answer.body));
-    *response.status_mut() =
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = HeaderValue::from_static(answer.content_type);
+    let headers = std::mem::take(&mut answer.headers);
+    // A text view's page is made as it is sent.
+    let body = if answer.rest.is_some() {
+        axum::body::Body::from_stream(futures_util::stream::iter(
+            answer
+                .into_parts()
+                .map(Ok::<Vec<u8>, std::convert::Infallible>),
+        ))
+    } else {
+        axum::body::Body::from(answer.body)
+    };
+    let mut response = axum::response::Response::new(body);
+    *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(answer.content_type),
-    );
+    h.insert(header::CONTENT_TYPE, content_type);
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -239,7 +248,7 @@ async fn handle(
         HeaderValue::from_static("no-referrer"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    for (name, value) in answer.headers {
+    for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(&value) {
             h.insert(name, v);
         }

@@ -418,3 +418,36 @@ fn bytes_that_are_not_utf8_show_as_replacement_characters() {
     let top = text(&ui.respond("/ui/top?f=caf"));
     assert!(top.contains("main.caf\u{FFFD}"), "{top}");
 }
+
+#[test]
+fn text_pages_made_in_parts_are_the_whole_page() {
+    let text = "a\nb<x>\r\n\nlast";
+    let mut whole = String::new();
+    page::text_body(text, &mut whole);
+    assert_eq!(
+        whole,
+        "<pre class=\"report\"><span class=\"line\">a</span><span class=\"line\">b&lt;x&gt;</span>\
+<span class=\"line\"></span><span class=\"line\">last</span></pre>"
+    );
+    let mut parts = String::from(page::TEXT_START);
+    let mut pos = 0;
+    let mut calls = 0;
+    while pos < text.len() {
+        pos = page::text_lines(text, pos, 1, &mut parts);
+        calls += 1;
+    }
+    parts.push_str(page::TEXT_END);
+    assert_eq!((parts, calls), (whole, 4));
+    // The server's parts of a text view add up to the page.
+    let ui = ui();
+    let r = ui.answer("GET", "/ui/peek");
+    assert!(r.rest.is_some());
+    let streamed: Vec<u8> = r.into_parts().flatten().collect();
+    assert_eq!(streamed, ui.respond("/ui/peek").body);
+    assert!(text_of(&streamed).contains("main.work"));
+    assert!(ui.answer("GET", "/ui/top").rest.is_none());
+}
+
+fn text_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
