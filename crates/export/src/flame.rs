@@ -811,4 +811,142 @@ mod tests {
     fn hot_colors_are_stable() {
         assert_eq!(hot_color("main.f"), hot_color("main.f"));
     }
+
+    /// A profile of random stacks: inlined frames, recursion, base
+    /// (negative) samples and a second value for `-mean`.
+    fn random_profile(seed: u64) -> Profile {
+        let mut rng = seed;
+        let mut next = move |n: u64| {
+            rng = rng
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (rng >> 33) % n
+        };
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count"), ("cpu", "ns")]);
+        let funcs: Vec<_> = (0..9)
+            .map(|i| b.function(&format!("pkg.f{i}"), "f.go", i))
+            .collect();
+        let mut locs = Vec::new();
+        for i in 0..14u64 {
+            let mut lines = vec![(funcs[next(9) as usize], i as i64)];
+            if next(3) == 0 {
+                lines.push((funcs[next(9) as usize], 1));
+            }
+            locs.push(b.location(None, 0x1000 + i, &lines));
+        }
+        for _ in 0..300 {
+            let depth = 1 + next(7) as usize;
+            let stack: Vec<_> = (0..depth).map(|_| locs[next(14) as usize]).collect();
+            let v = next(50) as i64 - 8;
+            b.sample(&stack, &[1 + next(3) as i64, v]);
+        }
+        b.build()
+    }
+
+    /// The tree by brute force: every prefix of every stack, in the
+    /// order of the paths (a parent before its children, siblings by name).
+    fn brute_force(p: &Profile, o: &FlameTreeOptions) -> Vec<(Vec<String>, i64, i64, i64)> {
+        use std::collections::BTreeMap;
+        let st = &o.stacks;
+        let mut sums: BTreeMap<Vec<String>, [i64; 6]> = BTreeMap::new();
+        for s in &p.samples {
+            let v = s.values[st.sample_index];
+            let d = st.mean_divisor.map_or(0, |i| s.values[i]);
+            if v == 0 && d == 0 {
+                continue;
+            }
+            let mut path: Vec<String> = Vec::new();
+            for l in s.locations.iter().rev() {
+                path.extend(crate::stacks::location_frame_names(
+                    p,
+                    &p.locations[l.index()],
+                    st,
+                ));
+            }
+            if o.callers {
+                path.reverse();
+            }
+            for k in 0..=path.len() {
+                let e = sums.entry(path[..k].to_vec()).or_default();
+                e[0] += v.max(0);
+                e[1] += (-v).max(0);
+                e[2] += d;
+                if k == path.len() {
+                    e[3] += v;
+                    e[4] += d;
+                }
+            }
+        }
+        let mean = st.mean_divisor.is_some();
+        let min = (sums.get(&Vec::new()).map_or(0, |e| e[0] + e[1]) as f64 * o.min_share) as i64;
+        let mut out = Vec::new();
+        let mut dropped: Vec<Vec<String>> = Vec::new();
+        for (path, e) in sums {
+            let width = e[0] + e[1];
+            if !path.is_empty()
+                && (width < min || width == 0 || dropped.iter().any(|d| path.starts_with(d)))
+            {
+                dropped.push(path);
+                continue;
+            }
+            out.push((
+                path,
+                mean_value(e[0] - e[1], e[2], mean),
+                mean_value(e[3], e[4], mean),
+                mean_value(e[1], e[2], mean),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn flame_tree_is_the_tree_of_all_stack_prefixes() {
+        for seed in 1..4 {
+            let p = random_profile(seed);
+            for (callers, min_share, inline_frames, mean, index) in [
+                (false, 0.0, true, false, 0),
+                (true, 0.0, true, false, 1),
+                (false, 0.02, true, true, 1),
+                (true, 0.05, false, false, 1),
+                (false, 0.01, false, true, 0),
+            ] {
+                let o = FlameTreeOptions {
+                    stacks: StackOptions {
+                        sample_index: index,
+                        mean_divisor: mean.then_some(0),
+                        inline_frames,
+                        ..Default::default()
+                    },
+                    callers,
+                    min_share,
+                };
+                let t = flame_tree(&p, &o).unwrap();
+                let mut paths: Vec<Vec<String>> = Vec::new();
+                let got: Vec<(Vec<String>, i64, i64, i64)> = t
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let mut path = if i == 0 {
+                            Vec::new()
+                        } else {
+                            paths[n.parent as usize].clone()
+                        };
+                        if i > 0 {
+                            path.push(t.names[n.name as usize].clone());
+                        }
+                        assert_eq!(n.depth as usize, path.len());
+                        paths.push(path.clone());
+                        (path, n.cum, n.flat, n.cum_base)
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    brute_force(&p, &o),
+                    "seed {seed}, callers {callers}, share {min_share}"
+                );
+                assert_eq!(t.diff, index == 1);
+            }
+        }
+    }
 }

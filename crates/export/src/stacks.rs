@@ -424,7 +424,11 @@ pub(crate) fn mean_value(v: i64, div: i64, mean: bool) -> i64 {
 }
 
 /// Names of the frames of one location, outermost first.
-fn location_frame_names(p: &Profile, loc: &Location, opts: &StackOptions) -> Vec<String> {
+pub(crate) fn location_frame_names(
+    p: &Profile,
+    loc: &Location,
+    opts: &StackOptions,
+) -> Vec<String> {
     let lines: &[pprof_model::Line] = if opts.inline_frames {
         &loc.lines
     } else {
