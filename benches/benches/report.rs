@@ -1,6 +1,6 @@
 //! The report paths of the `pprof-tools` driver on the ladder's `medium`
 //! shape (100k samples with labels): graph building plus the text, DOT,
-//! traces and callgrind writers, throughput in bytes of uncompressed
+//! traces, raw and callgrind writers, throughput in bytes of uncompressed
 //! protobuf. Each iteration reports on a fresh copy of the profile, since
 //! a report applies its filters in place; the copy is not timed.
 
@@ -24,10 +24,11 @@ fn reports(c: &mut Criterion) {
     let mut group = c.benchmark_group("report");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
-    let cases: [(&str, OutputFormat, Option<&str>); 5] = [
+    let cases: [(&str, OutputFormat, Option<&str>); 6] = [
         ("top/medium", OutputFormat::Top, None),
         ("dot/medium", OutputFormat::Dot, None),
         ("traces/medium", OutputFormat::Traces, None),
+        ("raw/medium", OutputFormat::Raw, None),
         ("callgrind/medium", OutputFormat::Callgrind, None),
         ("peek/medium", OutputFormat::Peek, Some("Mutex")),
     ];

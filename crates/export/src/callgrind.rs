@@ -1,10 +1,12 @@
 //! pprof's callgrind output, read by kcachegrind and `callgrind_annotate`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use pprof_graph::{FunctionKey, Graph, NodeId, NodeInfo};
+use pprof_graph::{FunctionKey, Graph, NodeInfo};
+use pprof_model::gofmt::{push_int, push_uint};
 use pprof_model::measurement;
 
 use crate::error::Result;
@@ -36,7 +38,7 @@ pub fn write_callgrind<W: Write>(w: &mut W, g: &Graph, c: &CallgrindConfig) -> R
 /// Returns the callgrind text of `g`; see [`write_callgrind`].
 pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
     let node_names = disambiguated_names(g);
-    let mut out = String::new();
+    let mut out = String::with_capacity(64 * g.nodes.len() + 128 * g.edges.len() + 64);
     out.push_str("positions: instr line\n");
     let _ = writeln!(out, "events: {}({})", c.sample_type, c.output_unit);
 
@@ -52,48 +54,58 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
             p.objfile == info.objfile && p.file == info.file && p.name == info.name
         });
         if !same {
+            out.push_str("\nob=");
+            objfiles.put(&mut out, &info.objfile);
+            out.push_str("\nfl=");
+            files.put(&mut out, &info.file);
+            out.push_str("\nfn=");
+            names.put(&mut out, &info.name);
             out.push('\n');
-            let _ = writeln!(out, "ob={}", objfiles.get(&info.objfile));
-            let _ = writeln!(out, "fl={}", files.get(&info.file));
-            let _ = writeln!(out, "fn={}", names.get(&info.name));
         }
-        let _ = writeln!(
-            out,
-            "{} {} {}",
-            address(prev, info.address),
-            info.lineno,
-            scaled(n.flat_value())
-        );
+        push_address(&mut out, prev, info.address);
+        out.push(' ');
+        push_int(&mut out, info.lineno);
+        out.push(' ');
+        push_int(&mut out, scaled(n.flat_value()));
+        out.push('\n');
         for e in g.sorted_out_edges(id) {
             let Some(edge) = g.edge(e) else { continue };
             let Some(callee) = g.node(edge.dest) else {
                 continue;
             };
-            let _ = writeln!(out, "cfl={}", files.get(&callee.info.file));
+            out.push_str("cfl=");
+            files.put(&mut out, &callee.info.file);
             // pprof names callees from the graph's node list only: an edge
             // to a node left out of it (no flat nor cum value, as with
             // -mean when a sample has a count but no value) gets `cfn=`.
-            let callee_name = node_names.get(&edge.dest).map_or("", |s| s.as_str());
-            let _ = writeln!(out, "cfn={}", names.get(callee_name));
+            let callee_name = node_names
+                .get(edge.dest.index())
+                .and_then(|n| n.as_deref())
+                .unwrap_or("");
+            out.push_str("\ncfn=");
+            names.put(&mut out, callee_name);
             // pprof has no call counts: the count is 0.
-            let _ = writeln!(
-                out,
-                "calls=0 {} {}",
-                address(prev, callee.info.address),
-                callee.info.lineno
-            );
-            let _ = writeln!(out, "* * {}", scaled(edge.weight));
+            out.push_str("\ncalls=0 ");
+            push_address(&mut out, prev, callee.info.address);
+            out.push(' ');
+            push_int(&mut out, callee.info.lineno);
+            out.push_str("\n* * ");
+            push_int(&mut out, scaled(edge.weight));
+            out.push('\n');
         }
         prev = Some(info);
     }
     out
 }
 
-/// Names of nodes for callgrind, which merges functions with equal file
-/// and name: when several distinct functions (say, call-tree contexts)
-/// share both, each gets a ` [i/n]` suffix.
-fn disambiguated_names(g: &Graph) -> HashMap<NodeId, String> {
-    let mut index: HashMap<(&str, &str), HashMap<FunctionKey, usize>> = HashMap::new();
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Names of nodes for callgrind (indexed by node id; `None` for nodes not
+/// in the node list), which merges functions with equal file and name:
+/// when several distinct functions (say, call-tree contexts) share both,
+/// each gets a ` [i/n]` suffix.
+fn disambiguated_names(g: &Graph) -> Vec<Option<Cow<'_, str>>> {
+    let mut index: FastMap<(&str, &str), FastMap<FunctionKey, usize>> = FastMap::default();
     for (_, n) in g.iter() {
         let fns = index
             .entry((n.info.file.as_str(), n.info.name.as_str()))
@@ -101,16 +113,19 @@ fn disambiguated_names(g: &Graph) -> HashMap<NodeId, String> {
         let next = fns.len();
         fns.entry(n.function).or_insert(next);
     }
-    let mut out = HashMap::with_capacity(g.nodes.len());
+    let mut out: Vec<Option<Cow<'_, str>>> = Vec::new();
     for (id, n) in g.iter() {
-        let mut name = n.info.name.clone();
+        let mut name = Cow::Borrowed(n.info.name.as_str());
         if let Some(fns) = index.get(&(n.info.file.as_str(), n.info.name.as_str())) {
             if fns.len() > 1 {
                 let i = fns.get(&n.function).copied().unwrap_or(0);
-                let _ = write!(name, " [{}/{}]", i + 1, fns.len());
+                let _ = write!(name.to_mut(), " [{}/{}]", i + 1, fns.len());
             }
         }
-        out.insert(id, name);
+        if out.len() <= id.index() {
+            out.resize(id.index() + 1, None);
+        }
+        out[id.index()] = Some(name);
     }
     out
 }
@@ -119,40 +134,66 @@ fn disambiguated_names(g: &Graph) -> HashMap<NodeId, String> {
 /// later uses are `(N)`.
 #[derive(Default)]
 struct Names {
-    ids: HashMap<String, usize>,
+    ids: FastMap<String, usize>,
 }
 
 impl Names {
-    fn get(&mut self, name: &str) -> String {
+    /// Appends the compressed form of `name` (nothing for an empty name).
+    fn put(&mut self, out: &mut String, name: &str) {
         if name.is_empty() {
-            return String::new();
+            return;
         }
-        if let Some(id) = self.ids.get(name) {
-            return format!("({id})");
+        out.push('(');
+        if let Some(&id) = self.ids.get(name) {
+            push_uint(out, id as u64);
+            out.push(')');
+            return;
         }
         let id = self.ids.len() + 1;
         self.ids.insert(name.to_string(), id);
-        format!("({id}) {name}")
+        push_uint(out, id as u64);
+        out.push_str(") ");
+        out.push_str(name);
+    }
+
+    #[cfg(test)]
+    fn get(&mut self, name: &str) -> String {
+        let mut s = String::new();
+        self.put(&mut s, name);
+        s
     }
 }
 
 /// Callgrind's position compression: `*` for the previous address, a
 /// signed offset when that is shorter than the absolute `0x` form.
+fn push_address(out: &mut String, prev: Option<&NodeInfo>, curr: u64) {
+    let hex_len = 2 + (64 - curr.max(1).leading_zeros() as usize).div_ceil(4);
+    if let Some(prev) = prev {
+        if prev.address == curr {
+            out.push('*');
+            return;
+        }
+        let diff = curr.wrapping_sub(prev.address) as i64;
+        let mut digits = 1;
+        let mut m = diff.unsigned_abs();
+        while m >= 10 {
+            m /= 10;
+            digits += 1;
+        }
+        if 1 + digits < hex_len {
+            out.push(if diff < 0 { '-' } else { '+' });
+            push_uint(out, diff.unsigned_abs());
+            return;
+        }
+    }
+    let _ = write!(out, "{curr:#x}");
+}
+
+#[cfg(test)]
 fn address(prev: Option<&NodeInfo>, curr: u64) -> String {
-    let abs = format!("{curr:#x}");
-    let Some(prev) = prev else {
-        return abs;
-    };
-    if prev.address == curr {
-        return "*".to_string();
-    }
-    let diff = curr.wrapping_sub(prev.address) as i64;
-    let relative = format!("{diff:+}");
-    if relative.len() < abs.len() {
-        relative
-    } else {
-        abs
-    }
+    let mut s = String::new();
+    push_address(&mut s, prev, curr);
+    s
 }
 
 #[cfg(test)]
@@ -170,6 +211,24 @@ mod tests {
         assert_eq!(address(Some(&prev), 0x1010), "+16");
         assert_eq!(address(Some(&prev), 0xff0), "-16");
         assert_eq!(address(Some(&prev), 0), "0x0");
+        // The shorter form wins; a tie goes to the absolute one.
+        for (p, c) in [
+            (0x1000u64, 0x1009u64),
+            (0, 0x10),
+            (0x10, 0),
+            (5, 100),
+            (0xfff, 0x1000),
+            (u64::MAX, 0),
+        ] {
+            let prev = NodeInfo {
+                address: p,
+                ..Default::default()
+            };
+            let abs = format!("{c:#x}");
+            let rel = format!("{:+}", c.wrapping_sub(p) as i64);
+            let want = if rel.len() < abs.len() { rel } else { abs };
+            assert_eq!(address(Some(&prev), c), want, "{p:#x} -> {c:#x}");
+        }
     }
 
     #[test]

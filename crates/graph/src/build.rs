@@ -376,7 +376,8 @@ impl<'p> TagCollector<'p> {
             names: Vec::new(),
             name_ids: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             numeric_names: FxMap::default(),
-            by_labels: FxMap::default(),
+            // About one entry per sample when labels make samples distinct.
+            by_labels: FxMap::with_capacity_and_hasher(p.samples.len(), Default::default()),
             sets: Vec::new(),
             by_ids,
             groups_by_ids: FxMap::default(),

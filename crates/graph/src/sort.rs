@@ -1,7 +1,5 @@
 //! Node and edge orderings (pprof's `Nodes.Sort` and `EdgeMap.Sort`).
 
-use std::cmp::Ordering;
-
 use crate::types::{EdgeId, Node, NodeId};
 use crate::Graph;
 
@@ -153,26 +151,45 @@ impl Graph {
     }
 
     /// Edges sorted by decreasing |weight|, then source name, then
-    /// destination name (pprof's `EdgeMap.Sort`).
+    /// destination name (pprof's `EdgeMap.Sort`). Names are made only for
+    /// edges of equal weight.
     pub fn sort_edges(&self, edges: &[EdgeId]) -> Vec<EdgeId> {
-        let mut items: Vec<(EdgeId, i64, String, String)> = edges
+        let mut items: Vec<(EdgeId, u64, NodeId, NodeId)> = edges
             .iter()
             .filter_map(|&id| {
                 let e = self.edges.get(id.index())?;
-                let src = self.arena.get(e.src.index())?.info.printable_name();
-                let dst = self.arena.get(e.dest.index())?.info.printable_name();
-                Some((id, e.weight, src, dst))
+                self.arena.get(e.src.index())?;
+                self.arena.get(e.dest.index())?;
+                Some((id, e.weight.unsigned_abs(), e.src, e.dest))
             })
             .collect();
-        items.sort_by(|a, b| {
-            if a.1 != b.1 {
-                b.1.unsigned_abs().cmp(&a.1.unsigned_abs())
-            } else {
-                Ordering::Equal
+        // Stable: by weight first, then each run of equal weights by names.
+        items.sort_by_key(|i| std::cmp::Reverse(i.1));
+        let name = |n: NodeId| {
+            self.arena
+                .get(n.index())
+                .map(|n| n.info.printable_name())
+                .unwrap_or_default()
+        };
+        let mut start = 0;
+        while start < items.len() {
+            let w = items[start].1;
+            let end = start + items[start..].iter().take_while(|i| i.1 == w).count();
+            if end - start > 1 {
+                let run = &mut items[start..end];
+                let mut named: Vec<(usize, String, String)> = run
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| (k, name(i.2), name(i.3)))
+                    .collect();
+                named.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2)));
+                let before = run.to_vec();
+                for (slot, n) in run.iter_mut().zip(named) {
+                    *slot = before[n.0];
+                }
             }
-            .then_with(|| a.2.cmp(&b.2))
-            .then_with(|| a.3.cmp(&b.3))
-        });
+            start = end;
+        }
         items.into_iter().map(|i| i.0).collect()
     }
 

@@ -2,7 +2,10 @@
 //! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
 //! `filepath.Base`, OS error texts, XML escaping for the SVG and HTML
 //! writers and `html/template`'s escaping of text; and Go's
-//! `strconv.ParseBool`, for flags read as Go reads them.
+//! `strconv.ParseBool`, for flags read as Go reads them; and decimal
+//! integers appended to a string without the formatting machinery
+//! ([`push_int`], [`push_uint`], [`push_int_padded`]), for the writers of
+//! large reports.
 
 /// Go's `strconv.ParseBool`: `1`, `t`, `T`, `TRUE`, `true`, `True` and
 /// `0`, `f`, `F`, `FALSE`, `false`, `False`; anything else is `None`.
@@ -306,9 +309,105 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The decimal digits of `v`, right-aligned in `buf`; returns where they
+/// start.
+#[inline]
+fn uint_digits(buf: &mut [u8; 20], mut v: u64) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return i;
+        }
+    }
+}
+
+/// Appends `v` in decimal (`{}` of a `u64`).
+///
+/// ```
+/// let mut s = String::from("id ");
+/// pprof_model::gofmt::push_uint(&mut s, 1234);
+/// assert_eq!(s, "id 1234");
+/// ```
+#[inline]
+pub fn push_uint(out: &mut String, v: u64) {
+    push_digits(out, false, v, 0);
+}
+
+/// Appends `v` in decimal right-aligned in `width` characters (`{:>width}`
+/// of a `u64`).
+#[inline]
+pub fn push_uint_padded(out: &mut String, v: u64, width: usize) {
+    push_digits(out, false, v, width);
+}
+
+/// Appends `v` in decimal (`{}` of an `i64`).
+///
+/// ```
+/// let mut s = String::new();
+/// pprof_model::gofmt::push_int(&mut s, i64::MIN);
+/// assert_eq!(s, i64::MIN.to_string());
+/// ```
+#[inline]
+pub fn push_int(out: &mut String, v: i64) {
+    push_digits(out, v < 0, v.unsigned_abs(), 0);
+}
+
+/// Appends `v` in decimal right-aligned in `width` characters (`{:>width}`
+/// of an `i64`).
+///
+/// ```
+/// let mut s = String::new();
+/// pprof_model::gofmt::push_int_padded(&mut s, -42, 6);
+/// assert_eq!(s, "   -42");
+/// ```
+#[inline]
+pub fn push_int_padded(out: &mut String, v: i64, width: usize) {
+    push_digits(out, v < 0, v.unsigned_abs(), width);
+}
+
+#[inline]
+fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let at = uint_digits(&mut buf, abs);
+    let len = buf.len() - at + usize::from(neg);
+    for _ in len..width {
+        out.push(' ');
+    }
+    if neg {
+        out.push('-');
+    }
+    // Digits are ASCII.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_like_display() {
+        for v in [0, 1, -1, 9, 10, -10, 99_999, i64::MAX, i64::MIN, 1 << 40] {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+            for w in [0, 1, 5, 10, 25] {
+                let mut s = String::new();
+                push_int_padded(&mut s, v, w);
+                assert_eq!(s, format!("{v:>w$}"));
+            }
+        }
+        for v in [0, 7, u64::MAX] {
+            let mut s = String::new();
+            push_uint(&mut s, v);
+            assert_eq!(s, v.to_string());
+            let mut s = String::new();
+            push_uint_padded(&mut s, v, 6);
+            assert_eq!(s, format!("{v:>6}"));
+        }
+    }
 
     #[test]
     fn path_base_like_go() {

@@ -2,9 +2,22 @@
 
 use std::fmt::Write as _;
 
-use crate::gofmt::{duration_string, time_string, truncate_chars};
+use crate::gofmt::{
+    duration_string, push_int, push_int_padded, push_uint, push_uint_padded, time_string,
+    truncate_chars,
+};
 use crate::profile::{Location, Mapping, Profile, Sample};
 use crate::Dialect;
+
+/// Buffers reused from sample to sample by the `-raw` writer: the label
+/// entries of one sample (text, and each entry's kind and place in it), and
+/// the order they are printed in.
+#[derive(Default)]
+struct RawScratch {
+    text: String,
+    spans: Vec<(bool, usize, usize)>,
+    order: Vec<(usize, usize)>,
+}
 
 impl Profile {
     /// The debugging dump that today's `pprof -raw` prints: comments, the
@@ -33,7 +46,7 @@ impl Profile {
         w: &mut W,
         dialect: Dialect,
     ) -> std::io::Result<()> {
-        const FLUSH: usize = 64 << 10;
+        const FLUSH: usize = 256 << 10;
         let mut out = String::with_capacity(FLUSH + 4096);
         for c in &self.comments {
             let _ = writeln!(out, "Comment: {}", self.str(*c));
@@ -72,8 +85,9 @@ impl Profile {
         }
         out.push_str(header.trim());
         out.push('\n');
+        let mut scratch = RawScratch::default();
         for s in &self.samples {
-            self.write_raw_sample(&mut out, s);
+            self.write_raw_sample(&mut out, s, &mut scratch);
             if out.len() >= FLUSH {
                 w.write_all(out.as_bytes())?;
                 out.clear();
@@ -96,21 +110,28 @@ impl Profile {
         w.write_all(out.as_bytes())
     }
 
-    fn write_raw_sample(&self, out: &mut String, s: &Sample) {
-        for v in &s.values {
-            let _ = write!(out, " {v:>10}");
+    fn write_raw_sample(&self, out: &mut String, s: &Sample, scratch: &mut RawScratch) {
+        for &v in &s.values {
+            out.push(' ');
+            push_int_padded(out, v, 10);
         }
         out.push_str(": ");
         for l in &s.locations {
-            let _ = write!(out, "{} ", self.location(*l).id);
+            push_uint(out, self.location(*l).id);
+            out.push(' ');
         }
         out.push('\n');
-        const HEADER: &str = "                ";
-        // String labels: "key:[v1 v2]" sorted as strings.
-        let mut strs: Vec<String> = Vec::new();
-        let mut nums: Vec<String> = Vec::new();
-        let mut i = 0;
+        if s.labels.is_empty() {
+            return;
+        }
+        // Each run of labels with one key and kind is one `key:[v1 v2]`
+        // entry; string entries and numeric entries are each printed
+        // sorted as strings, on a line of their own.
+        let RawScratch { text, spans, order } = scratch;
+        text.clear();
+        spans.clear();
         let labels = &s.labels;
+        let mut i = 0;
         while i < labels.len() {
             let key = labels[i].key;
             let is_str = labels[i].is_str();
@@ -119,42 +140,70 @@ impl Profile {
                 j += 1;
             }
             let group = &labels[i..j];
-            let k = self.str(key);
-            if is_str {
-                let vals: Vec<&str> = group.iter().map(|l| self.str(l.str)).collect();
-                strs.push(format!("{}:[{}]", k, vals.join(" ")));
-            } else if group.iter().any(|l| !l.num_unit.is_empty()) {
-                let vals: Vec<String> = group
-                    .iter()
-                    .map(|l| format!("{} {}", l.num, self.str(l.num_unit)))
-                    .collect();
-                nums.push(format!("{}:[{}]", k, vals.join(" ")));
-            } else {
-                let vals: Vec<String> = group.iter().map(|l| l.num.to_string()).collect();
-                nums.push(format!("{}:[{}]", k, vals.join(" ")));
+            let start = text.len();
+            text.push_str(self.str(key));
+            text.push_str(":[");
+            let with_units = !is_str && group.iter().any(|l| !l.num_unit.is_empty());
+            for (k, l) in group.iter().enumerate() {
+                if k > 0 {
+                    text.push(' ');
+                }
+                if is_str {
+                    text.push_str(self.str(l.str));
+                } else {
+                    push_int(text, l.num);
+                    if with_units {
+                        text.push(' ');
+                        text.push_str(self.str(l.num_unit));
+                    }
+                }
             }
+            text.push(']');
+            spans.push((is_str, start, text.len()));
             i = j;
         }
-        if !strs.is_empty() {
-            strs.sort();
-            let _ = writeln!(out, "{HEADER}{}", strs.join(" "));
-        }
-        if !nums.is_empty() {
-            nums.sort();
-            let _ = writeln!(out, "{HEADER}{}", nums.join(" "));
+        const HEADER: &str = "                ";
+        for want_str in [true, false] {
+            order.clear();
+            order.extend(
+                spans
+                    .iter()
+                    .filter(|sp| sp.0 == want_str)
+                    .map(|sp| (sp.1, sp.2)),
+            );
+            if order.is_empty() {
+                continue;
+            }
+            let entry = |&(a, b): &(usize, usize)| text.get(a..b).unwrap_or("");
+            if order.windows(2).any(|w| entry(&w[0]) > entry(&w[1])) {
+                order.sort_by(|a, b| entry(a).cmp(entry(b)));
+            }
+            out.push_str(HEADER);
+            for (k, sp) in order.iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
+                }
+                out.push_str(entry(sp));
+            }
+            out.push('\n');
         }
     }
 
     fn write_raw_location(&self, out: &mut String, l: &Location, dialect: Dialect) {
-        let mut loc = format!("{:>6}: {:#x} ", l.id, l.address);
-        if let Some(m) = l.mapping {
-            let _ = write!(loc, "M={} ", self.mapping(m).id);
-        }
-        if l.is_folded {
-            loc.push_str("[F] ");
-        }
+        let prefix = |out: &mut String| {
+            push_uint_padded(out, l.id, 6);
+            let _ = write!(out, ": {:#x} ", l.address);
+            if let Some(m) = l.mapping {
+                out.push_str("M=");
+                push_uint(out, self.mapping(m).id);
+                out.push(' ');
+            }
+            if l.is_folded {
+                out.push_str("[F] ");
+            }
+        };
         if l.lines.is_empty() {
-            out.push_str(&loc);
+            prefix(out);
             out.push('\n');
             return;
         }
@@ -163,17 +212,25 @@ impl Profile {
             let name = self.str(f.name);
             let sys = self.str(f.system_name);
             if i == 0 {
-                out.push_str(&loc);
+                prefix(out);
             } else {
                 out.push_str("             ");
             }
-            let _ = write!(out, "{} {}:{}", name, self.str(f.filename), ln.line);
+            out.push_str(name);
+            out.push(' ');
+            out.push_str(self.str(f.filename));
+            out.push(':');
+            push_int(out, ln.line);
             if dialect == Dialect::Go127 {
-                let _ = write!(out, ":{}", ln.column);
+                out.push(':');
+                push_int(out, ln.column);
             }
-            let _ = write!(out, " s={}", f.start_line);
+            out.push_str(" s=");
+            push_int(out, f.start_line);
             if name != sys {
-                let _ = write!(out, "({sys})");
+                out.push('(');
+                out.push_str(sys);
+                out.push(')');
             }
             out.push('\n');
         }

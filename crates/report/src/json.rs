@@ -95,16 +95,16 @@ pub fn write_text_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     Ok(())
 }
 
-fn label_object<S: AsRef<str>>(out: &mut String, labels: &[(&str, Vec<S>)]) {
+fn label_object<'a>(out: &mut String, labels: impl Iterator<Item = (&'a str, &'a [&'a str])>) {
     out.push('{');
-    for (i, (k, v)) in labels.iter().enumerate() {
+    for (i, (k, v)) in labels.enumerate() {
         key(out, k, i == 0);
         out.push('[');
         for (j, s) in v.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
-            string(out, s.as_ref());
+            string(out, s);
         }
         out.push(']');
     }
@@ -127,11 +127,11 @@ pub fn write_traces_json(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
         key(&mut out, "value", true);
         out.push_str(&t.value.to_string());
         key(&mut out, "value_format", false);
-        string(&mut out, &rpt.format_value(t.value));
+        string(&mut out, t.value_text);
         key(&mut out, "labels", false);
-        label_object(&mut out, &t.labels);
+        label_object(&mut out, t.label_lines(true));
         key(&mut out, "num_labels", false);
-        label_object(&mut out, &t.num_labels);
+        label_object(&mut out, t.label_lines(false));
         key(&mut out, "frames", false);
         out.push('[');
         for (j, &(name, inline)) in t.frames.iter().enumerate() {

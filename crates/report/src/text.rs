@@ -1,7 +1,6 @@
 //! The text reports: top, tree/peek, traces, tags, comments, topproto.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{LocationNodes, NodeId, Options as GraphOptions, Tag};
@@ -317,18 +316,50 @@ pub struct TracesReport {
 
 /// A borrowed view of one sample of the traces report.
 pub(crate) struct TraceView<'a> {
-    /// String labels: key and values, in the order pprof prints them.
-    pub labels: Vec<(&'a str, Vec<&'a str>)>,
-    /// Numeric labels: key and formatted values, in print order.
-    pub num_labels: Vec<(&'a str, Vec<String>)>,
+    /// Label lines in the order pprof prints them: the string labels'
+    /// keys, then the numeric labels' keys, each with the range of its
+    /// values in `values`.
+    pub lines: &'a [(&'a str, usize, usize)],
+    /// How many of `lines` are string labels.
+    pub str_lines: usize,
+    /// Label values (numeric ones formatted).
+    pub values: &'a [&'a str],
     /// Sample value (mean applied).
     pub value: i64,
+    /// The value formatted in the output unit.
+    pub value_text: &'a str,
     /// Frames, leaf first: printable name and inline flag.
     pub frames: &'a [(&'a str, bool)],
 }
 
+impl<'a> TraceView<'a> {
+    /// The values of one label line.
+    fn line_values(&self, line: &(&'a str, usize, usize)) -> &'a [&'a str] {
+        self.values.get(line.1..line.2).unwrap_or(&[])
+    }
+
+    /// The string label lines (`strings`) or the numeric ones: key and
+    /// values.
+    pub(crate) fn label_lines(
+        &self,
+        strings: bool,
+    ) -> impl Iterator<Item = (&'a str, &'a [&'a str])> + '_ {
+        let (strs, nums) = self.lines.split_at(self.str_lines.min(self.lines.len()));
+        let lines = if strings { strs } else { nums };
+        lines.iter().map(|l| (l.0, self.line_values(l)))
+    }
+}
+
+/// An empty vector reusing the allocation of `v` (whose items borrow
+/// what the next sample's may not).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 /// Calls `f` for every sample with at least one frame, in profile order
-/// (pprof's `printTraces` loop).
+/// (pprof's `printTraces` loop). Formatted values and numeric labels are
+/// made once per distinct value, and nothing is allocated per sample.
 pub(crate) fn walk_traces<E>(
     rpt: &Report<'_>,
     mut f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
@@ -347,6 +378,17 @@ pub(crate) fn walk_traces<E>(
         .map(|n| n.info.printable_name())
         .collect();
     let mut frames: Vec<(&str, bool)> = Vec::new();
+    // Texts made once: sample values and numeric label values.
+    let mut texts: Vec<String> = Vec::new();
+    let mut value_texts: HashMap<i64, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut num_texts: HashMap<(pprof_model::StrId, i64), usize, foldhash::fast::RandomState> =
+        HashMap::default();
+    // Per sample: label keys (id, kind), then the numeric labels' text
+    // indexes; reused.
+    let mut keys: Vec<(pprof_model::StrId, bool)> = Vec::new();
+    let mut num_text_of: Vec<usize> = Vec::new();
+    let mut spare_values: Vec<&str> = Vec::new();
+    let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
     for s in &p.samples {
         frames.clear();
         for &loc in &s.locations {
@@ -360,30 +402,26 @@ pub(crate) fn walk_traces<E>(
         if frames.is_empty() {
             continue;
         }
-        let mut labels: Vec<(&str, Vec<&str>)> = Vec::new();
-        let mut num_labels: Vec<(&str, Vec<String>)> = Vec::new();
+        // Keys in order of first appearance, string labels apart from
+        // numeric ones; numeric values formatted once each.
+        keys.clear();
+        num_text_of.clear();
         for l in &s.labels {
-            let key = p.str(l.key);
-            if l.is_str() {
-                let value = p.str(l.str);
-                match labels.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, vals)) => vals.push(value),
-                    None => labels.push((key, vec![value])),
-                }
-            } else {
-                let unit = o.num_label_units.get(key).map_or("", String::as_str);
-                let value = measurement::label(l.num, unit);
-                match num_labels.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, vals)) => vals.push(value),
-                    None => num_labels.push((key, vec![value])),
-                }
+            let k = (l.key, l.is_str());
+            if !keys.contains(&k) {
+                keys.push(k);
             }
-        }
-        if labels.len() > 1 {
-            labels.sort_by_cached_key(|(k, v)| label_line(k, v));
-        }
-        if num_labels.len() > 1 {
-            num_labels.sort_by_cached_key(|(k, v)| label_line(k, v));
+            if !l.is_str() {
+                let at = *num_texts.entry((l.key, l.num)).or_insert_with(|| {
+                    let unit = o
+                        .num_label_units
+                        .get(p.str(l.key))
+                        .map_or("", String::as_str);
+                    texts.push(measurement::label(l.num, unit));
+                    texts.len() - 1
+                });
+                num_text_of.push(at);
+            }
         }
         let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
         let d = if o.mean {
@@ -394,47 +432,105 @@ pub(crate) fn walk_traces<E>(
         if d != 0 {
             v = v.checked_div(d).unwrap_or(v);
         }
-        f(&TraceView {
-            labels,
-            num_labels,
+        let value_at = *value_texts.entry(v).or_insert_with(|| {
+            texts.push(rpt.format_value(v));
+            texts.len() - 1
+        });
+        // The values of each key, in label order.
+        let mut values: Vec<&str> = recycle(std::mem::take(&mut spare_values));
+        let mut lines: Vec<(&str, usize, usize)> = recycle(std::mem::take(&mut spare_lines));
+        for kind in [true, false] {
+            for &(key, is_str) in keys.iter().filter(|k| k.1 == kind) {
+                let from = values.len();
+                let mut nums = num_text_of.iter();
+                for l in &s.labels {
+                    let num_at = if l.is_str() { None } else { nums.next() };
+                    if l.key != key || l.is_str() != is_str {
+                        continue;
+                    }
+                    match num_at {
+                        Some(&at) => values.push(texts.get(at).map_or("", String::as_str)),
+                        None => values.push(p.str(l.str)),
+                    }
+                }
+                lines.push((p.str(key), from, values.len()));
+            }
+        }
+        let str_lines = keys.iter().filter(|k| k.1).count();
+        // pprof sorts each kind's lines as printed text.
+        let by_text = |a: &(&str, usize, usize), b: &(&str, usize, usize)| {
+            let va = values.get(a.1..a.2).unwrap_or(&[]);
+            let vb = values.get(b.1..b.2).unwrap_or(&[]);
+            label_line_bytes(a.0, va).cmp(label_line_bytes(b.0, vb))
+        };
+        let (strs, nums) = lines.split_at_mut(str_lines);
+        if strs.len() > 1 {
+            strs.sort_by(by_text);
+        }
+        if nums.len() > 1 {
+            nums.sort_by(by_text);
+        }
+        let made = f(&TraceView {
+            lines: &lines,
+            str_lines,
+            values: &values,
             value: v,
+            value_text: texts.get(value_at).map_or("", String::as_str),
             frames: &frames,
-        })?;
+        });
+        spare_lines = recycle(lines);
+        spare_values = recycle(values);
+        made?;
     }
     Ok(())
 }
 
-/// The line pprof prints for a label key and its values.
-fn label_line<S: AsRef<str>>(key: &str, values: &[S]) -> String {
-    let mut s = format!("{key:>10}:  ");
+/// The bytes of the line pprof prints for a label key and its values:
+/// the key right-aligned in 10 characters, `:  `, the values separated by
+/// spaces, a newline.
+fn label_line_bytes<'x>(key: &'x str, values: &'x [&'x str]) -> impl Iterator<Item = u8> + 'x {
+    let pad = 10usize.saturating_sub(key.chars().count());
+    std::iter::repeat_n(b' ', pad)
+        .chain(key.bytes())
+        .chain(*b":  ")
+        .chain(values.iter().enumerate().flat_map(|(i, v)| {
+            let sep: &[u8] = if i > 0 { b" " } else { b"" };
+            sep.iter().copied().chain(v.bytes())
+        }))
+        .chain(std::iter::once(b'\n'))
+}
+
+/// Appends the line pprof prints for a label key and its values (see
+/// [`label_line_bytes`]).
+fn push_label_line(out: &mut String, key: &str, values: &[&str]) {
+    for _ in key.chars().count()..10 {
+        out.push(' ');
+    }
+    out.push_str(key);
+    out.push_str(":  ");
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
-            s.push(' ');
+            out.push(' ');
         }
-        s.push_str(v.as_ref());
+        out.push_str(v);
     }
-    s.push('\n');
-    s
+    out.push('\n');
 }
 
 /// Computes the traces report (pprof's `printTraces`).
 pub fn traces(rpt: &Report<'_>) -> TracesReport {
     let mut traces = Vec::new();
-    let owned = |l: &[(&str, Vec<&str>)]| -> Vec<(String, Vec<String>)> {
-        l.iter()
-            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
-            .collect()
-    };
     let _ = walk_traces::<std::convert::Infallible>(rpt, |t| {
+        let owned = |strings: bool| -> Vec<(String, Vec<String>)> {
+            t.label_lines(strings)
+                .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .collect()
+        };
         traces.push(Trace {
-            labels: owned(&t.labels),
-            num_labels: t
-                .num_labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
+            labels: owned(true),
+            num_labels: owned(false),
             value: t.value,
-            value_format: rpt.format_value(t.value),
+            value_format: t.value_text.to_string(),
             frames: t
                 .frames
                 .iter()
@@ -455,30 +551,34 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
 /// Writes the traces report.
 pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     const SEPARATOR: &str = "-----------+-------------------------------------------------------";
-    let mut out = String::new();
+    const FLUSH: usize = 256 << 10;
+    let mut out = String::with_capacity(FLUSH + 4096);
     out.push_str(&profile_labels(rpt).join("\n"));
     out.push('\n');
     walk_traces(rpt, |t| -> Result<()> {
         out.push_str(SEPARATOR);
         out.push('\n');
-        for (k, v) in &t.labels {
-            out.push_str(&label_line(k, v));
+        for line in t.lines {
+            push_label_line(&mut out, line.0, t.line_values(line));
         }
-        for (k, v) in &t.num_labels {
-            out.push_str(&label_line(k, v));
-        }
-        let value = rpt.format_value(t.value);
+        let pad = 10usize.saturating_sub(t.value_text.chars().count());
         for (i, &(name, inline)) in t.frames.iter().enumerate() {
-            let vs = if i == 0 { value.as_str() } else { "" };
-            let _ = write!(out, "{vs:>10}");
-            out.push_str("   ");
+            if i == 0 {
+                for _ in 0..pad {
+                    out.push(' ');
+                }
+                out.push_str(t.value_text);
+                out.push_str("   ");
+            } else {
+                out.push_str("             ");
+            }
             out.push_str(name);
             if inline {
                 out.push_str(" (inline)");
             }
             out.push('\n');
         }
-        if out.len() > 1 << 16 {
+        if out.len() >= FLUSH {
             w.write_all(out.as_bytes())?;
             out.clear();
         }
