@@ -566,13 +566,31 @@ fn sample_weights(s: &Sample, o: &Options) -> (i64, i64) {
     (w, dw)
 }
 
-/// The nodes of each location: offsets into a flat list of node ids.
+/// The nodes of each location: offsets into a flat list of node ids, and
+/// for the usual location of one kept node, that node directly.
 struct LocTable {
     off: Vec<u32>,
     ids: Vec<Option<NodeId>>,
+    /// Per location: its node when it has exactly one and that one is
+    /// kept, [`LocTable::SLOW`] otherwise.
+    single: Vec<u32>,
 }
 
 impl LocTable {
+    /// Marks a location whose nodes are read from `off` and `ids`.
+    const SLOW: u32 = u32::MAX;
+
+    fn new(off: Vec<u32>, ids: Vec<Option<NodeId>>) -> LocTable {
+        let single = off
+            .windows(2)
+            .map(|w| match ids.get(w[0] as usize..w[1] as usize) {
+                Some([Some(n)]) if n.0 != Self::SLOW => n.0,
+                _ => Self::SLOW,
+            })
+            .collect();
+        LocTable { off, ids, single }
+    }
+
     #[inline]
     fn nodes(&self, loc: pprof_model::LocationId) -> &[Option<NodeId>] {
         let li = loc.index();
@@ -617,6 +635,21 @@ fn walk_sample(
     let mut parent: Option<NodeId> = None;
     let mut residual = false;
     for &loc in stack.iter().rev() {
+        if let Some(&one) = locs.single.get(loc.index()) {
+            if one != LocTable::SLOW {
+                // One kept node: the loop below with a single entry.
+                let n = NodeId(one);
+                node(n, false);
+                if let Some(par) = parent {
+                    if par != n {
+                        edge(par, n, residual, false);
+                    }
+                }
+                parent = Some(n);
+                residual = false;
+                continue;
+            }
+        }
         let nodes = locs.nodes(loc);
         for (ni, n) in nodes.iter().enumerate().rev() {
             let Some(n) = *n else {
@@ -648,22 +681,93 @@ struct NodeAcc {
     sums: Sums,
 }
 
-/// An edge's sums and the last stack that credited it.
+/// An edge's key (source and destination node), sums and the last stack
+/// that credited it: one slot of [`EdgeTable`].
 #[derive(Clone, Copy)]
-struct EdgeSum {
-    seen: u64,
-    weight: i64,
-    weight_div: i64,
+struct EdgeSlot {
+    key: u64,
+    seen: u32,
     residual: bool,
     inline: bool,
+    weight: i64,
+    weight_div: i64,
 }
 
-fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: bool) -> Partial {
-    let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
-    let mut edges: FxMap<u64, EdgeSum> =
-        FxMap::with_capacity_and_hasher(locs.ids.len().saturating_mul(2), Default::default());
-    // Stamps start at 1: 0 marks "never seen".
-    for (stamp, st) in (1u64..).zip(stacks) {
+/// The edges met while summing stacks: open addressing with the key in
+/// the slot, so that finding an edge usually costs one cache line.
+struct EdgeTable {
+    slots: Vec<EdgeSlot>,
+    len: usize,
+    shift: u32,
+}
+
+impl EdgeTable {
+    const EMPTY: u64 = u64::MAX;
+
+    fn with_capacity(n: usize) -> EdgeTable {
+        let size = (n.max(8) * 2).next_power_of_two();
+        EdgeTable {
+            slots: vec![
+                EdgeSlot {
+                    key: Self::EMPTY,
+                    seen: 0,
+                    residual: false,
+                    inline: true,
+                    weight: 0,
+                    weight_div: 0,
+                };
+                size
+            ],
+            len: 0,
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The slot of `key`, made (empty sums) if new.
+    #[inline]
+    fn slot(&mut self, key: u64) -> &mut EdgeSlot {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return &mut self.slots[i];
+            }
+            if k == Self::EMPTY {
+                self.len += 1;
+                let s = &mut self.slots[i];
+                s.key = key;
+                return s;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::replace(self, EdgeTable::with_capacity(self.slots.len()));
+        for s in old.slots.into_iter().filter(|s| s.key != Self::EMPTY) {
+            *self.slot(s.key) = s;
+        }
+    }
+}
+
+/// [`accumulate`] over fewer than `u32::MAX` stacks.
+fn accumulate_chunk(
+    stacks: &[Stack<'_>],
+    locs: &LocTable,
+    nodes: &mut [NodeAcc],
+    edges: &mut EdgeTable,
+    with_edges: bool,
+) {
+    for (stamp, st) in (1u32..).zip(stacks) {
         let (w, dw) = (st.w, st.dw);
         walk_sample(
             st.locations,
@@ -672,8 +776,8 @@ fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: 
                 if let Some(acc) = nodes.get_mut(n.index()) {
                     let i = if flat {
                         0
-                    } else if acc.seen != stamp {
-                        acc.seen = stamp;
+                    } else if acc.seen != u64::from(stamp) {
+                        acc.seen = u64::from(stamp);
                         2
                     } else {
                         return;
@@ -686,15 +790,7 @@ fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: 
                 if !with_edges {
                     return;
                 }
-                let e = edges
-                    .entry((u64::from(src.0) << 32) | u64::from(dest.0))
-                    .or_insert(EdgeSum {
-                        seen: 0,
-                        weight: 0,
-                        weight_div: 0,
-                        residual: false,
-                        inline: true,
-                    });
+                let e = edges.slot((u64::from(src.0) << 32) | u64::from(dest.0));
                 if e.seen != stamp {
                     e.seen = stamp;
                     e.weight = e.weight.wrapping_add(w);
@@ -705,11 +801,28 @@ fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: 
             },
         );
     }
+}
+
+fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: bool) -> Partial {
+    let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
+    let mut edges = EdgeTable::with_capacity(if with_edges { locs.ids.len() } else { 0 });
+    // Stamps start at 1: 0 marks "never seen"; they start over (with the
+    // marks cleared) every `u32::MAX - 1` stacks.
+    let chunks = stacks.chunks(u32::MAX as usize - 1);
+    for (k, chunk) in chunks.enumerate() {
+        if k > 0 {
+            nodes.iter_mut().for_each(|n| n.seen = 0);
+            edges.slots.iter_mut().for_each(|e| e.seen = 0);
+        }
+        accumulate_chunk(chunk, locs, &mut nodes, &mut edges, with_edges);
+    }
     let mut edges: Vec<EdgeAcc> = edges
+        .slots
         .into_iter()
-        .map(|(k, e)| EdgeAcc {
-            src: (k >> 32) as u32,
-            dest: k as u32,
+        .filter(|e| e.key != EdgeTable::EMPTY)
+        .map(|e| EdgeAcc {
+            src: (e.key >> 32) as u32,
+            dest: e.key as u32,
             weight: e.weight,
             weight_div: e.weight_div,
             residual: e.residual,
@@ -837,7 +950,7 @@ fn build_graph(
 ) -> Graph {
     let mut b = Builder::new(p, o);
     let (off, ids) = create_nodes(&mut b);
-    let locs = LocTable { off, ids };
+    let locs = LocTable::new(off, ids);
     let nnodes = b.g.arena.len();
     let all = stacks.stacks.as_slice();
     let partials: Vec<Partial> = if split && all.len() > 1 {
@@ -1063,6 +1176,28 @@ impl LocationNodes {
 mod tests {
     use super::*;
     use pprof_model::{Function, FunctionId, LocationId, ValueType};
+
+    #[test]
+    fn edge_table_grows_and_keeps_every_edge() {
+        let mut t = EdgeTable::with_capacity(0);
+        let keys: Vec<u64> = (0..5000u64)
+            .map(|i| ((i % 97) << 32) | ((i * 7919) % 4099))
+            .collect();
+        let mut want: HashMap<u64, i64> = HashMap::new();
+        for (i, &k) in keys.iter().enumerate() {
+            t.slot(k).weight += i as i64;
+            *want.entry(k).or_default() += i as i64;
+        }
+        let got: HashMap<u64, i64> = t
+            .slots
+            .iter()
+            .filter(|s| s.key != EdgeTable::EMPTY)
+            .map(|s| (s.key, s.weight))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(t.len, want.len());
+        assert!(t.slots.len() >= 2 * t.len);
+    }
 
     fn random_profile() -> Profile {
         let mut p = Profile::new();
