@@ -47,6 +47,10 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
     let mut names = Names::default();
     let scaled = |v: i64| -> i64 { measurement::scale(v, &c.sample_unit, &c.output_unit).0 as i64 };
 
+    // Per node: the numbers of its file and of its callgrind name, once
+    // known.
+    let mut file_ids = vec![0usize; node_names.len()];
+    let mut name_ids = vec![0usize; node_names.len()];
     let mut prev: Option<&NodeInfo> = None;
     for (id, n) in g.iter() {
         let info = &n.info;
@@ -74,7 +78,11 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
                 continue;
             };
             out.push_str("cfl=");
-            files.put(&mut out, &callee.info.file);
+            let d = edge.dest.index();
+            match file_ids.get_mut(d) {
+                Some(cached) => files.put_cached(&mut out, &callee.info.file, cached),
+                None => files.put(&mut out, &callee.info.file),
+            }
             // pprof names callees from the graph's node list only: an edge
             // to a node left out of it (no flat nor cum value, as with
             // -mean when a sample has a count but no value) gets `cfn=`.
@@ -83,7 +91,10 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
                 .and_then(|n| n.as_deref())
                 .unwrap_or("");
             out.push_str("\ncfn=");
-            names.put(&mut out, callee_name);
+            match name_ids.get_mut(d) {
+                Some(cached) => names.put_cached(&mut out, callee_name, cached),
+                None => names.put(&mut out, callee_name),
+            }
             // pprof has no call counts: the count is 0.
             out.push_str("\ncalls=0 ");
             push_address(&mut out, prev, callee.info.address);
@@ -140,17 +151,30 @@ struct Names {
 impl Names {
     /// Appends the compressed form of `name` (nothing for an empty name).
     fn put(&mut self, out: &mut String, name: &str) {
+        self.put_cached(out, name, &mut 0);
+    }
+
+    /// Like [`Names::put`], with `cached` remembering the name's number
+    /// for its next use by the same node (0 until known), which saves
+    /// hashing the name again.
+    fn put_cached(&mut self, out: &mut String, name: &str, cached: &mut usize) {
         if name.is_empty() {
             return;
         }
         out.push('(');
-        if let Some(&id) = self.ids.get(name) {
-            push_uint(out, id as u64);
+        if *cached == 0 {
+            if let Some(&id) = self.ids.get(name) {
+                *cached = id;
+            }
+        }
+        if *cached != 0 {
+            push_uint(out, *cached as u64);
             out.push(')');
             return;
         }
         let id = self.ids.len() + 1;
         self.ids.insert(name.to_string(), id);
+        *cached = id;
         push_uint(out, id as u64);
         out.push_str(") ");
         out.push_str(name);
