@@ -379,8 +379,9 @@ fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
     if neg {
         out.push('-');
     }
-    // Digits are ASCII.
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    for &d in &buf[at..] {
+        out.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
