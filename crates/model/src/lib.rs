@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 pub mod build;
+pub mod chunks;
 mod decode;
 mod dialect;
 mod encode;

@@ -39,8 +39,9 @@ impl Profile {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Writes [`Profile::to_raw_string_in`]'s text to `w` in pieces of
-    /// about 64 KiB, without holding the whole dump in memory.
+    /// Writes [`Profile::to_raw_string_in`]'s text to `w` in pieces,
+    /// without holding the whole dump in memory; the samples' lines are
+    /// made on two threads ([`crate::chunks::write_in_order`]).
     pub fn write_raw<W: std::io::Write + ?Sized>(
         &self,
         w: &mut W,
@@ -85,14 +86,20 @@ impl Profile {
         }
         out.push_str(header.trim());
         out.push('\n');
-        let mut scratch = RawScratch::default();
-        for s in &self.samples {
-            self.write_raw_sample(&mut out, s, &mut scratch);
-            if out.len() >= FLUSH {
-                w.write_all(out.as_bytes())?;
-                out.clear();
+        w.write_all(out.as_bytes())?;
+        out.clear();
+        // Samples in chunks, made on two threads.
+        const CHUNK: usize = 1024;
+        let chunks = self.samples.chunks(CHUNK);
+        crate::chunks::write_in_order(w, chunks.len(), RawScratch::default, |scratch, i, text| {
+            let from = i * CHUNK;
+            let samples = self
+                .samples
+                .get(from..(from + CHUNK).min(self.samples.len()));
+            for s in samples.unwrap_or(&[]) {
+                self.write_raw_sample(text, s, scratch);
             }
-        }
+        })?;
         out.push_str("Locations\n");
         for l in &self.locations {
             self.write_raw_location(&mut out, l, dialect);

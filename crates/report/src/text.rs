@@ -358,131 +358,171 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 }
 
 /// Calls `f` for every sample with at least one frame, in profile order
-/// (pprof's `printTraces` loop). Formatted values and numeric labels are
-/// made once per distinct value, and nothing is allocated per sample.
+/// (pprof's `printTraces` loop).
 pub(crate) fn walk_traces<E>(
     rpt: &Report<'_>,
-    mut f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
+    f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let p = rpt.profile();
-    let o = rpt.options();
-    let mut go = GraphOptions::default();
-    go.granularity = o.granularity;
-    go.no_inlines = o.no_inlines;
-    go.raw_file_names = true;
-    let locs = LocationNodes::new(p, &go);
-    let names: Vec<String> = locs
-        .graph
-        .arena
-        .iter()
-        .map(|n| n.info.printable_name())
-        .collect();
-    let mut frames: Vec<(&str, bool)> = Vec::new();
-    // Texts made once: sample values and numeric label values.
-    let mut texts: Vec<String> = Vec::new();
-    let mut value_texts: HashMap<i64, usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut num_texts: HashMap<(pprof_model::StrId, i64), usize, foldhash::fast::RandomState> =
-        HashMap::default();
-    // Per sample: label keys (id, kind), then the numeric labels' text
-    // indexes; reused.
-    let mut keys: Vec<(pprof_model::StrId, bool)> = Vec::new();
-    let mut num_text_of: Vec<usize> = Vec::new();
-    let mut spare_values: Vec<&str> = Vec::new();
-    let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
-    for s in &p.samples {
-        frames.clear();
-        for &loc in &s.locations {
-            let nodes = locs.get(loc);
-            for (i, n) in nodes.iter().enumerate() {
-                let Some(n) = n else { continue };
-                let name = names.get(n.index()).map_or("", String::as_str);
-                frames.push((name, i + 1 != nodes.len()));
-            }
-        }
-        if frames.is_empty() {
-            continue;
-        }
-        // Keys in order of first appearance, string labels apart from
-        // numeric ones; numeric values formatted once each.
-        keys.clear();
-        num_text_of.clear();
-        for l in &s.labels {
-            let k = (l.key, l.is_str());
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-            if !l.is_str() {
-                let at = *num_texts.entry((l.key, l.num)).or_insert_with(|| {
-                    let unit = o
-                        .num_label_units
-                        .get(p.str(l.key))
-                        .map_or("", String::as_str);
-                    texts.push(measurement::label(l.num, unit));
-                    texts.len() - 1
-                });
-                num_text_of.push(at);
-            }
-        }
-        let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
-        let d = if o.mean {
-            s.values.first().copied().unwrap_or(0)
-        } else {
-            0
-        };
-        if d != 0 {
-            v = v.checked_div(d).unwrap_or(v);
-        }
-        let value_at = *value_texts.entry(v).or_insert_with(|| {
-            texts.push(rpt.format_value(v));
-            texts.len() - 1
-        });
-        // The values of each key, in label order.
-        let mut values: Vec<&str> = recycle(std::mem::take(&mut spare_values));
-        let mut lines: Vec<(&str, usize, usize)> = recycle(std::mem::take(&mut spare_lines));
-        for kind in [true, false] {
-            for &(key, is_str) in keys.iter().filter(|k| k.1 == kind) {
-                let from = values.len();
-                let mut nums = num_text_of.iter();
-                for l in &s.labels {
-                    let num_at = if l.is_str() { None } else { nums.next() };
-                    if l.key != key || l.is_str() != is_str {
-                        continue;
-                    }
-                    match num_at {
-                        Some(&at) => values.push(texts.get(at).map_or("", String::as_str)),
-                        None => values.push(p.str(l.str)),
-                    }
-                }
-                lines.push((p.str(key), from, values.len()));
-            }
-        }
-        let str_lines = keys.iter().filter(|k| k.1).count();
-        // pprof sorts each kind's lines as printed text.
-        let by_text = |a: &(&str, usize, usize), b: &(&str, usize, usize)| {
-            let va = values.get(a.1..a.2).unwrap_or(&[]);
-            let vb = values.get(b.1..b.2).unwrap_or(&[]);
-            label_line_bytes(a.0, va).cmp(label_line_bytes(b.0, vb))
-        };
-        let (strs, nums) = lines.split_at_mut(str_lines);
-        if strs.len() > 1 {
-            strs.sort_by(by_text);
-        }
-        if nums.len() > 1 {
-            nums.sort_by(by_text);
-        }
-        let made = f(&TraceView {
-            lines: &lines,
-            str_lines,
-            values: &values,
-            value: v,
-            value_text: texts.get(value_at).map_or("", String::as_str),
-            frames: &frames,
-        });
-        spare_lines = recycle(lines);
-        spare_values = recycle(values);
-        made?;
+    let walker = TraceWalker::new(rpt);
+    let n = rpt.profile().samples.len();
+    walker.walk(0..n, &mut TraceTexts::default(), f)
+}
+
+/// What every sample of the traces report needs: the report, and the
+/// printable names of the location nodes.
+pub(crate) struct TraceWalker<'r, 'p> {
+    rpt: &'r Report<'p>,
+    locs: LocationNodes,
+    names: Vec<String>,
+}
+
+/// Texts made once per distinct value while walking traces: sample values
+/// and numeric label values.
+#[derive(Default)]
+pub(crate) struct TraceTexts {
+    texts: Vec<String>,
+    value_texts: HashMap<i64, usize, foldhash::fast::RandomState>,
+    num_texts: HashMap<(pprof_model::StrId, i64), usize, foldhash::fast::RandomState>,
+}
+
+impl<'r, 'p> TraceWalker<'r, 'p> {
+    pub(crate) fn new(rpt: &'r Report<'p>) -> Self {
+        let p = rpt.profile();
+        let o = rpt.options();
+        let mut go = GraphOptions::default();
+        go.granularity = o.granularity;
+        go.no_inlines = o.no_inlines;
+        go.raw_file_names = true;
+        let locs = LocationNodes::new(p, &go);
+        let names: Vec<String> = locs
+            .graph
+            .arena
+            .iter()
+            .map(|n| n.info.printable_name())
+            .collect();
+        TraceWalker { rpt, locs, names }
     }
-    Ok(())
+
+    /// Calls `f` for every sample of `range` with at least one frame, in
+    /// profile order. Values and numeric labels are formatted once each
+    /// (in `cache`), and nothing is allocated per sample.
+    pub(crate) fn walk<E>(
+        &self,
+        range: std::ops::Range<usize>,
+        cache: &mut TraceTexts,
+        mut f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let rpt = self.rpt;
+        let p = rpt.profile();
+        let o = rpt.options();
+        let (locs, names) = (&self.locs, &self.names);
+        let TraceTexts {
+            texts,
+            value_texts,
+            num_texts,
+        } = cache;
+        let mut frames: Vec<(&str, bool)> = Vec::new();
+        // Per sample: label keys (id, kind), then the numeric labels' text
+        // indexes; reused.
+        let mut keys: Vec<(pprof_model::StrId, bool)> = Vec::new();
+        let mut num_text_of: Vec<usize> = Vec::new();
+        let mut spare_values: Vec<&str> = Vec::new();
+        let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
+        for s in p.samples.get(range).unwrap_or(&[]) {
+            frames.clear();
+            for &loc in &s.locations {
+                let nodes = locs.get(loc);
+                for (i, n) in nodes.iter().enumerate() {
+                    let Some(n) = n else { continue };
+                    let name = names.get(n.index()).map_or("", String::as_str);
+                    frames.push((name, i + 1 != nodes.len()));
+                }
+            }
+            if frames.is_empty() {
+                continue;
+            }
+            // Keys in order of first appearance, string labels apart from
+            // numeric ones; numeric values formatted once each.
+            keys.clear();
+            num_text_of.clear();
+            for l in &s.labels {
+                let k = (l.key, l.is_str());
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+                if !l.is_str() {
+                    let at = *num_texts.entry((l.key, l.num)).or_insert_with(|| {
+                        let unit = o
+                            .num_label_units
+                            .get(p.str(l.key))
+                            .map_or("", String::as_str);
+                        texts.push(measurement::label(l.num, unit));
+                        texts.len() - 1
+                    });
+                    num_text_of.push(at);
+                }
+            }
+            let mut v = s.values.get(o.sample_index).copied().unwrap_or(0);
+            let d = if o.mean {
+                s.values.first().copied().unwrap_or(0)
+            } else {
+                0
+            };
+            if d != 0 {
+                v = v.checked_div(d).unwrap_or(v);
+            }
+            let value_at = *value_texts.entry(v).or_insert_with(|| {
+                texts.push(rpt.format_value(v));
+                texts.len() - 1
+            });
+            // The values of each key, in label order.
+            let mut values: Vec<&str> = recycle(std::mem::take(&mut spare_values));
+            let mut lines: Vec<(&str, usize, usize)> = recycle(std::mem::take(&mut spare_lines));
+            for kind in [true, false] {
+                for &(key, is_str) in keys.iter().filter(|k| k.1 == kind) {
+                    let from = values.len();
+                    let mut nums = num_text_of.iter();
+                    for l in &s.labels {
+                        let num_at = if l.is_str() { None } else { nums.next() };
+                        if l.key != key || l.is_str() != is_str {
+                            continue;
+                        }
+                        match num_at {
+                            Some(&at) => values.push(texts.get(at).map_or("", String::as_str)),
+                            None => values.push(p.str(l.str)),
+                        }
+                    }
+                    lines.push((p.str(key), from, values.len()));
+                }
+            }
+            let str_lines = keys.iter().filter(|k| k.1).count();
+            // pprof sorts each kind's lines as printed text.
+            let by_text = |a: &(&str, usize, usize), b: &(&str, usize, usize)| {
+                let va = values.get(a.1..a.2).unwrap_or(&[]);
+                let vb = values.get(b.1..b.2).unwrap_or(&[]);
+                label_line_bytes(a.0, va).cmp(label_line_bytes(b.0, vb))
+            };
+            let (strs, nums) = lines.split_at_mut(str_lines);
+            if strs.len() > 1 {
+                strs.sort_by(by_text);
+            }
+            if nums.len() > 1 {
+                nums.sort_by(by_text);
+            }
+            let made = f(&TraceView {
+                lines: &lines,
+                str_lines,
+                values: &values,
+                value: v,
+                value_text: texts.get(value_at).map_or("", String::as_str),
+                frames: &frames,
+            });
+            spare_lines = recycle(lines);
+            spare_values = recycle(values);
+            made?;
+        }
+        Ok(())
+    }
 }
 
 /// The bytes of the line pprof prints for a label key and its values:
@@ -548,45 +588,48 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
     }
 }
 
-/// Writes the traces report.
+/// Writes the traces report. Samples are formatted in chunks on two
+/// threads ([`pprof_model::chunks::write_in_order`]).
 pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     const SEPARATOR: &str = "-----------+-------------------------------------------------------";
-    const FLUSH: usize = 256 << 10;
-    let mut out = String::with_capacity(FLUSH + 4096);
-    out.push_str(&profile_labels(rpt).join("\n"));
-    out.push('\n');
-    walk_traces(rpt, |t| -> Result<()> {
-        out.push_str(SEPARATOR);
-        out.push('\n');
-        for line in t.lines {
-            push_label_line(&mut out, line.0, t.line_values(line));
-        }
-        let pad = 10usize.saturating_sub(t.value_text.chars().count());
-        for (i, &(name, inline)) in t.frames.iter().enumerate() {
-            if i == 0 {
-                for _ in 0..pad {
-                    out.push(' ');
-                }
-                out.push_str(t.value_text);
-                out.push_str("   ");
-            } else {
-                out.push_str("             ");
-            }
-            out.push_str(name);
-            if inline {
-                out.push_str(" (inline)");
-            }
+    /// Samples per chunk.
+    const CHUNK: usize = 1024;
+    let mut head = profile_labels(rpt).join("\n");
+    head.push('\n');
+    w.write_all(head.as_bytes())?;
+    let walker = TraceWalker::new(rpt);
+    let n = rpt.profile().samples.len();
+    let chunks = n.div_ceil(CHUNK);
+    pprof_model::chunks::write_in_order(w, chunks, TraceTexts::default, |texts, i, out| {
+        let range = i * CHUNK..((i + 1) * CHUNK).min(n);
+        let _ = walker.walk::<std::convert::Infallible>(range, texts, |t| {
+            out.push_str(SEPARATOR);
             out.push('\n');
-        }
-        if out.len() >= FLUSH {
-            w.write_all(out.as_bytes())?;
-            out.clear();
-        }
-        Ok(())
+            for line in t.lines {
+                push_label_line(out, line.0, t.line_values(line));
+            }
+            let pad = 10usize.saturating_sub(t.value_text.chars().count());
+            for (i, &(name, inline)) in t.frames.iter().enumerate() {
+                if i == 0 {
+                    for _ in 0..pad {
+                        out.push(' ');
+                    }
+                    out.push_str(t.value_text);
+                    out.push_str("   ");
+                } else {
+                    out.push_str("             ");
+                }
+                out.push_str(name);
+                if inline {
+                    out.push_str(" (inline)");
+                }
+                out.push('\n');
+            }
+            Ok(())
+        });
     })?;
-    out.push_str(SEPARATOR);
-    out.push('\n');
-    w.write_all(out.as_bytes())?;
+    w.write_all(SEPARATOR.as_bytes())?;
+    w.write_all(b"\n")?;
     Ok(())
 }
 

@@ -1,0 +1,120 @@
+//! Large text outputs made in chunks on two threads and written in order:
+//! while this thread formats (and writes) the even chunks, another formats
+//! the odd ones, at most a few chunks ahead, so the output never sits in
+//! memory whole.
+
+use std::io::Write;
+
+/// Chunks the other thread may have ready before they are written.
+const AHEAD: usize = 2;
+
+/// Writes chunks `0..chunks` to `w` in order, chunk `i` being the text
+/// `format(state, i, text)` appends to an empty `text`. Each thread makes
+/// its own `state` with `new_state` (caches, scratch buffers). With more
+/// than one chunk and more than one core, odd chunks are made on a second
+/// thread. The first write error stops both threads and is returned.
+///
+/// ```
+/// let mut out = Vec::new();
+/// pprof_model::chunks::write_in_order(&mut out, 5, || (), |_, i, text| {
+///     text.push_str(&format!("{i},"));
+/// })?;
+/// assert_eq!(out, b"0,1,2,3,4,");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_in_order<S, W: Write + ?Sized>(
+    w: &mut W,
+    chunks: usize,
+    new_state: impl Fn() -> S + Sync,
+    format: impl Fn(&mut S, usize, &mut String) + Sync,
+) -> std::io::Result<()> {
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut text = String::new();
+    if chunks < 2 || !two {
+        let mut state = new_state();
+        for i in 0..chunks {
+            text.clear();
+            format(&mut state, i, &mut text);
+            w.write_all(text.as_bytes())?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(AHEAD);
+        let (format, new_state) = (&format, &new_state);
+        scope.spawn(move || {
+            let mut state = new_state();
+            for i in (1..chunks).step_by(2) {
+                let mut odd = String::new();
+                format(&mut state, i, &mut odd);
+                // The receiver is gone after a write error: stop.
+                if tx.send(odd).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut state = new_state();
+        for i in 0..chunks {
+            if i % 2 == 0 {
+                text.clear();
+                format(&mut state, i, &mut text);
+                w.write_all(text.as_bytes())?;
+            } else {
+                let odd = rx
+                    .recv()
+                    .map_err(|_| std::io::Error::other("formatting thread failed"))?;
+                w.write_all(odd.as_bytes())?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_out_in_order_with_per_thread_state() {
+        for n in [0, 1, 2, 3, 10, 101] {
+            let mut out = Vec::new();
+            write_in_order(
+                &mut out,
+                n,
+                || 0usize,
+                |calls, i, text| {
+                    *calls += 1;
+                    text.push_str(&format!("[{i}]"));
+                },
+            )
+            .unwrap();
+            let want: String = (0..n).map(|i| format!("[{i}]")).collect();
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    /// A writer that fails after `left` bytes.
+    struct Failing {
+        left: usize,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.left {
+                return Err(std::io::Error::other("full"));
+            }
+            self.left -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_error_stops_and_is_returned() {
+        let mut w = Failing { left: 10 };
+        let r = write_in_order(&mut w, 1000, || (), |_, _, text| text.push_str("xxxx"));
+        assert_eq!(r.unwrap_err().to_string(), "full");
+    }
+}
