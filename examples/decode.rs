@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut totals = vec![0i64; p.sample_types.len()];
     for s in &p.samples {
-        for (t, v) in totals.iter_mut().zip(&s.values) {
+        for (t, v) in totals.iter_mut().zip(s.values) {
             *t += v;
         }
     }

@@ -290,8 +290,8 @@ pub fn generate(shape: &Shape) -> Profile {
         let n = 1 + draws.zipf(50) as i64;
         match seen.get(&(stack.clone(), labels.clone())) {
             Some(&i) => {
-                p.samples[i].values[0] += n;
-                p.samples[i].values[1] += n * 10_000_000;
+                p.samples.values_mut(i)[0] += n;
+                p.samples.values_mut(i)[1] += n * 10_000_000;
             }
             None => {
                 seen.insert((stack.clone(), labels.clone()), p.samples.len());

@@ -16,7 +16,7 @@ fn check(data: &[u8]) {
             assert!(n.check_valid().is_ok());
             let _ = n.to_raw_string();
             let values = |x: &pprof_model::Profile| {
-                x.samples.iter().map(|s| s.values.clone()).collect::<Vec<_>>()
+                x.samples.iter().map(|s| s.values.to_vec()).collect::<Vec<_>>()
             };
             assert_eq!(values(&n), values(&p));
         }

@@ -82,7 +82,7 @@ fn apply_focus(
     if *o == pprof_ops::FocusOptions::default() {
         if s.dialect.is_go119() && view.samples.iter().any(|x| x.locations.is_empty()) {
             // Copy only the samples that stay.
-            let keep = |x: &pprof_model::Sample| !x.locations.is_empty();
+            let keep = |x: pprof_model::SampleRef<'_>| !x.locations.is_empty();
             match view {
                 Cow::Owned(p) => p.samples.retain(keep),
                 Cow::Borrowed(p) => *view = Cow::Owned(p.clone_with_samples(keep)),
@@ -300,7 +300,7 @@ pub fn write_report_noting(
             let r = 1.0 / s.divide_by;
             if r > 0.0 && r != 1.0 {
                 for x in &mut view.to_mut().samples {
-                    for v in &mut x.values {
+                    for v in x.values.iter_mut() {
                         *v = (*v as f64 * r) as i64;
                     }
                 }

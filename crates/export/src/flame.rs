@@ -175,7 +175,7 @@ pub fn flame_tree(p: &Profile, opts: &FlameTreeOptions) -> Result<FlameTree> {
         }
         has_negative |= v < 0;
         walks.push(Walk {
-            locs: &s.locations,
+            locs: s.locations,
             loc: 0,
             frame: 0,
             key: 0,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use pprof_model::{Location, Profile, Sample};
+use pprof_model::{Location, Profile, SampleRef};
 
 use crate::error::{Error, Result};
 
@@ -189,13 +189,13 @@ impl StackTree {
             if v < 0 {
                 self.has_negative = true;
             }
-            let node = match memo.get(s.locations.as_slice()) {
+            let node = match memo.get(s.locations) {
                 Some(&n) => n,
                 None => {
                     path.clear();
                     self.sample_path(p, s, opts, &mut loc_frames, &mut path);
                     let n = self.find_path(&path);
-                    memo.insert(s.locations.as_slice(), n);
+                    memo.insert(s.locations, n);
                     n
                 }
             };
@@ -228,7 +228,7 @@ impl StackTree {
     fn sample_path(
         &mut self,
         p: &Profile,
-        s: &Sample,
+        s: SampleRef<'_>,
         opts: &StackOptions,
         loc_frames: &mut [Option<Vec<u32>>],
         path: &mut Vec<u32>,
@@ -486,7 +486,7 @@ fn unsymbolized_name(p: &Profile, loc: &Location) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pprof_model::{Function, FunctionId, Line, LocationId, ValueType};
+    use pprof_model::{Function, FunctionId, Line, LocationId, Sample, ValueType};
 
     fn profile() -> Profile {
         let mut p = Profile::new();

@@ -19,7 +19,7 @@
 //!
 //! let back = pprof_fetch::parse_data(&bytes, &pprof_fetch::FetchOptions::default())
 //!     .map_err(|kind| pprof_fetch::Error::new("memory", kind))?;
-//! assert_eq!(back.samples[0].values, vec![7]);
+//! assert_eq!(back.samples.at(0).values, vec![7]);
 //! # Ok::<(), pprof_fetch::Error>(())
 //! ```
 //!

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use pprof_model::{Label, Line, Location, Profile, Sample, StrId};
+use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
 use crate::options::{Keep, Options, TagFormat};
 use crate::paths;
@@ -328,7 +328,7 @@ struct TagCollector<'p> {
     groups_by_text: HashMap<String, u32, foldhash::fast::RandomState>,
     pairs: Vec<(StrId, StrId)>,
     /// Per label group: a sample that carries it (none for group 0).
-    group_rep: Vec<Option<&'p Sample>>,
+    group_rep: Vec<Option<SampleRef<'p>>>,
     /// Per node: (label group << 32 | numeric name or `LABEL_TAG`) → sums.
     nodes: Vec<FxMap<u64, TagAcc>>,
 }
@@ -340,7 +340,7 @@ fn tag_label(p: &Profile, l: &Label) -> bool {
 
 /// pprof's joined labels of a sample: sorted `key:value` texts joined by
 /// a literal `\n`.
-fn labels_text(p: &Profile, s: &Sample) -> String {
+fn labels_text(p: &Profile, s: SampleRef<'_>) -> String {
     let mut labels: Vec<String> = s
         .labels
         .iter()
@@ -356,7 +356,7 @@ impl<'p> TagCollector<'p> {
         let mut clean: FxMap<(StrId, StrId), bool> = FxMap::default();
         let mut by_ids = true;
         'scan: for s in &p.samples {
-            for l in &s.labels {
+            for l in s.labels {
                 if !l.is_str() {
                     continue;
                 }
@@ -398,7 +398,7 @@ impl<'p> TagCollector<'p> {
         id
     }
 
-    fn group_of(&mut self, s: &'p Sample) -> u32 {
+    fn group_of(&mut self, s: SampleRef<'p>) -> u32 {
         let p = self.p;
         let next = self.group_rep.len() as u32;
         let group = if self.by_ids {
@@ -433,14 +433,14 @@ impl<'p> TagCollector<'p> {
 
     /// The tag set of a sample: its label group and its `bytes` numeric
     /// labels (the only numeric labels pprof's reports keep for tags).
-    fn set_of(&mut self, s: &'p Sample) -> u32 {
-        if let Some(&id) = self.by_labels.get(s.labels.as_slice()) {
+    fn set_of(&mut self, s: SampleRef<'p>) -> u32 {
+        if let Some(&id) = self.by_labels.get(s.labels) {
             return id;
         }
         let p = self.p;
         let group = self.group_of(s);
         let mut numeric = Vec::new();
-        for l in &s.labels {
+        for l in s.labels {
             if l.is_str() || p.str(l.key) != "bytes" {
                 continue;
             }
@@ -460,7 +460,7 @@ impl<'p> TagCollector<'p> {
         }
         let id = self.sets.len() as u32;
         self.sets.push(TagSet { group, numeric });
-        self.by_labels.insert(s.labels.as_slice(), id);
+        self.by_labels.insert(s.labels, id);
         id
     }
 
@@ -556,7 +556,7 @@ impl<'p> TagCollector<'p> {
     }
 }
 
-fn sample_weights(s: &Sample, o: &Options) -> (i64, i64) {
+fn sample_weights(s: SampleRef<'_>, o: &Options) -> (i64, i64) {
     let w = s.values.get(o.sample_index).copied().unwrap_or(0);
     let dw = if o.mean {
         s.values.first().copied().unwrap_or(0)
@@ -866,14 +866,14 @@ pub struct Stacks<'p> {
 /// stacks (such as samples that differ only by labels) are combined.
 /// Combining all equal stacks through a hash table costs more than it
 /// saves on real profiles, where few stacks repeat.
-fn group_stacks<'p>(samples: &'p [Sample], o: &Options) -> Vec<Stack<'p>> {
+fn group_stacks<'p>(samples: &'p Samples, o: &Options) -> Vec<Stack<'p>> {
     let mut stacks: Vec<Stack<'p>> = Vec::with_capacity(samples.len());
     for s in samples {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
         }
-        let key = s.locations.as_slice();
+        let key = s.locations;
         if let Some(last) = stacks.last_mut() {
             if last.locations == key {
                 last.w = last.w.wrapping_add(w);
@@ -1023,7 +1023,7 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
         stamp += 1;
         credits.clear();
         walk_sample(
-            &s.locations,
+            s.locations,
             locs,
             |n, flat| {
                 if let Some(seen) = node_seen.get_mut(n.index()) {
@@ -1175,7 +1175,7 @@ impl LocationNodes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pprof_model::{Function, FunctionId, LocationId, ValueType};
+    use pprof_model::{Function, FunctionId, LocationId, Sample, ValueType};
 
     #[test]
     fn edge_table_grows_and_keeps_every_edge() {
@@ -1284,29 +1284,32 @@ mod tests {
         let mut p = random_profile();
         let (k, b, base) = (p.intern("k"), p.intern("bytes"), p.intern("pprof::base"));
         let vals: Vec<StrId> = (0..40).map(|i| p.intern(&format!("v{i}"))).collect();
-        for (i, s) in p.samples.iter_mut().enumerate() {
-            if i % 5 != 0 {
+        let mut i = 0usize;
+        p.samples.rewrite(|s| {
+            if !i.is_multiple_of(5) {
                 s.labels.push(Label {
                     key: k,
                     str: vals[(i * 7) % vals.len()],
                     ..Default::default()
                 });
             }
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 s.labels.push(Label {
                     key: b,
                     num: 1 << (i % 4),
                     ..Default::default()
                 });
             }
-            if i % 11 == 0 {
+            if i.is_multiple_of(11) {
                 s.labels.push(Label {
                     key: base,
                     str: vals[0],
                     ..Default::default()
                 });
             }
-        }
+            i += 1;
+            true
+        });
         p.sort_labels();
         p
     }
@@ -1318,10 +1321,12 @@ mod tests {
         // A key with a colon: label groups are told apart by text.
         let mut p = labelled_profile();
         let (k, v) = (p.intern("k:v1"), p.intern("x"));
-        p.samples[1].labels.push(Label {
-            key: k,
-            str: v,
-            ..Default::default()
+        p.samples.edit(1, |smp| {
+            smp.labels.push(Label {
+                key: k,
+                str: v,
+                ..Default::default()
+            });
         });
         p.sort_labels();
         assert!(!TagCollector::new(&p, &Options::default()).by_ids);
@@ -1336,8 +1341,9 @@ mod tests {
             .iter()
             .map(|s| p.intern(s))
             .collect();
-        for (i, s) in p.samples.iter_mut().enumerate() {
-            let (k, v) = if i % 2 == 0 {
+        let mut i = 0usize;
+        p.samples.rewrite(|s| {
+            let (k, v) = if i.is_multiple_of(2) {
                 (ids[0], ids[1])
             } else {
                 (ids[2], ids[3])
@@ -1347,7 +1353,9 @@ mod tests {
                 str: v,
                 ..Default::default()
             });
-        }
+            i += 1;
+            true
+        });
         let o = Options {
             compute_tags: true,
             ..Options::default()
@@ -1404,13 +1412,13 @@ mod tests {
     #[test]
     fn grouping_combines_adjacent_equal_stacks() {
         let mut p = random_profile();
-        let dup = p.samples[0].clone();
+        let dup = p.samples.at(0).to_sample();
         p.samples.insert(1, dup);
         let o = Options::default();
         let stacks = group_stacks(&p.samples, &o);
         let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
         assert_eq!(stacks.iter().map(|s| s.w).sum::<i64>(), total);
-        assert_eq!(stacks[0].w, 2 * p.samples[0].values[0]);
+        assert_eq!(stacks[0].w, 2 * p.samples.at(0).values[0]);
         assert!(stacks.len() < p.samples.len());
     }
 

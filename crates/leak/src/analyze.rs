@@ -1110,7 +1110,7 @@ fn trend(
             }
             total = total.saturating_add(v);
             buf.clear();
-            for l in &s.locations {
+            for l in s.locations {
                 if let Some(&(a, b)) = loc_span.get(l.index()) {
                     if let Some(fr) = loc_frames.get(a as usize..b as usize) {
                         buf.extend_from_slice(fr);
@@ -1153,7 +1153,7 @@ fn trend(
                 st.wait_limit = 64;
             }
             let mut wait = -1i64;
-            for l in &s.labels {
+            for l in s.labels {
                 if Some(l.key) == keys.state && l.is_str() {
                     let g = sm.get(p, &mut t.strs, l.str);
                     bump(&mut st.states, g, v);

@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use pprof_model::{
-    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
+    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, ValueType,
 };
 
 use crate::maps::parse_proc_maps;
@@ -403,22 +402,17 @@ impl RProfile {
         } else {
             pprof_model::StrId::EMPTY
         };
-        p.samples.reserve(self.samples.len());
+        p.samples.reserve(self.samples.len(), p.sample_types.len());
+        let mut locs: Vec<LocationId> = Vec::new();
         for s in self.samples {
-            p.samples.push(Sample {
-                locations: s.locs.into_iter().map(|l| LocationId(l as u32)).collect(),
-                values: s.values,
-                labels: s
-                    .bytes
-                    .map(|b| {
-                        vec![Label {
-                            key: bytes_key,
-                            num: b,
-                            ..Default::default()
-                        }]
-                    })
-                    .unwrap_or_default(),
+            locs.clear();
+            locs.extend(s.locs.iter().map(|&l| LocationId(l as u32)));
+            let label = s.bytes.map(|b| Label {
+                key: bytes_key,
+                num: b,
+                ..Default::default()
             });
+            p.samples.push_parts(&locs, &s.values, label.as_slice());
         }
         p
     }

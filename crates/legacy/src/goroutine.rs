@@ -498,8 +498,10 @@ pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
 
         let key = (locs, labels);
         if let Some(&i) = b.samples.get(&key) {
-            if let Some(v) = b.p.samples.get_mut(i).and_then(|s| s.values.first_mut()) {
-                *v += 1;
+            if i < b.p.samples.len() {
+                if let Some(v) = b.p.samples.values_mut(i).first_mut() {
+                    *v += 1;
+                }
             }
         } else {
             b.samples.insert(key.clone(), b.p.samples.len());

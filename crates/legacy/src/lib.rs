@@ -17,14 +17,14 @@
 //! ```
 //! let text = b"goroutine profile: total 3\n3 @ 0x401001 0x402001\n";
 //! let p = pprof_legacy::parse(text)?;
-//! assert_eq!(p.samples[0].values, vec![3]);
+//! assert_eq!(p.samples.at(0).values, vec![3]);
 //! // Return addresses become call addresses: PC - 1.
 //! assert_eq!(p.locations[0].address, 0x401000);
 //!
 //! let dump = b"goroutine 7 [chan send, 3 minutes]:\nmain.work()\n\t/src/main.go:9 +0x1d\n\
 //! created by main.main\n\t/src/main.go:4 +0x2a\n";
 //! let g = pprof_legacy::parse(dump)?;
-//! assert!(g.has_label(&g.samples[0], "state", "chan send"));
+//! assert!(g.has_label(&g.samples.at(0), "state", "chan send"));
 //!
 //! assert!(pprof_legacy::parse(b"hello").unwrap_err().is_unrecognized());
 //! # Ok::<(), pprof_legacy::Error>(())
@@ -135,7 +135,7 @@ pub fn parse(data: &[u8]) -> Result<Profile> {
 /// #\t0x402000\tmain.main+0x20\t/src/main.go:4\n\n";
 /// let opts = pprof_legacy::ParseOptions::default().with_text_frames(true);
 /// let p = pprof_legacy::parse_with(text, &opts)?;
-/// let leaf = &p.locations[p.samples[0].locations[0].index()];
+/// let leaf = &p.locations[p.samples.at(0).locations[0].index()];
 /// assert_eq!(p.str(p.functions[leaf.lines[0].function.index()].name), "main.work");
 /// # Ok::<(), pprof_legacy::Error>(())
 /// ```

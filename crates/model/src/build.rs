@@ -17,7 +17,7 @@
 //! let caller = b.location(Some(bin), 0x402000, &[(work, 23)]);
 //! b.labelled_sample(&[leaf, caller], &[41], &[("state", "chan send")]);
 //! let p = b.build();
-//! assert_eq!(p.samples[0].values, vec![41]);
+//! assert_eq!(p.samples.at(0).values, vec![41]);
 //! assert_eq!(p.str(p.functions[1].name), "main.work");
 //! assert!(p.check_valid().is_ok());
 //! ```
@@ -175,9 +175,7 @@ impl ProfileBuilder {
             num,
             num_unit: self.p.intern(unit),
         };
-        if let Some(s) = self.p.samples.last_mut() {
-            s.labels.push(label);
-        }
+        self.p.samples.push_label_to_last(label);
         self
     }
 

@@ -8,6 +8,7 @@ use crate::error::{
     DecodeError, DecodeErrorKind as K, Error, IdTable, Result, ValidationError as V,
 };
 use crate::profile::*;
+use crate::samples::{Samples, Sizes};
 use crate::strings::{StrId, StringTable};
 use crate::wire::{Reader, LEN};
 
@@ -18,8 +19,9 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
 /// byte of uncompressed profile.proto data.
 ///
 /// Real profiles take 3 to 25 bytes of memory per byte once decoded; data
-/// made of nothing but empty records (an empty sample is 2 bytes on the
-/// wire and a whole `Sample` in memory) takes more, and is refused.
+/// made of nothing but empty records (an empty location is 2 bytes on the
+/// wire and a whole `Location` in memory) takes more, and is refused. An
+/// empty sample takes 24 bytes (its entries in the flat sample table).
 pub const BUDGET_PER_INPUT_BYTE: u64 = 32;
 
 /// The smallest budget of [`MemoryBudget::FromInput`], whatever the input
@@ -290,6 +292,50 @@ impl IdMap {
     }
 }
 
+/// Samples from which two threads decode them, each half into its part of
+/// the table.
+const PARALLEL_SAMPLES: usize = 20_000;
+
+/// Upper bounds of the location ids, values and labels of a sample record
+/// (each varint of a packed field ends in the one byte of it below 0x80);
+/// where the record stops making sense the counting stops too (decoding
+/// then reports the error).
+fn sample_item_bounds(b: &[u8]) -> [usize; 3] {
+    let mut c = [0usize; 3];
+    let mut r = Reader::new(b, 0, "Sample");
+    while !r.at_end() {
+        let Ok((field, wt)) = r.key() else { break };
+        let slot = match field {
+            1..=3 => Some(field as usize - 1),
+            _ => None,
+        };
+        if wt == LEN {
+            let Ok((payload, _)) = r.bytes() else { break };
+            match slot {
+                Some(i @ 0..=1) => c[i] += payload.iter().filter(|&&x| x < 0x80).count(),
+                Some(i) => c[i] += 1,
+                None => {}
+            }
+        } else {
+            if r.skip(wt).is_err() {
+                break;
+            }
+            if let Some(i) = slot {
+                c[i] += 1;
+            }
+        }
+    }
+    c
+}
+
+/// How many sample records the data holds, and where the first one and the
+/// middle one start.
+struct SampleOffsets {
+    count: usize,
+    first: usize,
+    mid: usize,
+}
+
 /// Memory a decode may still take, shared by the threads decoding samples.
 struct Budget {
     limit: u64,
@@ -383,7 +429,7 @@ impl RecordCounts {
 /// working copy read while scanning, per entry of each kind.
 mod cost {
     use super::RawLocation;
-    use crate::profile::{Function, Line, Location, Mapping, Sample};
+    use crate::profile::{Function, Line, Location, Mapping};
     use std::mem::size_of;
 
     /// Bookkeeping of one heap allocation (allocator rounding and headers).
@@ -395,7 +441,9 @@ mod cost {
         size_of::<T>() as u64
     }
 
-    pub(super) const SAMPLE: u64 = sz::<(usize, usize)>() + sz::<Sample>();
+    /// A sample's entries in the flat table: where its location ids, values
+    /// and labels end (its items are [`sample_heap`]).
+    pub(super) const SAMPLE: u64 = 3 * sz::<usize>();
     pub(super) const MAPPING: u64 = sz::<(Mapping, u64, u64, usize)>() + sz::<Mapping>() + ID_SLOT;
     pub(super) const LOCATION: u64 = sz::<RawLocation>() + sz::<Location>() + 2 * ALLOC + ID_SLOT;
     pub(super) const LINE: u64 = sz::<(u64, i64, i64)>() + sz::<Line>();
@@ -407,18 +455,11 @@ mod cost {
     /// Samples decoded between two updates of the shared count.
     pub(super) const SAMPLE_BATCH: usize = 4096;
 
-    /// Heap bytes of one sample's vectors.
+    /// Bytes of one sample's items in the flat table.
     pub(super) fn sample_heap(locs: usize, values: usize, labels: usize) -> u64 {
-        let vec = |n: usize, size: usize| -> u64 {
-            if n == 0 {
-                0
-            } else {
-                (n * size) as u64 + ALLOC
-            }
-        };
-        vec(locs, size_of::<crate::LocationId>())
-            + vec(values, size_of::<i64>())
-            + vec(labels, size_of::<crate::Label>())
+        (locs * size_of::<crate::LocationId>()
+            + values * size_of::<i64>()
+            + labels * size_of::<crate::Label>()) as u64
     }
 }
 
@@ -475,7 +516,18 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     }
     let mut r = Reader::new(data, 0, "Profile");
     let mut sample_types: Vec<(u64, u64, usize)> = Vec::new();
-    let mut sample_ranges: Vec<(usize, usize)> = Vec::with_capacity(counts.samples);
+    // Where the first sample record starts, and the one the second half of
+    // a parallel decode starts at.
+    let mut sample_offsets = SampleOffsets {
+        count: 0,
+        first: 0,
+        mid: 0,
+    };
+    let mid_sample = counts.samples / 2;
+    // With many samples, the sizes of the two halves (decoded at once into
+    // one table allocated for both).
+    let parallel = counts.samples >= PARALLEL_SAMPLES;
+    let mut halves = [Sizes::default(); 2];
     let mut raw_mappings: Vec<(Mapping, u64, u64, usize)> = Vec::with_capacity(counts.mappings);
     let mut raw_locations: Vec<RawLocation> = Vec::with_capacity(counts.locations);
     let mut raw_functions: Vec<(Function, [u64; 3], usize)> = Vec::with_capacity(counts.functions);
@@ -489,6 +541,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
 
     while !r.at_end() {
         r.field = "Profile";
+        let key_at = r.offset();
         let (field, wt) = r.key()?;
         match field {
             1 | 11 => {
@@ -507,8 +560,21 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
             }
             2 => {
                 r.field = "Profile.sample";
-                let (_, off) = expect_len(&mut r, wt)?;
-                sample_ranges.push((off, r.offset()));
+                let (b, _) = expect_len(&mut r, wt)?;
+                if parallel {
+                    let h = &mut halves[usize::from(sample_offsets.count >= mid_sample)];
+                    h.samples += 1;
+                    for (total, n) in h.items.iter_mut().zip(sample_item_bounds(b)) {
+                        *total += n;
+                    }
+                }
+                if sample_offsets.count == 0 {
+                    sample_offsets.first = key_at;
+                }
+                if sample_offsets.count == mid_sample {
+                    sample_offsets.mid = key_at;
+                }
+                sample_offsets.count += 1;
             }
             3 => {
                 r.field = "Profile.mapping";
@@ -690,29 +756,39 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
         });
     }
 
-    // Samples, in parallel chunks when there are many. Each chunk stops
-    // keeping samples at its first broken one (the profile is then
-    // refused), but reads on: a later undecodable sample is reported first.
+    // Samples, in two halves decoded at once when there are many: each
+    // half scans the top level from its first sample record and writes
+    // straight into its part of one flat table, whose room was counted from
+    // the bytes (and charged to the budget) while scanning. Each half stops keeping samples at its first broken one
+    // (the profile is then refused), but reads on: a later undecodable
+    // sample is reported first.
     let nvalues = p.sample_types.len();
     let keep_any = nvalues > 0;
-    // The samples are decoded into their final places (one allocation, no
-    // copy when the two halves decoded in parallel are joined). Samples
-    // after the first broken one stay empty: the decode then fails.
-    let mut samples: Vec<Sample> = Vec::new();
-    if keep_any {
-        samples.resize_with(sample_ranges.len(), Sample::default);
-    }
-    let decode_chunk = |ranges: &[(usize, usize)],
+    // `push` stores a sample; false when its room is full (the room is
+    // counted from the same bytes, so it never is). `charge`: count the
+    // samples' items against the budget (not when their room was).
+    type Push<'p> = &'p mut dyn FnMut(&[LocationId], &[i64], &[Label]) -> bool;
+    let decode_chunk = |from: usize,
                         first_index: usize,
-                        out: &mut [Sample]|
+                        count: usize,
+                        charge: bool,
+                        push: Push<'_>|
      -> Result<Option<Problem>> {
         let mut problem: Option<Problem> = None;
         let mut locs: Vec<LocationId> = Vec::with_capacity(64);
         let mut vals: Vec<i64> = Vec::with_capacity(8);
         let mut labels: Vec<Label> = Vec::new();
         let mut heap: u64 = 0;
-        for (k, &(start, end)) in ranges.iter().enumerate() {
-            let mut r = Reader::new(&data[start..end], start, "Sample");
+        let mut top = Reader::new(&data[from..], from, "Profile");
+        let mut k = 0;
+        while k < count && !top.at_end() {
+            let (field, wt) = top.key()?;
+            if field != 2 {
+                top.skip(wt)?;
+                continue;
+            }
+            let (b, start) = expect_len(&mut top, wt)?;
+            let mut r = Reader::new(b, start, "Sample");
             locs.clear();
             vals.clear();
             labels.clear();
@@ -742,10 +818,11 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
                 }
                 r.field = "Sample";
             }
+            let index = first_index + k;
+            k += 1;
             if !keep_any || problem.is_some() {
                 continue;
             }
-            let index = first_index + k;
             if vals.len() != nvalues {
                 problem = Some((
                     index,
@@ -761,44 +838,61 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
                 problem = Some((index, V::DanglingLocation { sample: index }));
                 continue;
             }
-            heap += cost::sample_heap(locs.len(), vals.len(), labels.len());
-            if k % cost::SAMPLE_BATCH == cost::SAMPLE_BATCH - 1 {
+            if charge {
+                heap += cost::sample_heap(locs.len(), vals.len(), labels.len());
+            }
+            if k % cost::SAMPLE_BATCH == 0 {
                 budget.charge(std::mem::take(&mut heap))?;
             }
-            let mut labels_v = labels.clone();
-            sort_labels(&strings.table, &mut labels_v);
-            out[k] = Sample {
-                locations: locs.as_slice().into(),
-                values: vals.as_slice().into(),
-                labels: labels_v,
-            };
+            sort_labels(&strings.table, &mut labels);
+            if !push(&locs, &vals, &labels) {
+                return Err(r.err(K::Truncated).into());
+            }
         }
         budget.charge(heap)?;
         Ok(problem)
     };
-    let sample_problem = if sample_ranges.len() >= 20_000 {
-        let mid = sample_ranges.len() / 2;
-        let (a, b) = sample_ranges.split_at(mid);
-        let at = mid.min(samples.len());
-        let (oa, ob) = samples.split_at_mut(at);
-        let (ra, rb) = std::thread::scope(|sc| {
-            let h = sc.spawn(|| decode_chunk(b, mid, ob));
-            let ra = decode_chunk(a, 0, oa);
-            (ra, h.join())
-        });
-        let pa = ra?;
-        let pb = match rb {
-            Ok(r) => r?,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        pa.or(pb)
+    let n_samples = sample_offsets.count;
+    let (samples, sample_problem) = if parallel && keep_any && n_samples == counts.samples {
+        let mid = mid_sample;
+        let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
+        budget.charge(a.saturating_add(b))?;
+        let (table, pa, pb) = Samples::fill_two(
+            halves[0],
+            halves[1],
+            |f| {
+                decode_chunk(sample_offsets.first, 0, mid, false, &mut |l, v, b| {
+                    f.push_parts(l, v, b)
+                })
+            },
+            |f| {
+                decode_chunk(
+                    sample_offsets.mid,
+                    mid,
+                    n_samples - mid,
+                    false,
+                    &mut |l, v, b| f.push_parts(l, v, b),
+                )
+            },
+        );
+        let (pa, pb) = (pa?, pb?);
+        (table, pa.or(pb))
     } else {
-        decode_chunk(&sample_ranges, 0, &mut samples)?
+        let mut table = Samples::new();
+        let problem = decode_chunk(sample_offsets.first, 0, n_samples, true, &mut |l, v, b| {
+            if table.is_empty() {
+                // Backed by the records counted in the data.
+                table.reserve(n_samples, nvalues);
+            }
+            table.push_parts(l, v, b);
+            true
+        })?;
+        (table, problem)
     };
     p.samples = samples;
     p.strings = strings.table;
 
-    if nvalues == 0 && !sample_ranges.is_empty() {
+    if nvalues == 0 && n_samples != 0 {
         return Err(Error::Invalid(V::MissingSampleTypes));
     }
     if let Some((_, v)) = sample_problem

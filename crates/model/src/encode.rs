@@ -71,7 +71,7 @@ pub fn write_part<W: Write + ?Sized>(
             // Location ids in a dense array: the locations themselves are
             // too large to stay in cache while the samples stream past.
             let ids: Vec<u64> = p.locations.iter().map(|l| l.id).collect();
-            for s in &p.samples[start..end] {
+            for s in p.samples.iter_range(start..end) {
                 encode_sample(&ids, s, &mut buf);
                 if buf.len() >= FLUSH {
                     w.write_all(&buf)?;
@@ -118,7 +118,7 @@ fn len_field(len: usize) -> usize {
 /// Encodes one sample, sizes computed up front so that nothing is copied
 /// twice (samples are most of a profile's bytes).
 #[inline]
-fn encode_sample(ids: &[u64], s: &crate::Sample, buf: &mut Vec<u8>) {
+fn encode_sample(ids: &[u64], s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
     let loc_id = |l: &crate::LocationId| ids.get(l.index()).copied().unwrap_or(0);
     let label_len = |l: &crate::Label| {
         int_opt_len(sid(l.key))
@@ -135,7 +135,7 @@ fn encode_sample(ids: &[u64], s: &crate::Sample, buf: &mut Vec<u8>) {
     if vals > 0 {
         len += len_field(vals);
     }
-    for l in &s.labels {
+    for l in s.labels {
         len += len_field(label_len(l));
     }
     // The sample's size is known: grow the buffer once and fill the new
@@ -151,18 +151,18 @@ fn encode_sample(ids: &[u64], s: &crate::Sample, buf: &mut Vec<u8>) {
     if locs > 0 {
         w.byte((1 << 3) | LEN);
         w.varint(locs as u64);
-        for l in &s.locations {
+        for l in s.locations {
             w.varint(loc_id(l));
         }
     }
     if vals > 0 {
         w.byte((2 << 3) | LEN);
         w.varint(vals as u64);
-        for &v in &s.values {
+        for &v in s.values {
             w.varint(v as u64);
         }
     }
-    for l in &s.labels {
+    for l in s.labels {
         w.byte((3 << 3) | LEN);
         w.varint(label_len(l) as u64);
         w.int_opt(1, sid(l.key));

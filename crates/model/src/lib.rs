@@ -13,7 +13,7 @@
 //!
 //! let bytes = pprof_model::encode(&p);          // gzip-compressed profile.proto
 //! let back = pprof_model::decode(&bytes)?;      // gzip is detected
-//! assert_eq!(back.samples[0].values, vec![3]);
+//! assert_eq!(back.samples.at(0).values, vec![3]);
 //! assert!(back.to_raw_string().contains("samples/count"));
 //! # Ok::<(), pprof_model::Error>(())
 //! ```
@@ -51,6 +51,7 @@ pub mod gofmt;
 pub mod measurement;
 mod profile;
 mod raw;
+mod samples;
 pub mod strings;
 mod wire;
 
@@ -74,6 +75,9 @@ pub use error::{DecodeError, DecodeErrorKind, Error, IdTable, Result, Validation
 pub use profile::{
     sort_labels, Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId,
     Profile, Sample, ValueType,
+};
+pub use samples::{
+    AsSample, Iter as SampleIter, IterMut as SampleIterMut, SampleMut, SampleRef, Samples,
 };
 pub use strings::{StrId, StringTable};
 

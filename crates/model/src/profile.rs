@@ -1,5 +1,6 @@
 //! The owned profile model.
 
+use crate::samples::{SampleRef, Samples};
 use crate::strings::{StrId, StringTable};
 
 macro_rules! id_type {
@@ -62,7 +63,8 @@ impl Label {
     }
 }
 
-/// One distinct stack with its values.
+/// One distinct stack with its values, owned: how samples are built and
+/// edited one at a time. A profile keeps them flat, in [`Samples`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sample {
     /// Locations, leaf first.
@@ -153,7 +155,7 @@ pub struct Profile {
     /// Type name of the default sample type (may be empty).
     pub default_sample_type: StrId,
     /// Samples.
-    pub samples: Vec<Sample>,
+    pub samples: Samples,
     /// Mappings.
     pub mappings: Vec<Mapping>,
     /// Locations.
@@ -186,7 +188,7 @@ impl Default for Profile {
         Profile {
             sample_types: Vec::new(),
             default_sample_type: StrId::EMPTY,
-            samples: Vec::new(),
+            samples: Samples::new(),
             mappings: Vec::new(),
             locations: Vec::new(),
             functions: Vec::new(),
@@ -222,7 +224,7 @@ impl Profile {
     /// A copy holding only the samples `keep` accepts: cheaper than a
     /// clone followed by `retain` when few samples stay (no sample that
     /// goes is copied).
-    pub fn clone_with_samples(&self, mut keep: impl FnMut(&Sample) -> bool) -> Profile {
+    pub fn clone_with_samples(&self, keep: impl FnMut(SampleRef<'_>) -> bool) -> Profile {
         let Profile {
             sample_types,
             default_sample_type,
@@ -243,7 +245,7 @@ impl Profile {
         Profile {
             sample_types: sample_types.clone(),
             default_sample_type: *default_sample_type,
-            samples: samples.iter().filter(|x| keep(x)).cloned().collect(),
+            samples: samples.filtered(keep),
             mappings: mappings.clone(),
             locations: locations.clone(),
             functions: functions.clone(),
@@ -284,10 +286,11 @@ impl Profile {
     /// Values of the string label `key` on `sample`, in order.
     pub fn label_values<'a>(
         &'a self,
-        sample: &'a Sample,
+        sample: impl Into<SampleRef<'a>>,
         key: &'a str,
     ) -> impl Iterator<Item = &'a str> + 'a {
         let key_id = self.strings.lookup(key);
+        let sample: SampleRef<'a> = sample.into();
         sample
             .labels
             .iter()
@@ -296,7 +299,12 @@ impl Profile {
     }
 
     /// Whether `sample` has the string label `key` = `value`.
-    pub fn has_label(&self, sample: &Sample, key: &str, value: &str) -> bool {
+    pub fn has_label<'a>(
+        &'a self,
+        sample: impl Into<SampleRef<'a>>,
+        key: &'a str,
+        value: &str,
+    ) -> bool {
         self.label_values(sample, key).any(|v| v == value)
     }
 
@@ -329,21 +337,25 @@ impl Profile {
     /// let kept = Label { key, num: 8, ..Default::default() };
     /// p.samples.push(Sample { labels: vec![zero, kept], ..Default::default() });
     /// p.drop_unencodable_labels();
-    /// assert_eq!(p.samples[0].labels, vec![kept]);
+    /// assert_eq!(p.samples.at(0).labels, vec![kept]);
     /// ```
     pub fn drop_unencodable_labels(&mut self) {
-        for s in &mut self.samples {
-            // A label with an empty string value reads as a numeric one.
-            s.labels
-                .retain(|l| l.is_str() || l.num != 0 || !l.num_unit.is_empty());
+        // A label with an empty string value reads as a numeric one.
+        let encodable = |l: &Label| l.is_str() || l.num != 0 || !l.num_unit.is_empty();
+        if self.samples.iter().all(|s| s.labels.iter().all(encodable)) {
+            return;
         }
+        self.samples.rewrite(|s| {
+            s.labels.retain(encodable);
+            true
+        });
     }
 
     /// Restores the canonical label order of every sample (see [`Sample::labels`]).
     pub fn sort_labels(&mut self) {
         let strings = &self.strings;
         for s in &mut self.samples {
-            sort_labels(strings, &mut s.labels);
+            sort_labels(strings, s.labels);
         }
     }
 
@@ -373,9 +385,8 @@ impl Profile {
         let n = self.sample_types.len();
         let nstr = self.strings.len();
         let str_ok = |id: StrId| id.index() < nstr;
-        let start = range.start;
-        for (k, s) in self.samples[range].iter().enumerate() {
-            let i = start + k;
+        for i in range {
+            let s = self.samples.at(i);
             if s.values.len() != n {
                 return Err(Error::Invalid(V::ValueCount {
                     sample: i,

@@ -6,7 +6,7 @@ use crate::gofmt::{
     duration_string, push_int, push_int_padded, push_uint, push_uint_padded, time_string,
     truncate_chars,
 };
-use crate::profile::{Location, Mapping, Profile, Sample};
+use crate::profile::{Location, Mapping, Profile};
 use crate::Dialect;
 
 /// Buffers reused from sample to sample by the `-raw` writer: the label
@@ -90,13 +90,10 @@ impl Profile {
         out.clear();
         // Samples in chunks, made on two threads.
         const CHUNK: usize = 1024;
-        let chunks = self.samples.chunks(CHUNK);
-        crate::chunks::write_in_order(w, chunks.len(), RawScratch::default, |scratch, i, text| {
+        let n_chunks = self.samples.len().div_ceil(CHUNK);
+        crate::chunks::write_in_order(w, n_chunks, RawScratch::default, |scratch, i, text| {
             let from = i * CHUNK;
-            let samples = self
-                .samples
-                .get(from..(from + CHUNK).min(self.samples.len()));
-            for s in samples.unwrap_or(&[]) {
+            for s in self.samples.iter_range(from..from.saturating_add(CHUNK)) {
                 self.write_raw_sample(text, s, scratch);
             }
         })?;
@@ -117,13 +114,18 @@ impl Profile {
         w.write_all(out.as_bytes())
     }
 
-    fn write_raw_sample(&self, out: &mut String, s: &Sample, scratch: &mut RawScratch) {
-        for &v in &s.values {
+    fn write_raw_sample(
+        &self,
+        out: &mut String,
+        s: crate::SampleRef<'_>,
+        scratch: &mut RawScratch,
+    ) {
+        for &v in s.values {
             out.push(' ');
             push_int_padded(out, v, 10);
         }
         out.push_str(": ");
-        for l in &s.locations {
+        for l in s.locations {
             push_uint(out, self.location(*l).id);
             out.push(' ');
         }

@@ -68,8 +68,8 @@ pub fn combine_profiles(mut profiles: Vec<Profile>, dialect: Dialect) -> Result<
 /// b.sample(&[], &[200, 5]);
 /// let mut ps = vec![a.build(), b.build()];
 /// pprof_ops::compatibilize_sample_types(&mut ps)?;
-/// assert_eq!(ps[0].samples[0].values, vec![100]);
-/// assert_eq!(ps[1].samples[0].values, vec![200]);
+/// assert_eq!(ps[0].samples.at(0).values, vec![100]);
+/// assert_eq!(ps[1].samples.at(0).values, vec![200]);
 /// # Ok::<(), pprof_ops::Error>(())
 /// ```
 pub fn compatibilize_sample_types(profiles: &mut [Profile]) -> Result<()> {
@@ -123,13 +123,14 @@ fn keep_sample_types(p: &mut Profile, types: &[String]) -> Result<()> {
     let old: Vec<ValueType> = std::mem::take(&mut p.sample_types);
     p.sample_types = remap.iter().map(|&i| old[i]).collect();
     let mut values = vec![0i64; remap.len()];
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         for (v, &i) in values.iter_mut().zip(&remap) {
             *v = s.values.get(i).copied().unwrap_or(0);
         }
         s.values.clear();
         s.values.extend_from_slice(&values);
-    }
+        true
+    });
     Ok(())
 }
 
@@ -178,7 +179,7 @@ mod tests {
         let b = profile_with_stacks(&[&["a", "main"], &["b", "main"]]);
         let d = apply_base(p.clone(), b.clone(), false, false, Dialect::Go119).unwrap();
         assert_eq!(d.samples.len(), 1);
-        assert_eq!(d.samples[0].values, vec![1]);
+        assert_eq!(d.samples.at(0).values, vec![1]);
         let d = apply_base(p, b, true, false, Dialect::Go127).unwrap();
         // diff_base samples stay separate because of their label.
         assert_eq!(d.samples.len(), 4);

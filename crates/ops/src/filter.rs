@@ -153,7 +153,7 @@ pub fn filter_samples_by_name(
     }
     p.locations = locations;
 
-    p.samples.retain_mut(|s| {
+    p.samples.rewrite(|s| {
         let mut focused = false;
         for l in &s.locations {
             match state.get(l.index()).copied() {
@@ -207,7 +207,7 @@ pub fn show_from(p: &mut Profile, re: Option<&Regex>) -> bool {
         }
     }
     p.locations = locations;
-    p.samples.retain_mut(|s| {
+    p.samples.rewrite(|s| {
         match s
             .locations
             .iter()
@@ -241,7 +241,7 @@ pub fn filter_tags_by_name(
     // Per key string: 0 unknown, 1 keep, 2 remove.
     let mut decision = vec![0u8; p.strings.len()];
     let strings = &p.strings;
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         s.labels.retain(|l| {
             let d = decision.get(l.key.index()).copied().unwrap_or(0);
             let remove = if d != 0 {
@@ -258,7 +258,8 @@ pub fn filter_tags_by_name(
             };
             !remove
         });
-    }
+        true
+    });
     // Flags depend only on which keys were seen.
     for (i, d) in decision.iter().enumerate() {
         if *d == 0 {
@@ -323,7 +324,7 @@ mod tests {
             filter_tags_by_name(&mut p, Some(&show), Some(&hide)),
             (true, true)
         );
-        assert_eq!(p.samples[0].labels.len(), 1);
-        assert_eq!(p.str(p.samples[0].labels[0].key), "keep");
+        assert_eq!(p.samples.at(0).labels.len(), 1);
+        assert_eq!(p.str(p.samples.at(0).labels[0].key), "keep");
     }
 }

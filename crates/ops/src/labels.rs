@@ -27,7 +27,7 @@ pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String,
     let mut seen: Vec<Seen> = Vec::new();
     let mut last = 0usize;
     for s in &p.samples {
-        for l in &s.labels {
+        for l in s.labels {
             if l.is_str() {
                 continue;
             }
@@ -266,12 +266,16 @@ mod tests {
             num: 1,
             num_unit: unit,
         };
-        p.samples[0].labels = vec![
-            num(keys[0], units[1]),
-            num(keys[1], units[2]),
-            num(keys[2], units[2]),
-        ];
-        p.samples[1].labels = vec![num(keys[0], units[0])];
+        p.samples.edit(0, |smp| {
+            smp.labels = vec![
+                num(keys[0], units[1]),
+                num(keys[1], units[2]),
+                num(keys[2], units[2]),
+            ];
+        });
+        p.samples.edit(1, |smp| {
+            smp.labels = vec![num(keys[0], units[0])];
+        });
         let (u, ign) = num_label_units(&p);
         assert_eq!(u["bytes"], "bytes");
         assert_eq!(u["request"], "bytes");

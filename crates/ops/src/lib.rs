@@ -22,7 +22,7 @@
 //! // Equal samples (same stack, same labels) are combined.
 //! let merged = pprof_ops::merge(&[&p, &p])?;
 //! assert_eq!(merged.samples.len(), 1);
-//! assert_eq!(merged.samples[0].values, vec![3072]);
+//! assert_eq!(merged.samples.at(0).values, vec![3072]);
 //! assert_eq!(pprof_model::measurement::label(3072, "bytes"), "3kB");
 //! # Ok::<(), pprof_ops::Error>(())
 //! ```

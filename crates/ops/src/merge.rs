@@ -19,8 +19,8 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use pprof_model::{
-    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    StrId, ValueType,
+    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile,
+    SampleRef, StrId, ValueType,
 };
 
 use crate::error::{Error, Result};
@@ -58,9 +58,8 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
     Ok(out)
 }
 
-/// Like [`merge`], but consumes the profiles: their samples are rewritten
-/// in place and moved into the result instead of copied, which saves an
-/// allocation per sample and per vector. Same result as [`merge`].
+/// Like [`merge`], but consumes the profiles: each one's memory is
+/// released as soon as it is merged. Same result as [`merge`].
 pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
     let Some(first) = srcs.first() else {
         return Err(Error::NoProfiles);
@@ -82,7 +81,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
     Ok(out)
 }
 
-/// Like [`compact`], but consumes `p` and reuses its sample vectors.
+/// Like [`compact`], but consumes `p` (released once compacted).
 pub fn compact_owned(p: Profile) -> Profile {
     let mut m = Merger::new(&[&p]);
     m.add_profile_owned(p);
@@ -122,7 +121,7 @@ pub fn compact(p: &Profile) -> Profile {
 /// let mut m = pprof_ops::StreamingMerge::new(&p);
 /// m.add(&p)?;
 /// m.add(&p)?;
-/// assert_eq!(m.finish().samples[0].values, vec![4]);
+/// assert_eq!(m.finish().samples.at(0).values, vec![4]);
 /// # Ok::<(), pprof_ops::Error>(())
 /// ```
 pub struct StreamingMerge {
@@ -148,8 +147,7 @@ impl StreamingMerge {
     }
 
     /// Adds the next profile like [`StreamingMerge::add`], but consumes
-    /// it: its samples are rewritten in place and moved into the result
-    /// rather than copied. Check [`StreamingMerge::accepts`] first to keep
+    /// it (released once merged). Check [`StreamingMerge::accepts`] first to keep
     /// a profile that would be refused.
     pub fn add_owned(&mut self, p: Profile) -> Result<()> {
         compatible(&self.merger.out, &p)?;
@@ -220,7 +218,7 @@ fn vts_text(p: &Profile, vts: &[ValueType]) -> String {
     format!("[{}]", parts.join(" "))
 }
 
-fn is_zero_sample(s: &Sample) -> bool {
+fn is_zero_sample(s: SampleRef<'_>) -> bool {
     s.values.iter().all(|&v| v == 0)
 }
 
@@ -333,7 +331,8 @@ impl Merger {
     /// Makes room for `n` more output samples.
     fn reserve_samples(&mut self, n: usize) {
         self.samples.reserve(n, |&(h, _)| h);
-        self.out.samples.reserve(n);
+        let values = self.out.sample_types.len();
+        self.out.samples.reserve(n, values);
     }
 
     fn finish(self) -> Profile {
@@ -398,13 +397,13 @@ impl Merger {
                 continue;
             }
             locs.clear();
-            for &l in &s.locations {
+            for &l in s.locations {
                 if let Some(id) = self.map_location(src, &mut memo, l) {
                     locs.push(id);
                 }
             }
             labels.clear();
-            for l in &s.labels {
+            for l in s.labels {
                 labels.push(Label {
                     key: self.map_str(src, &mut memo, l.key),
                     str: self.map_str(src, &mut memo, l.str),
@@ -412,7 +411,7 @@ impl Merger {
                     num_unit: self.map_str(src, &mut memo, l.num_unit),
                 });
             }
-            self.add_sample(&locs, &labels, &s.values);
+            self.add_sample(&locs, &labels, s.values);
         }
     }
 
@@ -422,78 +421,46 @@ impl Merger {
         let samples = &self.out.samples;
         self.samples
             .find(hash, |&(h, i)| {
-                let s = &samples[i as usize];
+                let s = samples.at(i as usize);
                 h == hash && s.locations == locs && s.labels == labels
             })
             .map(|&(_, i)| i as usize)
     }
 
     fn add_values(&mut self, i: usize, values: &[i64]) {
-        if let Some(ss) = self.out.samples.get_mut(i) {
-            for (a, b) in ss.values.iter_mut().zip(values) {
+        if i < self.out.samples.len() {
+            for (a, b) in self.out.samples.values_mut(i).iter_mut().zip(values) {
                 *a = a.wrapping_add(*b);
             }
         }
     }
 
-    fn push_sample(&mut self, hash: u64, mut s: Sample) {
+    fn push_sample(&mut self, hash: u64, locs: &[LocationId], labels: &[Label], values: &[i64]) {
         let new_idx = self.out.samples.len() as u32;
         self.samples
             .insert_unique(hash, (hash, new_idx), |&(h, _)| h);
-        let n = self.out.sample_types.len().max(s.values.len());
-        s.values.resize(n, 0);
-        self.out.samples.push(s);
+        let n = self.out.sample_types.len();
+        if values.len() >= n {
+            self.out.samples.push_parts(locs, values, labels);
+        } else {
+            let mut padded = values.to_vec();
+            padded.resize(n, 0);
+            self.out.samples.push_parts(locs, &padded, labels);
+        }
     }
 
     fn add_sample(&mut self, locs: &[LocationId], labels: &[Label], values: &[i64]) {
         let hash = sample_hash(&self.hasher, locs, labels);
         match self.find_sample(hash, locs, labels) {
             Some(i) => self.add_values(i, values),
-            None => self.push_sample(
-                hash,
-                Sample {
-                    locations: locs.to_vec(),
-                    values: values.to_vec(),
-                    labels: labels.to_vec(),
-                },
-            ),
+            None => self.push_sample(hash, locs, labels, values),
         }
     }
 
-    /// Like [`Merger::add_profile`], but takes the source's samples and
-    /// rewrites them in place: a new sample keeps its vectors.
-    fn add_profile_owned(&mut self, mut src: Profile) {
-        let samples = std::mem::take(&mut src.samples);
-        let mut memo = self.begin_source(&src, samples.len());
-        for mut s in samples {
-            if is_zero_sample(&s) {
-                continue;
-            }
-            let mut kept = 0;
-            for r in 0..s.locations.len() {
-                let old = s.locations[r];
-                let id = match memo.locations.get(old.index()) {
-                    Some(&v) if v != NONE => Some(LocationId(v)),
-                    Some(_) => self.map_location(&src, &mut memo, old),
-                    None => None,
-                };
-                if let Some(id) = id {
-                    s.locations[kept] = id;
-                    kept += 1;
-                }
-            }
-            s.locations.truncate(kept);
-            for l in &mut s.labels {
-                l.key = self.map_str(&src, &mut memo, l.key);
-                l.str = self.map_str(&src, &mut memo, l.str);
-                l.num_unit = self.map_str(&src, &mut memo, l.num_unit);
-            }
-            let hash = sample_hash(&self.hasher, &s.locations, &s.labels);
-            match self.find_sample(hash, &s.locations, &s.labels) {
-                Some(i) => self.add_values(i, &s.values),
-                None => self.push_sample(hash, s),
-            }
-        }
+    /// Like [`Merger::add_profile`], but consumes the source, whose
+    /// memory is released as soon as it is merged.
+    fn add_profile_owned(&mut self, src: Profile) {
+        self.add_profile(&src);
     }
 
     fn map_str(&mut self, src: &Profile, memo: &mut SrcMemo, id: StrId) -> StrId {

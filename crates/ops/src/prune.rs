@@ -98,7 +98,7 @@ pub fn prune(p: &mut Profile, drop: &Regex, keep: Option<&Regex>) {
         }
     }
     p.locations = locations;
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         let mut found_user = false;
         for i in (0..s.locations.len()).rev() {
             let m = mark.get(s.locations[i].index()).copied().unwrap_or(0);
@@ -116,7 +116,8 @@ pub fn prune(p: &mut Profile, drop: &Regex, keep: Option<&Regex>) {
             }
             break;
         }
-    }
+        true
+    });
 }
 
 /// Applies the profile's own `drop_frames`/`keep_frames` expressions (Go's
@@ -164,7 +165,7 @@ pub fn prune_from(p: &mut Profile, re: &Regex) {
         }
     }
     p.locations = locations;
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         if let Some(i) = s
             .locations
             .iter()
@@ -172,7 +173,8 @@ pub fn prune_from(p: &mut Profile, re: &Regex) {
         {
             s.locations.drain(..i);
         }
-    }
+        true
+    });
 }
 
 #[cfg(test)]

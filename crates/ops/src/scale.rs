@@ -62,13 +62,13 @@ pub fn normalize(p: &mut Profile, base: &Profile) -> Result<()> {
     let n = p.sample_types.len();
     let mut base_vals = vec![0i64; n];
     for s in &base.samples {
-        for (t, v) in base_vals.iter_mut().zip(&s.values) {
+        for (t, v) in base_vals.iter_mut().zip(s.values) {
             *t = t.wrapping_add(*v);
         }
     }
     let mut src_vals = vec![0i64; n];
     for s in &p.samples {
-        for (t, v) in src_vals.iter_mut().zip(&s.values) {
+        for (t, v) in src_vals.iter_mut().zip(s.values) {
             *t = t.wrapping_add(*v);
         }
     }
@@ -86,7 +86,7 @@ pub fn set_label(p: &mut Profile, key: &str, values: &[&str]) {
     let k = p.intern(key);
     let vals: Vec<StrId> = values.iter().map(|v| p.intern(v)).collect();
     let mut any = false;
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         s.labels.retain(|l| !(l.is_str() && l.key == k));
         for &v in &vals {
             s.labels.push(Label {
@@ -97,7 +97,8 @@ pub fn set_label(p: &mut Profile, key: &str, values: &[&str]) {
             });
             any = true;
         }
-    }
+        true
+    });
     if any {
         p.sort_labels();
     }
@@ -109,14 +110,18 @@ pub fn remove_label(p: &mut Profile, key: &str) {
     let Some(k) = p.strings.lookup(key) else {
         return;
     };
-    for s in &mut p.samples {
+    p.samples.rewrite(|s| {
         s.labels.retain(|l| !(l.is_str() && l.key == k));
-    }
+        true
+    });
 }
 
 /// Whether `sample` (of `p`) carries the `pprof::base=true` label that
 /// marks samples from a `-diff_base` profile.
-pub fn is_diff_base_sample(p: &Profile, sample: &pprof_model::Sample) -> bool {
+pub fn is_diff_base_sample<'a>(
+    p: &'a Profile,
+    sample: impl Into<pprof_model::SampleRef<'a>>,
+) -> bool {
     p.has_label(sample, BASE_LABEL_KEY, "true")
 }
 
@@ -158,11 +163,11 @@ mod tests {
         scale_n(&mut p, &[0.5, 1.0]).unwrap();
         // 1.5 -> 2, 0.5 -> 1 (half away from zero), 0 stays 0 and the
         // sample is dropped although column b is 7.
-        let vals: Vec<_> = p.samples.iter().map(|s| s.values.clone()).collect();
+        let vals: Vec<_> = p.samples.iter().map(|s| s.values.to_vec()).collect();
         assert_eq!(vals, vec![vec![2, 5], vec![1, 0]]);
         assert!(scale_n(&mut p, &[1.0]).is_err());
         scale(&mut p, -1.0);
-        assert_eq!(p.samples[0].values, vec![-2, -5]);
+        assert_eq!(p.samples.at(0).values, vec![-2, -5]);
     }
 
     #[test]
@@ -170,7 +175,7 @@ mod tests {
         let mut p = prof(&[[1, 2], [1, 2]]);
         let b = prof(&[[10, 0]]);
         normalize(&mut p, &b).unwrap();
-        let vals: Vec<_> = p.samples.iter().map(|s| s.values.clone()).collect();
+        let vals: Vec<_> = p.samples.iter().map(|s| s.values.to_vec()).collect();
         assert_eq!(vals, vec![vec![5, 0], vec![5, 0]]);
     }
 
@@ -178,15 +183,15 @@ mod tests {
     fn labels_and_base() {
         let mut p = prof(&[[1, 2]]);
         prepare_base(&mut p, true);
-        assert_eq!(p.samples[0].values, vec![-1, -2]);
-        assert!(is_diff_base_sample(&p, &p.samples[0]));
+        assert_eq!(p.samples.at(0).values, vec![-1, -2]);
+        assert!(is_diff_base_sample(&p, p.samples.at(0)));
         set_label(&mut p, "x", &["1", "2"]);
         assert_eq!(
-            p.label_values(&p.samples[0], "x").collect::<Vec<_>>(),
+            p.label_values(&p.samples.at(0), "x").collect::<Vec<_>>(),
             ["1", "2"]
         );
         remove_label(&mut p, BASE_LABEL_KEY);
-        assert!(!is_diff_base_sample(&p, &p.samples[0]));
-        assert_eq!(p.samples[0].labels.len(), 2);
+        assert!(!is_diff_base_sample(&p, p.samples.at(0)));
+        assert_eq!(p.samples.at(0).labels.len(), 2);
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use pprof_model::{Label, Profile, Sample, StrId};
+use pprof_model::{Label, Profile, SampleRef, StrId};
 use regex::Regex;
 
 use crate::error::{Error, Result};
@@ -175,7 +175,7 @@ fn parse_range(filter: &str) -> Result<Option<NumRange>> {
 
 impl TagFilter {
     /// Whether `sample` of `p` passes the filter.
-    pub fn matches(&self, p: &Profile, sample: &Sample) -> bool {
+    pub fn matches(&self, p: &Profile, sample: SampleRef<'_>) -> bool {
         let key = self.key.as_deref();
         match &self.kind {
             Kind::Range(r) => sample.labels.iter().any(|l| {
@@ -239,7 +239,7 @@ impl<'f> Prepared<'f> {
         r
     }
 
-    fn matches(&mut self, p: &Profile, s: &Sample) -> bool {
+    fn matches(&mut self, p: &Profile, s: SampleRef<'_>) -> bool {
         let key = self.key;
         match &self.f.kind {
             Kind::Range(_) => s
@@ -302,7 +302,8 @@ mod tests {
         let vals = [p.intern("/healthz"), p.intern("/api")];
         let bytes = p.intern("bytes");
         let unit = p.intern("bytes");
-        for (i, s) in p.samples.iter_mut().enumerate() {
+        let mut i = 0;
+        p.samples.rewrite(|s| {
             if i < 2 {
                 s.labels.push(Label {
                     key: k,
@@ -317,7 +318,9 @@ mod tests {
                 num: 1 << (9 + 2 * i),
                 num_unit: unit,
             });
-        }
+            i += 1;
+            true
+        });
         p.sort_labels();
         p
     }
@@ -334,7 +337,7 @@ mod tests {
             .unwrap()
             .unwrap();
         for (i, s) in p.samples.iter_mut().enumerate() {
-            s.values = vec![i as i64];
+            s.values.copy_from_slice(&[i as i64]);
         }
         let all: Vec<bool> = p.samples.iter().map(|s| c.filter.matches(&p, s)).collect();
         filter_samples_by_tag(&mut p, Some(&c.filter), None);

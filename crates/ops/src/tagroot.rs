@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use pprof_model::{Function, FunctionId, Label, Line, Location, LocationId, Profile, Sample};
+use pprof_model::{Function, FunctionId, Label, Line, Location, LocationId, Profile, SampleRef};
 
 use pprof_model::measurement::scaled_label;
 
@@ -32,7 +32,7 @@ pub fn add_label_nodes(
     let mut rootm = false;
     let mut leafm = false;
     let mut samples = std::mem::take(&mut p.samples);
-    for s in &mut samples {
+    samples.rewrite(|s| {
         let mut roots = Vec::with_capacity(root_keys.len());
         let mut leaves = Vec::with_capacity(leaf_keys.len());
         for (is_root, keys, out) in [
@@ -51,7 +51,7 @@ pub fn add_label_nodes(
                 let (loc, matched) = match by_labels.get(&cache_key) {
                     Some(&r) => r,
                     None => {
-                        let values = format_label_values(p, s, k, output_unit);
+                        let values = format_label_values(p, &*s, k, output_unit);
                         let matched = !values.is_empty();
                         let ik = (values.join(","), (*k).to_string());
                         let loc = match interned.get(&ik) {
@@ -97,13 +97,14 @@ pub fn add_label_nodes(
             }
         }
         if roots.is_empty() && leaves.is_empty() {
-            continue;
+            return true;
         }
         let mut locs = leaves;
         locs.extend_from_slice(&s.locations);
         locs.extend_from_slice(&roots);
         s.locations = locs;
-    }
+        true
+    });
     p.samples = samples;
     (rootm, leafm)
 }
@@ -111,7 +112,13 @@ pub fn add_label_nodes(
 /// The values of label `key` on `s` as pprof's tag roots print them:
 /// string values first, then numeric values scaled to `output_unit` when
 /// the key has units on this sample.
-pub fn format_label_values(p: &Profile, s: &Sample, key: &str, output_unit: &str) -> Vec<String> {
+pub fn format_label_values<'a>(
+    p: &Profile,
+    s: impl Into<SampleRef<'a>>,
+    key: &str,
+    output_unit: &str,
+) -> Vec<String> {
+    let s: SampleRef<'a> = s.into();
     let Some(k) = p.strings.lookup(key) else {
         return Vec::new();
     };
@@ -149,11 +156,13 @@ mod tests {
         crate::set_label(&mut p, "user", &["x"]);
         let k = p.intern("size");
         let u = p.intern("bytes");
-        p.samples[1].labels.push(Label {
-            key: k,
-            str: StrId::EMPTY,
-            num: 2048,
-            num_unit: u,
+        p.samples.edit(1, |smp| {
+            smp.labels.push(Label {
+                key: k,
+                str: StrId::EMPTY,
+                num: 2048,
+                num_unit: u,
+            })
         });
         let (r, l) = add_label_nodes(&mut p, &["user"], &["size", "nokey"], "minimum");
         assert!(r && l);

@@ -284,7 +284,7 @@ impl<'p> Report<'p> {
 pub fn compute_total(p: &Profile, o: &Options) -> i64 {
     let base_key = p.strings.lookup(pprof_ops::BASE_LABEL_KEY);
     let base_true = p.strings.lookup("true");
-    let is_base = |s: &pprof_model::Sample| match (base_key, base_true) {
+    let is_base = |s: pprof_model::SampleRef<'_>| match (base_key, base_true) {
         (Some(k), Some(t)) => s.labels.iter().any(|l| l.key == k && l.str == t),
         _ => false,
     };

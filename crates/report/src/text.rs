@@ -428,9 +428,9 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
         let mut num_text_of: Vec<usize> = Vec::new();
         let mut spare_values: Vec<&str> = Vec::new();
         let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
-        for s in p.samples.get(range).unwrap_or(&[]) {
+        for s in p.samples.iter_range(range) {
             frames.clear();
-            for &loc in &s.locations {
+            for &loc in s.locations {
                 let nodes = locs.get(loc);
                 for (i, n) in nodes.iter().enumerate() {
                     let Some(n) = n else { continue };
@@ -445,7 +445,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             // numeric ones; numeric values formatted once each.
             keys.clear();
             num_text_of.clear();
-            for l in &s.labels {
+            for l in s.labels {
                 let k = (l.key, l.is_str());
                 if !keys.contains(&k) {
                     keys.push(k);
@@ -482,7 +482,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
                 for &(key, is_str) in keys.iter().filter(|k| k.1 == kind) {
                     let from = values.len();
                     let mut nums = num_text_of.iter();
-                    for l in &s.labels {
+                    for l in s.labels {
                         let num_at = if l.is_str() { None } else { nums.next() };
                         if l.key != key || l.is_str() != is_str {
                             continue;
@@ -655,7 +655,7 @@ pub fn tags(rpt: &Report<'_>) -> Vec<TagGroup> {
     let mut num_sums: HashMap<(u32, i64), i64> = HashMap::new();
     for s in &p.samples {
         let v = s.values.get(o.sample_index).copied().unwrap_or(0);
-        for l in &s.labels {
+        for l in s.labels {
             if l.is_str() {
                 let e = str_sums.entry((l.key.0, l.str.0)).or_insert(0);
                 *e = e.wrapping_add(v);

@@ -343,7 +343,7 @@ fn flame_graph_of_a_difference_is_a_diff() {
         .samples
         .iter()
         .map(|s| {
-            let mut s = s.clone();
+            let mut s = s.to_sample();
             for v in &mut s.values {
                 *v = -*v / 2;
             }

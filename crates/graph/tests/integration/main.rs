@@ -224,15 +224,19 @@ fn redundant_residual_edges_are_removed() {
 fn tags_and_visual_selection() {
     let mut p = profile();
     let (k, v1, v2) = (p.intern("k"), p.intern("v1"), p.intern("v2"));
-    p.samples[0].labels.push(Label {
-        key: k,
-        str: v1,
-        ..Default::default()
+    p.samples.edit(0, |smp| {
+        smp.labels.push(Label {
+            key: k,
+            str: v1,
+            ..Default::default()
+        });
     });
-    p.samples[1].labels.push(Label {
-        key: k,
-        str: v2,
-        ..Default::default()
+    p.samples.edit(1, |smp| {
+        smp.labels.push(Label {
+            key: k,
+            str: v2,
+            ..Default::default()
+        });
     });
     let mut o = Options::default();
     o.compute_tags = true;

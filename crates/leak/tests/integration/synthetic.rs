@@ -253,13 +253,17 @@ fn errors() {
 #[test]
 fn dangling_ids_do_not_panic() {
     let mut a = goroutine_profile(1, &[(&["main.a", "main.b"], 3, &[])]);
-    a.samples[0].locations.push(LocationId(999));
+    a.samples.edit(0, |smp| {
+        smp.locations.push(LocationId(999));
+    });
     a.locations[0].lines.push(Line {
         function: FunctionId(77),
         line: 1,
         column: 0,
     });
-    a.samples[0].values.clear();
+    a.samples.edit(0, |smp| {
+        smp.values.clear();
+    });
     let mut b = goroutine_profile(2, &[(&["main.a"], i64::MAX, &[])]);
     b.samples.push(Sample {
         locations: vec![LocationId(0)],

@@ -45,8 +45,8 @@ fn cpu_all_word_formats() {
             let p = parsed.profile;
             assert_eq!(types(&p), ["samples/count", "cpu/nanoseconds"]);
             assert_eq!(p.period, 10_000_000);
-            assert_eq!(p.samples[0].values, vec![1, 10_000_000]);
-            assert_eq!(p.samples[1].values, vec![2, 20_000_000]);
+            assert_eq!(p.samples.at(0).values, vec![1, 10_000_000]);
+            assert_eq!(p.samples.at(1).values, vec![2, 20_000_000]);
             // The shared signal-handler frame is stripped; callers are PC - 1.
             assert_eq!(addrs(&p, 0), vec![0x400100, 0x4001ff]);
             assert_eq!(addrs(&p, 1), vec![0x400110, 0x4002ff]);
@@ -84,13 +84,13 @@ fn java_cpu() {
     let parsed = parse_detailed(&b).unwrap();
     assert_eq!(parsed.format, Format::JavaCpu);
     let p = parsed.profile;
-    assert_eq!(p.samples[0].values, vec![5, 50_000_000]);
+    assert_eq!(p.samples.at(0).values, vec![5, 50_000_000]);
     // Java addresses are not adjusted, then dropped once named.
     assert_eq!(addrs(&p, 0), vec![0, 0]);
-    let f = p.function(p.location(p.samples[0].locations[0]).lines[0].function);
+    let f = p.function(p.location(p.samples.at(0).locations[0]).lines[0].function);
     assert_eq!(p.str(f.name), "Foo.run");
     assert_eq!(p.str(f.filename), "Foo.java");
-    assert_eq!(p.location(p.samples[0].locations[0]).lines[0].line, 5);
+    assert_eq!(p.location(p.samples.at(0).locations[0]).lines[0].line, 5);
     assert!(p.mappings.is_empty());
 }
 

@@ -139,7 +139,7 @@ fn debug2_labels_and_aggregation() {
         .unwrap();
     assert_eq!(send.values, vec![2]);
     assert!(p.has_label(send, "created_by", "main.main /src/app/main.go:35"));
-    let num = |s: &Sample, key: &str| {
+    let num = |s: pprof_model::SampleRef<'_>, key: &str| {
         s.labels
             .iter()
             .find(|l| !l.is_str() && p.str(l.key) == key)
@@ -216,7 +216,7 @@ fn sigquit_dump_with_system_frames() {
     assert_eq!(r["runtime.main"], (0, 1));
     assert!(!r.contains_key("runtime.goexit"));
     assert!(!r.contains_key("runtime.futex"));
-    assert!(p.has_label(&p.samples[0], "state", "IO wait"));
+    assert!(p.has_label(p.samples.at(0), "state", "IO wait"));
 }
 
 #[test]

@@ -2,7 +2,8 @@ use crate::{fixture, num_label, types, unsample};
 use pprof_legacy::{parse_detailed, Format};
 
 fn names(p: &pprof_model::Profile, sample: usize) -> Vec<(String, String, i64)> {
-    p.samples[sample]
+    p.samples
+        .at(sample)
         .locations
         .iter()
         .map(|l| {
@@ -26,8 +27,8 @@ fn java_contention() {
     assert_eq!(p.period, 100);
     assert_eq!(p.duration_nanos, 6_000_000_000);
     // Java puts the delay first and the count second; both are scaled by the period.
-    assert_eq!(p.samples[0].values, vec![500, 2500]);
-    assert_eq!(p.samples[1].values, vec![200, 1000]);
+    assert_eq!(p.samples.at(0).values, vec![500, 2500]);
+    assert_eq!(p.samples.at(1).values, vec![200, 1000]);
     assert_eq!(
         names(&p, 0),
         [
@@ -45,7 +46,7 @@ fn java_heap() {
     assert_eq!(types(&p), ["inuse_objects/count", "inuse_space/bytes"]);
     assert_eq!(p.period, 0);
     let (c, s) = unsample(2, 1048576, 524288);
-    assert_eq!(p.samples[0].values, vec![c, s]);
+    assert_eq!(p.samples.at(0).values, vec![c, s]);
     assert_eq!(num_label(&p, 0, "bytes"), Some(524288));
     assert_eq!(num_label(&p, 1, "bytes"), Some(16));
     assert_eq!(
@@ -76,6 +77,6 @@ fn java_heap_zero_block_size_is_a_zero_bytes_label() {
     assert_eq!(num_label(&p, 0, "bytes"), Some(0));
     assert_eq!(num_label(&p, 1, "bytes"), Some(2048));
     p.drop_unencodable_labels();
-    assert!(p.samples[0].labels.is_empty());
+    assert!(p.samples.at(0).labels.is_empty());
     assert_eq!(num_label(&p, 1, "bytes"), Some(2048));
 }

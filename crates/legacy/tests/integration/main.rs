@@ -16,7 +16,8 @@ pub fn fixture(name: &str) -> Vec<u8> {
 
 /// Addresses of a sample's locations, leaf first.
 pub fn addrs(p: &Profile, sample: usize) -> Vec<u64> {
-    p.samples[sample]
+    p.samples
+        .at(sample)
         .locations
         .iter()
         .map(|l| p.location(*l).address)
@@ -33,7 +34,8 @@ pub fn types(p: &Profile) -> Vec<String> {
 
 /// The numeric label `key` of a sample.
 pub fn num_label(p: &Profile, sample: usize, key: &str) -> Option<i64> {
-    p.samples[sample]
+    p.samples
+        .at(sample)
         .labels
         .iter()
         .find(|l| !l.is_str() && p.str(l.key) == key)

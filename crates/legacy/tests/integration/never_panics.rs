@@ -46,7 +46,7 @@ fn parse_both(data: &[u8]) -> Result<(), TestCaseError> {
             let values = |p: &pprof_model::Profile| {
                 p.samples
                     .iter()
-                    .map(|s| s.values.clone())
+                    .map(|s| s.values.to_vec())
                     .collect::<Vec<_>>()
             };
             prop_assert_eq!(values(a), values(b));

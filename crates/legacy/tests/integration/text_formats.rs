@@ -20,11 +20,11 @@ fn go_heap_debug1_is_unsampled_at_half_the_header_rate() {
     );
     let (ac, asz) = unsample(3, 3072, 524288);
     let (ic, isz) = unsample(1, 1024, 524288);
-    assert_eq!(p.samples[0].values, vec![ac, asz, ic, isz]);
+    assert_eq!(p.samples.at(0).values, vec![ac, asz, ic, isz]);
     // The block size comes from the in-use pair (the last one read).
     assert_eq!(num_label(p, 0, "bytes"), Some(1024));
     assert_eq!(num_label(p, 1, "bytes"), Some(4096));
-    assert_eq!(p.samples[2].values, vec![0, 0, 0, 0]);
+    assert_eq!(p.samples.at(2).values, vec![0, 0, 0, 0]);
     // A block size of 0 is a label of 0, as pprof's parser makes it (a
     // proto round trip drops it: go1.19's pprof never showed it).
     assert_eq!(num_label(p, 2, "bytes"), Some(0));
@@ -55,8 +55,8 @@ fn cpp_heap_v1_with_mapped_libraries() {
     // Equal in-use and alloc pairs: no alloc sample types; heapprofile is unsampled.
     assert_eq!(types(&p), ["objects/count", "space/bytes"]);
     assert_eq!(p.period, 1);
-    assert_eq!(p.samples[0].values, vec![1, 1024]);
-    assert_eq!(p.samples[1].values, vec![1, 2048]);
+    assert_eq!(p.samples.at(0).values, vec![1, 1024]);
+    assert_eq!(p.samples.at(1).values, vec![1, 2048]);
     assert_eq!(num_label(&p, 1, "bytes"), Some(2048));
     // Non-executable entries are skipped; the main binary (not a .so) is moved first.
     assert_eq!(p.mappings.len(), 2);
@@ -73,7 +73,7 @@ fn growthz() {
     let p = parse(&fixture("cpp_growth.txt")).unwrap();
     assert_eq!(types(&p), ["objects/count", "space/bytes"]);
     assert_eq!(p.period, 1);
-    assert_eq!(p.samples[0].values, vec![1, 512]);
+    assert_eq!(p.samples.at(0).values, vec![1, 512]);
     assert_eq!(addrs(&p, 0), vec![0x1000, 0x2001]);
 }
 
@@ -81,12 +81,12 @@ fn growthz() {
 fn fragmentationz_and_heap_v2_header() {
     let p = parse(b"heap profile: 1: 512 [ 1: 512] @ fragmentationz\n1: 512 [1: 512] @ 0x11\n")
         .unwrap();
-    assert_eq!(p.samples[0].values, vec![1, 512]);
+    assert_eq!(p.samples.at(0).values, vec![1, 512]);
     let text = b"heap profile: 1: 100 [ 1: 100] @ heap_v2/50\n1: 100 [1: 100] @ 0x11\n";
     let p = parse(text).unwrap();
     assert_eq!(p.period, 50);
     let (c, s) = unsample(1, 100, 50);
-    assert_eq!(p.samples[0].values, vec![c, s]);
+    assert_eq!(p.samples.at(0).values, vec![c, s]);
 }
 
 #[test]
@@ -105,10 +105,10 @@ fn goroutine_count_profile() {
     assert_eq!(types(&p), ["goroutine/count"]);
     assert_eq!(p.period, 1);
     assert_eq!(p.samples.len(), 2);
-    assert_eq!(p.samples[0].values, vec![4]);
+    assert_eq!(p.samples.at(0).values, vec![4]);
     assert_eq!(addrs(&p, 0), vec![0x437c15, 0x40560b, 0x4bc835, 0x461b40]);
     // Shared addresses share a location.
-    assert_eq!(p.samples[0].locations[2], p.samples[1].locations[1]);
+    assert_eq!(p.samples.at(0).locations[2], p.samples.at(1).locations[1]);
     assert_eq!(p.locations.len(), 5);
     assert!(p.str(p.drop_frames).starts_with("ProfileData::Add"));
 }
@@ -117,8 +117,8 @@ fn goroutine_count_profile() {
 fn threadcreate_profile_and_empty_stacks() {
     let p = parse(&fixture("go_threadcreate_debug1.txt")).unwrap();
     assert_eq!(types(&p), ["threadcreate/count"]);
-    assert_eq!(p.samples[0].values, vec![2]);
-    assert_eq!(p.samples[1].values, vec![1]);
+    assert_eq!(p.samples.at(0).values, vec![2]);
+    assert_eq!(p.samples.at(1).values, vec![1]);
     // pprof cannot read records without addresses.
     assert_eq!(
         parse(b"threadcreate profile: total 1\n1 @\n").unwrap_err(),
@@ -133,9 +133,9 @@ fn threadz_counts_same_as_previous() {
     let p = parsed.profile;
     assert_eq!(types(&p), ["thread/count"]);
     assert_eq!(p.samples.len(), 2);
-    assert_eq!(p.samples[0].values, vec![1]);
+    assert_eq!(p.samples.at(0).values, vec![1]);
     // The third thread repeats the second one's stack.
-    assert_eq!(p.samples[1].values, vec![2]);
+    assert_eq!(p.samples.at(1).values, vec![2]);
     // Leaf address kept, callers moved onto the call.
     assert_eq!(addrs(&p, 0), vec![0x400010, 0x40001f, 0x40002f]);
     assert_eq!(p.str(p.mappings[0].file), "/usr/bin/server");
@@ -152,10 +152,10 @@ fn cpp_contentionz_unsamples_by_period_and_clock() {
     // delay = cycles * period / (cycles per ns); contentions = count * period.
     let cycles_per_ns = 2_000_000_000.0 / 1e9;
     assert_eq!(
-        p.samples[0].values,
+        p.samples.at(0).values,
         vec![2 * 100, (1000.0 * 100.0 / cycles_per_ns) as i64]
     );
-    assert_eq!(p.samples[1].values, vec![100, 25000]);
+    assert_eq!(p.samples.at(1).values, vec![100, 25000]);
     assert_eq!(addrs(&p, 0), vec![0x1000, 0x2001]);
     assert!(p.str(p.drop_frames).starts_with("RecordLockProfileData"));
 }
@@ -164,11 +164,11 @@ fn cpp_contentionz_unsamples_by_period_and_clock() {
 fn go_mutex_debug1() {
     let p = parse(&fixture("go_mutex_debug1.txt")).unwrap();
     assert_eq!(p.period, 1);
-    assert_eq!(p.samples[0].values, vec![3, 3000]);
+    assert_eq!(p.samples.at(0).values, vec![3, 3000]);
     assert_eq!(addrs(&p, 0), vec![0x401010, 0x402021]);
     let p = parse(b"--- contention:\ncycles/second=2000000000\n10 1 @ 0x5\n").unwrap();
     // Period 1 and 2 cycles per ns: 10 cycles are 5 ns.
-    assert_eq!(p.samples[0].values, vec![1, 5]);
+    assert_eq!(p.samples.at(0).values, vec![1, 5]);
 }
 
 #[test]
@@ -202,7 +202,9 @@ fn memory_map_heuristics() {
             (0x7f0000000000, 0x7f0000001000, 0, "/lib/libm.so.6", ""),
         ]
     );
-    let ids: Vec<u64> = p.samples[0]
+    let ids: Vec<u64> = p
+        .samples
+        .at(0)
         .locations
         .iter()
         .map(|l| p.mapping(p.location(*l).mapping.unwrap()).id)
@@ -223,7 +225,7 @@ fn zero_block_size_is_a_zero_bytes_label() {
     assert_eq!(num_label(&p, 0, "bytes"), Some(0));
     assert_eq!(num_label(&p, 1, "bytes"), Some(8));
     assert_eq!(num_label(&p, 2, "bytes"), Some(0));
-    assert_eq!(p.samples[0].values, vec![3, 2]);
+    assert_eq!(p.samples.at(0).values, vec![3, 2]);
     let back = pprof_model::decode(&pprof_model::encode(&p)).unwrap();
     p.drop_unencodable_labels();
     assert_eq!(back.samples, p.samples);
@@ -234,7 +236,8 @@ fn zero_block_size_is_a_zero_bytes_label() {
 /// Each location of a sample as its `function:line` entries, innermost
 /// first (empty for an unnamed location), with its address.
 fn named_stack(p: &pprof_model::Profile, sample: usize) -> Vec<(u64, Vec<String>)> {
-    p.samples[sample]
+    p.samples
+        .at(sample)
         .locations
         .iter()
         .map(|l| {
@@ -312,5 +315,5 @@ fn text_frames_fold_inlined_frames_and_keep_recursion_apart() {
             (0x3100, vec!["f:4".to_string()]),
         ]
     );
-    assert_eq!(p.samples[0].values, vec![2]);
+    assert_eq!(p.samples.at(0).values, vec![2]);
 }

@@ -167,14 +167,19 @@ fn check_valid_reports_the_first_bad_sample_of_a_large_profile() {
         });
     }
     assert!(p.check_valid().is_ok());
-    p.samples[150_000].values.push(2);
+    let set_values = |p: &mut Profile, i: usize, values: Vec<i64>| {
+        let mut s = p.samples.at(i).to_sample();
+        s.values = values;
+        p.samples.replace(i, s);
+    };
+    set_values(&mut p, 150_000, vec![1, 2]);
     let first = |p: &Profile| match p.check_valid() {
         Err(Error::Invalid(ValidationError::ValueCount { sample, .. })) => sample,
         other => panic!("unexpected {other:?}"),
     };
     assert_eq!(first(&p), 150_000);
-    p.samples[120_000].values.clear();
+    set_values(&mut p, 120_000, vec![]);
     assert_eq!(first(&p), 120_000);
-    p.samples[7].values.push(3);
+    set_values(&mut p, 7, vec![1, 3]);
     assert_eq!(first(&p), 7);
 }

@@ -154,7 +154,7 @@ fn prost_types_describe_the_same_wire_format() {
     };
     let p = decode_uncompressed(&msg.encode_to_vec()).unwrap();
     assert_eq!(p.str(p.sample_types[0].unit), "bytes");
-    let s = &p.samples[0];
+    let s = &p.samples.at(0);
     assert_eq!(s.values, vec![5]);
     assert_eq!(p.str(s.labels[0].key), "size");
     assert_eq!(s.labels[0].num, 64);
@@ -167,4 +167,81 @@ fn prost_types_describe_the_same_wire_format() {
         proto::Profile::decode(pprof_model::encode_uncompressed(&p).as_slice()).unwrap(),
         msg
     );
+}
+
+/// Profiles of 20 000 samples and more are decoded in two halves at once,
+/// into one flat table whose room is counted from the bytes: labels that
+/// decoding drops (a key alone) leave room that the join closes.
+#[test]
+fn large_profiles_decode_in_two_halves_into_one_table() {
+    use pprof_model::{Function, FunctionId, Label, Line, Location, LocationId, Sample, ValueType};
+    let mut p = Profile::new();
+    for (t, u) in [("samples", "count"), ("cpu", "nanoseconds")] {
+        let (t, u) = (p.intern(t), p.intern(u));
+        p.sample_types.push(ValueType { r#type: t, unit: u });
+    }
+    let name = p.intern("f");
+    p.functions.push(Function {
+        id: 1,
+        name,
+        ..Default::default()
+    });
+    for i in 0..10u64 {
+        p.locations.push(Location {
+            id: i + 1,
+            address: 0x1000 + i,
+            lines: vec![Line {
+                function: FunctionId(0),
+                line: i as i64,
+                column: 0,
+            }],
+            ..Default::default()
+        });
+    }
+    let (key, val, num) = (p.intern("k"), p.intern("v"), p.intern("n"));
+    let mut expect = p.clone();
+    for i in 0..45_001usize {
+        let locations: Vec<LocationId> = (0..i % 7)
+            .map(|k| LocationId((k + i) as u32 % 10))
+            .collect();
+        let mut labels = Vec::new();
+        if i % 3 == 0 {
+            labels.push(Label {
+                key,
+                str: val,
+                ..Default::default()
+            });
+        }
+        if i % 5 == 0 {
+            labels.push(Label {
+                key: num,
+                num: i as i64 + 1,
+                ..Default::default()
+            });
+        }
+        let kept = labels.clone();
+        // Dropped when read: more of them in the first half.
+        if i % 11 == 0 || (i < 20_000 && i % 4 == 1) {
+            labels.push(Label {
+                key: num,
+                ..Default::default()
+            });
+        }
+        let values = vec![i as i64, 2 * i as i64];
+        p.samples.push(Sample {
+            locations: locations.clone(),
+            values: values.clone(),
+            labels,
+        });
+        expect.samples.push(Sample {
+            locations,
+            values,
+            labels: kept,
+        });
+    }
+    let back = decode_uncompressed(&encode_uncompressed(&p)).unwrap();
+    assert_eq!(back.samples.len(), 45_001);
+    assert_eq!(back.samples.at(22_501).values, &[22_501, 45_002]);
+    assert_eq!(back, expect);
+    assert!(back.samples.heap_bytes() <= expect.samples.heap_bytes() + 64);
 }

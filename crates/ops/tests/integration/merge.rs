@@ -80,8 +80,11 @@ fn merge_relocates_shifted_mappings() {
     assert_eq!(m.locations.len(), 2);
     assert_eq!(m.locations[1].address, 0x40_0020);
     assert_eq!(m.samples.len(), 1);
-    assert_eq!(m.samples[0].values, vec![7]);
-    assert_eq!(m.samples[0].locations, vec![LocationId(0), LocationId(1)]);
+    assert_eq!(m.samples.at(0).values, vec![7]);
+    assert_eq!(
+        m.samples.at(0).locations,
+        vec![LocationId(0), LocationId(1)]
+    );
     assert_eq!(m.time_nanos, 200);
     assert_eq!(m.period, 20);
     assert_eq!(m.duration_nanos, 20);
@@ -116,7 +119,11 @@ fn incompatible_profiles_fail() {
     // values are converted to nanoseconds.
     for dialect in Dialect::ALL {
         let merged = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], dialect).unwrap();
-        assert_eq!(merged.samples[0].values, vec![3 + 3_000_000], "{dialect}");
+        assert_eq!(
+            merged.samples.at(0).values,
+            vec![3 + 3_000_000],
+            "{dialect}"
+        );
     }
 }
 
@@ -124,7 +131,7 @@ fn incompatible_profiles_fail() {
 fn a_lone_source_is_merged_only_by_go119() {
     let mut p = binary_profile(0x40_0000, 3, 0, 10);
     // A zero-valued sample, and the same stack twice.
-    let again = p.samples[0].clone();
+    let again = p.samples.at(0).to_sample();
     p.samples.push(Sample {
         values: vec![0],
         ..again.clone()
@@ -134,7 +141,7 @@ fn a_lone_source_is_merged_only_by_go119() {
     assert_eq!(today, p, "today's pprof keeps a lone source as it is");
     let go119 = pprof_ops::combine_profiles(vec![p.clone()], Dialect::Go119).unwrap();
     assert_eq!(go119.samples.len(), 1);
-    assert_eq!(go119.samples[0].values, vec![6]);
+    assert_eq!(go119.samples.at(0).values, vec![6]);
     // Renumbered from 1, the unused mapping gone.
     assert_eq!(go119.locations[0].id, 1);
     assert_eq!(go119.mappings.len(), 1);
@@ -151,7 +158,9 @@ fn differing_sample_types_keep_the_common_ones_today() {
         unit: b.intern("count"),
     };
     b.sample_types.insert(0, samples);
-    b.samples[0].values.insert(0, 1);
+    b.samples.edit(0, |smp| {
+        smp.values.insert(0, 1);
+    });
     b.default_sample_type = b.intern("samples");
     let err = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], Dialect::Go119).unwrap_err();
     assert!(
@@ -161,7 +170,7 @@ fn differing_sample_types_keep_the_common_ones_today() {
     let m = pprof_ops::combine_profiles(vec![a.clone(), b.clone()], Dialect::Go127).unwrap();
     assert_eq!(m.sample_types.len(), 1);
     assert_eq!(m.str(m.sample_types[0].r#type), "cpu");
-    assert_eq!(m.samples[0].values, vec![7]);
+    assert_eq!(m.samples.at(0).values, vec![7]);
     // b's default type was dropped: the first common type replaces it.
     assert_eq!(m.str(m.default_sample_type), "cpu");
     // Nothing in common is an error.

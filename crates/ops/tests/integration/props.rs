@@ -7,7 +7,7 @@ use proptest::prelude::*;
 fn totals(p: &Profile) -> Vec<i64> {
     let mut t = vec![0i64; p.sample_types.len()];
     for s in &p.samples {
-        for (a, v) in t.iter_mut().zip(&s.values) {
+        for (a, v) in t.iter_mut().zip(s.values) {
             *a += v;
         }
     }

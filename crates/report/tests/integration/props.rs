@@ -52,7 +52,7 @@ proptest! {
         let rpt = Report::new(&p, o);
         let tr = pprof_report::text_items(&rpt);
         let flat: i64 = tr.items.iter().map(|i| i.flat).sum();
-        let value = |s: &pprof_model::Sample| s.values.get(1).copied().unwrap_or(0);
+        let value = |s: pprof_model::SampleRef<'_>| s.values.get(1).copied().unwrap_or(0);
         let with_stack: i64 = p
             .samples
             .iter()

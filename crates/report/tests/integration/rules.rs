@@ -41,16 +41,21 @@ fn diff_base_total_counts_only_base_samples() {
     let key = p.intern("pprof::base");
     let val = p.intern("true");
     // Mark the first two samples as base samples, negated.
-    for s in p.samples.iter_mut().take(2) {
-        for v in s.values.iter_mut() {
-            *v = -*v;
+    let mut i = 0;
+    p.samples.rewrite(|s| {
+        if i < 2 {
+            for v in s.values.iter_mut() {
+                *v = -*v;
+            }
+            s.labels.push(Label {
+                key,
+                str: val,
+                ..Default::default()
+            });
         }
-        s.labels.push(Label {
-            key,
-            str: val,
-            ..Default::default()
-        });
-    }
+        i += 1;
+        true
+    });
     p.sort_labels();
     let rpt = Report::new(&p, options(&p));
     assert_eq!(rpt.total(), 40 + 15);

@@ -204,7 +204,7 @@ fn closed_pipe_exits_zero_quietly() {
     let d = TempDir::new("pipe");
     // Enough samples that the dump exceeds any pipe buffer.
     let mut p = cpu_profile(1);
-    let template = p.samples[0].clone();
+    let template = p.samples.at(0).to_sample();
     for i in 0..60_000 {
         let mut s = template.clone();
         s.values = vec![i, i * 10];

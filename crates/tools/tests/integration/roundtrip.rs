@@ -206,8 +206,8 @@ fn graph_reports_do_not_depend_on_the_single_source_merge() {
     // profile. The fixture has a duplicate sample and an all-zero one.
     let d = TempDir::new("nomerge");
     let mut p = cpu_profile(1);
-    let dup = p.samples[1].clone();
-    let mut zero = p.samples[0].clone();
+    let dup = p.samples.at(1).to_sample();
+    let mut zero = p.samples.at(0).to_sample();
     zero.values = vec![0, 0];
     p.samples.insert(0, zero);
     p.samples.push(dup);
@@ -242,7 +242,7 @@ fn large_proto_is_compressed_in_parts_that_read_back() {
     // machines with several cores; either way it must read back whole.
     let d = TempDir::new("parts");
     let mut p = cpu_profile(1);
-    let template = p.samples[1].clone();
+    let template = p.samples.at(1).to_sample();
     for i in 0..400_000 {
         let mut s = template.clone();
         s.values = vec![i + 1, (i + 1) * 7];

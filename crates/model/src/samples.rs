@@ -1,0 +1,1096 @@
+//! The sample table: every sample's location ids, values and labels kept in
+//! three flat arenas instead of three vectors per sample.
+//!
+//! A one-value sample without locations or labels costs 16 bytes here (its
+//! value and where its values end); a `Vec`-per-field sample cost about
+//! 100 bytes and three allocations.
+
+use crate::profile::{Label, LocationId, Sample};
+
+/// One field of every sample, end to end: sample `i`'s items are
+/// `items[ends[i - 1]..ends[i]]`. While no sample has any item, `ends` stays
+/// empty (a table of samples without labels pays nothing for labels).
+#[derive(Clone, Debug)]
+struct Arena<T> {
+    ends: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Arena {
+            ends: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Arena<T> {
+    #[inline]
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        if self.ends.is_empty() {
+            return 0..0;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        start..self.ends[i]
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &[T] {
+        &self.items[self.range(i)]
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut [T] {
+        let r = self.range(i);
+        &mut self.items[r]
+    }
+
+    /// Appends the items of sample `n` (the table holds `n` samples).
+    #[inline]
+    fn push(&mut self, n: usize, xs: &[T]) {
+        if xs.is_empty() {
+            if !self.ends.is_empty() {
+                self.ends.push(self.items.len());
+            }
+            return;
+        }
+        if self.ends.is_empty() {
+            self.ends.resize(n, 0);
+        }
+        self.items.extend_from_slice(xs);
+        self.ends.push(self.items.len());
+    }
+
+    /// Appends `other`'s samples (`other_n` of them) after this arena's `n`.
+    fn append(&mut self, n: usize, other: &Arena<T>, other_n: usize) {
+        if other.ends.is_empty() {
+            if !self.ends.is_empty() {
+                let end = self.items.len();
+                self.ends.resize(n + other_n, end);
+            }
+            return;
+        }
+        if self.ends.is_empty() {
+            self.ends.reserve_exact(n + other_n);
+            self.ends.resize(n, 0);
+        }
+        let base = self.items.len();
+        self.items.extend_from_slice(&other.items);
+        self.ends.extend(other.ends.iter().map(|&e| e + base));
+    }
+
+    /// Keeps the samples whose `keep[i]` is set, moving items down in place.
+    fn retain(&mut self, keep: &[bool]) {
+        if self.ends.is_empty() {
+            return;
+        }
+        let (mut write, mut start, mut out) = (0, 0, 0);
+        for (i, &k) in keep.iter().enumerate() {
+            let end = self.ends[i];
+            if k {
+                self.items.copy_within(start..end, write);
+                write += end - start;
+                self.ends[out] = write;
+                out += 1;
+            }
+            start = end;
+        }
+        self.items.truncate(write);
+        self.ends.truncate(out);
+        if write == 0 {
+            self.ends.clear();
+        }
+    }
+
+    /// Sample `i`'s items, given where they start (`*start`, moved to
+    /// where they end): for reading while earlier ends are rewritten.
+    #[inline]
+    fn read_range(&self, i: usize, start: &mut usize) -> std::ops::Range<usize> {
+        let Some(&end) = self.ends.get(i) else {
+            return 0..0;
+        };
+        let r = *start..end;
+        *start = end;
+        r
+    }
+
+    /// A copy of the first `n` samples' entries, whose items end at `w`.
+    fn prefix(&self, n: usize, w: usize) -> Arena<T> {
+        if self.ends.is_empty() || w == 0 {
+            return Arena::default();
+        }
+        Arena {
+            ends: self.ends[..n].to_vec(),
+            items: self.items[..w].to_vec(),
+        }
+    }
+
+    /// Writes sample `k`'s items at `*w` (in place: the caller checked the
+    /// room), moving `*w` past them.
+    #[inline]
+    fn write_at(&mut self, k: usize, w: &mut usize, xs: &[T]) {
+        if self.ends.is_empty() {
+            return;
+        }
+        self.items[*w..*w + xs.len()].copy_from_slice(xs);
+        *w += xs.len();
+        self.ends[k] = *w;
+    }
+
+    /// Keeps the first `n` samples, whose items end at `w`.
+    fn truncate(&mut self, n: usize, w: usize) {
+        if self.ends.is_empty() {
+            return;
+        }
+        self.items.truncate(w);
+        self.ends.truncate(n);
+        if w == 0 {
+            self.ends.clear();
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.items.capacity() * std::mem::size_of::<T>()
+    }
+
+    fn reserve_items(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.items.shrink_to_fit();
+    }
+}
+
+/// Copies `r` into the owned `s`, reusing its vectors.
+fn load(s: &mut Sample, r: SampleRef<'_>) {
+    s.locations.clear();
+    s.locations.extend_from_slice(r.locations);
+    s.values.clear();
+    s.values.extend_from_slice(r.values);
+    s.labels.clear();
+    s.labels.extend_from_slice(r.labels);
+}
+
+/// A sample as read from a [`Samples`] table: its location ids (leaf
+/// first), one value per sample type, and its labels in canonical order
+/// (see [`Sample::labels`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SampleRef<'a> {
+    /// Locations, leaf first.
+    pub locations: &'a [LocationId],
+    /// One value per [`crate::Profile::sample_types`] entry.
+    pub values: &'a [i64],
+    /// Labels in canonical order.
+    pub labels: &'a [Label],
+}
+
+impl SampleRef<'_> {
+    /// An owned copy.
+    pub fn to_sample(&self) -> Sample {
+        Sample {
+            locations: self.locations.to_vec(),
+            values: self.values.to_vec(),
+            labels: self.labels.to_vec(),
+        }
+    }
+}
+
+/// What [`Samples::push`] takes: a [`Sample`], a [`SampleRef`], or a
+/// reference to either.
+pub trait AsSample {
+    /// The sample's parts.
+    fn as_sample(&self) -> SampleRef<'_>;
+}
+
+impl AsSample for Sample {
+    fn as_sample(&self) -> SampleRef<'_> {
+        SampleRef::from(self)
+    }
+}
+
+impl AsSample for SampleRef<'_> {
+    fn as_sample(&self) -> SampleRef<'_> {
+        *self
+    }
+}
+
+impl<T: AsSample + ?Sized> AsSample for &T {
+    fn as_sample(&self) -> SampleRef<'_> {
+        (**self).as_sample()
+    }
+}
+
+impl<'a> From<&'a Sample> for SampleRef<'a> {
+    fn from(s: &'a Sample) -> Self {
+        SampleRef {
+            locations: &s.locations,
+            values: &s.values,
+            labels: &s.labels,
+        }
+    }
+}
+
+impl<'a> From<&SampleRef<'a>> for SampleRef<'a> {
+    fn from(s: &SampleRef<'a>) -> Self {
+        *s
+    }
+}
+
+impl<'a> From<&&'a Sample> for SampleRef<'a> {
+    fn from(s: &&'a Sample) -> Self {
+        SampleRef::from(*s)
+    }
+}
+
+/// A sample of a [`Samples`] table open for editing in place: values and
+/// ids can change, lengths cannot (see [`Samples::rewrite`] for that).
+#[derive(Debug)]
+pub struct SampleMut<'a> {
+    /// Locations, leaf first.
+    pub locations: &'a mut [LocationId],
+    /// One value per sample type.
+    pub values: &'a mut [i64],
+    /// Labels in canonical order.
+    pub labels: &'a mut [Label],
+}
+
+/// The samples of a [`crate::Profile`], stored flat: location ids, values
+/// and labels each in one arena, with where each sample's part ends.
+///
+/// ```
+/// use pprof_model::{LocationId, Sample, Samples};
+///
+/// let mut t = Samples::new();
+/// t.push(Sample { locations: vec![LocationId(0)], values: vec![3], ..Default::default() });
+/// t.push_parts(&[], &[4], &[]);
+/// t.values_mut(1)[0] += 1;
+/// let sums: Vec<i64> = t.iter().map(|s| s.values[0]).collect();
+/// assert_eq!(sums, vec![3, 5]);
+/// assert_eq!(t.at(0).locations, &[LocationId(0)]);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    len: usize,
+    locations: Arena<LocationId>,
+    values: Arena<i64>,
+    labels: Arena<Label>,
+}
+
+impl PartialEq for Samples {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Samples {}
+
+impl Samples {
+    /// An empty table.
+    pub fn new() -> Samples {
+        Samples::default()
+    }
+
+    /// Number of samples.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no samples.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Sample `i`; panics when `i` is out of range.
+    #[inline]
+    pub fn at(&self, i: usize) -> SampleRef<'_> {
+        assert!(i < self.len, "sample {i} of {}", self.len);
+        SampleRef {
+            locations: self.locations.get(i),
+            values: self.values.get(i),
+            labels: self.labels.get(i),
+        }
+    }
+
+    /// Sample `i`, if there is one.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<SampleRef<'_>> {
+        (i < self.len).then(|| self.at(i))
+    }
+
+    /// The first sample.
+    pub fn first(&self) -> Option<SampleRef<'_>> {
+        self.get(0)
+    }
+
+    /// The last sample.
+    pub fn last(&self) -> Option<SampleRef<'_>> {
+        self.len.checked_sub(1).map(|i| self.at(i))
+    }
+
+    /// The samples in order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            samples: self,
+            range: 0..self.len,
+        }
+    }
+
+    /// The samples in order, open for editing in place.
+    pub fn iter_mut(&mut self) -> IterMut<'_> {
+        IterMut {
+            next: 0,
+            len: self.len,
+            locations: SplitMut::new(&mut self.locations),
+            values: SplitMut::new(&mut self.values),
+            labels: SplitMut::new(&mut self.labels),
+        }
+    }
+
+    /// The values of sample `i`, to edit; panics when `i` is out of range.
+    #[inline]
+    pub fn values_mut(&mut self, i: usize) -> &mut [i64] {
+        assert!(i < self.len, "sample {i} of {}", self.len);
+        self.values.get_mut(i)
+    }
+
+    /// The location ids of sample `i`, to edit; panics when `i` is out of
+    /// range.
+    pub fn locations_mut(&mut self, i: usize) -> &mut [LocationId] {
+        assert!(i < self.len, "sample {i} of {}", self.len);
+        self.locations.get_mut(i)
+    }
+
+    /// The labels of sample `i`, to edit; panics when `i` is out of range.
+    pub fn labels_mut(&mut self, i: usize) -> &mut [Label] {
+        assert!(i < self.len, "sample {i} of {}", self.len);
+        self.labels.get_mut(i)
+    }
+
+    /// Appends a sample given by parts.
+    #[inline]
+    pub fn push_parts(&mut self, locations: &[LocationId], values: &[i64], labels: &[Label]) {
+        let n = self.len;
+        self.locations.push(n, locations);
+        self.values.push(n, values);
+        self.labels.push(n, labels);
+        self.len += 1;
+    }
+
+    /// Appends a sample (a [`Sample`], a [`SampleRef`] or a reference to
+    /// either).
+    #[inline]
+    pub fn push(&mut self, s: impl AsSample) {
+        let s = s.as_sample();
+        self.push_parts(s.locations, s.values, s.labels);
+    }
+
+    /// Adds a label to the last sample (nothing when there is none); the
+    /// caller restores the canonical order ([`crate::Profile::sort_labels`]).
+    pub fn push_label_to_last(&mut self, label: Label) {
+        if self.len == 0 {
+            return;
+        }
+        let a = &mut self.labels;
+        if a.ends.is_empty() {
+            a.ends.resize(self.len, 0);
+        }
+        a.items.push(label);
+        if let Some(e) = a.ends.last_mut() {
+            *e = a.items.len();
+        }
+    }
+
+    /// The samples in `range` (clamped to the table).
+    pub fn iter_range(&self, range: std::ops::Range<usize>) -> Iter<'_> {
+        let end = range.end.min(self.len);
+        Iter {
+            samples: self,
+            range: range.start.min(end)..end,
+        }
+    }
+
+    /// Replaces sample `i` (nothing when out of range): in place when its
+    /// parts keep their lengths, by rebuilding the table otherwise.
+    pub fn replace(&mut self, i: usize, s: impl AsSample) {
+        let Some(old) = self.get(i) else { return };
+        let new = s.as_sample();
+        if old.locations.len() == new.locations.len()
+            && old.values.len() == new.values.len()
+            && old.labels.len() == new.labels.len()
+        {
+            self.locations.get_mut(i).copy_from_slice(new.locations);
+            self.values.get_mut(i).copy_from_slice(new.values);
+            self.labels.get_mut(i).copy_from_slice(new.labels);
+            return;
+        }
+        let mut out = Samples::new();
+        for (k, old) in self.iter().enumerate() {
+            out.push(if k == i { new } else { old });
+        }
+        *self = out;
+    }
+
+    /// Inserts a sample before sample `i` (at the end when `i` is the
+    /// length or more), rebuilding the table.
+    pub fn insert(&mut self, i: usize, s: impl AsSample) {
+        let new = s.as_sample();
+        let mut out = Samples::new();
+        for (k, old) in self.iter().enumerate() {
+            if k == i {
+                out.push(new);
+            }
+            out.push(old);
+        }
+        if i >= self.len {
+            out.push(new);
+        }
+        *self = out;
+    }
+
+    /// Edits an owned copy of sample `i` and puts it back (see
+    /// [`Samples::replace`]); nothing when `i` is out of range.
+    pub fn edit(&mut self, i: usize, f: impl FnOnce(&mut Sample)) {
+        let Some(s) = self.get(i) else { return };
+        let mut s = s.to_sample();
+        f(&mut s);
+        self.replace(i, s);
+    }
+
+    /// Appends all of `other`'s samples.
+    pub fn append(&mut self, other: &Samples) {
+        let (n, m) = (self.len, other.len);
+        self.locations.append(n, &other.locations, m);
+        self.values.append(n, &other.values, m);
+        self.labels.append(n, &other.labels, m);
+        self.len += m;
+    }
+
+    /// Makes room for `n` more samples of `values` values each.
+    pub fn reserve(&mut self, n: usize, values: usize) {
+        self.values.ends.reserve(n);
+        self.values.reserve_items(n.saturating_mul(values));
+    }
+
+    /// Releases unused capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.locations.shrink_to_fit();
+        self.values.shrink_to_fit();
+        self.labels.shrink_to_fit();
+    }
+
+    /// Removes every sample.
+    pub fn clear(&mut self) {
+        *self = Samples::default();
+    }
+
+    /// Keeps the samples `keep` accepts, in order, moving them down in
+    /// place.
+    pub fn retain(&mut self, mut keep: impl FnMut(SampleRef<'_>) -> bool) {
+        let flags: Vec<bool> = self.iter().map(&mut keep).collect();
+        self.retain_flags(&flags);
+    }
+
+    /// Edits each sample in place and keeps those `keep` accepts, in
+    /// order.
+    pub fn retain_mut(&mut self, mut keep: impl FnMut(SampleMut<'_>) -> bool) {
+        let flags: Vec<bool> = self.iter_mut().map(&mut keep).collect();
+        self.retain_flags(&flags);
+    }
+
+    /// Keeps sample `i` when `keep[i]` is set.
+    fn retain_flags(&mut self, keep: &[bool]) {
+        if keep.iter().all(|&k| k) {
+            return;
+        }
+        self.locations.retain(keep);
+        self.values.retain(keep);
+        self.labels.retain(keep);
+        self.len = keep.iter().filter(|&&k| k).count();
+    }
+
+    /// A table of the samples at `indexes`, in that order (an index may
+    /// repeat; one out of range panics).
+    pub fn select(&self, indexes: impl IntoIterator<Item = usize>) -> Samples {
+        let mut out = Samples::new();
+        for i in indexes {
+            out.push(self.at(i));
+        }
+        out
+    }
+
+    /// A table of the samples `keep` accepts, in order.
+    pub fn filtered(&self, mut keep: impl FnMut(SampleRef<'_>) -> bool) -> Samples {
+        let mut out = Samples::new();
+        for s in self.iter() {
+            if keep(s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Sorts the samples (stably) by `cmp`.
+    pub fn sort_by(
+        &mut self,
+        mut cmp: impl FnMut(SampleRef<'_>, SampleRef<'_>) -> std::cmp::Ordering,
+    ) {
+        let mut order: Vec<usize> = (0..self.len).collect();
+        order.sort_by(|&a, &b| cmp(self.at(a), self.at(b)));
+        if order.iter().enumerate().any(|(k, &i)| k != i) {
+            *self = self.select(order);
+        }
+    }
+
+    /// Rewrites every sample through `f`, which edits an owned copy (its
+    /// parts may change length) and says whether to keep it. Samples that
+    /// keep or shrink their parts are written back in place; from the first
+    /// one that grows past the room already read, the rest go to a new
+    /// table.
+    pub fn rewrite(&mut self, mut f: impl FnMut(&mut Sample) -> bool) {
+        let n = self.len;
+        let mut s = Sample::default();
+        // Where the next sample's items start in each arena (the end of the
+        // previous one as it was before being rewritten), and where the
+        // next kept sample's items go.
+        let mut read = [0usize; 3];
+        let mut write = [0usize; 3];
+        let mut kept = 0usize;
+        for i in 0..n {
+            load(&mut s, self.read_next(i, &mut read));
+            if !f(&mut s) {
+                continue;
+            }
+            let fits =
+                |lazy: bool, k: usize, len: usize| len == 0 || (!lazy && write[k] + len <= read[k]);
+            if !(fits(self.locations.ends.is_empty(), 0, s.locations.len())
+                && fits(self.values.ends.is_empty(), 1, s.values.len())
+                && fits(self.labels.ends.is_empty(), 2, s.labels.len()))
+            {
+                let mut out = Samples {
+                    len: kept,
+                    locations: self.locations.prefix(kept, write[0]),
+                    values: self.values.prefix(kept, write[1]),
+                    labels: self.labels.prefix(kept, write[2]),
+                };
+                out.push(&s);
+                for j in i + 1..n {
+                    load(&mut s, self.read_next(j, &mut read));
+                    if f(&mut s) {
+                        out.push(&s);
+                    }
+                }
+                *self = out;
+                return;
+            }
+            self.locations.write_at(kept, &mut write[0], &s.locations);
+            self.values.write_at(kept, &mut write[1], &s.values);
+            self.labels.write_at(kept, &mut write[2], &s.labels);
+            kept += 1;
+        }
+        self.locations.truncate(kept, write[0]);
+        self.values.truncate(kept, write[1]);
+        self.labels.truncate(kept, write[2]);
+        self.len = kept;
+    }
+
+    /// Sample `i`, read from where its items start in each arena (`read`,
+    /// moved to where they end) rather than from the ends before it, which
+    /// [`Samples::rewrite`] may have rewritten.
+    fn read_next(&self, i: usize, read: &mut [usize; 3]) -> SampleRef<'_> {
+        SampleRef {
+            locations: &self.locations.items[self.locations.read_range(i, &mut read[0])],
+            values: &self.values.items[self.values.read_range(i, &mut read[1])],
+            labels: &self.labels.items[self.labels.read_range(i, &mut read[2])],
+        }
+    }
+
+    /// Heap bytes held (capacity, not length).
+    pub fn heap_bytes(&self) -> usize {
+        self.locations.heap_bytes() + self.values.heap_bytes() + self.labels.heap_bytes()
+    }
+}
+
+impl<'a> IntoIterator for &'a Samples {
+    type Item = SampleRef<'a>;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Samples {
+    type Item = SampleMut<'a>;
+    type IntoIter = IterMut<'a>;
+    fn into_iter(self) -> IterMut<'a> {
+        self.iter_mut()
+    }
+}
+
+impl<'a> FromIterator<SampleRef<'a>> for Samples {
+    fn from_iter<I: IntoIterator<Item = SampleRef<'a>>>(iter: I) -> Samples {
+        let mut out = Samples::new();
+        for s in iter {
+            out.push(s);
+        }
+        out
+    }
+}
+
+impl FromIterator<Sample> for Samples {
+    fn from_iter<I: IntoIterator<Item = Sample>>(iter: I) -> Samples {
+        let mut out = Samples::new();
+        for s in iter {
+            out.push(&s);
+        }
+        out
+    }
+}
+
+impl Extend<Sample> for Samples {
+    fn extend<I: IntoIterator<Item = Sample>>(&mut self, iter: I) {
+        for s in iter {
+            self.push(&s);
+        }
+    }
+}
+
+impl<'a> Extend<SampleRef<'a>> for Samples {
+    fn extend<I: IntoIterator<Item = SampleRef<'a>>>(&mut self, iter: I) {
+        for s in iter {
+            self.push(s);
+        }
+    }
+}
+
+impl From<Vec<Sample>> for Samples {
+    fn from(v: Vec<Sample>) -> Samples {
+        v.into_iter().collect()
+    }
+}
+
+/// Iterator over a [`Samples`] table.
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    samples: &'a Samples,
+    range: std::ops::Range<usize>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = SampleRef<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<SampleRef<'a>> {
+        self.range.next().map(|i| self.samples.at(i))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.range.size_hint()
+    }
+    fn nth(&mut self, n: usize) -> Option<SampleRef<'a>> {
+        self.range.nth(n).map(|i| self.samples.at(i))
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.range.next_back().map(|i| self.samples.at(i))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// Splits an arena's items into consecutive per-sample slices.
+#[derive(Debug)]
+struct SplitMut<'a, T> {
+    ends: &'a [usize],
+    rest: &'a mut [T],
+    at: usize,
+}
+
+impl<'a, T> SplitMut<'a, T> {
+    fn new(a: &'a mut Arena<T>) -> Self {
+        SplitMut {
+            ends: &a.ends,
+            rest: &mut a.items,
+            at: 0,
+        }
+    }
+
+    fn next(&mut self, i: usize) -> &'a mut [T] {
+        let Some(&end) = self.ends.get(i) else {
+            return &mut [];
+        };
+        let rest = std::mem::take(&mut self.rest);
+        let (head, tail) = rest.split_at_mut(end - self.at);
+        self.rest = tail;
+        self.at = end;
+        head
+    }
+}
+
+/// Iterator over a [`Samples`] table's samples, open for editing.
+#[derive(Debug)]
+pub struct IterMut<'a> {
+    next: usize,
+    len: usize,
+    locations: SplitMut<'a, LocationId>,
+    values: SplitMut<'a, i64>,
+    labels: SplitMut<'a, Label>,
+}
+
+impl<'a> Iterator for IterMut<'a> {
+    type Item = SampleMut<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<SampleMut<'a>> {
+        if self.next >= self.len {
+            return None;
+        }
+        let i = self.next;
+        self.next += 1;
+        Some(SampleMut {
+            locations: self.locations.next(i),
+            values: self.values.next(i),
+            labels: self.labels.next(i),
+        })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for IterMut<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StrId;
+
+    fn label(n: i64) -> Label {
+        Label {
+            key: StrId(1),
+            num: n,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn one_value_sample_costs_at_most_40_bytes() {
+        let mut t = Samples::new();
+        let n = 100_000;
+        t.reserve(n, 1);
+        for i in 0..n {
+            t.push_parts(&[], &[i as i64], &[]);
+        }
+        let per_sample = t.heap_bytes() as f64 / n as f64;
+        assert!(per_sample <= 40.0, "{per_sample} bytes a sample");
+        assert_eq!(per_sample, 16.0);
+        // With one location too, still well under the old ~100 bytes.
+        let mut t = Samples::new();
+        for i in 0..n {
+            t.push_parts(&[LocationId(i as u32)], &[1], &[]);
+        }
+        t.shrink_to_fit();
+        assert_eq!(t.heap_bytes() as f64 / n as f64, 28.0);
+    }
+
+    #[test]
+    fn lazy_arenas_read_back_what_was_pushed() {
+        let mut t = Samples::new();
+        t.push_parts(&[], &[1], &[]);
+        t.push_parts(&[LocationId(4), LocationId(5)], &[2], &[label(7)]);
+        t.push_parts(&[], &[3], &[]);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.at(0).locations, &[] as &[LocationId]);
+        assert_eq!(t.at(1).locations, &[LocationId(4), LocationId(5)]);
+        assert_eq!(t.at(1).labels, &[label(7)]);
+        assert_eq!(t.at(2).labels, &[] as &[Label]);
+        assert_eq!(t.at(2).values, &[3]);
+        assert!(t.get(3).is_none());
+
+        let mut u = Samples::new();
+        u.push_parts(&[], &[9], &[]);
+        let mut both = u.clone();
+        both.append(&t);
+        both.append(&u);
+        let vals: Vec<i64> = both.iter().map(|s| s.values[0]).collect();
+        assert_eq!(vals, vec![9, 1, 2, 3, 9]);
+        assert_eq!(both.at(2).locations, &[LocationId(4), LocationId(5)]);
+        assert_eq!(both.at(4).locations, &[] as &[LocationId]);
+    }
+
+    #[test]
+    fn rewrite_shrinks_in_place_and_grows_into_a_new_table() {
+        let table = || {
+            let mut t = Samples::new();
+            for i in 0..6u32 {
+                let locs: Vec<LocationId> = (0..3).map(|k| LocationId(10 * i + k)).collect();
+                t.push_parts(&locs, &[i as i64], &[label(i as i64), label(-1)]);
+            }
+            t
+        };
+        let mut t = table();
+        t.rewrite(|s| {
+            s.locations.remove(0);
+            s.labels.truncate(1);
+            s.values[0] != 2
+        });
+        let got: Vec<(Vec<LocationId>, i64, Vec<Label>)> = t
+            .iter()
+            .map(|s| (s.locations.to_vec(), s.values[0], s.labels.to_vec()))
+            .collect();
+        let want: Vec<(Vec<LocationId>, i64, Vec<Label>)> = [0u32, 1, 3, 4, 5]
+            .iter()
+            .map(|&i| {
+                (
+                    vec![LocationId(10 * i + 1), LocationId(10 * i + 2)],
+                    i as i64,
+                    vec![label(i as i64)],
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+        // Growing from the fourth sample on: the rest is copied.
+        let mut t = table();
+        t.rewrite(|s| {
+            if s.values[0] >= 3 {
+                s.locations.push(LocationId(99));
+            } else {
+                s.locations.pop();
+            }
+            true
+        });
+        let lens: Vec<usize> = t.iter().map(|s| s.locations.len()).collect();
+        assert_eq!(lens, vec![2, 2, 2, 4, 4, 4]);
+        assert_eq!(t.at(3).locations[0], LocationId(30));
+        assert_eq!(t.at(5).labels, &[label(5), label(-1)]);
+    }
+
+    #[test]
+    fn retain_sort_and_edit_in_place() {
+        let mut t = Samples::new();
+        for i in 0..6u32 {
+            let locs: Vec<LocationId> = (0..i).map(LocationId).collect();
+            let labels: Vec<Label> = (0..i % 2).map(|_| label(i as i64)).collect();
+            t.push_parts(&locs, &[i as i64, 10], &labels);
+        }
+        for s in &mut t {
+            s.values[1] += s.values[0];
+        }
+        t.retain(|s| s.values[0] % 2 == 1);
+        let got: Vec<(usize, i64, usize)> = t
+            .iter()
+            .map(|s| (s.locations.len(), s.values[1], s.labels.len()))
+            .collect();
+        assert_eq!(got, vec![(1, 11, 1), (3, 13, 1), (5, 15, 1)]);
+        t.sort_by(|a, b| b.values[0].cmp(&a.values[0]));
+        assert_eq!(t.at(0).locations.len(), 5);
+        assert_eq!(t.at(2).labels, &[label(1)]);
+        t.rewrite(|s| {
+            s.locations.push(LocationId(99));
+            s.values[0] != 3
+        });
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.at(1).locations, &[LocationId(0), LocationId(99)]);
+        t.retain(|_| false);
+        assert!(t.is_empty());
+        assert_eq!(t, Samples::new());
+    }
+}
+/// How many samples a run of them holds, and an upper bound of their
+/// location ids, values and labels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sizes {
+    pub(crate) samples: usize,
+    pub(crate) items: [usize; 3],
+}
+
+/// One arena's room for a run of samples, filled in order.
+#[derive(Debug)]
+struct FillArena<'a, T> {
+    /// Empty when no sample of the whole table has items here.
+    ends: &'a mut [usize],
+    items: &'a mut [T],
+    used: usize,
+}
+
+impl<T: Copy> FillArena<'_, T> {
+    #[inline]
+    fn fits(&self, k: usize, xs: &[T]) -> bool {
+        if self.ends.is_empty() {
+            return xs.is_empty();
+        }
+        k < self.ends.len() && self.used + xs.len() <= self.items.len()
+    }
+
+    #[inline]
+    fn push(&mut self, k: usize, xs: &[T]) {
+        if self.ends.is_empty() {
+            return;
+        }
+        let end = self.used + xs.len();
+        self.items[self.used..end].copy_from_slice(xs);
+        self.used = end;
+        self.ends[k] = end;
+    }
+}
+
+/// Writes one run of a table that two threads fill at once (see
+/// [`Samples::fill_two`]); positions are relative to the run's room.
+#[derive(Debug)]
+pub(crate) struct Filler<'a> {
+    len: usize,
+    locations: FillArena<'a, LocationId>,
+    values: FillArena<'a, i64>,
+    labels: FillArena<'a, Label>,
+}
+
+impl Filler<'_> {
+    /// Appends a sample; false (and nothing written) when the room
+    /// counted for this run is too small.
+    #[inline]
+    pub(crate) fn push_parts(
+        &mut self,
+        locations: &[LocationId],
+        values: &[i64],
+        labels: &[Label],
+    ) -> bool {
+        let k = self.len;
+        if !(self.locations.fits(k, locations)
+            && self.values.fits(k, values)
+            && self.labels.fits(k, labels))
+        {
+            return false;
+        }
+        self.locations.push(k, locations);
+        self.values.push(k, values);
+        self.labels.push(k, labels);
+        self.len += 1;
+        true
+    }
+
+    fn filled(&self) -> Sizes {
+        Sizes {
+            samples: self.len,
+            items: [self.locations.used, self.values.used, self.labels.used],
+        }
+    }
+}
+
+impl<T: Copy> Arena<T> {
+    /// Room for `n` samples and `items` items, made of `fill`.
+    fn room(n: usize, items: usize, fill: T) -> Arena<T> {
+        if items == 0 {
+            return Arena::default();
+        }
+        Arena {
+            ends: vec![0; n],
+            items: vec![fill; items],
+        }
+    }
+
+    /// Splits the room at the first run's sizes.
+    fn split(&mut self, n: usize, items: usize) -> (FillArena<'_, T>, FillArena<'_, T>) {
+        let (ea, eb) = if self.ends.is_empty() {
+            (&mut [][..], &mut [][..])
+        } else {
+            self.ends.split_at_mut(n)
+        };
+        let at = items.min(self.items.len());
+        let (ia, ib) = self.items.split_at_mut(at);
+        (
+            FillArena {
+                ends: ea,
+                items: ia,
+                used: 0,
+            },
+            FillArena {
+                ends: eb,
+                items: ib,
+                used: 0,
+            },
+        )
+    }
+
+    /// Closes the gap between the first run (room for `a_items`, `a` used)
+    /// and the second, and drops the unused room.
+    fn join(&mut self, a_room: (usize, usize), a: (usize, usize), b: (usize, usize)) {
+        if self.ends.is_empty() {
+            return;
+        }
+        let (a_n, a_items) = a_room;
+        let (a_len, a_used) = a;
+        let (b_len, b_used) = b;
+        self.items.copy_within(a_items..a_items + b_used, a_used);
+        self.items.truncate(a_used + b_used);
+        self.ends.copy_within(a_n..a_n + b_len, a_len);
+        for e in &mut self.ends[a_len..a_len + b_len] {
+            *e += a_used;
+        }
+        self.ends.truncate(a_len + b_len);
+        if a_used + b_used == 0 {
+            self.ends.clear();
+        }
+    }
+}
+
+impl Samples {
+    /// Fills a table in two runs at once: `fa` writes the first (of at most
+    /// `a` sizes), `fb` the second (`b`), each on its own thread. The room
+    /// is allocated once; the runs are joined in place.
+    pub(crate) fn fill_two<R: Send>(
+        a: Sizes,
+        b: Sizes,
+        fa: impl FnOnce(&mut Filler<'_>) -> R,
+        fb: impl FnOnce(&mut Filler<'_>) -> R + Send,
+    ) -> (Samples, R, R) {
+        let n = a.samples + b.samples;
+        let total = |i: usize| a.items[i] + b.items[i];
+        let mut t = Samples {
+            len: 0,
+            locations: Arena::room(n, total(0), LocationId(0)),
+            values: Arena::room(n, total(1), 0),
+            labels: Arena::room(n, total(2), Label::default()),
+        };
+        let (la, lb) = t.locations.split(a.samples, a.items[0]);
+        let (va, vb) = t.values.split(a.samples, a.items[1]);
+        let (ba, bb) = t.labels.split(a.samples, a.items[2]);
+        let mut first = Filler {
+            len: 0,
+            locations: la,
+            values: va,
+            labels: ba,
+        };
+        let mut second = Filler {
+            len: 0,
+            locations: lb,
+            values: vb,
+            labels: bb,
+        };
+        let (ra, rb) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| {
+                let r = fb(&mut second);
+                (r, second.filled())
+            });
+            let r = fa(&mut first);
+            let ra = (r, first.filled());
+            (ra, h.join())
+        });
+        let ((ra, fa_sizes), (rb, fb_sizes)) = match rb {
+            Ok(rb) => (ra, rb),
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let room = |i: usize| (a.samples, a.items[i]);
+        let used = |s: Sizes, i: usize| (s.samples, s.items[i]);
+        t.locations
+            .join(room(0), used(fa_sizes, 0), used(fb_sizes, 0));
+        t.values.join(room(1), used(fa_sizes, 1), used(fb_sizes, 1));
+        t.labels.join(room(2), used(fa_sizes, 2), used(fb_sizes, 2));
+        t.len = fa_sizes.samples + fb_sizes.samples;
+        (t, ra, rb)
+    }
+}
