@@ -329,7 +329,7 @@ impl Pipeline {
                     let mut m = pprof_ops::StreamingMerge::new(&p);
                     // Expect sources of about this one's size; distinct
                     // samples are most of a merge's memory.
-                    m.reserve(p.samples.len().saturating_mul(n - i).min(MAX_HINT));
+                    m.reserve(&p, p.samples.len().saturating_mul(n - i).min(MAX_HINT));
                     m.add_owned(p)?;
                     merger = Some(m);
                 }

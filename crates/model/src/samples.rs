@@ -159,6 +159,19 @@ impl<T: Copy> Arena<T> {
         self.items.reserve(n);
     }
 
+    /// Makes room for `n` more samples with, on average, as many items as
+    /// the `like_n` samples of `like` have (nothing when `like` uses no
+    /// items, so an arena no sample needs stays free).
+    fn reserve_like(&mut self, like: &Arena<T>, like_n: usize, n: usize) {
+        if like.ends.is_empty() || like_n == 0 {
+            return;
+        }
+        self.ends.reserve(n);
+        let items = like.items.len() as u128 * n as u128 / like_n as u128;
+        self.items
+            .reserve(usize::try_from(items).unwrap_or(usize::MAX));
+    }
+
     fn shrink_to_fit(&mut self) {
         self.ends.shrink_to_fit();
         self.items.shrink_to_fit();
@@ -475,6 +488,17 @@ impl Samples {
     pub fn reserve(&mut self, n: usize, values: usize) {
         self.values.ends.reserve(n);
         self.values.reserve_items(n.saturating_mul(values));
+    }
+
+    /// Makes room for `n` more samples shaped like `like`'s on average
+    /// (values, locations and labels per sample), so that a table expected
+    /// to grow that much (a merge of sources like `like`) is not copied as
+    /// it grows: room that is never used costs address space, not memory.
+    pub fn reserve_like(&mut self, like: &Samples, n: usize) {
+        let m = like.len;
+        self.locations.reserve_like(&like.locations, m, n);
+        self.values.reserve_like(&like.values, m, n);
+        self.labels.reserve_like(&like.labels, m, n);
     }
 
     /// Releases unused capacity.
@@ -796,6 +820,32 @@ mod tests {
         }
         t.shrink_to_fit();
         assert_eq!(t.heap_bytes() as f64 / n as f64, 28.0);
+    }
+
+    #[test]
+    fn reserve_like_makes_room_for_copies_of_a_table() {
+        let mut like = Samples::new();
+        like.push_parts(&[LocationId(1), LocationId(2)], &[1, 2], &[label(1)]);
+        like.push_parts(&[LocationId(3)], &[3, 4], &[]);
+        let mut t = Samples::new();
+        t.reserve_like(&like, 1000);
+        let room = t.heap_bytes();
+        assert!(room > 0);
+        for _ in 0..500 {
+            for s in like.iter() {
+                t.push(s);
+            }
+        }
+        // 1000 samples shaped like `like`'s fill the room without growing it.
+        assert_eq!(t.heap_bytes(), room);
+        assert_eq!(t.len(), 1000);
+        assert_eq!(t.at(999).locations, &[LocationId(3)]);
+        // An arena `like` does not use is left alone.
+        let mut bare = Samples::new();
+        bare.push_parts(&[], &[1], &[]);
+        let mut u = Samples::new();
+        u.reserve_like(&bare, 10);
+        assert_eq!(u.heap_bytes(), 10 * (8 + 8));
     }
 
     #[test]

@@ -156,10 +156,13 @@ impl StreamingMerge {
         Ok(())
     }
 
-    /// Makes room for `samples` more merged samples, when the caller knows
-    /// about how many are coming (saves growing the tables as they come).
-    pub fn reserve(&mut self, samples: usize) {
+    /// Makes room for `samples` more merged samples shaped like `like`'s
+    /// (values, locations and labels per sample), when the caller knows
+    /// about how many are coming: the tables are then not copied as they
+    /// grow, which saves time and the memory of holding both copies.
+    pub fn reserve(&mut self, like: &Profile, samples: usize) {
         self.merger.reserve_samples(samples);
+        self.merger.out.samples.reserve_like(&like.samples, samples);
     }
 
     /// Whether `p` has the types of the first profile, so that
