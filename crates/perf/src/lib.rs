@@ -122,6 +122,22 @@ struct MmapRecord {
     build_id: Option<String>,
 }
 
+/// The [`MmapRecord`] of an `MMAP` or `MMAP2` record (two types of the
+/// reader with the same fields), with the build id the record carries.
+macro_rules! mmap_record {
+    ($m:expr, $build_id:expr) => {
+        MmapRecord {
+            pid: $m.pid,
+            cpu_mode: $m.cpu_mode,
+            address: $m.address,
+            length: $m.length,
+            page_offset: $m.page_offset,
+            path: text(&$m.path),
+            build_id: $build_id,
+        }
+    };
+}
+
 impl Builder {
     /// Adds the mapping of an `MMAP`/`MMAP2` record; without a build id in
     /// the record, the one of the file's `HEADER_BUILD_ID` section is used.
@@ -280,30 +296,13 @@ pub fn parse(data: &[u8]) -> Result<Profile, Error> {
             continue;
         };
         match record.parse()? {
-            EventRecord::Mmap(m) => {
-                b.add_mmap_record(MmapRecord {
-                    pid: m.pid,
-                    cpu_mode: m.cpu_mode,
-                    address: m.address,
-                    length: m.length,
-                    page_offset: m.page_offset,
-                    path: text(&m.path),
-                    build_id: None,
-                });
-            }
+            EventRecord::Mmap(m) => b.add_mmap_record(mmap_record!(m, None)),
             EventRecord::Mmap2(m) => {
-                b.add_mmap_record(MmapRecord {
-                    pid: m.pid,
-                    cpu_mode: m.cpu_mode,
-                    address: m.address,
-                    length: m.length,
-                    page_offset: m.page_offset,
-                    path: text(&m.path),
-                    build_id: match &m.file_id {
-                        Mmap2FileId::BuildId(id) => Some(hex(id)),
-                        _ => None,
-                    },
-                });
+                let build_id = match &m.file_id {
+                    Mmap2FileId::BuildId(id) => Some(hex(id)),
+                    _ => None,
+                };
+                b.add_mmap_record(mmap_record!(m, build_id))
             }
             EventRecord::Comm(c) => {
                 b.comms.insert(c.pid, text(&c.name));
