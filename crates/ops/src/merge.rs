@@ -72,7 +72,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
         Merger::new(&refs)
     };
     for src in srcs {
-        m.add_profile_owned(src);
+        m.add_profile(&src);
     }
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -84,7 +84,8 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
 /// Like [`compact`], but consumes `p` (released once compacted).
 pub fn compact_owned(p: Profile) -> Profile {
     let mut m = Merger::new(&[&p]);
-    m.add_profile_owned(p);
+    m.add_profile(&p);
+    drop(p);
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
         return compact_owned(out);
@@ -152,7 +153,7 @@ impl StreamingMerge {
     pub fn add_owned(&mut self, p: Profile) -> Result<()> {
         compatible(&self.merger.out, &p)?;
         self.merger.add_header(&p);
-        self.merger.add_profile_owned(p);
+        self.merger.add_profile(&p);
         Ok(())
     }
 
@@ -458,12 +459,6 @@ impl Merger {
             Some(i) => self.add_values(i, values),
             None => self.push_sample(hash, locs, labels, values),
         }
-    }
-
-    /// Like [`Merger::add_profile`], but consumes the source, whose
-    /// memory is released as soon as it is merged.
-    fn add_profile_owned(&mut self, src: Profile) {
-        self.add_profile(&src);
     }
 
     fn map_str(&mut self, src: &Profile, memo: &mut SrcMemo, id: StrId) -> StrId {
