@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use pprof_model::{Location, LocationId, Mapping, MappingId, Profile, Sample, ValueType};
+use pprof_model::build::ProfileBuilder;
+use pprof_model::Profile;
 use pprof_tools::symbolize::{symbolize_local_with, BinaryData, ObjectFile};
 
 const FUNCTIONS: usize = 4000;
@@ -68,31 +69,14 @@ fn addresses(bin: &[u8]) -> Vec<u64> {
 }
 
 fn profile(addrs: &[u64]) -> Profile {
-    let mut p = Profile::new();
-    let (t, u) = (p.intern("samples"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: t, unit: u });
-    let f = p.intern("/bench/many");
-    p.mappings.push(Mapping {
-        id: 1,
-        start: 0x40_0000,
-        limit: 0x4000_0000,
-        file: f,
-        ..Default::default()
-    });
-    for (i, &a) in addrs.iter().enumerate() {
-        p.locations.push(Location {
-            id: i as u64 + 1,
-            mapping: Some(MappingId(0)),
-            address: a,
-            ..Default::default()
-        });
-        p.samples.push(Sample {
-            locations: vec![LocationId(i as u32)],
-            values: vec![1],
-            labels: vec![],
-        });
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let many = b.mapping("/bench/many", 0x40_0000, 0x4000_0000);
+    b.profile_mut().mappings[many.0 as usize].has_functions = false;
+    for &a in addrs {
+        let loc = b.location(Some(many), a, &[]);
+        b.sample(&[loc], &[1]);
     }
-    p
+    b.build()
 }
 
 fn symbolize(c: &mut Criterion) {

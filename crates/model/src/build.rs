@@ -137,6 +137,22 @@ impl ProfileBuilder {
         id
     }
 
+    /// Adds a location whose frames are named `(function, file, line)`,
+    /// innermost first: [`function`](Self::function) (start line 0) and
+    /// [`location`](Self::location) in one step.
+    pub fn named_location(
+        &mut self,
+        mapping: Option<MappingId>,
+        address: u64,
+        frames: &[(&str, &str, i64)],
+    ) -> LocationId {
+        let frames: Vec<(FunctionId, i64)> = frames
+            .iter()
+            .map(|&(name, file, line)| (self.function(name, file, 0), line))
+            .collect();
+        self.location(mapping, address, &frames)
+    }
+
     /// Adds a sample: its locations leaf first, one value per sample type.
     pub fn sample(&mut self, locations: &[LocationId], values: &[i64]) -> &mut Self {
         self.labelled_sample(locations, values, &[])

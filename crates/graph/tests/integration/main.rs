@@ -1,88 +1,22 @@
 //! Graph construction rules on small profiles built in code.
 
 use pprof_graph::{Granularity, Graph, NodeOrder, Options};
-use pprof_model::{
-    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
-};
-
-/// Adds a location with frames (function, file, line), innermost first.
-fn loc(p: &mut Profile, address: u64, frames: &[(&str, &str, i64)]) -> LocationId {
-    let mut lines = Vec::new();
-    for &(name, file, line) in frames {
-        let (n, f) = (p.intern(name), p.intern(file));
-        let id = match p
-            .functions
-            .iter()
-            .position(|x| x.name == n && x.filename == f)
-        {
-            Some(i) => i,
-            None => {
-                p.functions.push(Function {
-                    id: p.functions.len() as u64 + 1,
-                    name: n,
-                    filename: f,
-                    ..Default::default()
-                });
-                p.functions.len() - 1
-            }
-        };
-        lines.push(Line {
-            function: FunctionId(id as u32),
-            line,
-            column: 0,
-        });
-    }
-    p.locations.push(Location {
-        id: p.locations.len() as u64 + 1,
-        mapping: Some(MappingId(0)),
-        address,
-        lines,
-        is_folded: false,
-    });
-    LocationId(p.locations.len() as u32 - 1)
-}
+use pprof_model::build::ProfileBuilder;
+use pprof_model::{Label, Profile};
 
 fn profile() -> Profile {
-    let mut p = Profile::new();
-    let (t, u) = (p.intern("samples"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: t, unit: u });
-    let file = p.intern("/usr/bin/app");
-    p.mappings.push(Mapping {
-        id: 1,
-        file,
-        ..Default::default()
-    });
-    let main = loc(&mut p, 0x10, &[("main", "./app/main.go", 3)]);
-    let a1 = loc(
-        &mut p,
-        0x20,
-        &[("inl", "app/x.go", 9), ("a", "app/a.go", 5)],
-    );
-    let a2 = loc(&mut p, 0x28, &[("a", "app//a.go", 6)]);
-    let b = loc(&mut p, 0x30, &[("b", "app/a.go", 20)]);
-    let bare = loc(&mut p, 0x40, &[]);
-    p.samples.push(Sample {
-        locations: vec![a1, main],
-        values: vec![10],
-        labels: vec![],
-    });
-    p.samples.push(Sample {
-        locations: vec![a2, main],
-        values: vec![5],
-        labels: vec![],
-    });
-    p.samples.push(Sample {
-        locations: vec![b, a2, main],
-        values: vec![-3],
-        labels: vec![],
-    });
-    p.samples.push(Sample {
-        locations: vec![bare, main],
-        values: vec![2],
-        labels: vec![],
-    });
-    p
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let app = Some(b.mapping("/usr/bin/app", 0, 0));
+    let main = b.named_location(app, 0x10, &[("main", "./app/main.go", 3)]);
+    let a1 = b.named_location(app, 0x20, &[("inl", "app/x.go", 9), ("a", "app/a.go", 5)]);
+    let a2 = b.named_location(app, 0x28, &[("a", "app//a.go", 6)]);
+    let bb = b.named_location(app, 0x30, &[("b", "app/a.go", 20)]);
+    let bare = b.named_location(app, 0x40, &[]);
+    b.sample(&[a1, main], &[10])
+        .sample(&[a2, main], &[5])
+        .sample(&[bb, a2, main], &[-3])
+        .sample(&[bare, main], &[2]);
+    b.build()
 }
 
 fn rows(g: &Graph) -> Vec<(String, i64, i64)> {
@@ -174,29 +108,14 @@ fn trimming_edges_and_nodes() {
 #[test]
 fn redundant_residual_edges_are_removed() {
     // main → x → y, and main → y through a dropped node: residual edge.
-    let mut p = Profile::new();
-    let (t, u) = (p.intern("samples"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: t, unit: u });
-    let file = p.intern("bin");
-    p.mappings.push(Mapping {
-        id: 1,
-        file,
-        ..Default::default()
-    });
-    let m = loc(&mut p, 1, &[("main", "m.go", 1)]);
-    let x = loc(&mut p, 2, &[("x", "m.go", 2)]);
-    let y = loc(&mut p, 3, &[("y", "m.go", 3)]);
-    let z = loc(&mut p, 4, &[("z", "m.go", 4)]);
-    p.samples.push(Sample {
-        locations: vec![y, x, m],
-        values: vec![10],
-        labels: vec![],
-    });
-    p.samples.push(Sample {
-        locations: vec![y, z, m],
-        values: vec![1],
-        labels: vec![],
-    });
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let bin = Some(b.mapping("bin", 0, 0));
+    let m = b.named_location(bin, 1, &[("main", "m.go", 1)]);
+    let x = b.named_location(bin, 2, &[("x", "m.go", 2)]);
+    let y = b.named_location(bin, 3, &[("y", "m.go", 3)]);
+    let z = b.named_location(bin, 4, &[("z", "m.go", 4)]);
+    b.sample(&[y, x, m], &[10]).sample(&[y, z, m], &[1]);
+    let p = b.build();
     let full = Graph::new(&p, &Options::default());
     let mut kept = full.discard_low_frequency_nodes(0);
     kept.retain(|i| i.name != "z");

@@ -12,37 +12,15 @@ use crate::fixtures::*;
 /// A gperftools-style profile of two addresses without symbols, in a
 /// mapping of `server-bin`.
 fn unsymbolized() -> pprof_model::Profile {
-    use pprof_model::*;
-    let mut p = Profile::new();
-    let (t, u) = (p.intern("samples"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: t, unit: u });
-    let f = p.intern("/opt/server-bin");
-    p.mappings.push(Mapping {
-        id: 1,
-        start: 0x400000,
-        limit: 0x500000,
-        file: f,
-        ..Default::default()
-    });
-    for (i, a) in [0x401000u64, 0x401234].into_iter().enumerate() {
-        p.locations.push(Location {
-            id: i as u64 + 1,
-            mapping: Some(MappingId(0)),
-            address: a,
-            ..Default::default()
-        });
-    }
-    p.samples.push(Sample {
-        locations: vec![LocationId(0), LocationId(1)],
-        values: vec![3],
-        labels: vec![],
-    });
-    p.samples.push(Sample {
-        locations: vec![LocationId(1)],
-        values: vec![2],
-        labels: vec![],
-    });
-    p
+    let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count")]);
+    let bin = b.mapping("/opt/server-bin", 0x400000, 0x500000);
+    b.profile_mut().mappings[bin.0 as usize].has_functions = false;
+    let (x, y) = (
+        b.location(Some(bin), 0x401000, &[]),
+        b.location(Some(bin), 0x401234, &[]),
+    );
+    b.sample(&[x, y], &[3]).sample(&[y], &[2]);
+    b.build()
 }
 
 /// One request read from a connection: method, path and body.

@@ -3,26 +3,8 @@
 
 use pprof_testkit::fixtures::{goroutine_profile, ProfileFile};
 use pprof_tools::shell::PROMPT;
-use pprof_tools::{Command, OutputFormat, Pipeline, Settings, Sources};
 
-/// What the flag form prints on standard output, or its error.
-fn flag_form(
-    path: &str,
-    format: OutputFormat,
-    regexp: Option<&str>,
-    s: &Settings,
-) -> Result<String, String> {
-    let pipeline = Pipeline::new(Sources::new([path.to_string()]), s.clone());
-    let cmd = Command {
-        format,
-        regexp: regexp.map(String::from),
-    };
-    let mut out = Vec::new();
-    pipeline
-        .run(&cmd, &mut out)
-        .map(|_| String::from_utf8_lossy(&out).into_owned())
-        .map_err(|e| e.to_string())
-}
+use crate::fixtures::{run, stderr, stdout};
 
 #[test]
 fn terminal_session() {
@@ -70,10 +52,14 @@ fn terminal_session() {
     // The completed line was `raw -runtime.gopark >raw.txt`: the same as
     // `-raw -ignore=runtime.gopark`.
     let raw = std::fs::read_to_string(fx.dir.join("raw.txt")).expect("raw.txt");
-    let mut cfg = Settings::default();
-    cfg.filters.ignore = "runtime.gopark".into();
-    let flag = flag_form(&fx.path, OutputFormat::Raw, None, &cfg).expect("flag form");
-    assert_eq!(raw, flag);
-    let all = flag_form(&fx.path, OutputFormat::Raw, None, &Settings::default()).expect("raw");
-    assert_ne!(raw, all, "the completed -runtime.gopark filtered samples");
+    let flag = run(&["-raw", "-ignore=runtime.gopark", &fx.path]);
+    assert!(flag.status.success(), "{}", stderr(&flag));
+    assert_eq!(raw, stdout(&flag));
+    let all = run(&["-raw", &fx.path]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    assert_ne!(
+        raw,
+        stdout(&all),
+        "the completed -runtime.gopark filtered samples"
+    );
 }
