@@ -326,19 +326,20 @@ pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
 /// profile.proto, then the legacy formats; then validation.
 pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profile, ErrorKind> {
     let dopts = decode_options(opts);
-    let raw = pprof_model::maybe_decompress(data, &dopts).map_err(|e| match e {
+    // Large gzip data is decoded as it is inflated.
+    let mut raw = pprof_model::decompress_decoding(data, &dopts).map_err(|e| match e {
         pprof_model::Error::Decompress(io) => ErrorKind::Decompress(io),
         pprof_model::Error::TooLarge { limit } => ErrorKind::TooLarge { limit },
         pprof_model::Error::OutOfMemory { bytes } => ErrorKind::OutOfMemory { bytes },
         other => ErrorKind::Proto(other),
     })?;
     // Beyond pprof: `perf record` files, recognized by their magic.
-    if pprof_perf::is_perf_data(&raw) {
-        return pprof_perf::parse(&raw)
+    if pprof_perf::is_perf_data(raw.bytes()) {
+        return pprof_perf::parse(raw.bytes())
             .map_err(ErrorKind::Perf)
             .and_then(validate);
     }
-    match pprof_model::decode_uncompressed_with(&raw, &dopts) {
+    match raw.profile(&dopts) {
         Ok(p) => validate(p),
         Err(pprof_model::Error::Empty) => Err(ErrorKind::Empty),
         // A message that decodes but breaks an invariant is a broken
@@ -347,7 +348,7 @@ pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profi
         Err(pprof_model::Error::OverBudget { budget, input }) => {
             Err(ErrorKind::OverBudget { budget, input })
         }
-        Err(e) if e.is_not_proto() => match parse_legacy(&raw, opts) {
+        Err(e) if e.is_not_proto() => match parse_legacy(raw.bytes(), opts) {
             Ok(p) => validate(p),
             Err(other) => Err(other),
         },

@@ -10,7 +10,10 @@ use crate::error::{
 use crate::profile::*;
 use crate::samples::{Samples, Sizes};
 use crate::strings::{StrId, StringTable};
-use crate::wire::{Reader, LEN};
+use crate::wire::{self, Reader, LEN};
+
+mod inflate;
+pub use inflate::{decompress_decoding, Decompressed};
 
 /// Default limit on the size of decompressed data: 4 GiB.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -118,6 +121,27 @@ pub enum ReadError {
     },
 }
 
+/// The first room of a bounded read without a size hint, and its least
+/// growth.
+const FIRST_ROOM: u64 = 64 << 10;
+
+/// Reserves `n` more bytes exactly; a failed reservation is an error, not
+/// an abort.
+fn reserve_exact(out: &mut Vec<u8>, n: u64) -> std::result::Result<(), ReadError> {
+    match usize::try_from(n) {
+        Ok(n) if out.try_reserve_exact(n).is_ok() => Ok(()),
+        _ => Err(ReadError::OutOfMemory {
+            read: out.len() as u64,
+        }),
+    }
+}
+
+/// The room to add to a bounded buffer of `len` bytes that needs `need`
+/// more (`len + need` within `limit`): double, never past the limit.
+fn growth(len: u64, need: u64, limit: u64) -> u64 {
+    len.max(FIRST_ROOM).min(limit - len).max(need)
+}
+
 /// Reads `r` to its end, holding at most `limit` bytes: more data is a
 /// [`ReadError::TooLarge`], found after reading one byte past the limit.
 /// `hint` bytes are reserved first when the memory can be had (an untrusted
@@ -128,30 +152,21 @@ pub fn read_to_end_bounded(
     limit: u64,
     hint: u64,
 ) -> std::result::Result<Vec<u8>, ReadError> {
-    /// The first room when there is no hint, and the least growth.
-    const FIRST: u64 = 64 << 10;
     let mut out: Vec<u8> = Vec::new();
-    let oom = |out: &Vec<u8>| ReadError::OutOfMemory {
-        read: out.len() as u64,
-    };
-    // Reserves `n` more bytes exactly; a failed reservation is an error,
-    // not an abort.
-    let reserve = |out: &mut Vec<u8>, n: u64| -> std::result::Result<(), ReadError> {
-        match usize::try_from(n) {
-            Ok(n) if out.try_reserve_exact(n).is_ok() => Ok(()),
-            _ => Err(oom(out)),
-        }
-    };
-    let mut room = if hint > 0 { hint } else { FIRST }.min(limit);
+    let mut room = if hint > 0 { hint } else { FIRST_ROOM }.min(limit);
     loop {
         let len = out.len() as u64;
         if room > 0 {
-            reserve(&mut out, room)?;
+            reserve_exact(&mut out, room)?;
             // Fills the room just reserved: `read_to_end` does not grow a
             // vector whose reader ends where its room does.
             match (&mut r).take(room).read_to_end(&mut out) {
                 Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => return Err(oom(&out)),
+                Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => {
+                    return Err(ReadError::OutOfMemory {
+                        read: out.len() as u64,
+                    })
+                }
                 Err(e) => return Err(ReadError::Io(e)),
             }
             if (out.len() as u64) < len + room {
@@ -175,11 +190,32 @@ pub fn read_to_end_bounded(
         if len + n as u64 > limit {
             return Err(ReadError::TooLarge { limit });
         }
-        // Double, never past the limit.
-        let grow = len.max(FIRST).min(limit - len).max(n as u64);
-        reserve(&mut out, grow)?;
+        let grow = growth(len, n as u64, limit);
+        reserve_exact(&mut out, grow)?;
         out.extend_from_slice(&probe[..n]);
         room = grow - n as u64;
+    }
+}
+
+/// The uncompressed size the gzip trailer of `data` claims (modulo 2^32),
+/// believed only up to a plausible compression ratio: a size hint.
+fn gzip_size_hint(data: &[u8]) -> u64 {
+    let claimed = if data.len() >= 8 {
+        let t = &data[data.len() - 4..];
+        u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
+    } else {
+        0
+    };
+    let compressed = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    claimed.min(compressed.saturating_mul(MAX_TRUSTED_GZIP_RATIO))
+}
+
+/// The error of a bounded read of decompressed data.
+fn inflate_error(e: ReadError) -> Error {
+    match e {
+        ReadError::Io(e) => Error::Decompress(e),
+        ReadError::TooLarge { limit } => Error::TooLarge { limit },
+        ReadError::OutOfMemory { read } => Error::OutOfMemory { bytes: read },
     }
 }
 
@@ -191,24 +227,10 @@ pub fn maybe_decompress<'a>(
     if !is_gzip(data) {
         return Ok(std::borrow::Cow::Borrowed(data));
     }
-    let limit = opts.max_decompressed;
-    // The gzip trailer holds the uncompressed size modulo 2^32: a hint,
-    // believed only up to a plausible compression ratio.
-    let hint = if data.len() >= 8 {
-        let t = &data[data.len() - 4..];
-        u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
-    } else {
-        0
-    };
-    let compressed = u64::try_from(data.len()).unwrap_or(u64::MAX);
-    let hint = hint.min(compressed.saturating_mul(MAX_TRUSTED_GZIP_RATIO));
-    let dec = flate2::read::MultiGzDecoder::new(data);
-    match read_to_end_bounded(dec, limit, hint) {
-        Ok(out) => Ok(std::borrow::Cow::Owned(out)),
-        Err(ReadError::Io(e)) => Err(Error::Decompress(e)),
-        Err(ReadError::TooLarge { limit }) => Err(Error::TooLarge { limit }),
-        Err(ReadError::OutOfMemory { read }) => Err(Error::OutOfMemory { bytes: read }),
-    }
+    let dec = flate2::bufread::MultiGzDecoder::new(data);
+    read_to_end_bounded(dec, opts.max_decompressed, gzip_size_hint(data))
+        .map(std::borrow::Cow::Owned)
+        .map_err(inflate_error)
 }
 
 /// Decodes a profile from bytes, gzip-compressed or not, with default options.
@@ -216,10 +238,11 @@ pub fn decode(data: &[u8]) -> Result<Profile> {
     decode_with(data, &DecodeOptions::default())
 }
 
-/// Decodes a profile from bytes, gzip-compressed or not.
+/// Decodes a profile from bytes, gzip-compressed or not (decompressing
+/// large gzip data on a second thread while decoding: see
+/// [`decompress_decoding`]).
 pub fn decode_with(data: &[u8], opts: &DecodeOptions) -> Result<Profile> {
-    let raw = maybe_decompress(data, opts)?;
-    decode_uncompressed_with(&raw, opts)
+    decompress_decoding(data, opts)?.profile(opts)
 }
 
 #[derive(Default)]
@@ -328,12 +351,53 @@ fn sample_item_bounds(b: &[u8]) -> [usize; 3] {
     c
 }
 
-/// How many sample records the data holds, and where the first one and the
-/// middle one start.
-struct SampleOffsets {
+/// Sample records between two marks of [`SampleMarks`]: a parallel decode
+/// starts its second half at the mark nearest the middle.
+const SAMPLE_MARK: usize = 4096;
+
+/// Where the sample records are: how many, and the offset of every
+/// [`SAMPLE_MARK`]-th one (the first included) with the sizes of the
+/// samples before it; sizes are counted only for a parallel decode.
+#[derive(Default)]
+struct SampleMarks {
     count: usize,
-    first: usize,
-    mid: usize,
+    marks: Vec<(usize, Sizes)>,
+    sizes: Sizes,
+}
+
+impl SampleMarks {
+    /// Notes the sample record at `offset` whose payload is `b`.
+    #[inline]
+    fn note(&mut self, offset: usize, b: &[u8], sized: bool) {
+        if self.count.is_multiple_of(SAMPLE_MARK) {
+            self.marks.push((offset, self.sizes));
+        }
+        self.count += 1;
+        if sized {
+            self.sizes.samples += 1;
+            for (total, n) in self.sizes.items.iter_mut().zip(sample_item_bounds(b)) {
+                *total += n;
+            }
+        }
+    }
+
+    /// Where the first sample record starts.
+    fn first(&self) -> usize {
+        self.marks.first().map_or(0, |m| m.0)
+    }
+
+    /// The index and offset of the first sample of a second half, and the
+    /// sizes of both halves; `None` when there are too few marks to split.
+    fn split(&self) -> Option<(usize, usize, [Sizes; 2])> {
+        let last = self.marks.len().checked_sub(1).filter(|&l| l > 0)?;
+        let k = ((self.count / 2 + SAMPLE_MARK / 2) / SAMPLE_MARK).clamp(1, last);
+        let (offset, a) = self.marks[k];
+        let b = Sizes {
+            samples: self.sizes.samples - a.samples,
+            items: [0, 1, 2].map(|i| self.sizes.items[i] - a.items[i]),
+        };
+        Some((k * SAMPLE_MARK, offset, [a, b]))
+    }
 }
 
 /// Memory a decode may still take, shared by the threads decoding samples.
@@ -401,16 +465,25 @@ impl RecordCounts {
             if r.bytes().is_err() {
                 break;
             }
-            match field {
-                2 => c.samples += 1,
-                3 => c.mappings += 1,
-                4 => c.locations += 1,
-                5 => c.functions += 1,
-                6 => c.strings += 1,
-                _ => {}
-            }
+            c.add(field);
         }
         c
+    }
+
+    /// Counts one length-delimited record of field `field`; returns what
+    /// it takes once decoded, before the sizes of its contents are known.
+    #[inline]
+    fn add(&mut self, field: u32) -> u64 {
+        let (n, each) = match field {
+            2 => (&mut self.samples, cost::SAMPLE),
+            3 => (&mut self.mappings, cost::MAPPING),
+            4 => (&mut self.locations, cost::LOCATION),
+            5 => (&mut self.functions, cost::FUNCTION),
+            6 => (&mut self.strings, cost::STRING),
+            _ => return 0,
+        };
+        *n += 1;
+        each
     }
 
     /// What these records take once decoded, before the sizes of their
@@ -499,50 +572,120 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     let budget = Budget::new(opts.memory_budget, data.len());
     // Count the records first: their cost is checked before anything is
     // allocated (hostile data made of empty records stops here, at once),
-    // and the vectors below get their exact sizes.
-    let counts = RecordCounts::of(data);
-    let mut charged = counts.cost();
-    if charged > budget.limit {
-        return Err(budget.exceeded());
-    }
-    // What the scan adds (lines, comments), checked as it goes.
-    macro_rules! charge {
-        ($bytes:expr) => {
-            charged = charged.saturating_add($bytes);
-            if charged > budget.limit {
-                return Err(budget.exceeded());
-            }
-        };
-    }
+    // and the vectors of the scan get their exact sizes.
+    let mut scan = Scan::counted(RecordCounts::of(data), &budget)?;
     let mut r = Reader::new(data, 0, "Profile");
-    let mut sample_types: Vec<(u64, u64, usize)> = Vec::new();
-    // Where the first sample record starts, and the one the second half of
-    // a parallel decode starts at.
-    let mut sample_offsets = SampleOffsets {
-        count: 0,
-        first: 0,
-        mid: 0,
-    };
-    let mid_sample = counts.samples / 2;
-    // With many samples, the sizes of the two halves (decoded at once into
-    // one table allocated for both).
-    let parallel = counts.samples >= PARALLEL_SAMPLES;
-    let mut halves = [Sizes::default(); 2];
-    let mut raw_mappings: Vec<(Mapping, u64, u64, usize)> = Vec::with_capacity(counts.mappings);
-    let mut raw_locations: Vec<RawLocation> = Vec::with_capacity(counts.locations);
-    let mut raw_functions: Vec<(Function, [u64; 3], usize)> = Vec::with_capacity(counts.functions);
-    let mut raw_strings: Vec<&[u8]> = Vec::with_capacity(counts.strings);
-    let (mut drop_x, mut keep_x, mut default_x, mut doc_x) = (0u64, 0u64, 0u64, 0u64);
-    let mut time_nanos: Option<i64> = None;
-    let mut duration_nanos = 0i64;
-    let mut period_type: Option<(u64, u64, usize)> = None;
-    let mut period = 0i64;
-    let mut comments: Vec<u64> = Vec::new();
-
     while !r.at_end() {
+        scan.field(&mut r)?;
+    }
+    finish(data, scan, &budget)
+}
+
+/// The top level of a profile message read field by field: everything but
+/// the samples, whose records are only located (and sized for a parallel
+/// decode), with the memory all this takes charged as it is read.
+struct Scan {
+    /// Bytes charged so far, the most allowed, and the input size the
+    /// limit is for (named by the error).
+    charged: u64,
+    limit: u64,
+    input: u64,
+    /// Whether each record is counted and charged as it is read (no count
+    /// was made first).
+    counting: bool,
+    counts: RecordCounts,
+    /// Whether sample records are sized, for a parallel decode.
+    sized: bool,
+    samples: SampleMarks,
+    sample_types: Vec<(u64, u64, usize)>,
+    period_type: Option<(u64, u64, usize)>,
+    mappings: Vec<(Mapping, u64, u64, usize)>,
+    locations: Vec<RawLocation>,
+    functions: Vec<(Function, [u64; 3], usize)>,
+    /// Where each string of the string table lies in the data.
+    strings: Vec<std::ops::Range<usize>>,
+    /// String indexes of drop_frames, keep_frames, default_sample_type and
+    /// doc_url.
+    drop_x: u64,
+    keep_x: u64,
+    default_x: u64,
+    doc_x: u64,
+    time_nanos: Option<i64>,
+    duration_nanos: i64,
+    period: i64,
+    comments: Vec<u64>,
+}
+
+impl Scan {
+    fn empty(counting: bool, sized: bool, counts: RecordCounts) -> Scan {
+        Scan {
+            charged: 0,
+            limit: u64::MAX,
+            input: 0,
+            counting,
+            sized,
+            samples: SampleMarks::default(),
+            sample_types: Vec::new(),
+            period_type: None,
+            mappings: Vec::with_capacity(counts.mappings),
+            locations: Vec::with_capacity(counts.locations),
+            functions: Vec::with_capacity(counts.functions),
+            strings: Vec::with_capacity(counts.strings),
+            counts,
+            drop_x: 0,
+            keep_x: 0,
+            default_x: 0,
+            doc_x: 0,
+            time_nanos: None,
+            duration_nanos: 0,
+            period: 0,
+            comments: Vec::new(),
+        }
+    }
+
+    /// A scan of data whose records were counted first: their cost is
+    /// charged (an error past the budget) and the vectors sized.
+    fn counted(counts: RecordCounts, budget: &Budget) -> Result<Scan> {
+        let charged = counts.cost();
+        if charged > budget.limit {
+            return Err(budget.exceeded());
+        }
+        let sized = counts.samples >= PARALLEL_SAMPLES;
+        let mut s = Scan::empty(false, sized, counts);
+        s.charged = charged;
+        s.limit = budget.limit;
+        s.input = budget.input;
+        Ok(s)
+    }
+
+    /// A scan of data that arrives in pieces ([`Scan::advance`]), counting
+    /// and charging each record as it comes, always sizing samples (their
+    /// number is not known yet).
+    fn streaming() -> Scan {
+        Scan::empty(true, true, RecordCounts::default())
+    }
+
+    /// Counts `bytes` more; an error once the total passes the limit.
+    fn charge(&mut self, bytes: u64) -> Result<()> {
+        self.charged = self.charged.saturating_add(bytes);
+        if self.charged > self.limit {
+            return Err(Error::OverBudget {
+                budget: self.limit,
+                input: self.input,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads one top-level field.
+    fn field(&mut self, r: &mut Reader<'_>) -> Result<()> {
         r.field = "Profile";
         let key_at = r.offset();
         let (field, wt) = r.key()?;
+        if self.counting && wt == LEN {
+            let c = self.counts.add(field);
+            self.charge(c)?;
+        }
         match field {
             1 | 11 => {
                 r.field = if field == 1 {
@@ -550,105 +693,165 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
                 } else {
                     "Profile.period_type"
                 };
-                let vt = read_value_type(&mut r, wt)?;
+                let vt = read_value_type(r, wt)?;
                 if field == 1 {
-                    charge!(std::mem::size_of::<ValueType>() as u64 * 2);
-                    sample_types.push(vt);
+                    self.charge(std::mem::size_of::<ValueType>() as u64 * 2)?;
+                    self.sample_types.push(vt);
                 } else {
-                    period_type = Some(vt);
+                    self.period_type = Some(vt);
                 }
             }
             2 => {
                 r.field = "Profile.sample";
-                let (b, _) = expect_len(&mut r, wt)?;
-                if parallel {
-                    let h = &mut halves[usize::from(sample_offsets.count >= mid_sample)];
-                    h.samples += 1;
-                    for (total, n) in h.items.iter_mut().zip(sample_item_bounds(b)) {
-                        *total += n;
-                    }
-                }
-                if sample_offsets.count == 0 {
-                    sample_offsets.first = key_at;
-                }
-                if sample_offsets.count == mid_sample {
-                    sample_offsets.mid = key_at;
-                }
-                sample_offsets.count += 1;
+                let (b, _) = expect_len(r, wt)?;
+                self.samples.note(key_at, b, self.sized);
             }
             3 => {
                 r.field = "Profile.mapping";
-                let (b, off) = expect_len(&mut r, wt)?;
-                raw_mappings.push(read_mapping(b, off)?);
+                let (b, off) = expect_len(r, wt)?;
+                self.mappings.push(read_mapping(b, off)?);
             }
             4 => {
                 r.field = "Profile.location";
-                let (b, off) = expect_len(&mut r, wt)?;
+                let (b, off) = expect_len(r, wt)?;
                 let l = read_location(b, off)?;
-                charge!(cost::LINE * l.lines.len() as u64);
-                raw_locations.push(l);
+                self.charge(cost::LINE * l.lines.len() as u64)?;
+                self.locations.push(l);
             }
             5 => {
                 r.field = "Profile.function";
-                let (b, off) = expect_len(&mut r, wt)?;
-                raw_functions.push(read_function(b, off)?);
+                let (b, off) = expect_len(r, wt)?;
+                self.functions.push(read_function(b, off)?);
             }
             6 => {
                 r.field = "Profile.string_table";
-                let (b, _) = expect_len(&mut r, wt)?;
-                if raw_strings.is_empty() && !b.is_empty() {
+                let (b, off) = expect_len(r, wt)?;
+                if self.strings.is_empty() && !b.is_empty() {
                     return Err(r.err(K::FirstStringNotEmpty).into());
                 }
-                raw_strings.push(b);
+                self.strings.push(off..off + b.len());
             }
             7 => {
                 r.field = "Profile.drop_frames";
-                drop_x = r.int(wt)?;
+                self.drop_x = r.int(wt)?;
             }
             8 => {
                 r.field = "Profile.keep_frames";
-                keep_x = r.int(wt)?;
+                self.keep_x = r.int(wt)?;
             }
             9 => {
                 r.field = "Profile.time_nanos";
-                if time_nanos.is_some_and(|t| t != 0) {
+                if self.time_nanos.is_some_and(|t| t != 0) {
                     return Err(r.err(K::Concatenated).into());
                 }
-                time_nanos = Some(r.int(wt)? as i64);
+                self.time_nanos = Some(r.int(wt)? as i64);
             }
             10 => {
                 r.field = "Profile.duration_nanos";
-                duration_nanos = r.int(wt)? as i64;
+                self.duration_nanos = r.int(wt)? as i64;
             }
             12 => {
                 r.field = "Profile.period";
-                period = r.int(wt)? as i64;
+                self.period = r.int(wt)? as i64;
             }
             13 => {
                 r.field = "Profile.comment";
-                let before = comments.len();
-                r.repeated(wt, |v| comments.push(v))?;
-                charge!(((comments.len() - before) * std::mem::size_of::<u64>() * 2) as u64);
+                let before = self.comments.len();
+                r.repeated(wt, |v| self.comments.push(v))?;
+                let added = self.comments.len() - before;
+                self.charge((added * std::mem::size_of::<u64>() * 2) as u64)?;
             }
             14 => {
                 r.field = "Profile.default_sample_type";
-                default_x = r.int(wt)?;
+                self.default_x = r.int(wt)?;
             }
             15 => {
                 r.field = "Profile.doc_url";
-                doc_x = r.int(wt)?;
+                self.doc_x = r.int(wt)?;
             }
             _ => r.skip(wt)?,
         }
+        Ok(())
     }
-    budget.charge(charged)?;
+
+    /// Reads the fields of `data` from `*pos` on that lie whole in it,
+    /// moving `*pos` past them, under a budget for `data.len()` bytes of
+    /// input. False when a field does not decode or the budget is spent:
+    /// the scan stops there (the whole data is then decoded afresh, which
+    /// reports the problem).
+    fn advance(&mut self, data: &[u8], pos: &mut usize, budget: MemoryBudget) -> bool {
+        self.input = data.len() as u64;
+        self.limit = budget.limit_for(self.input);
+        while let Some(len) = whole_field(&data[*pos..]) {
+            let mut r = Reader::new(&data[*pos..*pos + len], *pos, "Profile");
+            if self.field(&mut r).is_err() || !r.at_end() {
+                return false;
+            }
+            *pos += len;
+        }
+        true
+    }
+}
+
+/// The length of the field `buf` starts with, when all of it is in `buf`.
+/// A key of no wire type counts as a whole field of its own (reading it
+/// fails); a varint longer than 10 bytes never ends.
+fn whole_field(buf: &[u8]) -> Option<usize> {
+    fn varint(buf: &[u8]) -> Option<(u64, usize)> {
+        let mut x = 0u64;
+        for (i, &b) in buf.iter().enumerate().take(10) {
+            x |= u64::from(b & 0x7f).wrapping_shl(7 * i as u32);
+            if b < 0x80 {
+                return Some((x, i + 1));
+            }
+        }
+        None
+    }
+    let (key, k) = varint(buf)?;
+    let body = match (key & 7) as u8 {
+        wire::VARINT => varint(&buf[k..])?.1,
+        wire::FIXED64 => 8,
+        wire::FIXED32 => 4,
+        LEN => {
+            let (len, n) = varint(&buf[k..])?;
+            n.checked_add(usize::try_from(len).ok()?)?
+        }
+        _ => 0,
+    };
+    let total = k.checked_add(body)?;
+    (total <= buf.len()).then_some(total)
+}
+
+/// Builds the profile from a whole scan of `data`: strings, tables, then
+/// the samples (in two halves at once when there are many).
+fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
+    budget.charge(scan.charged)?;
+    let Scan {
+        counts,
+        samples: sample_marks,
+        sample_types,
+        period_type,
+        mappings: raw_mappings,
+        locations: raw_locations,
+        functions: raw_functions,
+        strings: raw_strings,
+        drop_x,
+        keep_x,
+        default_x,
+        doc_x,
+        time_nanos,
+        duration_nanos,
+        period,
+        comments,
+        ..
+    } = scan;
 
     // String table: deduplicate so that ids compare like strings.
     let mut table = StringTable::new();
     let mut remap = Vec::with_capacity(raw_strings.len());
-    for s in &raw_strings {
+    for s in raw_strings {
         // Bytes kept exactly, invalid UTF-8 included (see `strings`).
-        remap.push(table.intern_bytes(s));
+        remap.push(table.intern_bytes(&data[s]));
     }
     budget.charge(table.heap_bytes())?;
     let strings = Strings { table, remap };
@@ -852,34 +1055,29 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
         budget.charge(heap)?;
         Ok(problem)
     };
-    let n_samples = sample_offsets.count;
-    let (samples, sample_problem) = if parallel && keep_any && n_samples == counts.samples {
-        let mid = mid_sample;
+    let n_samples = sample_marks.count;
+    let first = sample_marks.first();
+    let split = sample_marks
+        .split()
+        .filter(|_| n_samples >= PARALLEL_SAMPLES && keep_any && n_samples == counts.samples);
+    let (samples, sample_problem) = if let Some((mid, mid_at, halves)) = split {
         let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
         budget.charge(a.saturating_add(b))?;
         let (table, pa, pb) = Samples::fill_two(
             halves[0],
             halves[1],
+            |f| decode_chunk(first, 0, mid, false, &mut |l, v, b| f.push_parts(l, v, b)),
             |f| {
-                decode_chunk(sample_offsets.first, 0, mid, false, &mut |l, v, b| {
+                decode_chunk(mid_at, mid, n_samples - mid, false, &mut |l, v, b| {
                     f.push_parts(l, v, b)
                 })
-            },
-            |f| {
-                decode_chunk(
-                    sample_offsets.mid,
-                    mid,
-                    n_samples - mid,
-                    false,
-                    &mut |l, v, b| f.push_parts(l, v, b),
-                )
             },
         );
         let (pa, pb) = (pa?, pb?);
         (table, pa.or(pb))
     } else {
         let mut table = Samples::new();
-        let problem = decode_chunk(sample_offsets.first, 0, n_samples, true, &mut |l, v, b| {
+        let problem = decode_chunk(first, 0, n_samples, true, &mut |l, v, b| {
             if table.is_empty() {
                 // Backed by the records counted in the data.
                 table.reserve(n_samples, nvalues);

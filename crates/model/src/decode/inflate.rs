@@ -1,0 +1,431 @@
+//! Large gzip data decompressed on a second thread while the calling
+//! thread reads the profile fields already inflated.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::sync::mpsc;
+
+use super::{
+    decode_uncompressed_with, finish, growth, gzip_size_hint, inflate_error, is_gzip,
+    maybe_decompress, reserve_exact, Budget, DecodeOptions, Error, Profile, Result, Scan,
+};
+
+/// How the work is cut: compressed data from which decompressing and
+/// decoding overlap (below it a second thread costs more than it saves),
+/// and the bytes inflated at a time.
+#[derive(Clone, Copy)]
+struct Overlap {
+    from: usize,
+    chunk: usize,
+}
+
+const OVERLAP: Overlap = Overlap {
+    from: 1 << 20,
+    chunk: 256 << 10,
+};
+
+/// Inflated chunks waiting for the decoding thread at most.
+const AHEAD: usize = 8;
+
+/// Data decompressed (when it was gzip), and its profile when that was
+/// decoded while decompressing. From [`decompress_decoding`].
+#[derive(Debug)]
+pub struct Decompressed<'a> {
+    bytes: Cow<'a, [u8]>,
+    profile: Option<Result<Profile>>,
+}
+
+impl Decompressed<'_> {
+    /// The decompressed bytes (the data itself when it was no gzip).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The profile decoded from [`Self::bytes`] with `opts`, the options
+    /// the data was decompressed with: decoded already while
+    /// decompressing, or now. The first call takes a profile decoded
+    /// already; a second one decodes again.
+    pub fn profile(&mut self, opts: &DecodeOptions) -> Result<Profile> {
+        match self.profile.take() {
+            Some(p) => p,
+            None => decode_uncompressed_with(&self.bytes, opts),
+        }
+    }
+}
+
+/// Decompresses `data` if it is gzip (by magic bytes), as
+/// [`maybe_decompress`] does, with the same limits and errors; for large
+/// gzip data, another thread inflates it while this one reads the profile
+/// fields inflated so far, so that the profile is decoded soon after the
+/// last byte is inflated ([`Decompressed::profile`] gives it, or the error
+/// that [`decode_uncompressed_with`] gives for the bytes).
+///
+/// ```
+/// use pprof_model::{decompress_decoding, DecodeOptions, Profile};
+///
+/// let mut p = Profile::new();
+/// let hello = p.intern("hello");
+/// p.comments.push(hello);
+/// let gz = pprof_model::encode(&p);
+/// let opts = DecodeOptions::default();
+/// let mut d = decompress_decoding(&gz, &opts)?;
+/// assert_eq!(d.bytes(), pprof_model::encode_uncompressed(&p));
+/// assert_eq!(d.profile(&opts)?.comments.len(), 1);
+/// # Ok::<(), pprof_model::Error>(())
+/// ```
+pub fn decompress_decoding<'a>(data: &'a [u8], opts: &DecodeOptions) -> Result<Decompressed<'a>> {
+    decompress_with(data, opts, OVERLAP)
+}
+
+fn decompress_with<'a>(
+    data: &'a [u8],
+    opts: &DecodeOptions,
+    how: Overlap,
+) -> Result<Decompressed<'a>> {
+    if !is_gzip(data) || data.len() < how.from {
+        return Ok(Decompressed {
+            bytes: maybe_decompress(data, opts)?,
+            profile: None,
+        });
+    }
+    let (bytes, profile) = overlapped(data, opts, how.chunk.max(1))?;
+    Ok(Decompressed {
+        bytes: Cow::Owned(bytes),
+        profile,
+    })
+}
+
+/// Inflates gzip `data` on a second thread in chunks of `chunk` bytes,
+/// which this thread joins (under the limit of `opts`) and scans as they
+/// come. The profile is decoded when the scan read every byte; when it
+/// stopped (a field that does not decode, the budget spent), `None`, and
+/// the whole data is to be decoded afresh.
+fn overlapped(
+    data: &[u8],
+    opts: &DecodeOptions,
+    chunk: usize,
+) -> Result<(Vec<u8>, Option<Result<Profile>>)> {
+    let limit = opts.max_decompressed;
+    std::thread::scope(|sc| {
+        let (tx, rx) = mpsc::sync_channel(AHEAD);
+        let (spare_tx, spare_rx) = mpsc::channel();
+        sc.spawn(move || inflate_chunks(data, chunk, &tx, &spare_rx));
+        let mut out = Vec::new();
+        reserve_exact(&mut out, gzip_size_hint(data).min(limit)).map_err(inflate_error)?;
+        let mut scan = Some(Scan::streaming());
+        let mut pos = 0;
+        // Returning early drops the receiver: the inflating thread stops
+        // at its next chunk.
+        for piece in rx {
+            let piece: Vec<u8> = piece.map_err(Error::Decompress)?;
+            let (len, n) = (out.len() as u64, piece.len() as u64);
+            if len + n > limit {
+                return Err(Error::TooLarge { limit });
+            }
+            if out.capacity() - out.len() < piece.len() {
+                reserve_exact(&mut out, growth(len, n, limit)).map_err(inflate_error)?;
+            }
+            out.extend_from_slice(&piece);
+            // The inflating thread may be done with chunks already.
+            let _ = spare_tx.send(piece);
+            if let Some(s) = &mut scan {
+                if !s.advance(&out, &mut pos, opts.memory_budget) {
+                    scan = None;
+                }
+            }
+        }
+        let profile = match scan {
+            Some(s) if pos == out.len() && !out.is_empty() => {
+                let budget = Budget::new(opts.memory_budget, out.len());
+                Some(finish(&out, s, &budget))
+            }
+            _ => None,
+        };
+        Ok((out, profile))
+    })
+}
+
+/// Inflates `data` in chunks of `chunk` bytes sent to `tx` (reusing the
+/// ones that come back on `spare`) until its end, the first error (sent
+/// after the bytes inflated before it) or the receiver is gone.
+fn inflate_chunks(
+    data: &[u8],
+    chunk: usize,
+    tx: &mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+    spare: &mpsc::Receiver<Vec<u8>>,
+) {
+    let mut dec = flate2::bufread::MultiGzDecoder::new(data);
+    loop {
+        let mut buf = spare.try_recv().unwrap_or_default();
+        buf.resize(chunk, 0);
+        let mut n = 0;
+        let mut failed = None;
+        while n < chunk {
+            match dec.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        buf.truncate(n);
+        if n > 0 && tx.send(Ok(buf)).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if n < chunk {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        decode_uncompressed_with, encode_uncompressed, Function, FunctionId, Label, Line, Location,
+        LocationId, Mapping, MappingId, MemoryBudget, Sample, ValueType,
+    };
+    use proptest::prelude::*;
+
+    fn gzip(raw: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = Vec::new();
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+        e.write_all(raw).unwrap();
+        e.finish().unwrap();
+        gz
+    }
+
+    /// A profile of `n` samples with stacks, values and labels.
+    fn profile(n: usize) -> Profile {
+        let mut p = Profile::new();
+        for (t, u) in [("samples", "count"), ("cpu", "nanoseconds")] {
+            let (t, u) = (p.intern(t), p.intern(u));
+            p.sample_types.push(ValueType { r#type: t, unit: u });
+        }
+        let file = p.intern("/bin/x");
+        p.mappings.push(Mapping {
+            id: 1,
+            start: 0x1000,
+            limit: 0x9000,
+            file,
+            ..Default::default()
+        });
+        for i in 0..40u64 {
+            let name = p.intern(&format!("pkg.f{i}"));
+            p.functions.push(Function {
+                id: i + 1,
+                name,
+                ..Default::default()
+            });
+            p.locations.push(Location {
+                id: i + 1,
+                mapping: Some(MappingId(0)),
+                address: 0x1000 + i,
+                lines: vec![Line {
+                    function: FunctionId(i as u32),
+                    line: i as i64,
+                    column: 0,
+                }],
+                ..Default::default()
+            });
+        }
+        let (key, num) = (p.intern("worker"), p.intern("bytes"));
+        for i in 0..n {
+            let locations = (0..1 + i % 9)
+                .map(|k| LocationId(((k * 7 + i) % 40) as u32))
+                .collect();
+            let mut labels = vec![Label {
+                key: num,
+                num: i as i64 + 1,
+                ..Default::default()
+            }];
+            if i % 3 == 0 {
+                let v = p.intern(&format!("w{}", i % 13));
+                labels.push(Label {
+                    key,
+                    str: v,
+                    ..Default::default()
+                });
+            }
+            p.samples.push(Sample {
+                locations,
+                values: vec![1, i as i64 * 1000],
+                labels,
+            });
+        }
+        p.sort_labels();
+        p
+    }
+
+    /// Decompresses and decodes `gz` overlapped in chunks of `chunk`
+    /// bytes; also says whether the profile was decoded while inflating.
+    fn overlapped_result(gz: &[u8], opts: &DecodeOptions, chunk: usize) -> (Result<Profile>, bool) {
+        let how = Overlap { from: 0, chunk };
+        match decompress_with(gz, opts, how) {
+            Ok(mut d) => {
+                let early = d.profile.is_some();
+                (d.profile(opts), early)
+            }
+            Err(e) => (Err(e), false),
+        }
+    }
+
+    /// What decompressing first, then decoding the whole gives.
+    fn plain_result(gz: &[u8], opts: &DecodeOptions) -> Result<Profile> {
+        maybe_decompress(gz, opts).and_then(|raw| decode_uncompressed_with(&raw, opts))
+    }
+
+    /// The same profile, or errors that read the same.
+    fn same(a: &Result<Profile>, b: &Result<Profile>) -> bool {
+        match (a, b) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(a), Err(b)) => format!("{a:?}") == format!("{b:?}"),
+            _ => false,
+        }
+    }
+
+    fn summary(r: &Result<Profile>) -> String {
+        match r {
+            Ok(p) => format!("a profile of {} samples", p.samples.len()),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn overlapped_decoding_gives_the_profile_of_the_whole() {
+        let opts = DecodeOptions::default();
+        for n in [0, 1, 25_000] {
+            let p = profile(n);
+            let raw = encode_uncompressed(&p);
+            let gz = gzip(&raw);
+            for chunk in [1, 7, 4096, 1 << 20] {
+                let mut d = decompress_with(&gz, &opts, Overlap { from: 0, chunk }).unwrap();
+                assert_eq!(d.bytes(), raw);
+                assert!(d.profile.is_some(), "{n} samples, chunk {chunk}");
+                let q = d.profile(&opts).unwrap();
+                assert_eq!(q, decode_uncompressed_with(&raw, &opts).unwrap());
+                assert_eq!(q.samples.len(), n);
+                assert_eq!(
+                    q.samples.iter().map(|s| s.values[1]).max(),
+                    p.samples.iter().map(|s| s.values[1]).max()
+                );
+                // A second call decodes again.
+                assert_eq!(d.profile(&opts).unwrap(), q);
+            }
+        }
+    }
+
+    #[test]
+    fn overlapped_decoding_fails_as_the_whole_does() {
+        let raw = encode_uncompressed(&profile(25_000));
+        let tiny = DecodeOptions {
+            memory_budget: MemoryBudget::Bytes(100_000),
+            ..DecodeOptions::default()
+        };
+        // Room for the records, not for the samples' items.
+        let small = DecodeOptions {
+            memory_budget: MemoryBudget::Bytes(1 << 20),
+            ..DecodeOptions::default()
+        };
+        let limited = DecodeOptions {
+            max_decompressed: raw.len() as u64 - 1,
+            ..DecodeOptions::default()
+        };
+        let exact = DecodeOptions {
+            max_decompressed: raw.len() as u64,
+            ..DecodeOptions::default()
+        };
+        let mut dangling = raw.clone();
+        // The first location id of the first sample: an unknown location.
+        let at = dangling.windows(2).position(|w| w == [0x0a, 0x01]).unwrap();
+        dangling[at + 1] = 0x7f;
+        let def = DecodeOptions::default();
+        let cases: Vec<(&str, Vec<u8>, &DecodeOptions, bool)> = vec![
+            ("whole", gzip(&raw), &def, true),
+            ("empty", gzip(&[]), &def, false),
+            ("truncated proto", gzip(&raw[..raw.len() - 3]), &def, false),
+            ("half proto", gzip(&raw[..raw.len() / 2]), &def, false),
+            ("truncated gzip", gzip(&raw)[..5000].to_vec(), &def, false),
+            (
+                "concatenated",
+                gzip(&[raw.clone(), raw.clone()].concat()),
+                &def,
+                true,
+            ),
+            ("dangling location", gzip(&dangling), &def, true),
+            ("over budget", gzip(&raw), &tiny, false),
+            ("samples over budget", gzip(&raw), &small, true),
+            ("over the limit", gzip(&raw), &limited, false),
+            ("at the limit", gzip(&raw), &exact, true),
+            (
+                "text",
+                gzip(&b"heap profile: 1: 2 [3: 4] @ heap/1048576\n".repeat(999)),
+                &def,
+                false,
+            ),
+        ];
+        for (what, gz, opts, early) in cases {
+            let want = plain_result(&gz, opts);
+            for chunk in [3, 333, 1 << 16] {
+                let (got, decoded_early) = overlapped_result(&gz, opts, chunk);
+                assert!(
+                    same(&got, &want),
+                    "{what}, chunk {chunk}: {} vs {}",
+                    summary(&got),
+                    summary(&want)
+                );
+                assert_eq!(decoded_early, early, "{what}, chunk {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn overlapped_decoding_stops_a_bomb_at_the_limit() {
+        let gz = gzip(&vec![0u8; 8 << 20]);
+        let opts = DecodeOptions {
+            max_decompressed: 1 << 20,
+            ..DecodeOptions::default()
+        };
+        for chunk in [1000, 256 << 10] {
+            let r = decompress_with(&gz, &opts, Overlap { from: 0, chunk });
+            assert!(matches!(r, Err(Error::TooLarge { limit }) if limit == 1 << 20));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the bytes, decoding while inflating gives what
+        /// decoding the inflated whole gives.
+        #[test]
+        fn overlapped_decoding_matches_on_any_bytes(
+            p in crate::arbitrary::profile(2),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in any::<prop::sample::Index>(),
+            chunk in 1usize..200,
+        ) {
+            let mut raw = encode_uncompressed(&p);
+            for (at, b) in edits {
+                if !raw.is_empty() {
+                    let i = at.index(raw.len());
+                    raw[i] = b;
+                }
+            }
+            if !raw.is_empty() && cut.index(4) == 0 {
+                raw.truncate(cut.index(raw.len()));
+            }
+            let gz = gzip(&raw);
+            let opts = DecodeOptions::default();
+            let (got, want) = (overlapped_result(&gz, &opts, chunk).0, plain_result(&gz, &opts));
+            prop_assert!(same(&got, &want), "{} vs {}", summary(&got), summary(&want));
+        }
+    }
+}
