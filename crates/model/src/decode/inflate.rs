@@ -188,10 +188,8 @@ fn inflate_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        decode_uncompressed_with, encode_uncompressed, Function, FunctionId, Label, Line, Location,
-        LocationId, Mapping, MappingId, MemoryBudget, Sample, ValueType,
-    };
+    use crate::build::ProfileBuilder;
+    use crate::{decode_uncompressed_with, encode_uncompressed, LocationId, MemoryBudget};
     use proptest::prelude::*;
 
     fn gzip(raw: &[u8]) -> Vec<u8> {
@@ -205,64 +203,26 @@ mod tests {
 
     /// A profile of `n` samples with stacks, values and labels.
     fn profile(n: usize) -> Profile {
-        let mut p = Profile::new();
-        for (t, u) in [("samples", "count"), ("cpu", "nanoseconds")] {
-            let (t, u) = (p.intern(t), p.intern(u));
-            p.sample_types.push(ValueType { r#type: t, unit: u });
-        }
-        let file = p.intern("/bin/x");
-        p.mappings.push(Mapping {
-            id: 1,
-            start: 0x1000,
-            limit: 0x9000,
-            file,
-            ..Default::default()
-        });
-        for i in 0..40u64 {
-            let name = p.intern(&format!("pkg.f{i}"));
-            p.functions.push(Function {
-                id: i + 1,
-                name,
-                ..Default::default()
-            });
-            p.locations.push(Location {
-                id: i + 1,
-                mapping: Some(MappingId(0)),
-                address: 0x1000 + i,
-                lines: vec![Line {
-                    function: FunctionId(i as u32),
-                    line: i as i64,
-                    column: 0,
-                }],
-                ..Default::default()
-            });
-        }
-        let (key, num) = (p.intern("worker"), p.intern("bytes"));
+        let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+        let bin = b.mapping("/bin/x", 0x1000, 0x9000);
+        let locs: Vec<LocationId> = (0..40)
+            .map(|i| {
+                let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
+                b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
+            })
+            .collect();
         for i in 0..n {
-            let locations = (0..1 + i % 9)
-                .map(|k| LocationId(((k * 7 + i) % 40) as u32))
-                .collect();
-            let mut labels = vec![Label {
-                key: num,
-                num: i as i64 + 1,
-                ..Default::default()
-            }];
-            if i % 3 == 0 {
-                let v = p.intern(&format!("w{}", i % 13));
-                labels.push(Label {
-                    key,
-                    str: v,
-                    ..Default::default()
-                });
-            }
-            p.samples.push(Sample {
-                locations,
-                values: vec![1, i as i64 * 1000],
-                labels,
-            });
+            let stack: Vec<LocationId> = (0..1 + i % 9).map(|k| locs[(k * 7 + i) % 40]).collect();
+            let worker = format!("w{}", i % 13);
+            let labels: &[(&str, &str)] = if i % 3 == 0 {
+                &[("worker", &worker)]
+            } else {
+                &[]
+            };
+            b.labelled_sample(&stack, &[1, i as i64 * 1000], labels)
+                .num_label("bytes", i as i64 + 1, "");
         }
-        p.sort_labels();
-        p
+        b.build()
     }
 
     /// Decompresses and decodes `gz` overlapped in chunks of `chunk`
@@ -346,7 +306,7 @@ mod tests {
         let mut dangling = raw.clone();
         // The first location id of the first sample: an unknown location.
         let at = dangling.windows(2).position(|w| w == [0x0a, 0x01]).unwrap();
-        dangling[at + 1] = 0x7f;
+        dangling[at + 2] = 0x7f;
         let def = DecodeOptions::default();
         let cases: Vec<(&str, Vec<u8>, &DecodeOptions, bool)> = vec![
             ("whole", gzip(&raw), &def, true),
@@ -372,6 +332,17 @@ mod tests {
                 false,
             ),
         ];
+        let want = plain_result(&gzip(&dangling), &def);
+        assert!(
+            matches!(
+                want,
+                Err(Error::Invalid(crate::ValidationError::DanglingLocation {
+                    sample: 0
+                }))
+            ),
+            "{}",
+            summary(&want)
+        );
         for (what, gz, opts, early) in cases {
             let want = plain_result(&gz, opts);
             for chunk in [3, 333, 1 << 16] {
