@@ -1,7 +1,6 @@
 //! Building a graph or a call tree from the samples of a profile.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
@@ -10,41 +9,9 @@ use crate::paths;
 use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag};
 use crate::Graph;
 
-/// A small, fast hasher for integer keys (the Fx hash).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.add(u64::from(*b));
-        }
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+/// The Fx hash (rustc-hash's, whose last step spreads the mixed high
+/// bits to the low bits that pick a bucket).
+pub(crate) type FxBuild = rustc_hash::FxBuildHasher;
 pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// Compact identity of a node while building: profile string ids plus a
@@ -318,7 +285,14 @@ struct TagCollector<'p> {
     names: Vec<String>,
     name_ids: HashMap<String, u32, foldhash::fast::RandomState>,
     numeric_names: FxMap<i64, u32>,
-    by_labels: FxMap<&'p [Label], u32>,
+    /// The string ids of the keys `pprof::base` (never a tag) and `bytes`
+    /// (the only numeric labels kept as tags), when the profile has them.
+    base_key: Option<StrId>,
+    bytes_key: Option<StrId>,
+    /// Per label group: its set without numeric tags (`u32::MAX`: none
+    /// yet); the sets with numeric tags by their content.
+    group_sets: Vec<u32>,
+    numeric_sets: FxMap<(u32, Vec<(u32, i64)>), u32>,
     sets: Vec<TagSet>,
     /// Label groups are told apart by string ids: no label text can make
     /// two different label lists join to the same text (no `:` in keys,
@@ -333,18 +307,19 @@ struct TagCollector<'p> {
     nodes: Vec<FxMap<u64, TagAcc>>,
 }
 
-/// Whether a string label makes it into pprof's joined label text.
-fn tag_label(p: &Profile, l: &Label) -> bool {
-    l.is_str() && p.str(l.key) != "pprof::base"
+/// Whether a string label makes it into pprof's joined label text (`base`:
+/// the string id of `pprof::base`).
+fn tag_label(base: Option<StrId>, l: &Label) -> bool {
+    l.is_str() && Some(l.key) != base
 }
 
 /// pprof's joined labels of a sample: sorted `key:value` texts joined by
 /// a literal `\n`.
-fn labels_text(p: &Profile, s: SampleRef<'_>) -> String {
+fn labels_text(p: &Profile, base: Option<StrId>, s: SampleRef<'_>) -> String {
     let mut labels: Vec<String> = s
         .labels
         .iter()
-        .filter(|l| tag_label(p, l))
+        .filter(|l| tag_label(base, l))
         .map(|l| format!("{}:{}", p.str(l.key), p.str(l.str)))
         .collect();
     labels.sort();
@@ -376,8 +351,10 @@ impl<'p> TagCollector<'p> {
             names: Vec::new(),
             name_ids: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             numeric_names: FxMap::default(),
-            // About one entry per sample when labels make samples distinct.
-            by_labels: FxMap::with_capacity_and_hasher(p.samples.len(), Default::default()),
+            base_key: p.strings.lookup("pprof::base"),
+            bytes_key: p.strings.lookup("bytes"),
+            group_sets: Vec::new(),
+            numeric_sets: FxMap::default(),
             sets: Vec::new(),
             by_ids,
             groups_by_ids: FxMap::default(),
@@ -406,7 +383,7 @@ impl<'p> TagCollector<'p> {
             self.pairs.extend(
                 s.labels
                     .iter()
-                    .filter(|l| tag_label(p, l))
+                    .filter(|l| tag_label(self.base_key, l))
                     .map(|l| (l.key, l.str)),
             );
             if self.pairs.is_empty() {
@@ -419,7 +396,7 @@ impl<'p> TagCollector<'p> {
             self.groups_by_ids.insert(self.pairs.clone(), next);
             next
         } else {
-            let text = labels_text(p, s);
+            let text = labels_text(p, self.base_key, s);
             if text.is_empty() {
                 return 0;
             }
@@ -434,14 +411,10 @@ impl<'p> TagCollector<'p> {
     /// The tag set of a sample: its label group and its `bytes` numeric
     /// labels (the only numeric labels pprof's reports keep for tags).
     fn set_of(&mut self, s: SampleRef<'p>) -> u32 {
-        if let Some(&id) = self.by_labels.get(s.labels) {
-            return id;
-        }
-        let p = self.p;
         let group = self.group_of(s);
         let mut numeric = Vec::new();
         for l in s.labels {
-            if l.is_str() || p.str(l.key) != "bytes" {
+            if l.is_str() || self.bytes_key != Some(l.key) {
                 continue;
             }
             let name = match self.numeric_names.get(&l.num) {
@@ -458,9 +431,27 @@ impl<'p> TagCollector<'p> {
             };
             numeric.push((name, l.num));
         }
-        let id = self.sets.len() as u32;
+        // Sets are told apart by content: most samples of a large profile
+        // have labels of their own (numbers other than `bytes`), but few
+        // distinct sets.
+        let next = self.sets.len() as u32;
+        let id = if numeric.is_empty() {
+            let g = group as usize;
+            if self.group_sets.len() <= g {
+                self.group_sets.resize(g + 1, u32::MAX);
+            }
+            if self.group_sets[g] != u32::MAX {
+                return self.group_sets[g];
+            }
+            self.group_sets[g] = next;
+            next
+        } else {
+            match self.numeric_sets.entry((group, numeric.clone())) {
+                std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
+                std::collections::hash_map::Entry::Vacant(e) => *e.insert(next),
+            }
+        };
         self.sets.push(TagSet { group, numeric });
-        self.by_labels.insert(s.labels, id);
         id
     }
 
@@ -514,7 +505,7 @@ impl<'p> TagCollector<'p> {
                     reps.get(g as usize)
                         .copied()
                         .flatten()
-                        .map_or_else(String::new, |s| labels_text(p, s))
+                        .map_or_else(String::new, |s| labels_text(p, self.base_key, s))
                 })
                 .clone()
         };
@@ -1331,6 +1322,48 @@ mod tests {
         p.sort_labels();
         assert!(!TagCollector::new(&p, &Options::default()).by_ids);
         check_tag_cutoff(&p);
+    }
+
+    /// Numeric labels other than `bytes` make no tag: samples that differ
+    /// only by them share one tag set, and the tags are those of the
+    /// profile without them.
+    #[test]
+    fn numeric_labels_without_tags_share_sets() {
+        let p = labelled_profile();
+        let mut q = p.clone();
+        let worker = q.intern("worker");
+        let mut i = 0i64;
+        q.samples.rewrite(|s| {
+            i += 1;
+            s.labels.push(Label {
+                key: worker,
+                num: i,
+                ..Default::default()
+            });
+            true
+        });
+        q.sort_labels();
+        let o = Options {
+            compute_tags: true,
+            ..Options::default()
+        };
+        let mut tc = TagCollector::new(&q, &o);
+        let sets: std::collections::HashSet<u32> = q.samples.iter().map(|s| tc.set_of(s)).collect();
+        assert_eq!(sets.len(), tc.sets.len());
+        let distinct: std::collections::HashSet<(u32, Vec<(u32, i64)>)> = tc
+            .sets
+            .iter()
+            .map(|t| (t.group, t.numeric.clone()))
+            .collect();
+        assert_eq!(distinct.len(), tc.sets.len(), "one set per content");
+        assert!(tc.sets.len() < q.samples.len() / 2);
+        let tags = |p: &Profile| {
+            let g = build_graph(p, &o, &Stacks::new(p, 0, false), false, true);
+            g.iter()
+                .map(|(_, n)| (n.label_tags.clone(), n.numeric_tags.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tags(&q), tags(&p));
     }
 
     #[test]
