@@ -303,8 +303,8 @@ struct TagCollector<'p> {
     pairs: Vec<(StrId, StrId)>,
     /// Per label group: a sample that carries it (none for group 0).
     group_rep: Vec<Option<SampleRef<'p>>>,
-    /// Per node: (label group << 32 | numeric name or `LABEL_TAG`) → sums.
-    nodes: Vec<FxMap<u64, TagAcc>>,
+    /// Per node: its tags' sums.
+    nodes: NodeTags,
 }
 
 /// Whether a string label makes it into pprof's joined label text (`base`:
@@ -464,31 +464,7 @@ impl<'p> TagCollector<'p> {
 
     /// Credits the tags of `set` to node `n` (pprof's `Node.addSample`).
     fn credit(&mut self, n: NodeId, set: u32, dw: i64, w: i64, flat: bool) {
-        let Some(t) = self.sets.get(set as usize) else {
-            return;
-        };
-        if self.nodes.len() <= n.index() {
-            self.nodes.resize_with(n.index() + 1, FxMap::default);
-        }
-        let Some(m) = self.nodes.get_mut(n.index()) else {
-            return;
-        };
-        let i = if flat { 0 } else { 2 };
-        let mut add = |key: u64, value: i64| {
-            let acc = m.entry(key).or_insert(TagAcc {
-                sums: [0; 4],
-                value,
-            });
-            acc.sums[i] = acc.sums[i].wrapping_add(w);
-            acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
-        };
-        let base = u64::from(t.group) << 32;
-        if t.group != 0 {
-            add(base | u64::from(LABEL_TAG), 0);
-        }
-        for &(name, v) in &t.numeric {
-            add(base | u64::from(name), v);
-        }
+        credit_tags(&mut self.nodes, &self.sets, n, set, dw, w, flat);
     }
 
     /// Builds the tag maps of the nodes.
@@ -544,6 +520,46 @@ impl<'p> TagCollector<'p> {
                 }
             }
         }
+    }
+}
+
+/// Per node: (label group << 32 | numeric name or `LABEL_TAG`) → sums.
+type NodeTags = Vec<FxMap<u64, TagAcc>>;
+
+/// Credits the tags of `set` (of `sets`) to node `n` in `nodes`.
+fn credit_tags(
+    nodes: &mut NodeTags,
+    sets: &[TagSet],
+    n: NodeId,
+    set: u32,
+    dw: i64,
+    w: i64,
+    flat: bool,
+) {
+    let Some(t) = sets.get(set as usize) else {
+        return;
+    };
+    if nodes.len() <= n.index() {
+        nodes.resize_with(n.index() + 1, FxMap::default);
+    }
+    let Some(m) = nodes.get_mut(n.index()) else {
+        return;
+    };
+    let i = if flat { 0 } else { 2 };
+    let mut add = |key: u64, value: i64| {
+        let acc = m.entry(key).or_insert(TagAcc {
+            sums: [0; 4],
+            value,
+        });
+        acc.sums[i] = acc.sums[i].wrapping_add(w);
+        acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
+    };
+    let base = u64::from(t.group) << 32;
+    if t.group != 0 {
+        add(base | u64::from(LABEL_TAG), 0);
+    }
+    for &(name, v) in &t.numeric {
+        add(base | u64::from(name), v);
     }
 }
 
@@ -971,14 +987,14 @@ fn build_graph(
         }
     }
     if o.compute_tags && with_edges {
-        add_tags(&mut b, &locs);
+        add_tags(&mut b, &locs, split);
     }
     finish(b)
 }
 
 /// The tags pass: credits each sample's tags to the same nodes its values
-/// went to.
-fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
+/// went to (with `split`, two halves of the samples at once).
+fn add_tags(b: &mut Builder<'_>, locs: &LocTable, split: bool) {
     let p = b.p;
     let o = b.o;
     let mut tags = TagCollector::new(p, o);
@@ -997,39 +1013,81 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable) {
             }
         }
     }
-    let mut node_seen: Vec<u64> = vec![0; b.g.arena.len()];
-    let mut stamp = 0u64;
-    let mut credits: Vec<(NodeId, bool)> = Vec::new();
-    for (s, &set) in p.samples.iter().zip(&sets) {
-        let (w, dw) = sample_weights(s, o);
-        if (w == 0 && dw == 0) || !tags.has_tags(set) {
-            continue;
-        }
-        if cutoff > 0 {
-            let label = tags.sets.get(set as usize).map_or(0, |t| t.group);
-            if bound.get(label as usize).is_some_and(|&b| b < cutoff) {
+    // Walks a range of samples, crediting their tags.
+    let nnodes = b.g.arena.len();
+    let tags_ref = &tags;
+    let walk = |range: std::ops::Range<usize>| -> NodeTags {
+        let mut nodes = NodeTags::new();
+        let mut node_seen: Vec<u64> = vec![0; nnodes];
+        let mut stamp = 0u64;
+        let mut credits: Vec<(NodeId, bool)> = Vec::new();
+        let sets = sets.get(range.clone()).unwrap_or(&[]);
+        for (s, &set) in p.samples.iter_range(range).zip(sets) {
+            let (w, dw) = sample_weights(s, o);
+            if (w == 0 && dw == 0) || !tags_ref.has_tags(set) {
                 continue;
             }
+            if cutoff > 0 {
+                let label = tags_ref.sets.get(set as usize).map_or(0, |t| t.group);
+                if bound.get(label as usize).is_some_and(|&b| b < cutoff) {
+                    continue;
+                }
+            }
+            stamp += 1;
+            credits.clear();
+            walk_sample(
+                s.locations,
+                locs,
+                |n, flat| {
+                    if let Some(seen) = node_seen.get_mut(n.index()) {
+                        if flat || *seen != stamp {
+                            *seen = stamp;
+                            credits.push((n, flat));
+                        }
+                    }
+                },
+                |_, _, _, _| {},
+            );
+            for &(n, flat) in &credits {
+                credit_tags(&mut nodes, &tags_ref.sets, n, set, dw, w, flat);
+            }
         }
-        stamp += 1;
-        credits.clear();
-        walk_sample(
-            s.locations,
-            locs,
-            |n, flat| {
-                if let Some(seen) = node_seen.get_mut(n.index()) {
-                    if flat || *seen != stamp {
-                        *seen = stamp;
-                        credits.push((n, flat));
+        nodes
+    };
+    let n = p.samples.len();
+    let nodes = if split && n > 1 {
+        // Two halves at once; the sums of the second are added to the
+        // first's (the same tag has the same value in both).
+        let (mut a, b) = std::thread::scope(|scope| {
+            let h = scope.spawn(|| walk(n / 2..n));
+            let a = walk(0..n / 2);
+            (a, h.join())
+        });
+        match b {
+            Ok(b) => {
+                if a.len() < b.len() {
+                    a.resize_with(b.len(), FxMap::default);
+                }
+                for (into, from) in a.iter_mut().zip(b) {
+                    for (key, acc) in from {
+                        let t = into.entry(key).or_insert(TagAcc {
+                            sums: [0; 4],
+                            value: acc.value,
+                        });
+                        for (x, y) in t.sums.iter_mut().zip(acc.sums) {
+                            *x = x.wrapping_add(y);
+                        }
                     }
                 }
-            },
-            |_, _, _, _| {},
-        );
-        for &(n, flat) in &credits {
-            tags.credit(n, set, dw, w, flat);
+                a
+            }
+            // A worker cannot panic on valid input; one thread then.
+            Err(_) => walk(0..n),
         }
-    }
+    } else {
+        walk(0..n)
+    };
+    tags.nodes = nodes;
     tags.finish(&mut b.g.arena);
 }
 
@@ -1425,6 +1483,9 @@ mod tests {
         };
         let stacks = Stacks::new(&p, 0, false);
         let full = build_graph(&p, &o, &stacks, false, true);
+        // Samples summed in two halves at once: the same tags.
+        let halves = build_graph(&p, &o, &stacks, true, true);
+        assert_eq!(tags(&halves), tags(&full));
         assert!(tags(&full)
             .iter()
             .any(|t| t.1.is_empty() && t.2.unit.is_empty()));
