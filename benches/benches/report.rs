@@ -38,6 +38,25 @@ fn reports(c: &mut Criterion) {
             b.iter(|| run(&medium, format, regexp))
         });
     }
+    // The ladder's large profile (shared/bench/gen-ladder.sh), when
+    // PPROF_BENCH_DATA points at it: the graph reports on 1.1M samples
+    // with labels of their own (two threads per graph and tag pass).
+    if let Ok(dir) = std::env::var("PPROF_BENCH_DATA") {
+        let path = std::path::Path::new(&dir).join("large.pb.gz");
+        if let Ok(data) = std::fs::read(&path) {
+            let large = pprof_model::decode(&data).expect("valid profile");
+            group.throughput(Throughput::Bytes(data.len() as u64));
+            let cases: [(&str, OutputFormat, Option<&str>); 4] = [
+                ("top/ladder-large", OutputFormat::Top, None),
+                ("dot/ladder-large", OutputFormat::Dot, None),
+                ("callgrind/ladder-large", OutputFormat::Callgrind, None),
+                ("peek/ladder-large", OutputFormat::Peek, Some("Mutex")),
+            ];
+            for (name, format, regexp) in cases {
+                group.bench_function(name, |b| b.iter(|| run(&large, format, regexp)));
+            }
+        }
+    }
     group.finish();
 }
 
