@@ -81,17 +81,11 @@ fn apply_focus(
     let o = &s.filters;
     if *o == pprof_ops::FocusOptions::default() {
         if s.dialect.is_go119() && view.samples.iter().any(|x| x.locations.is_empty()) {
-            // Copy only the samples that stay.
-            let keep = |x: pprof_model::SampleRef<'_>| !x.locations.is_empty();
-            match view {
-                Cow::Owned(p) => p.samples.retain(keep),
-                Cow::Borrowed(p) => *view = Cow::Owned(p.clone_with_samples(keep)),
-            }
+            pprof_ops::retain_samples(view, |_, x| !x.locations.is_empty());
         }
         return Ok(());
     }
-    let p = view.to_mut();
-    pprof_ops::apply_focus_into(p, units, o, s.dialect, notices).map_err(|e| match e {
+    pprof_ops::apply_focus_into(view, units, o, s.dialect, notices).map_err(|e| match e {
         pprof_ops::Error::Regex { option, message } => Error::FilterRegex { option, message },
         other => Error::Ops(other),
     })

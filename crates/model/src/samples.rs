@@ -103,6 +103,38 @@ impl<T: Copy> Arena<T> {
         }
     }
 
+    /// A copy of the samples whose `keep[i]` is set, in vectors of exactly
+    /// the size they need.
+    fn filtered(&self, keep: &[bool]) -> Arena<T> {
+        if self.ends.is_empty() {
+            return Arena::default();
+        }
+        let (mut n, mut items, mut start) = (0, 0, 0);
+        for (&end, &k) in self.ends.iter().zip(keep) {
+            if k {
+                n += 1;
+                items += end - start;
+            }
+            start = end;
+        }
+        if items == 0 {
+            return Arena::default();
+        }
+        let mut out = Arena {
+            ends: Vec::with_capacity(n),
+            items: Vec::with_capacity(items),
+        };
+        start = 0;
+        for (&end, &k) in self.ends.iter().zip(keep) {
+            if k {
+                out.items.extend_from_slice(&self.items[start..end]);
+                out.ends.push(out.items.len());
+            }
+            start = end;
+        }
+        out
+    }
+
     /// Sample `i`'s items, given where they start (`*start`, moved to
     /// where they end): for reading while earlier ends are rewritten.
     #[inline]
@@ -554,13 +586,13 @@ impl Samples {
 
     /// A table of the samples `keep` accepts, in order.
     pub fn filtered(&self, mut keep: impl FnMut(SampleRef<'_>) -> bool) -> Samples {
-        let mut out = Samples::new();
-        for s in self.iter() {
-            if keep(s) {
-                out.push(s);
-            }
+        let flags: Vec<bool> = self.iter().map(&mut keep).collect();
+        Samples {
+            len: flags.iter().filter(|&&k| k).count(),
+            locations: self.locations.filtered(&flags),
+            values: self.values.filtered(&flags),
+            labels: self.labels.filtered(&flags),
         }
-        out
     }
 
     /// Sorts the samples (stably) by `cmp`.
@@ -851,6 +883,29 @@ mod tests {
         u.reserve_like(&bare, 10);
         // Ten ends, and room for ten values and a quarter more.
         assert_eq!(u.heap_bytes(), 10 * 8 + 12 * 8);
+    }
+
+    #[test]
+    fn filtered_copies_what_retain_keeps_in_exact_room() {
+        let mut t = Samples::new();
+        for i in 0..50u32 {
+            let locs: Vec<LocationId> = (0..i % 4).map(LocationId).collect();
+            let labels: Vec<Label> = (0..i % 3 / 2).map(|_| label(i.into())).collect();
+            t.push_parts(&locs, &[i.into()], &labels);
+        }
+        for m in [1, 2, 3, 7, 100] {
+            let keep = |s: SampleRef<'_>| s.values[0] % m == 0;
+            let f = t.filtered(keep);
+            let mut r = t.clone();
+            r.retain(keep);
+            assert_eq!(f, r, "every {m}th");
+            let mut exact = f.clone();
+            exact.shrink_to_fit();
+            assert_eq!(f.heap_bytes(), exact.heap_bytes(), "every {m}th");
+        }
+        // Nothing kept, or no sample with labels kept: no room at all for them.
+        assert_eq!(t.filtered(|_| false).heap_bytes(), 0);
+        assert_eq!(t.filtered(|s| s.labels.is_empty()).labels.heap_bytes(), 0);
     }
 
     #[test]

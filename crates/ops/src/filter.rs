@@ -4,7 +4,8 @@
 //!
 //! A location matches a regular expression when any of its frames'
 //! function name or file name matches, or its mapping's file name does.
-//! All functions edit the profile in place (`&mut Profile`): samples are
+//! All functions edit the profile in place (`&mut Profile`, or a view
+//! `&mut Cow<Profile>` that is copied only with the samples that stay): samples are
 //! removed, location frame lists are trimmed, but the location, function
 //! and mapping tables keep their entries (use [`crate::compact`] to drop
 //! unused ones). Each returns whether its expressions matched anything, so
@@ -13,7 +14,9 @@
 //! Regex results are cached per interned string, so each distinct name is
 //! matched once.
 
-use pprof_model::{Line, Location, Profile, StrId};
+use std::borrow::Cow;
+
+use pprof_model::{Line, Location, LocationId, Profile, SampleRef, StrId};
 use regex::Regex;
 
 /// Which name filters matched at least one location.
@@ -104,77 +107,179 @@ pub fn filter_samples_by_name(
     hide: Option<&Regex>,
     show: Option<&Regex>,
 ) -> NameMatches {
-    let mut res = NameMatches::default();
-    let mut state = vec![UNSET; p.locations.len()];
-    let mut hidden = vec![false; p.locations.len()];
-    let mut any_hidden = false;
-    let mut fm = focus.map(|r| StrMatcher::new(r, p));
-    let mut im = ignore.map(|r| StrMatcher::new(r, p));
-    let mut hm = hide.map(|r| StrMatcher::new(r, p));
-    let mut sm = show.map(|r| StrMatcher::new(r, p));
-    let mut locations = std::mem::take(&mut p.locations);
-    for (i, loc) in locations.iter_mut().enumerate() {
-        let ignored = match im.as_mut() {
-            Some(m) => m.location_matches(p, loc),
-            None => false,
-        };
-        if ignored {
-            res.ignore = true;
-            state[i] = IGNORE;
-        } else if fm.as_mut().is_none_or(|m| m.location_matches(p, loc)) {
-            res.focus = true;
-            state[i] = FOCUS;
+    let mut view = Cow::Owned(std::mem::replace(p, Profile::new()));
+    let m = filter_view_by_name(&mut view, focus, ignore, hide, show);
+    *p = view.into_owned();
+    m
+}
+
+/// [`filter_samples_by_name`] over a view of a profile: a borrowed
+/// profile is copied with only the samples that stay (the stacks are not
+/// copied whole first), an owned one is filtered in place.
+pub fn filter_view_by_name(
+    view: &mut Cow<'_, Profile>,
+    focus: Option<&Regex>,
+    ignore: Option<&Regex>,
+    hide: Option<&Regex>,
+    show: Option<&Regex>,
+) -> NameMatches {
+    let f = NameFilter::new(view, focus, ignore, hide, show);
+    retain_samples(view, |_, s| f.keeps(s.locations));
+    if !f.edited.is_empty() || f.any_hidden {
+        let p = view.to_mut();
+        for (i, lines) in f.edited {
+            p.locations[i].lines = lines;
         }
-        if let Some(m) = hm.as_mut() {
-            if m.location_matches(p, loc) {
-                res.hide = true;
-                if m.mapping_matches(p, loc) {
-                    loc.lines.clear();
-                } else {
-                    loc.lines.retain(|ln| !m.line_matches(p, ln));
-                }
-                if loc.lines.is_empty() {
-                    hidden[i] = true;
-                    any_hidden = true;
-                }
-            }
-        }
-        if let Some(m) = sm.as_mut() {
-            if !m.mapping_matches(p, loc) {
-                loc.lines.retain(|ln| m.line_matches(p, ln));
-            }
-            if loc.lines.is_empty() {
-                hidden[i] = true;
-                any_hidden = true;
-            } else {
-                res.show = true;
-            }
+        if f.any_hidden {
+            let hidden = &f.hidden;
+            p.samples.rewrite(|s| {
+                s.locations
+                    .retain(|l| !hidden.get(l.index()).copied().unwrap_or(false));
+                !s.locations.is_empty()
+            });
         }
     }
-    p.locations = locations;
+    f.matches
+}
 
-    p.samples.rewrite(|s| {
+/// Keeps the samples of a view that `keep` accepts (it is given the
+/// profile, for its strings and tables): a borrowed profile becomes a copy
+/// holding only those samples, an owned one is filtered in place.
+pub fn retain_samples(
+    view: &mut Cow<'_, Profile>,
+    mut keep: impl FnMut(&Profile, SampleRef<'_>) -> bool,
+) {
+    match view {
+        Cow::Borrowed(p) => {
+            let p: &Profile = p;
+            *view = Cow::Owned(p.clone_with_samples(|s| keep(p, s)));
+        }
+        Cow::Owned(p) => {
+            let mut samples = std::mem::take(&mut p.samples);
+            samples.retain(|s| keep(p, s));
+            p.samples = samples;
+        }
+    }
+}
+
+/// What the name filters decide about each location of a profile, read
+/// without changing it.
+struct NameFilter {
+    /// FOCUS, IGNORE or UNSET per location.
+    state: Vec<u8>,
+    /// Locations left without frames by `-hide`/`-show`.
+    hidden: Vec<bool>,
+    any_hidden: bool,
+    /// New frame lists of the locations `-hide`/`-show` trimmed.
+    edited: Vec<(usize, Vec<Line>)>,
+    matches: NameMatches,
+}
+
+impl NameFilter {
+    fn new(
+        p: &Profile,
+        focus: Option<&Regex>,
+        ignore: Option<&Regex>,
+        hide: Option<&Regex>,
+        show: Option<&Regex>,
+    ) -> NameFilter {
+        let mut res = NameMatches::default();
+        let n = p.locations.len();
+        let mut state = vec![UNSET; n];
+        let mut hidden = vec![
+            false;
+            if hide.is_some() || show.is_some() {
+                n
+            } else {
+                0
+            }
+        ];
+        let mut any_hidden = false;
+        let mut edited = Vec::new();
+        let mut fm = focus.map(|r| StrMatcher::new(r, p));
+        let mut im = ignore.map(|r| StrMatcher::new(r, p));
+        let mut hm = hide.map(|r| StrMatcher::new(r, p));
+        let mut sm = show.map(|r| StrMatcher::new(r, p));
+        for (i, loc) in p.locations.iter().enumerate() {
+            let ignored = match im.as_mut() {
+                Some(m) => m.location_matches(p, loc),
+                None => false,
+            };
+            if ignored {
+                res.ignore = true;
+                state[i] = IGNORE;
+            } else if fm.as_mut().is_none_or(|m| m.location_matches(p, loc)) {
+                res.focus = true;
+                state[i] = FOCUS;
+            }
+            if hm.is_none() && sm.is_none() {
+                continue;
+            }
+            let mut lines: Cow<'_, [Line]> = Cow::Borrowed(&loc.lines);
+            if let Some(m) = hm.as_mut() {
+                if m.location_matches(p, loc) {
+                    res.hide = true;
+                    if m.mapping_matches(p, loc) {
+                        lines = Cow::Owned(Vec::new());
+                    } else {
+                        lines = Cow::Owned(
+                            lines
+                                .iter()
+                                .filter(|ln| !m.line_matches(p, ln))
+                                .copied()
+                                .collect(),
+                        );
+                    }
+                }
+            }
+            if let Some(m) = sm.as_mut() {
+                if !m.mapping_matches(p, loc) {
+                    lines = Cow::Owned(
+                        lines
+                            .iter()
+                            .filter(|ln| m.line_matches(p, ln))
+                            .copied()
+                            .collect(),
+                    );
+                }
+                if !lines.is_empty() {
+                    res.show = true;
+                }
+            }
+            if lines.is_empty() {
+                hidden[i] = true;
+                any_hidden = true;
+            }
+            if let Cow::Owned(lines) = lines {
+                if lines != loc.lines {
+                    edited.push((i, lines));
+                }
+            }
+        }
+        NameFilter {
+            state,
+            hidden,
+            any_hidden,
+            edited,
+            matches: res,
+        }
+    }
+
+    /// Whether a sample with these locations passes `-focus`/`-ignore`
+    /// and keeps a location once `-hide`/`-show` have trimmed frames.
+    fn keeps(&self, locations: &[LocationId]) -> bool {
         let mut focused = false;
-        for l in &s.locations {
-            match state.get(l.index()).copied() {
+        let mut visible = !self.any_hidden;
+        for l in locations {
+            match self.state.get(l.index()).copied() {
                 Some(FOCUS) => focused = true,
                 Some(IGNORE) => return false,
                 _ => {}
             }
+            visible = visible || !self.hidden.get(l.index()).copied().unwrap_or(false);
         }
-        if !focused {
-            return false;
-        }
-        if any_hidden {
-            s.locations
-                .retain(|l| !hidden.get(l.index()).copied().unwrap_or(false));
-            if s.locations.is_empty() {
-                return false;
-            }
-        }
-        true
-    });
-    res
+        focused && visible
+    }
 }
 
 /// Cuts every stack above the outermost frame matching `re` (Go's

@@ -4,15 +4,16 @@
 //! applies them in pprof's order, collecting the messages pprof prints on
 //! standard error instead of printing them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use pprof_model::{Dialect, Profile};
 use regex::Regex;
 
 use crate::error::Result;
-use crate::filter::{filter_samples_by_name, filter_tags_by_name, show_from};
+use crate::filter::{filter_tags_by_name, filter_view_by_name, show_from};
 use crate::prune::prune_from;
-use crate::tagfilter::{compile_tag_filter, filter_samples_by_tag};
+use crate::tagfilter::{compile_tag_filter, filter_view_by_tag};
 
 /// Filter options; an empty string means "not set".
 #[non_exhaustive]
@@ -68,16 +69,21 @@ pub fn apply_focus(
     dialect: Dialect,
 ) -> Result<Vec<String>> {
     let mut msgs = Vec::new();
-    apply_focus_into(p, num_label_units, opts, dialect, &mut msgs)?;
-    Ok(msgs)
+    let mut view = Cow::Owned(std::mem::replace(p, Profile::new()));
+    let r = apply_focus_into(&mut view, num_label_units, opts, dialect, &mut msgs);
+    *p = view.into_owned();
+    r.map(|()| msgs)
 }
 
 /// Like [`apply_focus`], but appends the messages to `msgs` as they
 /// arise, so that on an error the caller still has the notices pprof
 /// printed before failing (for example a range notice of `-tagfocus`
-/// followed by a bad `-prune_from` expression).
+/// followed by a bad `-prune_from` expression). It works on a view of the
+/// profile: a borrowed profile is copied only when a filter changes
+/// something, and then with only the samples that pass the first filter
+/// that removes any.
 pub fn apply_focus_into(
-    p: &mut Profile,
+    view: &mut Cow<'_, Profile>,
     num_label_units: &HashMap<String, String>,
     opts: &FocusOptions,
     dialect: Dialect,
@@ -107,8 +113,8 @@ pub fn apply_focus_into(
     let m = if no_names && dialect == Dialect::Go127 {
         crate::NameMatches::default()
     } else {
-        filter_samples_by_name(
-            p,
+        filter_view_by_name(
+            view,
             focus.as_ref(),
             ignore.as_ref(),
             hide.as_ref(),
@@ -120,25 +126,33 @@ pub fn apply_focus_into(
     warn(hide.is_none() || m.hide, "Hide");
     warn(show.is_none() || m.show, "Show");
 
-    let sfm = show_from(p, showfrom.as_ref());
+    let sfm = showfrom.is_some() && show_from(view.to_mut(), showfrom.as_ref());
     warn(showfrom.is_none() || sfm, "ShowFrom");
 
-    let (tfm, tim) = filter_samples_by_tag(
-        p,
-        tagfocus.as_ref().map(|t| &t.filter),
-        tagignore.as_ref().map(|t| &t.filter),
-    );
+    let (tfm, tim) = if tagfocus.is_none() && tagignore.is_none() {
+        (false, false)
+    } else {
+        filter_view_by_tag(
+            view,
+            tagfocus.as_ref().map(|t| &t.filter),
+            tagignore.as_ref().map(|t| &t.filter),
+        )
+    };
     warn(tagfocus.is_none() || tfm, "TagFocus");
     warn(tagignore.is_none() || tim, "TagIgnore");
 
     let tagshow = compile_regex_option("tagshow", &opts.tag_show)?;
     let taghide = compile_regex_option("taghide", &opts.tag_hide)?;
-    let (tns, tnh) = filter_tags_by_name(p, tagshow.as_ref(), taghide.as_ref());
+    let (tns, tnh) = if tagshow.is_none() && taghide.is_none() {
+        (false, false)
+    } else {
+        filter_tags_by_name(view.to_mut(), tagshow.as_ref(), taghide.as_ref())
+    };
     warn(tagshow.is_none() || tns, "TagShow");
     warn(taghide.is_none() || tnh, "TagHide");
 
     if let Some(re) = prunefrom {
-        prune_from(p, &re);
+        prune_from(view.to_mut(), &re);
     }
     Ok(())
 }
@@ -184,9 +198,14 @@ mod tests {
             prune_from: "(".into(),
             ..Default::default()
         };
-        assert!(
-            apply_focus_into(&mut p, &HashMap::new(), &late, Dialect::Go127, &mut msgs).is_err()
-        );
+        assert!(apply_focus_into(
+            &mut Cow::Borrowed(&p),
+            &HashMap::new(),
+            &late,
+            Dialect::Go127,
+            &mut msgs
+        )
+        .is_err());
         assert_eq!(
             msgs,
             vec!["tagfocus:Interpreted '1kb:' as range, not regexp"]
@@ -196,5 +215,67 @@ mod tests {
             ..Default::default()
         };
         assert!(apply_focus(&mut p, &HashMap::new(), &bad, Dialect::Go127).is_err());
+    }
+
+    #[test]
+    fn a_borrowed_view_gives_what_the_profile_filtered_in_place_gives() {
+        let p = profile_with_stacks(&[
+            &["a", "b", "main"],
+            &["c", "main"],
+            &["b", "c", "main"],
+            &[],
+            &["d"],
+        ]);
+        let cases = [
+            FocusOptions::default(),
+            FocusOptions {
+                focus: "b".into(),
+                ..Default::default()
+            },
+            FocusOptions {
+                ignore: "^c$".into(),
+                hide: "^a$".into(),
+                ..Default::default()
+            },
+            FocusOptions {
+                show: "main|b".into(),
+                ..Default::default()
+            },
+            FocusOptions {
+                hide: "d".into(),
+                show_from: "^b$".into(),
+                ..Default::default()
+            },
+            FocusOptions {
+                focus: "main".into(),
+                prune_from: "^b$".into(),
+                tag_show: "x".into(),
+                ..Default::default()
+            },
+        ];
+        for dialect in [Dialect::Go127, Dialect::Go119] {
+            for o in &cases {
+                let mut owned = p.clone();
+                let want = apply_focus(&mut owned, &HashMap::new(), o, dialect).unwrap();
+                let mut view = Cow::Borrowed(&p);
+                let mut msgs = Vec::new();
+                apply_focus_into(&mut view, &HashMap::new(), o, dialect, &mut msgs).unwrap();
+                assert_eq!(msgs, want, "{o:?} {dialect:?}");
+                assert_eq!(*view, owned, "{o:?} {dialect:?}");
+                assert_eq!(stack_names(&view), stack_names(&owned));
+            }
+        }
+        // Nothing to filter: the profile is not copied.
+        let mut view = Cow::Borrowed(&p);
+        let o = FocusOptions::default();
+        apply_focus_into(
+            &mut view,
+            &HashMap::new(),
+            &o,
+            Dialect::Go127,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert!(matches!(view, Cow::Borrowed(_)));
     }
 }

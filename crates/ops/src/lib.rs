@@ -60,7 +60,10 @@ mod units;
 
 pub use base::{add_fake_mapping, apply_base, combine_profiles, compatibilize_sample_types};
 pub use error::{Error, Result};
-pub use filter::{filter_samples_by_name, filter_tags_by_name, show_from, NameMatches};
+pub use filter::{
+    filter_samples_by_name, filter_tags_by_name, filter_view_by_name, retain_samples, show_from,
+    NameMatches,
+};
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
 pub use goregex::{compile_go_regex, go_regex, go_regex_error};
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Aggregation, Granularity};
@@ -74,6 +77,8 @@ pub use scale::{
     is_diff_base_sample, normalize, prepare_base, remove_label, scale, scale_n, set_label,
     BASE_LABEL_KEY,
 };
-pub use tagfilter::{compile_tag_filter, filter_samples_by_tag, CompiledTagFilter, TagFilter};
+pub use tagfilter::{
+    compile_tag_filter, filter_samples_by_tag, filter_view_by_tag, CompiledTagFilter, TagFilter,
+};
 pub use tagroot::{add_label_nodes, format_label_values};
 pub use units::{common_value_type, scale_profiles};

@@ -12,6 +12,7 @@
 //! that string label; without a key, every expression must match some
 //! `key:value` text of the sample's string labels.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use pprof_model::{Label, Profile, SampleRef, StrId};
@@ -274,19 +275,30 @@ pub fn filter_samples_by_tag(
     focus: Option<&TagFilter>,
     ignore: Option<&TagFilter>,
 ) -> (bool, bool) {
-    let mut fprep = focus.map(|f| Prepared::new(f, p));
-    let mut iprep = ignore.map(|f| Prepared::new(f, p));
+    let mut view = Cow::Owned(std::mem::replace(p, Profile::new()));
+    let m = filter_view_by_tag(&mut view, focus, ignore);
+    *p = view.into_owned();
+    m
+}
+
+/// [`filter_samples_by_tag`] over a view of a profile: a borrowed profile
+/// is copied with only the samples that stay.
+pub fn filter_view_by_tag(
+    view: &mut Cow<'_, Profile>,
+    focus: Option<&TagFilter>,
+    ignore: Option<&TagFilter>,
+) -> (bool, bool) {
+    let mut fprep = focus.map(|f| Prepared::new(f, view.as_ref()));
+    let mut iprep = ignore.map(|f| Prepared::new(f, view.as_ref()));
     let mut fm = false;
     let mut im = false;
-    let mut samples = std::mem::take(&mut p.samples);
-    samples.retain(|s| {
+    crate::filter::retain_samples(view, |p, s| {
         let focused = fprep.as_mut().is_none_or(|f| f.matches(p, s));
         let ignored = iprep.as_mut().is_some_and(|f| f.matches(p, s));
         fm |= focused;
         im |= ignored;
         focused && !ignored
     });
-    p.samples = samples;
     (fm, im)
 }
 
