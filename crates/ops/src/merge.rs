@@ -259,9 +259,9 @@ struct Merger {
     /// the mapping, mapping, lines, folded); compared with the output
     /// location itself, so keys are not stored twice.
     locations: HashTable<u32>,
-    /// Output sample indexes with the hash of their (locations, labels),
-    /// kept so that growing the table does not read the samples again.
-    samples: HashTable<(u64, u32)>,
+    /// Output sample indexes, found by the hash of their (locations,
+    /// labels).
+    samples: SampleIndex,
     hasher: FxBuildHasher,
     /// Scratch for the remapped lines of a location.
     lines: Vec<Line>,
@@ -283,6 +283,81 @@ fn location_hash(
     is_folded: bool,
 ) -> u64 {
     h.hash_one((addr, mapping, lines, is_folded))
+}
+
+/// The merged samples by the hash of their location ids and labels: open
+/// addressing with linear probing in one array of slots, at most half
+/// full, each slot 32 bits of a sample's hash and its index plus one (0
+/// is free). Finding a sample reads one slot, usually a single cache
+/// miss in a large merge; [`SampleIndex::touch`] reads the slots of a
+/// batch of samples together so that their misses overlap.
+#[derive(Default)]
+struct SampleIndex {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl SampleIndex {
+    #[inline]
+    fn slot_of(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
+    }
+
+    /// Reads the slots where `hashes` start looking, all at once.
+    #[inline]
+    fn touch(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let seen = hashes
+            .iter()
+            .fold(0, |acc, &h| acc ^ self.slots[self.slot_of(h)]);
+        std::hint::black_box(seen);
+    }
+
+    /// The sample with this hash that `is_eq` accepts; otherwise records
+    /// `new` under `hash` (the caller adds that sample) and returns `None`.
+    /// The table must have room ([`SampleIndex::reserve`]).
+    #[inline]
+    fn find_or_insert(&mut self, hash: u64, new: u32, is_eq: impl Fn(u32) -> bool) -> Option<u32> {
+        let tag = hash >> 32;
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(hash);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                self.slots[at] = (tag << 32) | (new as u64 + 1);
+                self.len += 1;
+                return None;
+            }
+            if slot >> 32 == tag {
+                let i = (slot as u32).wrapping_sub(1);
+                if is_eq(i) {
+                    return Some(i);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Makes room for `n` more samples; `hash_of` gives the hash of a
+    /// sample already recorded when the slots must be laid out again.
+    fn reserve(&mut self, n: usize, hash_of: impl Fn(u32) -> u64) {
+        let want = self.len.saturating_add(n).saturating_mul(2).max(16);
+        if want <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![0; want.next_power_of_two()]);
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let hash = hash_of((slot as u32).wrapping_sub(1));
+            let mut at = self.slot_of(hash);
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
 }
 
 /// A location's address relative to the start of its mapping (the key
@@ -326,7 +401,7 @@ impl Merger {
             mappings: Map::default(),
             functions: Map::with_capacity_and_hasher(first.functions.len(), FxBuildHasher),
             locations: HashTable::with_capacity(first.locations.len()),
-            samples: HashTable::new(),
+            samples: SampleIndex::default(),
             hasher: FxBuildHasher,
             lines: Vec::new(),
         }
@@ -334,7 +409,11 @@ impl Merger {
 
     /// Makes room for `n` more output samples.
     fn reserve_samples(&mut self, n: usize) {
-        self.samples.reserve(n, |&(h, _)| h);
+        let (samples, h) = (&self.out.samples, &self.hasher);
+        self.samples.reserve(n, |i| {
+            let s = samples.at(i as usize);
+            sample_hash(h, s.locations, s.labels)
+        });
         let values = self.out.sample_types.len();
         self.out.samples.reserve(n, values);
     }
@@ -393,42 +472,51 @@ impl Merger {
     }
 
     fn add_profile(&mut self, src: &Profile) {
+        /// Samples whose slots are read together (see [`SampleIndex`]).
+        const BATCH: usize = 16;
         let mut memo = self.begin_source(src, src.samples.len());
+        // A batch of samples with their ids in the output's terms: the
+        // location ids and labels of each end to end, with where they end.
         let mut locs: Vec<LocationId> = Vec::new();
         let mut labels: Vec<Label> = Vec::new();
-        for s in &src.samples {
-            if is_zero_sample(s) {
-                continue;
-            }
+        let mut batch: Vec<(u64, usize, usize, &[i64])> = Vec::with_capacity(BATCH);
+        let mut hashes: Vec<u64> = Vec::with_capacity(BATCH);
+        let mut samples = src
+            .samples
+            .iter()
+            .filter(|s| !is_zero_sample(*s))
+            .peekable();
+        while samples.peek().is_some() {
             locs.clear();
-            for &l in s.locations {
-                if let Some(id) = self.map_location(src, &mut memo, l) {
-                    locs.push(id);
-                }
-            }
             labels.clear();
-            for l in s.labels {
-                labels.push(Label {
-                    key: self.map_str(src, &mut memo, l.key),
-                    str: self.map_str(src, &mut memo, l.str),
-                    num: l.num,
-                    num_unit: self.map_str(src, &mut memo, l.num_unit),
-                });
+            batch.clear();
+            hashes.clear();
+            for s in samples.by_ref().take(BATCH) {
+                let (l0, b0) = (locs.len(), labels.len());
+                for &l in s.locations {
+                    if let Some(id) = self.map_location(src, &mut memo, l) {
+                        locs.push(id);
+                    }
+                }
+                for l in s.labels {
+                    labels.push(Label {
+                        key: self.map_str(src, &mut memo, l.key),
+                        str: self.map_str(src, &mut memo, l.str),
+                        num: l.num,
+                        num_unit: self.map_str(src, &mut memo, l.num_unit),
+                    });
+                }
+                let h = sample_hash(&self.hasher, &locs[l0..], &labels[b0..]);
+                batch.push((h, locs.len(), labels.len(), s.values));
+                hashes.push(h);
             }
-            self.add_sample(&locs, &labels, s.values);
+            self.samples.touch(&hashes);
+            let (mut l0, mut b0) = (0, 0);
+            for &(h, l1, b1, values) in &batch {
+                self.add_sample(h, &locs[l0..l1], &labels[b0..b1], values);
+                (l0, b0) = (l1, b1);
+            }
         }
-    }
-
-    /// The index of the output sample with these locations and labels.
-    #[inline]
-    fn find_sample(&self, hash: u64, locs: &[LocationId], labels: &[Label]) -> Option<usize> {
-        let samples = &self.out.samples;
-        self.samples
-            .find(hash, |&(h, i)| {
-                let s = samples.at(i as usize);
-                h == hash && s.locations == locs && s.labels == labels
-            })
-            .map(|&(_, i)| i as usize)
     }
 
     fn add_values(&mut self, i: usize, values: &[i64]) {
@@ -439,10 +527,19 @@ impl Merger {
         }
     }
 
-    fn push_sample(&mut self, hash: u64, locs: &[LocationId], labels: &[Label], values: &[i64]) {
-        let new_idx = self.out.samples.len() as u32;
-        self.samples
-            .insert_unique(hash, (hash, new_idx), |&(h, _)| h);
+    /// Adds a sample whose ids are the output's: to the equal sample
+    /// already merged, or as a new one.
+    fn add_sample(&mut self, hash: u64, locs: &[LocationId], labels: &[Label], values: &[i64]) {
+        let samples = &self.out.samples;
+        let new_idx = samples.len() as u32;
+        let found = self.samples.find_or_insert(hash, new_idx, |i| {
+            let s = samples.at(i as usize);
+            s.locations == locs && s.labels == labels
+        });
+        if let Some(i) = found {
+            self.add_values(i as usize, values);
+            return;
+        }
         let n = self.out.sample_types.len();
         if values.len() >= n {
             self.out.samples.push_parts(locs, values, labels);
@@ -450,14 +547,6 @@ impl Merger {
             let mut padded = values.to_vec();
             padded.resize(n, 0);
             self.out.samples.push_parts(locs, &padded, labels);
-        }
-    }
-
-    fn add_sample(&mut self, locs: &[LocationId], labels: &[Label], values: &[i64]) {
-        let hash = sample_hash(&self.hasher, locs, labels);
-        match self.find_sample(hash, locs, labels) {
-            Some(i) => self.add_values(i, values),
-            None => self.push_sample(hash, locs, labels, values),
         }
     }
 

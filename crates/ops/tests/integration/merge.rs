@@ -194,3 +194,58 @@ fn zero_sum_samples_are_dropped_with_their_locations() {
     // The main mapping survives: it is always taken first.
     assert_eq!(m.mappings.len(), 1);
 }
+
+/// Many samples, some equal, merged without room made up front: the sample
+/// table grows several times while holding samples and still finds each.
+#[test]
+fn many_samples_merge_as_the_table_grows() {
+    let mut p = binary_profile(0x400000, 1, 0, 1);
+    p.samples.clear();
+    // 3000 distinct samples by their stack (f repeated k times, then
+    // main), then each one again with a label, then the first 1000 again.
+    let stack = |k: usize| {
+        let mut locs = vec![LocationId(0); k % 50 + 1];
+        locs.extend(std::iter::repeat_n(LocationId(1), k / 50 + 1));
+        locs
+    };
+    let key = p.intern("k");
+    for k in 0..3000 {
+        p.samples.push(Sample {
+            locations: stack(k),
+            values: vec![k as i64 + 1],
+            ..Default::default()
+        });
+    }
+    for k in 0..3000 {
+        p.samples.push(Sample {
+            locations: stack(k),
+            values: vec![1],
+            labels: vec![pprof_model::Label {
+                key,
+                str: key,
+                ..Default::default()
+            }],
+        });
+    }
+    for k in 0..1000 {
+        p.samples.push(Sample {
+            locations: stack(k),
+            values: vec![10],
+            ..Default::default()
+        });
+    }
+    let mut m = pprof_ops::StreamingMerge::new(&p);
+    m.add(&p).unwrap();
+    m.add(&p).unwrap();
+    let out = m.finish();
+    assert_eq!(out.samples.len(), 6000);
+    for k in 0..3000 {
+        let s = out.samples.at(k);
+        assert_eq!(s.locations.len(), stack(k).len());
+        let want = 2 * (k as i64 + 1) + if k < 1000 { 20 } else { 0 };
+        assert_eq!(s.values, [want], "sample {k}");
+        assert!(s.labels.is_empty());
+        let l = out.samples.at(3000 + k);
+        assert_eq!((l.values, l.labels.len()), (&[2][..], 1));
+    }
+}
