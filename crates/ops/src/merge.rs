@@ -15,7 +15,6 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use pprof_model::{
@@ -258,10 +257,10 @@ struct Merger {
     /// Output location indexes, found by the hash of (address relative to
     /// the mapping, mapping, lines, folded); compared with the output
     /// location itself, so keys are not stored twice.
-    locations: HashTable<u32>,
+    locations: IdIndex,
     /// Output sample indexes, found by the hash of their (locations,
     /// labels).
-    samples: SampleIndex,
+    samples: IdIndex,
     hasher: FxBuildHasher,
     /// Scratch for the remapped lines of a location.
     lines: Vec<Line>,
@@ -285,19 +284,19 @@ fn location_hash(
     h.hash_one((addr, mapping, lines, is_folded))
 }
 
-/// The merged samples by the hash of their location ids and labels: open
-/// addressing with linear probing in one array of slots, at most half
-/// full, each slot 32 bits of a sample's hash and its index plus one (0
-/// is free). Finding a sample reads one slot, usually a single cache
-/// miss in a large merge; [`SampleIndex::touch`] reads the slots of a
-/// batch of samples together so that their misses overlap.
+/// Merged samples or locations (by index) found by the hash of their
+/// content: open addressing with linear probing in one array of slots, at
+/// most half full, each slot 32 bits of the hash and the index plus one
+/// (0 is free). A lookup reads one slot, a single cache miss in a large
+/// merge; [`IdIndex::touch`] reads the slots of a batch of samples
+/// together so that their misses overlap.
 #[derive(Default)]
-struct SampleIndex {
+struct IdIndex {
     slots: Vec<u64>,
     len: usize,
 }
 
-impl SampleIndex {
+impl IdIndex {
     #[inline]
     fn slot_of(&self, hash: u64) -> usize {
         hash as usize & (self.slots.len() - 1)
@@ -317,7 +316,7 @@ impl SampleIndex {
 
     /// The sample with this hash that `is_eq` accepts; otherwise records
     /// `new` under `hash` (the caller adds that sample) and returns `None`.
-    /// The table must have room ([`SampleIndex::reserve`]).
+    /// The table must have room ([`IdIndex::reserve`]).
     #[inline]
     fn find_or_insert(&mut self, hash: u64, new: u32, is_eq: impl Fn(u32) -> bool) -> Option<u32> {
         let tag = hash >> 32;
@@ -340,8 +339,8 @@ impl SampleIndex {
         }
     }
 
-    /// Makes room for `n` more samples; `hash_of` gives the hash of a
-    /// sample already recorded when the slots must be laid out again.
+    /// Makes room for `n` more entries; `hash_of` gives the hash of an
+    /// entry already recorded when the slots must be laid out again.
     fn reserve(&mut self, n: usize, hash_of: impl Fn(u32) -> u64) {
         let want = self.len.saturating_add(n).saturating_mul(2).max(16);
         if want <= self.slots.len() {
@@ -400,8 +399,8 @@ impl Merger {
             out,
             mappings: Map::default(),
             functions: Map::with_capacity_and_hasher(first.functions.len(), FxBuildHasher),
-            locations: HashTable::with_capacity(first.locations.len()),
-            samples: SampleIndex::default(),
+            locations: IdIndex::default(),
+            samples: IdIndex::default(),
             hasher: FxBuildHasher,
             lines: Vec::new(),
         }
@@ -472,7 +471,7 @@ impl Merger {
     }
 
     fn add_profile(&mut self, src: &Profile) {
-        /// Samples whose slots are read together (see [`SampleIndex`]).
+        /// Samples whose slots are read together (see [`IdIndex`]).
         const BATCH: usize = 16;
         let mut memo = self.begin_source(src, src.samples.len());
         // A batch of samples with their ids in the output's terms: the
@@ -678,8 +677,13 @@ impl Merger {
             None => address,
         };
         let hash = location_hash(&self.hasher, key_addr, mapping, &lines, l.is_folded);
-        let out = &self.out;
-        let found = self.locations.find(hash, |&i| {
+        let (out, h) = (&self.out, &self.hasher);
+        self.locations.reserve(1, |i| {
+            let e = &out.locations[i as usize];
+            location_hash(h, key_address(out, e), e.mapping, &e.lines, e.is_folded)
+        });
+        let new = out.locations.len() as u32;
+        let found = self.locations.find_or_insert(hash, new, |i| {
             let e = &out.locations[i as usize];
             e.mapping == mapping
                 && e.is_folded == l.is_folded
@@ -687,22 +691,16 @@ impl Merger {
                 && key_address(out, e) == key_addr
         });
         let lid = match found {
-            Some(&e) => LocationId(e),
+            Some(e) => LocationId(e),
             None => {
-                let nid = LocationId(self.out.locations.len() as u32);
                 self.out.locations.push(Location {
-                    id: nid.0 as u64 + 1,
+                    id: new as u64 + 1,
                     mapping,
                     address,
                     lines: lines.clone(),
                     is_folded: l.is_folded,
                 });
-                let (out, h) = (&self.out, &self.hasher);
-                self.locations.insert_unique(hash, nid.0, |&i| {
-                    let e = &out.locations[i as usize];
-                    location_hash(h, key_address(out, e), e.mapping, &e.lines, e.is_folded)
-                });
-                nid
+                LocationId(new)
             }
         };
         self.lines = lines;
