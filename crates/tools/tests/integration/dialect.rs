@@ -511,3 +511,117 @@ fn go_1_27_reads_our_proto_of_every_fixture() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// One of several profiles of one program for a merge: the same 60
+/// locations (some inlined, some in a second mapping) listed in an order
+/// that depends on `k`, the binary loaded at an address that depends on
+/// `k` (so that merged addresses are relocated), and 300 samples drawn
+/// from `k`: stacks over a small pool (so that sources share samples),
+/// values of 0 at times, string and numeric labels at times.
+fn merge_source(k: u64) -> Profile {
+    let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+    b.period("cpu", "nanoseconds", 10_000_000);
+    let base = 0x40_0000 + (k % 3) * 0x10_0000;
+    let app = b.mapping("/bin/app", base, base + 0x10_0000);
+    let lib = b.mapping("/lib/libc.so.6", 0x7f00_0000_0000, 0x7f00_0010_0000);
+    let funcs: Vec<_> = (0..40)
+        .map(|i| b.function(&format!("main.f{i}"), &format!("/src/f{}.go", i % 7), i))
+        .collect();
+    let mut locs = vec![LocationId(0); 60];
+    for j in 0..60usize {
+        let i = (j * 7 + k as usize * 13) % 60;
+        let f = funcs[i % 40];
+        locs[i] = if i.is_multiple_of(9) {
+            b.location(Some(lib), 0x7f00_0000_0000 + 0x100 * i as u64, &[(f, 0)])
+        } else if i.is_multiple_of(5) {
+            let g = funcs[(i + 1) % 40];
+            b.location(
+                Some(app),
+                base + 0x1000 * i as u64,
+                &[(g, 3), (f, i as i64)],
+            )
+        } else {
+            b.location(Some(app), base + 0x1000 * i as u64, &[(f, i as i64)])
+        };
+    }
+    let mut rng = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    for _ in 0..300 {
+        let depth = 1 + next(5) as usize;
+        let stack: Vec<LocationId> = (0..depth)
+            .map(|_| locs[next(12) as usize * 5 % 60])
+            .collect();
+        let n = next(4) as i64;
+        let values = [n, n * 10_000_000];
+        match next(3) {
+            0 => b.sample(&stack, &values),
+            1 => b.labelled_sample(
+                &stack,
+                &values,
+                &[("handler", ["api", "batch"][next(2) as usize])],
+            ),
+            _ => b
+                .labelled_sample(&stack, &values, &[("tenant", "t1")])
+                .num_label("bytes", next(3) as i64 * 512, "bytes"),
+        };
+    }
+    let mut p = b.build();
+    p.time_nanos = 1_700_000_000_000_000_000 + k as i64;
+    p.duration_nanos = 1_000_000_000;
+    p
+}
+
+/// A merge of many sources (relocated mappings, shared and zero samples,
+/// labels) in the dialect `compat` against `pprof`: its `-raw` and
+/// `-top`, and `pprof` reads our `-proto` of it as its own.
+fn check_merge_of_many_sources(pprof: &Path, compat: Option<&str>) {
+    let d = TempDir::new("dialect-merge");
+    let files: Vec<String> = (0..12)
+        .map(|k| d.write_profile(&format!("m{k}.pb.gz"), &merge_source(k)))
+        .collect();
+    for cmd in ["-raw", "-proto", "-top"] {
+        let mut args = vec![cmd.to_string(), "-symbolize=none".to_string()];
+        args.extend(files.iter().cloned());
+        let theirs = go_pprof(pprof, &args, &d.0);
+        let mine = ours_as_pprof_sees_it(compat, pprof, &args, &d.0);
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        assert!(mine.status.success(), "{}", stderr(&mine));
+        assert_eq!(stdout(&mine), stdout(&theirs), "{cmd} {compat:?}");
+    }
+    let mut args = vec!["-raw", "-symbolize=none"];
+    args.extend(files.iter().map(String::as_str));
+    let raw = ours(compat, &args, &d.0);
+    assert!(stdout(&raw).lines().count() > 500, "{}", stdout(&raw));
+}
+
+#[test]
+fn merge_of_many_sources_matches_go_1_27() {
+    let Some(go) = pprof_testkit::go127("our merge matches Go 1.27.3's pprof") else {
+        return;
+    };
+    check_merge_of_many_sources(&pprof_of(&go), None);
+}
+
+#[test]
+fn merge_of_many_sources_matches_go_1_19() {
+    let Some(go) = pprof_testkit::client("go", "our go1.19 merge matches go1.19's pprof") else {
+        return;
+    };
+    let version = Command::new(&go)
+        .arg("version")
+        .output()
+        .expect("go version");
+    if !stdout(&version).contains("go1.19") {
+        println!(
+            "skipped: `go` on PATH is not go1.19: {}",
+            stdout(&version).trim()
+        );
+        return;
+    }
+    check_merge_of_many_sources(&pprof_of(&go), Some("go1.19"));
+}
