@@ -286,10 +286,12 @@ fn location_hash(
 
 /// Merged samples or locations (by index) found by the hash of their
 /// content: open addressing with linear probing in one array of slots, at
-/// most half full, each slot 32 bits of the hash and the index plus one
-/// (0 is free). A lookup reads one slot, a single cache miss in a large
-/// merge; [`IdIndex::touch`] reads the slots of a batch of samples
-/// together so that their misses overlap.
+/// most half full, each slot a 32-bit tag of the hash (whose low bits are
+/// also where the slot is looked for, so that the table grows without
+/// hashing anything again) and the index plus one (0 is free). A lookup
+/// reads one slot, a single cache miss in a large merge;
+/// [`IdIndex::touch`] reads the slots of a batch of samples together so
+/// that their misses overlap.
 #[derive(Default)]
 struct IdIndex {
     slots: Vec<u64>,
@@ -297,9 +299,16 @@ struct IdIndex {
 }
 
 impl IdIndex {
+    /// The 32 bits of `hash` kept in its slot, all of `hash`'s bits mixed.
     #[inline]
-    fn slot_of(&self, hash: u64) -> usize {
-        hash as usize & (self.slots.len() - 1)
+    fn tag(hash: u64) -> u64 {
+        (hash ^ (hash >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32
+    }
+
+    /// Where a tag is first looked for.
+    #[inline]
+    fn slot_of(&self, tag: u64) -> usize {
+        tag as usize & (self.slots.len() - 1)
     }
 
     /// Reads the slots where `hashes` start looking, all at once.
@@ -310,18 +319,18 @@ impl IdIndex {
         }
         let seen = hashes
             .iter()
-            .fold(0, |acc, &h| acc ^ self.slots[self.slot_of(h)]);
+            .fold(0, |acc, &h| acc ^ self.slots[self.slot_of(Self::tag(h))]);
         std::hint::black_box(seen);
     }
 
-    /// The sample with this hash that `is_eq` accepts; otherwise records
-    /// `new` under `hash` (the caller adds that sample) and returns `None`.
-    /// The table must have room ([`IdIndex::reserve`]).
+    /// The entry with this hash that `is_eq` accepts; otherwise records
+    /// `new` under `hash` (the caller adds that entry) and returns `None`.
     #[inline]
     fn find_or_insert(&mut self, hash: u64, new: u32, is_eq: impl Fn(u32) -> bool) -> Option<u32> {
-        let tag = hash >> 32;
+        self.reserve(1);
+        let tag = Self::tag(hash);
         let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(hash);
+        let mut at = self.slot_of(tag);
         loop {
             let slot = self.slots[at];
             if slot == 0 {
@@ -339,18 +348,22 @@ impl IdIndex {
         }
     }
 
-    /// Makes room for `n` more entries; `hash_of` gives the hash of an
-    /// entry already recorded when the slots must be laid out again.
-    fn reserve(&mut self, n: usize, hash_of: impl Fn(u32) -> u64) {
+    /// Makes room for `n` more entries, so that the table does not grow
+    /// while they are added.
+    #[inline]
+    fn reserve(&mut self, n: usize) {
         let want = self.len.saturating_add(n).saturating_mul(2).max(16);
-        if want <= self.slots.len() {
-            return;
+        if want > self.slots.len() {
+            self.grow(want.next_power_of_two());
         }
-        let old = std::mem::replace(&mut self.slots, vec![0; want.next_power_of_two()]);
-        let mask = self.slots.len() - 1;
+    }
+
+    #[cold]
+    fn grow(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = size - 1;
         for slot in old.into_iter().filter(|&s| s != 0) {
-            let hash = hash_of((slot as u32).wrapping_sub(1));
-            let mut at = self.slot_of(hash);
+            let mut at = self.slot_of(slot >> 32);
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
@@ -408,11 +421,7 @@ impl Merger {
 
     /// Makes room for `n` more output samples.
     fn reserve_samples(&mut self, n: usize) {
-        let (samples, h) = (&self.out.samples, &self.hasher);
-        self.samples.reserve(n, |i| {
-            let s = samples.at(i as usize);
-            sample_hash(h, s.locations, s.labels)
-        });
+        self.samples.reserve(n);
         let values = self.out.sample_types.len();
         self.out.samples.reserve(n, values);
     }
@@ -677,11 +686,7 @@ impl Merger {
             None => address,
         };
         let hash = location_hash(&self.hasher, key_addr, mapping, &lines, l.is_folded);
-        let (out, h) = (&self.out, &self.hasher);
-        self.locations.reserve(1, |i| {
-            let e = &out.locations[i as usize];
-            location_hash(h, key_address(out, e), e.mapping, &e.lines, e.is_folded)
-        });
+        let out = &self.out;
         let new = out.locations.len() as u32;
         let found = self.locations.find_or_insert(hash, new, |i| {
             let e = &out.locations[i as usize];
