@@ -446,12 +446,10 @@ fn default_output_matches_go_1_27_pprof() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
-#[test]
-fn compat_output_matches_go_1_19_pprof() {
-    let Some(go) = pprof_testkit::client("go", "PPROF_TOOLS_COMPAT=go1.19 matches go1.19's pprof")
-    else {
-        return;
-    };
+/// go1.19.8's pprof: `go tool pprof` of the `go` on `PATH` when that is
+/// go1.19 (skipped with a message otherwise).
+fn go119_pprof(purpose: &str) -> Option<std::path::PathBuf> {
+    let go = pprof_testkit::client("go", purpose)?;
     let version = Command::new(&go)
         .arg("version")
         .output()
@@ -461,9 +459,17 @@ fn compat_output_matches_go_1_19_pprof() {
             "skipped: `go` on PATH is not go1.19: {}",
             stdout(&version).trim()
         );
-        return;
+        return None;
     }
-    let problems = compare_with(&pprof_of(&go), Some("go1.19"), COMMANDS);
+    Some(pprof_of(&go))
+}
+
+#[test]
+fn compat_output_matches_go_1_19_pprof() {
+    let Some(pprof) = go119_pprof("PPROF_TOOLS_COMPAT=go1.19 matches go1.19's pprof") else {
+        return;
+    };
+    let problems = compare_with(&pprof, Some("go1.19"), COMMANDS);
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
@@ -609,19 +615,8 @@ fn merge_of_many_sources_matches_go_1_27() {
 
 #[test]
 fn merge_of_many_sources_matches_go_1_19() {
-    let Some(go) = pprof_testkit::client("go", "our go1.19 merge matches go1.19's pprof") else {
+    let Some(pprof) = go119_pprof("our go1.19 merge matches go1.19's pprof") else {
         return;
     };
-    let version = Command::new(&go)
-        .arg("version")
-        .output()
-        .expect("go version");
-    if !stdout(&version).contains("go1.19") {
-        println!(
-            "skipped: `go` on PATH is not go1.19: {}",
-            stdout(&version).trim()
-        );
-        return;
-    }
-    check_merge_of_many_sources(&pprof_of(&go), Some("go1.19"));
+    check_merge_of_many_sources(&pprof, Some("go1.19"));
 }
