@@ -86,6 +86,9 @@ pub enum ErrorKind {
     /// feature is off).
     #[error("fetching profiles over HTTP is not supported by this build")]
     HttpUnsupported,
+    /// The [`crate::SourceHook`] that claimed the source failed.
+    #[error("{0}")]
+    Hook(Box<dyn std::error::Error + Send + Sync>),
     /// Fetching a URL failed. Displays as `go tool pprof` says it:
     /// `Get "URL": PROBLEM` or `server response: STATUS`.
     #[cfg(feature = "http")]

@@ -303,10 +303,28 @@ pub(crate) fn read_error(e: ReadError, io: impl FnOnce(std::io::Error) -> ErrorK
     }
 }
 
-/// Loads one source into a validated profile. With the `http` feature, a
-/// URL is fetched (default TLS options, no progress messages; see
-/// [`http::fetch_remote`] for those).
+/// Opens the sources that are no profile file, such as a directory that a
+/// higher crate reads as a whole (pprof-fleet's Parquet datasets):
+/// `Some` with the profile, or with why it failed, when the hook takes the
+/// source; `None` to let [`fetch`] read it as usual.
+pub type SourceHook = fn(&str) -> Option<std::result::Result<Profile, ErrorKind>>;
+
+static SOURCE_HOOK: std::sync::OnceLock<SourceHook> = std::sync::OnceLock::new();
+
+/// Installs the program's [`SourceHook`], which [`fetch`] asks first about
+/// every source. There is one per process; false when one was already set.
+pub fn set_source_hook(hook: SourceHook) -> bool {
+    SOURCE_HOOK.set(hook).is_ok()
+}
+
+/// Loads one source into a validated profile: through the [`SourceHook`]
+/// when it takes the source; otherwise, with the `http` feature, a URL is
+/// fetched (default TLS options, no progress messages; see
+/// [`http::fetch_remote`] for those), and anything else read as a file.
 pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
+    if let Some(r) = SOURCE_HOOK.get().and_then(|hook| hook(source)) {
+        return r.map_err(|kind| Error::new(source, kind));
+    }
     #[cfg(feature = "http")]
     if let Some((_, body)) = http::fetch_remote(
         source,
@@ -384,6 +402,28 @@ fn parse_legacy(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profile
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The program's hook sees every source first; what it leaves is read
+    /// as usual, and its failures name the source.
+    #[test]
+    fn the_source_hook_answers_first() {
+        fn hook(source: &str) -> Option<std::result::Result<Profile, ErrorKind>> {
+            match source.strip_prefix("hook-test:")? {
+                "ok" => Some(Ok(Profile::new())),
+                _ => Some(Err(ErrorKind::Hook("no such selection".into()))),
+            }
+        }
+        assert!(set_source_hook(hook));
+        assert!(!set_source_hook(hook), "one hook per process");
+        let opts = FetchOptions::default();
+        assert_eq!(fetch("hook-test:ok", &opts).unwrap().samples.len(), 0);
+        let e = fetch("hook-test:bad", &opts).unwrap_err().to_string();
+        assert_eq!(e, "hook-test:bad: no such selection");
+        let e = fetch("/nonexistent/p.pb.gz", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("/nonexistent/p.pb.gz: open "), "{e}");
+    }
 
     #[test]
     fn classify_sources() {

@@ -1,0 +1,541 @@
+//! DataFusion over profiles: SQL over a dataset or `.pb.gz` files, and
+//! the merged profile of a selection of a dataset.
+//!
+//! # Selectors
+//!
+//! A dataset source is `DIR` or `DIR?SELECTORS`, selectors joined by `&`:
+//!
+//! * `from=TIME`: profiles collected at or after `TIME`;
+//! * `to=TIME`: profiles collected before `TIME`;
+//! * `KEY=VALUE`: samples whose label `KEY` is `VALUE` (a key given twice
+//!   takes either value). A key the dataset is partitioned by selects
+//!   directories, so that only their files are read.
+//!
+//! `TIME` is a date (`2026-12-01`, midnight UTC) or an RFC 3339 time
+//! (`2026-12-01T10:30:00Z`). The selected rows are grouped by stack and
+//! labels with their values summed, in DataFusion; the headers of the
+//! profiles with selected rows are merged as pprof merges profiles.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::ScalarValue;
+use datafusion::execution::context::{SessionConfig, SessionContext};
+use datafusion::functions_aggregate::expr_fn::{min, sum};
+use datafusion::prelude::{col, lit, DataFrame, Expr, ParquetReadOptions};
+use pprof_model::{Function, FunctionId, Location, LocationId, Mapping, MappingId, Profile};
+
+use crate::convert::{self, RowReader, LABELS, SEQ, STACK_ID, TIME};
+use crate::dataset::{self, SAMPLES_DIR};
+use crate::pbtable;
+use crate::Error;
+
+/// The table name queries use.
+pub const TABLE: &str = "samples";
+
+/// Label keys, each with the values it accepts.
+pub type LabelSelectors = Vec<(String, Vec<String>)>;
+
+/// What a dataset source selects (see the module documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selection {
+    /// Earliest collection time (ns since the epoch), inclusive.
+    pub from: Option<i64>,
+    /// Latest collection time (ns since the epoch), exclusive.
+    pub to: Option<i64>,
+    /// Label keys and the values accepted for each.
+    pub labels: LabelSelectors,
+}
+
+impl Selection {
+    /// Splits a source into a dataset directory and its selection, when
+    /// the part before any `?` is a dataset directory; `None` otherwise.
+    pub fn parse_source(source: &str) -> Option<Result<(PathBuf, Selection), Error>> {
+        let (dir, query) = match source.split_once('?') {
+            Some((d, q)) => (d, Some(q)),
+            None => (source, None),
+        };
+        let dir = PathBuf::from(dir);
+        if !dataset::is_dataset(&dir) {
+            return None;
+        }
+        Some(Selection::parse(query.unwrap_or("")).map(|s| (dir, s)))
+    }
+
+    /// Reads `from=...&to=...&KEY=VALUE...`.
+    pub fn parse(query: &str) -> Result<Selection, Error> {
+        let mut s = Selection::default();
+        for part in query.split('&').filter(|p| !p.is_empty()) {
+            let Some((k, v)) = part.split_once('=') else {
+                return Err(Error::Invalid(format!(
+                    "selector {part:?}: want KEY=VALUE, from=TIME or to=TIME"
+                )));
+            };
+            match k {
+                "from" => s.from = Some(parse_time(v)?),
+                "to" => s.to = Some(parse_time(v)?),
+                _ => match s.labels.iter_mut().find(|(key, _)| key == k) {
+                    Some((_, vals)) => vals.push(v.to_string()),
+                    None => s.labels.push((k.to_string(), vec![v.to_string()])),
+                },
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// A date (midnight UTC) or an RFC 3339 time, as ns since the epoch.
+pub fn parse_time(text: &str) -> Result<i64, Error> {
+    let bad = || {
+        Error::Invalid(format!(
+            "time {text:?}: want a date (2026-12-01) or an RFC 3339 time (2026-12-01T10:30:00Z)"
+        ))
+    };
+    let ts = match text.parse::<jiff::Timestamp>() {
+        Ok(t) => t,
+        Err(_) => {
+            let d: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+            d.to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|_| bad())?
+                .timestamp()
+        }
+    };
+    i64::try_from(ts.as_nanosecond()).map_err(|_| bad())
+}
+
+/// DataFusion with a runtime of its own, driven from synchronous code.
+pub struct Engine {
+    rt: tokio::runtime::Runtime,
+    ctx: SessionContext,
+    /// The dataset registered last, if the table is one.
+    dataset: std::sync::Mutex<Option<PathBuf>>,
+}
+
+impl Engine {
+    /// A session on every core.
+    pub fn new() -> Result<Engine, Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::DataFusion(format!("starting the query runtime: {e}")))?;
+        let mut config = SessionConfig::new();
+        // Strings as Utf8 (this crate's schema), not Utf8View.
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
+        let ctx = SessionContext::new_with_config(config);
+        Ok(Engine {
+            rt,
+            ctx,
+            dataset: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The session (to register more tables or run plans).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs `fut` to its end on the engine's runtime.
+    pub fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+
+    /// Registers `sources` as the table [`TABLE`]: one dataset directory,
+    /// or `.pb.gz` files and directories of them.
+    pub fn register(&self, sources: &[String]) -> Result<(), Error> {
+        let _ = self.ctx.deregister_table(TABLE);
+        if let Ok(mut d) = self.dataset.lock() {
+            *d = None;
+        }
+        if let [one] = sources {
+            if dataset::is_dataset(Path::new(one)) {
+                return self.register_dataset(Path::new(one));
+            }
+        }
+        let files = pbtable::profile_files(sources)?;
+        let table = pbtable::table(files)?;
+        self.ctx
+            .register_table(TABLE, Arc::new(table))
+            .map_err(Error::from)?;
+        Ok(())
+    }
+
+    fn register_dataset(&self, dir: &Path) -> Result<(), Error> {
+        let cols: Vec<(String, DataType)> = dataset::partition_keys(dir)
+            .into_iter()
+            .map(|k| (k, DataType::Utf8))
+            .collect();
+        let samples = dir.join(SAMPLES_DIR);
+        let url = format!("{}/", samples.display());
+        let opts = ParquetReadOptions::default().table_partition_cols(cols);
+        let _ = self.ctx.deregister_table(TABLE);
+        self.block_on(self.ctx.register_parquet(TABLE, &url, opts))
+            .map_err(|e| name_bad_file(dir, Error::from(e)))?;
+        if let Ok(mut d) = self.dataset.lock() {
+            *d = Some(dir.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// Runs `query` over the registered table.
+    pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, Error> {
+        let r = self
+            .block_on(async {
+                let df = self.ctx.sql(query).await?;
+                df.collect().await
+            })
+            .map_err(Error::from);
+        match (r, self.dataset.lock().ok().and_then(|d| d.clone())) {
+            (Err(e), Some(dir)) => Err(name_bad_file(&dir, e)),
+            (r, _) => r,
+        }
+    }
+
+    /// The merged profile of the samples of dataset `dir` that `sel`
+    /// selects.
+    pub fn load(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
+        self.load_selected(dir, sel)
+            .map_err(|e| name_bad_file(dir, e))
+    }
+
+    fn load_selected(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
+        self.register_dataset(dir)?;
+        let partitions = dataset::partition_keys(dir);
+        let df = self.block_on(self.ctx.table(TABLE))?;
+        let (df, post) = select(df, sel, &partitions)?;
+        // The profiles with selected rows, in dataset order.
+        let ordinal = (col(SEQ) / lit(1i64 << 32)).alias("ordinal");
+        let ords = self.block_on(
+            df.clone()
+                .aggregate(vec![ordinal], vec![])?
+                .sort(vec![col("ordinal").sort(true, false)])?
+                .collect(),
+        )?;
+        let mut ordinals = Vec::new();
+        for b in &ords {
+            let a = b.column(0).as_primitive::<Int64Type>();
+            ordinals.extend(a.iter().flatten().filter_map(|o| u32::try_from(o).ok()));
+        }
+        let Some(&first) = ordinals.first() else {
+            return Err(Error::Empty(dir.display().to_string()));
+        };
+        let first_header = dataset::read_profile(&dataset::header_path(dir, first))?;
+        let names = convert::value_columns(&first_header);
+        let schema = df.schema().clone();
+        let mut aggs: Vec<Expr> = Vec::new();
+        for n in &names {
+            if schema.has_column_with_unqualified_name(n) {
+                aggs.push(sum(col(quoted(n))).alias(n.as_str()));
+            }
+        }
+        aggs.push(min(col(SEQ)).alias("first"));
+        let rows = self.block_on(
+            df.aggregate(vec![col(STACK_ID), col(LABELS)], aggs)?
+                .sort(vec![col("first").sort(true, false)])?
+                .collect(),
+        )?;
+        let mut b = Builder::new(dir, first)?;
+        let mut values = Vec::new();
+        let mut labels = Vec::new();
+        for batch in &rows {
+            let r = RowReader::new(batch, &names)?;
+            for row in 0..batch.num_rows() {
+                r.labels(row, &mut b.out, &mut labels)?;
+                if !post.iter().all(|(k, vals)| {
+                    labels.iter().any(|l| {
+                        l.is_str()
+                            && b.out.str(l.key) == k
+                            && vals.iter().any(|v| b.out.str(l.str) == v)
+                    })
+                }) {
+                    continue;
+                }
+                let locs = b.resolve(&r.stack_id(row)?, &ordinals)?;
+                r.values(row, &mut values);
+                b.out.samples.push_parts(&locs, &values, &labels);
+            }
+        }
+        let out = b.out;
+        let mut m = pprof_ops::StreamingMerge::new(&out);
+        m.add_owned(out)?;
+        for &o in &ordinals[1..] {
+            let h = dataset::read_profile(&dataset::header_path(dir, o))?;
+            m.add_owned(h)?;
+        }
+        Ok(m.finish())
+    }
+}
+
+/// `e`, or when DataFusion failed on a Parquet file of dataset `dir` that
+/// cannot be read, the error naming that file (DataFusion's messages do
+/// not always say which file it was).
+fn name_bad_file(dir: &Path, e: Error) -> Error {
+    if !matches!(e, Error::DataFusion(_)) {
+        return e;
+    }
+    let mut files = Vec::new();
+    crate::pbtable::walk(&dir.join(SAMPLES_DIR), &mut files).ok();
+    files.sort();
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "parquet"))
+    {
+        let check = std::fs::File::open(f)
+            .map_err(|e| e.to_string())
+            .and_then(|file| {
+                datafusion::parquet::file::serialized_reader::SerializedFileReader::new(file)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(message) = check {
+            return Error::Parquet {
+                path: f.clone(),
+                message,
+            };
+        }
+    }
+    e
+}
+
+/// A column name for `col` (which would otherwise split at dots and fold
+/// case).
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Applies the selection's time and partition filters to `df`; returns the
+/// label selectors left for the rows (keys that are not partition keys).
+fn select(
+    mut df: DataFrame,
+    sel: &Selection,
+    partitions: &[String],
+) -> Result<(DataFrame, LabelSelectors), Error> {
+    let ts = |n: i64| {
+        lit(ScalarValue::TimestampNanosecond(
+            Some(n),
+            Some("UTC".into()),
+        ))
+    };
+    let by_date = partitions.iter().any(|p| p == "date");
+    if let Some(from) = sel.from {
+        df = df.filter(col(TIME).gt_eq(ts(from)))?;
+        if by_date {
+            df = df.filter(col("date").gt_eq(lit(dataset::date_of(from))))?;
+        }
+    }
+    if let Some(to) = sel.to {
+        df = df.filter(col(TIME).lt(ts(to)))?;
+        if by_date {
+            df = df.filter(col("date").lt_eq(lit(dataset::date_of(to - 1))))?;
+        }
+    }
+    let mut post = Vec::new();
+    for (k, vals) in &sel.labels {
+        if partitions.iter().any(|p| p == k) {
+            let list = vals
+                .iter()
+                .map(|v| lit(dataset::encode_value(v)))
+                .collect::<Vec<_>>();
+            df = df.filter(col(quoted(k)).in_list(list, false))?;
+        } else {
+            post.push((k.clone(), vals.clone()));
+        }
+    }
+    Ok((df, post))
+}
+
+/// The merged profile being built: the first profile's skeleton, with the
+/// locations of stacks found only in later skeletons copied in.
+struct Builder<'a> {
+    dir: &'a Path,
+    out: Profile,
+    stacks: HashMap<[u8; 16], Vec<LocationId>>,
+    /// How many of the selected profiles' skeletons were read.
+    read: usize,
+    /// The next ids of new mappings, functions and locations.
+    next: [u64; 3],
+}
+
+impl<'a> Builder<'a> {
+    fn new(dir: &'a Path, first: u32) -> Result<Builder<'a>, Error> {
+        let skel = dataset::read_profile(&dataset::skeleton_path(dir, first))?;
+        let stacks = convert::stacks_of(&skel);
+        let out = skel.clone_with_samples(|_| false);
+        let next = [
+            out.mappings.iter().map(|m| m.id).max().unwrap_or(0) + 1,
+            out.functions.iter().map(|f| f.id).max().unwrap_or(0) + 1,
+            out.locations.iter().map(|l| l.id).max().unwrap_or(0) + 1,
+        ];
+        Ok(Builder {
+            dir,
+            out,
+            stacks,
+            read: 1,
+            next,
+        })
+    }
+
+    /// The locations (in the merged profile) of stack `id`, reading the
+    /// next skeletons of `ordinals` until one has it.
+    fn resolve(&mut self, id: &[u8; 16], ordinals: &[u32]) -> Result<Vec<LocationId>, Error> {
+        loop {
+            if let Some(l) = self.stacks.get(id) {
+                return Ok(l.clone());
+            }
+            let Some(&o) = ordinals.get(self.read) else {
+                return Err(Error::UnknownStack);
+            };
+            self.read += 1;
+            let skel = dataset::read_profile(&dataset::skeleton_path(self.dir, o))?;
+            self.import(&skel);
+        }
+    }
+
+    /// Copies the stacks of `skel` that are not known yet.
+    fn import(&mut self, skel: &Profile) {
+        let ids = convert::StackIds::new(skel);
+        let mut locs: HashMap<LocationId, LocationId> = HashMap::new();
+        let mut funcs: HashMap<FunctionId, FunctionId> = HashMap::new();
+        let mut maps: HashMap<MappingId, MappingId> = HashMap::new();
+        for s in skel.samples.iter() {
+            let id = ids.stack(s.locations);
+            if self.stacks.contains_key(&id) {
+                continue;
+            }
+            let mut stack = Vec::with_capacity(s.locations.len());
+            for &l in s.locations {
+                let new = match locs.get(&l) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.copy_location(skel, l, &mut funcs, &mut maps);
+                        locs.insert(l, n);
+                        n
+                    }
+                };
+                stack.push(new);
+            }
+            self.stacks.insert(id, stack);
+        }
+    }
+
+    fn copy_location(
+        &mut self,
+        skel: &Profile,
+        l: LocationId,
+        funcs: &mut HashMap<FunctionId, FunctionId>,
+        maps: &mut HashMap<MappingId, MappingId>,
+    ) -> LocationId {
+        let out = &mut self.out;
+        let next = &mut self.next;
+        let src = skel.location(l);
+        let mapping = src.mapping.map(|m| {
+            *maps.entry(m).or_insert_with(|| {
+                let sm = skel.mapping(m);
+                let id = MappingId(out.mappings.len() as u32);
+                next[0] += 1;
+                let file = out.intern(skel.str(sm.file));
+                let build_id = out.intern(skel.str(sm.build_id));
+                out.mappings.push(Mapping {
+                    id: next[0] - 1,
+                    file,
+                    build_id,
+                    ..sm.clone()
+                });
+                id
+            })
+        });
+        let mut lines = src.lines.clone();
+        for line in &mut lines {
+            line.function = *funcs.entry(line.function).or_insert_with(|| {
+                let sf = skel.function(line.function);
+                let id = FunctionId(out.functions.len() as u32);
+                next[1] += 1;
+                let f = Function {
+                    id: next[1] - 1,
+                    name: out.intern(skel.str(sf.name)),
+                    system_name: out.intern(skel.str(sf.system_name)),
+                    filename: out.intern(skel.str(sf.filename)),
+                    start_line: sf.start_line,
+                };
+                out.functions.push(f);
+                id
+            });
+        }
+        let id = LocationId(out.locations.len() as u32);
+        next[2] += 1;
+        out.locations.push(Location {
+            id: next[2] - 1,
+            mapping,
+            address: src.address,
+            lines,
+            is_folded: src.is_folded,
+        });
+        id
+    }
+}
+
+/// How [`write_table`] prints a query's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TableFormat {
+    /// A table with borders (DataFusion's).
+    Pretty,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per row, one per line.
+    Json,
+}
+
+/// Writes `batches` to `w` in `format`.
+pub fn write_table(
+    batches: &[RecordBatch],
+    format: TableFormat,
+    w: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    use datafusion::arrow::{csv, json};
+    let io = |err: std::io::Error| Error::Io {
+        path: PathBuf::from("<output>"),
+        err,
+    };
+    match format {
+        TableFormat::Pretty => {
+            let t = datafusion::arrow::util::pretty::pretty_format_batches(batches)
+                .map_err(Error::Arrow)?;
+            writeln!(w, "{t}").map_err(io)?;
+        }
+        TableFormat::Csv => {
+            let mut cw = csv::WriterBuilder::new().with_header(true).build(w);
+            for b in batches {
+                cw.write(b).map_err(Error::Arrow)?;
+            }
+        }
+        TableFormat::Json => {
+            let mut jw = json::LineDelimitedWriter::new(w);
+            for b in batches {
+                jw.write(b).map_err(Error::Arrow)?;
+            }
+            jw.finish().map_err(Error::Arrow)?;
+        }
+    }
+    Ok(())
+}
+
+/// The [`pprof_fetch::SourceHook`] of a program that reads datasets as
+/// sources: a dataset directory, with or without selectors, becomes the
+/// merged profile of its selection ([`Engine::load`]).
+pub fn source_hook(source: &str) -> Option<Result<Profile, pprof_fetch::ErrorKind>> {
+    let parsed = Selection::parse_source(source)?;
+    let hook_err = |e: Error| pprof_fetch::ErrorKind::Hook(Box::new(e));
+    Some(
+        parsed
+            .and_then(|(dir, sel)| Engine::new()?.load(&dir, &sel))
+            .map_err(hook_err),
+    )
+}
