@@ -1,5 +1,10 @@
 //! Decoding throughput (bytes of compressed input per second).
 
+// The allocator of the `pprof-tools` binary, so that the numbers are the CLI's
+// (as in the merge bench).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pprof_benches::{generate_gz, Shape};
 
