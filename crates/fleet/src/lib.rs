@@ -37,6 +37,13 @@
 //! table `samples` for SQL, and rebuilds the merged profile of a selection
 //! ([`query::Selection`]) from a DataFusion aggregation.
 //!
+//! # Clusters
+//!
+//! The same plans run on an Apache Ballista cluster ([`cluster`]):
+//! [`Engine::remote`] opens a session on a scheduler (`df://HOST:PORT`),
+//! whose executors read the dataset's Parquet files; the binary
+//! `pprof-fleet-node` runs a scheduler or an executor.
+//!
 //! ```
 //! use pprof_model::build::ProfileBuilder;
 //!
@@ -56,6 +63,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cluster;
 pub mod convert;
 pub mod dataset;
 pub mod pbtable;
@@ -116,6 +124,10 @@ pub enum Error {
     /// layout that does not fit.
     #[error("{0}")]
     Invalid(String),
+    /// A Ballista scheduler that cannot be reached or refused the session
+    /// ([`Engine::remote`]).
+    #[error("{0}")]
+    Cluster(String),
     /// A selection that matches no sample.
     #[error("{}: no profile matches the selection", .0)]
     Empty(String),
@@ -139,5 +151,6 @@ impl From<datafusion::error::DataFusionError> for Error {
     }
 }
 
+pub use cluster::set_cluster;
 pub use dataset::{is_dataset, DatasetWriter, PartitionKey};
 pub use query::{source_hook, write_table, Engine, Selection, TableFormat};

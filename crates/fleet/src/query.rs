@@ -107,34 +107,59 @@ pub fn parse_time(text: &str) -> Result<i64, Error> {
     i64::try_from(ts.as_nanosecond()).map_err(|_| bad())
 }
 
-/// DataFusion with a runtime of its own, driven from synchronous code.
+/// The runtime an engine drives its queries on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::DataFusion(format!("starting the query runtime: {e}")))
+}
+
+/// The session configuration of every engine, local or remote.
+pub(crate) fn session_config() -> SessionConfig {
+    let mut config = SessionConfig::new();
+    // Strings as Utf8 (this crate's schema), not Utf8View.
+    config
+        .options_mut()
+        .execution
+        .parquet
+        .schema_force_view_types = false;
+    config
+}
+
+/// DataFusion with a runtime of its own, driven from synchronous code
+/// (in this process, [`Engine::new`], or on a Ballista cluster,
+/// [`Engine::remote`]).
 pub struct Engine {
     rt: tokio::runtime::Runtime,
     ctx: SessionContext,
     /// The dataset registered last, if the table is one.
     dataset: std::sync::Mutex<Option<PathBuf>>,
+    // Ballista (crate::cluster): the scheduler's url of a remote engine.
+    pub(crate) cluster: Option<String>,
 }
 
 impl Engine {
     /// A session on every core.
     pub fn new() -> Result<Engine, Error> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::DataFusion(format!("starting the query runtime: {e}")))?;
-        let mut config = SessionConfig::new();
-        // Strings as Utf8 (this crate's schema), not Utf8View.
-        config
-            .options_mut()
-            .execution
-            .parquet
-            .schema_force_view_types = false;
-        let ctx = SessionContext::new_with_config(config);
-        Ok(Engine {
+        let rt = runtime()?;
+        let ctx = SessionContext::new_with_config(session_config());
+        Ok(Engine::from_parts(rt, ctx, None))
+    }
+
+    /// An engine on `ctx`, driven by `rt`; `cluster` is the scheduler of
+    /// a Ballista session.
+    pub(crate) fn from_parts(
+        rt: tokio::runtime::Runtime,
+        ctx: SessionContext,
+        cluster: Option<String>,
+    ) -> Engine {
+        Engine {
             rt,
             ctx,
             dataset: std::sync::Mutex::new(None),
-        })
+            cluster,
+        }
     }
 
     /// The session (to register more tables or run plans).
@@ -158,6 +183,10 @@ impl Engine {
             if dataset::is_dataset(Path::new(one)) {
                 return self.register_dataset(Path::new(one));
             }
+        }
+        // Ballista (crate::cluster): executors read Parquet only.
+        if let Some(url) = &self.cluster {
+            return Err(crate::cluster::not_a_dataset(url));
         }
         let files = pbtable::profile_files(sources)?;
         let table = pbtable::table(files)?;
@@ -529,13 +558,14 @@ pub fn write_table(
 
 /// The [`pprof_fetch::SourceHook`] of a program that reads datasets as
 /// sources: a dataset directory, with or without selectors, becomes the
-/// merged profile of its selection ([`Engine::load`]).
+/// merged profile of its selection ([`Engine::load`]), merged on the
+/// Ballista cluster of [`crate::cluster::set_cluster`] when one is set.
 pub fn source_hook(source: &str) -> Option<Result<Profile, pprof_fetch::ErrorKind>> {
     let parsed = Selection::parse_source(source)?;
     let hook_err = |e: Error| pprof_fetch::ErrorKind::Hook(Box::new(e));
     Some(
         parsed
-            .and_then(|(dir, sel)| Engine::new()?.load(&dir, &sel))
+            .and_then(|(dir, sel)| crate::cluster::engine()?.load(&dir, &sel))
             .map_err(hook_err),
     )
 }

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod cluster;
+
 use pprof_fleet::convert;
 use pprof_fleet::dataset::{self, DatasetWriter, PartitionKey};
 use pprof_fleet::{Engine, Selection};
