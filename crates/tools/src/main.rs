@@ -12,6 +12,7 @@ use pprof_driver::args::{self, Invocation};
 use pprof_driver::{Command, Error, Pipeline};
 use pprof_fetch::save::{self, OutputFile};
 
+mod fleet_cmd;
 mod leak_cmd;
 
 // Profiles are millions of small vectors: a faster allocator is a large
@@ -29,6 +30,20 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // A Parquet dataset directory (with its selectors) is a source.
+    pprof_fetch::set_source_hook(pprof_fleet::source_hook);
+    if std::io::stderr().is_terminal() {
+        pprof_fleet::set_hook_progress(progress);
+    }
+    if let Some(verb) = argv.first().and_then(|a| args::FleetVerb::from_name(a)) {
+        let code = fleet_cmd::run(
+            verb,
+            &argv[1..],
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        );
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     if argv.first().map(String::as_str) == Some("leak") {
         let code = leak_cmd::run(
             &argv[1..],
