@@ -299,6 +299,11 @@ impl Engine {
         let Some(&first) = ordinals.first() else {
             return Err(Error::Empty(dir.display().to_string()));
         };
+        if ordinals.len() == 1 {
+            // One profile: its selected samples as they are, in their
+            // order and unmerged, as pprof reads one source.
+            return self.one_profile(dir, first, df, &post);
+        }
         let first_header = dataset::read_profile(&dataset::header_path(dir, first))?;
         let names = convert::value_columns(&first_header);
         let schema = df.schema().clone();
@@ -322,13 +327,7 @@ impl Engine {
             let r = RowReader::new(batch, &names)?;
             for row in 0..batch.num_rows() {
                 r.labels(row, &mut b.out, &mut labels)?;
-                if !post.iter().all(|(k, vals)| {
-                    labels.iter().any(|l| {
-                        l.is_str()
-                            && b.out.str(l.key) == k
-                            && vals.iter().any(|v| b.out.str(l.str) == v)
-                    })
-                }) {
+                if !selected(&b.out, &labels, &post) {
                     continue;
                 }
                 let locs = b.resolve(&r.stack_id(row)?, &ordinals)?;
@@ -349,6 +348,49 @@ impl Engine {
         }
         Ok(m.finish())
     }
+}
+
+impl Engine {
+    /// The rows of `df` (all of profile `ordinal`) on that profile's
+    /// skeleton, in sample order, less those the label selectors `post`
+    /// leave out.
+    fn one_profile(
+        &self,
+        dir: &Path,
+        ordinal: u32,
+        df: DataFrame,
+        post: &LabelSelectors,
+    ) -> Result<Profile, Error> {
+        let rows = self.run_reporting(
+            "reading",
+            df.sort(vec![col(SEQ).sort(true, false)])?.collect(),
+        )?;
+        let skel = dataset::read_profile(&dataset::skeleton_path(dir, ordinal))?;
+        let mut p = convert::from_batches(&skel, &rows)?;
+        if !post.is_empty() {
+            let keep: Vec<bool> = p
+                .samples
+                .iter()
+                .map(|s| selected(&p, s.labels, post))
+                .collect();
+            let mut i = 0;
+            p.samples.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        Ok(p)
+    }
+}
+
+/// Whether a sample with `labels` (strings of `p`) has, for each key of
+/// `post`, a string label of that key with one of its values.
+fn selected(p: &Profile, labels: &[pprof_model::Label], post: &LabelSelectors) -> bool {
+    post.iter().all(|(k, vals)| {
+        labels
+            .iter()
+            .any(|l| l.is_str() && p.str(l.key) == k && vals.iter().any(|v| p.str(l.str) == v))
+    })
 }
 
 /// `e`, or when DataFusion failed on a Parquet file of dataset `dir` that
