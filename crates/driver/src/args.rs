@@ -555,6 +555,161 @@ Exit status: 0 no leak, 3 leak proven or suspected, 1 error, 2 usage error.
     s
 }
 
+/// The subcommands of [`CommandLine::Fleet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FleetVerb {
+    /// `pprof-tools export -parquet=DIR SOURCE...`: profiles into a
+    /// Parquet dataset.
+    Export,
+    /// `pprof-tools sql QUERY SOURCE...`: SQL over a dataset or profile
+    /// files.
+    Sql,
+}
+
+impl FleetVerb {
+    /// The subcommand's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FleetVerb::Export => "export",
+            FleetVerb::Sql => "sql",
+        }
+    }
+
+    /// The verb named `name` (`export`, `sql`).
+    pub fn from_name(name: &str) -> Option<FleetVerb> {
+        [FleetVerb::Export, FleetVerb::Sql]
+            .into_iter()
+            .find(|v| v.name() == name)
+    }
+}
+
+/// A parsed `pprof-tools export` or `pprof-tools sql` command line.
+#[derive(Clone, Debug)]
+pub enum FleetCommand {
+    /// `-help`/`-h`: print [`fleet_usage`] and stop.
+    Help,
+    /// Run the command.
+    Run(Box<FleetInvocation>),
+}
+
+/// What `pprof-tools export` or `pprof-tools sql` is asked to do.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FleetInvocation {
+    /// Which command.
+    pub verb: FleetVerb,
+    /// The settings, from the flags (the fleet's are in
+    /// [`Settings::fleet`]).
+    pub settings: Settings,
+    /// The query (`sql` only; empty for `export`).
+    pub query: String,
+    /// The sources: profile files, directories of them, URLs, or (for
+    /// `sql`) one dataset directory.
+    pub sources: Vec<String>,
+}
+
+/// Parses the arguments after `pprof-tools export` or `pprof-tools sql`
+/// with the option table's rows those commands take
+/// ([`OptionDef::fleet`]): Go-style flags, then (for `sql`) the query,
+/// then the sources.
+pub fn parse_fleet<I, S>(verb: FleetVerb, args: I) -> Result<FleetCommand, UsageError>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    let flags = read_flags(args, CommandLine::Fleet)?;
+    if flags.help {
+        return Ok(FleetCommand::Help);
+    }
+    let s = flags.settings;
+    let mut positional = flags.positional.into_iter();
+    let query = match verb {
+        FleetVerb::Export => {
+            if s.fleet.parquet.is_empty() {
+                return Err(UsageError::ExportNeedsDir);
+            }
+            String::new()
+        }
+        FleetVerb::Sql => {
+            if s.fleet.csv && s.json {
+                return Err(UsageError::CsvAndJson);
+            }
+            match positional.next() {
+                Some(q) if !q.trim().is_empty() => q,
+                _ => return Err(UsageError::SqlNeedsQuery),
+            }
+        }
+    };
+    let sources: Vec<String> = positional.collect();
+    if sources.is_empty() {
+        return Err(UsageError::NoSource);
+    }
+    Ok(FleetCommand::Run(Box::new(FleetInvocation {
+        verb,
+        settings: s,
+        query,
+        sources,
+    })))
+}
+
+/// The help text of `pprof-tools export` or `pprof-tools sql`: what it
+/// does, then the option table's rows those commands take.
+pub fn fleet_usage(verb: FleetVerb) -> String {
+    let mut s = String::from(match verb {
+        FleetVerb::Export => {
+            "\
+usage: pprof-tools export -parquet DIR [-partition KEYS] SOURCE...
+
+Writes profiles into a Parquet dataset, one profile at a time: one row per
+sample (profile, time, stack, leaf, labels, one column per sample type),
+zstd-compressed and dictionary-encoded, and each profile's mappings,
+locations and functions beside the rows. Sources are anything pprof reads
+(files, directories of them, URLs); a dataset that exists is added to.
+
+A dataset is then a source like a profile file:
+   pprof-tools -top 'DIR?service=checkout&from=2026-12-01&to=2026-12-02'
+merges the selected samples (label KEY=VALUE, from=TIME, to=TIME; TIME a
+date or an RFC 3339 time) with Apache DataFusion, and
+   pprof-tools sql \"SELECT leaf, sum(\\\"cpu/nanoseconds\\\") ...\" DIR
+runs SQL over its samples.
+"
+        }
+        FleetVerb::Sql => {
+            "\
+usage: pprof-tools sql [-csv | -json] [-output FILE] QUERY SOURCE...
+
+Runs a SQL query (Apache DataFusion's dialect) over the samples of a
+Parquet dataset written by pprof-tools export, or of profile files and
+directories of them (each file read as one partition). The table is
+`samples`: one row per sample with the columns profile, time, seq,
+stack_id, leaf, stack (function names, leaf first), labels (key, str, num,
+unit) and one column per sample type, named TYPE/UNIT (quote it:
+\"cpu/nanoseconds\"); a dataset adds its partition keys.
+
+   pprof-tools sql \"SELECT leaf, sum(\\\"cpu/nanoseconds\\\") AS cpu FROM samples
+                    GROUP BY leaf ORDER BY cpu DESC LIMIT 10\" DIR
+"
+        }
+    });
+    s.push_str("\nOptions:\n");
+    for o in OPTIONS.iter().filter(|o| o.on_line(CommandLine::Fleet)) {
+        let help = match o.fleet {
+            Some(h) if !h.is_empty() => h,
+            _ => o.help,
+        };
+        let left = match o.kind() {
+            Kind::Bool => format!("-{}", o.name),
+            _ => format!("-{} value", o.name),
+        };
+        for (k, line) in help.lines().enumerate() {
+            let l = if k == 0 { left.as_str() } else { "" };
+            s.push_str(&format!("  {l:<20}{line}\n"));
+        }
+    }
+    s
+}
+
 /// The environment variable that selects the pprof to reproduce:
 /// `go1.19` for go1.19.8's; unset or empty for today's (Go 1.27.3). The
 /// `-compat` flag wins over it. Read here and nowhere else.
@@ -653,6 +808,12 @@ pub fn usage() -> String {
     s.push_str("   pprof-tools -http [host]:[port] [options] [binary] <source> ...\n\n");
     s.push_str("Find goroutine and heap leaks over snapshots (pprof-tools leak -help):\n\n");
     s.push_str("   pprof-tools leak [options] <snapshot> ...\n\n");
+    s.push_str("Write profiles into a Parquet dataset, or run SQL over a dataset or\n");
+    s.push_str("profiles (pprof-tools export -help, pprof-tools sql -help); a dataset\n");
+    s.push_str("directory, with selectors such as DIR?service=x&from=2026-12-01, is\n");
+    s.push_str("a source like a profile:\n\n");
+    s.push_str("   pprof-tools export -parquet <dir> [options] <source> ...\n");
+    s.push_str("   pprof-tools sql [options] <query> <source> ...\n\n");
     s.push_str("Details:\n");
     s.push_str("  Output formats (select at most one):\n");
     for f in pprof_report::FORMATS {
@@ -1112,6 +1273,77 @@ mod tests {
             }
         }
         assert!(u.contains("-min_wait DURATION"));
+    }
+
+    #[test]
+    fn fleet_commands_take_their_rows_and_check_them() {
+        let run = |verb, args: &[&str]| match parse_fleet(verb, args.iter().copied()) {
+            Ok(FleetCommand::Run(inv)) => Ok(*inv),
+            Ok(FleetCommand::Help) => panic!("help"),
+            Err(e) => Err(e),
+        };
+        let inv = run(
+            FleetVerb::Export,
+            &[
+                "-parquet",
+                "ds",
+                "-partition=service,date",
+                "a.pb.gz",
+                "dir",
+            ],
+        )
+        .unwrap();
+        assert_eq!(inv.settings.fleet.parquet, "ds");
+        assert_eq!(inv.settings.fleet.partition, "service,date");
+        assert_eq!(inv.sources, ["a.pb.gz", "dir"]);
+        assert_eq!(
+            run(FleetVerb::Export, &["a.pb.gz"]).unwrap_err(),
+            UsageError::ExportNeedsDir
+        );
+        assert_eq!(
+            run(FleetVerb::Export, &["-parquet=ds"]).unwrap_err(),
+            UsageError::NoSource
+        );
+        let inv = run(
+            FleetVerb::Sql,
+            &["-csv", "-ballista=df://h:1", "SELECT 1", "ds"],
+        )
+        .unwrap();
+        assert!(inv.settings.fleet.csv);
+        assert_eq!(inv.settings.fleet.ballista, "df://h:1");
+        assert_eq!(inv.query, "SELECT 1");
+        assert_eq!(
+            run(FleetVerb::Sql, &["-csv", "-json", "q", "ds"]).unwrap_err(),
+            UsageError::CsvAndJson
+        );
+        assert_eq!(
+            run(FleetVerb::Sql, &[]).unwrap_err(),
+            UsageError::SqlNeedsQuery
+        );
+        // pprof's report flags are not export's, and export's are not pprof's.
+        assert_eq!(
+            run(FleetVerb::Sql, &["-top", "q", "ds"]).unwrap_err(),
+            UsageError::UnknownFlag("top".into())
+        );
+        assert!(matches!(
+            parse(["-parquet=x", "-top", "p.pb.gz"]),
+            Err(Error::Usage(UsageError::UnknownFlag(f))) if f == "parquet"
+        ));
+        assert!(matches!(
+            parse_fleet(FleetVerb::Sql, ["-h"]),
+            Ok(FleetCommand::Help)
+        ));
+    }
+
+    #[test]
+    fn fleet_usage_lists_every_fleet_flag() {
+        for verb in [FleetVerb::Export, FleetVerb::Sql] {
+            let u = fleet_usage(verb);
+            assert!(u.starts_with(&format!("usage: pprof-tools {}", verb.name())));
+            for o in OPTIONS.iter().filter(|o| o.on_line(CommandLine::Fleet)) {
+                assert!(u.contains(&format!("  -{} ", o.name)), "{}", o.name);
+            }
+        }
     }
 
     #[test]

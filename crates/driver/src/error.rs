@@ -84,6 +84,15 @@ pub enum UsageError {
     /// than one URL.
     #[error("live mode takes exactly one URL (-every DURATION -count N URL)")]
     LiveNeedsOneUrl,
+    /// `pprof-tools export` without `-parquet DIR`.
+    #[error("export needs -parquet DIR: the dataset to write")]
+    ExportNeedsDir,
+    /// `pprof-tools sql` without a query.
+    #[error("sql needs a query: pprof-tools sql \"SELECT ...\" SOURCE...")]
+    SqlNeedsQuery,
+    /// `pprof-tools sql` with both `-csv` and `-json`.
+    #[error("-csv and -json cannot both be specified")]
+    CsvAndJson,
 }
 
 /// Everything that can stop a [`crate::Pipeline`], a report or the command

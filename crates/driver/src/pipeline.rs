@@ -371,6 +371,9 @@ impl Pipeline {
     /// else as a file.
     fn fetch_one(&self, addr: &str, st: &LoadState) -> pprof_fetch::Result<Profile> {
         use pprof_fetch::http::{self, FetchEvent};
+        if let Some(r) = pprof_fetch::from_hook(addr) {
+            return r;
+        }
         let s = &self.settings;
         let ho = self.http_options();
         let events = |e: FetchEvent<'_>| {

@@ -93,6 +93,9 @@ pub enum Section {
     /// Options of `pprof-tools leak` only (its own `-help`): not on
     /// pprof's command line, not in the shell, not in web addresses.
     Leak,
+    /// Options of `pprof-tools export` and `pprof-tools sql` only (their
+    /// own `-help`), like [`Section::Leak`].
+    Fleet,
 }
 
 /// A command line that the table drives.
@@ -103,6 +106,9 @@ pub enum CommandLine {
     Pprof,
     /// `pprof-tools leak [options] snapshot...`.
     Leak,
+    /// `pprof-tools export` and `pprof-tools sql` (profiles as Parquet
+    /// datasets and SQL over them).
+    Fleet,
 }
 
 /// The parts of `pprof-tools leak -help`.
@@ -611,6 +617,27 @@ pub struct Settings {
     pub dialect: Dialect,
     /// The options of `pprof-tools leak`.
     pub leak: LeakSettings,
+    /// The options of `pprof-tools export` and `pprof-tools sql`, and
+    /// `-ballista`.
+    pub fleet: FleetSettings,
+}
+
+/// The settings of `pprof-tools export` and `pprof-tools sql` (their rows
+/// of [`OPTIONS`], [`Section::Fleet`]), and `-ballista`, which pprof's
+/// command line also takes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FleetSettings {
+    /// `-parquet`: the dataset directory `export` writes (empty: none).
+    pub parquet: String,
+    /// `-partition`: comma-separated label keys and `date` that split
+    /// the dataset into directories.
+    pub partition: String,
+    /// `-csv`: `sql` prints CSV instead of a table.
+    pub csv: bool,
+    /// `-ballista`: run dataset queries on this Apache Ballista cluster
+    /// (`df://host:port`) instead of in process.
+    pub ballista: String,
 }
 
 impl Default for Settings {
@@ -658,6 +685,7 @@ impl Default for Settings {
             all_frames: false,
             dialect: Dialect::default(),
             leak: LeakSettings::default(),
+            fleet: FleetSettings::default(),
         }
     }
 }
@@ -681,6 +709,10 @@ pub struct OptionDef {
     /// Whether `pprof-tools leak` takes it, and how; `None` for pprof's
     /// options that the leak command does not have.
     pub leak: Option<LeakUse>,
+    /// Whether `pprof-tools export` and `pprof-tools sql` take it: `None`
+    /// when not; otherwise their help for it (empty means
+    /// [`OptionDef::help`]).
+    pub fleet: Option<&'static str>,
     get: fn(&Settings) -> &dyn SettingValue,
     get_mut: fn(&mut Settings) -> &mut dyn SettingValue,
 }
@@ -708,12 +740,15 @@ impl OptionDef {
     }
 
     /// Whether `line` takes it as a flag: pprof's command line takes
-    /// every option but the leak command's own ([`Section::Leak`]); the
-    /// leak command those with a [`OptionDef::leak`] use.
+    /// every option but the leak command's, export's and sql's own
+    /// ([`Section::Leak`], [`Section::Fleet`]); the leak command those with
+    /// a [`OptionDef::leak`] use; export and sql those marked
+    /// [`OptionDef::fleet`].
     pub fn on_line(&self, line: CommandLine) -> bool {
         match line {
-            CommandLine::Pprof => self.section != Section::Leak,
+            CommandLine::Pprof => !matches!(self.section, Section::Leak | Section::Fleet),
             CommandLine::Leak => self.leak.is_some(),
+            CommandLine::Fleet => self.fleet.is_some(),
         }
     }
 
@@ -762,6 +797,7 @@ macro_rules! option {
             saved: $saved,
             help: $help,
             leak: None,
+            fleet: None,
             get: |s| &s.$($field).+,
             get_mut: |s| &mut s.$($field).+,
         }
@@ -774,6 +810,20 @@ macro_rules! leak_option {
     ($name:literal, $($field:ident).+, $part:ident, $value:literal, $help:literal) => {
         in_leak(option!($name, $($field).+, Leak, None, false, $help), LeakPart::$part, $value, "")
     };
+}
+
+/// A row of `pprof-tools export` and `pprof-tools sql` only.
+macro_rules! fleet_option {
+    ($name:literal, $($field:ident).+, $help:literal) => {
+        in_fleet(option!($name, $($field).+, Fleet, None, false, $help), "")
+    };
+}
+
+/// `o`, also taken by `pprof-tools export` and `pprof-tools sql`, with
+/// their `help` for it (empty: the option's own).
+const fn in_fleet(mut o: OptionDef, help: &'static str) -> OptionDef {
+    o.fleet = Some(help);
+    o
 }
 
 /// `o`, also taken by the leak command (see [`LeakUse`]).
@@ -790,8 +840,9 @@ const fn in_leak(
 /// Every option, in pprof's order of its configuration, then the source
 /// options, the rest of pprof's command line, and the leak command's own.
 pub const OPTIONS: &[OptionDef] = &[
-    option!("output", output, Report, None, false,
+    in_fleet(option!("output", output, Report, None, false,
         "File to write the report to\nWithout it, reports go to the standard output.\n"),
+        "File to write the result to (sql)\n"),
     option!("drop_negative", drop_negative, Report, Some("dropneg"), true,
         "Leave out entries with negative values\nUseful with -base, to see only what grew.\n"),
     option!("call_tree", call_tree, Report, Some("calltree"), true,
@@ -856,9 +907,10 @@ pub const OPTIONS: &[OptionDef] = &[
         "Show column numbers with line numbers\nFor the lines and addresses granularities (today's pprof only).\n"),
     in_leak(option!("granularity", granularity, Group, Some("g"), true, ""),
         LeakPart::Analysis, "", ""),
-    in_leak(option!("json", json, Misc, None, false,
+    in_fleet(in_leak(option!("json", json, Misc, None, false,
         "Machine-readable JSON reports (pprof-tools)\nFor text/top, traces, tags, peek and tree.\n"),
         LeakPart::Output, "", "Print the report as JSON instead of text\n"),
+        "Print the rows as JSON, one object per line (sql)\n"),
     option!("seconds", seconds, Source, None, false,
         "Length of a profile to request from a server, in seconds\n"),
     in_leak(option!("timeout", timeout, Source, None, false,
@@ -885,6 +937,9 @@ pub const OPTIONS: &[OptionDef] = &[
         "TLS certificate authorities file for HTTPS sources\n"),
     option!("text_frames", text_frames, Source, None, false,
         "Name frames of Go debug=1 texts from their # lines (pprof-tools)\nWithout the binary, pprof leaves the frames of goroutine, heap,\nmutex and block debug=1 pages unnamed; these lines name them.\nGo leaves the leading runtime frames out of them: a binary named\nbefore the sources names those (without one they stay unnamed).\n"),
+    in_fleet(option!("ballista", fleet.ballista, Source, None, false,
+        "Query Parquet datasets on this Apache Ballista cluster (pprof-tools)\ndf://host:port of its scheduler; without it, queries run in process.\n"),
+        ""),
     option!("http", http, Misc, None, false,
         "Serve the web interface on host:port\nThe host defaults to localhost, the port to a free one.\n"),
     option!("no_browser", no_browser, Misc, None, false,
@@ -893,6 +948,12 @@ pub const OPTIONS: &[OptionDef] = &[
         "Search path for object tools (accepted; objects are read in process)\n"),
     option!("compat", dialect, Misc, None, false,
         "Which go tool pprof to reproduce: go1.27 (today's, the default) or go1.19\nAlso set by the environment variable PPROF_TOOLS_COMPAT.\n"),
+    fleet_option!("parquet", fleet.parquet,
+        "Directory of the Parquet dataset to write or add to (export)\n"),
+    fleet_option!("partition", fleet.partition,
+        "Split the dataset into directories by these label keys and\ndate, comma-separated (export; e.g. service,date)\n"),
+    fleet_option!("csv", fleet.csv,
+        "Print the rows as CSV with a header line (sql)\n"),
     leak_option!("html", leak.html, Output, "FILE",
         "Also write an HTML report with a sparkline per suspect\n"),
     leak_option!("svg", leak.svg, Output, "FILE",

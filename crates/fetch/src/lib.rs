@@ -317,13 +317,21 @@ pub fn set_source_hook(hook: SourceHook) -> bool {
     SOURCE_HOOK.set(hook).is_ok()
 }
 
+/// The profile of `source` when the program's [`SourceHook`] takes it
+/// (before anything else is tried: a dataset's selectors could look like
+/// a URL's); `None` otherwise.
+pub fn from_hook(source: &str) -> Option<Result<Profile>> {
+    let r = SOURCE_HOOK.get().and_then(|hook| hook(source))?;
+    Some(r.map_err(|kind| Error::new(source, kind)))
+}
+
 /// Loads one source into a validated profile: through the [`SourceHook`]
 /// when it takes the source; otherwise, with the `http` feature, a URL is
 /// fetched (default TLS options, no progress messages; see
 /// [`http::fetch_remote`] for those), and anything else read as a file.
 pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
-    if let Some(r) = SOURCE_HOOK.get().and_then(|hook| hook(source)) {
-        return r.map_err(|kind| Error::new(source, kind));
+    if let Some(r) = from_hook(source) {
+        return r;
     }
     #[cfg(feature = "http")]
     if let Some((_, body)) = http::fetch_remote(

@@ -67,6 +67,7 @@ pub mod cluster;
 pub mod convert;
 pub mod dataset;
 pub mod pbtable;
+pub mod progress;
 pub mod query;
 
 use std::path::PathBuf;
@@ -153,4 +154,6 @@ impl From<datafusion::error::DataFusionError> for Error {
 
 pub use cluster::set_cluster;
 pub use dataset::{is_dataset, DatasetWriter, PartitionKey};
-pub use query::{source_hook, write_table, Engine, Selection, TableFormat};
+pub use query::{
+    set_hook_progress, source_hook, write_table, Engine, ProgressSink, Selection, TableFormat,
+};

@@ -31,6 +31,7 @@ use pprof_model::{Function, FunctionId, Location, LocationId, Mapping, MappingId
 use crate::convert::{self, RowReader, LABELS, SEQ, STACK_ID, TIME};
 use crate::dataset::{self, SAMPLES_DIR};
 use crate::pbtable;
+use crate::progress::{size, CountingStore, ReadCounter};
 use crate::Error;
 
 /// The table name queries use.
@@ -127,6 +128,10 @@ pub(crate) fn session_config() -> SessionConfig {
     config
 }
 
+/// Where an [`Engine`] reports progress: a line to show, or `None` to
+/// clear it.
+pub type ProgressSink = Arc<dyn Fn(Option<&str>) + Send + Sync>;
+
 /// DataFusion with a runtime of its own, driven from synchronous code
 /// (in this process, [`Engine::new`], or on a Ballista cluster,
 /// [`Engine::remote`]).
@@ -137,6 +142,9 @@ pub struct Engine {
     dataset: std::sync::Mutex<Option<PathBuf>>,
     // Ballista (crate::cluster): the scheduler's url of a remote engine.
     pub(crate) cluster: Option<String>,
+    /// What queries read from local files.
+    read: Arc<ReadCounter>,
+    progress: Option<ProgressSink>,
 }
 
 impl Engine {
@@ -144,7 +152,18 @@ impl Engine {
     pub fn new() -> Result<Engine, Error> {
         let rt = runtime()?;
         let ctx = SessionContext::new_with_config(session_config());
-        Ok(Engine::from_parts(rt, ctx, None))
+        let engine = Engine::from_parts(rt, ctx, None);
+        // Local files are read through a store that counts what is read.
+        let local = datafusion::execution::object_store::ObjectStoreUrl::local_filesystem();
+        let store = CountingStore::new(
+            Arc::new(datafusion::object_store::local::LocalFileSystem::new()),
+            engine.read.clone(),
+        );
+        engine
+            .ctx
+            .runtime_env()
+            .register_object_store(local.as_ref(), Arc::new(store));
+        Ok(engine)
     }
 
     /// An engine on `ctx`, driven by `rt`; `cluster` is the scheduler of
@@ -159,6 +178,58 @@ impl Engine {
             ctx,
             dataset: std::sync::Mutex::new(None),
             cluster,
+            read: Arc::new(ReadCounter::default()),
+            progress: None,
+        }
+    }
+
+    /// Reports progress of long queries to `sink` (Parquet bytes and files
+    /// read, rate; profiles rebuilt), a few times a second.
+    pub fn with_progress(mut self, sink: ProgressSink) -> Engine {
+        self.progress = Some(sink);
+        self
+    }
+
+    /// What the queries since the last [`Engine::register`] read from
+    /// local Parquet files: bytes and distinct files.
+    pub fn bytes_read(&self) -> (u64, usize) {
+        (self.read.bytes(), self.read.files())
+    }
+
+    /// Runs `fut` to its end, with a progress line of what it reads when
+    /// a sink is set.
+    fn run_reporting<F: std::future::Future>(&self, what: &str, fut: F) -> F::Output {
+        let Some(sink) = &self.progress else {
+            return self.block_on(fut);
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let start = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    let secs = start.elapsed().as_secs_f64();
+                    if secs < 0.5 || done.load(std::sync::atomic::Ordering::Relaxed) {
+                        continue;
+                    }
+                    let bytes = self.read.bytes();
+                    sink(Some(&format!(
+                        "{what}: {} read from {} files, {}/s, {secs:.0}s",
+                        size(bytes),
+                        self.read.files(),
+                        size((bytes as f64 / secs) as u64),
+                    )));
+                }
+            });
+            let out = self.block_on(fut);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            out
+        })
+    }
+
+    fn clear_progress(&self) {
+        if let Some(sink) = &self.progress {
+            sink(None);
         }
     }
 
@@ -175,6 +246,7 @@ impl Engine {
     /// Registers `sources` as the table [`TABLE`]: one dataset directory,
     /// or `.pb.gz` files and directories of them.
     pub fn register(&self, sources: &[String]) -> Result<(), Error> {
+        self.read.reset();
         let _ = self.ctx.deregister_table(TABLE);
         if let Ok(mut d) = self.dataset.lock() {
             *d = None;
@@ -216,11 +288,12 @@ impl Engine {
     /// Runs `query` over the registered table.
     pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, Error> {
         let r = self
-            .block_on(async {
+            .run_reporting("query", async {
                 let df = self.ctx.sql(query).await?;
                 df.collect().await
             })
             .map_err(Error::from);
+        self.clear_progress();
         match (r, self.dataset.lock().ok().and_then(|d| d.clone())) {
             (Err(e), Some(dir)) => Err(name_bad_file(&dir, e)),
             (r, _) => r,
@@ -230,8 +303,9 @@ impl Engine {
     /// The merged profile of the samples of dataset `dir` that `sel`
     /// selects.
     pub fn load(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
-        self.load_selected(dir, sel)
-            .map_err(|e| name_bad_file(dir, e))
+        let r = self.load_selected(dir, sel);
+        self.clear_progress();
+        r.map_err(|e| name_bad_file(dir, e))
     }
 
     fn load_selected(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
@@ -241,7 +315,8 @@ impl Engine {
         let (df, post) = select(df, sel, &partitions)?;
         // The profiles with selected rows, in dataset order.
         let ordinal = (col(SEQ) / lit(1i64 << 32)).alias("ordinal");
-        let ords = self.block_on(
+        let ords = self.run_reporting(
+            "selecting",
             df.clone()
                 .aggregate(vec![ordinal], vec![])?
                 .sort(vec![col("ordinal").sort(true, false)])?
@@ -255,6 +330,11 @@ impl Engine {
         let Some(&first) = ordinals.first() else {
             return Err(Error::Empty(dir.display().to_string()));
         };
+        if ordinals.len() == 1 {
+            // One profile: its selected samples as they are, in their
+            // order and unmerged, as pprof reads one source.
+            return self.one_profile(dir, first, df, &post);
+        }
         let first_header = dataset::read_profile(&dataset::header_path(dir, first))?;
         let names = convert::value_columns(&first_header);
         let schema = df.schema().clone();
@@ -265,7 +345,8 @@ impl Engine {
             }
         }
         aggs.push(min(col(SEQ)).alias("first"));
-        let rows = self.block_on(
+        let rows = self.run_reporting(
+            "merging",
             df.aggregate(vec![col(STACK_ID), col(LABELS)], aggs)?
                 .sort(vec![col("first").sort(true, false)])?
                 .collect(),
@@ -277,13 +358,7 @@ impl Engine {
             let r = RowReader::new(batch, &names)?;
             for row in 0..batch.num_rows() {
                 r.labels(row, &mut b.out, &mut labels)?;
-                if !post.iter().all(|(k, vals)| {
-                    labels.iter().any(|l| {
-                        l.is_str()
-                            && b.out.str(l.key) == k
-                            && vals.iter().any(|v| b.out.str(l.str) == v)
-                    })
-                }) {
+                if !selected(&b.out, &labels, &post) {
                     continue;
                 }
                 let locs = b.resolve(&r.stack_id(row)?, &ordinals)?;
@@ -294,12 +369,59 @@ impl Engine {
         let out = b.out;
         let mut m = pprof_ops::StreamingMerge::new(&out);
         m.add_owned(out)?;
-        for &o in &ordinals[1..] {
+        let n = ordinals.len();
+        for (k, &o) in ordinals[1..].iter().enumerate() {
+            if let Some(sink) = self.progress.as_ref().filter(|_| k % 64 == 0) {
+                sink(Some(&format!("headers: {}/{n} profiles", k + 1)));
+            }
             let h = dataset::read_profile(&dataset::header_path(dir, o))?;
             m.add_owned(h)?;
         }
         Ok(m.finish())
     }
+}
+
+impl Engine {
+    /// The rows of `df` (all of profile `ordinal`) on that profile's
+    /// skeleton, in sample order, less those the label selectors `post`
+    /// leave out.
+    fn one_profile(
+        &self,
+        dir: &Path,
+        ordinal: u32,
+        df: DataFrame,
+        post: &LabelSelectors,
+    ) -> Result<Profile, Error> {
+        let rows = self.run_reporting(
+            "reading",
+            df.sort(vec![col(SEQ).sort(true, false)])?.collect(),
+        )?;
+        let skel = dataset::read_profile(&dataset::skeleton_path(dir, ordinal))?;
+        let mut p = convert::from_batches(&skel, &rows)?;
+        if !post.is_empty() {
+            let keep: Vec<bool> = p
+                .samples
+                .iter()
+                .map(|s| selected(&p, s.labels, post))
+                .collect();
+            let mut i = 0;
+            p.samples.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        Ok(p)
+    }
+}
+
+/// Whether a sample with `labels` (strings of `p`) has, for each key of
+/// `post`, a string label of that key with one of its values.
+fn selected(p: &Profile, labels: &[pprof_model::Label], post: &LabelSelectors) -> bool {
+    post.iter().all(|(k, vals)| {
+        labels
+            .iter()
+            .any(|l| l.is_str() && p.str(l.key) == k && vals.iter().any(|v| p.str(l.str) == v))
+    })
 }
 
 /// `e`, or when DataFusion failed on a Parquet file of dataset `dir` that
@@ -563,9 +685,24 @@ pub fn write_table(
 pub fn source_hook(source: &str) -> Option<Result<Profile, pprof_fetch::ErrorKind>> {
     let parsed = Selection::parse_source(source)?;
     let hook_err = |e: Error| pprof_fetch::ErrorKind::Hook(Box::new(e));
+    let engine = || {
+        let e = crate::cluster::engine()?;
+        Ok::<Engine, Error>(match HOOK_PROGRESS.get() {
+            Some(&sink) => e.with_progress(Arc::new(sink)),
+            None => e,
+        })
+    };
     Some(
         parsed
-            .and_then(|(dir, sel)| crate::cluster::engine()?.load(&dir, &sel))
+            .and_then(|(dir, sel)| engine()?.load(&dir, &sel))
             .map_err(hook_err),
     )
+}
+
+static HOOK_PROGRESS: std::sync::OnceLock<fn(Option<&str>)> = std::sync::OnceLock::new();
+
+/// Where [`source_hook`]'s queries report progress (see
+/// [`Engine::with_progress`]); once per process, false when already set.
+pub fn set_hook_progress(sink: fn(Option<&str>)) -> bool {
+    HOOK_PROGRESS.set(sink).is_ok()
 }

@@ -51,6 +51,9 @@
 //!   only it needs: the allocator, signal handling, the shell's line
 //!   editor (`pprof-shell/terminal`) and the web interface (`web`).
 //! * `web`: [`web`], the `-http` interface (pprof-web, on axum and tokio).
+//! * `fleet`: `fleet` (pprof-fleet), profiles as Parquet datasets queried
+//!   and merged by Apache DataFusion: `pprof-tools export`, `pprof-tools
+//!   sql`, and dataset directories as sources.
 //!
 //! A library user who wants neither builds with `default-features = false`.
 #![deny(missing_docs)]
@@ -60,6 +63,8 @@ pub use pprof_driver as driver;
 pub use pprof_driver::{args, viewer};
 pub use pprof_export as export;
 pub use pprof_fetch as fetch;
+#[cfg(feature = "fleet")]
+pub use pprof_fleet as fleet;
 pub use pprof_graph as graph;
 pub use pprof_leak as leak;
 pub use pprof_legacy as legacy;

@@ -12,6 +12,7 @@ use pprof_driver::args::{self, Invocation};
 use pprof_driver::{Command, Error, Pipeline};
 use pprof_fetch::save::{self, OutputFile};
 
+mod fleet_cmd;
 mod leak_cmd;
 
 // Profiles are millions of small vectors: a faster allocator is a large
@@ -29,6 +30,20 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // A Parquet dataset directory (with its selectors) is a source.
+    pprof_fetch::set_source_hook(pprof_fleet::source_hook);
+    if std::io::stderr().is_terminal() {
+        pprof_fleet::set_hook_progress(progress);
+    }
+    if let Some(verb) = argv.first().and_then(|a| args::FleetVerb::from_name(a)) {
+        let code = fleet_cmd::run(
+            verb,
+            &argv[1..],
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        );
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     if argv.first().map(String::as_str) == Some("leak") {
         let code = leak_cmd::run(
             &argv[1..],
@@ -127,6 +142,10 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
         notice(w);
     }
     let s = &inv.settings;
+    if !s.fleet.ballista.is_empty() {
+        // Datasets among the sources are queried on this cluster.
+        pprof_fleet::set_cluster(s.fleet.ballista.clone());
+    }
     if !s.http.is_empty() {
         // The web interface over the loaded profile; a bad address is
         // reported before anything loads.

@@ -1,12 +1,14 @@
 //! One table of settings drives every front end: each option of
 //! `pprof_driver::settings::OPTIONS` is accepted by the command lines the
-//! table gives it (pprof's, `pprof-tools leak`'s) and refused by the
+//! table gives it (pprof's, `pprof-tools leak`'s, `export`'s and `sql`'s)
+//! and refused by the
 //! others, by the shell when it is a shell option (and refused when it is
 //! not), as a web query parameter when it has one, and each `-help` lists
 //! it. The leak command's own rows are marked as such in the table
-//! (`Section::Leak`: no shell, no query parameter), which is checked here.
+//! (`Section::Leak`: no shell, no query parameter), and so are export's
+//! and sql's (`Section::Fleet`), which is checked here.
 
-use pprof_driver::args::LeakCommand;
+use pprof_driver::args::{FleetCommand, FleetVerb, LeakCommand};
 use pprof_driver::settings::{CommandLine, Kind, OptionDef, Section, Settings, OPTIONS};
 use pprof_model::build::ProfileBuilder;
 use pprof_model::Profile;
@@ -50,8 +52,10 @@ fn other_value(o: &OptionDef) -> (String, String) {
 fn every_option_reaches_every_front_end() {
     let help = pprof_driver::args::usage();
     let leak_help = pprof_driver::args::leak_usage();
+    let sql_help = pprof_driver::args::fleet_usage(FleetVerb::Sql);
     let web = pprof_tools::web::WebUi::new(profile(), Settings::default());
     let (mut pprofs, mut leaks, mut leak_only, mut shells, mut webs) = (0, 0, 0, 0, 0);
+    let (mut fleets, mut fleet_only) = (0, 0);
     for o in OPTIONS {
         let (value, flag) = other_value(o);
 
@@ -113,6 +117,32 @@ fn every_option_reaches_every_front_end() {
                 err.starts_with("flag provided but not defined: -"),
                 "leak {leak_argv:?}: {err}"
             );
+        }
+
+        // export and sql (one line of flags), and their -help; the rest
+        // is refused there.
+        let fleet_argv = [flag.clone(), "SELECT 1".into(), "ds".into()];
+        let parsed = pprof_driver::args::parse_fleet(FleetVerb::Sql, fleet_argv.clone());
+        if o.on_line(CommandLine::Fleet) {
+            fleets += 1;
+            let inv = match parsed {
+                Ok(FleetCommand::Run(inv)) => inv,
+                other => panic!("sql {fleet_argv:?}: {other:?}"),
+            };
+            took(&inv.settings, &fleet_argv);
+            assert!(listed(&sql_help), "sql -help lacks -{}", o.name);
+        } else {
+            let err = parsed.expect_err(&flag).to_string();
+            assert!(
+                err.starts_with("flag provided but not defined: -"),
+                "sql {fleet_argv:?}: {err}"
+            );
+        }
+        if o.section == Section::Fleet {
+            fleet_only += 1;
+            assert!(o.fleet.is_some(), "{}", o.name);
+            assert!(!o.in_shell() && !o.saved, "{}", o.name);
+            assert_eq!(o.url_param, None, "{}", o.name);
         }
 
         // The leak command's own rows say, in the table, that they are
@@ -185,6 +215,9 @@ fn every_option_reaches_every_front_end() {
     // The leak command: its 19 own rows and pprof's json, source_path,
     // timeout and granularity.
     assert_eq!((leaks, leak_only), (23, 19));
+    // export and sql: their 3 own rows and pprof's output, json and
+    // ballista.
+    assert_eq!((fleets, fleet_only), (6, 3));
 }
 
 #[test]
@@ -199,4 +232,10 @@ fn help_of_the_binary_is_the_table() {
     };
     assert_eq!(help(&["-help"]), pprof_driver::args::usage());
     assert_eq!(help(&["leak", "-help"]), pprof_driver::args::leak_usage());
+    for verb in [FleetVerb::Export, FleetVerb::Sql] {
+        assert_eq!(
+            help(&[verb.name(), "-help"]),
+            pprof_driver::args::fleet_usage(verb)
+        );
+    }
 }
