@@ -1304,13 +1304,8 @@ mod tests {
             run(FleetVerb::Export, &["-parquet=ds"]).unwrap_err(),
             UsageError::NoSource
         );
-        let inv = run(
-            FleetVerb::Sql,
-            &["-csv", "-ballista=df://h:1", "SELECT 1", "ds"],
-        )
-        .unwrap();
+        let inv = run(FleetVerb::Sql, &["-csv", "SELECT 1", "ds"]).unwrap();
         assert!(inv.settings.fleet.csv);
-        assert_eq!(inv.settings.fleet.ballista, "df://h:1");
         assert_eq!(inv.query, "SELECT 1");
         assert_eq!(
             run(FleetVerb::Sql, &["-csv", "-json", "q", "ds"]).unwrap_err(),

@@ -617,14 +617,12 @@ pub struct Settings {
     pub dialect: Dialect,
     /// The options of `pprof-tools leak`.
     pub leak: LeakSettings,
-    /// The options of `pprof-tools export` and `pprof-tools sql`, and
-    /// `-ballista`.
+    /// The options of `pprof-tools export` and `pprof-tools sql`.
     pub fleet: FleetSettings,
 }
 
 /// The settings of `pprof-tools export` and `pprof-tools sql` (their rows
-/// of [`OPTIONS`], [`Section::Fleet`]), and `-ballista`, which pprof's
-/// command line also takes.
+/// of [`OPTIONS`], [`Section::Fleet`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FleetSettings {
@@ -635,9 +633,6 @@ pub struct FleetSettings {
     pub partition: String,
     /// `-csv`: `sql` prints CSV instead of a table.
     pub csv: bool,
-    /// `-ballista`: run dataset queries on this Apache Ballista cluster
-    /// (`df://host:port`) instead of in process.
-    pub ballista: String,
 }
 
 impl Default for Settings {
@@ -937,9 +932,6 @@ pub const OPTIONS: &[OptionDef] = &[
         "TLS certificate authorities file for HTTPS sources\n"),
     option!("text_frames", text_frames, Source, None, false,
         "Name frames of Go debug=1 texts from their # lines (pprof-tools)\nWithout the binary, pprof leaves the frames of goroutine, heap,\nmutex and block debug=1 pages unnamed; these lines name them.\nGo leaves the leading runtime frames out of them: a binary named\nbefore the sources names those (without one they stay unnamed).\n"),
-    in_fleet(option!("ballista", fleet.ballista, Source, None, false,
-        "Query Parquet datasets on this Apache Ballista cluster (pprof-tools)\ndf://host:port of its scheduler; without it, queries run in process.\n"),
-        ""),
     option!("http", http, Misc, None, false,
         "Serve the web interface on host:port\nThe host defaults to localhost, the port to a free one.\n"),
     option!("no_browser", no_browser, Misc, None, false,

@@ -69,18 +69,6 @@ impl FleetError {
     }
 }
 
-/// The engine of `s`: in process, or on the Ballista cluster of
-/// `-ballista`.
-fn engine(s: &pprof_driver::Settings) -> Result<Engine, FleetError> {
-    Ok(match s.fleet.ballista.as_str() {
-        "" => Engine::new()?,
-        url => {
-            // XXX-BALLISTA: Engine::remote lands with the Ballista branch.
-            return Err(pprof_fleet::Error::Invalid(format!("{url}: no Ballista client")).into());
-        }
-    })
-}
-
 /// Export's progress line: drawn with the binary's progress line (in
 /// place, on a terminal only).
 struct Progress {
@@ -162,7 +150,7 @@ fn export(inv: &FleetInvocation, err: &mut dyn Write) -> Result<(), FleetError> 
 
 fn sql(inv: &FleetInvocation, out: &mut dyn Write) -> Result<(), FleetError> {
     let s = &inv.settings;
-    let mut engine = engine(s)?;
+    let mut engine = Engine::new()?;
     if std::io::stderr().is_terminal() {
         engine = engine.with_progress(std::sync::Arc::new(crate::progress));
     }
