@@ -12,6 +12,7 @@ use pprof_driver::args::{self, Invocation};
 use pprof_driver::{Command, Error, Pipeline};
 use pprof_fetch::save::{self, OutputFile};
 
+#[cfg(feature = "fleet")]
 mod fleet_cmd;
 mod leak_cmd;
 
@@ -31,17 +32,32 @@ fn main() -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // A Parquet dataset directory (with its selectors) is a source.
-    pprof_fetch::set_source_hook(pprof_fleet::source_hook);
-    if std::io::stderr().is_terminal() {
-        pprof_fleet::set_hook_progress(progress);
+    #[cfg(feature = "fleet")]
+    {
+        pprof_fetch::set_source_hook(pprof_fleet::source_hook);
+        if std::io::stderr().is_terminal() {
+            pprof_fleet::set_hook_progress(progress);
+        }
     }
     if let Some(verb) = argv.first().and_then(|a| args::FleetVerb::from_name(a)) {
+        #[cfg(feature = "fleet")]
         let code = fleet_cmd::run(
             verb,
             &argv[1..],
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         );
+        #[cfg(not(feature = "fleet"))]
+        let code = {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "pprof-tools: {}: this pprof-tools was built without Parquet datasets and SQL; \
+                 build it with `cargo build --release -p pprof-tools --features fleet`",
+                argv[0]
+            );
+            let _ = verb;
+            2
+        };
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     if argv.first().map(String::as_str) == Some("leak") {
