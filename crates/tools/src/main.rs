@@ -12,6 +12,7 @@ use pprof_driver::args::{self, Invocation};
 use pprof_driver::{Command, Error, Pipeline};
 use pprof_fetch::save::{self, OutputFile};
 
+#[cfg(feature = "fleet")]
 mod fleet_cmd;
 mod leak_cmd;
 
@@ -31,17 +32,31 @@ fn main() -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // A Parquet dataset directory (with its selectors) is a source.
-    pprof_fetch::set_source_hook(pprof_fleet::source_hook);
-    if std::io::stderr().is_terminal() {
-        pprof_fleet::set_hook_progress(progress);
+    #[cfg(feature = "fleet")]
+    {
+        pprof_fetch::set_source_hook(pprof_fleet::source_hook);
+        if std::io::stderr().is_terminal() {
+            pprof_fleet::set_hook_progress(progress);
+        }
     }
     if let Some(verb) = argv.first().and_then(|a| args::FleetVerb::from_name(a)) {
+        #[cfg(feature = "fleet")]
         let code = fleet_cmd::run(
             verb,
             &argv[1..],
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         );
+        #[cfg(not(feature = "fleet"))]
+        let code = {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "pprof-tools: {}: {WITHOUT_FLEET}",
+                argv[0]
+            );
+            let _ = verb;
+            2
+        };
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     if argv.first().map(String::as_str) == Some("leak") {
@@ -80,7 +95,15 @@ enum CliError {
     Viewer(#[from] pprof_driver::viewer::ViewerError),
     #[error("{}", pprof_fetch::io_message(.0))]
     Io(std::io::Error),
+    /// A fleet option in a binary built without the `fleet` feature.
+    #[error("{0}: {WITHOUT_FLEET}")]
+    #[cfg_attr(feature = "fleet", allow(dead_code))]
+    WithoutFleet(&'static str),
 }
+
+/// Why `export`, `sql` and `-ballista` fail without the `fleet` feature.
+const WITHOUT_FLEET: &str = "this pprof-tools was built without Parquet datasets and SQL; \
+     build it with `cargo build --release -p pprof-tools --features fleet`";
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> CliError {
@@ -144,7 +167,10 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
     let s = &inv.settings;
     if !s.fleet.ballista.is_empty() {
         // Datasets among the sources are queried on this cluster.
+        #[cfg(feature = "fleet")]
         pprof_fleet::set_cluster(s.fleet.ballista.clone());
+        #[cfg(not(feature = "fleet"))]
+        return Err(CliError::WithoutFleet("-ballista"));
     }
     if !s.http.is_empty() {
         // The web interface over the loaded profile; a bad address is

@@ -6,6 +6,7 @@ mod cli;
 mod dialect;
 mod dump_vs_proto;
 mod fixtures;
+#[cfg(feature = "fleet")]
 mod fleet;
 mod go;
 mod http;

@@ -215,9 +215,8 @@ fn every_option_reaches_every_front_end() {
     // The leak command: its 19 own rows and pprof's json, source_path,
     // timeout and granularity.
     assert_eq!((leaks, leak_only), (23, 19));
-    // export and sql: their 3 own rows and pprof's output, json and
-    // ballista.
-    assert_eq!((fleets, fleet_only), (6, 3));
+    // export and sql: their 3 own rows and pprof's output and json.
+    assert_eq!((fleets, fleet_only), (5, 3));
 }
 
 #[test]
@@ -233,9 +232,22 @@ fn help_of_the_binary_is_the_table() {
     assert_eq!(help(&["-help"]), pprof_driver::args::usage());
     assert_eq!(help(&["leak", "-help"]), pprof_driver::args::leak_usage());
     for verb in [FleetVerb::Export, FleetVerb::Sql] {
+        #[cfg(feature = "fleet")]
         assert_eq!(
             help(&[verb.name(), "-help"]),
             pprof_driver::args::fleet_usage(verb)
         );
+        // Without the feature the verbs say how to get them.
+        #[cfg(not(feature = "fleet"))]
+        {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_pprof-tools"))
+                .args([verb.name(), "-help"])
+                .output()
+                .expect("run pprof-tools");
+            assert_eq!(out.status.code(), Some(2), "{}", verb.name());
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--features fleet"), "{err}");
+            assert!(out.stdout.is_empty());
+        }
     }
 }
