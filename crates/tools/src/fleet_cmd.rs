@@ -159,7 +159,7 @@ fn export(inv: &FleetInvocation, err: &mut dyn Write) -> Result<(), FleetError> 
 
 fn sql(inv: &FleetInvocation, out: &mut dyn Write) -> Result<(), FleetError> {
     let s = &inv.settings;
-    let mut engine = Engine::new()?;
+    let mut engine = engine(s)?;
     if std::io::stderr().is_terminal() {
         engine = engine.with_progress(std::sync::Arc::new(crate::progress));
     }

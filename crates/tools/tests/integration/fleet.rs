@@ -245,6 +245,18 @@ fn bad_input_is_one_line_and_a_failure() {
     let o = run(&["-top", &f.dataset]);
     assert_error(&o, 1, &[&victim.to_string_lossy()]);
 
+    // A Ballista scheduler that does not answer is named, for reports
+    // and for SQL (the cluster itself: pprof-fleet's tests).
+    let nobody = "df://127.0.0.1:1";
+    let flag = format!("-ballista={nobody}");
+    for args in [
+        vec!["-top", &flag, &f.dataset],
+        vec!["sql", &flag, "SELECT count(*) FROM samples", &f.dataset],
+    ] {
+        let o = run(&args);
+        assert_error(&o, 1, &[nobody, "Ballista scheduler"]);
+    }
+
     // Usage mistakes: status 2 and the hint.
     let o = run(&["export", &f.files[0]]);
     assert_error(&o, 2, &["pprof-tools export:", "-parquet DIR"]);

@@ -215,8 +215,9 @@ fn every_option_reaches_every_front_end() {
     // The leak command: its 19 own rows and pprof's json, source_path,
     // timeout and granularity.
     assert_eq!((leaks, leak_only), (23, 19));
-    // export and sql: their 3 own rows and pprof's output and json.
-    assert_eq!((fleets, fleet_only), (5, 3));
+    // export and sql: their 3 own rows and pprof's output, json and
+    // ballista.
+    assert_eq!((fleets, fleet_only), (6, 3));
 }
 
 #[test]
