@@ -36,8 +36,11 @@ pub const STACK: &str = "stack";
 pub const LEAF: &str = "leaf";
 /// Column of the sample's labels: a list of `{key, str, num, unit}`.
 pub const LABELS: &str = "labels";
+/// Column of the labels' id: 16 bytes, a hash of the label list's content
+/// (in order), so that merges group on two narrow keys, stack and labels.
+pub const LABELS_ID: &str = "labels_id";
 
-/// Length of a stack id in bytes.
+/// Length of a stack id (and of a labels id) in bytes.
 pub const STACK_ID_LEN: i32 = 16;
 
 /// The fields of one label entry.
@@ -92,6 +95,7 @@ pub fn schema(p: &Profile) -> SchemaRef {
             false,
         ),
         Field::new(LABELS, labels_type(), false),
+        Field::new(LABELS_ID, DataType::FixedSizeBinary(STACK_ID_LEN), false),
     ];
     for name in value_columns(p) {
         fields.push(Field::new(name, DataType::Int64, true));
@@ -139,6 +143,21 @@ impl StackIds {
         }
         twox_hash::XxHash3_128::oneshot(&parts).to_le_bytes()
     }
+}
+
+/// The id of a label list of `p` (the [`LABELS_ID`] column): a 128-bit hash
+/// (XXH3) of each label's key, string, number and unit, in order; `buf` is
+/// scratch space.
+pub fn labels_id(p: &Profile, labels: &[Label], buf: &mut Vec<u8>) -> [u8; 16] {
+    buf.clear();
+    for l in labels {
+        for text in [p.str(l.key), p.str(l.str), p.str(l.num_unit)] {
+            buf.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            buf.extend_from_slice(text.as_bytes());
+        }
+        buf.extend_from_slice(&l.num.to_le_bytes());
+    }
+    twox_hash::XxHash3_128::oneshot(buf).to_le_bytes()
 }
 
 /// The hash of location `id`'s content.
@@ -198,6 +217,8 @@ pub fn to_batch(
     let mut leaf = StringBuilder::new();
     let mut stack = ListBuilder::new(StringBuilder::new());
     let mut labels = ListBuilder::new(StructBuilder::from_fields(label_fields(), 0));
+    let mut labels_ids = FixedSizeBinaryBuilder::with_capacity(n, STACK_ID_LEN);
+    let mut buf = Vec::new();
     let mut values: Vec<Int64Builder> = (0..p.sample_types.len())
         .map(|_| Int64Builder::with_capacity(n))
         .collect();
@@ -245,6 +266,9 @@ pub fn to_batch(
             entries.append(true);
         }
         labels.append(true);
+        labels_ids
+            .append_value(labels_id(p, s.labels, &mut buf))
+            .map_err(Error::Arrow)?;
         for (b, v) in values.iter_mut().zip(s.values) {
             b.append_value(*v);
         }
@@ -257,6 +281,7 @@ pub fn to_batch(
         Arc::new(leaf.finish()),
         Arc::new(stack.finish()),
         Arc::new(labels.finish()),
+        Arc::new(labels_ids.finish()),
     ];
     for mut b in values {
         columns.push(Arc::new(b.finish()));
@@ -323,10 +348,11 @@ pub fn stacks_of(skeleton: &Profile) -> HashMap<[u8; 16], Vec<LocationId>> {
         .collect()
 }
 
-/// One row read back: the stack id, the labels and the values.
+/// One row read back: the stack id, the labels and the values (each
+/// column only if the batch has it; reading a missing one is an error).
 pub(crate) struct RowReader<'a> {
-    stack_id: &'a datafusion::arrow::array::FixedSizeBinaryArray,
-    labels: &'a datafusion::arrow::array::ListArray,
+    stack_id: Option<&'a datafusion::arrow::array::FixedSizeBinaryArray>,
+    labels: Option<&'a datafusion::arrow::array::ListArray>,
     values: Vec<Option<&'a datafusion::arrow::array::PrimitiveArray<Int64Type>>>,
 }
 
@@ -334,17 +360,20 @@ impl<'a> RowReader<'a> {
     /// Reads `batch`, whose value columns are `value_names` (a missing
     /// column reads as zeros).
     pub(crate) fn new(batch: &'a RecordBatch, value_names: &[String]) -> Result<Self, Error> {
-        let col = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| Error::Schema(format!("no column {name}")))
+        let stack_id =
+            match batch.column_by_name(STACK_ID) {
+                None => None,
+                Some(c) => Some(c.as_fixed_size_binary_opt().ok_or_else(|| {
+                    Error::Schema(format!("{STACK_ID} is not a fixed size binary"))
+                })?),
+            };
+        let labels = match batch.column_by_name(LABELS) {
+            None => None,
+            Some(c) => Some(
+                c.as_list_opt::<i32>()
+                    .ok_or_else(|| Error::Schema(format!("{LABELS} is not a list")))?,
+            ),
         };
-        let stack_id = col(STACK_ID)?
-            .as_fixed_size_binary_opt()
-            .ok_or_else(|| Error::Schema(format!("{STACK_ID} is not a fixed size binary")))?;
-        let labels = col(LABELS)?
-            .as_list_opt::<i32>()
-            .ok_or_else(|| Error::Schema(format!("{LABELS} is not a list")))?;
         let mut values = Vec::with_capacity(value_names.len());
         for name in value_names {
             values.push(match batch.column_by_name(name) {
@@ -364,6 +393,7 @@ impl<'a> RowReader<'a> {
 
     pub(crate) fn stack_id(&self, row: usize) -> Result<[u8; 16], Error> {
         self.stack_id
+            .ok_or_else(|| Error::Schema(format!("no column {STACK_ID}")))?
             .value(row)
             .try_into()
             .map_err(|_| Error::Schema("stack id of the wrong length".into()))
@@ -387,7 +417,10 @@ impl<'a> RowReader<'a> {
         out: &mut Vec<Label>,
     ) -> Result<(), Error> {
         out.clear();
-        let entries = self.labels.value(row);
+        let entries = self
+            .labels
+            .ok_or_else(|| Error::Schema(format!("no column {LABELS}")))?
+            .value(row);
         let entries = entries
             .as_struct_opt()
             .ok_or_else(|| Error::Schema(format!("{LABELS} entries are not structs")))?;

@@ -14,6 +14,7 @@
 //! | `leaf` | Utf8 | the leaf function's name |
 //! | `stack` | List(Utf8) | function names, leaf first (inlined frames too) |
 //! | `labels` | List(Struct{key, str, num, unit}) | the sample's labels, in order |
+//! | `labels_id` | FixedSizeBinary(16) | 128-bit hash of the labels' content |
 //! | `TYPE/UNIT` | Int64 | one column per sample type (`cpu/nanoseconds`) |
 //!
 //! Strings are pprof-model's text, in which invalid UTF-8 bytes are held

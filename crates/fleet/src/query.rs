@@ -26,9 +26,11 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::context::{SessionConfig, SessionContext};
 use datafusion::functions_aggregate::expr_fn::{min, sum};
 use datafusion::prelude::{col, lit, DataFrame, Expr, ParquetReadOptions};
-use pprof_model::{Function, FunctionId, Location, LocationId, Mapping, MappingId, Profile};
+use futures::StreamExt;
+use pprof_model::{Function, FunctionId, Label, Location, LocationId, Mapping, MappingId, Profile};
+use rustc_hash::FxHashMap;
 
-use crate::convert::{self, RowReader, LABELS, SEQ, STACK_ID, TIME};
+use crate::convert::{self, RowReader, LABELS, LABELS_ID, SEQ, STACK_ID, TIME};
 use crate::dataset::{self, SAMPLES_DIR};
 use crate::pbtable;
 use crate::progress::{size, CountingStore, ReadCounter};
@@ -36,6 +38,9 @@ use crate::Error;
 
 /// The table name queries use.
 pub const TABLE: &str = "samples";
+
+/// The column of a merged sample's first row (its `seq`).
+const FIRST: &str = "first";
 
 /// Label keys, each with the values it accepts.
 pub type LabelSelectors = Vec<(String, Vec<String>)>;
@@ -344,26 +349,79 @@ impl Engine {
                 aggs.push(sum(col(quoted(n))).alias(n.as_str()));
             }
         }
-        aggs.push(min(col(SEQ)).alias("first"));
+        aggs.push(min(col(SEQ)).alias(FIRST));
+        // Samples are equal when their stacks and labels are: grouped on
+        // the two 16-byte ids, each group's first row (in dataset order)
+        // placing it, as pprof's merge orders samples by first use.
         let rows = self.run_reporting(
             "merging",
-            df.aggregate(vec![col(STACK_ID), col(LABELS)], aggs)?
-                .sort(vec![col("first").sort(true, false)])?
+            df.clone()
+                .aggregate(vec![col(STACK_ID), col(LABELS_ID)], aggs)?
+                .sort(vec![col(FIRST).sort(true, false)])?
                 .collect(),
         )?;
         let mut b = Builder::new(dir, first)?;
+        // The labels of each merged sample are those of its first row:
+        // read in one more pass over the selected rows' labels.
+        let merged: usize = rows.iter().map(RecordBatch::num_rows).sum();
+        let mut firsts: FxHashMap<i64, u32> = FxHashMap::default();
+        firsts.reserve(merged);
+        let mut at = 0u32;
+        for batch in &rows {
+            let first = batch
+                .column_by_name(FIRST)
+                .and_then(|c| c.as_primitive_opt::<Int64Type>())
+                .ok_or_else(|| Error::Schema(format!("no int64 column {FIRST}")))?;
+            for seq in first.iter() {
+                if let Some(seq) = seq {
+                    firsts.insert(seq, at);
+                }
+                at += 1;
+            }
+        }
+        let mut spans = vec![(0u32, 0u32); merged];
+        let mut arena: Vec<Label> = Vec::new();
+        let out = &mut b.out;
+        self.run_reporting("labels", async {
+            let mut stream = df
+                .select(vec![col(SEQ), col(LABELS)])?
+                .execute_stream()
+                .await?;
+            let mut labels = Vec::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let seqs = batch
+                    .column_by_name(SEQ)
+                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
+                    .ok_or_else(|| Error::Schema(format!("no int64 column {SEQ}")))?;
+                let r = RowReader::new(&batch, &[])?;
+                for (row, seq) in seqs.iter().enumerate() {
+                    let Some(&at) = seq.and_then(|q| firsts.get(&q)) else {
+                        continue;
+                    };
+                    r.labels(row, out, &mut labels)?;
+                    let start = arena.len() as u32;
+                    arena.extend_from_slice(&labels);
+                    spans[at as usize] = (start, arena.len() as u32);
+                }
+            }
+            Ok::<(), Error>(())
+        })?;
+        drop(firsts);
         let mut values = Vec::new();
-        let mut labels = Vec::new();
+        let mut at = 0;
         for batch in &rows {
             let r = RowReader::new(batch, &names)?;
             for row in 0..batch.num_rows() {
-                r.labels(row, &mut b.out, &mut labels)?;
-                if !selected(&b.out, &labels, &post) {
+                let (start, end) = spans[at];
+                at += 1;
+                let labels = &arena[start as usize..end as usize];
+                if !selected(&b.out, labels, &post) {
                     continue;
                 }
                 let locs = b.resolve(&r.stack_id(row)?, &ordinals)?;
                 r.values(row, &mut values);
-                b.out.samples.push_parts(&locs, &values, &labels);
+                b.out.samples.push_parts(&locs, &values, labels);
             }
         }
         let out = b.out;
