@@ -285,7 +285,7 @@ pub fn write_report_noting(
     match cmd.format {
         OutputFormat::Raw => {
             // The profile's bytes as they are, invalid UTF-8 included.
-            let mut w = Unescape::new(&mut *out);
+            let mut w = Unescape::over(&mut *out, &view.strings);
             view.write_raw(&mut w, s.dialect)?;
             w.finish()?;
             return Ok(());
@@ -312,7 +312,7 @@ pub fn write_report_noting(
     match cmd.format {
         // Traces cannot fail once started: stream them, however long.
         OutputFormat::Traces if !s.json => {
-            let mut w = Unescape::new(&mut *out);
+            let mut w = Unescape::over(&mut *out, &view.strings);
             pprof_report::write_traces(&mut w, &rpt)?;
             w.finish()?;
             return Ok(());
@@ -396,7 +396,7 @@ pub fn write_report_noting(
                 stacks: stack_options(&s, &choice),
                 ..Default::default()
             };
-            let mut w = Unescape::new(&mut *out);
+            let mut w = Unescape::over(&mut *out, &view.strings);
             pprof_export::write_folded(&mut w, &view, &fo)?;
             w.finish()?;
             return Ok(());
@@ -420,7 +420,7 @@ pub fn write_report_noting(
             Err(e) => out.write_all(e.as_bytes())?,
         },
         _ => {
-            let mut w = Unescape::new(&mut *out);
+            let mut w = Unescape::over(&mut *out, &view.strings);
             w.write_all(&buf)?;
             w.finish()?;
         }

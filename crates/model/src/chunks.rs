@@ -41,12 +41,20 @@ pub fn write_in_order<S, W: Write + ?Sized>(
     }
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<String>(AHEAD);
+        // Written chunks go back to be filled again, so that no chunk
+        // grows from empty (copying itself as it doubles) on fresh pages.
+        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<String>(AHEAD + 1);
         let (format, new_state) = (&format, &new_state);
         scope.spawn(move || {
             let mut state = new_state();
+            let mut last = 0;
             for i in (1..chunks).step_by(2) {
-                let mut odd = String::new();
+                let mut odd = back_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| String::with_capacity(last + last / 4));
+                odd.clear();
                 format(&mut state, i, &mut odd);
+                last = odd.len();
                 // The receiver is gone after a write error: stop.
                 if tx.send(odd).is_err() {
                     return;
@@ -64,6 +72,8 @@ pub fn write_in_order<S, W: Write + ?Sized>(
                     .recv()
                     .map_err(|_| std::io::Error::other("formatting thread failed"))?;
                 w.write_all(odd.as_bytes())?;
+                // Full only if the other thread has stopped: drop it then.
+                let _ = back_tx.try_send(odd);
             }
         }
         Ok(())

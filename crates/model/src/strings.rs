@@ -142,6 +142,13 @@ impl StringTable {
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.strings.iter().map(|s| &**s)
     }
+
+    /// Whether any string holds bytes that are not UTF-8 (as
+    /// [`from_bytes`] keeps them): only then can a text made of the table's
+    /// strings need [`Unescape`].
+    pub fn holds_bytes(&self) -> bool {
+        self.strings.iter().any(|s| s.as_bytes().contains(&LEAD))
+    }
 }
 
 /// First character of the block that holds raw bytes: byte `b` is
@@ -245,6 +252,8 @@ pub fn lossy(text: &str) -> Cow<'_, str> {
 /// ```
 pub struct Unescape<W: std::io::Write> {
     inner: W,
+    /// Whether to look for held bytes at all.
+    active: bool,
     /// The start of a 4-byte character cut by the end of a write.
     pending: Vec<u8>,
     buf: Vec<u8>,
@@ -255,8 +264,19 @@ impl<W: std::io::Write> Unescape<W> {
     pub fn new(inner: W) -> Self {
         Unescape {
             inner,
+            active: true,
             pending: Vec::new(),
             buf: Vec::new(),
+        }
+    }
+
+    /// Wraps `inner` for a text made of the strings of `table` (and of
+    /// text of its own): when no string of the table holds bytes, the text
+    /// passes through without being searched.
+    pub fn over(inner: W, table: &StringTable) -> Self {
+        Unescape {
+            active: table.holds_bytes(),
+            ..Unescape::new(inner)
         }
     }
 
@@ -272,7 +292,7 @@ impl<W: std::io::Write> Unescape<W> {
 
 impl<W: std::io::Write> std::io::Write for Unescape<W> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.pending.is_empty() && !data.contains(&LEAD) {
+        if !self.active || (self.pending.is_empty() && !data.contains(&LEAD)) {
             self.inner.write_all(data)?;
             return Ok(data.len());
         }
@@ -313,6 +333,24 @@ impl<W: std::io::Write> std::io::Write for Unescape<W> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn unescape_searches_only_tables_that_hold_bytes() {
+        let mut plain = StringTable::new();
+        plain.intern("main.main");
+        assert!(!plain.holds_bytes());
+        let mut held = plain.clone();
+        let id = held.intern_bytes(b"f\xfe");
+        assert!(held.holds_bytes());
+        let text = format!("{}|", held.get(id));
+        for (table, want) in [(&held, &b"f\xfe|"[..]), (&plain, text.as_bytes())] {
+            let mut out = Vec::new();
+            let mut w = Unescape::over(&mut out, table);
+            w.write_all(text.as_bytes()).unwrap();
+            w.finish().unwrap();
+            assert_eq!(out, want);
+        }
+    }
 
     #[test]
     fn bytes_round_trip() {

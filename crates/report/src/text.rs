@@ -330,7 +330,13 @@ pub(crate) struct TraceView<'a> {
     pub value_text: &'a str,
     /// Frames, leaf first: printable name and inline flag.
     pub frames: &'a [(&'a str, bool)],
+    /// Each frame's line as the traces report prints it below the first
+    /// ([`FRAME_INDENT`], the name, ` (inline)` if inlined, a newline).
+    pub frame_lines: &'a [&'a str],
 }
+
+/// The indentation of the traces report's frame lines below the first.
+const FRAME_INDENT: &str = "             ";
 
 impl<'a> TraceView<'a> {
     /// The values of one label line.
@@ -374,6 +380,9 @@ pub(crate) struct TraceWalker<'r, 'p> {
     rpt: &'r Report<'p>,
     locs: LocationNodes,
     names: Vec<String>,
+    /// Per node, its frame line (see [`TraceView::frame_lines`]), not
+    /// inlined and inlined.
+    lines: Vec<[String; 2]>,
 }
 
 /// Texts made once per distinct value while walking traces: sample values
@@ -400,7 +409,21 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             .iter()
             .map(|n| n.info.printable_name())
             .collect();
-        TraceWalker { rpt, locs, names }
+        let lines = names
+            .iter()
+            .map(|n| {
+                [
+                    format!("{FRAME_INDENT}{n}\n"),
+                    format!("{FRAME_INDENT}{n} (inline)\n"),
+                ]
+            })
+            .collect();
+        TraceWalker {
+            rpt,
+            locs,
+            names,
+            lines,
+        }
     }
 
     /// Calls `f` for every sample of `range` with at least one frame, in
@@ -415,13 +438,14 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
         let rpt = self.rpt;
         let p = rpt.profile();
         let o = rpt.options();
-        let (locs, names) = (&self.locs, &self.names);
+        let (locs, names, node_lines) = (&self.locs, &self.names, &self.lines);
         let TraceTexts {
             texts,
             value_texts,
             num_texts,
         } = cache;
         let mut frames: Vec<(&str, bool)> = Vec::new();
+        let mut frame_lines: Vec<&str> = Vec::new();
         // Per sample: label keys (id, kind), then the numeric labels' text
         // indexes; reused.
         let mut keys: Vec<(pprof_model::StrId, bool)> = Vec::new();
@@ -430,12 +454,18 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
         let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
         for s in p.samples.iter_range(range) {
             frames.clear();
+            frame_lines.clear();
             for &loc in s.locations {
                 let nodes = locs.get(loc);
                 for (i, n) in nodes.iter().enumerate() {
                     let Some(n) = n else { continue };
                     let name = names.get(n.index()).map_or("", String::as_str);
-                    frames.push((name, i + 1 != nodes.len()));
+                    let inline = i + 1 != nodes.len();
+                    frames.push((name, inline));
+                    let line = node_lines
+                        .get(n.index())
+                        .map_or("", |l| &l[inline as usize]);
+                    frame_lines.push(line);
                 }
             }
             if frames.is_empty() {
@@ -516,6 +546,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
                 value: v,
                 value_text: texts.get(value_at).map_or("", String::as_str),
                 frames: &frames,
+                frame_lines: &frame_lines,
             });
             spare_lines = recycle(lines);
             spare_values = recycle(values);
@@ -608,22 +639,21 @@ pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
             for line in t.lines {
                 push_label_line(out, line.0, t.line_values(line));
             }
-            let pad = 10usize.saturating_sub(t.value_text.chars().count());
-            for (i, &(name, inline)) in t.frames.iter().enumerate() {
-                if i == 0 {
-                    for _ in 0..pad {
-                        out.push(' ');
-                    }
-                    out.push_str(t.value_text);
-                    out.push_str("   ");
-                } else {
-                    out.push_str("             ");
+            if let Some(&(name, inline)) = t.frames.first() {
+                let pad = 10usize.saturating_sub(t.value_text.chars().count());
+                for _ in 0..pad {
+                    out.push(' ');
                 }
+                out.push_str(t.value_text);
+                out.push_str("   ");
                 out.push_str(name);
                 if inline {
                     out.push_str(" (inline)");
                 }
                 out.push('\n');
+            }
+            for line in t.frame_lines.iter().skip(1) {
+                out.push_str(line);
             }
             Ok(())
         });
