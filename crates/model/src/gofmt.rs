@@ -309,21 +309,6 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// The decimal digits of `v`, right-aligned in `buf`; returns where they
-/// start.
-#[inline]
-fn uint_digits(buf: &mut [u8; 20], mut v: u64) -> usize {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return i;
-        }
-    }
-}
-
 /// Appends `v` in decimal (`{}` of a `u64`).
 ///
 /// ```
@@ -369,18 +354,32 @@ pub fn push_int_padded(out: &mut String, v: i64, width: usize) {
 }
 
 #[inline]
-fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
-    let mut buf = [0u8; 20];
-    let at = uint_digits(&mut buf, abs);
-    let len = buf.len() - at + usize::from(neg);
-    for _ in len..width {
-        out.push(' ');
+fn push_digits(out: &mut String, neg: bool, mut abs: u64, width: usize) {
+    // The text is made right-aligned in a buffer of spaces (padding
+    // included when it fits) and appended at once.
+    const N: usize = 32;
+    let mut buf = [b' '; N];
+    let mut i = N;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (abs % 10) as u8;
+        abs /= 10;
+        if abs == 0 {
+            break;
+        }
     }
     if neg {
-        out.push('-');
+        i -= 1;
+        buf[i] = b'-';
     }
-    for &d in &buf[at..] {
-        out.push(char::from(d));
+    let pad = width.saturating_sub(N - i);
+    if pad <= i {
+        i -= pad;
+    } else {
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+    if let Ok(text) = std::str::from_utf8(&buf[i..]) {
+        out.push_str(text);
     }
 }
 
