@@ -773,7 +773,9 @@ fn accumulate_chunk(
     nodes: &mut [NodeAcc],
     edges: &mut EdgeTable,
     with_edges: bool,
+    edge_nodes: Option<&[bool]>,
 ) {
+    let wanted = |n: NodeId| edge_nodes.is_none_or(|m| m.get(n.index()).copied().unwrap_or(false));
     for (stamp, st) in (1u32..).zip(stacks) {
         let (w, dw) = (st.w, st.dw);
         walk_sample(
@@ -794,7 +796,7 @@ fn accumulate_chunk(
                 }
             },
             |src, dest, residual, inline| {
-                if !with_edges {
+                if !with_edges || !(wanted(src) || wanted(dest)) {
                     return;
                 }
                 let e = edges.slot((u64::from(src.0) << 32) | u64::from(dest.0));
@@ -810,9 +812,20 @@ fn accumulate_chunk(
     }
 }
 
-fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: bool) -> Partial {
+fn accumulate(
+    stacks: &[Stack<'_>],
+    locs: &LocTable,
+    nnodes: usize,
+    with_edges: bool,
+    edge_nodes: Option<&[bool]>,
+) -> Partial {
     let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
-    let mut edges = EdgeTable::with_capacity(if with_edges { locs.ids.len() } else { 0 });
+    let capacity = match (with_edges, edge_nodes) {
+        (false, _) => 0,
+        (true, None) => locs.ids.len(),
+        (true, Some(m)) => 64 * m.iter().filter(|&&b| b).count(),
+    };
+    let mut edges = EdgeTable::with_capacity(capacity);
     // Stamps start at 1: 0 marks "never seen"; they start over (with the
     // marks cleared) every `u32::MAX - 1` stacks.
     let chunks = stacks.chunks(u32::MAX as usize - 1);
@@ -821,7 +834,7 @@ fn accumulate(stacks: &[Stack<'_>], locs: &LocTable, nnodes: usize, with_edges: 
             nodes.iter_mut().for_each(|n| n.seen = 0);
             edges.slots.iter_mut().for_each(|e| e.seen = 0);
         }
-        accumulate_chunk(chunk, locs, &mut nodes, &mut edges, with_edges);
+        accumulate_chunk(chunk, locs, &mut nodes, &mut edges, with_edges, edge_nodes);
     }
     let mut edges: Vec<EdgeAcc> = edges
         .slots
@@ -959,20 +972,27 @@ fn build_graph(
     let (off, ids) = create_nodes(&mut b);
     let locs = LocTable::new(off, ids);
     let nnodes = b.g.arena.len();
+    // With `edges_of`, the nodes whose edges are collected.
+    let mask: Option<Vec<bool>> = o
+        .edges_of
+        .as_ref()
+        .map(|f| b.g.arena.iter().map(|n| f.test(&n.info)).collect());
+    let mask = mask.as_deref();
     let all = stacks.stacks.as_slice();
+    let run = |part: &[Stack<'_>]| accumulate(part, &locs, nnodes, with_edges, mask);
     let partials: Vec<Partial> = if split && all.len() > 1 {
         let (first, second) = all.split_at(all.len() / 2);
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| accumulate(second, &locs, nnodes, with_edges));
-            let a = accumulate(first, &locs, nnodes, with_edges);
+            let h = scope.spawn(|| run(second));
+            let a = run(first);
             match h.join() {
                 Ok(b) => vec![a, b],
                 // A worker cannot panic on valid input; fall back to one thread.
-                Err(_) => vec![accumulate(all, &locs, nnodes, with_edges)],
+                Err(_) => vec![run(all)],
             }
         })
     } else {
-        vec![accumulate(all, &locs, nnodes, with_edges)]
+        vec![run(all)]
     };
     for part in partials {
         for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {

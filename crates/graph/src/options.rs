@@ -12,6 +12,28 @@ pub type NodeSet = HashSet<NodeInfo>;
 /// A function formatting a numeric tag value with its unit.
 pub type TagFormatFn = std::sync::Arc<dyn Fn(i64, &str) -> String + Send + Sync>;
 
+/// A test on nodes (see [`Options::edges_of`]).
+#[derive(Clone)]
+pub struct NodeFilter(std::sync::Arc<dyn Fn(&NodeInfo) -> bool + Send + Sync>);
+
+impl NodeFilter {
+    /// The nodes for which `f` is true.
+    pub fn new(f: impl Fn(&NodeInfo) -> bool + Send + Sync + 'static) -> NodeFilter {
+        NodeFilter(std::sync::Arc::new(f))
+    }
+
+    /// Whether `node` passes.
+    pub fn test(&self, node: &NodeInfo) -> bool {
+        (self.0)(node)
+    }
+}
+
+impl std::fmt::Debug for NodeFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NodeFilter(..)")
+    }
+}
+
 /// How numeric tag values are turned into tag names.
 #[derive(Clone, Default)]
 #[non_exhaustive]
@@ -95,6 +117,10 @@ pub struct Options {
     /// Keep file names as recorded (only cleaned), skipping the trimming
     /// rules; pprof's traces report does this. Default: false.
     pub raw_file_names: bool,
+    /// If set, only the edges into or out of the nodes it passes are
+    /// collected (a peek report prints no others); nodes and their values
+    /// are the same. Not for call trees. Default: None (every edge).
+    pub edges_of: Option<NodeFilter>,
 }
 
 impl Default for Options {
@@ -117,6 +143,7 @@ impl Default for Options {
             trim_path: String::new(),
             source_path: String::new(),
             raw_file_names: false,
+            edges_of: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pprof_graph::{Graph, NodeSet, Options as GraphOptions, Stacks, TagFormat};
+use pprof_graph::{Graph, NodeFilter, NodeSet, Options as GraphOptions, Stacks, TagFormat};
 use pprof_model::measurement;
 use pprof_model::Profile;
 
@@ -14,6 +14,9 @@ pub struct Report<'p> {
     prof: &'p Profile,
     total: i64,
     options: Options,
+    /// The nodes whose edges the report prints, when it prints only some
+    /// (a peek report: [`Report::edges_of`]).
+    edges_of: Option<NodeFilter>,
 }
 
 /// A graph trimmed by the report options, with the counts the headers
@@ -41,6 +44,7 @@ impl<'p> Report<'p> {
             prof,
             total,
             options,
+            edges_of: None,
         }
     }
 
@@ -53,7 +57,16 @@ impl<'p> Report<'p> {
             prof,
             total,
             options,
+            edges_of: None,
         }
+    }
+
+    /// Graphs of this report collect only the edges into or out of the
+    /// nodes `filter` passes (their nodes and values are unchanged): for a
+    /// report that prints no other edges.
+    pub fn edges_of(mut self, filter: NodeFilter) -> Report<'p> {
+        self.edges_of = Some(filter);
+        self
     }
 
     /// The total used for percentages.
@@ -125,6 +138,9 @@ impl<'p> Report<'p> {
         g.show_columns = o.show_columns;
         g.trim_path = o.trim_path.clone();
         g.source_path = o.source_path.clone();
+        if !g.call_tree {
+            g.edges_of = self.edges_of.clone();
+        }
         if o.output_format.report_kind() == OutputFormat::Dot {
             g.compute_tags = true;
             let unit = o.output_unit.clone();

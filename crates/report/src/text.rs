@@ -168,6 +168,12 @@ pub struct TreeReport {
 /// symbol matches no node.
 pub fn tree(rpt: &Report<'_>) -> Result<TreeReport> {
     let mut rpt = rpt.clone();
+    if let Some(rx) = rpt.options().symbol.clone() {
+        // Only the matching nodes' edges are printed: collect no others.
+        rpt = rpt.edges_of(pprof_graph::NodeFilter::new(move |n| {
+            rx.is_match(&n.printable_name())
+        }));
+    }
     let tg = rpt.trimmed_graph();
     rpt.select_output_unit(&tg.graph);
     let g = &tg.graph;

@@ -170,3 +170,29 @@ fn tags_and_visual_selection() {
     // In visual mode, the two flat tags of "inl" and "a" count as nodes.
     assert!(g.top_nodes(3, true).len() < g.top_nodes(3, false).len());
 }
+
+#[test]
+fn edges_of_keeps_the_edges_of_the_nodes_it_passes() {
+    let edges = |g: &Graph| {
+        let name = |id| g.node(id).map(|n| n.info.printable_name()).unwrap();
+        let mut v: Vec<(String, String, i64, bool, bool)> = g
+            .edges
+            .iter()
+            .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
+            .collect();
+        v.sort();
+        v
+    };
+    let full = graph(&Options::default());
+    let mut o = Options::default();
+    o.edges_of = Some(pprof_graph::NodeFilter::new(|n| n.printable_name() == "a"));
+    let some = graph(&o);
+    // The same nodes and values; only the edges into or out of `a`.
+    assert_eq!(rows(&some), rows(&full));
+    let want: Vec<_> = edges(&full)
+        .into_iter()
+        .filter(|e| e.0 == "a" || e.1 == "a")
+        .collect();
+    assert!(!want.is_empty() && want.len() < edges(&full).len());
+    assert_eq!(edges(&some), want);
+}
