@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pprof_fleet::dataset::{DatasetWriter, PartitionKey};
 use pprof_fleet::{Engine, Selection};
 use pprof_model::Profile;
 
-use super::{service_profile, DAY1, HOUR};
+use super::{service_dataset, service_profile, DAY1, HOUR};
 
 /// How long the cluster may take to come up.
 const START: Duration = Duration::from_secs(60);
@@ -211,12 +210,7 @@ fn a_ballista_cluster_merges_as_this_process_does() {
         ("d", service_profile("search", DAY1 + 26 * HOUR, 4)),
         ("e", service_profile("checkout", DAY1 + 50 * HOUR, 5)),
     ];
-    let data = tempfile::tempdir().unwrap();
-    let keys = PartitionKey::parse_list("service,date").unwrap();
-    let mut w = DatasetWriter::create(data.path(), keys).unwrap();
-    for (n, p) in &ps {
-        w.add(n, p).unwrap();
-    }
+    let data = service_dataset(&ps);
     let dir = data.path();
 
     let mut cluster = Cluster::start();

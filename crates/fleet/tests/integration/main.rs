@@ -148,6 +148,17 @@ fn service_profile(service: &str, time_nanos: i64, scale: i64) -> Profile {
     p
 }
 
+/// A dataset of the named profiles `ps`, partitioned by service and date.
+fn service_dataset(ps: &[(&str, Profile)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = PartitionKey::parse_list("service,date").unwrap();
+    let mut w = DatasetWriter::create(dir.path(), keys).unwrap();
+    for (n, p) in ps {
+        w.add(n, p).unwrap();
+    }
+    dir
+}
+
 const DAY1: i64 = 1_796_083_200_000_000_000; // 2026-12-01T00:00:00Z
 const HOUR: i64 = 3_600_000_000_000;
 
@@ -160,12 +171,7 @@ fn selections_merge_what_they_select() {
         ("b", service_profile("cart", DAY1 + 2 * HOUR, 2)),
         ("c", service_profile("checkout", DAY1 + 25 * HOUR, 3)),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let keys = PartitionKey::parse_list("service,date").unwrap();
-    let mut w = DatasetWriter::create(dir.path(), keys).unwrap();
-    for (n, p) in &ps {
-        w.add(n, p).unwrap();
-    }
+    let dir = service_dataset(&ps);
     let files = parquet_files(dir.path());
     let rel: Vec<String> = files
         .iter()
