@@ -337,7 +337,9 @@ pub(crate) struct TraceView<'a> {
     /// Frames, leaf first: printable name and inline flag.
     pub frames: &'a [(&'a str, bool)],
     /// Each frame's line as the traces report prints it below the first
-    /// ([`FRAME_INDENT`], the name, ` (inline)` if inlined, a newline).
+    /// ([`FRAME_INDENT`], the name, ` (inline)` if inlined, a newline);
+    /// empty strings unless the walker was made
+    /// [`TraceWalker::with_frame_lines`].
     pub frame_lines: &'a [&'a str],
 }
 
@@ -387,7 +389,7 @@ pub(crate) struct TraceWalker<'r, 'p> {
     locs: LocationNodes,
     names: Vec<String>,
     /// Per node, its frame line (see [`TraceView::frame_lines`]), not
-    /// inlined and inlined.
+    /// inlined and inlined; empty unless asked for.
     lines: Vec<[String; 2]>,
 }
 
@@ -415,7 +417,19 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             .iter()
             .map(|n| n.info.printable_name())
             .collect();
-        let lines = names
+        TraceWalker {
+            rpt,
+            locs,
+            names,
+            lines: Vec::new(),
+        }
+    }
+
+    /// The walker of the text report, which prints each frame's line
+    /// ([`TraceView::frame_lines`]): made once per node here.
+    pub(crate) fn with_frame_lines(mut self) -> Self {
+        self.lines = self
+            .names
             .iter()
             .map(|n| {
                 [
@@ -424,12 +438,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
                 ]
             })
             .collect();
-        TraceWalker {
-            rpt,
-            locs,
-            names,
-            lines,
-        }
+        self
     }
 
     /// Calls `f` for every sample of `range` with at least one frame, in
@@ -634,7 +643,7 @@ pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let mut head = profile_labels(rpt).join("\n");
     head.push('\n');
     w.write_all(head.as_bytes())?;
-    let walker = TraceWalker::new(rpt);
+    let walker = TraceWalker::new(rpt).with_frame_lines();
     let n = rpt.profile().samples.len();
     let chunks = n.div_ceil(CHUNK);
     pprof_model::chunks::write_in_order(w, chunks, TraceTexts::default, |texts, i, out| {
