@@ -42,6 +42,17 @@ pub const TABLE: &str = "samples";
 /// The column of a merged sample's first row (its `seq`).
 const FIRST: &str = "first";
 
+/// Column `name` of `batch`, which must be an Int64 column.
+fn int64_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a datafusion::arrow::array::PrimitiveArray<Int64Type>, Error> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_primitive_opt::<Int64Type>())
+        .ok_or_else(|| Error::Schema(format!("no int64 column {name}")))
+}
+
 /// Label keys, each with the values it accepts.
 pub type LabelSelectors = Vec<(String, Vec<String>)>;
 
@@ -368,11 +379,7 @@ impl Engine {
         firsts.reserve(merged);
         let mut at = 0u32;
         for batch in &rows {
-            let first = batch
-                .column_by_name(FIRST)
-                .and_then(|c| c.as_primitive_opt::<Int64Type>())
-                .ok_or_else(|| Error::Schema(format!("no int64 column {FIRST}")))?;
-            for seq in first.iter() {
+            for seq in int64_column(batch, FIRST)?.iter() {
                 if let Some(seq) = seq {
                     firsts.insert(seq, at);
                 }
@@ -390,10 +397,7 @@ impl Engine {
             let mut labels = Vec::new();
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
-                let seqs = batch
-                    .column_by_name(SEQ)
-                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
-                    .ok_or_else(|| Error::Schema(format!("no int64 column {SEQ}")))?;
+                let seqs = int64_column(&batch, SEQ)?;
                 let r = RowReader::new(&batch, &[])?;
                 for (row, seq) in seqs.iter().enumerate() {
                     let Some(&at) = seq.and_then(|q| firsts.get(&q)) else {
