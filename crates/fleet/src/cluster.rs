@@ -7,8 +7,10 @@
 //! process.
 //!
 //! What a cluster reads: the Parquet files of a dataset (`samples/`), by
-//! their absolute path, so the executors must see the dataset at the
-//! path this process sees it (the same machine, or a shared file system).
+//! their absolute path or url, so the executors must see the dataset at
+//! the path this process sees it (the same machine, or a shared file
+//! system), or the bucket of an `s3://` dataset with the same settings
+//! ([`crate::store`]).
 //! The skeletons (`profiles/`) are read by this process, which rebuilds
 //! the merged profile from the aggregated rows. `.pb.gz` files are read
 //! only in this process ([`crate::pbtable`]); on a cluster they are an
@@ -22,14 +24,16 @@
 //! work as well).
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ballista::prelude::SessionContextExt;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::session_state::SessionStateBuilder;
 
+use crate::progress::ReadCounter;
 use crate::query::{self, Engine};
+use crate::store::Stores;
 use crate::Error;
 
 /// How long [`Engine::remote`] waits for the scheduler to accept a
@@ -108,15 +112,17 @@ impl Engine {
         let (host, port) = parse_url(url)?;
         reachable(url, &host, port)?;
         let rt = query::runtime()?;
+        let read = Arc::new(ReadCounter::default());
         let state = SessionStateBuilder::new()
             .with_config(query::session_config())
+            .with_runtime_env(Stores::runtime_env(read.clone(), None)?)
             .with_default_features()
             .build();
         let scheduler = format!("df://{host}:{port}");
         let ctx = rt
             .block_on(SessionContext::remote_with_state(&scheduler, state))
-            .map_err(|e| Error::Cluster(format!("{url}: {}", one_line(&e.to_string()))))?;
-        Ok(Engine::from_parts(rt, ctx, Some(url.to_string())))
+            .map_err(|e| Error::Cluster(format!("{url}: {}", crate::one_line(&e.to_string()))))?;
+        Ok(Engine::from_parts(rt, ctx, Some(url.to_string()), read))
     }
 
     /// The scheduler's url when this engine runs on a Ballista cluster.
@@ -141,10 +147,6 @@ fn reachable(url: &str, host: &str, port: u16) -> Result<(), Error> {
         }
     }
     Err(unreachable(last))
-}
-
-fn one_line(s: &str) -> String {
-    s.replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -152,6 +152,12 @@ impl DatasetWriter {
     /// `keys`; profiles added get ordinals after the ones already there.
     pub fn create(dir: impl AsRef<Path>, keys: Vec<PartitionKey>) -> Result<DatasetWriter, Error> {
         let dir = dir.as_ref().to_path_buf();
+        if let Some(url) = dir.to_str().filter(|d| crate::store::is_store_url(d)) {
+            return Err(Error::Invalid(format!(
+                "{url}: datasets are written to a local directory; copy it to the bucket \
+                 (e.g. aws s3 sync DIR {url}) and read it from there"
+            )));
+        }
         for sub in [SAMPLES_DIR, PROFILES_DIR] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|err| Error::Io { path: d, err })?;
@@ -212,13 +218,12 @@ impl DatasetWriter {
             .checked_add(1)
             .ok_or_else(|| Error::Invalid(format!("{}: too many profiles", self.dir.display())))?;
         let mut written = Written::default();
-        let profiles = self.dir.join(PROFILES_DIR);
         written.bytes += write_bytes(
-            &profiles.join(format!("{ordinal:08}.head.pb.gz")),
+            &header_path(&self.dir, ordinal),
             &pprof_model::encode(&convert::header(p)),
         )?;
         written.bytes += write_bytes(
-            &profiles.join(format!("{ordinal:08}.pb.gz")),
+            &skeleton_path(&self.dir, ordinal),
             &pprof_model::encode(&convert::skeleton(p)),
         )?;
         // The rows of each partition, in sample order.
@@ -291,15 +296,24 @@ fn write_bytes(path: &Path, data: &[u8]) -> Result<u64, Error> {
     Ok(data.len() as u64)
 }
 
+/// Where profile `ordinal`'s skeleton is in a dataset (`/`-separated).
+pub fn skeleton_name(ordinal: u32) -> String {
+    format!("{PROFILES_DIR}/{ordinal:08}.pb.gz")
+}
+
+/// Where profile `ordinal`'s header is in a dataset (`/`-separated).
+pub fn header_name(ordinal: u32) -> String {
+    format!("{PROFILES_DIR}/{ordinal:08}.head.pb.gz")
+}
+
 /// The path of profile `ordinal`'s skeleton in dataset `dir`.
 pub fn skeleton_path(dir: &Path, ordinal: u32) -> PathBuf {
-    dir.join(PROFILES_DIR).join(format!("{ordinal:08}.pb.gz"))
+    dir.join(skeleton_name(ordinal))
 }
 
 /// The path of profile `ordinal`'s header in dataset `dir`.
 pub fn header_path(dir: &Path, ordinal: u32) -> PathBuf {
-    dir.join(PROFILES_DIR)
-        .join(format!("{ordinal:08}.head.pb.gz"))
+    dir.join(header_name(ordinal))
 }
 
 /// Reads a profile file of a dataset (a skeleton or a header).
@@ -308,8 +322,13 @@ pub fn read_profile(path: &Path) -> Result<Profile, Error> {
         path: path.to_path_buf(),
         err,
     })?;
-    pprof_model::decode(&data).map_err(|err| Error::Profile {
-        path: path.to_path_buf(),
+    decode_profile(&path.display().to_string(), &data)
+}
+
+/// Decodes `data`, a profile file of a dataset read from `name`.
+pub(crate) fn decode_profile(name: &str, data: &[u8]) -> Result<Profile, Error> {
+    pprof_model::decode(data).map_err(|err| Error::Profile {
+        path: PathBuf::from(name),
         err: Box::new(err),
     })
 }

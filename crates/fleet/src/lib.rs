@@ -70,6 +70,7 @@ pub mod dataset;
 pub mod pbtable;
 pub mod progress;
 pub mod query;
+pub mod store;
 
 use std::path::PathBuf;
 
@@ -130,9 +131,32 @@ pub enum Error {
     /// ([`Engine::remote`]).
     #[error("{0}")]
     Cluster(String),
+    /// An object store (such as S3) that cannot be reached or refused a
+    /// read or a listing: the url and the store's reason.
+    #[error("{0}")]
+    Store(String),
     /// A selection that matches no sample.
     #[error("{}: no profile matches the selection", .0)]
     Empty(String),
+}
+
+/// `s` on one line (messages of other crates may span several), with an
+/// S3 error document (`<Error><Code>..</Code><Message>..</Message>`)
+/// cut down to its code and message.
+pub(crate) fn one_line(s: &str) -> String {
+    let s = s.replace('\n', " ");
+    let Some(at) = s.find("<?xml").or_else(|| s.find("<Error>")) else {
+        return s;
+    };
+    let doc = &s[at..];
+    let tag = |t: &str| {
+        let (_, rest) = doc.split_once(&format!("<{t}>"))?;
+        rest.split_once(&format!("</{t}>")).map(|(v, _)| v)
+    };
+    match (tag("Code"), tag("Message")) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        _ => s[..at].trim_end_matches([' ', ':']).to_string(),
+    }
 }
 
 impl From<pprof_fetch::Error> for Error {
@@ -149,7 +173,7 @@ impl From<pprof_ops::Error> for Error {
 
 impl From<datafusion::error::DataFusionError> for Error {
     fn from(e: datafusion::error::DataFusionError) -> Error {
-        Error::DataFusion(e.to_string().replace('\n', " "))
+        Error::DataFusion(one_line(&e.to_string()))
     }
 }
 
@@ -158,3 +182,4 @@ pub use dataset::{is_dataset, DatasetWriter, PartitionKey};
 pub use query::{
     set_hook_progress, source_hook, write_table, Engine, ProgressSink, Selection, TableFormat,
 };
+pub use store::Root;

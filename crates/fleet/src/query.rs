@@ -17,7 +17,7 @@
 //! profiles with selected rows are merged as pprof merges profiles.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
@@ -33,11 +33,17 @@ use rustc_hash::FxHashMap;
 use crate::convert::{self, RowReader, LABELS, LABELS_ID, SEQ, STACK_ID, TIME};
 use crate::dataset::{self, SAMPLES_DIR};
 use crate::pbtable;
-use crate::progress::{size, CountingStore, ReadCounter};
+use crate::progress::{size, ReadCounter};
+use crate::store::{Root, Stores};
 use crate::Error;
+use datafusion::object_store::path::Path as ObjectPath;
+use datafusion::object_store::{ObjectStore, ObjectStoreExt};
 
 /// The table name queries use.
 pub const TABLE: &str = "samples";
+
+/// Merged samples handed to pprof's merge at a time ([`Builder`]).
+const PART_SAMPLES: usize = 1 << 20;
 
 /// The column of a merged sample's first row (its `seq`).
 const FIRST: &str = "first";
@@ -51,6 +57,12 @@ fn int64_column<'a>(
         .column_by_name(name)
         .and_then(|c| c.as_primitive_opt::<Int64Type>())
         .ok_or_else(|| Error::Schema(format!("no int64 column {name}")))
+}
+
+/// An object store's error `e` about `what` (a dataset or one of its
+/// files), on one line.
+fn store_error(what: &dyn std::fmt::Display, e: &dyn std::fmt::Display) -> Error {
+    Error::Store(format!("{what}: {}", crate::one_line(&e.to_string())))
 }
 
 /// Label keys, each with the values it accepts.
@@ -69,18 +81,16 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Splits a source into a dataset directory and its selection, when
-    /// the part before any `?` is a dataset directory; `None` otherwise.
-    pub fn parse_source(source: &str) -> Option<Result<(PathBuf, Selection), Error>> {
+    /// Splits a source into a dataset and its selection, when the part
+    /// before any `?` is a dataset directory or an object store url
+    /// ([`Root::parse`]); `None` otherwise.
+    pub fn parse_source(source: &str) -> Option<Result<(Root, Selection), Error>> {
         let (dir, query) = match source.split_once('?') {
             Some((d, q)) => (d, Some(q)),
             None => (source, None),
         };
-        let dir = PathBuf::from(dir);
-        if !dataset::is_dataset(&dir) {
-            return None;
-        }
-        Some(Selection::parse(query.unwrap_or("")).map(|s| (dir, s)))
+        let root = Root::parse(dir)?;
+        Some(root.and_then(|r| Selection::parse(query.unwrap_or("")).map(|s| (r, s))))
     }
 
     /// Reads `from=...&to=...&KEY=VALUE...`.
@@ -155,7 +165,7 @@ pub struct Engine {
     rt: tokio::runtime::Runtime,
     ctx: SessionContext,
     /// The dataset registered last, if the table is one.
-    dataset: std::sync::Mutex<Option<PathBuf>>,
+    dataset: std::sync::Mutex<Option<Root>>,
     // Ballista (crate::cluster): the scheduler's url of a remote engine.
     pub(crate) cluster: Option<String>,
     /// What queries read from local files.
@@ -167,34 +177,27 @@ impl Engine {
     /// A session on every core.
     pub fn new() -> Result<Engine, Error> {
         let rt = runtime()?;
-        let ctx = SessionContext::new_with_config(session_config());
-        let engine = Engine::from_parts(rt, ctx, None);
-        // Local files are read through a store that counts what is read.
-        let local = datafusion::execution::object_store::ObjectStoreUrl::local_filesystem();
-        let store = CountingStore::new(
-            Arc::new(datafusion::object_store::local::LocalFileSystem::new()),
-            engine.read.clone(),
-        );
-        engine
-            .ctx
-            .runtime_env()
-            .register_object_store(local.as_ref(), Arc::new(store));
-        Ok(engine)
+        // Files and objects are read through stores that count what is read.
+        let read = Arc::new(ReadCounter::default());
+        let env = Stores::runtime_env(read.clone(), None)?;
+        let ctx = SessionContext::new_with_config_rt(session_config(), env);
+        Ok(Engine::from_parts(rt, ctx, None, read))
     }
 
     /// An engine on `ctx`, driven by `rt`; `cluster` is the scheduler of
-    /// a Ballista session.
+    /// a Ballista session; `read` counts what the stores of `ctx` read.
     pub(crate) fn from_parts(
         rt: tokio::runtime::Runtime,
         ctx: SessionContext,
         cluster: Option<String>,
+        read: Arc<ReadCounter>,
     ) -> Engine {
         Engine {
             rt,
             ctx,
             dataset: std::sync::Mutex::new(None),
             cluster,
-            read: Arc::new(ReadCounter::default()),
+            read,
             progress: None,
         }
     }
@@ -207,7 +210,7 @@ impl Engine {
     }
 
     /// What the queries since the last [`Engine::register`] read from
-    /// local Parquet files: bytes and distinct files.
+    /// the files and objects of datasets: bytes and distinct files.
     pub fn bytes_read(&self) -> (u64, usize) {
         (self.read.bytes(), self.read.files())
     }
@@ -268,8 +271,8 @@ impl Engine {
             *d = None;
         }
         if let [one] = sources {
-            if dataset::is_dataset(Path::new(one)) {
-                return self.register_dataset(Path::new(one));
+            if let Some(root) = Root::parse(one) {
+                return self.register_dataset(&root?);
             }
         }
         // Ballista (crate::cluster): executors read Parquet only.
@@ -284,21 +287,92 @@ impl Engine {
         Ok(())
     }
 
-    fn register_dataset(&self, dir: &Path) -> Result<(), Error> {
-        let cols: Vec<(String, DataType)> = dataset::partition_keys(dir)
+    fn register_dataset(&self, root: &Root) -> Result<(), Error> {
+        let cols: Vec<(String, DataType)> = self
+            .partition_keys(root)?
             .into_iter()
             .map(|k| (k, DataType::Utf8))
             .collect();
-        let samples = dir.join(SAMPLES_DIR);
-        let url = format!("{}/", samples.display());
+        let url = root.url_of(&format!("{SAMPLES_DIR}/"));
         let opts = ParquetReadOptions::default().table_partition_cols(cols);
         let _ = self.ctx.deregister_table(TABLE);
         self.block_on(self.ctx.register_parquet(TABLE, &url, opts))
-            .map_err(|e| name_bad_file(dir, Error::from(e)))?;
+            .map_err(|e| name_bad_file(root, Error::from(e)))?;
         if let Ok(mut d) = self.dataset.lock() {
-            *d = Some(dir.to_path_buf());
+            *d = Some(root.clone());
         }
         Ok(())
+    }
+
+    /// The partition keys of the dataset at `root` (the `KEY=VALUE`
+    /// directories under `samples/`, down to the first file).
+    pub fn partition_keys(&self, root: &Root) -> Result<Vec<String>, Error> {
+        let url = match root {
+            Root::Local(dir) => return Ok(dataset::partition_keys(dir)),
+            Root::Url(u) => u,
+        };
+        let (store, mut at) = self.store_of(root, url)?;
+        at = at.join(SAMPLES_DIR);
+        let listing = |at: &ObjectPath| {
+            self.block_on(store.list_with_delimiter(Some(at)))
+                .map_err(|e| store_error(&format!("listing {root}/{SAMPLES_DIR}/"), &e))
+        };
+        let mut keys = Vec::new();
+        loop {
+            let listed = listing(&at)?;
+            let next = listed.common_prefixes.iter().find_map(|p| {
+                let (k, _) = p.filename()?.split_once('=')?;
+                Some((k.to_string(), p.clone()))
+            });
+            match next {
+                Some((k, p)) => {
+                    keys.push(k);
+                    at = p;
+                }
+                None => break,
+            }
+        }
+        if keys.is_empty() {
+            // Without partitions the files are right under samples/: a
+            // prefix without any is not a dataset.
+            if listing(&at)?.objects.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{root}: not a dataset (no {SAMPLES_DIR}/ under it)"
+                )));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The store that holds `url` (of dataset `root`), and the path of
+    /// `url` in it.
+    fn store_of(
+        &self,
+        root: &Root,
+        url: &url::Url,
+    ) -> Result<(Arc<dyn ObjectStore>, ObjectPath), Error> {
+        let store = self
+            .ctx
+            .runtime_env()
+            .object_store_registry
+            .get_store(url)
+            .map_err(|e| store_error(root, &e))?;
+        let path = ObjectPath::from_url_path(url.path()).map_err(|e| store_error(root, &e))?;
+        Ok((store, path))
+    }
+
+    /// Reads the profile file `rel` (a skeleton or a header) of the
+    /// dataset at `root`.
+    fn read_profile(&self, root: &Root, rel: &str) -> Result<Profile, Error> {
+        let url = match root {
+            Root::Local(dir) => return dataset::read_profile(&dir.join(rel)),
+            Root::Url(u) => u.join(rel).map_err(|e| store_error(root, &e))?,
+        };
+        let (store, path) = self.store_of(root, &url)?;
+        let bytes = self
+            .block_on(async { store.get(&path).await?.bytes().await })
+            .map_err(|e| store_error(&url, &e))?;
+        dataset::decode_profile(url.as_str(), &bytes)
     }
 
     /// Runs `query` over the registered table.
@@ -311,22 +385,23 @@ impl Engine {
             .map_err(Error::from);
         self.clear_progress();
         match (r, self.dataset.lock().ok().and_then(|d| d.clone())) {
-            (Err(e), Some(dir)) => Err(name_bad_file(&dir, e)),
+            (Err(e), Some(root)) => Err(name_bad_file(&root, e)),
             (r, _) => r,
         }
     }
 
-    /// The merged profile of the samples of dataset `dir` that `sel`
-    /// selects.
-    pub fn load(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
-        let r = self.load_selected(dir, sel);
+    /// The merged profile of the samples of `dataset` (a directory or a
+    /// [`Root`]) that `sel` selects.
+    pub fn load(&self, dataset: impl Into<Root>, sel: &Selection) -> Result<Profile, Error> {
+        let root = dataset.into();
+        let r = self.load_selected(&root, sel);
         self.clear_progress();
-        r.map_err(|e| name_bad_file(dir, e))
+        r.map_err(|e| name_bad_file(&root, e))
     }
 
-    fn load_selected(&self, dir: &Path, sel: &Selection) -> Result<Profile, Error> {
-        self.register_dataset(dir)?;
-        let partitions = dataset::partition_keys(dir);
+    fn load_selected(&self, root: &Root, sel: &Selection) -> Result<Profile, Error> {
+        self.register_dataset(root)?;
+        let partitions = self.partition_keys(root)?;
         let df = self.block_on(self.ctx.table(TABLE))?;
         let (df, post) = select(df, sel, &partitions)?;
         // The profiles with selected rows, in dataset order.
@@ -344,14 +419,14 @@ impl Engine {
             ordinals.extend(a.iter().flatten().filter_map(|o| u32::try_from(o).ok()));
         }
         let Some(&first) = ordinals.first() else {
-            return Err(Error::Empty(dir.display().to_string()));
+            return Err(Error::Empty(root.to_string()));
         };
         if ordinals.len() == 1 {
             // One profile: its selected samples as they are, in their
             // order and unmerged, as pprof reads one source.
-            return self.one_profile(dir, first, df, &post);
+            return self.one_profile(root, first, df, &post);
         }
-        let first_header = dataset::read_profile(&dataset::header_path(dir, first))?;
+        let first_header = self.read_profile(root, &dataset::header_name(first))?;
         let names = convert::value_columns(&first_header);
         let schema = df.schema().clone();
         let mut aggs: Vec<Expr> = Vec::new();
@@ -371,7 +446,7 @@ impl Engine {
                 .sort(vec![col(FIRST).sort(true, false)])?
                 .collect(),
         )?;
-        let mut b = Builder::new(dir, first)?;
+        let mut b = Builder::new(self, root, first)?;
         // The labels of each merged sample are those of its first row:
         // read in one more pass over the selected rows' labels.
         let merged: usize = rows.iter().map(RecordBatch::num_rows).sum();
@@ -412,10 +487,16 @@ impl Engine {
             Ok::<(), Error>(())
         })?;
         drop(firsts);
+        // The merged samples go to pprof's merge (which numbers locations
+        // and samples as pprof does, and merges the headers) in parts, so
+        // that only one part is held twice; each batch of rows is released
+        // once read.
+        let mut m = pprof_ops::StreamingMerge::new(&b.out);
+        let mut parts = 0usize;
         let mut values = Vec::new();
         let mut at = 0;
-        for batch in &rows {
-            let r = RowReader::new(batch, &names)?;
+        for batch in rows {
+            let r = RowReader::new(&batch, &names)?;
             for row in 0..batch.num_rows() {
                 let (start, end) = spans[at];
                 at += 1;
@@ -427,16 +508,18 @@ impl Engine {
                 r.values(row, &mut values);
                 b.out.samples.push_parts(&locs, &values, labels);
             }
+            if b.out.samples.len() >= PART_SAMPLES {
+                b.hand_over(&mut m, &mut parts)?;
+            }
         }
-        let out = b.out;
-        let mut m = pprof_ops::StreamingMerge::new(&out);
-        m.add_owned(out)?;
+        drop((arena, spans));
+        b.hand_over(&mut m, &mut parts)?;
         let n = ordinals.len();
         for (k, &o) in ordinals[1..].iter().enumerate() {
             if let Some(sink) = self.progress.as_ref().filter(|_| k % 64 == 0) {
                 sink(Some(&format!("headers: {}/{n} profiles", k + 1)));
             }
-            let h = dataset::read_profile(&dataset::header_path(dir, o))?;
+            let h = self.read_profile(root, &dataset::header_name(o))?;
             m.add_owned(h)?;
         }
         Ok(m.finish())
@@ -449,7 +532,7 @@ impl Engine {
     /// leave out.
     fn one_profile(
         &self,
-        dir: &Path,
+        root: &Root,
         ordinal: u32,
         df: DataFrame,
         post: &LabelSelectors,
@@ -458,7 +541,7 @@ impl Engine {
             "reading",
             df.sort(vec![col(SEQ).sort(true, false)])?.collect(),
         )?;
-        let skel = dataset::read_profile(&dataset::skeleton_path(dir, ordinal))?;
+        let skel = self.read_profile(root, &dataset::skeleton_name(ordinal))?;
         let mut p = convert::from_batches(&skel, &rows)?;
         if !post.is_empty() {
             let keep: Vec<bool> = p
@@ -486,13 +569,13 @@ fn selected(p: &Profile, labels: &[pprof_model::Label], post: &LabelSelectors) -
     })
 }
 
-/// `e`, or when DataFusion failed on a Parquet file of dataset `dir` that
-/// cannot be read, the error naming that file (DataFusion's messages do
-/// not always say which file it was).
-fn name_bad_file(dir: &Path, e: Error) -> Error {
-    if !matches!(e, Error::DataFusion(_)) {
+/// `e`, or when DataFusion failed on a Parquet file of the local dataset
+/// `root` that cannot be read, the error naming that file (DataFusion's
+/// messages do not always say which file it was).
+fn name_bad_file(root: &Root, e: Error) -> Error {
+    let (Error::DataFusion(_), Some(dir)) = (&e, root.local()) else {
         return e;
-    }
+    };
     let mut files = Vec::new();
     crate::pbtable::walk(&dir.join(SAMPLES_DIR), &mut files).ok();
     files.sort();
@@ -567,7 +650,8 @@ fn select(
 /// The merged profile being built: the first profile's skeleton, with the
 /// locations of stacks found only in later skeletons copied in.
 struct Builder<'a> {
-    dir: &'a Path,
+    engine: &'a Engine,
+    root: &'a Root,
     out: Profile,
     stacks: HashMap<[u8; 16], Vec<LocationId>>,
     /// How many of the selected profiles' skeletons were read.
@@ -577,8 +661,8 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(dir: &'a Path, first: u32) -> Result<Builder<'a>, Error> {
-        let skel = dataset::read_profile(&dataset::skeleton_path(dir, first))?;
+    fn new(engine: &'a Engine, root: &'a Root, first: u32) -> Result<Builder<'a>, Error> {
+        let skel = engine.read_profile(root, &dataset::skeleton_name(first))?;
         let stacks = convert::stacks_of(&skel);
         let out = skel.clone_with_samples(|_| false);
         let next = [
@@ -587,12 +671,31 @@ impl<'a> Builder<'a> {
             out.locations.iter().map(|l| l.id).max().unwrap_or(0) + 1,
         ];
         Ok(Builder {
-            dir,
+            engine,
+            root,
             out,
             stacks,
             read: 1,
             next,
         })
+    }
+
+    /// Adds the samples built so far to `m` (with the first skeleton's
+    /// header when `parts` is 0) and keeps building on the same tables.
+    fn hand_over(
+        &mut self,
+        m: &mut pprof_ops::StreamingMerge,
+        parts: &mut usize,
+    ) -> Result<(), Error> {
+        let tables = self.out.clone_with_samples(|_| false);
+        let part = std::mem::replace(&mut self.out, tables);
+        if *parts == 0 {
+            m.add_owned(part)?;
+        } else {
+            m.add_samples(part)?;
+        }
+        *parts += 1;
+        Ok(())
     }
 
     /// The locations (in the merged profile) of stack `id`, reading the
@@ -606,7 +709,9 @@ impl<'a> Builder<'a> {
                 return Err(Error::UnknownStack);
             };
             self.read += 1;
-            let skel = dataset::read_profile(&dataset::skeleton_path(self.dir, o))?;
+            let skel = self
+                .engine
+                .read_profile(self.root, &dataset::skeleton_name(o))?;
             self.import(&skel);
         }
     }
@@ -756,7 +861,7 @@ pub fn source_hook(source: &str) -> Option<Result<Profile, pprof_fetch::ErrorKin
     };
     Some(
         parsed
-            .and_then(|(dir, sel)| engine()?.load(&dir, &sel))
+            .and_then(|(root, sel)| engine()?.load(root, &sel))
             .map_err(hook_err),
     )
 }

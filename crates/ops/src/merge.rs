@@ -156,6 +156,16 @@ impl StreamingMerge {
         Ok(())
     }
 
+    /// Adds the samples of `p` but not its header (times, duration,
+    /// comments...): for a profile handed over in parts, whose header came
+    /// with its first part ([`StreamingMerge::add_owned`]). The parts,
+    /// added in order, merge as the whole profile would.
+    pub fn add_samples(&mut self, p: Profile) -> Result<()> {
+        compatible(&self.merger.out, &p)?;
+        self.merger.add_profile(&p);
+        Ok(())
+    }
+
     /// Makes room for `samples` more merged samples shaped like `like`'s
     /// (values, locations and labels per sample), when the caller knows
     /// about how many are coming: the tables are then not copied as they

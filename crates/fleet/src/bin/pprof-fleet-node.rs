@@ -15,11 +15,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ballista_core::utils::default_session_builder;
+use ballista_core::RuntimeProducer;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service_with_listener};
+use ballista_scheduler::scheduler_server::SessionBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
+use pprof_fleet::progress::ReadCounter;
+use pprof_fleet::store::Stores;
 
 const USAGE: &str = "\
 usage: pprof-fleet-node scheduler [--bind HOST:PORT] [LIFETIME]
@@ -243,9 +249,18 @@ async fn scheduler(bind: &str) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("listening on {addr}: {e}"))?;
     // Executors call the scheduler back at this address.
+    // Sessions read datasets through pprof-fleet's stores (s3:// too).
+    let sessions: SessionBuilder = Arc::new(|config| {
+        let state = default_session_builder(config)?;
+        let env = Stores::runtime_env(Arc::new(ReadCounter::default()), None)?;
+        Ok(SessionStateBuilder::new_from_existing(state)
+            .with_runtime_env(env)
+            .build())
+    });
     let config = SchedulerConfig::default()
         .with_hostname(addr.ip().to_string())
-        .with_port(addr.port());
+        .with_port(addr.port())
+        .with_override_session_builder(sessions);
     config.validate().map_err(|e| e.to_string())?;
     let config = Arc::new(config);
     let cluster = BallistaCluster::new_from_config(&config)
@@ -278,6 +293,11 @@ async fn executor(
     if let Some(dir) = &work_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("--work-dir {dir}: {e}"))?;
     }
+    // Tasks read datasets through pprof-fleet's stores (s3:// too), and
+    // spill into the work directory.
+    let spill = work_dir.clone();
+    let runtimes: RuntimeProducer =
+        Arc::new(move |_| Stores::runtime_env(Arc::new(ReadCounter::default()), spill.as_deref()));
     let config = ExecutorProcessConfig {
         external_host: Some(bind.clone()),
         bind_host: bind,
@@ -289,6 +309,7 @@ async fn executor(
         scheduler_connect_timeout_seconds: 30,
         vcores: concurrency,
         work_dir,
+        override_runtime_producer: Some(runtimes),
         ..ExecutorProcessConfig::default()
     };
     println!(

@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 
 mod cluster;
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{service_dataset, service_profile, DAY1, HOUR};
 
 use pprof_fleet::convert;
 use pprof_fleet::dataset::{self, DatasetWriter, PartitionKey};
 use pprof_fleet::{Engine, Selection};
-use pprof_model::build::ProfileBuilder;
 use pprof_model::{Dialect, Profile};
 
 /// Every file under the crates' `tests/fixtures` that loads as a profile.
@@ -116,51 +119,6 @@ fn every_fixture_round_trips_through_parquet() {
     }
     assert!(with_samples >= 30, "{with_samples}");
 }
-
-/// A profile of one service: `n` samples over a few stacks with labels.
-fn service_profile(service: &str, time_nanos: i64, scale: i64) -> Profile {
-    let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
-    b.period("cpu", "nanoseconds", 10_000_000);
-    let m = b.mapping("/srv/bin/app", 0x400000, 0x800000);
-    let f: Vec<_> = [
-        "main.main",
-        "main.handle",
-        "runtime.mallocgc",
-        "main.encode",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, n)| b.function(n, "app/main.go", 10 * i as i64))
-    .collect();
-    let l: Vec<_> = f
-        .iter()
-        .enumerate()
-        .map(|(i, &f)| b.location(Some(m), 0x401000 + 0x10 * i as u64, &[(f, 12 + i as i64)]))
-        .collect();
-    let svc = [("service", service)];
-    b.labelled_sample(&[l[2], l[1], l[0]], &[3 * scale, 30_000_000 * scale], &svc);
-    b.labelled_sample(&[l[3], l[1], l[0]], &[2 * scale, 20_000_000 * scale], &svc)
-        .num_label("bytes", 512, "bytes");
-    b.labelled_sample(&[l[0]], &[1, 10_000_000], &svc);
-    let mut p = b.build();
-    p.time_nanos = time_nanos;
-    p.duration_nanos = 1_000_000_000;
-    p
-}
-
-/// A dataset of the named profiles `ps`, partitioned by service and date.
-fn service_dataset(ps: &[(&str, Profile)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = PartitionKey::parse_list("service,date").unwrap();
-    let mut w = DatasetWriter::create(dir.path(), keys).unwrap();
-    for (n, p) in ps {
-        w.add(n, p).unwrap();
-    }
-    dir
-}
-
-const DAY1: i64 = 1_796_083_200_000_000_000; // 2026-12-01T00:00:00Z
-const HOUR: i64 = 3_600_000_000_000;
 
 /// Partitions by label and date prune directories; the selection's merge
 /// equals the merge of the selected profiles.

@@ -56,6 +56,24 @@ proptest! {
     }
 
     #[test]
+    fn a_profile_added_in_parts_merges_as_a_whole(a in profile(2), b in profile(2), cut in 0usize..8) {
+        let want = pprof_ops::merge(&[&a, &b]).unwrap();
+        // a's samples in two parts: the first with a's header, the second
+        // with the same tables (its header must not count again).
+        let cut = cut.min(a.samples.len());
+        let mut i = 0;
+        let first = a.clone_with_samples(|_| { i += 1; i <= cut });
+        let mut j = 0;
+        let mut second = a.clone_with_samples(|_| { j += 1; j > cut });
+        second.duration_nanos += 1_000;
+        let mut m = pprof_ops::StreamingMerge::new(&a);
+        m.add_owned(first).unwrap();
+        m.add_samples(second).unwrap();
+        m.add(&b).unwrap();
+        prop_assert_eq!(m.finish().to_raw_string(), want.to_raw_string());
+    }
+
+    #[test]
     fn merge_keeps_totals_in_any_order(a in profile(2), b in profile(2)) {
         let ab = pprof_ops::merge(&[&a, &b]).unwrap();
         let ba = pprof_ops::merge(&[&b, &a]).unwrap();
