@@ -44,6 +44,19 @@ pub fn service_profile(service: &str, time_nanos: i64, scale: i64) -> Profile {
     p
 }
 
+/// Five profiles named a..e of three services over three days (2026-12-01
+/// 01:00 to 2026-12-03 02:00), scaled 1..5: checkout a, c, e; cart b;
+/// search d.
+pub fn five_services() -> Vec<(&'static str, Profile)> {
+    vec![
+        ("a", service_profile("checkout", DAY1 + HOUR, 1)),
+        ("b", service_profile("cart", DAY1 + 2 * HOUR, 2)),
+        ("c", service_profile("checkout", DAY1 + 25 * HOUR, 3)),
+        ("d", service_profile("search", DAY1 + 26 * HOUR, 4)),
+        ("e", service_profile("checkout", DAY1 + 50 * HOUR, 5)),
+    ]
+}
+
 /// A dataset of the named profiles `ps`, partitioned by service and date.
 pub fn service_dataset(ps: &[(&str, Profile)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

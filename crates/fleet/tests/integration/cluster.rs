@@ -5,19 +5,13 @@
 use pprof_fleet::{Engine, Selection};
 use pprof_model::Profile;
 
-use crate::common::{csv, service_dataset, service_profile, Cluster, DAY1, HOUR};
+use crate::common::{csv, five_services, service_dataset, Cluster};
 
 /// A dataset partitioned by service and date, merged and queried on the
 /// cluster and in this process: the same profiles and rows.
 #[test]
 fn a_ballista_cluster_merges_as_this_process_does() {
-    let ps: Vec<(&str, Profile)> = vec![
-        ("a", service_profile("checkout", DAY1 + HOUR, 1)),
-        ("b", service_profile("cart", DAY1 + 2 * HOUR, 2)),
-        ("c", service_profile("checkout", DAY1 + 25 * HOUR, 3)),
-        ("d", service_profile("search", DAY1 + 26 * HOUR, 4)),
-        ("e", service_profile("checkout", DAY1 + 50 * HOUR, 5)),
-    ];
+    let ps = five_services();
     let data = service_dataset(&ps);
     let dir = data.path();
 

@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 #[path = "../common/mod.rs"]
 mod common;
 
-use common::{csv, service_dataset, service_profile, Cluster, DAY1, HOUR};
+use common::{csv, five_services, service_dataset, Cluster};
 use pprof_fleet::{Engine, Error, Root, Selection};
-use pprof_model::Profile;
 
 /// moto's server, stopped when dropped.
 struct Moto {
@@ -120,13 +119,7 @@ fn datasets_in_an_s3_compatible_store_read_as_directories() {
         std::env::set_var(k, v);
     }
 
-    let ps: Vec<(&str, Profile)> = vec![
-        ("a", service_profile("checkout", DAY1 + HOUR, 1)),
-        ("b", service_profile("cart", DAY1 + 2 * HOUR, 2)),
-        ("c", service_profile("checkout", DAY1 + 25 * HOUR, 3)),
-        ("d", service_profile("search", DAY1 + 26 * HOUR, 4)),
-        ("e", service_profile("checkout", DAY1 + 50 * HOUR, 5)),
-    ];
+    let ps = five_services();
     let data = service_dataset(&ps);
     let dir = data.path();
     moto.put("/fleet", b"");
