@@ -83,6 +83,11 @@ pub fn value_columns(p: &Profile) -> Vec<String> {
 
 /// The schema of the rows of `p` (see the crate documentation).
 pub fn schema(p: &Profile) -> SchemaRef {
+    schema_with_values(&value_columns(p))
+}
+
+/// The row schema with value columns `names` (see [`value_columns`]).
+pub fn schema_with_values(names: &[String]) -> SchemaRef {
     let mut fields = vec![
         Field::new(PROFILE, DataType::Utf8, false),
         Field::new(TIME, time_type(), false),
@@ -97,7 +102,7 @@ pub fn schema(p: &Profile) -> SchemaRef {
         Field::new(LABELS, labels_type(), false),
         Field::new(LABELS_ID, DataType::FixedSizeBinary(STACK_ID_LEN), false),
     ];
-    for name in value_columns(p) {
+    for name in names {
         fields.push(Field::new(name, DataType::Int64, true));
     }
     Arc::new(Schema::new(fields))

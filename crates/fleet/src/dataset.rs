@@ -16,6 +16,9 @@
 
 use std::path::{Path, PathBuf};
 
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::ipc::reader::FileReader;
+use datafusion::arrow::ipc::writer::FileWriter;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -145,6 +148,31 @@ pub struct DatasetWriter {
     keys: Vec<PartitionKey>,
     next: u32,
     props: WriterProperties,
+    /// The value columns of every profile written, as [`SCHEMA_FILE`]
+    /// holds them; `None` for a dataset written before that file existed
+    /// (readers then infer the schema from every Parquet file).
+    columns: Option<Vec<String>>,
+}
+
+/// The schema of a dataset's rows (every value column of its profiles),
+/// an Arrow IPC file without batches: readers take it instead of reading
+/// the footer of every Parquet file.
+pub const SCHEMA_FILE: &str = "profiles/schema.arrow";
+
+/// The value columns of a schema read from [`SCHEMA_FILE`]'s bytes.
+pub fn read_schema(data: &[u8]) -> Result<SchemaRef, Error> {
+    let r = FileReader::try_new(std::io::Cursor::new(data), None).map_err(Error::Arrow)?;
+    Ok(r.schema())
+}
+
+fn value_names(schema: &SchemaRef) -> Vec<String> {
+    let base = convert::schema_with_values(&[]).fields().len();
+    schema
+        .fields()
+        .iter()
+        .skip(base)
+        .map(|f| f.name().clone())
+        .collect()
 }
 
 impl DatasetWriter {
@@ -192,6 +220,11 @@ impl DatasetWriter {
                 next = next.max(n.saturating_add(1));
             }
         }
+        let columns = match std::fs::read(dir.join(SCHEMA_FILE)) {
+            Ok(data) => Some(value_names(&read_schema(&data)?)),
+            Err(_) if !has_files => Some(Vec::new()),
+            Err(_) => None,
+        };
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_dictionary_enabled(true)
@@ -202,6 +235,7 @@ impl DatasetWriter {
             keys,
             next,
             props,
+            columns,
         })
     }
 
@@ -218,6 +252,22 @@ impl DatasetWriter {
             .checked_add(1)
             .ok_or_else(|| Error::Invalid(format!("{}: too many profiles", self.dir.display())))?;
         let mut written = Written::default();
+        // The schema first, so that no reader sees a column it lacks.
+        if let Some(cols) = &mut self.columns {
+            let before = cols.len();
+            for c in convert::value_columns(p) {
+                if !cols.contains(&c) {
+                    cols.push(c);
+                }
+            }
+            if cols.len() != before || before == 0 {
+                let schema = convert::schema_with_values(cols);
+                let mut w = FileWriter::try_new(Vec::new(), &schema).map_err(Error::Arrow)?;
+                w.finish().map_err(Error::Arrow)?;
+                let data = w.into_inner().map_err(Error::Arrow)?;
+                written.bytes += write_bytes(&self.dir.join(SCHEMA_FILE), &data)?;
+            }
+        }
         written.bytes += write_bytes(
             &header_path(&self.dir, ordinal),
             &pprof_model::encode(&convert::header(p)),

@@ -294,7 +294,16 @@ impl Engine {
             .map(|k| (k, DataType::Utf8))
             .collect();
         let url = root.url_of(&format!("{SAMPLES_DIR}/"));
-        let opts = ParquetReadOptions::default().table_partition_cols(cols);
+        // The schema the writer kept, when there is one: inferring it reads
+        // the footer of every file.
+        let schema = match self.read_file(root, dataset::SCHEMA_FILE) {
+            Ok(data) => Some(dataset::read_schema(&data)?),
+            Err(_) => None,
+        };
+        let mut opts = ParquetReadOptions::default().table_partition_cols(cols);
+        if let Some(s) = &schema {
+            opts = opts.schema(s);
+        }
         let _ = self.ctx.deregister_table(TABLE);
         self.block_on(self.ctx.register_parquet(TABLE, &url, opts))
             .map_err(|e| name_bad_file(root, Error::from(e)))?;
@@ -364,15 +373,24 @@ impl Engine {
     /// Reads the profile file `rel` (a skeleton or a header) of the
     /// dataset at `root`.
     fn read_profile(&self, root: &Root, rel: &str) -> Result<Profile, Error> {
+        let data = self.read_file(root, rel)?;
+        dataset::decode_profile(&root.url_of(rel), &data)
+    }
+
+    /// Reads the file `rel` of the dataset at `root`.
+    fn read_file(&self, root: &Root, rel: &str) -> Result<Vec<u8>, Error> {
         let url = match root {
-            Root::Local(dir) => return dataset::read_profile(&dir.join(rel)),
+            Root::Local(dir) => {
+                let path = dir.join(rel);
+                return std::fs::read(&path).map_err(|err| Error::Io { path, err });
+            }
             Root::Url(u) => u.join(rel).map_err(|e| store_error(root, &e))?,
         };
         let (store, path) = self.store_of(root, &url)?;
         let bytes = self
             .block_on(async { store.get(&path).await?.bytes().await })
             .map_err(|e| store_error(&url, &e))?;
-        dataset::decode_profile(url.as_str(), &bytes)
+        Ok(bytes.to_vec())
     }
 
     /// Runs `query` over the registered table.

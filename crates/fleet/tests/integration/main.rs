@@ -12,6 +12,7 @@ use common::{service_dataset, service_profile, DAY1, HOUR};
 use pprof_fleet::convert;
 use pprof_fleet::dataset::{self, DatasetWriter, PartitionKey};
 use pprof_fleet::{Engine, Selection};
+use pprof_model::build::ProfileBuilder;
 use pprof_model::{Dialect, Profile};
 
 /// Every file under the crates' `tests/fixtures` that loads as a profile.
@@ -288,4 +289,54 @@ fn partition_values() {
     assert_eq!(pprof_fleet::query::parse_time("2026-12-01").unwrap(), DAY1);
     assert!(PartitionKey::parse_list("service,service").is_err());
     assert!(PartitionKey::parse_list("a/b").is_err());
+}
+
+/// The writer keeps the dataset's schema, every value column of its
+/// profiles, which readers take instead of reading every file's footer: a
+/// column that only a later profile has is there, and a dataset without
+/// the file (written before it existed) is read by inferring the schema.
+#[test]
+fn the_schema_file_holds_every_value_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut heap = ProfileBuilder::new(&[("alloc_space", "bytes")]);
+    let f = heap.function("main.alloc", "main.go", 1);
+    let l = heap.location(None, 0x1000, &[(f, 3)]);
+    heap.sample(&[l], &[4096]);
+    let mut heap = heap.build();
+    heap.time_nanos = DAY1;
+    {
+        let mut w = DatasetWriter::create(dir.path(), vec![]).unwrap();
+        w.add("cpu", &service_profile("x", DAY1, 1)).unwrap();
+    }
+    let mut w = DatasetWriter::create(dir.path(), vec![]).unwrap();
+    w.add("heap", &heap).unwrap();
+    let data = std::fs::read(dir.path().join(dataset::SCHEMA_FILE)).unwrap();
+    let schema = dataset::read_schema(&data).unwrap();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert!(
+        names.ends_with(&["samples/count", "cpu/nanoseconds", "alloc_space/bytes"]),
+        "{names:?}"
+    );
+
+    let engine = Engine::new().unwrap();
+    let q = "SELECT profile, sum(\"alloc_space/bytes\") AS heap, sum(\"cpu/nanoseconds\") AS cpu \
+             FROM samples GROUP BY profile ORDER BY profile";
+    let source = [dir.path().to_string_lossy().into_owned()];
+    let mut answers = Vec::new();
+    for with_file in [true, false] {
+        if !with_file {
+            std::fs::remove_file(dir.path().join(dataset::SCHEMA_FILE)).unwrap();
+        }
+        engine.register(&source).unwrap();
+        let mut out = Vec::new();
+        pprof_fleet::write_table(
+            &engine.sql(q).unwrap(),
+            pprof_fleet::TableFormat::Csv,
+            &mut out,
+        )
+        .unwrap();
+        answers.push(String::from_utf8(out).unwrap());
+    }
+    assert_eq!(answers[0], "profile,heap,cpu\ncpu,,60000000\nheap,4096,\n");
+    assert_eq!(answers[1], answers[0]);
 }
