@@ -142,6 +142,9 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::DataFusion(format!("starting the query runtime: {e}")))
 }
 
+/// Bytes read at the end of a Parquet file for its footer at once.
+const FOOTER_HINT: usize = 64 * 1024;
+
 /// The session configuration of every engine, local or remote.
 pub(crate) fn session_config() -> SessionConfig {
     let mut config = SessionConfig::new();
@@ -151,6 +154,9 @@ pub(crate) fn session_config() -> SessionConfig {
         .execution
         .parquet
         .schema_force_view_types = false;
+    // A dataset's footers are a few KB: read the last 64 KB of a file for
+    // its metadata (DataFusion's 512 KB is most of a profile's file).
+    config.options_mut().execution.parquet.metadata_size_hint = Some(FOOTER_HINT);
     config
 }
 
