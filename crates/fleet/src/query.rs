@@ -157,6 +157,11 @@ pub(crate) fn session_config() -> SessionConfig {
     // A dataset's footers are a few KB: read the last 64 KB of a file for
     // its metadata (DataFusion's 512 KB is most of a profile's file).
     config.options_mut().execution.parquet.metadata_size_hint = Some(FOOTER_HINT);
+    // No statistics gathered from every file of a table when a query is
+    // planned: that reads the footer of each file the partitions keep
+    // (1,440 for a day of a 2,000-profile dataset, ~0.9 s), and each file
+    // read is pruned by its row groups' statistics when opened anyway.
+    config.options_mut().execution.collect_statistics = false;
     config
 }
 
