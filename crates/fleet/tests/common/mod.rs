@@ -76,9 +76,9 @@ const START: Duration = Duration::from_secs(60);
 
 /// A child process, killed when dropped.
 pub struct Node {
-    name: String,
-    child: Child,
-    log: PathBuf,
+    pub name: String,
+    pub child: Child,
+    pub log: PathBuf,
 }
 
 impl Drop for Node {

@@ -10,26 +10,19 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "../common/mod.rs"]
 mod common;
 
-use common::{csv, five_services, service_dataset, Cluster};
+use common::{csv, five_services, service_dataset, Cluster, Node};
 use pprof_fleet::{Engine, Error, Root, Selection};
 
-/// moto's server, stopped when dropped.
+/// moto's server, stopped when dropped (a [`Node`]).
 struct Moto {
-    child: Child,
+    node: Node,
     port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Moto {
@@ -49,11 +42,16 @@ impl Moto {
             .stderr(std::fs::File::create(&err_log).unwrap())
             .spawn()
             .unwrap();
-        let mut moto = Moto { child, port };
+        let node = Node {
+            name: "moto_server".into(),
+            child,
+            log: err_log.clone(),
+        };
+        let mut moto = Moto { node, port };
         let deadline = Instant::now() + Duration::from_secs(60);
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         while TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err() {
-            if matches!(moto.child.try_wait(), Ok(Some(_))) || Instant::now() > deadline {
+            if matches!(moto.node.child.try_wait(), Ok(Some(_))) || Instant::now() > deadline {
                 let err = std::fs::read_to_string(&err_log).unwrap_or_default();
                 panic!("moto_server did not start on port {port}:\n{err}");
             }
