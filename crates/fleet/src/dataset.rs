@@ -9,7 +9,8 @@
 //!   compressed, dictionary encoded.
 //! * `DIR/profiles/NNNNNNNN.pb.gz`: the profile's skeleton
 //!   ([`crate::convert::skeleton`]); `DIR/profiles/NNNNNNNN.head.pb.gz`:
-//!   its header ([`crate::convert::header`]).
+//!   its header ([`crate::convert::header`]); `DIR/profiles/schema.arrow`:
+//!   the rows' schema with every value column of the dataset ([`SCHEMA_FILE`]).
 //!
 //! Every file is written to a temporary file and renamed into place
 //! ([`pprof_fetch::save::OutputFile`]), so a reader never sees half a file.
