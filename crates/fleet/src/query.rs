@@ -283,7 +283,7 @@ impl Engine {
         }
         if let [one] = sources {
             if let Some(root) = Root::parse(one) {
-                return self.register_dataset(&root?);
+                return self.register_dataset(&root?).map(drop);
             }
         }
         // Ballista (crate::cluster): executors read Parquet only.
@@ -298,12 +298,12 @@ impl Engine {
         Ok(())
     }
 
-    fn register_dataset(&self, root: &Root) -> Result<(), Error> {
-        let cols: Vec<(String, DataType)> = self
-            .partition_keys(root)?
-            .into_iter()
-            .map(|k| (k, DataType::Utf8))
-            .collect();
+    /// Registers the dataset at `root` as the table; returns its partition
+    /// keys.
+    fn register_dataset(&self, root: &Root) -> Result<Vec<String>, Error> {
+        let keys = self.partition_keys(root)?;
+        let cols: Vec<(String, DataType)> =
+            keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect();
         let url = root.url_of(&format!("{SAMPLES_DIR}/"));
         // The schema the writer kept, when there is one: inferring it reads
         // the footer of every file.
@@ -321,7 +321,7 @@ impl Engine {
         if let Ok(mut d) = self.dataset.lock() {
             *d = Some(root.clone());
         }
-        Ok(())
+        Ok(keys)
     }
 
     /// The partition keys of the dataset at `root` (the `KEY=VALUE`
@@ -349,16 +349,14 @@ impl Engine {
                     keys.push(k);
                     at = p;
                 }
+                // Without partitions the files are right under samples/:
+                // a prefix without any is not a dataset.
+                None if keys.is_empty() && listed.objects.is_empty() => {
+                    return Err(Error::Invalid(format!(
+                        "{root}: not a dataset (no {SAMPLES_DIR}/ under it)"
+                    )));
+                }
                 None => break,
-            }
-        }
-        if keys.is_empty() {
-            // Without partitions the files are right under samples/: a
-            // prefix without any is not a dataset.
-            if listing(&at)?.objects.is_empty() {
-                return Err(Error::Invalid(format!(
-                    "{root}: not a dataset (no {SAMPLES_DIR}/ under it)"
-                )));
             }
         }
         Ok(keys)
@@ -429,8 +427,7 @@ impl Engine {
     }
 
     fn load_selected(&self, root: &Root, sel: &Selection) -> Result<Profile, Error> {
-        self.register_dataset(root)?;
-        let partitions = self.partition_keys(root)?;
+        let partitions = self.register_dataset(root)?;
         let df = self.block_on(self.ctx.table(TABLE))?;
         let (df, post) = select(df, sel, &partitions)?;
         // The profiles with selected rows, in dataset order.
