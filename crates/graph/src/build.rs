@@ -579,19 +579,23 @@ struct LocTable {
     off: Vec<u32>,
     ids: Vec<Option<NodeId>>,
     /// Per location: its node when it has exactly one and that one is
-    /// kept, [`LocTable::SLOW`] otherwise.
+    /// kept, [`LocTable::DROPPED`] when its one node is not kept,
+    /// [`LocTable::SLOW`] otherwise.
     single: Vec<u32>,
 }
 
 impl LocTable {
     /// Marks a location whose nodes are read from `off` and `ids`.
     const SLOW: u32 = u32::MAX;
+    /// Marks a location of one node that is not kept.
+    const DROPPED: u32 = u32::MAX - 1;
 
     fn new(off: Vec<u32>, ids: Vec<Option<NodeId>>) -> LocTable {
         let single = off
             .windows(2)
             .map(|w| match ids.get(w[0] as usize..w[1] as usize) {
-                Some([Some(n)]) if n.0 != Self::SLOW => n.0,
+                Some([Some(n)]) if n.0 < Self::DROPPED => n.0,
+                Some([None]) => Self::DROPPED,
                 _ => Self::SLOW,
             })
             .collect();
@@ -643,6 +647,10 @@ fn walk_sample(
     let mut residual = false;
     for &loc in stack.iter().rev() {
         if let Some(&one) = locs.single.get(loc.index()) {
+            if one == LocTable::DROPPED {
+                residual = true;
+                continue;
+            }
             if one != LocTable::SLOW {
                 // One kept node: the loop below with a single entry.
                 let n = NodeId(one);
@@ -680,12 +688,38 @@ fn walk_sample(
     }
 }
 
-/// A node's sums (flat, flat divisor, cum, cum divisor) and the last
-/// stack that credited its cum, kept together for cache locality.
+/// A node's cum and the last stack that credited it, kept together (16
+/// bytes) so that crediting a frame usually costs one cache line: the
+/// flat sums and the cum divisor are touched less often and kept apart.
 #[derive(Clone, Copy, Default)]
-struct NodeAcc {
-    seen: u64,
-    sums: Sums,
+struct CumAcc {
+    seen: u32,
+    cum: i64,
+}
+
+/// Per-node sums of one worker: cum with its stamp, cum divisor (only
+/// with `MEAN`), flat and flat divisor.
+struct NodeSums<const MEAN: bool> {
+    cum: Vec<CumAcc>,
+    cum_div: Vec<i64>,
+    flat: Vec<[i64; 2]>,
+}
+
+impl<const MEAN: bool> NodeSums<MEAN> {
+    fn new(n: usize) -> Self {
+        NodeSums {
+            cum: vec![CumAcc::default(); n],
+            cum_div: if MEAN { vec![0; n] } else { Vec::new() },
+            flat: vec![[0; 2]; n],
+        }
+    }
+
+    fn into_sums(self) -> Vec<Sums> {
+        let div = |i: usize| self.cum_div.get(i).copied().unwrap_or(0);
+        (self.cum.iter().zip(&self.flat).enumerate())
+            .map(|(i, (c, f))| [f[0], f[1], c.cum, div(i)])
+            .collect()
+    }
 }
 
 /// An edge's key (source and destination node), sums and the last stack
@@ -767,36 +801,42 @@ impl EdgeTable {
 }
 
 /// [`accumulate`] over fewer than `u32::MAX` stacks.
-fn accumulate_chunk(
+fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     stacks: &[Stack<'_>],
     locs: &LocTable,
-    nodes: &mut [NodeAcc],
+    nodes: &mut NodeSums<MEAN>,
     edges: &mut EdgeTable,
-    with_edges: bool,
     edge_nodes: Option<&[bool]>,
 ) {
     let wanted = |n: NodeId| edge_nodes.is_none_or(|m| m.get(n.index()).copied().unwrap_or(false));
     for (stamp, st) in (1u32..).zip(stacks) {
-        let (w, dw) = (st.w, st.dw);
+        let (w, dw) = (st.w, if MEAN { st.dw } else { 0 });
         walk_sample(
             st.locations,
             locs,
             |n, flat| {
-                if let Some(acc) = nodes.get_mut(n.index()) {
-                    let i = if flat {
-                        0
-                    } else if acc.seen != u64::from(stamp) {
-                        acc.seen = u64::from(stamp);
-                        2
-                    } else {
-                        return;
-                    };
-                    acc.sums[i] = acc.sums[i].wrapping_add(w);
-                    acc.sums[i + 1] = acc.sums[i + 1].wrapping_add(dw);
+                let i = n.index();
+                if flat {
+                    if let Some(f) = nodes.flat.get_mut(i) {
+                        f[0] = f[0].wrapping_add(w);
+                        f[1] = f[1].wrapping_add(dw);
+                    }
+                    return;
+                }
+                if let Some(acc) = nodes.cum.get_mut(i) {
+                    if acc.seen != stamp {
+                        acc.seen = stamp;
+                        acc.cum = acc.cum.wrapping_add(w);
+                        if MEAN {
+                            if let Some(d) = nodes.cum_div.get_mut(i) {
+                                *d = d.wrapping_add(dw);
+                            }
+                        }
+                    }
                 }
             },
             |src, dest, residual, inline| {
-                if !with_edges || !(wanted(src) || wanted(dest)) {
+                if !EDGES || !(wanted(src) || wanted(dest)) {
                     return;
                 }
                 let e = edges.slot((u64::from(src.0) << 32) | u64::from(dest.0));
@@ -817,10 +857,25 @@ fn accumulate(
     locs: &LocTable,
     nnodes: usize,
     with_edges: bool,
+    mean: bool,
     edge_nodes: Option<&[bool]>,
 ) -> Partial {
-    let mut nodes: Vec<NodeAcc> = vec![NodeAcc::default(); nnodes];
-    let capacity = match (with_edges, edge_nodes) {
+    match (mean, with_edges) {
+        (false, false) => accumulate_as::<false, false>(stacks, locs, nnodes, edge_nodes),
+        (false, true) => accumulate_as::<false, true>(stacks, locs, nnodes, edge_nodes),
+        (true, false) => accumulate_as::<true, false>(stacks, locs, nnodes, edge_nodes),
+        (true, true) => accumulate_as::<true, true>(stacks, locs, nnodes, edge_nodes),
+    }
+}
+
+fn accumulate_as<const MEAN: bool, const EDGES: bool>(
+    stacks: &[Stack<'_>],
+    locs: &LocTable,
+    nnodes: usize,
+    edge_nodes: Option<&[bool]>,
+) -> Partial {
+    let mut nodes = NodeSums::<MEAN>::new(nnodes);
+    let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
         (true, None) => locs.ids.len(),
         (true, Some(m)) => 64 * m.iter().filter(|&&b| b).count(),
@@ -831,10 +886,10 @@ fn accumulate(
     let chunks = stacks.chunks(u32::MAX as usize - 1);
     for (k, chunk) in chunks.enumerate() {
         if k > 0 {
-            nodes.iter_mut().for_each(|n| n.seen = 0);
+            nodes.cum.iter_mut().for_each(|n| n.seen = 0);
             edges.slots.iter_mut().for_each(|e| e.seen = 0);
         }
-        accumulate_chunk(chunk, locs, &mut nodes, &mut edges, with_edges, edge_nodes);
+        accumulate_chunk::<MEAN, EDGES>(chunk, locs, &mut nodes, &mut edges, edge_nodes);
     }
     let mut edges: Vec<EdgeAcc> = edges
         .slots
@@ -852,7 +907,7 @@ fn accumulate(
     // A stable order, independent of the hash table.
     edges.sort_unstable_by_key(|e| (e.dest, e.src));
     Partial {
-        nodes: nodes.into_iter().map(|n| n.sums).collect(),
+        nodes: nodes.into_sums(),
         edges,
     }
 }
@@ -979,7 +1034,7 @@ fn build_graph(
         .map(|f| b.g.arena.iter().map(|n| f.test(&n.info)).collect());
     let mask = mask.as_deref();
     let all = stacks.stacks.as_slice();
-    let run = |part: &[Stack<'_>]| accumulate(part, &locs, nnodes, with_edges, mask);
+    let run = |part: &[Stack<'_>]| accumulate(part, &locs, nnodes, with_edges, stacks.mean, mask);
     let partials: Vec<Partial> = if split && all.len() > 1 {
         let (first, second) = all.split_at(all.len() / 2);
         std::thread::scope(|scope| {
