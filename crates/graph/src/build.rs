@@ -275,10 +275,10 @@ struct TagAcc {
 }
 
 /// Tags are collected by id. Samples with equal string labels form a
-/// label group (the joined label text of pprof); nodes sum their tags in
-/// small hash maps keyed by (label group, numeric tag name). Label texts
-/// are only built for the tags that end up on nodes.
-struct TagCollector<'p> {
+/// label group (the joined label text of pprof, [`LabelGroups`]); nodes
+/// sum their tags in small hash maps keyed by (label group, numeric tag
+/// name). Label texts are only built for the tags that end up on nodes.
+struct TagCollector<'p, 'g> {
     p: &'p Profile,
     o: &'p Options,
     /// Numeric tag names (formatted numbers).
@@ -294,15 +294,8 @@ struct TagCollector<'p> {
     group_sets: Vec<u32>,
     numeric_sets: FxMap<(u32, Vec<(u32, i64)>), u32>,
     sets: Vec<TagSet>,
-    /// Label groups are told apart by string ids: no label text can make
-    /// two different label lists join to the same text (no `:` in keys,
-    /// no backslash anywhere). Otherwise by their joined text.
-    by_ids: bool,
-    groups_by_ids: FxMap<Vec<(StrId, StrId)>, u32>,
-    groups_by_text: HashMap<String, u32, foldhash::fast::RandomState>,
-    pairs: Vec<(StrId, StrId)>,
-    /// Per label group: a sample that carries it (none for group 0).
-    group_rep: Vec<Option<SampleRef<'p>>>,
+    /// The samples' label groups.
+    groups: &'g LabelGroups,
     /// Per node: its tags' sums.
     nodes: NodeTags,
 }
@@ -326,25 +319,163 @@ fn labels_text(p: &Profile, base: Option<StrId>, s: SampleRef<'_>) -> String {
     labels.join("\\n")
 }
 
-impl<'p> TagCollector<'p> {
-    fn new(p: &'p Profile, o: &'p Options) -> Self {
-        let mut clean: FxMap<(StrId, StrId), bool> = FxMap::default();
-        let mut by_ids = true;
-        'scan: for s in &p.samples {
-            for l in s.labels {
-                if !l.is_str() {
-                    continue;
-                }
-                let ok = *clean.entry((l.key, l.str)).or_insert_with(|| {
-                    let (k, v) = (p.str(l.key), p.str(l.str));
-                    k == "pprof::base" || !(k.contains([':', '\\']) || v.contains('\\'))
-                });
-                if !ok {
-                    by_ids = false;
-                    break 'scan;
-                }
+/// The string-label groups of a profile's samples: samples whose string
+/// labels (but `pprof::base`) join to the same text share a group; group
+/// 0 is the samples without any.
+#[derive(Clone, Debug)]
+pub(crate) struct LabelGroups {
+    /// Per sample of the profile, in order: its group.
+    of_sample: Vec<u32>,
+    /// Per group: the index of a sample that carries it (none for group
+    /// 0).
+    rep: Vec<Option<usize>>,
+}
+
+/// The groups of a range of samples as they are found.
+struct GroupInterner<'p> {
+    p: &'p Profile,
+    base_key: Option<StrId>,
+    by_ids: bool,
+    by_pairs: FxMap<Vec<(StrId, StrId)>, u32>,
+    by_text: HashMap<String, u32, foldhash::fast::RandomState>,
+    pairs: Vec<(StrId, StrId)>,
+    rep: Vec<Option<usize>>,
+}
+
+impl<'p> GroupInterner<'p> {
+    fn new(p: &'p Profile, by_ids: bool) -> Self {
+        GroupInterner {
+            p,
+            base_key: p.strings.lookup("pprof::base"),
+            by_ids,
+            by_pairs: FxMap::default(),
+            by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            pairs: Vec::new(),
+            rep: vec![None],
+        }
+    }
+
+    /// The group of sample `s`, number `i` of the profile.
+    fn group_of(&mut self, s: SampleRef<'p>, i: usize) -> u32 {
+        let next = self.rep.len() as u32;
+        let group = if self.by_ids {
+            self.pairs.clear();
+            self.pairs.extend(
+                s.labels
+                    .iter()
+                    .filter(|l| tag_label(self.base_key, l))
+                    .map(|l| (l.key, l.str)),
+            );
+            if self.pairs.is_empty() {
+                return 0;
+            }
+            self.pairs.sort_unstable();
+            if let Some(&g) = self.by_pairs.get(self.pairs.as_slice()) {
+                return g;
+            }
+            self.by_pairs.insert(self.pairs.clone(), next);
+            next
+        } else {
+            let text = labels_text(self.p, self.base_key, s);
+            if text.is_empty() {
+                return 0;
+            }
+            *self.by_text.entry(text).or_insert(next)
+        };
+        if group == next {
+            self.rep.push(Some(i));
+        }
+        group
+    }
+}
+
+/// Samples per half below which one thread finds the label groups.
+const PARALLEL_MIN_GROUPED: usize = 50_000;
+
+impl LabelGroups {
+    /// The groups of every sample of `p`; a large profile's two halves
+    /// are grouped at once and the second half's groups renumbered into
+    /// the first's.
+    fn new(p: &Profile) -> Self {
+        let by_ids = groups_by_ids(p);
+        let n = p.samples.len();
+        let group = |range: std::ops::Range<usize>| {
+            let mut g = GroupInterner::new(p, by_ids);
+            let ids: Vec<u32> = (range.clone().zip(p.samples.iter_range(range)))
+                .map(|(i, s)| g.group_of(s, i))
+                .collect();
+            (g, ids)
+        };
+        let split = n >= 2 * PARALLEL_MIN_GROUPED
+            && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
+        if !split {
+            let (g, of_sample) = group(0..n);
+            return LabelGroups {
+                of_sample,
+                rep: g.rep,
+            };
+        }
+        let (first, second) = std::thread::scope(|scope| {
+            let h = scope.spawn(|| group(n / 2..n));
+            let a = group(0..n / 2);
+            (a, h.join())
+        });
+        let (mut g, mut of_sample) = first;
+        match second {
+            Ok((g2, ids2)) => {
+                // The second half's group k is the first's renumber[k].
+                let renumber: Vec<u32> = g2
+                    .rep
+                    .iter()
+                    .map(|r| {
+                        r.and_then(|i| Some(g.group_of(p.samples.get(i)?, i)))
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                of_sample.extend(
+                    ids2.iter()
+                        .map(|&k| renumber.get(k as usize).copied().unwrap_or(0)),
+                );
+            }
+            // A worker cannot panic on valid input; one thread then.
+            Err(_) => of_sample.extend(
+                (n / 2..n)
+                    .zip(p.samples.iter_range(n / 2..n))
+                    .map(|(i, s)| g.group_of(s, i)),
+            ),
+        }
+        LabelGroups {
+            of_sample,
+            rep: g.rep,
+        }
+    }
+}
+
+/// Whether the label groups of `p` can be told apart by string ids: no
+/// label text can make two different label lists join to the same text
+/// (no `:` in keys, no backslash anywhere). Otherwise by their joined
+/// text.
+fn groups_by_ids(p: &Profile) -> bool {
+    let mut clean: FxMap<(StrId, StrId), bool> = FxMap::default();
+    for s in &p.samples {
+        for l in s.labels {
+            if !l.is_str() {
+                continue;
+            }
+            let ok = *clean.entry((l.key, l.str)).or_insert_with(|| {
+                let (k, v) = (p.str(l.key), p.str(l.str));
+                k == "pprof::base" || !(k.contains([':', '\\']) || v.contains('\\'))
+            });
+            if !ok {
+                return false;
             }
         }
+    }
+    true
+}
+
+impl<'p, 'g> TagCollector<'p, 'g> {
+    fn new(p: &'p Profile, o: &'p Options, groups: &'g LabelGroups) -> Self {
         TagCollector {
             p,
             o,
@@ -356,11 +487,7 @@ impl<'p> TagCollector<'p> {
             group_sets: Vec::new(),
             numeric_sets: FxMap::default(),
             sets: Vec::new(),
-            by_ids,
-            groups_by_ids: FxMap::default(),
-            groups_by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
-            pairs: Vec::new(),
-            group_rep: vec![None],
+            groups,
             nodes: Vec::new(),
         }
     }
@@ -375,43 +502,9 @@ impl<'p> TagCollector<'p> {
         id
     }
 
-    fn group_of(&mut self, s: SampleRef<'p>) -> u32 {
-        let p = self.p;
-        let next = self.group_rep.len() as u32;
-        let group = if self.by_ids {
-            self.pairs.clear();
-            self.pairs.extend(
-                s.labels
-                    .iter()
-                    .filter(|l| tag_label(self.base_key, l))
-                    .map(|l| (l.key, l.str)),
-            );
-            if self.pairs.is_empty() {
-                return 0;
-            }
-            self.pairs.sort_unstable();
-            if let Some(&g) = self.groups_by_ids.get(self.pairs.as_slice()) {
-                return g;
-            }
-            self.groups_by_ids.insert(self.pairs.clone(), next);
-            next
-        } else {
-            let text = labels_text(p, self.base_key, s);
-            if text.is_empty() {
-                return 0;
-            }
-            *self.groups_by_text.entry(text).or_insert(next)
-        };
-        if group == next {
-            self.group_rep.push(Some(s));
-        }
-        group
-    }
-
     /// The tag set of a sample: its label group and its `bytes` numeric
     /// labels (the only numeric labels pprof's reports keep for tags).
-    fn set_of(&mut self, s: SampleRef<'p>) -> u32 {
-        let group = self.group_of(s);
+    fn set_of(&mut self, s: SampleRef<'p>, group: u32) -> u32 {
         let mut numeric = Vec::new();
         for l in s.labels {
             if l.is_str() || self.bytes_key != Some(l.key) {
@@ -472,7 +565,7 @@ impl<'p> TagCollector<'p> {
         let p = self.p;
         let names = &self.names;
         let name = |id: u64| names.get(id as usize).cloned().unwrap_or_default();
-        let reps = &self.group_rep;
+        let reps = &self.groups.rep;
         let mut texts: FxMap<u64, String> = FxMap::default();
         let mut label = |g: u64| {
             texts
@@ -481,6 +574,7 @@ impl<'p> TagCollector<'p> {
                     reps.get(g as usize)
                         .copied()
                         .flatten()
+                        .and_then(|i| p.samples.get(i))
                         .map_or_else(String::new, |s| labels_text(p, self.base_key, s))
                 })
                 .clone()
@@ -932,9 +1026,12 @@ struct Stack<'p> {
 /// ([`crate::Graph::with_stacks`]).
 #[derive(Clone, Debug)]
 pub struct Stacks<'p> {
+    p: &'p Profile,
     stacks: Vec<Stack<'p>>,
     sample_index: usize,
     mean: bool,
+    /// The samples' label groups, found by the first graph with tags.
+    groups: std::sync::OnceLock<LabelGroups>,
 }
 
 /// The samples with a value as stacks; consecutive samples with equal
@@ -977,10 +1074,17 @@ impl<'p> Stacks<'p> {
         };
         let stacks = group_stacks(&p.samples, &o);
         Stacks {
+            p,
             stacks,
             sample_index,
             mean,
+            groups: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The label groups of the profile's samples (made once).
+    fn label_groups(&self) -> &LabelGroups {
+        self.groups.get_or_init(|| LabelGroups::new(self.p))
     }
 
     /// Number of stacks.
@@ -1062,24 +1166,26 @@ fn build_graph(
         }
     }
     if o.compute_tags && with_edges {
-        add_tags(&mut b, &locs, split);
+        add_tags(&mut b, &locs, stacks.label_groups(), split);
     }
     finish(b)
 }
 
 /// The tags pass: credits each sample's tags to the same nodes its values
 /// went to (with `split`, two halves of the samples at once).
-fn add_tags(b: &mut Builder<'_>, locs: &LocTable, split: bool) {
+fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: bool) {
     let p = b.p;
     let o = b.o;
-    let mut tags = TagCollector::new(p, o);
-    let sets: Vec<u32> = p.samples.iter().map(|s| tags.set_of(s)).collect();
+    let mut tags = TagCollector::new(p, o, groups);
+    let sets: Vec<u32> = (p.samples.iter().zip(&groups.of_sample))
+        .map(|(s, &g)| tags.set_of(s, g))
+        .collect();
     // With a cutoff, tags whose samples weigh less than it in all cannot
     // survive trimming on any node: skip them.
     let cutoff = o.tag_cutoff.unsigned_abs();
     let mut bound: Vec<u64> = Vec::new();
     if cutoff > 0 {
-        bound = vec![0; tags.group_rep.len()];
+        bound = vec![0; groups.rep.len()];
         for (s, &set) in p.samples.iter().zip(&sets) {
             let (w, _) = sample_weights(s, o);
             let label = tags.sets.get(set as usize).map_or(0, |t| t.group);
@@ -1191,13 +1297,16 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
 /// Builds a call tree (pprof's `newTree`).
 pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
     let mut b = Builder::new(p, o);
-    let mut tags = o.compute_tags.then(|| TagCollector::new(p, o));
-    for s in &p.samples {
+    let groups = o.compute_tags.then(|| LabelGroups::new(p));
+    let mut tags = groups.as_ref().map(|g| TagCollector::new(p, o, g));
+    let of_sample = groups.as_ref().map_or(&[][..], |g| &g.of_sample);
+    for (i, s) in p.samples.iter().enumerate() {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
         }
-        let set = tags.as_mut().map(|t| t.set_of(s));
+        let group = of_sample.get(i).copied().unwrap_or(0);
+        let set = tags.as_mut().map(|t| t.set_of(s, group));
         let mut parent: Option<NodeId> = None;
         for loc in s.locations.iter().rev() {
             let Some(loc) = p.locations.get(loc.index()) else {
@@ -1453,7 +1562,7 @@ mod tests {
             });
         });
         p.sort_labels();
-        assert!(!TagCollector::new(&p, &Options::default()).by_ids);
+        assert!(!groups_by_ids(&p));
         check_tag_cutoff(&p);
     }
 
@@ -1480,8 +1589,11 @@ mod tests {
             compute_tags: true,
             ..Options::default()
         };
-        let mut tc = TagCollector::new(&q, &o);
-        let sets: std::collections::HashSet<u32> = q.samples.iter().map(|s| tc.set_of(s)).collect();
+        let groups = LabelGroups::new(&q);
+        let mut tc = TagCollector::new(&q, &o, &groups);
+        let sets: std::collections::HashSet<u32> = (q.samples.iter().zip(&groups.of_sample))
+            .map(|(s, &g)| tc.set_of(s, g))
+            .collect();
         assert_eq!(sets.len(), tc.sets.len());
         let distinct: std::collections::HashSet<(u32, Vec<(u32, i64)>)> = tc
             .sets
