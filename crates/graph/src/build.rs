@@ -667,42 +667,57 @@ fn sample_weights(s: SampleRef<'_>, o: &Options) -> (i64, i64) {
     (w, dw)
 }
 
-/// The nodes of each location: offsets into a flat list of node ids, and
-/// for the usual location of one kept node, that node directly.
+/// The nodes of each location in one `u32` per location (`code`): the
+/// usual location of one kept node holds that node; one whose only node
+/// is not kept holds [`LocTable::DROPPED`]; any other (several lines, or
+/// none) holds [`LocTable::MULTI`] and the index in `multi` of its number
+/// of nodes, followed by the nodes ([`LocTable::NONE`]: not kept). A
+/// frame then costs one load from a table of 4 bytes per location.
 struct LocTable {
-    off: Vec<u32>,
-    ids: Vec<Option<NodeId>>,
-    /// Per location: its node when it has exactly one and that one is
-    /// kept, [`LocTable::DROPPED`] when its one node is not kept,
-    /// [`LocTable::SLOW`] otherwise.
-    single: Vec<u32>,
+    code: Vec<u32>,
+    multi: Vec<u32>,
+    /// Number of (location, node) entries: a size hint for edge tables.
+    entries: usize,
 }
 
 impl LocTable {
-    /// Marks a location whose nodes are read from `off` and `ids`.
-    const SLOW: u32 = u32::MAX;
+    /// Marks a location whose nodes are in `multi`.
+    const MULTI: u32 = 1 << 31;
     /// Marks a location of one node that is not kept.
-    const DROPPED: u32 = u32::MAX - 1;
+    const DROPPED: u32 = Self::MULTI - 1;
+    /// A node that is not kept, in `multi`.
+    const NONE: u32 = u32::MAX;
 
-    fn new(off: Vec<u32>, ids: Vec<Option<NodeId>>) -> LocTable {
-        let single = off
+    /// The table of the nodes `ids[off[i]..off[i + 1]]` of each location
+    /// `i`.
+    fn new(off: &[u32], ids: &[Option<NodeId>]) -> LocTable {
+        let mut multi = Vec::new();
+        let code = off
             .windows(2)
-            .map(|w| match ids.get(w[0] as usize..w[1] as usize) {
-                Some([Some(n)]) if n.0 < Self::DROPPED => n.0,
-                Some([None]) => Self::DROPPED,
-                _ => Self::SLOW,
+            .map(|w| match ids.get(w[0] as usize..w[1] as usize).unwrap_or(&[]) {
+                [Some(n)] if n.0 < Self::DROPPED => n.0,
+                [None] => Self::DROPPED,
+                nodes => {
+                    let at = multi.len() as u32;
+                    multi.push(nodes.len() as u32);
+                    multi.extend(nodes.iter().map(|n| n.map_or(Self::NONE, |n| n.0)));
+                    Self::MULTI | at
+                }
             })
             .collect();
-        LocTable { off, ids, single }
+        LocTable {
+            code,
+            multi,
+            entries: ids.len(),
+        }
     }
 
+    /// The nodes of a location of several (or no) nodes, from its code.
     #[inline]
-    fn nodes(&self, loc: pprof_model::LocationId) -> &[Option<NodeId>] {
-        let li = loc.index();
-        match (self.off.get(li), self.off.get(li + 1)) {
-            (Some(&lo), Some(&hi)) => self.ids.get(lo as usize..hi as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+    fn multi(&self, code: u32) -> &[u32] {
+        let at = (code & !Self::MULTI) as usize;
+        let len = self.multi.get(at).map_or(0, |&n| n as usize);
+        self.multi.get(at + 1..at + 1 + len).unwrap_or(&[])
     }
 }
 
@@ -740,31 +755,33 @@ fn walk_sample(
     let mut parent: Option<NodeId> = None;
     let mut residual = false;
     for &loc in stack.iter().rev() {
-        if let Some(&one) = locs.single.get(loc.index()) {
-            if one == LocTable::DROPPED {
-                residual = true;
-                continue;
-            }
-            if one != LocTable::SLOW {
-                // One kept node: the loop below with a single entry.
-                let n = NodeId(one);
-                node(n, false);
-                if let Some(par) = parent {
-                    if par != n {
-                        edge(par, n, residual, false);
-                    }
+        let Some(&code) = locs.code.get(loc.index()) else {
+            continue;
+        };
+        if code < LocTable::DROPPED {
+            // One kept node: the loop below with a single entry.
+            let n = NodeId(code);
+            node(n, false);
+            if let Some(par) = parent {
+                if par != n {
+                    edge(par, n, residual, false);
                 }
-                parent = Some(n);
-                residual = false;
-                continue;
             }
+            parent = Some(n);
+            residual = false;
+            continue;
         }
-        let nodes = locs.nodes(loc);
-        for (ni, n) in nodes.iter().enumerate().rev() {
-            let Some(n) = *n else {
+        if code == LocTable::DROPPED {
+            residual = true;
+            continue;
+        }
+        let nodes = locs.multi(code);
+        for (ni, &n) in nodes.iter().enumerate().rev() {
+            if n == LocTable::NONE {
                 residual = true;
                 continue;
-            };
+            }
+            let n = NodeId(n);
             node(n, false);
             if let Some(par) = parent {
                 if par != n {
@@ -971,7 +988,7 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     let mut nodes = NodeSums::<MEAN>::new(nnodes);
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
-        (true, None) => locs.ids.len(),
+        (true, None) => locs.entries,
         (true, Some(m)) => 64 * m.iter().filter(|&&b| b).count(),
     };
     let mut edges = EdgeTable::with_capacity(capacity);
@@ -1129,7 +1146,7 @@ fn build_graph(
 ) -> Graph {
     let mut b = Builder::new(p, o);
     let (off, ids) = create_nodes(&mut b);
-    let locs = LocTable::new(off, ids);
+    let locs = LocTable::new(&off, &ids);
     let nnodes = b.g.arena.len();
     // With `edges_of`, the nodes whose edges are collected.
     let mask: Option<Vec<bool>> = o
