@@ -694,16 +694,18 @@ impl LocTable {
         let mut multi = Vec::new();
         let code = off
             .windows(2)
-            .map(|w| match ids.get(w[0] as usize..w[1] as usize).unwrap_or(&[]) {
-                [Some(n)] if n.0 < Self::DROPPED => n.0,
-                [None] => Self::DROPPED,
-                nodes => {
-                    let at = multi.len() as u32;
-                    multi.push(nodes.len() as u32);
-                    multi.extend(nodes.iter().map(|n| n.map_or(Self::NONE, |n| n.0)));
-                    Self::MULTI | at
-                }
-            })
+            .map(
+                |w| match ids.get(w[0] as usize..w[1] as usize).unwrap_or(&[]) {
+                    [Some(n)] if n.0 < Self::DROPPED => n.0,
+                    [None] => Self::DROPPED,
+                    nodes => {
+                        let at = multi.len() as u32;
+                        multi.push(nodes.len() as u32);
+                        multi.extend(nodes.iter().map(|n| n.map_or(Self::NONE, |n| n.0)));
+                        Self::MULTI | at
+                    }
+                },
+            )
             .collect();
         LocTable {
             code,
@@ -833,22 +835,23 @@ impl<const MEAN: bool> NodeSums<MEAN> {
     }
 }
 
-/// An edge's key (source and destination node), sums and the last stack
-/// that credited it: one slot of [`EdgeTable`].
+/// An edge's key (source and destination node), weight and the last
+/// stack that credited it: one slot of [`EdgeTable`], 24 bytes.
 #[derive(Clone, Copy)]
 struct EdgeSlot {
     key: u64,
+    weight: i64,
     seen: u32,
     residual: bool,
     inline: bool,
-    weight: i64,
-    weight_div: i64,
 }
 
 /// The edges met while summing stacks: open addressing with the key in
-/// the slot, so that finding an edge usually costs one cache line.
+/// the slot, so that finding an edge usually costs one cache line. The
+/// weight divisors (mean reports only) are in a list of their own.
 struct EdgeTable {
     slots: Vec<EdgeSlot>,
+    divs: Vec<i64>,
     len: usize,
     shift: u32,
 }
@@ -856,20 +859,21 @@ struct EdgeTable {
 impl EdgeTable {
     const EMPTY: u64 = u64::MAX;
 
-    fn with_capacity(n: usize) -> EdgeTable {
+    /// A table for about `n` edges, with divisors if `mean`.
+    fn with_capacity(n: usize, mean: bool) -> EdgeTable {
         let size = (n.max(8) * 2).next_power_of_two();
         EdgeTable {
             slots: vec![
                 EdgeSlot {
                     key: Self::EMPTY,
+                    weight: 0,
                     seen: 0,
                     residual: false,
                     inline: true,
-                    weight: 0,
-                    weight_div: 0,
                 };
                 size
             ],
+            divs: if mean { vec![0; size] } else { Vec::new() },
             len: 0,
             shift: 64 - size.trailing_zeros(),
         }
@@ -880,10 +884,11 @@ impl EdgeTable {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// The slot of `key`, made (empty sums) if new.
+    /// The index of the slot of `key`, made (empty sums) if new. The
+    /// table holds at most 3/4 of its slots.
     #[inline]
-    fn slot(&mut self, key: u64) -> &mut EdgeSlot {
-        if (self.len + 1) * 2 > self.slots.len() {
+    fn find(&mut self, key: u64) -> usize {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
         let mask = self.slots.len() - 1;
@@ -891,22 +896,28 @@ impl EdgeTable {
         loop {
             let k = self.slots[i].key;
             if k == key {
-                return &mut self.slots[i];
+                return i;
             }
             if k == Self::EMPTY {
                 self.len += 1;
-                let s = &mut self.slots[i];
-                s.key = key;
-                return s;
+                self.slots[i].key = key;
+                return i;
             }
             i = (i + 1) & mask;
         }
     }
 
     fn grow(&mut self) {
-        let old = std::mem::replace(self, EdgeTable::with_capacity(self.slots.len()));
-        for s in old.slots.into_iter().filter(|s| s.key != Self::EMPTY) {
-            *self.slot(s.key) = s;
+        let mean = !self.divs.is_empty();
+        let old = std::mem::replace(self, EdgeTable::with_capacity(self.slots.len(), mean));
+        for (i, s) in old.slots.iter().enumerate() {
+            if s.key != Self::EMPTY {
+                let j = self.find(s.key);
+                self.slots[j] = *s;
+                if let (Some(d), Some(&v)) = (self.divs.get_mut(j), old.divs.get(i)) {
+                    *d = v;
+                }
+            }
         }
     }
 }
@@ -950,13 +961,18 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
                 if !EDGES || !(wanted(src) || wanted(dest)) {
                     return;
                 }
-                let e = edges.slot((u64::from(src.0) << 32) | u64::from(dest.0));
+                let i = edges.find((u64::from(src.0) << 32) | u64::from(dest.0));
+                let e = &mut edges.slots[i];
                 if e.seen != stamp {
                     e.seen = stamp;
                     e.weight = e.weight.wrapping_add(w);
-                    e.weight_div = e.weight_div.wrapping_add(dw);
                     e.residual |= residual;
                     e.inline &= inline;
+                    if MEAN {
+                        if let Some(d) = edges.divs.get_mut(i) {
+                            *d = d.wrapping_add(dw);
+                        }
+                    }
                 }
             },
         );
@@ -991,7 +1007,7 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
         (true, None) => locs.entries,
         (true, Some(m)) => 64 * m.iter().filter(|&&b| b).count(),
     };
-    let mut edges = EdgeTable::with_capacity(capacity);
+    let mut edges = EdgeTable::with_capacity(capacity, MEAN);
     // Stamps start at 1: 0 marks "never seen"; they start over (with the
     // marks cleared) every `u32::MAX - 1` stacks.
     let chunks = stacks.chunks(u32::MAX as usize - 1);
@@ -1002,15 +1018,14 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
         }
         accumulate_chunk::<MEAN, EDGES>(chunk, locs, &mut nodes, &mut edges, edge_nodes);
     }
-    let mut edges: Vec<EdgeAcc> = edges
-        .slots
-        .into_iter()
-        .filter(|e| e.key != EdgeTable::EMPTY)
-        .map(|e| EdgeAcc {
+    let divs = &edges.divs;
+    let mut edges: Vec<EdgeAcc> = (edges.slots.iter().enumerate())
+        .filter(|(_, e)| e.key != EdgeTable::EMPTY)
+        .map(|(i, e)| EdgeAcc {
             src: (e.key >> 32) as u32,
             dest: e.key as u32,
             weight: e.weight,
-            weight_div: e.weight_div,
+            weight_div: divs.get(i).copied().unwrap_or(0),
             residual: e.residual,
             inline: e.inline,
         })
@@ -1429,13 +1444,15 @@ mod tests {
 
     #[test]
     fn edge_table_grows_and_keeps_every_edge() {
-        let mut t = EdgeTable::with_capacity(0);
+        let mut t = EdgeTable::with_capacity(0, true);
         let keys: Vec<u64> = (0..5000u64)
             .map(|i| ((i % 97) << 32) | ((i * 7919) % 4099))
             .collect();
         let mut want: HashMap<u64, i64> = HashMap::new();
         for (i, &k) in keys.iter().enumerate() {
-            t.slot(k).weight += i as i64;
+            let j = t.find(k);
+            t.slots[j].weight += i as i64;
+            t.divs[j] += 2 * i as i64;
             *want.entry(k).or_default() += i as i64;
         }
         let got: HashMap<u64, i64> = t
@@ -1445,8 +1462,13 @@ mod tests {
             .map(|s| (s.key, s.weight))
             .collect();
         assert_eq!(got, want);
+        let divs: HashMap<u64, i64> = (t.slots.iter().zip(&t.divs))
+            .filter(|(s, _)| s.key != EdgeTable::EMPTY)
+            .map(|(s, &d)| (s.key, d))
+            .collect();
+        assert_eq!(divs, want.iter().map(|(&k, &v)| (k, 2 * v)).collect());
         assert_eq!(t.len, want.len());
-        assert!(t.slots.len() >= 2 * t.len);
+        assert!(4 * t.len <= 3 * t.slots.len());
     }
 
     fn random_profile() -> Profile {
