@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
-use crate::options::{Keep, Options, TagFormat};
+use crate::options::{Edges, Keep, Options, TagFormat};
 use crate::paths;
 use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag};
 use crate::Graph;
@@ -714,6 +714,25 @@ impl LocTable {
         }
     }
 
+    /// Per node (of `nnodes`): whether some location holds it inlined, at
+    /// a place other than its outermost (the only edges that can be
+    /// marked inline lead into such nodes).
+    fn inlined(&self, nnodes: usize) -> Vec<bool> {
+        let mut m = vec![false; nnodes];
+        let mut at = 0;
+        while let Some(&len) = self.multi.get(at) {
+            let len = len as usize;
+            let nodes = self.multi.get(at + 1..at + 1 + len).unwrap_or(&[]);
+            for &n in nodes.iter().take(len.saturating_sub(1)) {
+                if let Some(x) = m.get_mut(n as usize) {
+                    *x = true;
+                }
+            }
+            at += 1 + len;
+        }
+        m
+    }
+
     /// The nodes of a location of several (or no) nodes, from its code.
     #[inline]
     fn multi(&self, code: u32) -> &[u32] {
@@ -721,6 +740,15 @@ impl LocTable {
         let len = self.multi.get(at).map_or(0, |&n| n as usize);
         self.multi.get(at + 1..at + 1 + len).unwrap_or(&[])
     }
+}
+
+/// The edges a graph collects: all, those into or out of the marked
+/// nodes, or those into them.
+#[derive(Clone, Copy)]
+enum EdgeMask<'a> {
+    All,
+    Touching(&'a [bool]),
+    Into(&'a [bool]),
 }
 
 /// Per-node sums: flat, flat divisor, cum, cum divisor.
@@ -928,9 +956,14 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     locs: &LocTable,
     nodes: &mut NodeSums<MEAN>,
     edges: &mut EdgeTable,
-    edge_nodes: Option<&[bool]>,
+    edge_nodes: EdgeMask<'_>,
 ) {
-    let wanted = |n: NodeId| edge_nodes.is_none_or(|m| m.get(n.index()).copied().unwrap_or(false));
+    let marked = |m: &[bool], n: NodeId| m.get(n.index()).copied().unwrap_or(false);
+    let wanted = |src: NodeId, dest: NodeId| match edge_nodes {
+        EdgeMask::All => true,
+        EdgeMask::Touching(m) => marked(m, src) || marked(m, dest),
+        EdgeMask::Into(m) => marked(m, dest),
+    };
     for (stamp, st) in (1u32..).zip(stacks) {
         let (w, dw) = (st.w, if MEAN { st.dw } else { 0 });
         walk_sample(
@@ -958,7 +991,7 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
                 }
             },
             |src, dest, residual, inline| {
-                if !EDGES || !(wanted(src) || wanted(dest)) {
+                if !EDGES || !wanted(src, dest) {
                     return;
                 }
                 let i = edges.find((u64::from(src.0) << 32) | u64::from(dest.0));
@@ -985,7 +1018,7 @@ fn accumulate(
     nnodes: usize,
     with_edges: bool,
     mean: bool,
-    edge_nodes: Option<&[bool]>,
+    edge_nodes: EdgeMask<'_>,
 ) -> Partial {
     match (mean, with_edges) {
         (false, false) => accumulate_as::<false, false>(stacks, locs, nnodes, edge_nodes),
@@ -999,13 +1032,13 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     stacks: &[Stack<'_>],
     locs: &LocTable,
     nnodes: usize,
-    edge_nodes: Option<&[bool]>,
+    edge_nodes: EdgeMask<'_>,
 ) -> Partial {
     let mut nodes = NodeSums::<MEAN>::new(nnodes);
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
-        (true, None) => locs.entries,
-        (true, Some(m)) => 64 * m.iter().filter(|&&b| b).count(),
+        (true, EdgeMask::All) => locs.entries,
+        (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => 64 * m.iter().filter(|&&b| b).count(),
     };
     let mut edges = EdgeTable::with_capacity(capacity, MEAN);
     // Stamps start at 1: 0 marks "never seen"; they start over (with the
@@ -1163,12 +1196,17 @@ fn build_graph(
     let (off, ids) = create_nodes(&mut b);
     let locs = LocTable::new(&off, &ids);
     let nnodes = b.g.arena.len();
-    // With `edges_of`, the nodes whose edges are collected.
-    let mask: Option<Vec<bool>> = o
-        .edges_of
-        .as_ref()
-        .map(|f| b.g.arena.iter().map(|n| f.test(&n.info)).collect());
-    let mask = mask.as_deref();
+    // The nodes whose edges (or incoming edges) are collected.
+    let marks: Vec<bool> = match &o.edges {
+        Edges::All => Vec::new(),
+        Edges::Of(f) => b.g.arena.iter().map(|n| f.test(&n.info)).collect(),
+        Edges::IntoInlined => locs.inlined(nnodes),
+    };
+    let mask = match &o.edges {
+        Edges::All => EdgeMask::All,
+        Edges::Of(_) => EdgeMask::Touching(&marks),
+        Edges::IntoInlined => EdgeMask::Into(&marks),
+    };
     let all = stacks.stacks.as_slice();
     let run = |part: &[Stack<'_>]| accumulate(part, &locs, nnodes, with_edges, stacks.mean, mask);
     let partials: Vec<Partial> = if split && all.len() > 1 {

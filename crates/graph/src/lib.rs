@@ -62,7 +62,7 @@ mod trim;
 mod types;
 
 pub use names::shorten_function_name;
-pub use options::{Granularity, NodeFilter, NodeSet, Options, TagFormat, TagFormatFn};
+pub use options::{Edges, Granularity, NodeFilter, NodeSet, Options, TagFormat, TagFormatFn};
 pub use sort::NodeOrder;
 pub use trim::NodePtrSet;
 pub use types::{sort_tags, Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};

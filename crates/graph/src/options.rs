@@ -12,7 +12,7 @@ pub type NodeSet = HashSet<NodeInfo>;
 /// A function formatting a numeric tag value with its unit.
 pub type TagFormatFn = std::sync::Arc<dyn Fn(i64, &str) -> String + Send + Sync>;
 
-/// A test on nodes (see [`Options::edges_of`]).
+/// A test on nodes (see [`Edges::Of`]).
 #[derive(Clone)]
 pub struct NodeFilter(std::sync::Arc<dyn Fn(&NodeInfo) -> bool + Send + Sync>);
 
@@ -117,10 +117,26 @@ pub struct Options {
     /// Keep file names as recorded (only cleaned), skipping the trimming
     /// rules; pprof's traces report does this. Default: false.
     pub raw_file_names: bool,
-    /// If set, only the edges into or out of the nodes it passes are
-    /// collected (a peek report prints no others); nodes and their values
-    /// are the same. Not for call trees. Default: None (every edge).
-    pub edges_of: Option<NodeFilter>,
+    /// The edges collected (nodes and their values are the same whichever
+    /// it is). Default: every edge.
+    pub edges: Edges,
+}
+
+/// The edges a graph collects ([`Options::edges`]); the choice is for
+/// graphs, call trees collect every edge.
+#[derive(Clone, Debug, Default)]
+pub enum Edges {
+    /// Every edge.
+    #[default]
+    All,
+    /// The edges into or out of the nodes the filter passes (a peek report
+    /// prints no others).
+    Of(NodeFilter),
+    /// The edges into nodes that some location holds inlined (at a place
+    /// other than its outermost): the only edges that can be marked
+    /// inline. Enough for the `(inline)` and `(partial-inline)` labels of
+    /// a text report, which other nodes never get.
+    IntoInlined,
 }
 
 impl Default for Options {
@@ -143,7 +159,7 @@ impl Default for Options {
             trim_path: String::new(),
             source_path: String::new(),
             raw_file_names: false,
-            edges_of: None,
+            edges: Edges::All,
         }
     }
 }

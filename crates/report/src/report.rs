@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pprof_graph::{Graph, NodeFilter, NodeSet, Options as GraphOptions, Stacks, TagFormat};
+use pprof_graph::{Edges, Graph, NodeFilter, NodeSet, Options as GraphOptions, Stacks, TagFormat};
 use pprof_model::measurement;
 use pprof_model::Profile;
 
@@ -14,9 +14,9 @@ pub struct Report<'p> {
     prof: &'p Profile,
     total: i64,
     options: Options,
-    /// The nodes whose edges the report prints, when it prints only some
-    /// (a peek report: [`Report::edges_of`]).
-    edges_of: Option<NodeFilter>,
+    /// The edges the report's graphs collect, when it prints only some
+    /// ([`Report::edges_of`], [`Report::inline_edges_only`]).
+    edges: Edges,
 }
 
 /// A graph trimmed by the report options, with the counts the headers
@@ -44,7 +44,7 @@ impl<'p> Report<'p> {
             prof,
             total,
             options,
-            edges_of: None,
+            edges: Edges::All,
         }
     }
 
@@ -57,7 +57,7 @@ impl<'p> Report<'p> {
             prof,
             total,
             options,
-            edges_of: None,
+            edges: Edges::All,
         }
     }
 
@@ -65,7 +65,15 @@ impl<'p> Report<'p> {
     /// nodes `filter` passes (their nodes and values are unchanged): for a
     /// report that prints no other edges.
     pub fn edges_of(mut self, filter: NodeFilter) -> Report<'p> {
-        self.edges_of = Some(filter);
+        self.edges = Edges::Of(filter);
+        self
+    }
+
+    /// Graphs of this report collect only the edges that can be marked
+    /// inline ([`Edges::IntoInlined`]): for a report that only prints the
+    /// nodes' inline labels (text/top).
+    pub fn inline_edges_only(mut self) -> Report<'p> {
+        self.edges = Edges::IntoInlined;
         self
     }
 
@@ -139,7 +147,7 @@ impl<'p> Report<'p> {
         g.trim_path = o.trim_path.clone();
         g.source_path = o.source_path.clone();
         if !g.call_tree {
-            g.edges_of = self.edges_of.clone();
+            g.edges = self.edges.clone();
         }
         if o.output_format.report_kind() == OutputFormat::Dot {
             g.compute_tags = true;

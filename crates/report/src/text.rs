@@ -44,7 +44,8 @@ pub struct TextReport {
 /// Computes the rows of the text report and its header lines (pprof's
 /// `TextItems`).
 pub fn text_items(rpt: &Report<'_>) -> TextReport {
-    let mut rpt = rpt.clone();
+    // Of the edges, only the inline labels of the nodes are printed.
+    let mut rpt = rpt.clone().inline_edges_only();
     let tg = rpt.trimmed_graph();
     rpt.select_output_unit(&tg.graph);
     let labels = report_labels(&rpt, &tg.graph, tg.orig_count, tg.dropped_nodes, 0, false);

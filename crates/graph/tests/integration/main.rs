@@ -185,7 +185,7 @@ fn edges_of_keeps_the_edges_of_the_nodes_it_passes() {
     };
     let full = graph(&Options::default());
     let mut o = Options::default();
-    o.edges_of = Some(pprof_graph::NodeFilter::new(|n| n.printable_name() == "a"));
+    o.edges = pprof_graph::Edges::Of(pprof_graph::NodeFilter::new(|n| n.printable_name() == "a"));
     let some = graph(&o);
     // The same nodes and values; only the edges into or out of `a`.
     assert_eq!(rows(&some), rows(&full));
