@@ -196,3 +196,53 @@ fn edges_of_keeps_the_edges_of_the_nodes_it_passes() {
     assert!(!want.is_empty() && want.len() < edges(&full).len());
     assert_eq!(edges(&some), want);
 }
+
+#[test]
+fn inline_edges_are_kept_whole_with_into_inlined() {
+    // `inl` is inlined into `a` at 0x20 and called (not inlined) from `b`
+    // at 0x50; `a` is never inlined.
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let app = Some(b.mapping("/usr/bin/app", 0, 0));
+    let main = b.named_location(app, 0x10, &[("main", "./app/main.go", 3)]);
+    let a1 = b.named_location(app, 0x20, &[("inl", "app/x.go", 9), ("a", "app/a.go", 5)]);
+    let bb = b.named_location(app, 0x30, &[("b", "app/b.go", 20)]);
+    let inl = b.named_location(app, 0x50, &[("inl", "app/x.go", 9)]);
+    b.sample(&[a1, main], &[10])
+        .sample(&[inl, bb, main], &[4])
+        .sample(&[bb, main], &[1]);
+    let p = b.build();
+    let edges = |g: &Graph| {
+        let name = |id| g.node(id).map(|n| n.info.printable_name()).unwrap();
+        let mut v: Vec<(String, String, i64, bool, bool)> = g
+            .edges
+            .iter()
+            .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
+            .collect();
+        v.sort();
+        v
+    };
+    let full = Graph::new(&p, &Options::default());
+    let mut o = Options::default();
+    o.edges = pprof_graph::Edges::IntoInlined;
+    let some = Graph::new(&p, &o);
+    let rows = |g: &Graph| {
+        let mut r: Vec<_> = g
+            .iter()
+            .map(|(_, n)| (n.info.printable_name(), n.flat, n.cum))
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(rows(&some), rows(&full));
+    // Every edge into `inl`, inline or not; none into `a` or `b`.
+    let want: Vec<_> = edges(&full).into_iter().filter(|e| e.1 == "inl").collect();
+    assert_eq!(
+        want,
+        vec![
+            ("a".to_string(), "inl".to_string(), 10, false, true),
+            ("b".to_string(), "inl".to_string(), 4, false, false),
+        ]
+    );
+    assert!(edges(&full).len() > want.len());
+    assert_eq!(edges(&some), want);
+}
