@@ -354,33 +354,20 @@ pub fn push_int_padded(out: &mut String, v: i64, width: usize) {
 }
 
 #[inline]
-fn push_digits(out: &mut String, neg: bool, mut abs: u64, width: usize) {
-    // The text is made right-aligned in a buffer of spaces (padding
-    // included when it fits) and appended at once.
-    const N: usize = 32;
-    let mut buf = [b' '; N];
-    let mut i = N;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (abs % 10) as u8;
-        abs /= 10;
-        if abs == 0 {
-            break;
-        }
+fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
+    const SPACES: &str = "                                ";
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(abs);
+    let mut pad = width.saturating_sub(digits.len() + usize::from(neg));
+    while pad > 0 {
+        let n = pad.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        pad -= n;
     }
     if neg {
-        i -= 1;
-        buf[i] = b'-';
+        out.push('-');
     }
-    let pad = width.saturating_sub(N - i);
-    if pad <= i {
-        i -= pad;
-    } else {
-        out.extend(std::iter::repeat_n(' ', pad));
-    }
-    if let Ok(text) = std::str::from_utf8(&buf[i..]) {
-        out.push_str(text);
-    }
+    out.push_str(digits);
 }
 
 #[cfg(test)]
