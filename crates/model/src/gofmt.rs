@@ -380,7 +380,7 @@ mod tests {
             let mut s = String::new();
             push_int(&mut s, v);
             assert_eq!(s, v.to_string());
-            for w in [0, 1, 5, 10, 25] {
+            for w in [0, 1, 5, 10, 25, 40, 70] {
                 let mut s = String::new();
                 push_int_padded(&mut s, v, w);
                 assert_eq!(s, format!("{v:>w$}"));
