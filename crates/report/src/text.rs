@@ -335,12 +335,13 @@ pub(crate) struct TraceView<'a> {
     pub value: i64,
     /// The value formatted in the output unit.
     pub value_text: &'a str,
-    /// Frames, leaf first: printable name and inline flag.
+    /// Frames, leaf first: printable name and inline flag (only the first
+    /// when the walker was made [`TraceWalker::with_frame_lines`]).
     pub frames: &'a [(&'a str, bool)],
-    /// Each frame's line as the traces report prints it below the first
-    /// ([`FRAME_INDENT`], the name, ` (inline)` if inlined, a newline);
-    /// empty strings unless the walker was made
-    /// [`TraceWalker::with_frame_lines`].
+    /// With [`TraceWalker::with_frame_lines`], the lines the traces report
+    /// prints below the first frame's, in pieces (one per location): per
+    /// frame [`FRAME_INDENT`], the name, ` (inline)` if inlined, a
+    /// newline. Empty otherwise.
     pub frame_lines: &'a [&'a str],
 }
 
@@ -389,9 +390,26 @@ pub(crate) struct TraceWalker<'r, 'p> {
     rpt: &'r Report<'p>,
     locs: LocationNodes,
     names: Vec<String>,
-    /// Per node, its frame line (see [`TraceView::frame_lines`]), not
-    /// inlined and inlined; empty unless asked for.
-    lines: Vec<[String; 2]>,
+    /// The frame lines of every location, when asked for.
+    frame_text: Option<FrameText>,
+}
+
+/// The frame lines (see [`TraceView::frame_lines`]) of every location end
+/// to end, made once, so that a sample's frames are copied a location at
+/// a time.
+struct FrameText {
+    text: String,
+    locations: Vec<LocationText>,
+}
+
+/// Where a location's frame lines are in [`FrameText::text`], and its
+/// first frame (none when no frame of it is kept).
+#[derive(Clone, Copy)]
+struct LocationText {
+    start: usize,
+    first_end: usize,
+    end: usize,
+    first: Option<(NodeId, bool)>,
 }
 
 /// Texts made once per distinct value while walking traces: sample values
@@ -401,6 +419,11 @@ pub(crate) struct TraceTexts {
     texts: Vec<String>,
     value_texts: HashMap<i64, usize, foldhash::fast::RandomState>,
     num_texts: HashMap<(pprof_model::StrId, i64), usize, foldhash::fast::RandomState>,
+}
+
+impl TraceTexts {
+    /// Texts kept at most (then the cache starts over).
+    const MAX: usize = 1 << 16;
 }
 
 impl<'r, 'p> TraceWalker<'r, 'p> {
@@ -422,23 +445,43 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             rpt,
             locs,
             names,
-            lines: Vec::new(),
+            frame_text: None,
         }
     }
 
     /// The walker of the text report, which prints each frame's line
-    /// ([`TraceView::frame_lines`]): made once per node here.
+    /// ([`TraceView::frame_lines`]): made once per location here.
     pub(crate) fn with_frame_lines(mut self) -> Self {
-        self.lines = self
-            .names
-            .iter()
-            .map(|n| {
-                [
-                    format!("{FRAME_INDENT}{n}\n"),
-                    format!("{FRAME_INDENT}{n} (inline)\n"),
-                ]
-            })
-            .collect();
+        let p = self.rpt.profile();
+        let mut text = String::new();
+        let mut locations = Vec::with_capacity(p.locations.len());
+        for i in 0..p.locations.len() {
+            let nodes = self.locs.get(pprof_model::LocationId(i as u32));
+            let start = text.len();
+            let mut first = None;
+            let mut first_end = start;
+            for (k, n) in nodes.iter().enumerate() {
+                let Some(n) = *n else { continue };
+                let inline = k + 1 != nodes.len();
+                text.push_str(FRAME_INDENT);
+                text.push_str(self.names.get(n.index()).map_or("", String::as_str));
+                if inline {
+                    text.push_str(" (inline)");
+                }
+                text.push('\n');
+                if first.is_none() {
+                    first = Some((n, inline));
+                    first_end = text.len();
+                }
+            }
+            locations.push(LocationText {
+                start,
+                first_end,
+                end: text.len(),
+                first,
+            });
+        }
+        self.frame_text = Some(FrameText { text, locations });
         self
     }
 
@@ -454,7 +497,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
         let rpt = self.rpt;
         let p = rpt.profile();
         let o = rpt.options();
-        let (locs, names, node_lines) = (&self.locs, &self.names, &self.lines);
+        let (locs, names) = (&self.locs, &self.names);
         let TraceTexts {
             texts,
             value_texts,
@@ -469,19 +512,40 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
         let mut spare_values: Vec<&str> = Vec::new();
         let mut spare_lines: Vec<(&str, usize, usize)> = Vec::new();
         for s in p.samples.iter_range(range) {
+            // Texts of distinct values are kept for the samples that repeat
+            // them, up to a bound: numeric labels can be unique to every
+            // sample.
+            if texts.len() >= TraceTexts::MAX {
+                texts.clear();
+                value_texts.clear();
+                num_texts.clear();
+            }
             frames.clear();
             frame_lines.clear();
-            for &loc in s.locations {
-                let nodes = locs.get(loc);
-                for (i, n) in nodes.iter().enumerate() {
-                    let Some(n) = n else { continue };
-                    let name = names.get(n.index()).map_or("", String::as_str);
-                    let inline = i + 1 != nodes.len();
-                    frames.push((name, inline));
-                    let line = node_lines
-                        .get(n.index())
-                        .map_or("", |l| &l[inline as usize]);
-                    frame_lines.push(line);
+            if let Some(ft) = &self.frame_text {
+                for &loc in s.locations {
+                    let Some(lt) = ft.locations.get(loc.index()) else {
+                        continue;
+                    };
+                    let Some((n, inline)) = lt.first else {
+                        continue;
+                    };
+                    let from = if frames.is_empty() {
+                        frames.push((names.get(n.index()).map_or("", String::as_str), inline));
+                        lt.first_end
+                    } else {
+                        lt.start
+                    };
+                    frame_lines.push(ft.text.get(from..lt.end).unwrap_or(""));
+                }
+            } else {
+                for &loc in s.locations {
+                    let nodes = locs.get(loc);
+                    for (i, n) in nodes.iter().enumerate() {
+                        let Some(n) = n else { continue };
+                        let name = names.get(n.index()).map_or("", String::as_str);
+                        frames.push((name, i + 1 != nodes.len()));
+                    }
                 }
             }
             if frames.is_empty() {
@@ -668,8 +732,8 @@ pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
                 }
                 out.push('\n');
             }
-            for line in t.frame_lines.iter().skip(1) {
-                out.push_str(line);
+            for piece in t.frame_lines {
+                out.push_str(piece);
             }
             Ok(())
         });
