@@ -161,3 +161,29 @@ fn call_tree_trimming_reparents_children() {
         .collect();
     assert_eq!(children, ["main.work", "main.fib", "main.mix"]);
 }
+
+#[test]
+fn traces_print_every_sample_own_numeric_label() {
+    // More distinct numeric label values than the traces writer keeps
+    // texts for: each sample still shows its own.
+    let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count")]);
+    let main = b.named_location(None, 0x10, &[("main", "main.go", 3)]);
+    const N: i64 = 70_000;
+    for k in 1..=N {
+        b.sample(&[main], &[1]).num_label("n", k, "");
+    }
+    let p = b.build();
+    let mut o = options(&p);
+    o.output_format = OutputFormat::Traces;
+    let mut out = Vec::new();
+    pprof_report::write_traces(&mut out, &Report::new(&p, o)).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let values: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("n:  "))
+        .collect();
+    let want: Vec<String> = (1..=N)
+        .map(|k| pprof_model::measurement::label(k, ""))
+        .collect();
+    assert_eq!(values, want);
+}
