@@ -8,14 +8,29 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pprof_benches::{generate, Shape};
 use pprof_tools::{write_report, Command, OutputFormat, Settings};
 
-fn run(p: &pprof_model::Profile, format: OutputFormat, regexp: Option<&str>) -> usize {
+fn run(p: &pprof_model::Profile, format: OutputFormat, regexp: Option<&str>) -> u64 {
     let cmd = Command {
         format,
         regexp: regexp.map(str::to_string),
     };
-    let mut out = Vec::new();
+    // Output is counted, not kept: -traces of the large profile is 2.5 GB.
+    let mut out = CountingSink(0);
     write_report(p, &cmd, &Settings::default(), &mut out).expect("report");
-    out.len()
+    out.0
+}
+
+/// A writer that only counts the bytes written to it.
+struct CountingSink(u64);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn reports(c: &mut Criterion) {
@@ -40,17 +55,21 @@ fn reports(c: &mut Criterion) {
     }
     // The ladder's large profile (shared/bench/gen-ladder.sh), when
     // PPROF_BENCH_DATA points at it: the graph reports on 1.1M samples
-    // with labels of their own (two threads per graph and tag pass).
+    // with labels of their own (two threads per graph and tag pass), and
+    // the -raw, -traces and -proto writers.
     if let Ok(dir) = std::env::var("PPROF_BENCH_DATA") {
         let path = std::path::Path::new(&dir).join("large.pb.gz");
         if let Ok(data) = std::fs::read(&path) {
             let large = pprof_model::decode(&data).expect("valid profile");
             group.throughput(Throughput::Bytes(data.len() as u64));
-            let cases: [(&str, OutputFormat, Option<&str>); 4] = [
+            let cases: [(&str, OutputFormat, Option<&str>); 7] = [
                 ("top/ladder-large", OutputFormat::Top, None),
                 ("dot/ladder-large", OutputFormat::Dot, None),
                 ("callgrind/ladder-large", OutputFormat::Callgrind, None),
                 ("peek/ladder-large", OutputFormat::Peek, Some("Mutex")),
+                ("raw/ladder-large", OutputFormat::Raw, None),
+                ("traces/ladder-large", OutputFormat::Traces, None),
+                ("proto/ladder-large", OutputFormat::Proto, None),
             ];
             for (name, format, regexp) in cases {
                 group.bench_function(name, |b| b.iter(|| run(&large, format, regexp)));
