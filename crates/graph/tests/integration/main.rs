@@ -171,18 +171,21 @@ fn tags_and_visual_selection() {
     assert!(g.top_nodes(3, true).len() < g.top_nodes(3, false).len());
 }
 
+/// The edges of `g` by name (source, destination, weight, residual,
+/// inline), sorted.
+fn edges(g: &Graph) -> Vec<(String, String, i64, bool, bool)> {
+    let name = |id| g.node(id).map(|n| n.info.printable_name()).unwrap();
+    let mut v: Vec<(String, String, i64, bool, bool)> = g
+        .edges
+        .iter()
+        .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn edges_of_keeps_the_edges_of_the_nodes_it_passes() {
-    let edges = |g: &Graph| {
-        let name = |id| g.node(id).map(|n| n.info.printable_name()).unwrap();
-        let mut v: Vec<(String, String, i64, bool, bool)> = g
-            .edges
-            .iter()
-            .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
-            .collect();
-        v.sort();
-        v
-    };
     let full = graph(&Options::default());
     let mut o = Options::default();
     o.edges = pprof_graph::Edges::Of(pprof_graph::NodeFilter::new(|n| n.printable_name() == "a"));
@@ -211,16 +214,6 @@ fn inline_edges_are_kept_whole_with_into_inlined() {
         .sample(&[inl, bb, main], &[4])
         .sample(&[bb, main], &[1]);
     let p = b.build();
-    let edges = |g: &Graph| {
-        let name = |id| g.node(id).map(|n| n.info.printable_name()).unwrap();
-        let mut v: Vec<(String, String, i64, bool, bool)> = g
-            .edges
-            .iter()
-            .map(|e| (name(e.src), name(e.dest), e.weight, e.residual, e.inline))
-            .collect();
-        v.sort();
-        v
-    };
     let full = Graph::new(&p, &Options::default());
     let mut o = Options::default();
     o.edges = pprof_graph::Edges::IntoInlined;
