@@ -1038,7 +1038,10 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
         (true, EdgeMask::All) => locs.entries,
-        (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => 64 * m.iter().filter(|&&b| b).count(),
+        // About 64 edges per marked node, never more than every edge.
+        (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => {
+            (64 * m.iter().filter(|&&b| b).count()).min(locs.entries)
+        }
     };
     let mut edges = EdgeTable::with_capacity(capacity, MEAN);
     // Stamps start at 1: 0 marks "never seen"; they start over (with the
