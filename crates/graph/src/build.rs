@@ -285,9 +285,8 @@ struct TagCollector<'p, 'g> {
     names: Vec<String>,
     name_ids: HashMap<String, u32, foldhash::fast::RandomState>,
     numeric_names: FxMap<i64, u32>,
-    /// The string ids of the keys `pprof::base` (never a tag) and `bytes`
-    /// (the only numeric labels kept as tags), when the profile has them.
-    base_key: Option<StrId>,
+    /// The string id of the key `bytes` (the only numeric labels kept as
+    /// tags), when the profile has it.
     bytes_key: Option<StrId>,
     /// Per label group: its set without numeric tags (`u32::MAX`: none
     /// yet); the sets with numeric tags by their content.
@@ -329,6 +328,9 @@ pub(crate) struct LabelGroups {
     /// Per group: the index of a sample that carries it (none for group
     /// 0).
     rep: Vec<Option<usize>>,
+    /// The string id of the key `pprof::base` (never part of a group),
+    /// when the profile has it.
+    base_key: Option<StrId>,
 }
 
 /// The groups of a range of samples as they are found.
@@ -412,6 +414,7 @@ impl LabelGroups {
             let (g, of_sample) = group(0..n);
             return LabelGroups {
                 of_sample,
+                base_key: g.base_key,
                 rep: g.rep,
             };
         }
@@ -446,8 +449,16 @@ impl LabelGroups {
         }
         LabelGroups {
             of_sample,
+            base_key: g.base_key,
             rep: g.rep,
         }
+    }
+
+    /// pprof's joined label text of group `g` of `p` (empty for group 0).
+    fn text(&self, p: &Profile, g: u64) -> String {
+        (self.rep.get(g as usize).copied().flatten())
+            .and_then(|i| p.samples.get(i))
+            .map_or_else(String::new, |s| labels_text(p, self.base_key, s))
     }
 }
 
@@ -482,7 +493,6 @@ impl<'p, 'g> TagCollector<'p, 'g> {
             names: Vec::new(),
             name_ids: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             numeric_names: FxMap::default(),
-            base_key: p.strings.lookup("pprof::base"),
             bytes_key: p.strings.lookup("bytes"),
             group_sets: Vec::new(),
             numeric_sets: FxMap::default(),
@@ -565,20 +575,9 @@ impl<'p, 'g> TagCollector<'p, 'g> {
         let p = self.p;
         let names = &self.names;
         let name = |id: u64| names.get(id as usize).cloned().unwrap_or_default();
-        let reps = &self.groups.rep;
+        let groups = self.groups;
         let mut texts: FxMap<u64, String> = FxMap::default();
-        let mut label = |g: u64| {
-            texts
-                .entry(g)
-                .or_insert_with(|| {
-                    reps.get(g as usize)
-                        .copied()
-                        .flatten()
-                        .and_then(|i| p.samples.get(i))
-                        .map_or_else(String::new, |s| labels_text(p, self.base_key, s))
-                })
-                .clone()
-        };
+        let mut label = |g: u64| texts.entry(g).or_insert_with(|| groups.text(p, g)).clone();
         for (node, accs) in arena.iter_mut().zip(self.nodes) {
             for (key, acc) in accs {
                 let (group, numeric) = (key >> 32, key & u64::from(u32::MAX));
