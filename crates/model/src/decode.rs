@@ -256,6 +256,8 @@ struct RawLocation {
 
 /// Maps file ids to table indexes.
 enum IdMap {
+    /// Ids 1 to n in table order (as Go writes them): id k is entry k - 1.
+    Sequential(u64),
     Dense(Vec<u32>),
     Sparse(HashMap<u64, u32, foldhash::fast::RandomState>),
 }
@@ -286,6 +288,9 @@ impl IdMap {
                 ));
             }
         };
+        if ids.clone().zip(1u64..).all(|(id, want)| id == want) && n < u32::MAX as usize {
+            return (IdMap::Sequential(n as u64), None);
+        }
         let max = ids.clone().max().unwrap_or(0);
         if max <= (n as u64).saturating_mul(4) + 64 {
             let mut v = vec![u32::MAX; max as usize + 1];
@@ -309,6 +314,7 @@ impl IdMap {
     #[inline]
     fn get(&self, id: u64) -> Option<u32> {
         match self {
+            IdMap::Sequential(n) => (id.wrapping_sub(1) < *n).then(|| (id - 1) as u32),
             IdMap::Dense(v) => v.get(id as usize).copied().filter(|&i| i != u32::MAX),
             IdMap::Sparse(m) => m.get(&id).copied(),
         }
@@ -1209,6 +1215,7 @@ fn read_function(
     Ok((f, x, off))
 }
 
+#[inline]
 fn read_label(
     b: &[u8],
     off: usize,

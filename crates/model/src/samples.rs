@@ -421,6 +421,13 @@ impl Samples {
         self.labels.get_mut(i)
     }
 
+    /// Every sample's labels end to end, in the order of the samples: for
+    /// a pass over all labels that does not ask whose they are.
+    pub fn all_labels(&self) -> &[Label] {
+        let end = self.labels.ends.last().copied().unwrap_or(0);
+        &self.labels.items[..end]
+    }
+
     /// Appends a sample given by parts.
     #[inline]
     pub fn push_parts(&mut self, locations: &[LocationId], values: &[i64], labels: &[Label]) {
@@ -836,6 +843,39 @@ mod tests {
             num: n,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn all_labels_are_each_samples_labels_in_order() {
+        let joined = |t: &Samples| -> Vec<i64> {
+            t.iter()
+                .flat_map(|s| s.labels.iter().map(|l| l.num))
+                .collect()
+        };
+        let nums = |t: &Samples| -> Vec<i64> { t.all_labels().iter().map(|l| l.num).collect() };
+        let mut t = Samples::new();
+        assert!(t.all_labels().is_empty());
+        t.push_parts(&[], &[1], &[]);
+        assert!(t.all_labels().is_empty());
+        for i in 0..6 {
+            let labels: Vec<Label> = (0..i % 3).map(|k| label(10 * i + k)).collect();
+            t.push_parts(&[], &[i], &labels);
+        }
+        assert_eq!(nums(&t), joined(&t));
+        t.edit(2, |s| s.labels = vec![label(7), label(8), label(9)]);
+        t.insert(
+            1,
+            Sample {
+                values: vec![0],
+                labels: vec![label(-1)],
+                ..Default::default()
+            },
+        );
+        t.retain(|s| s.values[0] != 3);
+        assert_eq!(nums(&t), joined(&t));
+        assert_eq!(nums(&t), vec![-1, 7, 8, 9, 20, 21, 40, 50, 51]);
+        t.retain(|s| s.labels.is_empty());
+        assert!(t.all_labels().is_empty());
     }
 
     #[test]

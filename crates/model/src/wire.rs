@@ -31,6 +31,7 @@ impl<'a> Reader<'a> {
         self.base + self.pos
     }
 
+    #[cold]
     pub(crate) fn err(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError {
             kind,
@@ -43,17 +44,35 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
-    #[inline]
+    /// Reads a varint. The common cases (a varint that ends within the
+    /// next eight bytes) are inlined where it is called; the rest, errors
+    /// included, is out of line.
+    #[inline(always)]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
-        let buf = self.buf;
-        let mut pos = self.pos;
-        // fast path: one byte
+        let (buf, pos) = (self.buf, self.pos);
         if let Some(&b) = buf.get(pos) {
             if b < 0x80 {
                 self.pos = pos + 1;
                 return Ok(b as u64);
             }
         }
+        if let Some(word) = buf.get(pos..pos + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if let Some((v, len)) = varint_in_word(word) {
+                self.pos = pos + len;
+                return Ok(v);
+            }
+        }
+        self.varint_bytewise()
+    }
+
+    /// A varint read byte by byte: near the end of the buffer (the end of
+    /// a small message), or one longer than eight bytes.
+    #[cold]
+    #[inline(never)]
+    fn varint_bytewise(&mut self) -> Result<u64, DecodeError> {
+        let buf = self.buf;
+        let mut pos = self.pos;
         let mut result: u64 = 0;
         let mut shift = 0u32;
         loop {
@@ -80,7 +99,7 @@ impl<'a> Reader<'a> {
     /// pprof skips every field its tables do not know, field number 0
     /// included; a number past `u32::MAX` comes back as `u32::MAX`, which
     /// no message defines either.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(&mut self) -> Result<(u32, u8), DecodeError> {
         let k = self.varint()?;
         let wt = (k & 7) as u8;
@@ -89,7 +108,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a length-delimited payload; returns it with its offset.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bytes(&mut self) -> Result<(&'a [u8], usize), DecodeError> {
         let len = self.varint()?;
         let start = self.pos;
@@ -126,7 +145,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an integer field that must be a varint.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn int(&mut self, wt: u8) -> Result<u64, DecodeError> {
         if wt != VARINT {
             return Err(self.err(DecodeErrorKind::WireType(wt)));
@@ -135,7 +154,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a repeated integer field, packed (LEN) or not (VARINT), calling `f` per value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn repeated(&mut self, wt: u8, mut f: impl FnMut(u64)) -> Result<(), DecodeError> {
         match wt {
             VARINT => {
@@ -155,6 +174,25 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The varint at the start of the eight bytes `word` (little-endian) and
+/// its length, when it ends within them (it then holds at most 56 bits).
+#[inline]
+fn varint_in_word(word: u64) -> Option<(u64, usize)> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ends = !word & HIGH;
+    if ends == 0 {
+        return None;
+    }
+    // The bytes up to the first one without a continuation bit.
+    let x = word & (ends ^ (ends - 1));
+    let len = (ends.trailing_zeros() as usize + 1) / 8;
+    // Pack the 7-bit groups: pairs into 14 bits, those into 28, into 56.
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+    let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
+    Some((x, len))
+}
+
 /// Appends protobuf fields to a byte vector.
 pub(crate) struct Writer<'a> {
     pub(crate) buf: &'a mut Vec<u8>,
@@ -170,7 +208,7 @@ impl Writer<'_> {
         self.buf.push(v as u8);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(&mut self, field: u32, wt: u8) {
         self.varint(((field as u64) << 3) | wt as u64);
     }
@@ -244,6 +282,31 @@ mod tests {
             let mut r = Reader::new(&b, 0, "t");
             assert_eq!(r.varint().unwrap(), v);
             assert!(r.at_end());
+        }
+    }
+
+    #[test]
+    fn varints_in_a_word_read_as_byte_by_byte() {
+        // Every length from 1 to 10 bytes, followed by other bytes.
+        let mut values: Vec<u64> = (0..64).map(|b| 1u64 << b).collect();
+        values.extend((0..64).map(|b| (1u64 << b) - 1));
+        values.extend([
+            0x7f,
+            0x80,
+            0x3fff,
+            0x4000,
+            300,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+        ]);
+        for v in values {
+            let mut b = Vec::new();
+            Writer { buf: &mut b }.varint(v);
+            let n = b.len();
+            b.extend_from_slice(&[0xff; 9]);
+            let mut r = Reader::new(&b, 0, "t");
+            assert_eq!(r.varint().unwrap(), v, "{v:#x}");
+            assert_eq!(r.pos, n, "{v:#x}");
         }
     }
 

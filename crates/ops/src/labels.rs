@@ -26,35 +26,33 @@ pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String,
     // hashing every label.
     let mut seen: Vec<Seen> = Vec::new();
     let mut last = 0usize;
-    for s in &p.samples {
-        for l in s.labels {
-            if l.is_str() {
-                continue;
-            }
-            let i = match seen.get(last) {
-                Some(e) if e.key == l.key => last,
-                _ => match seen.iter().position(|e| e.key == l.key) {
-                    Some(i) => i,
-                    None => {
-                        seen.push(Seen {
-                            key: l.key,
-                            first: StrId::EMPTY,
-                            others: BTreeSet::new(),
-                        });
-                        seen.len() - 1
-                    }
-                },
-            };
-            last = i;
-            let e = &mut seen[i];
-            if l.num_unit.is_empty() || l.num_unit == e.first {
-                continue;
-            }
-            if e.first.is_empty() {
-                e.first = l.num_unit;
-            } else {
-                e.others.insert(l.num_unit);
-            }
+    for l in p.samples.all_labels() {
+        if l.is_str() {
+            continue;
+        }
+        let i = match seen.get(last) {
+            Some(e) if e.key == l.key => last,
+            _ => match seen.iter().position(|e| e.key == l.key) {
+                Some(i) => i,
+                None => {
+                    seen.push(Seen {
+                        key: l.key,
+                        first: StrId::EMPTY,
+                        others: BTreeSet::new(),
+                    });
+                    seen.len() - 1
+                }
+            },
+        };
+        last = i;
+        let e = &mut seen[i];
+        if l.num_unit.is_empty() || l.num_unit == e.first {
+            continue;
+        }
+        if e.first.is_empty() {
+            e.first = l.num_unit;
+        } else {
+            e.others.insert(l.num_unit);
         }
     }
     let mut units: HashMap<String, String> = HashMap::new();

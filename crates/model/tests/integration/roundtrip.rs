@@ -30,6 +30,54 @@ proptest! {
         prop_assert!(tail.is_empty());
     }
 
+    /// Go numbers each table 1, 2, 3...; other writers may not. However
+    /// the ids run (reversed, with gaps, huge), the references resolve to
+    /// the same entries.
+    #[test]
+    fn table_ids_resolve_however_they_are_numbered(p in arbitrary::profile(2), how in 0u8..3) {
+        use prost::Message;
+        let renumber = |id: u64, n: usize| -> u64 {
+            match (id, how) {
+                (0, _) => 0,
+                (_, 0) => n as u64 + 1 - id,
+                (_, 1) => id * 3,
+                _ => id << 40,
+            }
+        };
+        let mut msg = p.to_proto();
+        let (nm, nf, nl) = (msg.mapping.len(), msg.function.len(), msg.location.len());
+        for m in &mut msg.mapping {
+            m.id = renumber(m.id, nm);
+        }
+        for f in &mut msg.function {
+            f.id = renumber(f.id, nf);
+        }
+        for l in &mut msg.location {
+            l.id = renumber(l.id, nl);
+            l.mapping_id = renumber(l.mapping_id, nm);
+            for line in &mut l.line {
+                line.function_id = renumber(line.function_id, nf);
+            }
+        }
+        for s in &mut msg.sample {
+            for id in &mut s.location_id {
+                *id = renumber(*id, nl);
+            }
+        }
+        let mut want = p.clone();
+        for m in &mut want.mappings {
+            m.id = renumber(m.id, nm);
+        }
+        for f in &mut want.functions {
+            f.id = renumber(f.id, nf);
+        }
+        for l in &mut want.locations {
+            l.id = renumber(l.id, nl);
+        }
+        let back = decode_uncompressed(&msg.encode_to_vec()).unwrap();
+        prop_assert_eq!(back, want);
+    }
+
     #[test]
     fn prost_reads_what_we_write(p in arbitrary::profile(3)) {
         use prost::Message;
