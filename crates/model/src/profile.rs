@@ -6,7 +6,7 @@ use crate::strings::{StrId, StringTable};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, bytemuck::Zeroable)]
         pub struct $name(pub u32);
 
         impl $name {
@@ -44,7 +44,7 @@ pub struct ValueType {
 ///
 /// A string label has `str` set (non-empty) and `num == 0`, `num_unit` empty.
 /// A numeric label has `str` empty.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, bytemuck::Zeroable)]
 pub struct Label {
     /// Label key.
     pub key: StrId,

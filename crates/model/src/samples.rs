@@ -1131,18 +1131,21 @@ impl Filler<'_> {
     }
 }
 
-impl<T: Copy> Arena<T> {
-    /// Room for `n` samples and `items` items, made of `fill`.
-    fn room(n: usize, items: usize, fill: T) -> Arena<T> {
+impl<T: Copy + bytemuck::Zeroable> Arena<T> {
+    /// Room for `n` samples and `items` items, zeroed by the system (whose
+    /// pages are then first touched by the threads that fill them).
+    fn room(n: usize, items: usize) -> Arena<T> {
         if items == 0 {
             return Arena::default();
         }
         Arena {
             ends: vec![0; n],
-            items: vec![fill; items],
+            items: bytemuck::allocation::zeroed_vec(items),
         }
     }
+}
 
+impl<T: Copy> Arena<T> {
     /// Splits the room at the first run's sizes.
     fn split(&mut self, n: usize, items: usize) -> (FillArena<'_, T>, FillArena<'_, T>) {
         let (ea, eb) = if self.ends.is_empty() {
@@ -1175,9 +1178,13 @@ impl<T: Copy> Arena<T> {
         let (a_n, a_items) = a_room;
         let (a_len, a_used) = a;
         let (b_len, b_used) = b;
-        self.items.copy_within(a_items..a_items + b_used, a_used);
+        if a_used != a_items {
+            self.items.copy_within(a_items..a_items + b_used, a_used);
+        }
         self.items.truncate(a_used + b_used);
-        self.ends.copy_within(a_n..a_n + b_len, a_len);
+        if a_len != a_n {
+            self.ends.copy_within(a_n..a_n + b_len, a_len);
+        }
         for e in &mut self.ends[a_len..a_len + b_len] {
             *e += a_used;
         }
@@ -1202,9 +1209,9 @@ impl Samples {
         let total = |i: usize| a.items[i] + b.items[i];
         let mut t = Samples {
             len: 0,
-            locations: Arena::room(n, total(0), LocationId(0)),
-            values: Arena::room(n, total(1), 0),
-            labels: Arena::room(n, total(2), Label::default()),
+            locations: Arena::room(n, total(0)),
+            values: Arena::room(n, total(1)),
+            labels: Arena::room(n, total(2)),
         };
         let (la, lb) = t.locations.split(a.samples, a.items[0]);
         let (va, vb) = t.values.split(a.samples, a.items[1]);

@@ -37,7 +37,7 @@ use std::sync::Arc;
 /// Within one profile, two equal `StrId`s always name equal strings and equal
 /// strings always have equal `StrId`s, so ids can be compared and hashed
 /// instead of the text. `StrId::EMPTY` (index 0) is the empty string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, bytemuck::Zeroable)]
 pub struct StrId(pub u32);
 
 impl StrId {
