@@ -418,24 +418,24 @@ impl Profile {
         if n == 0 && !self.samples.is_empty() {
             return Err(Error::Invalid(V::MissingSampleTypes));
         }
-        // Samples are most of a profile: large ones are checked in two
-        // halves at once; the first error in sample order is the one
-        // reported either way.
-        const PARALLEL: usize = 100_000;
-        let n_samples = self.samples.len();
-        if n_samples >= PARALLEL {
-            let mid = n_samples / 2;
-            let (a, b) = std::thread::scope(|scope| {
-                let b = scope.spawn(|| self.check_samples(mid..n_samples));
-                (self.check_samples(0..mid), b.join())
-            });
-            a?;
-            match b {
-                Ok(r) => r?,
-                Err(_) => self.check_samples(mid..n_samples)?,
-            }
-        } else {
-            self.check_samples(0..n_samples)?;
+        // Samples are most of a profile: their tables are checked whole,
+        // flat; only when that finds a problem are they checked sample by
+        // sample, to name the first problem in sample order.
+        let nstr = self.strings.len();
+        let (nloc, str_ok) = (self.locations.len(), |id: StrId| id.index() < nstr);
+        let all_fine = self.samples.all_have_values(n)
+            && self
+                .samples
+                .all_locations()
+                .iter()
+                .all(|l| l.index() < nloc)
+            && self
+                .samples
+                .all_labels()
+                .iter()
+                .all(|l| str_ok(l.key) && str_ok(l.str) && str_ok(l.num_unit));
+        if !all_fine {
+            self.check_samples(0..self.samples.len())?;
         }
         for (i, l) in self.locations.iter().enumerate() {
             if let Some(m) = l.mapping {

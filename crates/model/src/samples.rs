@@ -421,6 +421,21 @@ impl Samples {
         self.labels.get_mut(i)
     }
 
+    /// Every sample's location ids end to end, in the order of the samples.
+    pub(crate) fn all_locations(&self) -> &[LocationId] {
+        let end = self.locations.ends.last().copied().unwrap_or(0);
+        &self.locations.items[..end]
+    }
+
+    /// Whether every sample has exactly `n` values.
+    pub(crate) fn all_have_values(&self, n: usize) -> bool {
+        let ends = &self.values.ends;
+        if ends.is_empty() {
+            return n == 0 || self.len == 0;
+        }
+        ends.len() == self.len && ends.iter().zip(1..).all(|(&e, k)| e == k * n)
+    }
+
     /// Every sample's labels end to end, in the order of the samples: for
     /// a pass over all labels that does not ask whose they are.
     pub fn all_labels(&self) -> &[Label] {

@@ -152,8 +152,8 @@ fn ten_byte_varint_with_bits_past_64_decodes_like_pprof() {
     assert_eq!(p.period as u64, u64::MAX >> 1);
 }
 
-/// Large profiles are checked in halves at once; the error is still the
-/// first bad sample's, in either half.
+/// Samples are checked flat, all at once; the error is still the first bad
+/// sample's.
 #[test]
 fn check_valid_reports_the_first_bad_sample_of_a_large_profile() {
     use pprof_model::{Error, Profile, Sample, ValidationError, ValueType};
@@ -182,4 +182,57 @@ fn check_valid_reports_the_first_bad_sample_of_a_large_profile() {
     assert_eq!(first(&p), 120_000);
     set_values(&mut p, 7, vec![1, 3]);
     assert_eq!(first(&p), 7);
+}
+
+/// Each kind of broken sample is found by the flat check and named as the
+/// sample-by-sample check names it.
+#[test]
+fn check_valid_finds_each_kind_of_bad_sample() {
+    use pprof_model::{
+        Error, Label, Location, LocationId, Profile, Sample, StrId, ValidationError as V, ValueType,
+    };
+    let mut p = Profile::new();
+    let (t, u) = (p.intern("samples"), p.intern("count"));
+    p.sample_types.push(ValueType { r#type: t, unit: u });
+    p.locations.push(Location {
+        id: 1,
+        ..Default::default()
+    });
+    let key = p.intern("k");
+    for i in 0..10 {
+        p.samples.push(Sample {
+            locations: vec![LocationId(0)],
+            values: vec![i],
+            labels: vec![Label {
+                key,
+                num: i,
+                ..Default::default()
+            }],
+        });
+    }
+    assert!(p.check_valid().is_ok());
+    let mut bad = p.clone();
+    bad.samples.locations_mut(4)[0] = LocationId(1);
+    assert!(matches!(
+        bad.check_valid(),
+        Err(Error::Invalid(V::DanglingLocation { sample: 4 }))
+    ));
+    let mut bad = p.clone();
+    bad.samples.labels_mut(6)[0].num_unit = StrId(99);
+    assert!(matches!(
+        bad.check_valid(),
+        Err(Error::Invalid(V::DanglingString { what: "label" }))
+    ));
+    // No sample with a value, one sample type.
+    let mut bad = p.clone();
+    bad.samples.clear();
+    bad.samples.push(Sample::default());
+    assert!(matches!(
+        bad.check_valid(),
+        Err(Error::Invalid(V::ValueCount {
+            sample: 0,
+            got: 0,
+            want: 1
+        }))
+    ));
 }
