@@ -141,7 +141,8 @@ fn encode_sample(ids: &[u64], s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
     // The sample's size is known: grow the buffer once and fill the new
     // bytes through a cursor, which keeps the position in a register.
     let start = buf.len();
-    buf.resize(start + len_field(len), 0);
+    let end = start + len_field(len);
+    buf.resize(end + SLACK, 0);
     let mut w = Cursor {
         out: &mut buf[start..],
         pos: 0,
@@ -170,7 +171,23 @@ fn encode_sample(ids: &[u64], s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
         w.int_opt(3, l.num as u64);
         w.int_opt(4, sid(l.num_unit));
     }
+    buf.truncate(end);
 }
+
+/// The `len` bytes of the varint of `v` (below 2^56, `len` its length)
+/// as the low bytes of a little-endian word: `v`'s 7-bit groups spread one
+/// to a byte, with the continuation bit on all but the last.
+#[inline(always)]
+fn varint_word(v: u64, len: usize) -> u64 {
+    let x = (v & 0x0fff_ffff) | ((v & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
+    let more = (1u64 << (8 * (len - 1))) - 1;
+    x | (0x8080_8080_8080_8080 & more)
+}
+
+/// Bytes past a sample that its encoding may write into and then drops.
+const SLACK: usize = 8;
 
 /// Writes into a slice sized in advance.
 struct Cursor<'a> {
@@ -187,8 +204,18 @@ impl Cursor<'_> {
         self.pos += 1;
     }
 
+    /// Writes a varint; one of at most eight bytes in one store of eight
+    /// (the slice has room past the sample for it), longer ones byte by byte.
     #[inline(always)]
     fn varint(&mut self, mut v: u64) {
+        if v < 1 << 56 {
+            if let Some(word) = self.out.get_mut(self.pos..self.pos + 8) {
+                let len = varint_len(v);
+                word.copy_from_slice(&varint_word(v, len).to_le_bytes());
+                self.pos += len;
+                return;
+            }
+        }
         while v >= 0x80 {
             self.byte((v as u8) | 0x80);
             v >>= 7;
@@ -338,4 +365,25 @@ pub fn write_compressed(p: &Profile, out: &mut dyn Write) -> std::io::Result<()>
 /// Writes `p` gzip-compressed to `w`.
 pub fn write_to<W: Write>(p: &Profile, mut w: W) -> Result<()> {
     w.write_all(&encode(p)).map_err(Error::Io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_words_hold_the_varint_bytes() {
+        let mut values: Vec<u64> = (0..56).map(|b| 1u64 << b).collect();
+        values.extend((1..=56).map(|b| (1u64 << b) - 1));
+        values.extend([0, 300, 0x0012_3456_789a_bcde]);
+        for v in values {
+            let mut want = Vec::new();
+            Writer { buf: &mut want }.varint(v);
+            let len = varint_len(v);
+            assert_eq!(want.len(), len);
+            let got = varint_word(v, len).to_le_bytes();
+            assert_eq!(&got[..len], &want[..], "{v:#x}");
+            assert!(got[len..].iter().all(|&b| b == 0), "{v:#x}");
+        }
+    }
 }

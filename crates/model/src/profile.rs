@@ -421,19 +421,17 @@ impl Profile {
         // Samples are most of a profile: their tables are checked whole,
         // flat; only when that finds a problem are they checked sample by
         // sample, to name the first problem in sample order.
-        let nstr = self.strings.len();
-        let (nloc, str_ok) = (self.locations.len(), |id: StrId| id.index() < nstr);
+        // (The largest id of each kind, with no early exit: a loop that
+        // the compiler makes wide.)
+        let locations = self.samples.all_locations();
+        let top_location = locations.iter().fold(0, |m, l| m.max(l.0));
+        let labels = self.samples.all_labels();
+        let top_string = labels
+            .iter()
+            .fold(0, |m, l| m.max(l.key.0).max(l.str.0).max(l.num_unit.0));
         let all_fine = self.samples.all_have_values(n)
-            && self
-                .samples
-                .all_locations()
-                .iter()
-                .all(|l| l.index() < nloc)
-            && self
-                .samples
-                .all_labels()
-                .iter()
-                .all(|l| str_ok(l.key) && str_ok(l.str) && str_ok(l.num_unit));
+            && (locations.is_empty() || (top_location as usize) < self.locations.len())
+            && (top_string as usize) < self.strings.len();
         if !all_fine {
             self.check_samples(0..self.samples.len())?;
         }
