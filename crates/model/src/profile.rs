@@ -435,6 +435,14 @@ impl Profile {
         if !all_fine {
             self.check_samples(0..self.samples.len())?;
         }
+        self.check_locations()
+    }
+
+    /// The part of [`Profile::check_valid`] about the location table:
+    /// every location's mapping and functions are in range. For edits that
+    /// change the tables and leave the samples alone.
+    pub fn check_locations(&self) -> Result<(), crate::Error> {
+        use crate::error::{Error, ValidationError as V};
         for (i, l) in self.locations.iter().enumerate() {
             if let Some(m) = l.mapping {
                 if m.index() >= self.mappings.len() {

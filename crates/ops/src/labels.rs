@@ -206,7 +206,8 @@ impl Aggregation {
 /// mapping flags are cleared, function names and/or file names emptied,
 /// locations reduced to their outermost frame, line numbers and addresses
 /// zeroed. In place; equal entries are not merged here (see
-/// [`crate::compact`]).
+/// [`crate::compact`]). The samples are left alone: what is checked after
+/// is the location table ([`Profile::check_locations`]).
 pub fn aggregate(p: &mut Profile, g: Aggregation) -> Result<()> {
     for m in &mut p.mappings {
         m.has_inline_frames &= g.inline_frames;
@@ -244,7 +245,8 @@ pub fn aggregate(p: &mut Profile, g: Aggregation) -> Result<()> {
             }
         }
     }
-    p.check_valid().map_err(|e| Error::Invalid(e.to_string()))
+    p.check_locations()
+        .map_err(|e| Error::Invalid(e.to_string()))
 }
 
 #[cfg(test)]
