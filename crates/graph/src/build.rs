@@ -467,22 +467,16 @@ impl LabelGroups {
 /// (no `:` in keys, no backslash anywhere). Otherwise by their joined
 /// text.
 fn groups_by_ids(p: &Profile) -> bool {
-    let mut clean: FxMap<(StrId, StrId), bool> = FxMap::default();
-    for s in &p.samples {
-        for l in s.labels {
-            if !l.is_str() {
-                continue;
-            }
-            let ok = *clean.entry((l.key, l.str)).or_insert_with(|| {
-                let (k, v) = (p.str(l.key), p.str(l.str));
-                k == "pprof::base" || !(k.contains([':', '\\']) || v.contains('\\'))
-            });
-            if !ok {
-                return false;
-            }
-        }
-    }
-    true
+    // Per string: whether it is clean as a key (bit 0) and as a value
+    // (bit 1); then each label is two lookups.
+    let clean: Vec<u8> = (p.strings.iter())
+        .map(|s| u8::from(!s.contains([':', '\\'])) | (u8::from(!s.contains('\\')) << 1))
+        .collect();
+    let base = p.strings.lookup("pprof::base");
+    let bits = |id: StrId| clean.get(id.index()).copied().unwrap_or(0);
+    (p.samples.all_labels().iter()).all(|l| {
+        !l.is_str() || Some(l.key) == base || (bits(l.key) & 1 != 0 && bits(l.str) & 2 != 0)
+    })
 }
 
 impl<'p, 'g> TagCollector<'p, 'g> {
@@ -1643,6 +1637,35 @@ mod tests {
         p.sort_labels();
         assert!(!groups_by_ids(&p));
         check_tag_cutoff(&p);
+    }
+
+    /// Label groups go by ids unless a string label's key holds `:` or
+    /// `\\`, or its value `\\` (`pprof::base` aside; numeric labels never
+    /// count).
+    #[test]
+    fn groups_by_ids_unless_a_label_text_could_join_ambiguously() {
+        let with = |key: &str, str_: &str, num: i64| {
+            let mut p = labelled_profile();
+            let (k, v) = (p.intern(key), p.intern(str_));
+            p.samples.edit(2, |smp| {
+                smp.labels.push(Label {
+                    key: k,
+                    str: v,
+                    num,
+                    ..Default::default()
+                });
+            });
+            p.sort_labels();
+            groups_by_ids(&p)
+        };
+        assert!(groups_by_ids(&labelled_profile()));
+        assert!(with("plain", "value", 0));
+        assert!(!with("a:b", "value", 0));
+        assert!(!with("a\\b", "value", 0));
+        assert!(!with("plain", "x\\y", 0));
+        assert!(with("plain", "a:b", 0));
+        assert!(with("pprof::base", "x\\y", 0));
+        assert!(with("n:um", "", 5));
     }
 
     /// Numeric labels other than `bytes` make no tag: samples that differ
