@@ -528,28 +528,54 @@ impl<'p, 'g> TagCollector<'p, 'g> {
             };
             numeric.push((name, l.num));
         }
+        if numeric.is_empty() {
+            return self.group_set(group);
+        }
         // Sets are told apart by content: most samples of a large profile
         // have labels of their own (numbers other than `bytes`), but few
         // distinct sets.
         let next = self.sets.len() as u32;
-        let id = if numeric.is_empty() {
-            let g = group as usize;
-            if self.group_sets.len() <= g {
-                self.group_sets.resize(g + 1, u32::MAX);
-            }
-            if self.group_sets[g] != u32::MAX {
-                return self.group_sets[g];
-            }
-            self.group_sets[g] = next;
-            next
-        } else {
-            match self.numeric_sets.entry((group, numeric.clone())) {
-                std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
-                std::collections::hash_map::Entry::Vacant(e) => *e.insert(next),
-            }
+        let id = match self.numeric_sets.entry((group, numeric.clone())) {
+            std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => *e.insert(next),
         };
         self.sets.push(TagSet { group, numeric });
         id
+    }
+
+    /// The tag set of a sample of label group `group` without `bytes`
+    /// numeric labels.
+    fn group_set(&mut self, group: u32) -> u32 {
+        let g = group as usize;
+        if self.group_sets.len() <= g {
+            self.group_sets.resize(g + 1, u32::MAX);
+        }
+        if self.group_sets[g] == u32::MAX {
+            self.group_sets[g] = self.sets.len() as u32;
+            self.sets.push(TagSet {
+                group,
+                numeric: Vec::new(),
+            });
+        }
+        self.group_sets[g]
+    }
+
+    /// Every sample's tag set, in order.
+    fn sets_of_samples(&mut self) -> Vec<u32> {
+        let (p, groups) = (self.p, self.groups);
+        let bytes_key = self.bytes_key;
+        let numeric_tags = bytes_key
+            .is_some_and(|b| (p.samples.all_labels().iter()).any(|l| !l.is_str() && l.key == b));
+        if numeric_tags {
+            (p.samples.iter().zip(&groups.of_sample))
+                .map(|(s, &g)| self.set_of(s, g))
+                .collect()
+        } else {
+            // No `bytes` label anywhere: a sample's set is its group's.
+            (groups.of_sample.iter())
+                .map(|&g| self.group_set(g))
+                .collect()
+        }
     }
 
     /// Whether samples of this set credit any tag at all.
@@ -1243,9 +1269,7 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: b
     let p = b.p;
     let o = b.o;
     let mut tags = TagCollector::new(p, o, groups);
-    let sets: Vec<u32> = (p.samples.iter().zip(&groups.of_sample))
-        .map(|(s, &g)| tags.set_of(s, g))
-        .collect();
+    let sets = tags.sets_of_samples();
     // With a cutoff, tags whose samples weigh less than it in all cannot
     // survive trimming on any node: skip them.
     let cutoff = o.tag_cutoff.unsigned_abs();
