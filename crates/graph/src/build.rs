@@ -1275,10 +1275,10 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: b
     let cutoff = o.tag_cutoff.unsigned_abs();
     let mut bound: Vec<u64> = Vec::new();
     if cutoff > 0 {
+        // (A sample's set has the sample's label group.)
         bound = vec![0; groups.rep.len()];
-        for (s, &set) in p.samples.iter().zip(&sets) {
+        for (s, &label) in p.samples.iter().zip(&groups.of_sample) {
             let (w, _) = sample_weights(s, o);
-            let label = tags.sets.get(set as usize).map_or(0, |t| t.group);
             if let Some(b) = bound.get_mut(label as usize) {
                 *b = b.saturating_add(w.unsigned_abs());
             }
