@@ -47,6 +47,7 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
         compatible(first, s)?;
     }
     let mut m = Merger::new(srcs);
+    m.reserve_for(srcs);
     for src in srcs {
         m.add_profile(src);
     }
@@ -68,7 +69,9 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
     }
     let mut m = {
         let refs: Vec<&Profile> = srcs.iter().collect();
-        Merger::new(&refs)
+        let mut m = Merger::new(&refs);
+        m.reserve_for(&refs);
+        m
     };
     for src in srcs {
         m.add_profile(&src);
@@ -83,6 +86,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
 /// Like [`compact`], but consumes `p` (released once compacted).
 pub fn compact_owned(p: Profile) -> Profile {
     let mut m = Merger::new(&[&p]);
+    m.reserve_for(&[&p]);
     m.add_profile(&p);
     drop(p);
     let out = m.finish();
@@ -98,6 +102,7 @@ pub fn compact_owned(p: Profile) -> Profile {
 /// dropped and ids are renumbered.
 pub fn compact(p: &Profile) -> Profile {
     let mut m = Merger::new(&[p]);
+    m.reserve_for(&[p]);
     m.add_profile(p);
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -427,6 +432,18 @@ impl Merger {
             hasher: FxBuildHasher,
             lines: Vec::new(),
         }
+    }
+
+    /// Makes room for the samples of all of `srcs` (as many as there can
+    /// be, up to a bound), shaped like the first's: the tables then do not
+    /// grow by copying themselves while the sources are added.
+    fn reserve_for(&mut self, srcs: &[&Profile]) {
+        /// The most samples reserved for up front.
+        const MAX: usize = 1 << 22;
+        let Some(first) = srcs.first() else { return };
+        let n = srcs.iter().map(|s| s.samples.len()).sum::<usize>().min(MAX);
+        self.reserve_samples(n);
+        self.out.samples.reserve_like(&first.samples, n);
     }
 
     /// Makes room for `n` more output samples.
