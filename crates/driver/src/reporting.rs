@@ -241,14 +241,15 @@ pub fn prepare<'p>(
     if !relative {
         apply_focus(&mut view, &units, &s, &mut notices)?;
     }
-    // pprof's `aggregate`: the graph-based reports and the stack writers
-    // apply the granularity as they read; the reports that print the
-    // profile's own locations need it applied to them.
+    // pprof's `aggregate`: the graph-based reports, the stack writers and
+    // `-traces` (whose frames are the graph's location nodes) apply the
+    // granularity as they read, with no copy of the profile; the reports
+    // that print the profile's own locations need it applied to them.
     let aggregation = s.granularity.aggregation(s.no_inlines, s.show_columns);
     if !aggregation.keeps_everything()
         && matches!(
             cmd.format.report_kind(),
-            OutputFormat::Traces | OutputFormat::Raw | OutputFormat::Proto
+            OutputFormat::Raw | OutputFormat::Proto
         )
     {
         pprof_ops::aggregate(view.to_mut(), aggregation)?;

@@ -203,3 +203,55 @@ fn issue12_numeric_options_take_extreme_values_without_panic() {
         }
     }
 }
+
+/// `-traces` reads its frames through the graph's location nodes, which
+/// apply the granularity as they are made: its output at every granularity
+/// is that of the profile with the granularity applied first (pprof's
+/// `aggregate`), which the driver therefore does not copy the profile for.
+#[test]
+fn traces_need_no_aggregated_copy() {
+    let cpu = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/profiles/cpu.pb.gz");
+    let p = Pipeline::new(
+        Sources::new([cpu.to_string_lossy().into_owned()]),
+        Settings::default(),
+    )
+    .load()
+    .expect("load")
+    .profile;
+    assert!(
+        p.locations.iter().any(|l| l.lines.len() > 1),
+        "the profile has inlined frames"
+    );
+    let cmd = Command {
+        format: OutputFormat::Traces,
+        regexp: None,
+    };
+    let mut changed = 0;
+    for granularity in ["functions", "filefunctions", "files", "lines", "addresses"] {
+        for extra in [None, Some("noinlines"), Some("showcolumns")] {
+            let mut s = Settings::default();
+            s.set(granularity, "", Syntax::Config).expect("granularity");
+            if let Some(x) = extra {
+                s.set(x, "true", Syntax::Config).expect("setting");
+            }
+            let mut direct = Vec::new();
+            pprof_driver::write_report(&p, &cmd, &s, &mut direct).expect("traces");
+            let mut aggregated = p.clone();
+            let g = s.granularity.aggregation(s.no_inlines, s.show_columns);
+            pprof_ops::aggregate(&mut aggregated, g).expect("aggregate");
+            changed += usize::from(aggregated != p);
+            let mut after = Vec::new();
+            pprof_driver::write_report(&aggregated, &cmd, &s, &mut after).expect("traces");
+            assert!(direct.len() > 100);
+            assert_eq!(
+                String::from_utf8_lossy(&direct),
+                String::from_utf8_lossy(&after),
+                "{granularity} {extra:?}"
+            );
+        }
+    }
+    assert!(
+        changed >= 10,
+        "aggregating changed the profile {changed} times"
+    );
+}
