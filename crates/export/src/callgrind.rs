@@ -47,9 +47,8 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
     let mut names = Names::default();
     let scaled = |v: i64| -> i64 { measurement::scale(v, &c.sample_unit, &c.output_unit).0 as i64 };
 
-    // Per node: the numbers of its object file, its file and its callgrind
-    // name, once known.
-    let mut objfile_ids = vec![0usize; node_names.len()];
+    // Per node: the numbers of its file and of its callgrind name, once
+    // known.
     let mut file_ids = vec![0usize; node_names.len()];
     let mut name_ids = vec![0usize; node_names.len()];
     let mut prev: Option<&NodeInfo> = None;
@@ -59,25 +58,12 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
             p.objfile == info.objfile && p.file == info.file && p.name == info.name
         });
         if !same {
-            let i = id.index();
             out.push_str("\nob=");
-            match objfile_ids.get_mut(i) {
-                Some(cached) => objfiles.put_cached(&mut out, &info.objfile, cached),
-                None => objfiles.put(&mut out, &info.objfile),
-            }
+            objfiles.put(&mut out, &info.objfile);
             out.push_str("\nfl=");
-            match file_ids.get_mut(i) {
-                Some(cached) => files.put_cached(&mut out, &info.file, cached),
-                None => files.put(&mut out, &info.file),
-            }
+            files.put(&mut out, &info.file);
             out.push_str("\nfn=");
-            // The cached number is that of the node's callee name, which
-            // is this name unless the name needed a suffix.
-            let plain = node_names.get(i).and_then(|n| n.as_deref()) == Some(info.name.as_str());
-            match name_ids.get_mut(i) {
-                Some(cached) if plain => names.put_cached(&mut out, &info.name, cached),
-                _ => names.put(&mut out, &info.name),
-            }
+            names.put(&mut out, &info.name);
             out.push('\n');
         }
         push_address(&mut out, prev, info.address);
@@ -86,15 +72,7 @@ pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
         out.push(' ');
         push_int(&mut out, scaled(n.flat_value()));
         out.push('\n');
-        // A single edge needs no sorting.
-        let sorted;
-        let edges: &[pprof_graph::EdgeId] = if n.out_edges.len() <= 1 {
-            &n.out_edges
-        } else {
-            sorted = g.sorted_out_edges(id);
-            &sorted
-        };
-        for &e in edges {
+        for e in g.sorted_out_edges(id) {
             let Some(edge) = g.edge(e) else { continue };
             let Some(callee) = g.node(edge.dest) else {
                 continue;

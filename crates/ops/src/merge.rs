@@ -47,7 +47,6 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
         compatible(first, s)?;
     }
     let mut m = Merger::new(srcs);
-    m.reserve_for(srcs);
     for src in srcs {
         m.add_profile(src);
     }
@@ -69,9 +68,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
     }
     let mut m = {
         let refs: Vec<&Profile> = srcs.iter().collect();
-        let mut m = Merger::new(&refs);
-        m.reserve_for(&refs);
-        m
+        Merger::new(&refs)
     };
     for src in srcs {
         m.add_profile(&src);
@@ -86,7 +83,6 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
 /// Like [`compact`], but consumes `p` (released once compacted).
 pub fn compact_owned(p: Profile) -> Profile {
     let mut m = Merger::new(&[&p]);
-    m.reserve_for(&[&p]);
     m.add_profile(&p);
     drop(p);
     let out = m.finish();
@@ -102,7 +98,6 @@ pub fn compact_owned(p: Profile) -> Profile {
 /// dropped and ids are renumbered.
 pub fn compact(p: &Profile) -> Profile {
     let mut m = Merger::new(&[p]);
-    m.reserve_for(&[p]);
     m.add_profile(p);
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -399,12 +394,15 @@ fn key_address(out: &Profile, l: &Location) -> u64 {
 }
 
 impl Merger {
+    /// A merger of `srcs` (not added yet), with their headers folded in
+    /// and room for all their samples.
     fn new(srcs: &[&Profile]) -> Merger {
         let first = srcs[0];
         let mut m = Merger::with_types(first);
         for s in srcs {
             m.add_header(s);
         }
+        m.reserve_for(srcs);
         m
     }
 
