@@ -422,13 +422,24 @@ impl Profile {
         // flat; only when that finds a problem are they checked sample by
         // sample, to name the first problem in sample order.
         // (The largest id of each kind, with no early exit: a loop that
-        // the compiler makes wide.)
+        // the compiler makes wide; location ids and labels on two threads
+        // when there are many.)
+        const PARALLEL: usize = 1 << 20;
         let locations = self.samples.all_locations();
-        let top_location = locations.iter().fold(0, |m, l| m.max(l.0));
         let labels = self.samples.all_labels();
-        let top_string = labels
-            .iter()
-            .fold(0, |m, l| m.max(l.key.0).max(l.str.0).max(l.num_unit.0));
+        let top_location = || locations.iter().fold(0, |m, l| m.max(l.0));
+        let top_string =
+            || (labels.iter()).fold(0, |m, l| m.max(l.key.0).max(l.str.0).max(l.num_unit.0));
+        let (top_location, top_string) = if locations.len() + labels.len() >= PARALLEL {
+            std::thread::scope(|scope| {
+                let h = scope.spawn(top_location);
+                let s = top_string();
+                // A thread that could not finish finds nothing fine.
+                (h.join().unwrap_or(u32::MAX), s)
+            })
+        } else {
+            (top_location(), top_string())
+        };
         let all_fine = self.samples.all_have_values(n)
             && (locations.is_empty() || (top_location as usize) < self.locations.len())
             && (top_string as usize) < self.strings.len();

@@ -236,3 +236,46 @@ fn check_valid_finds_each_kind_of_bad_sample() {
         }))
     ));
 }
+
+/// Sample tables of more than a million ids are checked on two threads:
+/// a dangling location or label string is still found.
+#[test]
+fn check_valid_finds_a_bad_id_in_a_large_table() {
+    use pprof_model::{
+        Error, Label, Location, LocationId, Profile, Sample, StrId, ValidationError as V, ValueType,
+    };
+    let mut p = Profile::new();
+    let (t, u) = (p.intern("samples"), p.intern("count"));
+    p.sample_types.push(ValueType { r#type: t, unit: u });
+    for id in 1..=4 {
+        p.locations.push(Location {
+            id,
+            ..Default::default()
+        });
+    }
+    let key = p.intern("k");
+    for i in 0..300_000u32 {
+        p.samples.push(Sample {
+            locations: (0..4).map(LocationId).collect(),
+            values: vec![1],
+            labels: vec![Label {
+                key,
+                num: i64::from(i),
+                ..Default::default()
+            }],
+        });
+    }
+    assert!(p.check_valid().is_ok());
+    let mut bad = p.clone();
+    bad.samples.locations_mut(299_999)[3] = LocationId(4);
+    assert!(matches!(
+        bad.check_valid(),
+        Err(Error::Invalid(V::DanglingLocation { sample: 299_999 }))
+    ));
+    let mut bad = p.clone();
+    bad.samples.labels_mut(150_000)[0].key = StrId(1 << 20);
+    assert!(matches!(
+        bad.check_valid(),
+        Err(Error::Invalid(V::DanglingString { what: "label" }))
+    ));
+}
