@@ -184,24 +184,23 @@ fn check_valid_reports_the_first_bad_sample_of_a_large_profile() {
     assert_eq!(first(&p), 7);
 }
 
-/// Each kind of broken sample is found by the flat check and named as the
-/// sample-by-sample check names it.
-#[test]
-fn check_valid_finds_each_kind_of_bad_sample() {
-    use pprof_model::{
-        Error, Label, Location, LocationId, Profile, Sample, StrId, ValidationError as V, ValueType,
-    };
+/// A valid profile of `n` samples, each with the `depth` locations of
+/// the profile, its index as value and as a numeric label `k`.
+fn numbered_samples(n: usize, depth: u32) -> pprof_model::Profile {
+    use pprof_model::{Label, Location, LocationId, Profile, Sample, ValueType};
     let mut p = Profile::new();
     let (t, u) = (p.intern("samples"), p.intern("count"));
     p.sample_types.push(ValueType { r#type: t, unit: u });
-    p.locations.push(Location {
-        id: 1,
-        ..Default::default()
-    });
+    for id in 1..=u64::from(depth) {
+        p.locations.push(Location {
+            id,
+            ..Default::default()
+        });
+    }
     let key = p.intern("k");
-    for i in 0..10 {
+    for i in 0..n as i64 {
         p.samples.push(Sample {
-            locations: vec![LocationId(0)],
+            locations: (0..depth).map(LocationId).collect(),
             values: vec![i],
             labels: vec![Label {
                 key,
@@ -210,6 +209,15 @@ fn check_valid_finds_each_kind_of_bad_sample() {
             }],
         });
     }
+    p
+}
+
+/// Each kind of broken sample is found by the flat check and named as the
+/// sample-by-sample check names it.
+#[test]
+fn check_valid_finds_each_kind_of_bad_sample() {
+    use pprof_model::{Error, LocationId, Sample, StrId, ValidationError as V};
+    let p = numbered_samples(10, 1);
     assert!(p.check_valid().is_ok());
     let mut bad = p.clone();
     bad.samples.locations_mut(4)[0] = LocationId(1);
@@ -241,30 +249,8 @@ fn check_valid_finds_each_kind_of_bad_sample() {
 /// a dangling location or label string is still found.
 #[test]
 fn check_valid_finds_a_bad_id_in_a_large_table() {
-    use pprof_model::{
-        Error, Label, Location, LocationId, Profile, Sample, StrId, ValidationError as V, ValueType,
-    };
-    let mut p = Profile::new();
-    let (t, u) = (p.intern("samples"), p.intern("count"));
-    p.sample_types.push(ValueType { r#type: t, unit: u });
-    for id in 1..=4 {
-        p.locations.push(Location {
-            id,
-            ..Default::default()
-        });
-    }
-    let key = p.intern("k");
-    for i in 0..300_000u32 {
-        p.samples.push(Sample {
-            locations: (0..4).map(LocationId).collect(),
-            values: vec![1],
-            labels: vec![Label {
-                key,
-                num: i64::from(i),
-                ..Default::default()
-            }],
-        });
-    }
+    use pprof_model::{Error, LocationId, StrId, ValidationError as V};
+    let p = numbered_samples(300_000, 4);
     assert!(p.check_valid().is_ok());
     let mut bad = p.clone();
     bad.samples.locations_mut(299_999)[3] = LocationId(4);
