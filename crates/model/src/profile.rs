@@ -379,14 +379,13 @@ impl Profile {
         })
     }
 
-    /// [`Profile::check_valid`]'s checks of the samples in `range`.
-    fn check_samples(&self, range: std::ops::Range<usize>) -> Result<(), crate::Error> {
+    /// [`Profile::check_valid`]'s checks of the samples, one by one.
+    fn check_samples(&self) -> Result<(), crate::Error> {
         use crate::error::{Error, ValidationError as V};
         let n = self.sample_types.len();
         let nstr = self.strings.len();
         let str_ok = |id: StrId| id.index() < nstr;
-        for i in range {
-            let s = self.samples.at(i);
+        for (i, s) in self.samples.iter().enumerate() {
             if s.values.len() != n {
                 return Err(Error::Invalid(V::ValueCount {
                     sample: i,
@@ -444,7 +443,7 @@ impl Profile {
             && (locations.is_empty() || (top_location as usize) < self.locations.len())
             && (top_string as usize) < self.strings.len();
         if !all_fine {
-            self.check_samples(0..self.samples.len())?;
+            self.check_samples()?;
         }
         self.check_locations()
     }
