@@ -1,6 +1,7 @@
 //! Building a graph or a call tree from the samples of a profile.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
@@ -338,9 +339,14 @@ struct GroupInterner<'p> {
     p: &'p Profile,
     base_key: Option<StrId>,
     by_ids: bool,
-    by_pairs: FxMap<Vec<(StrId, StrId)>, u32>,
-    by_text: HashMap<String, u32, foldhash::fast::RandomState>,
+    /// By string ids: group `g` (from 1) is the sorted (key, value) pairs
+    /// `pairs[ends[g - 1]..ends[g]]`, found through `index` by their hash.
+    index: pprof_ops::IdIndex,
     pairs: Vec<(StrId, StrId)>,
+    ends: Vec<u32>,
+    /// The sorted pairs of the sample at hand.
+    scratch: Vec<(StrId, StrId)>,
+    by_text: HashMap<String, u32, foldhash::fast::RandomState>,
     rep: Vec<Option<usize>>,
 }
 
@@ -350,9 +356,11 @@ impl<'p> GroupInterner<'p> {
             p,
             base_key: p.strings.lookup("pprof::base"),
             by_ids,
-            by_pairs: FxMap::default(),
-            by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            index: pprof_ops::IdIndex::default(),
             pairs: Vec::new(),
+            ends: vec![0],
+            scratch: Vec::new(),
+            by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             rep: vec![None],
         }
     }
@@ -361,21 +369,28 @@ impl<'p> GroupInterner<'p> {
     fn group_of(&mut self, s: SampleRef<'p>, i: usize) -> u32 {
         let next = self.rep.len() as u32;
         let group = if self.by_ids {
-            self.pairs.clear();
-            self.pairs.extend(
+            self.scratch.clear();
+            self.scratch.extend(
                 s.labels
                     .iter()
                     .filter(|l| tag_label(self.base_key, l))
                     .map(|l| (l.key, l.str)),
             );
-            if self.pairs.is_empty() {
+            if self.scratch.is_empty() {
                 return 0;
             }
-            self.pairs.sort_unstable();
-            if let Some(&g) = self.by_pairs.get(self.pairs.as_slice()) {
+            self.scratch.sort_unstable();
+            let hash = FxBuild::default().hash_one(self.scratch.as_slice());
+            let (pairs, ends, scratch) = (&self.pairs, &self.ends, &self.scratch);
+            let same = |g: u32| {
+                let at = |k: u32| ends.get(k as usize).map_or(0, |&e| e as usize);
+                pairs.get(at(g - 1)..at(g)) == Some(scratch.as_slice())
+            };
+            if let Some(g) = self.index.find_or_insert(hash, next, same) {
                 return g;
             }
-            self.by_pairs.insert(self.pairs.clone(), next);
+            self.pairs.extend_from_slice(&self.scratch);
+            self.ends.push(self.pairs.len() as u32);
             next
         } else {
             let text = labels_text(self.p, self.base_key, s);
@@ -1813,6 +1828,23 @@ mod tests {
             let mut b = build_graph(&p, &o, &stacks, false, true);
             b.trim_low_frequency_tags(cutoff);
             assert_eq!(tags(&a), tags(&b), "cutoff {cutoff}");
+            // A graph of some of the nodes can take its tags from this
+            // one: they are those it would find itself.
+            let mut kept = b.discard_low_frequency_nodes(0);
+            kept.retain(|i| !i.name.ends_with('3'));
+            let mut ko = Options {
+                kept_nodes: Some(kept),
+                ..o.clone()
+            };
+            let mut fresh = build_graph(&p, &ko, &stacks, false, true);
+            fresh.trim_low_frequency_tags(cutoff);
+            ko.compute_tags = false;
+            let mut taken = build_graph(&p, &ko, &stacks, false, true);
+            assert!(tags(&taken).is_empty());
+            taken.take_tags(&mut b);
+            assert!(fresh.nodes.len() < full.nodes.len());
+            assert!(cutoff > 1 || !tags(&fresh).is_empty());
+            assert_eq!(tags(&taken), tags(&fresh), "cutoff {cutoff}");
         }
     }
 

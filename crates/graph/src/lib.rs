@@ -117,6 +117,32 @@ impl Graph {
         }
     }
 
+    /// Moves the tags of `from`'s nodes to the nodes of this graph that
+    /// stand for the same thing. A node's tags, like its values, depend
+    /// only on the samples and on the node itself, not on which other nodes
+    /// a graph keeps: a graph rebuilt with fewer nodes can take them from
+    /// the graph it was chosen from instead of walking the samples again.
+    pub fn take_tags(&mut self, from: &mut Graph) {
+        let by_info: std::collections::HashMap<&NodeInfo, NodeId> =
+            from.iter().map(|(id, n)| (&n.info, id)).collect();
+        let moves: Vec<(NodeId, NodeId)> = (self.iter())
+            .filter_map(|(id, n)| Some((id, *by_info.get(&n.info)?)))
+            .collect();
+        for (to, src) in moves {
+            let Some(src) = from.arena.get_mut(src.index()) else {
+                continue;
+            };
+            let (labels, numeric) = (
+                std::mem::take(&mut src.label_tags),
+                std::mem::take(&mut src.numeric_tags),
+            );
+            if let Some(n) = self.arena.get_mut(to.index()) {
+                n.label_tags = labels;
+                n.numeric_tags = numeric;
+            }
+        }
+    }
+
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.arena.get(id.index())

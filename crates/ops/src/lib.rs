@@ -47,6 +47,7 @@ mod filter;
 mod focus;
 mod goregex;
 mod gosyntax;
+mod index;
 mod labels;
 mod merge;
 mod prune;
@@ -66,6 +67,7 @@ pub use filter::{
 };
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
 pub use goregex::{compile_go_regex, go_regex, go_regex_error};
+pub use index::IdIndex;
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Aggregation, Granularity};
 pub use merge::{compact, compact_owned, compatible, merge, merge_owned, StreamingMerge};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};

@@ -23,6 +23,7 @@ use pprof_model::{
 };
 
 use crate::error::{Error, Result};
+use crate::index::IdIndex;
 
 type Map<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
@@ -292,94 +293,6 @@ fn location_hash(
     is_folded: bool,
 ) -> u64 {
     h.hash_one((addr, mapping, lines, is_folded))
-}
-
-/// Merged samples or locations (by index) found by the hash of their
-/// content: open addressing with linear probing in one array of slots, at
-/// most half full, each slot a 32-bit tag of the hash (whose low bits are
-/// also where the slot is looked for, so that the table grows without
-/// hashing anything again) and the index plus one (0 is free). A lookup
-/// reads one slot, a single cache miss in a large merge;
-/// [`IdIndex::touch`] reads the slots of a batch of samples together so
-/// that their misses overlap.
-#[derive(Default)]
-struct IdIndex {
-    slots: Vec<u64>,
-    len: usize,
-}
-
-impl IdIndex {
-    /// The 32 bits of `hash` kept in its slot, all of `hash`'s bits mixed.
-    #[inline]
-    fn tag(hash: u64) -> u64 {
-        (hash ^ (hash >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32
-    }
-
-    /// Where a tag is first looked for.
-    #[inline]
-    fn slot_of(&self, tag: u64) -> usize {
-        tag as usize & (self.slots.len() - 1)
-    }
-
-    /// Reads the slots where `hashes` start looking, all at once.
-    #[inline]
-    fn touch(&self, hashes: &[u64]) {
-        if self.slots.is_empty() {
-            return;
-        }
-        let seen = hashes
-            .iter()
-            .fold(0, |acc, &h| acc ^ self.slots[self.slot_of(Self::tag(h))]);
-        std::hint::black_box(seen);
-    }
-
-    /// The entry with this hash that `is_eq` accepts; otherwise records
-    /// `new` under `hash` (the caller adds that entry) and returns `None`.
-    #[inline]
-    fn find_or_insert(&mut self, hash: u64, new: u32, is_eq: impl Fn(u32) -> bool) -> Option<u32> {
-        self.reserve(1);
-        let tag = Self::tag(hash);
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(tag);
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                self.slots[at] = (tag << 32) | (new as u64 + 1);
-                self.len += 1;
-                return None;
-            }
-            if slot >> 32 == tag {
-                let i = (slot as u32).wrapping_sub(1);
-                if is_eq(i) {
-                    return Some(i);
-                }
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    /// Makes room for `n` more entries, so that the table does not grow
-    /// while they are added.
-    #[inline]
-    fn reserve(&mut self, n: usize) {
-        let want = self.len.saturating_add(n).saturating_mul(2).max(16);
-        if want > self.slots.len() {
-            self.grow(want.next_power_of_two());
-        }
-    }
-
-    #[cold]
-    fn grow(&mut self, size: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![0; size]);
-        let mask = size - 1;
-        for slot in old.into_iter().filter(|&s| s != 0) {
-            let mut at = self.slot_of(slot >> 32);
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = slot;
-        }
-    }
 }
 
 /// A location's address relative to the start of its mapping (the key

@@ -237,7 +237,15 @@ impl<'p> Report<'p> {
             } else {
                 let kept = g.select_top_nodes(o.node_count, visual);
                 if kept.len() != g.nodes.len() {
-                    g = self.new_graph_cut(&stacks, Some(kept), node_cutoff);
+                    // The kept nodes' values and (trimmed) tags are this
+                    // graph's: only the edges between them are new.
+                    let mut go = self.graph_options(Some(kept));
+                    let tags = std::mem::take(&mut go.compute_tags);
+                    let mut kept = Graph::with_stacks(self.prof, &go, &stacks);
+                    if tags {
+                        kept.take_tags(&mut g);
+                    }
+                    g = kept;
                     g.sort_nodes(o.cum_sort, visual);
                 }
             }

@@ -1,0 +1,166 @@
+//! An index of table entries by the hash of their content.
+//!
+//! The entries themselves live in the caller's tables (a merged profile's
+//! samples, a graph's label groups); the index maps a content hash to an
+//! entry number and asks the caller whether a candidate is equal. Nothing
+//! is stored twice and no key is allocated.
+
+/// Table entries (by number) found by the hash of their content: open
+/// addressing with linear probing in one array of slots, at most half
+/// full, each slot a 32-bit tag of the hash (whose low bits are also where
+/// the slot is looked for, so that the table grows without hashing
+/// anything again) and the entry number plus one (0 is free). A lookup
+/// reads one slot, a single cache miss in a large table;
+/// [`IdIndex::touch`] reads the slots of a batch of entries together so
+/// that their misses overlap.
+///
+/// ```
+/// use pprof_ops::IdIndex;
+///
+/// let words = ["a", "b", "a"];
+/// let mut index = IdIndex::default();
+/// let mut table: Vec<&str> = Vec::new();
+/// let hash = |w: &str| w.bytes().fold(7u64, |h, b| h.wrapping_mul(31) ^ u64::from(b));
+/// for w in words {
+///     let new = table.len() as u32;
+///     if index.find_or_insert(hash(w), new, |i| table[i as usize] == w).is_none() {
+///         table.push(w);
+///     }
+/// }
+/// assert_eq!(table, ["a", "b"]);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct IdIndex {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl IdIndex {
+    /// An index with room for `n` entries before it grows.
+    pub fn with_capacity(n: usize) -> IdIndex {
+        let mut index = IdIndex::default();
+        index.reserve(n);
+        index
+    }
+
+    /// The number of entries recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no entry is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The 32 bits of `hash` kept in its slot, all of `hash`'s bits mixed.
+    #[inline]
+    fn tag(hash: u64) -> u64 {
+        (hash ^ (hash >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32
+    }
+
+    /// Where a tag is first looked for.
+    #[inline]
+    fn slot_of(&self, tag: u64) -> usize {
+        tag as usize & (self.slots.len() - 1)
+    }
+
+    /// Reads the slots where `hashes` start looking, all at once.
+    #[inline]
+    pub fn touch(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let seen = hashes
+            .iter()
+            .fold(0, |acc, &h| acc ^ self.slots[self.slot_of(Self::tag(h))]);
+        std::hint::black_box(seen);
+    }
+
+    /// The entry with this hash that `is_eq` accepts; otherwise records
+    /// `new` under `hash` (the caller adds that entry) and returns `None`.
+    #[inline]
+    pub fn find_or_insert(
+        &mut self,
+        hash: u64,
+        new: u32,
+        is_eq: impl Fn(u32) -> bool,
+    ) -> Option<u32> {
+        self.reserve(1);
+        let tag = Self::tag(hash);
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(tag);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                self.slots[at] = (tag << 32) | (new as u64 + 1);
+                self.len += 1;
+                return None;
+            }
+            if slot >> 32 == tag {
+                let i = (slot as u32).wrapping_sub(1);
+                if is_eq(i) {
+                    return Some(i);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Makes room for `n` more entries, so that the table does not grow
+    /// while they are added.
+    #[inline]
+    pub fn reserve(&mut self, n: usize) {
+        let want = self.len.saturating_add(n).saturating_mul(2).max(16);
+        if want > self.slots.len() {
+            self.grow(want.next_power_of_two());
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let mut at = self.slot_of(slot >> 32);
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_entry_across_growth_and_colliding_hashes() {
+        // Every value hashes to one of 7 hashes: most lookups collide and
+        // are told apart by the equality test.
+        let values: Vec<u32> = (0..5000).map(|i| (i * 7919) % 3001).collect();
+        let mut index = IdIndex::default();
+        let mut table: Vec<u32> = Vec::new();
+        let mut found = Vec::new();
+        for &v in &values {
+            let hash = u64::from(v % 7);
+            let new = table.len() as u32;
+            match index.find_or_insert(hash, new, |i| table[i as usize] == v) {
+                Some(i) => found.push(i),
+                None => {
+                    table.push(v);
+                    found.push(new);
+                }
+            }
+        }
+        let mut distinct = values.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(table.len(), distinct.len());
+        assert_eq!(index.len(), table.len());
+        for (&v, &i) in values.iter().zip(&found) {
+            assert_eq!(table[i as usize], v);
+        }
+    }
+}
