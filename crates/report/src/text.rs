@@ -451,12 +451,20 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
 
     /// The walker of the text report, which prints each frame's line
     /// ([`TraceView::frame_lines`]): made once per location here.
+    /// Locations with the same frames (several call sites of a function)
+    /// share their text, which keeps it small enough to stay in cache.
     pub(crate) fn with_frame_lines(mut self) -> Self {
         let p = self.rpt.profile();
         let mut text = String::new();
         let mut locations = Vec::with_capacity(p.locations.len());
+        let mut made: HashMap<&[Option<NodeId>], LocationText, foldhash::fast::RandomState> =
+            HashMap::default();
         for i in 0..p.locations.len() {
             let nodes = self.locs.get(pprof_model::LocationId(i as u32));
+            if let Some(&lt) = made.get(nodes) {
+                locations.push(lt);
+                continue;
+            }
             let start = text.len();
             let mut first = None;
             let mut first_end = start;
@@ -474,13 +482,16 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
                     first_end = text.len();
                 }
             }
-            locations.push(LocationText {
+            let lt = LocationText {
                 start,
                 first_end,
                 end: text.len(),
                 first,
-            });
+            };
+            made.insert(nodes, lt);
+            locations.push(lt);
         }
+        drop(made);
         self.frame_text = Some(FrameText { text, locations });
         self
     }
@@ -704,7 +715,7 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
 pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     const SEPARATOR: &str = "-----------+-------------------------------------------------------";
     /// Samples per chunk.
-    const CHUNK: usize = 1024;
+    const CHUNK: usize = 128;
     let mut head = profile_labels(rpt).join("\n");
     head.push('\n');
     w.write_all(head.as_bytes())?;
