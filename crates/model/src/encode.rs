@@ -68,9 +68,7 @@ pub fn write_part<W: Write + ?Sized>(
             let end = range.end.min(p.samples.len());
             let start = range.start.min(end);
             buf.reserve(FLUSH + 4096);
-            // Location ids in a dense array: the locations themselves are
-            // too large to stay in cache while the samples stream past.
-            let ids: Vec<u64> = p.locations.iter().map(|l| l.id).collect();
+            let ids = crate::profile::LocationIds::of(&p.locations);
             for s in p.samples.iter_range(start..end) {
                 encode_sample(&ids, s, &mut buf);
                 if buf.len() >= FLUSH {
@@ -118,8 +116,8 @@ fn len_field(len: usize) -> usize {
 /// Encodes one sample, sizes computed up front so that nothing is copied
 /// twice (samples are most of a profile's bytes).
 #[inline]
-fn encode_sample(ids: &[u64], s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
-    let loc_id = |l: &crate::LocationId| ids.get(l.index()).copied().unwrap_or(0);
+fn encode_sample(ids: &crate::profile::LocationIds, s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
+    let loc_id = |l: &crate::LocationId| ids.get(*l);
     let label_len = |l: &crate::Label| {
         int_opt_len(sid(l.key))
             + int_opt_len(sid(l.str))

@@ -31,6 +31,39 @@ id_type!(
     MappingId
 );
 
+/// The `id` field of each location of a profile by index, for writers
+/// that print or encode one per frame. When the ids are 1 to n in table
+/// order (as Go and this crate write them) an id is its index plus one,
+/// with no table to read: a large profile's id list does not stay in cache
+/// while its samples stream past.
+pub(crate) enum LocationIds {
+    /// Location `i` has id `i + 1`; there are this many.
+    Sequential(usize),
+    /// The ids, by index.
+    Listed(Vec<u64>),
+}
+
+impl LocationIds {
+    pub(crate) fn of(locations: &[Location]) -> LocationIds {
+        let sequential = (locations.iter().enumerate()).all(|(i, l)| l.id == i as u64 + 1);
+        if sequential {
+            LocationIds::Sequential(locations.len())
+        } else {
+            LocationIds::Listed(locations.iter().map(|l| l.id).collect())
+        }
+    }
+
+    /// The id of location `l`; 0 for an index past the table.
+    #[inline(always)]
+    pub(crate) fn get(&self, l: LocationId) -> u64 {
+        match self {
+            LocationIds::Sequential(n) if l.index() < *n => l.index() as u64 + 1,
+            LocationIds::Sequential(_) => 0,
+            LocationIds::Listed(ids) => ids.get(l.index()).copied().unwrap_or(0),
+        }
+    }
+}
+
 /// A measured quantity: its type (`cpu`, `inuse_space`) and unit (`nanoseconds`, `bytes`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ValueType {
@@ -492,4 +525,41 @@ fn label_order(strings: &StringTable, a: &Label, b: &Label) -> std::cmp::Orderin
             strings.get(a.key).cmp(strings.get(b.key))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_ids_answer_as_the_table_does() {
+        let table = |ids: &[u64]| -> Vec<Location> {
+            ids.iter()
+                .map(|&id| Location {
+                    id,
+                    ..Default::default()
+                })
+                .collect()
+        };
+        for ids in [
+            &[1u64, 2, 3, 4][..],
+            &[4, 3, 2, 1],
+            &[1, 2, 7],
+            &[2, 3, 4],
+            &[],
+        ] {
+            let locations = table(ids);
+            let found = LocationIds::of(&locations);
+            let sequential = ids.iter().enumerate().all(|(i, &id)| id == i as u64 + 1);
+            assert_eq!(
+                matches!(found, LocationIds::Sequential(_)),
+                sequential,
+                "{ids:?}"
+            );
+            for i in 0..ids.len() + 3 {
+                let want = ids.get(i).copied().unwrap_or(0);
+                assert_eq!(found.get(LocationId(i as u32)), want, "{ids:?} at {i}");
+            }
+        }
+    }
 }

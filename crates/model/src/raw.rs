@@ -91,8 +91,7 @@ impl Profile {
         // Samples in chunks, made on two threads.
         const CHUNK: usize = 1024;
         let n_chunks = self.samples.len().div_ceil(CHUNK);
-        // The locations' ids in a list of their own: read once per frame.
-        let ids: Vec<u64> = self.locations.iter().map(|l| l.id).collect();
+        let ids = crate::profile::LocationIds::of(&self.locations);
         crate::chunks::write_in_order(w, n_chunks, RawScratch::default, |scratch, i, text| {
             let from = i * CHUNK;
             for s in self.samples.iter_range(from..from.saturating_add(CHUNK)) {
@@ -120,7 +119,7 @@ impl Profile {
         &self,
         out: &mut String,
         s: crate::SampleRef<'_>,
-        ids: &[u64],
+        ids: &crate::profile::LocationIds,
         scratch: &mut RawScratch,
     ) {
         for &v in s.values {
@@ -129,7 +128,7 @@ impl Profile {
         }
         out.push_str(": ");
         for l in s.locations {
-            push_uint(out, ids.get(l.index()).copied().unwrap_or(0));
+            push_uint(out, ids.get(*l));
             out.push(' ');
         }
         out.push('\n');
