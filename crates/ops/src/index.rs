@@ -36,13 +36,6 @@ pub struct IdIndex {
 }
 
 impl IdIndex {
-    /// An index with room for `n` entries before it grows.
-    pub fn with_capacity(n: usize) -> IdIndex {
-        let mut index = IdIndex::default();
-        index.reserve(n);
-        index
-    }
-
     /// The number of entries recorded.
     pub fn len(&self) -> usize {
         self.len
