@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use pprof_graph::{FunctionKey, Graph, NodeInfo};
+use pprof_graph::{EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
 use pprof_model::gofmt::{push_int, push_uint};
 use pprof_model::measurement;
 
@@ -29,85 +29,293 @@ pub struct CallgrindConfig {
 ///
 /// The caller builds the graph as pprof's report does for callgrind
 /// (no trimming, object names kept, usually at address granularity).
+/// Names are numbered first; the text is then made in chunks of nodes on
+/// two threads and written in order.
 pub fn write_callgrind<W: Write>(w: &mut W, g: &Graph, c: &CallgrindConfig) -> Result<()> {
-    let text = compose_callgrind(g, c);
-    w.write_all(text.as_bytes())?;
-    Ok(())
+    write_in_chunks(w, g, c, CHUNK_NODES)
 }
 
 /// Returns the callgrind text of `g`; see [`write_callgrind`].
 pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
-    let node_names = disambiguated_names(g);
-    let mut out = String::with_capacity(64 * g.nodes.len() + 128 * g.edges.len() + 64);
-    out.push_str("positions: instr line\n");
-    let _ = writeln!(out, "events: {}({})", c.sample_type, c.output_unit);
-
-    let mut objfiles = Names::default();
-    let mut files = Names::default();
-    let mut names = Names::default();
-    let scaled = |v: i64| -> i64 { measurement::scale(v, &c.sample_unit, &c.output_unit).0 as i64 };
-
-    // Per node: the numbers of its file and of its callgrind name, once
-    // known.
-    let mut file_ids = vec![0usize; node_names.len()];
-    let mut name_ids = vec![0usize; node_names.len()];
-    let mut prev: Option<&NodeInfo> = None;
-    for (id, n) in g.iter() {
-        let info = &n.info;
-        let same = prev.is_some_and(|p| {
-            p.objfile == info.objfile && p.file == info.file && p.name == info.name
-        });
-        if !same {
-            out.push_str("\nob=");
-            objfiles.put(&mut out, &info.objfile);
-            out.push_str("\nfl=");
-            files.put(&mut out, &info.file);
-            out.push_str("\nfn=");
-            names.put(&mut out, &info.name);
-            out.push('\n');
-        }
-        push_address(&mut out, prev, info.address);
-        out.push(' ');
-        push_int(&mut out, info.lineno);
-        out.push(' ');
-        push_int(&mut out, scaled(n.flat_value()));
-        out.push('\n');
-        for e in g.sorted_out_edges(id) {
-            let Some(edge) = g.edge(e) else { continue };
-            let Some(callee) = g.node(edge.dest) else {
-                continue;
-            };
-            out.push_str("cfl=");
-            let d = edge.dest.index();
-            match file_ids.get_mut(d) {
-                Some(cached) => files.put_cached(&mut out, &callee.info.file, cached),
-                None => files.put(&mut out, &callee.info.file),
-            }
-            // pprof names callees from the graph's node list only: an edge
-            // to a node left out of it (no flat nor cum value, as with
-            // -mean when a sample has a count but no value) gets `cfn=`.
-            let callee_name = node_names
-                .get(edge.dest.index())
-                .and_then(|n| n.as_deref())
-                .unwrap_or("");
-            out.push_str("\ncfn=");
-            match name_ids.get_mut(d) {
-                Some(cached) => names.put_cached(&mut out, callee_name, cached),
-                None => names.put(&mut out, callee_name),
-            }
-            // pprof has no call counts: the count is 0.
-            out.push_str("\ncalls=0 ");
-            push_address(&mut out, prev, callee.info.address);
-            out.push(' ');
-            push_int(&mut out, callee.info.lineno);
-            out.push_str("\n* * ");
-            push_int(&mut out, scaled(edge.weight));
-            out.push('\n');
-        }
-        prev = Some(info);
-    }
-    out
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_in_chunks(&mut out, g, c, CHUNK_NODES);
+    // Every byte comes from a `&str`.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
+
+/// Nodes per chunk of text.
+const CHUNK_NODES: usize = 2048;
+
+fn write_in_chunks<W: Write + ?Sized>(
+    w: &mut W,
+    g: &Graph,
+    c: &CallgrindConfig,
+    chunk_nodes: usize,
+) -> Result<()> {
+    let disambiguated = disambiguated_names(g);
+    let plan = Plan::new(g, &disambiguated, chunk_nodes.max(1));
+    let mut head = String::from("positions: instr line\n");
+    let _ = writeln!(head, "events: {}({})", c.sample_type, c.output_unit);
+    w.write_all(head.as_bytes())?;
+    let conversion = measurement::Conversion::new(&c.sample_unit, &c.output_unit);
+    let scaled = |v: i64| -> i64 {
+        match conversion {
+            Some(k) => k.apply(v) as i64,
+            None => measurement::scale(v, &c.sample_unit, &c.output_unit).0 as i64,
+        }
+    };
+    let chunks = plan.nodes.len().div_ceil(plan.chunk_nodes);
+    pprof_model::chunks::write_in_order(
+        w,
+        chunks,
+        || (),
+        |_, i, out| plan.format_chunk(g, i, &scaled, out),
+    )?;
+    Ok(())
+}
+
+/// Marks a missing or empty name.
+const NONE: u32 = u32::MAX;
+
+/// The texts of one of callgrind's name spaces (object files, files,
+/// function names), each numbered once by first use.
+#[derive(Default)]
+struct Space<'a> {
+    ids: FastMap<&'a str, u32>,
+    texts: Vec<&'a str>,
+    /// Per text: its number in the output (from 1), 0 until used.
+    number: Vec<u32>,
+    /// Per text: the position (mention count) of its first use.
+    first: Vec<u64>,
+    used: u32,
+}
+
+impl<'a> Space<'a> {
+    /// The class of `text`, `NONE` for the empty name.
+    fn class(&mut self, text: &'a str) -> u32 {
+        if text.is_empty() {
+            return NONE;
+        }
+        let next = self.texts.len() as u32;
+        let id = *self.ids.entry(text).or_insert(next);
+        if id == next {
+            self.texts.push(text);
+            self.number.push(0);
+            self.first.push(u64::MAX);
+        }
+        id
+    }
+
+    /// Numbers `class` if this use, at position `pos`, is its first.
+    fn mention(&mut self, class: u32, pos: u64) {
+        if let Some(n) = self.number.get_mut(class as usize) {
+            if *n == 0 {
+                self.used += 1;
+                *n = self.used;
+                self.first[class as usize] = pos;
+            }
+        }
+    }
+
+    /// Appends the compressed name of `class` used at `pos`: `(N) name`
+    /// the first time, `(N)` after, nothing for no name.
+    fn put(&self, out: &mut String, class: u32, pos: u64) {
+        let Some(&n) = self.number.get(class as usize) else {
+            return;
+        };
+        out.push('(');
+        push_uint(out, u64::from(n));
+        out.push(')');
+        if self.first[class as usize] == pos {
+            out.push(' ');
+            out.push_str(self.texts[class as usize]);
+        }
+    }
+}
+
+/// What formatting needs, found in one pass over the nodes in order: each
+/// node's name classes, its sorted calls, and each name's number and
+/// first use, so that chunks of nodes can be formatted independently.
+struct Plan<'a> {
+    /// The node list with ids, in order.
+    nodes: Vec<(NodeId, &'a Node)>,
+    chunk_nodes: usize,
+    objfiles: Space<'a>,
+    files: Space<'a>,
+    names: Space<'a>,
+    /// Per arena node: object file, file and function name classes, and
+    /// the class of its name as a callee (disambiguated; `NONE` when not
+    /// in the node list).
+    ob: Vec<u32>,
+    fl: Vec<u32>,
+    fname: Vec<u32>,
+    callee_name: Vec<u32>,
+    /// Per listed node (by position): whether it starts a new
+    /// `ob/fl/fn` block, and its calls `calls[call_ends[i]..call_ends[i+1]]`.
+    block: Vec<bool>,
+    calls: Vec<EdgeId>,
+    call_ends: Vec<usize>,
+    /// The mention position at the start of each chunk.
+    chunk_pos: Vec<u64>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(g: &'a Graph, disambiguated: &'a [Option<Cow<'a, str>>], chunk_nodes: usize) -> Self {
+        let nodes: Vec<(NodeId, &Node)> = g.iter().collect();
+        let arena = g.arena.len();
+        let mut plan = Plan {
+            nodes,
+            chunk_nodes,
+            objfiles: Space::default(),
+            files: Space::default(),
+            names: Space::default(),
+            ob: vec![NONE; arena],
+            fl: vec![NONE; arena],
+            fname: vec![NONE; arena],
+            callee_name: vec![NONE; arena],
+            block: Vec::new(),
+            calls: Vec::new(),
+            call_ends: vec![0],
+            chunk_pos: Vec::new(),
+        };
+        // The calls of every node, sorted as pprof does, on two threads.
+        let half = plan.nodes.len() / 2;
+        let sorted = |part: &[(NodeId, &Node)]| {
+            let mut calls = Vec::new();
+            let mut ends = Vec::with_capacity(part.len());
+            for &(id, _) in part {
+                calls.extend(g.sorted_out_edges(id));
+                ends.push(calls.len());
+            }
+            (calls, ends)
+        };
+        let ((c1, e1), (c2, e2)) = if half >= PARALLEL_MIN_NODES {
+            let (a, b) = plan.nodes.split_at(half);
+            std::thread::scope(|s| {
+                let h = s.spawn(|| sorted(b));
+                let first = sorted(a);
+                (first, h.join().unwrap_or_else(|_| sorted(b)))
+            })
+        } else {
+            (sorted(&plan.nodes), (Vec::new(), Vec::new()))
+        };
+        let off = c1.len();
+        plan.call_ends.extend(e1);
+        plan.call_ends.extend(e2.into_iter().map(|e| e + off));
+        plan.calls = c1;
+        plan.calls.extend(c2);
+
+        for &(id, n) in &plan.nodes {
+            let i = id.index();
+            plan.ob[i] = plan.objfiles.class(&n.info.objfile);
+            plan.fl[i] = plan.files.class(&n.info.file);
+            plan.fname[i] = plan.names.class(&n.info.name);
+            if let Some(Some(name)) = disambiguated.get(i) {
+                plan.callee_name[i] = plan.names.class(name);
+            }
+        }
+        // Number the names in the order of the text.
+        let mut pos = 0u64;
+        let mut prev: Option<usize> = None;
+        for k in 0..plan.nodes.len() {
+            if k % chunk_nodes == 0 {
+                plan.chunk_pos.push(pos);
+            }
+            let i = plan.nodes[k].0.index();
+            let block = prev.is_none_or(|p| {
+                plan.ob[p] != plan.ob[i]
+                    || plan.fl[p] != plan.fl[i]
+                    || plan.fname[p] != plan.fname[i]
+            });
+            plan.block.push(block);
+            if block {
+                plan.objfiles.mention(plan.ob[i], pos);
+                plan.files.mention(plan.fl[i], pos + 1);
+                plan.names.mention(plan.fname[i], pos + 2);
+                pos += 3;
+            }
+            for c in plan.call_ends[k]..plan.call_ends[k + 1] {
+                let Some(callee) = plan.callee(g, plan.calls[c]) else {
+                    continue;
+                };
+                let d = callee.0.index();
+                // A callee outside the node list has no class yet.
+                if plan.fl.get(d) == Some(&NONE) {
+                    plan.fl[d] = plan.files.class(&callee.1.info.file);
+                }
+                plan.files
+                    .mention(plan.fl.get(d).copied().unwrap_or(NONE), pos);
+                plan.names
+                    .mention(plan.callee_name.get(d).copied().unwrap_or(NONE), pos + 1);
+                pos += 2;
+            }
+            prev = Some(i);
+        }
+        plan
+    }
+
+    /// The callee of call `e`, when the graph has it.
+    fn callee(&self, g: &'a Graph, e: EdgeId) -> Option<(NodeId, &'a Node)> {
+        let edge = g.edge(e)?;
+        Some((edge.dest, g.node(edge.dest)?))
+    }
+
+    /// Appends the text of chunk `chunk` of the nodes.
+    fn format_chunk(&self, g: &Graph, chunk: usize, scaled: &dyn Fn(i64) -> i64, out: &mut String) {
+        let from = chunk * self.chunk_nodes;
+        let to = (from + self.chunk_nodes).min(self.nodes.len());
+        let mut pos = self.chunk_pos.get(chunk).copied().unwrap_or(0);
+        let class = |v: &[u32], i: usize| v.get(i).copied().unwrap_or(NONE);
+        for k in from..to {
+            let (id, n) = self.nodes[k];
+            let i = id.index();
+            let prev = k.checked_sub(1).map(|p| &self.nodes[p].1.info);
+            if self.block[k] {
+                out.push_str("\nob=");
+                self.objfiles.put(out, class(&self.ob, i), pos);
+                out.push_str("\nfl=");
+                self.files.put(out, class(&self.fl, i), pos + 1);
+                out.push_str("\nfn=");
+                self.names.put(out, class(&self.fname, i), pos + 2);
+                out.push('\n');
+                pos += 3;
+            }
+            push_address(out, prev, n.info.address);
+            out.push(' ');
+            push_int(out, n.info.lineno);
+            out.push(' ');
+            push_int(out, scaled(n.flat_value()));
+            out.push('\n');
+            for &e in &self.calls[self.call_ends[k]..self.call_ends[k + 1]] {
+                let Some((dest, callee)) = self.callee(g, e) else {
+                    continue;
+                };
+                let d = dest.index();
+                out.push_str("cfl=");
+                self.files.put(out, class(&self.fl, d), pos);
+                // pprof names callees from the graph's node list only: an
+                // edge to a node left out of it (no flat nor cum value, as
+                // with -mean when a sample has a count but no value) gets
+                // `cfn=`.
+                out.push_str("\ncfn=");
+                self.names.put(out, class(&self.callee_name, d), pos + 1);
+                pos += 2;
+                // pprof has no call counts: the count is 0.
+                out.push_str("\ncalls=0 ");
+                push_address(out, prev, callee.info.address);
+                out.push(' ');
+                push_int(out, callee.info.lineno);
+                out.push_str("\n* * ");
+                push_int(out, scaled(g.edge(e).map_or(0, |e| e.weight)));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Nodes per half below which one thread sorts the calls.
+const PARALLEL_MIN_NODES: usize = 20_000;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -116,76 +324,39 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// when several distinct functions (say, call-tree contexts) share both,
 /// each gets a ` [i/n]` suffix.
 fn disambiguated_names(g: &Graph) -> Vec<Option<Cow<'_, str>>> {
-    let mut index: FastMap<(&str, &str), FastMap<FunctionKey, usize>> = FastMap::default();
+    // Per (file, name): its number; per (number, function): its index
+    // among that name's functions, in order of appearance.
+    let mut groups: FastMap<(&str, &str), u32> = FastMap::default();
+    let mut functions: FastMap<(u32, FunctionKey), u32> = FastMap::default();
+    let mut counts: Vec<u32> = Vec::new();
+    let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(g.nodes.len());
     for (_, n) in g.iter() {
-        let fns = index
+        let next = groups.len() as u32;
+        let group = *groups
             .entry((n.info.file.as_str(), n.info.name.as_str()))
-            .or_default();
-        let next = fns.len();
-        fns.entry(n.function).or_insert(next);
+            .or_insert(next);
+        if group == next {
+            counts.push(0);
+        }
+        let count = &mut counts[group as usize];
+        let index = *functions.entry((group, n.function)).or_insert(*count);
+        if index == *count {
+            *count += 1;
+        }
+        of_node.push((group, index));
     }
-    let mut out: Vec<Option<Cow<'_, str>>> = Vec::new();
-    for (id, n) in g.iter() {
+    let mut out: Vec<Option<Cow<'_, str>>> = vec![None; g.arena.len()];
+    for ((id, n), &(group, index)) in g.iter().zip(&of_node) {
         let mut name = Cow::Borrowed(n.info.name.as_str());
-        if let Some(fns) = index.get(&(n.info.file.as_str(), n.info.name.as_str())) {
-            if fns.len() > 1 {
-                let i = fns.get(&n.function).copied().unwrap_or(0);
-                let _ = write!(name.to_mut(), " [{}/{}]", i + 1, fns.len());
-            }
+        let count = counts[group as usize];
+        if count > 1 {
+            let _ = write!(name.to_mut(), " [{}/{}]", index + 1, count);
         }
-        if out.len() <= id.index() {
-            out.resize(id.index() + 1, None);
+        if let Some(slot) = out.get_mut(id.index()) {
+            *slot = Some(name);
         }
-        out[id.index()] = Some(name);
     }
     out
-}
-
-/// Callgrind's name compression: the first use of a name is `(N) name`,
-/// later uses are `(N)`.
-#[derive(Default)]
-struct Names {
-    ids: FastMap<String, usize>,
-}
-
-impl Names {
-    /// Appends the compressed form of `name` (nothing for an empty name).
-    fn put(&mut self, out: &mut String, name: &str) {
-        self.put_cached(out, name, &mut 0);
-    }
-
-    /// Like [`Names::put`], with `cached` remembering the name's number
-    /// for its next use by the same node (0 until known), which saves
-    /// hashing the name again.
-    fn put_cached(&mut self, out: &mut String, name: &str, cached: &mut usize) {
-        if name.is_empty() {
-            return;
-        }
-        out.push('(');
-        if *cached == 0 {
-            if let Some(&id) = self.ids.get(name) {
-                *cached = id;
-            }
-        }
-        if *cached != 0 {
-            push_uint(out, *cached as u64);
-            out.push(')');
-            return;
-        }
-        let id = self.ids.len() + 1;
-        self.ids.insert(name.to_string(), id);
-        *cached = id;
-        push_uint(out, id as u64);
-        out.push_str(") ");
-        out.push_str(name);
-    }
-
-    #[cfg(test)]
-    fn get(&mut self, name: &str) -> String {
-        let mut s = String::new();
-        self.put(&mut s, name);
-        s
-    }
 }
 
 /// Callgrind's position compression: `*` for the previous address, a
@@ -224,6 +395,69 @@ fn address(prev: Option<&NodeInfo>, curr: u64) -> String {
 mod tests {
     use super::*;
 
+    /// A profile of `n` locations in a few files and functions, some
+    /// names shared by functions of different files, and random stacks.
+    fn random_profile(n: u64, seed: u64) -> pprof_model::Profile {
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("cpu", "nanoseconds")]);
+        let m = b.mapping("/bin/app", 0, 1 << 40);
+        let mut x = seed;
+        let mut next = move |k: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % k
+        };
+        let locs: Vec<_> = (0..n)
+            .map(|i| {
+                let f = next(n / 3 + 1);
+                let name = format!("pkg.f{}", f % 7 + f / 7);
+                let file = format!("src/{}.go", f % 3);
+                let line = next(100) as i64;
+                let frames = [(name.as_str(), file.as_str(), line)];
+                b.named_location(Some(m), 0x1000 + 16 * i + next(3) * 4096, &frames)
+            })
+            .collect();
+        for _ in 0..4 * n {
+            let depth = 1 + next(6) as usize;
+            let stack: Vec<_> = (0..depth).map(|_| locs[next(n) as usize]).collect();
+            b.sample(&stack, &[next(5) as i64 * 1000]);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn chunks_make_the_text_of_one_pass() {
+        let c = CallgrindConfig {
+            sample_type: "cpu".to_string(),
+            sample_unit: "nanoseconds".to_string(),
+            output_unit: "us".to_string(),
+        };
+        for (seed, call_tree) in [(1, false), (2, true), (3, false)] {
+            let p = random_profile(60, seed);
+            let mut o = pprof_graph::Options::default();
+            o.granularity = pprof_graph::Granularity::Addresses;
+            o.obj_names = true;
+            o.call_tree = call_tree;
+            let mut g = Graph::new(&p, &o);
+            g.sort(pprof_graph::NodeOrder::FlatName);
+            let text = |chunk: usize| {
+                let mut out = Vec::new();
+                write_in_chunks(&mut out, &g, &c, chunk).unwrap();
+                String::from_utf8(out).unwrap()
+            };
+            let whole = text(usize::MAX);
+            assert!(whole.matches("\nfn=").count() > 10, "{whole}");
+            assert!(whole.matches("cfn=").count() > 10, "{whole}");
+            if call_tree {
+                let told_apart = |l: &str| l.starts_with("cfn=") && l.ends_with(']');
+                assert!(whole.lines().any(told_apart), "{whole}");
+            }
+            for chunk in [1, 2, 7] {
+                assert_eq!(text(chunk), whole, "chunks of {chunk} nodes");
+            }
+        }
+    }
+
     #[test]
     fn addresses_compress() {
         let prev = NodeInfo {
@@ -253,14 +487,5 @@ mod tests {
             let want = if rel.len() < abs.len() { rel } else { abs };
             assert_eq!(address(Some(&prev), c), want, "{p:#x} -> {c:#x}");
         }
-    }
-
-    #[test]
-    fn names_compress() {
-        let mut n = Names::default();
-        assert_eq!(n.get("a"), "(1) a");
-        assert_eq!(n.get("b"), "(2) b");
-        assert_eq!(n.get("a"), "(1)");
-        assert_eq!(n.get(""), "");
     }
 }

@@ -1,5 +1,7 @@
 //! Node and edge orderings (pprof's `Nodes.Sort` and `EdgeMap.Sort`).
 
+use std::collections::HashMap;
+
 use crate::types::{EdgeId, Node, NodeId};
 use crate::Graph;
 
@@ -171,18 +173,38 @@ impl Graph {
                 .map(|n| n.info.printable_name())
                 .unwrap_or_default()
         };
+        // Each node of a run is named once (the edges of one node share
+        // their source or their destination); an end shared by the whole
+        // run does not order it and is not named.
+        let mut names: Vec<String> = Vec::new();
+        let mut named_nodes: HashMap<NodeId, usize> = HashMap::new();
         let mut start = 0;
         while start < items.len() {
             let w = items[start].1;
             let end = start + items[start..].iter().take_while(|i| i.1 == w).count();
             if end - start > 1 {
                 let run = &mut items[start..end];
-                let mut named: Vec<(usize, String, String)> = run
-                    .iter()
-                    .enumerate()
-                    .map(|(k, i)| (k, name(i.2), name(i.3)))
-                    .collect();
-                named.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2)));
+                let same_src = run.iter().all(|i| i.2 == run[0].2);
+                let same_dest = run.iter().all(|i| i.3 == run[0].3);
+                let mut name_of = |n: NodeId, skip: bool| -> usize {
+                    if skip {
+                        return usize::MAX;
+                    }
+                    *named_nodes.entry(n).or_insert_with(|| {
+                        names.push(name(n));
+                        names.len() - 1
+                    })
+                };
+                let mut named: Vec<(usize, usize, usize)> = Vec::with_capacity(run.len());
+                for (k, i) in run.iter().enumerate() {
+                    named.push((k, name_of(i.2, same_src), name_of(i.3, same_dest)));
+                }
+                let text = |i: usize| names.get(i).map_or("", String::as_str);
+                named.sort_by(|a, b| {
+                    text(a.1)
+                        .cmp(text(b.1))
+                        .then_with(|| text(a.2).cmp(text(b.2)))
+                });
                 let before = run.to_vec();
                 for (slot, n) in run.iter_mut().zip(named) {
                     *slot = before[n.0];

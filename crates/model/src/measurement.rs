@@ -188,10 +188,61 @@ impl UnitFamily {
             }
             return Some((v / self.default_factor, self.default_name));
         }
+        let (divisor, name) = self.fixed_target(to);
+        Some((v / divisor, name))
+    }
+
+    /// The divisor and canonical name of the fixed (not `auto`) target
+    /// unit `to` in this family; an unknown name means the family's
+    /// default unit.
+    fn fixed_target(&self, to: &str) -> (f64, &'static str) {
         match self.sniff(to) {
-            Some(t) => Some((v / t.factor, t.name)),
-            None => Some((v / self.default_factor, self.default_name)),
+            Some(t) => (t.factor, t.name),
+            None => (self.default_factor, self.default_name),
         }
+    }
+}
+
+/// A conversion between two fixed units, looked up once: converting a
+/// value then costs a multiplication and a division, with exactly the
+/// result of [`scale`].
+///
+/// ```
+/// use pprof_model::measurement::{scale, Conversion};
+/// let c = Conversion::new("nanoseconds", "ms").unwrap();
+/// assert_eq!(c.apply(2_500_000), 2.5);
+/// assert_eq!(c.apply(-7), scale(-7, "nanoseconds", "ms").0);
+/// // The target of an automatic choice depends on the value.
+/// assert!(Conversion::new("bytes", "auto").is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Conversion {
+    factor: f64,
+    divisor: f64,
+}
+
+impl Conversion {
+    /// The conversion [`scale`] applies from `from_unit` to `to_unit`, or
+    /// `None` when `to_unit` is `auto` or `minimum` and the unit would be
+    /// chosen per value.
+    pub fn new(from_unit: &str, to_unit: &str) -> Option<Conversion> {
+        let fixed = |factor, divisor| Some(Conversion { factor, divisor });
+        for fam in FAMILIES {
+            if let Some(from) = fam.sniff(from_unit) {
+                if to_unit == "minimum" || to_unit == "auto" {
+                    return None;
+                }
+                return fixed(from.factor, fam.fixed_target(to_unit).0);
+            }
+        }
+        fixed(1.0, 1.0)
+    }
+
+    /// `value` in the target unit: `scale(value, from_unit, to_unit).0`.
+    pub fn apply(&self, value: i64) -> f64 {
+        // Negating is exact, so scaling |value| and restoring the sign, as
+        // `scale` does, gives this same result.
+        value as f64 * self.factor / self.divisor
     }
 }
 
@@ -383,6 +434,28 @@ mod tests {
         // "μs" loses its trailing "s" when sniffed, so it is not recognised.
         assert_eq!(scale(5, "μs", "ns"), (5.0, "ns"));
         assert_eq!(scale(i64::MIN, "count", "count").1, "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn conversion_matches_scale(
+            v in proptest::prelude::any::<i64>(),
+            from in 0usize..8,
+            to in 0usize..10,
+        ) {
+            const UNITS: [&str; 10] = [
+                "nanoseconds", "ms", "bytes", "MB", "count", "widgets", "GCU",
+                "hours", "bogus", "auto",
+            ];
+            let (from, to) = (UNITS[from % 8], UNITS[to]);
+            match Conversion::new(from, to) {
+                Some(c) => proptest::prop_assert_eq!(
+                    c.apply(v).to_bits(),
+                    scale(v, from, to).0.to_bits()
+                ),
+                None => proptest::prop_assert!(to == "auto" && is_known_unit(from)),
+            }
+        }
     }
 
     #[test]
