@@ -53,8 +53,7 @@ fn write_in_chunks<W: Write + ?Sized>(
     c: &CallgrindConfig,
     chunk_nodes: usize,
 ) -> Result<()> {
-    let disambiguated = disambiguated_names(g);
-    let plan = Plan::new(g, &disambiguated, chunk_nodes.max(1));
+    let plan = Plan::new(g, chunk_nodes.max(1));
     let mut head = String::from("positions: instr line\n");
     let _ = writeln!(head, "events: {}({})", c.sample_type, c.output_unit);
     w.write_all(head.as_bytes())?;
@@ -82,8 +81,8 @@ const NONE: u32 = u32::MAX;
 /// function names), each numbered once by first use.
 #[derive(Default)]
 struct Space<'a> {
-    ids: FastMap<&'a str, u32>,
-    texts: Vec<&'a str>,
+    ids: FastMap<Cow<'a, str>, u32>,
+    texts: Vec<Cow<'a, str>>,
     /// Per text: its number in the output (from 1), 0 until used.
     number: Vec<u32>,
     /// Per text: the position (mention count) of its first use.
@@ -93,17 +92,18 @@ struct Space<'a> {
 
 impl<'a> Space<'a> {
     /// The class of `text`, `NONE` for the empty name.
-    fn class(&mut self, text: &'a str) -> u32 {
+    fn class(&mut self, text: Cow<'a, str>) -> u32 {
         if text.is_empty() {
             return NONE;
         }
-        let next = self.texts.len() as u32;
-        let id = *self.ids.entry(text).or_insert(next);
-        if id == next {
-            self.texts.push(text);
-            self.number.push(0);
-            self.first.push(u64::MAX);
+        if let Some(&id) = self.ids.get(text.as_ref()) {
+            return id;
         }
+        let id = self.texts.len() as u32;
+        self.ids.insert(text.clone(), id);
+        self.texts.push(text);
+        self.number.push(0);
+        self.first.push(u64::MAX);
         id
     }
 
@@ -129,7 +129,7 @@ impl<'a> Space<'a> {
         out.push(')');
         if self.first[class as usize] == pos {
             out.push(' ');
-            out.push_str(self.texts[class as usize]);
+            out.push_str(&self.texts[class as usize]);
         }
     }
 }
@@ -161,7 +161,7 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(g: &'a Graph, disambiguated: &'a [Option<Cow<'a, str>>], chunk_nodes: usize) -> Self {
+    fn new(g: &'a Graph, chunk_nodes: usize) -> Self {
         let nodes: Vec<(NodeId, &Node)> = g.iter().collect();
         let arena = g.arena.len();
         let mut plan = Plan {
@@ -206,15 +206,7 @@ impl<'a> Plan<'a> {
         plan.calls = c1;
         plan.calls.extend(c2);
 
-        for &(id, n) in &plan.nodes {
-            let i = id.index();
-            plan.ob[i] = plan.objfiles.class(&n.info.objfile);
-            plan.fl[i] = plan.files.class(&n.info.file);
-            plan.fname[i] = plan.names.class(&n.info.name);
-            if let Some(Some(name)) = disambiguated.get(i) {
-                plan.callee_name[i] = plan.names.class(name);
-            }
-        }
+        plan.classify();
         // Number the names in the order of the text.
         let mut pos = 0u64;
         let mut prev: Option<usize> = None;
@@ -242,7 +234,7 @@ impl<'a> Plan<'a> {
                 let d = callee.0.index();
                 // A callee outside the node list has no class yet.
                 if plan.fl.get(d) == Some(&NONE) {
-                    plan.fl[d] = plan.files.class(&callee.1.info.file);
+                    plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.1.info.file));
                 }
                 plan.files
                     .mention(plan.fl.get(d).copied().unwrap_or(NONE), pos);
@@ -253,6 +245,76 @@ impl<'a> Plan<'a> {
             prev = Some(i);
         }
         plan
+    }
+
+    /// The classes of every listed node's names. Functions with equal
+    /// file and name are merged by callgrind: when several distinct
+    /// functions (say, call-tree contexts) share both, each is called by
+    /// its name with a ` [i/n]` suffix (pprof's `getDisambiguatedNames`).
+    fn classify(&mut self) {
+        /// One (file, name) pair: its classes and its distinct functions.
+        struct Group {
+            file: u32,
+            name: u32,
+            first_function: FunctionKey,
+            functions: u32,
+        }
+        let mut group_ids: FastMap<(&'a str, &'a str), u32> = FastMap::default();
+        let mut groups: Vec<Group> = Vec::new();
+        // (group, function) → index, for the groups of several functions.
+        let mut function_index: FastMap<(u32, FunctionKey), u32> = FastMap::default();
+        let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(self.nodes.len());
+        let mut prev: Option<(usize, &'a Node)> = None;
+        for &(id, n) in &self.nodes {
+            let i = id.index();
+            // Neighbours usually share their object file.
+            self.ob[i] = match prev {
+                Some((p, pn)) if pn.info.objfile == n.info.objfile => self.ob[p],
+                _ => self.objfiles.class(Cow::Borrowed(&n.info.objfile)),
+            };
+            let next = groups.len() as u32;
+            let g = *group_ids
+                .entry((n.info.file.as_str(), n.info.name.as_str()))
+                .or_insert(next);
+            if g == next {
+                groups.push(Group {
+                    file: self.files.class(Cow::Borrowed(&n.info.file)),
+                    name: self.names.class(Cow::Borrowed(&n.info.name)),
+                    first_function: n.function,
+                    functions: 1,
+                });
+            }
+            let group = &mut groups[g as usize];
+            let index = if group.first_function == n.function {
+                0
+            } else {
+                let count = group.functions;
+                let index = *function_index.entry((g, n.function)).or_insert(count);
+                if index == count {
+                    group.functions += 1;
+                }
+                index
+            };
+            self.fl[i] = group.file;
+            self.fname[i] = group.name;
+            of_node.push((g, index));
+            prev = Some((i, n));
+        }
+        for (k, &(g, index)) in of_node.iter().enumerate() {
+            let i = self.nodes[k].0.index();
+            let group = &groups[g as usize];
+            self.callee_name[i] = if group.functions > 1 {
+                let name = format!(
+                    "{} [{}/{}]",
+                    self.nodes[k].1.info.name,
+                    index + 1,
+                    group.functions
+                );
+                self.names.class(Cow::Owned(name))
+            } else {
+                group.name
+            };
+        }
     }
 
     /// The callee of call `e`, when the graph has it.
@@ -318,46 +380,6 @@ impl<'a> Plan<'a> {
 const PARALLEL_MIN_NODES: usize = 20_000;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-/// Names of nodes for callgrind (indexed by node id; `None` for nodes not
-/// in the node list), which merges functions with equal file and name:
-/// when several distinct functions (say, call-tree contexts) share both,
-/// each gets a ` [i/n]` suffix.
-fn disambiguated_names(g: &Graph) -> Vec<Option<Cow<'_, str>>> {
-    // Per (file, name): its number; per (number, function): its index
-    // among that name's functions, in order of appearance.
-    let mut groups: FastMap<(&str, &str), u32> = FastMap::default();
-    let mut functions: FastMap<(u32, FunctionKey), u32> = FastMap::default();
-    let mut counts: Vec<u32> = Vec::new();
-    let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(g.nodes.len());
-    for (_, n) in g.iter() {
-        let next = groups.len() as u32;
-        let group = *groups
-            .entry((n.info.file.as_str(), n.info.name.as_str()))
-            .or_insert(next);
-        if group == next {
-            counts.push(0);
-        }
-        let count = &mut counts[group as usize];
-        let index = *functions.entry((group, n.function)).or_insert(*count);
-        if index == *count {
-            *count += 1;
-        }
-        of_node.push((group, index));
-    }
-    let mut out: Vec<Option<Cow<'_, str>>> = vec![None; g.arena.len()];
-    for ((id, n), &(group, index)) in g.iter().zip(&of_node) {
-        let mut name = Cow::Borrowed(n.info.name.as_str());
-        let count = counts[group as usize];
-        if count > 1 {
-            let _ = write!(name.to_mut(), " [{}/{}]", index + 1, count);
-        }
-        if let Some(slot) = out.get_mut(id.index()) {
-            *slot = Some(name);
-        }
-    }
-    out
-}
 
 /// Callgrind's position compression: `*` for the previous address, a
 /// signed offset when that is shorter than the absolute `0x` form.
