@@ -256,13 +256,16 @@ impl<'a> Plan<'a> {
         struct Group {
             file: u32,
             name: u32,
-            first_function: FunctionKey,
             functions: u32,
         }
         let mut group_ids: FastMap<(&'a str, &'a str), u32> = FastMap::default();
         let mut groups: Vec<Group> = Vec::new();
-        // (group, function) → index, for the groups of several functions.
+        // (group, function) → index among the group's functions.
         let mut function_index: FastMap<(u32, FunctionKey), u32> = FastMap::default();
+        // A function's nodes share its file and name (the graph builder's
+        // promise, checked): its group and index are looked up once, by
+        // the function's key, and the strings hashed once per function.
+        let mut by_function: FastMap<FunctionKey, (u32, u32, &'a Node)> = FastMap::default();
         let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(self.nodes.len());
         let mut prev: Option<(usize, &'a Node)> = None;
         for &(id, n) in &self.nodes {
@@ -272,29 +275,35 @@ impl<'a> Plan<'a> {
                 Some((p, pn)) if pn.info.objfile == n.info.objfile => self.ob[p],
                 _ => self.objfiles.class(Cow::Borrowed(&n.info.objfile)),
             };
-            let next = groups.len() as u32;
-            let g = *group_ids
-                .entry((n.info.file.as_str(), n.info.name.as_str()))
-                .or_insert(next);
-            if g == next {
-                groups.push(Group {
-                    file: self.files.class(Cow::Borrowed(&n.info.file)),
-                    name: self.names.class(Cow::Borrowed(&n.info.name)),
-                    first_function: n.function,
-                    functions: 1,
-                });
-            }
-            let group = &mut groups[g as usize];
-            let index = if group.first_function == n.function {
-                0
-            } else {
-                let count = group.functions;
-                let index = *function_index.entry((g, n.function)).or_insert(count);
-                if index == count {
-                    group.functions += 1;
+            let known = by_function
+                .get(&n.function)
+                .copied()
+                .filter(|&(_, _, f)| f.info.name == n.info.name && f.info.file == n.info.file);
+            let (g, index) = match known {
+                Some((g, index, _)) => (g, index),
+                None => {
+                    let next = groups.len() as u32;
+                    let g = *group_ids
+                        .entry((n.info.file.as_str(), n.info.name.as_str()))
+                        .or_insert(next);
+                    if g == next {
+                        groups.push(Group {
+                            file: self.files.class(Cow::Borrowed(&n.info.file)),
+                            name: self.names.class(Cow::Borrowed(&n.info.name)),
+                            functions: 0,
+                        });
+                    }
+                    let group = &mut groups[g as usize];
+                    let count = group.functions;
+                    let index = *function_index.entry((g, n.function)).or_insert(count);
+                    if index == count {
+                        group.functions += 1;
+                    }
+                    by_function.entry(n.function).or_insert((g, index, n));
+                    (g, index)
                 }
-                index
             };
+            let group = &groups[g as usize];
             self.fl[i] = group.file;
             self.fname[i] = group.name;
             of_node.push((g, index));
@@ -478,6 +487,31 @@ mod tests {
                 assert_eq!(text(chunk), whole, "chunks of {chunk} nodes");
             }
         }
+    }
+
+    #[test]
+    fn function_keys_shared_by_different_names_do_not_join_them() {
+        // A graph made by hand, every node with the default function key.
+        let node = |name: &str, flat: i64| pprof_graph::Node {
+            info: NodeInfo {
+                name: name.to_string(),
+                file: "a.go".to_string(),
+                ..Default::default()
+            },
+            flat,
+            cum: flat,
+            ..Default::default()
+        };
+        let g = Graph {
+            arena: vec![node("f", 3), node("g", 2), node("f", 1)],
+            edges: Vec::new(),
+            nodes: vec![NodeId(0), NodeId(1), NodeId(2)],
+        };
+        let c = CallgrindConfig::default();
+        let out = compose_callgrind(&g, &c);
+        assert!(out.contains("fn=(1) f\n"), "{out}");
+        assert!(out.contains("fn=(2) g\n"), "{out}");
+        assert!(out.ends_with("fn=(1)\n* 0 1\n"), "{out}");
     }
 
     #[test]

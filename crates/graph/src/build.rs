@@ -40,7 +40,7 @@ struct Builder<'a> {
     edges: FxMap<(u32, u32), u32>,
     /// Cleaned file names; index 0 is the empty name.
     files: Vec<String>,
-    file_ids: HashMap<String, u32>,
+    file_ids: FxMap<String, u32>,
     /// Per function: its file id, `u32::MAX` until computed.
     func_file: Vec<u32>,
 }
@@ -56,7 +56,7 @@ impl<'a> Builder<'a> {
             functions: FxMap::default(),
             edges: FxMap::default(),
             files: vec![String::new()],
-            file_ids: HashMap::new(),
+            file_ids: FxMap::default(),
             func_file: vec![u32::MAX; p.functions.len()],
         }
     }
@@ -1260,6 +1260,8 @@ fn build_graph(
     } else {
         vec![run(all)]
     };
+    // The edges made so far, by (destination, source).
+    let mut made: Vec<(u64, EdgeId)> = Vec::new();
     for part in partials {
         for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
             node.flat = node.flat.wrapping_add(v[0]);
@@ -1267,15 +1269,74 @@ fn build_graph(
             node.cum = node.cum.wrapping_add(v[2]);
             node.cum_div = node.cum_div.wrapping_add(v[3]);
         }
-        for e in part.edges {
-            let id = b.edge(NodeId(e.src), NodeId(e.dest));
-            b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
-        }
+        made = add_partial_edges(&mut b, made, &part.edges);
     }
     if o.compute_tags && with_edges {
         add_tags(&mut b, &locs, stacks.label_groups(), split);
     }
     finish(b)
+}
+
+/// Adds the edge sums of one worker (sorted by destination, then source)
+/// to the graph: an edge already in `made` (the edges made so far, in the
+/// same order) is found by walking both lists at once, a new one is made
+/// in the worker's order, as [`Builder::edge`] would. Returns the edges
+/// made, in order.
+fn add_partial_edges(
+    b: &mut Builder<'_>,
+    made: Vec<(u64, EdgeId)>,
+    edges: &[EdgeAcc],
+) -> Vec<(u64, EdgeId)> {
+    let key = |e: &EdgeAcc| (u64::from(e.dest) << 32) | u64::from(e.src);
+    let mut fresh: Vec<(u64, EdgeId)> = Vec::new();
+    let mut at = 0;
+    for e in edges {
+        let k = key(e);
+        while made.get(at).is_some_and(|m| m.0 < k) {
+            at += 1;
+        }
+        let id = match made.get(at) {
+            Some(&(mk, id)) if mk == k => id,
+            _ => {
+                let id = EdgeId(b.g.edges.len() as u32);
+                let (src, dest) = (NodeId(e.src), NodeId(e.dest));
+                b.g.edges.push(Edge {
+                    src,
+                    dest,
+                    weight: 0,
+                    weight_div: 0,
+                    residual: false,
+                    inline: true,
+                });
+                if let Some(n) = b.g.arena.get_mut(src.index()) {
+                    n.out_edges.push(id);
+                }
+                if let Some(n) = b.g.arena.get_mut(dest.index()) {
+                    n.in_edges.push(id);
+                }
+                fresh.push((k, id));
+                id
+            }
+        };
+        b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
+    }
+    if made.is_empty() {
+        return fresh;
+    }
+    // Both lists are sorted: merge them.
+    let mut all = Vec::with_capacity(made.len() + fresh.len());
+    let (mut i, mut j) = (0, 0);
+    while i < made.len() || j < fresh.len() {
+        let take_made = j >= fresh.len() || (i < made.len() && made[i].0 < fresh[j].0);
+        if take_made {
+            all.push(made[i]);
+            i += 1;
+        } else {
+            all.push(fresh[j]);
+            j += 1;
+        }
+    }
+    all
 }
 
 /// The tags pass: credits each sample's tags to the same nodes its values
@@ -1380,8 +1441,15 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: b
 /// Nodes for every location, one per (kept) line: offsets and node ids.
 fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
     let p = b.p;
+    // A node per frame at most: room for them all at once (a node is
+    // large, and growing the arena would copy them all again).
+    let frames: usize = p.locations.iter().map(|l| b.lines(l).len().max(1)).sum();
+    if b.o.kept_nodes.is_none() {
+        b.g.arena.reserve(frames);
+    }
+    b.nodes.reserve(frames);
     let mut off = Vec::with_capacity(p.locations.len() + 1);
-    let mut ids = Vec::with_capacity(p.locations.len());
+    let mut ids = Vec::with_capacity(frames);
     off.push(0u32);
     for loc in &p.locations {
         let lines = b.lines(loc);

@@ -26,6 +26,9 @@ pub enum NodeOrder {
     Entropy,
 }
 
+/// Nodes per half below which one thread sorts them.
+const PARALLEL_MIN_SORTED: usize = 20_000;
+
 impl Graph {
     /// Sorts the node list (pprof's `Nodes.Sort`). Ties are broken by the
     /// text of the whole node identity, as pprof does.
@@ -37,6 +40,12 @@ impl Graph {
 
     /// Sorts any list of node ids of this graph by `order`.
     pub fn sort_ids(&self, ids: &mut [NodeId], order: NodeOrder) {
+        self.sort_ids_in_halves(ids, order, PARALLEL_MIN_SORTED);
+    }
+
+    /// [`Graph::sort_ids`], on two threads when each half has at least
+    /// `min_half` ids.
+    fn sort_ids_in_halves(&self, ids: &mut [NodeId], order: NodeOrder, min_half: usize) {
         let needs_names = matches!(
             order,
             NodeOrder::FlatName | NodeOrder::FlatCumName | NodeOrder::CumName | NodeOrder::Entropy
@@ -48,32 +57,29 @@ impl Graph {
             name: String,
         }
         let empty = Node::default();
-        let mut items: Vec<Item<'_>> = ids
-            .iter()
-            .map(|&id| {
-                let node = self.arena.get(id.index()).unwrap_or(&empty);
-                let score = match order {
-                    NodeOrder::CumName => node.cum,
-                    NodeOrder::Entropy => self.entropy_score(node),
-                    _ => 0,
-                };
-                let name = if needs_names {
-                    node.info.printable_name()
-                } else {
-                    String::new()
-                };
-                Item {
-                    id,
-                    node,
-                    score,
-                    name,
-                }
-            })
-            .collect();
+        let item = |&id: &NodeId| {
+            let node = self.arena.get(id.index()).unwrap_or(&empty);
+            let score = match order {
+                NodeOrder::CumName => node.cum,
+                NodeOrder::Entropy => self.entropy_score(node),
+                _ => 0,
+            };
+            let name = if needs_names {
+                node.info.printable_name()
+            } else {
+                String::new()
+            };
+            Item {
+                id,
+                node,
+                score,
+                name,
+            }
+        };
         let tie =
             |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
         let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
-        items.sort_by(|l, r| {
+        let cmp = |l: &Item<'_>, r: &Item<'_>| {
             let (a, b) = (l.node, r.node);
             match order {
                 NodeOrder::FlatName => abs_desc(a.flat, b.flat)
@@ -94,7 +100,42 @@ impl Graph {
                 NodeOrder::Address => a.info.address.cmp(&b.info.address),
             }
             .then_with(|| tie(l, r))
-        });
+        };
+        let two = ids.len() >= 2 * min_half.max(1)
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let items: Vec<Item<'_>> = if two {
+            // Each half named and sorted on its own thread, then merged
+            // (stably: the first half first among equals).
+            let (a, b) = ids.split_at(ids.len() / 2);
+            let sorted = |part: &[NodeId]| {
+                let mut items: Vec<Item<'_>> = part.iter().map(item).collect();
+                items.sort_by(cmp);
+                items
+            };
+            let (a, b) = std::thread::scope(|s| {
+                let h = s.spawn(|| sorted(b));
+                let a = sorted(a);
+                (a, h.join().unwrap_or_else(|_| sorted(b)))
+            });
+            let mut merged = Vec::with_capacity(a.len() + b.len());
+            let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+            loop {
+                let from_b = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
+                    (None, Some(_)) => true,
+                    (_, None) => false,
+                };
+                match if from_b { b.next() } else { a.next() } {
+                    Some(i) => merged.push(i),
+                    None => break,
+                }
+            }
+            merged
+        } else {
+            let mut items: Vec<Item<'_>> = ids.iter().map(item).collect();
+            items.sort_by(cmp);
+            items
+        };
         for (slot, item) in ids.iter_mut().zip(items) {
             *slot = item.id;
         }
@@ -227,5 +268,71 @@ impl Graph {
         self.arena
             .get(n.index())
             .map_or_else(Vec::new, |node| self.sort_edges(&node.out_edges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Edge, NodeInfo};
+
+    #[test]
+    fn halves_sort_as_one() {
+        let mut x = 7u64;
+        let mut next = move |k: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % k
+        };
+        let mut g = Graph::default();
+        for i in 0..3000u32 {
+            let flat = next(4) as i64 - 1;
+            g.arena.push(Node {
+                info: NodeInfo {
+                    // Few names and addresses: many ties, some complete.
+                    name: format!("f{}", next(50)),
+                    address: next(3),
+                    lineno: next(2) as i64,
+                    ..Default::default()
+                },
+                flat,
+                cum: flat + next(3) as i64,
+                ..Default::default()
+            });
+            g.nodes.push(NodeId(i));
+        }
+        for _ in 0..6000 {
+            let (src, dest) = (NodeId(next(3000) as u32), NodeId(next(3000) as u32));
+            let id = EdgeId(g.edges.len() as u32);
+            g.edges.push(Edge {
+                src,
+                dest,
+                weight: next(5) as i64,
+                weight_div: 0,
+                residual: false,
+                inline: false,
+            });
+            g.arena[src.index()].out_edges.push(id);
+            g.arena[dest.index()].in_edges.push(id);
+        }
+        for order in [
+            NodeOrder::FlatName,
+            NodeOrder::FlatCumName,
+            NodeOrder::CumName,
+            NodeOrder::Name,
+            NodeOrder::File,
+            NodeOrder::Address,
+            NodeOrder::Entropy,
+        ] {
+            let mut one = g.nodes.clone();
+            g.sort_ids_in_halves(&mut one, order, usize::MAX);
+            for min_half in [1, 7, 1000] {
+                let mut two = g.nodes.clone();
+                g.sort_ids_in_halves(&mut two, order, min_half);
+                assert_eq!(one, two, "{order:?} in halves of at least {min_half}");
+            }
+            assert_ne!(one, g.nodes, "{order:?} reorders");
+        }
     }
 }
