@@ -43,6 +43,8 @@ struct Builder<'a> {
     file_ids: FxMap<String, u32>,
     /// Per function: its file id, `u32::MAX` until computed.
     func_file: Vec<u32>,
+    /// The names of the kept nodes, when only some are kept.
+    kept_names: Option<std::collections::HashSet<&'a str, FxBuild>>,
 }
 
 impl<'a> Builder<'a> {
@@ -58,6 +60,10 @@ impl<'a> Builder<'a> {
             files: vec![String::new()],
             file_ids: FxMap::default(),
             func_file: vec![u32::MAX; p.functions.len()],
+            kept_names: o
+                .kept_nodes
+                .as_ref()
+                .map(|kept| kept.iter().map(|i| i.name.as_str()).collect()),
         }
     }
 
@@ -161,6 +167,13 @@ impl<'a> Builder<'a> {
     fn find_or_insert(&mut self, ctx: u32, k: Key) -> Option<NodeId> {
         if let Some(&n) = self.nodes.get(&(ctx, k)) {
             return n;
+        }
+        if let Some(names) = &self.kept_names {
+            // Most keys are not kept: their name tells, with no node made.
+            if !names.contains(self.p.str(StrId(k.name))) {
+                self.nodes.insert((ctx, k), None);
+                return None;
+            }
         }
         let info = self.info(&k);
         if let Some(kept) = &self.o.kept_nodes {

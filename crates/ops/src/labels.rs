@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use pprof_model::{Profile, StrId};
+use pprof_model::{Label, Profile, StrId};
 
 use crate::error::{Error, Result};
 
@@ -14,47 +14,7 @@ use crate::error::{Error, Result};
 /// The first non-empty unit seen for a key wins. Keys without any unit
 /// get `bytes` for `alignment` and `request`, and otherwise the key itself.
 pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
-    /// What one numeric label key was seen with.
-    struct Seen {
-        key: StrId,
-        /// The first non-empty unit.
-        first: StrId,
-        /// Other non-empty units.
-        others: BTreeSet<StrId>,
-    }
-    // Keys are few: a short list searched from the last key found beats
-    // hashing every label.
-    let mut seen: Vec<Seen> = Vec::new();
-    let mut last = 0usize;
-    for l in p.samples.all_labels() {
-        if l.is_str() {
-            continue;
-        }
-        let i = match seen.get(last) {
-            Some(e) if e.key == l.key => last,
-            _ => match seen.iter().position(|e| e.key == l.key) {
-                Some(i) => i,
-                None => {
-                    seen.push(Seen {
-                        key: l.key,
-                        first: StrId::EMPTY,
-                        others: BTreeSet::new(),
-                    });
-                    seen.len() - 1
-                }
-            },
-        };
-        last = i;
-        let e = &mut seen[i];
-        if l.num_unit.is_empty() || l.num_unit == e.first {
-            continue;
-        }
-        if e.first.is_empty() {
-            e.first = l.num_unit;
-        } else {
-            e.others.insert(l.num_unit);
-        }
-    }
+    let seen = units_in_halves(p.samples.all_labels(), PARALLEL_MIN_LABELS);
     let mut units: HashMap<String, String> = HashMap::new();
     let mut ignored: HashMap<String, BTreeSet<String>> = HashMap::new();
     for e in seen {
@@ -84,6 +44,93 @@ pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String,
         })
         .collect();
     (units, ignored)
+}
+
+/// Labels per half below which one thread reads them all.
+const PARALLEL_MIN_LABELS: usize = 500_000;
+
+/// What one numeric label key was seen with.
+struct Seen {
+    key: StrId,
+    /// The first non-empty unit.
+    first: StrId,
+    /// Other non-empty units.
+    others: BTreeSet<StrId>,
+}
+
+/// [`units_seen`] over `labels`, on two threads when each half has at
+/// least `min_half` labels.
+fn units_in_halves(labels: &[Label], min_half: usize) -> Vec<Seen> {
+    let two = labels.len() >= 2 * min_half.max(1)
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if two {
+        // The first unit of a key is the first non-empty one in order; the
+        // others are all other non-empty ones, in any order: the halves'
+        // findings combine.
+        let (a, b) = labels.split_at(labels.len() / 2);
+        let (mut seen, later) = std::thread::scope(|s| {
+            let h = s.spawn(|| units_seen(b));
+            let first = units_seen(a);
+            (first, h.join().unwrap_or_else(|_| units_seen(b)))
+        });
+        for l in later {
+            match seen.iter_mut().find(|e| e.key == l.key) {
+                None => seen.push(l),
+                Some(e) => {
+                    let units = Some(l.first).into_iter().chain(l.others);
+                    for u in units.filter(|u| !u.is_empty()) {
+                        if e.first.is_empty() {
+                            e.first = u;
+                        } else if u != e.first {
+                            e.others.insert(u);
+                        }
+                    }
+                }
+            }
+        }
+        seen
+    } else {
+        units_seen(labels)
+    }
+}
+
+/// The units of the numeric labels among `labels`, per key in order of
+/// appearance.
+fn units_seen(labels: &[Label]) -> Vec<Seen> {
+    // Keys are few: a short list searched from the last key found beats
+    // hashing every label.
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut last = 0usize;
+    for l in labels {
+        if l.is_str() {
+            continue;
+        }
+        let i = match seen.get(last) {
+            Some(e) if e.key == l.key => last,
+            _ => match seen.iter().position(|e| e.key == l.key) {
+                Some(i) => i,
+                None => {
+                    seen.push(Seen {
+                        key: l.key,
+                        first: StrId::EMPTY,
+                        others: BTreeSet::new(),
+                    });
+                    seen.len() - 1
+                }
+            },
+        };
+        last = i;
+        let e = &mut seen[i];
+        if l.num_unit.is_empty() || l.num_unit == e.first {
+            continue;
+        }
+        if e.first.is_empty() {
+            e.first = l.num_unit;
+        } else {
+            e.others.insert(l.num_unit);
+        }
+    }
+    seen
 }
 
 /// The messages pprof prints on standard error for keys seen with several
@@ -254,6 +301,55 @@ mod tests {
     use super::*;
     use crate::testutil::profile_with_stacks;
     use pprof_model::{Label, StrId};
+
+    #[test]
+    fn halves_find_the_units_one_pass_finds() {
+        let num = |key: u32, unit: u32| Label {
+            key: StrId(key),
+            str: StrId::EMPTY,
+            num: 1,
+            num_unit: StrId(unit),
+        };
+        let text = Label {
+            key: StrId(9),
+            str: StrId(10),
+            num: 0,
+            num_unit: StrId::EMPTY,
+        };
+        // Key 1: no unit in the first half, two after; key 2: one unit
+        // first, others later; key 3 only in the second half.
+        let labels = [
+            num(1, 0),
+            num(2, 5),
+            text,
+            num(1, 0),
+            num(2, 5),
+            num(1, 6),
+            num(2, 7),
+            num(3, 8),
+            num(1, 5),
+            num(2, 6),
+        ];
+        let summary = |seen: Vec<Seen>| -> Vec<(StrId, StrId, Vec<StrId>)> {
+            let mut v: Vec<_> = seen
+                .into_iter()
+                .map(|e| (e.key, e.first, e.others.into_iter().collect()))
+                .collect();
+            v.sort();
+            v
+        };
+        let one = summary(units_in_halves(&labels, usize::MAX));
+        assert_eq!(one[0], (StrId(1), StrId(6), vec![StrId(5)]));
+        assert_eq!(one[1], (StrId(2), StrId(5), vec![StrId(6), StrId(7)]));
+        for n in 2..=labels.len() {
+            let part = &labels[..n];
+            assert_eq!(
+                summary(units_in_halves(part, 1)),
+                summary(units_in_halves(part, usize::MAX)),
+                "first {n} labels"
+            );
+        }
+    }
 
     #[test]
     fn units() {
