@@ -345,6 +345,8 @@ pub(crate) struct LabelGroups {
     /// The string id of the key `pprof::base` (never part of a group),
     /// when the profile has it.
     base_key: Option<StrId>,
+    /// Whether some sample has a numeric `bytes` label (a tag of its own).
+    has_bytes: bool,
 }
 
 /// The groups of a range of samples as they are found.
@@ -361,6 +363,10 @@ struct GroupInterner<'p> {
     scratch: Vec<(StrId, StrId)>,
     by_text: HashMap<String, u32, foldhash::fast::RandomState>,
     rep: Vec<Option<usize>>,
+    /// The string id of the key `bytes`, when the profile has it.
+    bytes_key: Option<StrId>,
+    /// Whether a sample grouped so far has a numeric `bytes` label.
+    has_bytes: bool,
 }
 
 impl<'p> GroupInterner<'p> {
@@ -375,35 +381,84 @@ impl<'p> GroupInterner<'p> {
             scratch: Vec::new(),
             by_text: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             rep: vec![None],
+            bytes_key: p.strings.lookup("bytes"),
+            has_bytes: false,
+        }
+    }
+
+    /// Notes whether `s` has a numeric `bytes` label.
+    #[inline]
+    fn note_bytes(&mut self, s: SampleRef<'p>) {
+        if let (false, Some(b)) = (self.has_bytes, self.bytes_key) {
+            self.has_bytes = s.labels.iter().any(|l| !l.is_str() && l.key == b);
+        }
+    }
+
+    /// Fills `out` with the sorted (key, value) pairs of the labels of `s`
+    /// that make its group, and returns their hash.
+    fn pairs_of(&self, s: SampleRef<'p>, out: &mut Vec<(StrId, StrId)>) -> u64 {
+        out.clear();
+        out.extend(
+            s.labels
+                .iter()
+                .filter(|l| tag_label(self.base_key, l))
+                .map(|l| (l.key, l.str)),
+        );
+        out.sort_unstable();
+        FxBuild::default().hash_one(out.as_slice())
+    }
+
+    /// Whether group `g` (from 1) has exactly the pairs `pairs`.
+    fn has_pairs(&self, g: u32, pairs: &[(StrId, StrId)]) -> bool {
+        let at = |k: u32| self.ends.get(k as usize).map_or(0, |&e| e as usize);
+        self.pairs.get(at(g - 1)..at(g)) == Some(pairs)
+    }
+
+    /// The group of sample `s` if this interner has it already; the
+    /// interner is only read.
+    fn find(&self, s: SampleRef<'p>, scratch: &mut Vec<(StrId, StrId)>) -> Option<u32> {
+        if self.by_ids {
+            let hash = self.pairs_of(s, scratch);
+            if scratch.is_empty() {
+                return Some(0);
+            }
+            self.index.find(hash, |g| self.has_pairs(g, scratch))
+        } else {
+            let text = labels_text(self.p, self.base_key, s);
+            if text.is_empty() {
+                return Some(0);
+            }
+            self.by_text.get(&text).copied()
         }
     }
 
     /// The group of sample `s`, number `i` of the profile.
     fn group_of(&mut self, s: SampleRef<'p>, i: usize) -> u32 {
+        self.note_bytes(s);
         let next = self.rep.len() as u32;
         let group = if self.by_ids {
-            self.scratch.clear();
-            self.scratch.extend(
-                s.labels
-                    .iter()
-                    .filter(|l| tag_label(self.base_key, l))
-                    .map(|l| (l.key, l.str)),
-            );
-            if self.scratch.is_empty() {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let hash = self.pairs_of(s, &mut scratch);
+            if scratch.is_empty() {
+                self.scratch = scratch;
                 return 0;
             }
-            self.scratch.sort_unstable();
-            let hash = FxBuild::default().hash_one(self.scratch.as_slice());
-            let (pairs, ends, scratch) = (&self.pairs, &self.ends, &self.scratch);
-            let same = |g: u32| {
-                let at = |k: u32| ends.get(k as usize).map_or(0, |&e| e as usize);
-                pairs.get(at(g - 1)..at(g)) == Some(scratch.as_slice())
+            let found = {
+                let pairs = &self.pairs;
+                let ends = &self.ends;
+                let same = |g: u32| {
+                    let at = |k: u32| ends.get(k as usize).map_or(0, |&e| e as usize);
+                    pairs.get(at(g - 1)..at(g)) == Some(scratch.as_slice())
+                };
+                self.index.find_or_insert(hash, next, same)
             };
-            if let Some(g) = self.index.find_or_insert(hash, next, same) {
+            if let Some(g) = found {
+                self.scratch = scratch;
                 return g;
             }
-            self.pairs.extend_from_slice(&self.scratch);
+            self.pairs.extend_from_slice(&scratch);
             self.ends.push(self.pairs.len() as u32);
+            self.scratch = scratch;
             next
         } else {
             let text = labels_text(self.p, self.base_key, s);
@@ -427,6 +482,12 @@ impl LabelGroups {
     /// are grouped at once and the second half's groups renumbered into
     /// the first's.
     fn new(p: &Profile) -> Self {
+        Self::in_halves(p, PARALLEL_MIN_GROUPED)
+    }
+
+    /// [`LabelGroups::new`], on two threads when each half has at least
+    /// `min_half` samples.
+    fn in_halves(p: &Profile, min_half: usize) -> Self {
         let by_ids = groups_by_ids(p);
         let n = p.samples.len();
         let group = |range: std::ops::Range<usize>| {
@@ -436,7 +497,7 @@ impl LabelGroups {
                 .collect();
             (g, ids)
         };
-        let split = n >= 2 * PARALLEL_MIN_GROUPED
+        let split = n >= 2 * min_half.max(1)
             && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
         if !split {
             let (g, of_sample) = group(0..n);
@@ -444,6 +505,7 @@ impl LabelGroups {
                 of_sample,
                 base_key: g.base_key,
                 rep: g.rep,
+                has_bytes: g.has_bytes,
             };
         }
         let (first, second) = std::thread::scope(|scope| {
@@ -454,13 +516,32 @@ impl LabelGroups {
         let (mut g, mut of_sample) = first;
         match second {
             Ok((g2, ids2)) => {
-                // The second half's group k is the first's renumber[k].
-                let renumber: Vec<u32> = g2
-                    .rep
-                    .iter()
-                    .map(|r| {
-                        r.and_then(|i| Some(g.group_of(p.samples.get(i)?, i)))
-                            .unwrap_or(0)
+                g.has_bytes |= g2.has_bytes;
+                // The second half's group k is the first's renumber[k]:
+                // the groups both halves have are looked up on two
+                // threads, then the others added in order.
+                let look_up = |reps: &[Option<usize>]| -> Vec<Option<u32>> {
+                    let mut scratch = Vec::new();
+                    (reps.iter())
+                        .map(|r| match r.and_then(|i| p.samples.get(i)) {
+                            Some(s) => g.find(s, &mut scratch),
+                            None => Some(0),
+                        })
+                        .collect()
+                };
+                let (a, b) = g2.rep.split_at(g2.rep.len() / 2);
+                let mut found = std::thread::scope(|scope| {
+                    let h = scope.spawn(|| look_up(b));
+                    let mut found = look_up(a);
+                    found.extend(h.join().unwrap_or_else(|_| look_up(b)));
+                    found
+                });
+                let renumber: Vec<u32> = (g2.rep.iter().zip(&mut found))
+                    .map(|(r, f)| match f {
+                        Some(k) => *k,
+                        None => r
+                            .and_then(|i| Some(g.group_of(p.samples.get(i)?, i)))
+                            .unwrap_or(0),
                     })
                     .collect();
                 of_sample.extend(
@@ -479,6 +560,7 @@ impl LabelGroups {
             of_sample,
             base_key: g.base_key,
             rep: g.rep,
+            has_bytes: g.has_bytes,
         }
     }
 
@@ -591,10 +673,7 @@ impl<'p, 'g> TagCollector<'p, 'g> {
     /// Every sample's tag set, in order.
     fn sets_of_samples(&mut self) -> Vec<u32> {
         let (p, groups) = (self.p, self.groups);
-        let bytes_key = self.bytes_key;
-        let numeric_tags = bytes_key
-            .is_some_and(|b| (p.samples.all_labels().iter()).any(|l| !l.is_str() && l.key == b));
-        if numeric_tags {
+        if groups.has_bytes {
             (p.samples.iter().zip(&groups.of_sample))
                 .map(|(s, &g)| self.set_of(s, g))
                 .collect()
@@ -1738,6 +1817,45 @@ mod tests {
         });
         p.sort_labels();
         p
+    }
+
+    #[test]
+    fn label_groups_in_halves_number_as_one_pass() {
+        for ambiguous in [false, true] {
+            let mut p = labelled_profile();
+            // Groups of the second half only, and (when `ambiguous`) a
+            // text that makes groups be told apart by their text.
+            let phase = p.intern("phase");
+            let values: Vec<StrId> = (0..8)
+                .map(|i| match (ambiguous, i) {
+                    (true, 0) => p.intern("x\\nk:v1"),
+                    _ => p.intern(&format!("p{i}")),
+                })
+                .collect();
+            let mut i = 0usize;
+            p.samples.rewrite(|s| {
+                if i % 4 != 1 {
+                    s.labels.push(Label {
+                        key: phase,
+                        str: values[i * values.len() / 3000 % values.len()],
+                        ..Default::default()
+                    });
+                }
+                i += 1;
+                true
+            });
+            p.sort_labels();
+            assert_eq!(groups_by_ids(&p), !ambiguous);
+            let one = LabelGroups::in_halves(&p, usize::MAX);
+            assert!(!LabelGroups::in_halves(&random_profile(), 1).has_bytes);
+            assert!(one.rep.len() > 50, "{}", one.rep.len());
+            for min_half in [1, 100, 1499] {
+                let two = LabelGroups::in_halves(&p, min_half);
+                assert_eq!(two.of_sample, one.of_sample, "halves of {min_half}");
+                assert_eq!(two.rep, one.rep, "halves of {min_half}");
+                assert!(two.has_bytes && one.has_bytes);
+            }
+        }
     }
 
     #[test]

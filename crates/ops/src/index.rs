@@ -70,6 +70,31 @@ impl IdIndex {
         std::hint::black_box(seen);
     }
 
+    /// The entry with this hash that `is_eq` accepts, if any (the index is
+    /// only read: several threads may look up at once).
+    #[inline]
+    pub fn find(&self, hash: u64, is_eq: impl Fn(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = Self::tag(hash);
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot_of(tag);
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
+            }
+            if slot >> 32 == tag {
+                let i = (slot as u32).wrapping_sub(1);
+                if is_eq(i) {
+                    return Some(i);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
     /// The entry with this hash that `is_eq` accepts; otherwise records
     /// `new` under `hash` (the caller adds that entry) and returns `None`.
     #[inline]
@@ -154,6 +179,10 @@ mod tests {
         assert_eq!(index.len(), table.len());
         for (&v, &i) in values.iter().zip(&found) {
             assert_eq!(table[i as usize], v);
+            let hash = u64::from(v % 7);
+            assert_eq!(index.find(hash, |j| table[j as usize] == v), Some(i));
         }
+        assert_eq!(index.find(3, |j| table[j as usize] == 9999), None);
+        assert_eq!(IdIndex::default().find(3, |_| true), None);
     }
 }
