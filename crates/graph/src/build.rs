@@ -45,6 +45,16 @@ struct Builder<'a> {
     func_file: Vec<u32>,
     /// The names of the kept nodes, when only some are kept.
     kept_names: Option<std::collections::HashSet<&'a str, FxBuild>>,
+    /// Per profile string: whether a kept node has it as its name.
+    name_kept: Vec<NameKept>,
+}
+
+/// Whether a name is among the kept nodes' names, once looked up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameKept {
+    Unknown,
+    Yes,
+    No,
 }
 
 impl<'a> Builder<'a> {
@@ -64,6 +74,10 @@ impl<'a> Builder<'a> {
                 .kept_nodes
                 .as_ref()
                 .map(|kept| kept.iter().map(|i| i.name.as_str()).collect()),
+            name_kept: match o.kept_nodes {
+                Some(_) => vec![NameKept::Unknown; p.strings.len()],
+                None => Vec::new(),
+            },
         }
     }
 
@@ -165,15 +179,27 @@ impl<'a> Builder<'a> {
 
     /// pprof's `FindOrInsertNode` within the node map of `ctx`.
     fn find_or_insert(&mut self, ctx: u32, k: Key) -> Option<NodeId> {
-        if let Some(&n) = self.nodes.get(&(ctx, k)) {
-            return n;
-        }
         if let Some(names) = &self.kept_names {
-            // Most keys are not kept: their name tells, with no node made.
-            if !names.contains(self.p.str(StrId(k.name))) {
-                self.nodes.insert((ctx, k), None);
+            // Most keys are not kept: their name tells (found once per
+            // name), with no node made nor key recorded.
+            let known = self.name_kept.get(k.name as usize).copied();
+            let kept = match known {
+                Some(NameKept::Yes) => true,
+                Some(NameKept::No) => false,
+                _ => {
+                    let kept = names.contains(self.p.str(StrId(k.name)));
+                    if let Some(slot) = self.name_kept.get_mut(k.name as usize) {
+                        *slot = if kept { NameKept::Yes } else { NameKept::No };
+                    }
+                    kept
+                }
+            };
+            if !kept {
                 return None;
             }
+        }
+        if let Some(&n) = self.nodes.get(&(ctx, k)) {
+            return n;
         }
         let info = self.info(&k);
         if let Some(kept) = &self.o.kept_nodes {
