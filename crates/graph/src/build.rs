@@ -1259,8 +1259,52 @@ pub struct Stacks<'p> {
 /// Combining all equal stacks through a hash table costs more than it
 /// saves on real profiles, where few stacks repeat.
 fn group_stacks<'p>(samples: &'p Samples, o: &Options) -> Vec<Stack<'p>> {
-    let mut stacks: Vec<Stack<'p>> = Vec::with_capacity(samples.len());
-    for s in samples {
+    group_stacks_in_halves(samples, o, PARALLEL_MIN_STACKS)
+}
+
+/// [`group_stacks`], on two threads when each half has at least
+/// `min_half` samples: a run of equal stacks across the middle is joined
+/// again afterwards.
+fn group_stacks_in_halves<'p>(
+    samples: &'p Samples,
+    o: &Options,
+    min_half: usize,
+) -> Vec<Stack<'p>> {
+    let n = samples.len();
+    let two =
+        n >= 2 * min_half.max(1) && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
+    if !two {
+        return group_range(samples, 0..n, o, n);
+    }
+    let mid = n / 2;
+    let (mut stacks, second) = std::thread::scope(|scope| {
+        let h = scope.spawn(|| group_range(samples, mid..n, o, n - mid));
+        let first = group_range(samples, 0..mid, o, n);
+        (first, h.join())
+    });
+    let second = second.unwrap_or_else(|_| group_range(samples, mid..n, o, n - mid));
+    let mut rest = second.into_iter().peekable();
+    if let (Some(last), Some(next)) = (stacks.last_mut(), rest.peek()) {
+        if last.locations == next.locations {
+            last.w = last.w.wrapping_add(next.w);
+            last.dw = last.dw.wrapping_add(next.dw);
+            rest.next();
+        }
+    }
+    stacks.extend(rest);
+    stacks
+}
+
+/// The samples of `range` grouped by stack: adjacent samples with equal
+/// stacks summed, samples without value nor divisor left out.
+fn group_range<'p>(
+    samples: &'p Samples,
+    range: std::ops::Range<usize>,
+    o: &Options,
+    capacity: usize,
+) -> Vec<Stack<'p>> {
+    let mut stacks: Vec<Stack<'p>> = Vec::with_capacity(capacity);
+    for s in samples.iter_range(range) {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
@@ -2084,6 +2128,35 @@ mod tests {
         assert_eq!(stacks.iter().map(|s| s.w).sum::<i64>(), total);
         assert_eq!(stacks[0].w, 2 * p.samples.at(0).values[0]);
         assert!(stacks.len() < p.samples.len());
+    }
+
+    #[test]
+    fn stacks_grouped_in_halves_are_those_of_one_pass() {
+        let mut p = random_profile();
+        // Runs of equal stacks, one of them across the middle, and a
+        // sample without value inside another.
+        let n = p.samples.len();
+        for at in [n / 2 - 2, 10] {
+            let dup = p.samples.at(at).to_sample();
+            for _ in 0..4 {
+                p.samples.insert(at, dup.clone());
+            }
+        }
+        let mut zero = p.samples.at(11).to_sample();
+        zero.values = vec![0; zero.values.len()];
+        p.samples.insert(12, zero);
+        let o = Options::default();
+        let key = |st: &[Stack<'_>]| -> Vec<(Vec<u32>, i64, i64)> {
+            st.iter()
+                .map(|s| (s.locations.iter().map(|l| l.0).collect(), s.w, s.dw))
+                .collect()
+        };
+        let one = key(&group_stacks_in_halves(&p.samples, &o, usize::MAX));
+        assert!(one.len() < p.samples.len() - 8);
+        for min_half in [1, 5, p.samples.len() / 2] {
+            let two = key(&group_stacks_in_halves(&p.samples, &o, min_half));
+            assert_eq!(two, one, "halves of at least {min_half}");
+        }
     }
 
     #[test]
