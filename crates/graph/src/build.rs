@@ -1105,6 +1105,7 @@ impl EdgeTable {
 /// [`accumulate`] over fewer than `u32::MAX` stacks.
 fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     stacks: &[Stack<'_>],
+    first_stamp: u32,
     locs: &LocTable,
     nodes: &mut NodeSums<MEAN>,
     edges: &mut EdgeTable,
@@ -1116,7 +1117,7 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
         EdgeMask::Touching(m) => marked(m, src) || marked(m, dest),
         EdgeMask::Into(m) => marked(m, dest),
     };
-    for (stamp, st) in (1u32..).zip(stacks) {
+    for (stamp, st) in (first_stamp..).zip(stacks) {
         let (w, dw) = (st.w, if MEAN { st.dw } else { 0 });
         walk_sample(
             st.locations,
@@ -1165,7 +1166,7 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
 }
 
 fn accumulate(
-    stacks: &[Stack<'_>],
+    stacks: &[&[Stack<'_>]],
     locs: &LocTable,
     nnodes: usize,
     with_edges: bool,
@@ -1181,7 +1182,7 @@ fn accumulate(
 }
 
 fn accumulate_as<const MEAN: bool, const EDGES: bool>(
-    stacks: &[Stack<'_>],
+    stacks: &[&[Stack<'_>]],
     locs: &LocTable,
     nnodes: usize,
     edge_nodes: EdgeMask<'_>,
@@ -1196,15 +1197,22 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
         }
     };
     let mut edges = EdgeTable::with_capacity(capacity, MEAN);
-    // Stamps start at 1: 0 marks "never seen"; they start over (with the
-    // marks cleared) every `u32::MAX - 1` stacks.
-    let chunks = stacks.chunks(u32::MAX as usize - 1);
-    for (k, chunk) in chunks.enumerate() {
-        if k > 0 {
-            nodes.cum.iter_mut().for_each(|n| n.seen = 0);
-            edges.slots.iter_mut().for_each(|e| e.seen = 0);
+    // Stamps start at 1 (0 marks "never seen") and go on from part to
+    // part; they start over (with the marks cleared) before they would
+    // reach `u32::MAX`.
+    let mut next_stamp: u32 = 1;
+    for part in stacks {
+        for chunk in part.chunks(u32::MAX as usize / 2) {
+            if u64::from(next_stamp) + chunk.len() as u64 >= u64::from(u32::MAX) {
+                nodes.cum.iter_mut().for_each(|n| n.seen = 0);
+                edges.slots.iter_mut().for_each(|e| e.seen = 0);
+                next_stamp = 1;
+            }
+            accumulate_chunk::<MEAN, EDGES>(
+                chunk, next_stamp, locs, &mut nodes, &mut edges, edge_nodes,
+            );
+            next_stamp += chunk.len() as u32;
         }
-        accumulate_chunk::<MEAN, EDGES>(chunk, locs, &mut nodes, &mut edges, edge_nodes);
     }
     let divs = &edges.divs;
     let mut edges: Vec<EdgeAcc> = (edges.slots.iter().enumerate())
@@ -1225,6 +1233,10 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
         edges,
     }
 }
+
+/// Stacks per slice when the stacks are dealt to two threads in turn
+/// (few in tests, so that their small profiles make many slices).
+const INTERLEAVED_STACKS: usize = if cfg!(test) { 64 } else { 4096 };
 
 /// Stacks per worker below which one thread does all the work.
 const PARALLEL_MIN_STACKS: usize = 50_000;
@@ -1407,20 +1419,26 @@ fn build_graph(
         Edges::IntoInlined => EdgeMask::Into(&marks),
     };
     let all = stacks.stacks.as_slice();
-    let run = |part: &[Stack<'_>]| accumulate(part, &locs, nnodes, with_edges, stacks.mean, mask);
+    let run =
+        |parts: &[&[Stack<'_>]]| accumulate(parts, &locs, nnodes, with_edges, stacks.mean, mask);
     let partials: Vec<Partial> = if split && all.len() > 1 {
-        let (first, second) = all.split_at(all.len() / 2);
+        // Alternate slices to each thread: the cost of a stack depends on
+        // which nodes are kept, and the two halves of a profile can differ
+        // much in that.
+        let slices: Vec<&[Stack<'_>]> = all.chunks(INTERLEAVED_STACKS).collect();
+        let first: Vec<&[Stack<'_>]> = slices.iter().copied().step_by(2).collect();
+        let second: Vec<&[Stack<'_>]> = slices.iter().copied().skip(1).step_by(2).collect();
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| run(second));
-            let a = run(first);
+            let h = scope.spawn(|| run(&second));
+            let a = run(&first);
             match h.join() {
                 Ok(b) => vec![a, b],
                 // A worker cannot panic on valid input; fall back to one thread.
-                Err(_) => vec![run(all)],
+                Err(_) => vec![run(&[all])],
             }
         })
     } else {
-        vec![run(all)]
+        vec![run(&[all])]
     };
     // The edges made so far, by (destination, source).
     let mut made: Vec<(u64, EdgeId)> = Vec::new();
