@@ -180,26 +180,19 @@ impl<'a> Plan<'a> {
             chunk_pos: Vec::new(),
         };
         // The calls of every node, sorted as pprof does, on two threads.
-        let half = plan.nodes.len() / 2;
-        let sorted = |part: &[(NodeId, &Node)]| {
+        let nodes = &plan.nodes;
+        let sorted = |r: std::ops::Range<usize>| {
             let mut calls = Vec::new();
-            let mut ends = Vec::with_capacity(part.len());
-            for &(id, _) in part {
+            let mut ends = Vec::with_capacity(r.len());
+            for &(id, _) in &nodes[r] {
                 calls.extend(g.sorted_out_edges(id));
                 ends.push(calls.len());
             }
             (calls, ends)
         };
-        let ((c1, e1), (c2, e2)) = if half >= PARALLEL_MIN_NODES {
-            let (a, b) = plan.nodes.split_at(half);
-            std::thread::scope(|s| {
-                let h = s.spawn(|| sorted(b));
-                let first = sorted(a);
-                (first, h.join().unwrap_or_else(|_| sorted(b)))
-            })
-        } else {
-            (sorted(&plan.nodes), (Vec::new(), Vec::new()))
-        };
+        let ((c1, e1), second) =
+            pprof_model::chunks::in_halves(nodes.len(), PARALLEL_MIN_NODES, sorted);
+        let (c2, e2) = second.unwrap_or_default();
         let off = c1.len();
         plan.call_ends.extend(e1);
         plan.call_ends.extend(e2.into_iter().map(|e| e + off));

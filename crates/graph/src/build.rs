@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
+use pprof_model::chunks::in_halves;
 use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
 use crate::options::{Edges, Keep, Options, TagFormat};
@@ -523,64 +524,35 @@ impl LabelGroups {
                 .collect();
             (g, ids)
         };
-        let split = n >= 2 * min_half.max(1)
-            && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
-        if !split {
-            let (g, of_sample) = group(0..n);
-            return LabelGroups {
-                of_sample,
-                base_key: g.base_key,
-                rep: g.rep,
-                has_bytes: g.has_bytes,
-            };
-        }
-        let (first, second) = std::thread::scope(|scope| {
-            let h = scope.spawn(|| group(n / 2..n));
-            let a = group(0..n / 2);
-            (a, h.join())
-        });
-        let (mut g, mut of_sample) = first;
-        match second {
-            Ok((g2, ids2)) => {
-                g.has_bytes |= g2.has_bytes;
-                // The second half's group k is the first's renumber[k]:
-                // the groups both halves have are looked up on two
-                // threads, then the others added in order.
-                let look_up = |reps: &[Option<usize>]| -> Vec<Option<u32>> {
-                    let mut scratch = Vec::new();
-                    (reps.iter())
-                        .map(|r| match r.and_then(|i| p.samples.get(i)) {
-                            Some(s) => g.find(s, &mut scratch),
-                            None => Some(0),
-                        })
-                        .collect()
-                };
-                let (a, b) = g2.rep.split_at(g2.rep.len() / 2);
-                let mut found = std::thread::scope(|scope| {
-                    let h = scope.spawn(|| look_up(b));
-                    let mut found = look_up(a);
-                    found.extend(h.join().unwrap_or_else(|_| look_up(b)));
-                    found
-                });
-                let renumber: Vec<u32> = (g2.rep.iter().zip(&mut found))
-                    .map(|(r, f)| match f {
-                        Some(k) => *k,
-                        None => r
-                            .and_then(|i| Some(g.group_of(p.samples.get(i)?, i)))
-                            .unwrap_or(0),
+        let ((mut g, mut of_sample), second) = in_halves(n, min_half, group);
+        if let Some((g2, ids2)) = second {
+            g.has_bytes |= g2.has_bytes;
+            // The second half's group k is the first's renumber[k]: the
+            // groups both halves have are looked up on two threads, then
+            // the others added in order.
+            let look_up = |r: std::ops::Range<usize>| -> Vec<Option<u32>> {
+                let mut scratch = Vec::new();
+                (g2.rep[r].iter())
+                    .map(|r| match r.and_then(|i| p.samples.get(i)) {
+                        Some(s) => g.find(s, &mut scratch),
+                        None => Some(0),
                     })
-                    .collect();
-                of_sample.extend(
-                    ids2.iter()
-                        .map(|&k| renumber.get(k as usize).copied().unwrap_or(0)),
-                );
-            }
-            // A worker cannot panic on valid input; one thread then.
-            Err(_) => of_sample.extend(
-                (n / 2..n)
-                    .zip(p.samples.iter_range(n / 2..n))
-                    .map(|(i, s)| g.group_of(s, i)),
-            ),
+                    .collect()
+            };
+            let (mut found, more) = in_halves(g2.rep.len(), 1, look_up);
+            found.extend(more.unwrap_or_default());
+            let renumber: Vec<u32> = (g2.rep.iter().zip(&found))
+                .map(|(r, f)| match f {
+                    Some(k) => *k,
+                    None => r
+                        .and_then(|i| Some(g.group_of(p.samples.get(i)?, i)))
+                        .unwrap_or(0),
+                })
+                .collect();
+            of_sample.extend(
+                ids2.iter()
+                    .map(|&k| renumber.get(k as usize).copied().unwrap_or(0)),
+            );
         }
         LabelGroups {
             of_sample,
@@ -610,9 +582,14 @@ fn groups_by_ids(p: &Profile) -> bool {
         .collect();
     let base = p.strings.lookup("pprof::base");
     let bits = |id: StrId| clean.get(id.index()).copied().unwrap_or(0);
-    (p.samples.all_labels().iter()).all(|l| {
-        !l.is_str() || Some(l.key) == base || (bits(l.key) & 1 != 0 && bits(l.str) & 2 != 0)
-    })
+    let labels = p.samples.all_labels();
+    let clean_labels = |r: std::ops::Range<usize>| {
+        labels[r].iter().all(|l| {
+            !l.is_str() || Some(l.key) == base || (bits(l.key) & 1 != 0 && bits(l.str) & 2 != 0)
+        })
+    };
+    let (first, second) = in_halves(labels.len(), PARALLEL_MIN_GROUPED, clean_labels);
+    first && second.unwrap_or(true)
 }
 
 impl<'p, 'g> TagCollector<'p, 'g> {
@@ -1283,19 +1260,13 @@ fn group_stacks_in_halves<'p>(
     min_half: usize,
 ) -> Vec<Stack<'p>> {
     let n = samples.len();
-    let two =
-        n >= 2 * min_half.max(1) && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
-    if !two {
-        return group_range(samples, 0..n, o, n);
-    }
-    let mid = n / 2;
-    let (mut stacks, second) = std::thread::scope(|scope| {
-        let h = scope.spawn(|| group_range(samples, mid..n, o, n - mid));
-        let first = group_range(samples, 0..mid, o, n);
-        (first, h.join())
-    });
-    let second = second.unwrap_or_else(|_| group_range(samples, mid..n, o, n - mid));
-    let mut rest = second.into_iter().peekable();
+    // The first half's list has room for both.
+    let group = |r: std::ops::Range<usize>| {
+        let room = if r.start == 0 { n } else { r.len() };
+        group_range(samples, r, o, room)
+    };
+    let (mut stacks, second) = in_halves(n, min_half, group);
+    let mut rest = second.unwrap_or_default().into_iter().peekable();
     if let (Some(last), Some(next)) = (stacks.last_mut(), rest.peek()) {
         if last.locations == next.locations {
             last.w = last.w.wrapping_add(next.w);
@@ -1532,12 +1503,21 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: b
     let mut bound: Vec<u64> = Vec::new();
     if cutoff > 0 {
         // (A sample's set has the sample's label group.)
-        bound = vec![0; groups.rep.len()];
-        for (s, &label) in p.samples.iter().zip(&groups.of_sample) {
-            let (w, _) = sample_weights(s, o);
-            if let Some(b) = bound.get_mut(label as usize) {
-                *b = b.saturating_add(w.unsigned_abs());
+        let weigh = |r: std::ops::Range<usize>| {
+            let mut bound = vec![0u64; groups.rep.len()];
+            let labels = groups.of_sample.get(r.clone()).unwrap_or(&[]);
+            for (s, &label) in p.samples.iter_range(r).zip(labels) {
+                let (w, _) = sample_weights(s, o);
+                if let Some(b) = bound.get_mut(label as usize) {
+                    *b = b.saturating_add(w.unsigned_abs());
+                }
             }
+            bound
+        };
+        let (first, second) = in_halves(p.samples.len(), PARALLEL_MIN_GROUPED, weigh);
+        bound = first;
+        for (b, w) in bound.iter_mut().zip(second.unwrap_or_default()) {
+            *b = b.saturating_add(w);
         }
     }
     // Walks a range of samples, crediting their tags.
@@ -1581,39 +1561,26 @@ fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: b
         }
         nodes
     };
-    let n = p.samples.len();
-    let nodes = if split && n > 1 {
-        // Two halves at once; the sums of the second are added to the
-        // first's (the same tag has the same value in both).
-        let (mut a, b) = std::thread::scope(|scope| {
-            let h = scope.spawn(|| walk(n / 2..n));
-            let a = walk(0..n / 2);
-            (a, h.join())
-        });
-        match b {
-            Ok(b) => {
-                if a.len() < b.len() {
-                    a.resize_with(b.len(), FxMap::default);
-                }
-                for (into, from) in a.iter_mut().zip(b) {
-                    for (key, acc) in from {
-                        let t = into.entry(key).or_insert(TagAcc {
-                            sums: [0; 4],
-                            value: acc.value,
-                        });
-                        for (x, y) in t.sums.iter_mut().zip(acc.sums) {
-                            *x = x.wrapping_add(y);
-                        }
-                    }
-                }
-                a
-            }
-            // A worker cannot panic on valid input; one thread then.
-            Err(_) => walk(0..n),
+    // Two halves at once; the sums of the second are added to the
+    // first's (the same tag has the same value in both).
+    let min_half = if split { 1 } else { usize::MAX };
+    let (mut nodes, second) = in_halves(p.samples.len(), min_half, walk);
+    if let Some(b) = second {
+        if nodes.len() < b.len() {
+            nodes.resize_with(b.len(), FxMap::default);
         }
-    } else {
-        walk(0..n)
-    };
+        for (into, from) in nodes.iter_mut().zip(b) {
+            for (key, acc) in from {
+                let t = into.entry(key).or_insert(TagAcc {
+                    sums: [0; 4],
+                    value: acc.value,
+                });
+                for (x, y) in t.sums.iter_mut().zip(acc.sums) {
+                    *x = x.wrapping_add(y);
+                }
+            }
+        }
+    }
     tags.nodes = nodes;
     tags.finish(&mut b.g.arena);
 }

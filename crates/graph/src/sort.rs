@@ -101,40 +101,31 @@ impl Graph {
             }
             .then_with(|| tie(l, r))
         };
-        let two = ids.len() >= 2 * min_half.max(1)
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-        let items: Vec<Item<'_>> = if two {
-            // Each half named and sorted on its own thread, then merged
-            // (stably: the first half first among equals).
-            let (a, b) = ids.split_at(ids.len() / 2);
-            let sorted = |part: &[NodeId]| {
-                let mut items: Vec<Item<'_>> = part.iter().map(item).collect();
-                items.sort_by(cmp);
-                items
-            };
-            let (a, b) = std::thread::scope(|s| {
-                let h = s.spawn(|| sorted(b));
-                let a = sorted(a);
-                (a, h.join().unwrap_or_else(|_| sorted(b)))
-            });
-            let mut merged = Vec::with_capacity(a.len() + b.len());
-            let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-            loop {
-                let from_b = match (a.peek(), b.peek()) {
-                    (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
-                    (None, Some(_)) => true,
-                    (_, None) => false,
-                };
-                match if from_b { b.next() } else { a.next() } {
-                    Some(i) => merged.push(i),
-                    None => break,
-                }
-            }
-            merged
-        } else {
-            let mut items: Vec<Item<'_>> = ids.iter().map(item).collect();
+        // Each half named and sorted on its own thread, then merged
+        // (stably: the first half first among equals).
+        let sorted = |r: std::ops::Range<usize>| {
+            let mut items: Vec<Item<'_>> = ids[r].iter().map(item).collect();
             items.sort_by(cmp);
             items
+        };
+        let items = match pprof_model::chunks::in_halves(ids.len(), min_half, sorted) {
+            (items, None) => items,
+            (a, Some(b)) => {
+                let mut merged = Vec::with_capacity(a.len() + b.len());
+                let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+                loop {
+                    let from_b = match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
+                        (None, Some(_)) => true,
+                        (_, None) => false,
+                    };
+                    match if from_b { b.next() } else { a.next() } {
+                        Some(i) => merged.push(i),
+                        None => break,
+                    }
+                }
+                merged
+            }
         };
         for (slot, item) in ids.iter_mut().zip(items) {
             *slot = item.id;

@@ -1,9 +1,11 @@
-//! Large text outputs made in chunks on two threads and written in order:
-//! while this thread formats (and writes) the even chunks, another formats
-//! the odd ones, at most a few chunks ahead, so the output never sits in
-//! memory whole.
+//! Work on two threads: large text outputs made in chunks and written in
+//! order (while this thread formats and writes the even chunks, another
+//! formats the odd ones, at most a few chunks ahead, so the output never
+//! sits in memory whole), and a function over the two halves of a slice
+//! at once ([`in_halves`]).
 
 use std::io::Write;
+use std::ops::Range;
 
 /// Chunks the other thread may have ready before they are written.
 const AHEAD: usize = 2;
@@ -80,6 +82,38 @@ pub fn write_in_order<S, W: Write + ?Sized>(
     })
 }
 
+/// `f` over the two halves of `0..len` at once, the second half on
+/// another thread, when each half has at least `min_half` items and the
+/// machine has more than one core; otherwise `f` over all of `0..len`, and
+/// `None` for the second half.
+///
+/// ```
+/// let items: Vec<u64> = (1..=1000).collect();
+/// let sum = |r: std::ops::Range<usize>| items[r].iter().sum::<u64>();
+/// let (first, second) = pprof_model::chunks::in_halves(items.len(), 100, sum);
+/// assert_eq!(first + second.unwrap_or(0), 500_500);
+/// ```
+pub fn in_halves<R: Send>(
+    len: usize,
+    min_half: usize,
+    f: impl Fn(Range<usize>) -> R + Sync,
+) -> (R, Option<R>) {
+    let two = len >= min_half.max(1).saturating_mul(2)
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if !two {
+        return (f(0..len), None);
+    }
+    let mid = len / 2;
+    let f = &f;
+    std::thread::scope(|scope| {
+        let h = scope.spawn(move || f(mid..len));
+        let first = f(0..mid);
+        // A worker that panicked has its half done again here.
+        let second = h.join().unwrap_or_else(|_| f(mid..len));
+        (first, Some(second))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +152,18 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn halves_cover_every_item_once() {
+        let items: Vec<usize> = (0..101).collect();
+        for min_half in [1, 50, 51, usize::MAX] {
+            let (a, b) = in_halves(items.len(), min_half, |r| items[r].to_vec());
+            let two = min_half <= 50 && std::thread::available_parallelism().unwrap().get() > 1;
+            assert_eq!(b.is_some(), two, "{min_half}");
+            let all: Vec<usize> = a.into_iter().chain(b.unwrap_or_default()).collect();
+            assert_eq!(all, items);
         }
     }
 

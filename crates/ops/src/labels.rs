@@ -61,37 +61,27 @@ struct Seen {
 /// [`units_seen`] over `labels`, on two threads when each half has at
 /// least `min_half` labels.
 fn units_in_halves(labels: &[Label], min_half: usize) -> Vec<Seen> {
-    let two = labels.len() >= 2 * min_half.max(1)
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    if two {
-        // The first unit of a key is the first non-empty one in order; the
-        // others are all other non-empty ones, in any order: the halves'
-        // findings combine.
-        let (a, b) = labels.split_at(labels.len() / 2);
-        let (mut seen, later) = std::thread::scope(|s| {
-            let h = s.spawn(|| units_seen(b));
-            let first = units_seen(a);
-            (first, h.join().unwrap_or_else(|_| units_seen(b)))
-        });
-        for l in later {
-            match seen.iter_mut().find(|e| e.key == l.key) {
-                None => seen.push(l),
-                Some(e) => {
-                    let units = Some(l.first).into_iter().chain(l.others);
-                    for u in units.filter(|u| !u.is_empty()) {
-                        if e.first.is_empty() {
-                            e.first = u;
-                        } else if u != e.first {
-                            e.others.insert(u);
-                        }
+    // The first unit of a key is the first non-empty one in order; the
+    // others are all other non-empty ones, in any order: the halves'
+    // findings combine.
+    let (mut seen, later) =
+        pprof_model::chunks::in_halves(labels.len(), min_half, |r| units_seen(&labels[r]));
+    for l in later.unwrap_or_default() {
+        match seen.iter_mut().find(|e| e.key == l.key) {
+            None => seen.push(l),
+            Some(e) => {
+                let units = Some(l.first).into_iter().chain(l.others);
+                for u in units.filter(|u| !u.is_empty()) {
+                    if e.first.is_empty() {
+                        e.first = u;
+                    } else if u != e.first {
+                        e.others.insert(u);
                     }
                 }
             }
         }
-        seen
-    } else {
-        units_seen(labels)
     }
+    seen
 }
 
 /// The units of the numeric labels among `labels`, per key in order of
