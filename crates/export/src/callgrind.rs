@@ -424,13 +424,7 @@ mod tests {
     fn random_profile(n: u64, seed: u64) -> pprof_model::Profile {
         let mut b = pprof_model::build::ProfileBuilder::new(&[("cpu", "nanoseconds")]);
         let m = b.mapping("/bin/app", 0, 1 << 40);
-        let mut x = seed;
-        let mut next = move |k: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % k
-        };
+        let mut next = pprof_testkit::numbers(seed);
         let locs: Vec<_> = (0..n)
             .map(|i| {
                 let f = next(n / 3 + 1);

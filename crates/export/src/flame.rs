@@ -815,13 +815,7 @@ mod tests {
     /// A profile of random stacks: inlined frames, recursion, base
     /// (negative) samples and a second value for `-mean`.
     fn random_profile(seed: u64) -> Profile {
-        let mut rng = seed;
-        let mut next = move |n: u64| {
-            rng = rng
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (rng >> 33) % n
-        };
+        let mut next = pprof_testkit::numbers(seed);
         let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count"), ("cpu", "ns")]);
         let funcs: Vec<_> = (0..9)
             .map(|i| b.function(&format!("pkg.f{i}"), "f.go", i))

@@ -239,22 +239,30 @@ impl<'a> Builder<'a> {
         let next = self.g.edges.len() as u32;
         let id = *self.edges.entry((src.0, dest.0)).or_insert(next);
         if id == next {
-            self.g.edges.push(Edge {
-                src,
-                dest,
-                weight: 0,
-                weight_div: 0,
-                residual: false,
-                inline: true,
-            });
-            if let Some(n) = self.g.arena.get_mut(src.index()) {
-                n.out_edges.push(EdgeId(id));
-            }
-            if let Some(n) = self.g.arena.get_mut(dest.index()) {
-                n.in_edges.push(EdgeId(id));
-            }
+            self.new_edge(src, dest);
         }
         EdgeId(id)
+    }
+
+    /// Makes an edge without weight from `src` to `dest`, linked from both
+    /// nodes (the caller knows it is new).
+    fn new_edge(&mut self, src: NodeId, dest: NodeId) -> EdgeId {
+        let id = EdgeId(self.g.edges.len() as u32);
+        self.g.edges.push(Edge {
+            src,
+            dest,
+            weight: 0,
+            weight_div: 0,
+            residual: false,
+            inline: true,
+        });
+        if let Some(n) = self.g.arena.get_mut(src.index()) {
+            n.out_edges.push(id);
+        }
+        if let Some(n) = self.g.arena.get_mut(dest.index()) {
+            n.in_edges.push(id);
+        }
+        id
     }
 
     fn add_to_edge(&mut self, e: EdgeId, dw: i64, w: i64, residual: bool, inline: bool) {
@@ -1449,22 +1457,7 @@ fn add_partial_edges(
         let id = match made.get(at) {
             Some(&(mk, id)) if mk == k => id,
             _ => {
-                let id = EdgeId(b.g.edges.len() as u32);
-                let (src, dest) = (NodeId(e.src), NodeId(e.dest));
-                b.g.edges.push(Edge {
-                    src,
-                    dest,
-                    weight: 0,
-                    weight_div: 0,
-                    residual: false,
-                    inline: true,
-                });
-                if let Some(n) = b.g.arena.get_mut(src.index()) {
-                    n.out_edges.push(id);
-                }
-                if let Some(n) = b.g.arena.get_mut(dest.index()) {
-                    n.in_edges.push(id);
-                }
+                let id = b.new_edge(NodeId(e.src), NodeId(e.dest));
                 fresh.push((k, id));
                 id
             }
@@ -1791,13 +1784,8 @@ mod tests {
                 ..Default::default()
             });
         }
-        let mut x: u64 = 12345;
-        let mut next = move || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            x >> 33
-        };
+        let mut numbers = pprof_testkit::numbers(12345);
+        let mut next = move || numbers(u64::MAX);
         for _ in 0..3000 {
             let depth = 1 + next() % 12;
             let locations = (0..depth)

