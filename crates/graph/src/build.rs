@@ -443,10 +443,11 @@ impl<'p> GroupInterner<'p> {
         FxBuild::default().hash_one(out.as_slice())
     }
 
-    /// Whether group `g` (from 1) has exactly the pairs `pairs`.
-    fn has_pairs(&self, g: u32, pairs: &[(StrId, StrId)]) -> bool {
-        let at = |k: u32| self.ends.get(k as usize).map_or(0, |&e| e as usize);
-        self.pairs.get(at(g - 1)..at(g)) == Some(pairs)
+    /// Whether group `g` (from 1) of `pairs` and `ends` (see the fields)
+    /// has exactly the pairs `want`.
+    fn group_has(pairs: &[(StrId, StrId)], ends: &[u32], g: u32, want: &[(StrId, StrId)]) -> bool {
+        let at = |k: u32| ends.get(k as usize).map_or(0, |&e| e as usize);
+        pairs.get(at(g - 1)..at(g)) == Some(want)
     }
 
     /// The group of sample `s` if this interner has it already; the
@@ -457,7 +458,8 @@ impl<'p> GroupInterner<'p> {
             if scratch.is_empty() {
                 return Some(0);
             }
-            self.index.find(hash, |g| self.has_pairs(g, scratch))
+            let (pairs, ends) = (&self.pairs, &self.ends);
+            (self.index).find(hash, |g| Self::group_has(pairs, ends, g, scratch))
         } else {
             let text = labels_text(self.p, self.base_key, s);
             if text.is_empty() {
@@ -478,15 +480,9 @@ impl<'p> GroupInterner<'p> {
                 self.scratch = scratch;
                 return 0;
             }
-            let found = {
-                let pairs = &self.pairs;
-                let ends = &self.ends;
-                let same = |g: u32| {
-                    let at = |k: u32| ends.get(k as usize).map_or(0, |&e| e as usize);
-                    pairs.get(at(g - 1)..at(g)) == Some(scratch.as_slice())
-                };
-                self.index.find_or_insert(hash, next, same)
-            };
+            let (pairs, ends) = (&self.pairs, &self.ends);
+            let same = |g: u32| Self::group_has(pairs, ends, g, &scratch);
+            let found = self.index.find_or_insert(hash, next, same);
             if let Some(g) = found {
                 self.scratch = scratch;
                 return g;
@@ -1419,16 +1415,21 @@ fn build_graph(
     } else {
         vec![run(&[all])]
     };
-    // The edges made so far, by (destination, source).
+    // The edges made so far, by (destination, source), while another
+    // worker's sums follow.
     let mut made: Vec<(u64, EdgeId)> = Vec::new();
-    for part in partials {
+    let count = partials.len();
+    for (k, part) in partials.into_iter().enumerate() {
         for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
             node.flat = node.flat.wrapping_add(v[0]);
             node.flat_div = node.flat_div.wrapping_add(v[1]);
             node.cum = node.cum.wrapping_add(v[2]);
             node.cum_div = node.cum_div.wrapping_add(v[3]);
         }
-        made = add_partial_edges(&mut b, made, &part.edges);
+        let fresh = add_partial_edges(&mut b, &made, &part.edges);
+        if k + 1 < count {
+            made = merge_sorted(made, fresh);
+        }
     }
     if o.compute_tags && with_edges {
         add_tags(&mut b, &locs, stacks.label_groups(), split);
@@ -1439,11 +1440,11 @@ fn build_graph(
 /// Adds the edge sums of one worker (sorted by destination, then source)
 /// to the graph: an edge already in `made` (the edges made so far, in the
 /// same order) is found by walking both lists at once, a new one is made
-/// in the worker's order, as [`Builder::edge`] would. Returns the edges
+/// in the worker's order, as [`Builder::edge`] would. Returns the edges it
 /// made, in order.
 fn add_partial_edges(
     b: &mut Builder<'_>,
-    made: Vec<(u64, EdgeId)>,
+    made: &[(u64, EdgeId)],
     edges: &[EdgeAcc],
 ) -> Vec<(u64, EdgeId)> {
     let key = |e: &EdgeAcc| (u64::from(e.dest) << 32) | u64::from(e.src);
@@ -1464,23 +1465,27 @@ fn add_partial_edges(
         };
         b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
     }
-    if made.is_empty() {
-        return fresh;
+    fresh
+}
+
+/// Two lists sorted by key merged into one.
+fn merge_sorted(a: Vec<(u64, EdgeId)>, b: Vec<(u64, EdgeId)>) -> Vec<(u64, EdgeId)> {
+    if a.is_empty() {
+        return b;
     }
-    // Both lists are sorted: merge them.
-    let mut all = Vec::with_capacity(made.len() + fresh.len());
-    let (mut i, mut j) = (0, 0);
-    while i < made.len() || j < fresh.len() {
-        let take_made = j >= fresh.len() || (i < made.len() && made[i].0 < fresh[j].0);
-        if take_made {
-            all.push(made[i]);
-            i += 1;
-        } else {
-            all.push(fresh[j]);
-            j += 1;
+    let mut all = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let from_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.0 < y.0,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        match if from_a { a.next() } else { b.next() } {
+            Some(e) => all.push(e),
+            None => return all,
         }
     }
-    all
 }
 
 /// The tags pass: credits each sample's tags to the same nodes its values
@@ -2130,6 +2135,17 @@ mod tests {
             let two = key(&group_stacks_in_halves(&p.samples, &o, min_half));
             assert_eq!(two, one, "halves of at least {min_half}");
         }
+    }
+
+    #[test]
+    fn edge_lists_merge_in_key_order() {
+        let list = |keys: &[u64]| -> Vec<(u64, EdgeId)> {
+            keys.iter().map(|&k| (k, EdgeId(k as u32))).collect()
+        };
+        let merged = merge_sorted(list(&[1, 4, 9]), list(&[2, 3, 10, 11]));
+        assert_eq!(merged, list(&[1, 2, 3, 4, 9, 10, 11]));
+        assert_eq!(merge_sorted(Vec::new(), list(&[5])), list(&[5]));
+        assert_eq!(merge_sorted(list(&[5]), Vec::new()), list(&[5]));
     }
 
     #[test]
