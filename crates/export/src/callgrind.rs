@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use pprof_graph::{EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
+use pprof_graph::{Edge, EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
 use pprof_model::gofmt::{push_int, push_uint};
 use pprof_model::measurement;
 
@@ -224,7 +224,7 @@ impl<'a> Plan<'a> {
                 let Some(callee) = plan.callee(g, plan.calls[c]) else {
                     continue;
                 };
-                let d = callee.0.index();
+                let d = callee.0.dest.index();
                 // A callee outside the node list has no class yet.
                 if plan.fl.get(d) == Some(&NONE) {
                     plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.1.info.file));
@@ -319,10 +319,10 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The callee of call `e`, when the graph has it.
-    fn callee(&self, g: &'a Graph, e: EdgeId) -> Option<(NodeId, &'a Node)> {
+    /// Call `e` and its callee, when the graph has them.
+    fn callee(&self, g: &'a Graph, e: EdgeId) -> Option<(&'a Edge, &'a Node)> {
         let edge = g.edge(e)?;
-        Some((edge.dest, g.node(edge.dest)?))
+        Some((edge, g.node(edge.dest)?))
     }
 
     /// Appends the text of chunk `chunk` of the nodes.
@@ -352,10 +352,10 @@ impl<'a> Plan<'a> {
             push_int(out, scaled(n.flat_value()));
             out.push('\n');
             for &e in &self.calls[self.call_ends[k]..self.call_ends[k + 1]] {
-                let Some((dest, callee)) = self.callee(g, e) else {
+                let Some((edge, callee)) = self.callee(g, e) else {
                     continue;
                 };
-                let d = dest.index();
+                let d = edge.dest.index();
                 out.push_str("cfl=");
                 self.files.put(out, class(&self.fl, d), pos);
                 // pprof names callees from the graph's node list only: an
@@ -371,7 +371,7 @@ impl<'a> Plan<'a> {
                 out.push(' ');
                 push_int(out, callee.info.lineno);
                 out.push_str("\n* * ");
-                push_int(out, scaled(g.edge(e).map_or(0, |e| e.weight)));
+                push_int(out, scaled(edge.weight));
                 out.push('\n');
             }
         }

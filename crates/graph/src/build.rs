@@ -8,6 +8,7 @@ use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
 use crate::options::{Edges, Keep, Options, TagFormat};
 use crate::paths;
+use crate::sort::merge_sorted;
 use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag};
 use crate::Graph;
 
@@ -1428,7 +1429,7 @@ fn build_graph(
         }
         let fresh = add_partial_edges(&mut b, &made, &part.edges);
         if k + 1 < count {
-            made = merge_sorted(made, fresh);
+            made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
         }
     }
     if o.compute_tags && with_edges {
@@ -1466,26 +1467,6 @@ fn add_partial_edges(
         b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
     }
     fresh
-}
-
-/// Two lists sorted by key merged into one.
-fn merge_sorted(a: Vec<(u64, EdgeId)>, b: Vec<(u64, EdgeId)>) -> Vec<(u64, EdgeId)> {
-    if a.is_empty() {
-        return b;
-    }
-    let mut all = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let from_a = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => x.0 < y.0,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        match if from_a { a.next() } else { b.next() } {
-            Some(e) => all.push(e),
-            None => return all,
-        }
-    }
 }
 
 /// The tags pass: credits each sample's tags to the same nodes its values
@@ -2142,10 +2123,18 @@ mod tests {
         let list = |keys: &[u64]| -> Vec<(u64, EdgeId)> {
             keys.iter().map(|&k| (k, EdgeId(k as u32))).collect()
         };
-        let merged = merge_sorted(list(&[1, 4, 9]), list(&[2, 3, 10, 11]));
+        let less = |x: &(u64, EdgeId), y: &(u64, EdgeId)| x.0 < y.0;
+        let merged = merge_sorted(list(&[1, 4, 9]), list(&[2, 3, 10, 11]), less);
         assert_eq!(merged, list(&[1, 2, 3, 4, 9, 10, 11]));
-        assert_eq!(merge_sorted(Vec::new(), list(&[5])), list(&[5]));
-        assert_eq!(merge_sorted(list(&[5]), Vec::new()), list(&[5]));
+        assert_eq!(merge_sorted(Vec::new(), list(&[5]), less), list(&[5]));
+        assert_eq!(merge_sorted(list(&[5]), Vec::new(), less), list(&[5]));
+        // Among equals, the first list's come first.
+        let tagged = merge_sorted(
+            vec![(1, 'a'), (2, 'a')],
+            vec![(1, 'b'), (2, 'b')],
+            |x, y| x.0 < y.0,
+        );
+        assert_eq!(tagged, [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]);
     }
 
     #[test]

@@ -110,22 +110,7 @@ impl Graph {
         };
         let items = match pprof_model::chunks::in_halves(ids.len(), min_half, sorted) {
             (items, None) => items,
-            (a, Some(b)) => {
-                let mut merged = Vec::with_capacity(a.len() + b.len());
-                let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-                loop {
-                    let from_b = match (a.peek(), b.peek()) {
-                        (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
-                        (None, Some(_)) => true,
-                        (_, None) => false,
-                    };
-                    match if from_b { b.next() } else { a.next() } {
-                        Some(i) => merged.push(i),
-                        None => break,
-                    }
-                }
-                merged
-            }
+            (a, Some(b)) => merge_sorted(a, b, |x, y| cmp(x, y) == std::cmp::Ordering::Less),
         };
         for (slot, item) in ids.iter_mut().zip(items) {
             *slot = item.id;
@@ -259,6 +244,27 @@ impl Graph {
         self.arena
             .get(n.index())
             .map_or_else(Vec::new, |node| self.sort_edges(&node.out_edges))
+    }
+}
+
+/// Two lists, each sorted by `less`, merged into one sorted list; among
+/// equal items those of `a` come first (a stable merge).
+pub(crate) fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if a.is_empty() {
+        return b;
+    }
+    let mut all = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let from_b = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => less(y, x),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        match if from_b { b.next() } else { a.next() } {
+            Some(item) => all.push(item),
+            None => return all,
+        }
     }
 }
 
