@@ -313,6 +313,13 @@ struct TagSet {
     numeric: Vec<(u32, i64)>,
 }
 
+impl TagSet {
+    /// Whether samples of this set credit any tag at all.
+    fn credits_any(&self) -> bool {
+        self.group != 0 || !self.numeric.is_empty()
+    }
+}
+
 /// Marks the label tag (rather than a numeric one) in a tag key.
 const LABEL_TAG: u32 = u32::MAX;
 
@@ -693,13 +700,6 @@ impl<'p, 'g> TagCollector<'p, 'g> {
         }
     }
 
-    /// Whether samples of this set credit any tag at all.
-    fn has_tags(&self, set: u32) -> bool {
-        self.sets
-            .get(set as usize)
-            .is_some_and(|t| t.group != 0 || !t.numeric.is_empty())
-    }
-
     /// Credits the tags of `set` to node `n` (pprof's `Node.addSample`).
     fn credit(&mut self, n: NodeId, set: u32, dw: i64, w: i64, flat: bool) {
         credit_tags(&mut self.nodes, &self.sets, n, set, dw, w, flat);
@@ -898,10 +898,54 @@ struct EdgeAcc {
     inline: bool,
 }
 
-/// Node and edge sums over a slice of samples.
+/// Node, edge and tag sums over a slice of samples.
 struct Partial {
     nodes: Vec<Sums>,
     edges: Vec<EdgeAcc>,
+    tags: NodeTags,
+}
+
+/// What crediting tags needs while the stacks are summed: each sample's
+/// tag set and, with a cutoff, the label groups too light to survive it.
+/// A stack's nodes are found once and credited the tags of each of its
+/// samples.
+struct TagWalk<'a> {
+    p: &'a Profile,
+    o: &'a Options,
+    /// Per sample: its tag set (in `sets`).
+    of_sample: &'a [u32],
+    sets: &'a [TagSet],
+    /// Per label group: the summed weight of its samples (with a cutoff).
+    bound: &'a [u64],
+    cutoff: u64,
+}
+
+impl TagWalk<'_> {
+    /// Credits the tags of the samples of `st` to `credits`, the nodes the
+    /// stack reaches (each once, and the leaf's flat value).
+    fn credit(&self, into: &mut NodeTags, st: &Stack<'_>, credits: &[(NodeId, bool)]) {
+        let range = st.first as usize..st.end as usize;
+        let sets = self.of_sample.get(range.clone()).unwrap_or(&[]);
+        for (s, &set) in self.p.samples.iter_range(range).zip(sets) {
+            let (w, dw) = sample_weights(s, self.o);
+            let Some(t) = self.sets.get(set as usize) else {
+                continue;
+            };
+            if (w == 0 && dw == 0) || !t.credits_any() {
+                continue;
+            }
+            // Tags whose samples weigh less than the cutoff in all cannot
+            // survive trimming on any node.
+            if self.cutoff > 0
+                && (self.bound.get(t.group as usize)).is_some_and(|&b| b < self.cutoff)
+            {
+                continue;
+            }
+            for &(n, flat) in credits {
+                credit_tags(into, self.sets, n, set, dw, w, flat);
+            }
+        }
+    }
 }
 
 /// Walks the frames of one sample the way pprof's `newGraph` does, calling
@@ -1092,7 +1136,11 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     nodes: &mut NodeSums<MEAN>,
     edges: &mut EdgeTable,
     edge_nodes: EdgeMask<'_>,
+    mut tags: Option<(&TagWalk<'_>, &mut NodeTags)>,
 ) {
+    // The nodes the stack at hand reaches, when tags are credited.
+    let mut credits: Vec<(NodeId, bool)> = Vec::new();
+    let collect = tags.is_some();
     let marked = |m: &[bool], n: NodeId| m.get(n.index()).copied().unwrap_or(false);
     let wanted = |src: NodeId, dest: NodeId| match edge_nodes {
         EdgeMask::All => true,
@@ -1101,6 +1149,7 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     };
     for (stamp, st) in (first_stamp..).zip(stacks) {
         let (w, dw) = (st.w, if MEAN { st.dw } else { 0 });
+        credits.clear();
         walk_sample(
             st.locations,
             locs,
@@ -1111,10 +1160,16 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
                         f[0] = f[0].wrapping_add(w);
                         f[1] = f[1].wrapping_add(dw);
                     }
+                    if collect {
+                        credits.push((n, true));
+                    }
                     return;
                 }
                 if let Some(acc) = nodes.cum.get_mut(i) {
                     if acc.seen != stamp {
+                        if collect {
+                            credits.push((n, false));
+                        }
                         acc.seen = stamp;
                         acc.cum = acc.cum.wrapping_add(w);
                         if MEAN {
@@ -1144,9 +1199,13 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
                 }
             },
         );
+        if let Some((walk, into)) = tags.as_mut() {
+            walk.credit(into, st, &credits);
+        }
     }
 }
 
+/// The sums of `stacks` (and with `tags`, their samples' tags).
 fn accumulate(
     stacks: &[&[Stack<'_>]],
     locs: &LocTable,
@@ -1154,13 +1213,15 @@ fn accumulate(
     with_edges: bool,
     mean: bool,
     edge_nodes: EdgeMask<'_>,
+    tags: Option<&TagWalk<'_>>,
 ) -> Partial {
-    match (mean, with_edges) {
-        (false, false) => accumulate_as::<false, false>(stacks, locs, nnodes, edge_nodes),
-        (false, true) => accumulate_as::<false, true>(stacks, locs, nnodes, edge_nodes),
-        (true, false) => accumulate_as::<true, false>(stacks, locs, nnodes, edge_nodes),
-        (true, true) => accumulate_as::<true, true>(stacks, locs, nnodes, edge_nodes),
-    }
+    let run = match (mean, with_edges) {
+        (false, false) => accumulate_as::<false, false>,
+        (false, true) => accumulate_as::<false, true>,
+        (true, false) => accumulate_as::<true, false>,
+        (true, true) => accumulate_as::<true, true>,
+    };
+    run(stacks, locs, nnodes, edge_nodes, tags)
 }
 
 fn accumulate_as<const MEAN: bool, const EDGES: bool>(
@@ -1168,7 +1229,9 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     locs: &LocTable,
     nnodes: usize,
     edge_nodes: EdgeMask<'_>,
+    tags: Option<&TagWalk<'_>>,
 ) -> Partial {
+    let mut node_tags: NodeTags = Vec::new();
     let mut nodes = NodeSums::<MEAN>::new(nnodes);
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
@@ -1191,7 +1254,13 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
                 next_stamp = 1;
             }
             accumulate_chunk::<MEAN, EDGES>(
-                chunk, next_stamp, locs, &mut nodes, &mut edges, edge_nodes,
+                chunk,
+                next_stamp,
+                locs,
+                &mut nodes,
+                &mut edges,
+                edge_nodes,
+                tags.map(|t| (t, &mut node_tags)),
             );
             next_stamp += chunk.len() as u32;
         }
@@ -1213,6 +1282,7 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     Partial {
         nodes: nodes.into_sums(),
         edges,
+        tags: node_tags,
     }
 }
 
@@ -1229,6 +1299,9 @@ struct Stack<'p> {
     locations: &'p [pprof_model::LocationId],
     w: i64,
     dw: i64,
+    /// Its samples: those of `first..end` that have a value or divisor.
+    first: u32,
+    end: u32,
 }
 
 /// The location stacks of the samples that have a value, with values
@@ -1276,6 +1349,7 @@ fn group_stacks_in_halves<'p>(
         if last.locations == next.locations {
             last.w = last.w.wrapping_add(next.w);
             last.dw = last.dw.wrapping_add(next.dw);
+            last.end = next.end;
             rest.next();
         }
     }
@@ -1292,7 +1366,10 @@ fn group_range<'p>(
     capacity: usize,
 ) -> Vec<Stack<'p>> {
     let mut stacks: Vec<Stack<'p>> = Vec::with_capacity(capacity);
-    for s in samples.iter_range(range) {
+    // (Sample numbers beyond u32 would need more memory than any machine
+    // has for the samples alone.)
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    for (i, s) in range.clone().zip(samples.iter_range(range)) {
         let (w, dw) = sample_weights(s, o);
         if w == 0 && dw == 0 {
             continue;
@@ -1302,6 +1379,7 @@ fn group_range<'p>(
             if last.locations == key {
                 last.w = last.w.wrapping_add(w);
                 last.dw = last.dw.wrapping_add(dw);
+                last.end = index(i + 1);
                 continue;
             }
         }
@@ -1309,6 +1387,8 @@ fn group_range<'p>(
             locations: key,
             w,
             dw,
+            first: index(i),
+            end: index(i + 1),
         });
     }
     stacks
@@ -1394,9 +1474,30 @@ fn build_graph(
         Edges::Of(_) => EdgeMask::Touching(&marks),
         Edges::IntoInlined => EdgeMask::Into(&marks),
     };
+    // Tags are credited while the values are summed.
+    let groups = (o.compute_tags && with_edges).then(|| stacks.label_groups());
+    let mut collector = groups.map(|g| TagCollector::new(p, o, g));
+    let of_sample = (collector.as_mut())
+        .map(TagCollector::sets_of_samples)
+        .unwrap_or_default();
+    let cutoff = o.tag_cutoff.unsigned_abs();
+    let bound = match groups {
+        Some(g) if cutoff > 0 => tag_bounds(p, o, g),
+        _ => Vec::new(),
+    };
+    let walk = collector.as_ref().map(|t| TagWalk {
+        p,
+        o,
+        of_sample: &of_sample,
+        sets: &t.sets,
+        bound: &bound,
+        cutoff,
+    });
     let all = stacks.stacks.as_slice();
-    let run =
-        |parts: &[&[Stack<'_>]]| accumulate(parts, &locs, nnodes, with_edges, stacks.mean, mask);
+    let run = |parts: &[&[Stack<'_>]]| {
+        let walk = walk.as_ref();
+        accumulate(parts, &locs, nnodes, with_edges, stacks.mean, mask, walk)
+    };
     let partials: Vec<Partial> = if split && all.len() > 1 {
         // Alternate slices to each thread: the cost of a stack depends on
         // which nodes are kept, and the two halves of a profile can differ
@@ -1419,6 +1520,7 @@ fn build_graph(
     // The edges made so far, by (destination, source), while another
     // worker's sums follow.
     let mut made: Vec<(u64, EdgeId)> = Vec::new();
+    let mut node_tags: NodeTags = Vec::new();
     let count = partials.len();
     for (k, part) in partials.into_iter().enumerate() {
         for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
@@ -1431,9 +1533,11 @@ fn build_graph(
         if k + 1 < count {
             made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
         }
+        add_node_tags(&mut node_tags, part.tags);
     }
-    if o.compute_tags && with_edges {
-        add_tags(&mut b, &locs, stacks.label_groups(), split);
+    if let Some(mut tags) = collector {
+        tags.nodes = node_tags;
+        tags.finish(&mut b.g.arena);
     }
     finish(b)
 }
@@ -1469,99 +1573,48 @@ fn add_partial_edges(
     fresh
 }
 
-/// The tags pass: credits each sample's tags to the same nodes its values
-/// went to (with `split`, two halves of the samples at once).
-fn add_tags(b: &mut Builder<'_>, locs: &LocTable, groups: &LabelGroups, split: bool) {
-    let p = b.p;
-    let o = b.o;
-    let mut tags = TagCollector::new(p, o, groups);
-    let sets = tags.sets_of_samples();
-    // With a cutoff, tags whose samples weigh less than it in all cannot
-    // survive trimming on any node: skip them.
-    let cutoff = o.tag_cutoff.unsigned_abs();
-    let mut bound: Vec<u64> = Vec::new();
-    if cutoff > 0 {
-        // (A sample's set has the sample's label group.)
-        let weigh = |r: std::ops::Range<usize>| {
-            let mut bound = vec![0u64; groups.rep.len()];
-            let labels = groups.of_sample.get(r.clone()).unwrap_or(&[]);
-            for (s, &label) in p.samples.iter_range(r).zip(labels) {
-                let (w, _) = sample_weights(s, o);
-                if let Some(b) = bound.get_mut(label as usize) {
-                    *b = b.saturating_add(w.unsigned_abs());
-                }
-            }
-            bound
-        };
-        let (first, second) = in_halves(p.samples.len(), PARALLEL_MIN_GROUPED, weigh);
-        bound = first;
-        for (b, w) in bound.iter_mut().zip(second.unwrap_or_default()) {
-            *b = b.saturating_add(w);
-        }
-    }
-    // Walks a range of samples, crediting their tags.
-    let nnodes = b.g.arena.len();
-    let tags_ref = &tags;
-    let walk = |range: std::ops::Range<usize>| -> NodeTags {
-        let mut nodes = NodeTags::new();
-        let mut node_seen: Vec<u64> = vec![0; nnodes];
-        let mut stamp = 0u64;
-        let mut credits: Vec<(NodeId, bool)> = Vec::new();
-        let sets = sets.get(range.clone()).unwrap_or(&[]);
-        for (s, &set) in p.samples.iter_range(range).zip(sets) {
-            let (w, dw) = sample_weights(s, o);
-            if (w == 0 && dw == 0) || !tags_ref.has_tags(set) {
-                continue;
-            }
-            if cutoff > 0 {
-                let label = tags_ref.sets.get(set as usize).map_or(0, |t| t.group);
-                if bound.get(label as usize).is_some_and(|&b| b < cutoff) {
-                    continue;
-                }
-            }
-            stamp += 1;
-            credits.clear();
-            walk_sample(
-                s.locations,
-                locs,
-                |n, flat| {
-                    if let Some(seen) = node_seen.get_mut(n.index()) {
-                        if flat || *seen != stamp {
-                            *seen = stamp;
-                            credits.push((n, flat));
-                        }
-                    }
-                },
-                |_, _, _, _| {},
-            );
-            for &(n, flat) in &credits {
-                credit_tags(&mut nodes, &tags_ref.sets, n, set, dw, w, flat);
+/// Per label group of `groups`: the summed weight of its samples (two
+/// halves at once for large profiles).
+fn tag_bounds(p: &Profile, o: &Options, groups: &LabelGroups) -> Vec<u64> {
+    let weigh = |r: std::ops::Range<usize>| {
+        let mut bound = vec![0u64; groups.rep.len()];
+        let labels = groups.of_sample.get(r.clone()).unwrap_or(&[]);
+        for (s, &label) in p.samples.iter_range(r).zip(labels) {
+            let (w, _) = sample_weights(s, o);
+            if let Some(b) = bound.get_mut(label as usize) {
+                *b = b.saturating_add(w.unsigned_abs());
             }
         }
-        nodes
+        bound
     };
-    // Two halves at once; the sums of the second are added to the
-    // first's (the same tag has the same value in both).
-    let min_half = if split { 1 } else { usize::MAX };
-    let (mut nodes, second) = in_halves(p.samples.len(), min_half, walk);
-    if let Some(b) = second {
-        if nodes.len() < b.len() {
-            nodes.resize_with(b.len(), FxMap::default);
-        }
-        for (into, from) in nodes.iter_mut().zip(b) {
-            for (key, acc) in from {
-                let t = into.entry(key).or_insert(TagAcc {
-                    sums: [0; 4],
-                    value: acc.value,
-                });
-                for (x, y) in t.sums.iter_mut().zip(acc.sums) {
-                    *x = x.wrapping_add(y);
-                }
+    let (mut bound, second) = in_halves(p.samples.len(), PARALLEL_MIN_GROUPED, weigh);
+    for (b, w) in bound.iter_mut().zip(second.unwrap_or_default()) {
+        *b = b.saturating_add(w);
+    }
+    bound
+}
+
+/// Adds the tag sums of one worker to those of the others (the same tag
+/// has the same value in both).
+fn add_node_tags(into: &mut NodeTags, from: NodeTags) {
+    if into.is_empty() {
+        *into = from;
+        return;
+    }
+    if into.len() < from.len() {
+        into.resize_with(from.len(), FxMap::default);
+    }
+    for (into, from) in into.iter_mut().zip(from) {
+        for (key, acc) in from {
+            let t = into.entry(key).or_insert(TagAcc {
+                sums: [0; 4],
+                value: acc.value,
+            });
+            for (x, y) in t.sums.iter_mut().zip(acc.sums) {
+                *x = x.wrapping_add(y);
             }
         }
     }
-    tags.nodes = nodes;
-    tags.finish(&mut b.g.arena);
 }
 
 /// Nodes for every location, one per (kept) line: offsets and node ids.
