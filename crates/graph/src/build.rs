@@ -441,14 +441,22 @@ impl<'p> GroupInterner<'p> {
     /// that make its group, and returns their hash.
     fn pairs_of(&self, s: SampleRef<'p>, out: &mut Vec<(StrId, StrId)>) -> u64 {
         out.clear();
+        self.push_pairs(s, out)
+    }
+
+    /// [`GroupInterner::pairs_of`] added at the end of `out`.
+    #[inline]
+    fn push_pairs(&self, s: SampleRef<'p>, out: &mut Vec<(StrId, StrId)>) -> u64 {
+        let start = out.len();
         out.extend(
             s.labels
                 .iter()
                 .filter(|l| tag_label(self.base_key, l))
                 .map(|l| (l.key, l.str)),
         );
-        out.sort_unstable();
-        FxBuild::default().hash_one(out.as_slice())
+        let pairs = out.get_mut(start..).unwrap_or_default();
+        pairs.sort_unstable();
+        FxBuild::default().hash_one(&*pairs)
     }
 
     /// Whether group `g` (from 1) of `pairs` and `ends` (see the fields)
@@ -477,35 +485,85 @@ impl<'p> GroupInterner<'p> {
         }
     }
 
+    /// The group of the pairs `want` (with their `hash`), of sample
+    /// number `i`, when grouping by string ids.
+    #[inline]
+    fn group_of_pairs(&mut self, want: &[(StrId, StrId)], hash: u64, i: usize) -> u32 {
+        if want.is_empty() {
+            return 0;
+        }
+        let next = self.rep.len() as u32;
+        let (pairs, ends) = (&self.pairs, &self.ends);
+        let same = |g: u32| Self::group_has(pairs, ends, g, want);
+        if let Some(g) = self.index.find_or_insert(hash, next, same) {
+            return g;
+        }
+        self.pairs.extend_from_slice(want);
+        self.ends.push(self.pairs.len() as u32);
+        self.rep.push(Some(i));
+        next
+    }
+
+    /// The groups of the samples of `range`, in order. By string ids, a
+    /// block of samples at a time: their pairs and hashes first, then the
+    /// index slots and the pairs of the groups they most likely have are
+    /// read for all of them at once, so that those cache misses overlap.
+    fn groups_of_range(&mut self, range: std::ops::Range<usize>) -> Vec<u32> {
+        const BLOCK: usize = 16;
+        let p = self.p;
+        let mut samples = range.clone().zip(p.samples.iter_range(range.clone()));
+        if !self.by_ids {
+            return samples.map(|(i, s)| self.group_of(s, i)).collect();
+        }
+        let mut out = Vec::with_capacity(range.len());
+        let mut pairs: Vec<(StrId, StrId)> = Vec::new();
+        // Per sample of the block: its number, the end of its pairs.
+        let mut block: Vec<(usize, usize)> = Vec::with_capacity(BLOCK);
+        let mut hashes: Vec<u64> = Vec::with_capacity(BLOCK);
+        loop {
+            pairs.clear();
+            block.clear();
+            hashes.clear();
+            for (i, s) in samples.by_ref().take(BLOCK) {
+                self.note_bytes(s);
+                hashes.push(self.push_pairs(s, &mut pairs));
+                block.push((i, pairs.len()));
+            }
+            if block.is_empty() {
+                return out;
+            }
+            self.index.touch(&hashes);
+            let at = |k: u32| self.ends.get(k as usize).map_or(0, |&e| e as usize);
+            let ahead = (hashes.iter())
+                .filter_map(|&h| self.index.hint(h))
+                .filter_map(|g| self.pairs.get(at(g.wrapping_sub(1))))
+                .fold(0u32, |acc, pair| acc ^ pair.0 .0);
+            std::hint::black_box(ahead);
+            let mut start = 0;
+            for (&(i, end), &hash) in block.iter().zip(&hashes) {
+                let want = pairs.get(start..end).unwrap_or(&[]);
+                out.push(self.group_of_pairs(want, hash, i));
+                start = end;
+            }
+        }
+    }
+
     /// The group of sample `s`, number `i` of the profile.
     fn group_of(&mut self, s: SampleRef<'p>, i: usize) -> u32 {
         self.note_bytes(s);
-        let next = self.rep.len() as u32;
-        let group = if self.by_ids {
+        if self.by_ids {
             let mut scratch = std::mem::take(&mut self.scratch);
             let hash = self.pairs_of(s, &mut scratch);
-            if scratch.is_empty() {
-                self.scratch = scratch;
-                return 0;
-            }
-            let (pairs, ends) = (&self.pairs, &self.ends);
-            let same = |g: u32| Self::group_has(pairs, ends, g, &scratch);
-            let found = self.index.find_or_insert(hash, next, same);
-            if let Some(g) = found {
-                self.scratch = scratch;
-                return g;
-            }
-            self.pairs.extend_from_slice(&scratch);
-            self.ends.push(self.pairs.len() as u32);
+            let group = self.group_of_pairs(&scratch, hash, i);
             self.scratch = scratch;
-            next
-        } else {
-            let text = labels_text(self.p, self.base_key, s);
-            if text.is_empty() {
-                return 0;
-            }
-            *self.by_text.entry(text).or_insert(next)
-        };
+            return group;
+        }
+        let text = labels_text(self.p, self.base_key, s);
+        if text.is_empty() {
+            return 0;
+        }
+        let next = self.rep.len() as u32;
+        let group = *self.by_text.entry(text).or_insert(next);
         if group == next {
             self.rep.push(Some(i));
         }
@@ -531,9 +589,7 @@ impl LabelGroups {
         let n = p.samples.len();
         let group = |range: std::ops::Range<usize>| {
             let mut g = GroupInterner::new(p, by_ids);
-            let ids: Vec<u32> = (range.clone().zip(p.samples.iter_range(range)))
-                .map(|(i, s)| g.group_of(s, i))
-                .collect();
+            let ids = g.groups_of_range(range);
             (g, ids)
         };
         let ((mut g, mut of_sample), second) = in_halves(n, min_half, group);
@@ -1899,6 +1955,28 @@ mod tests {
         });
         p.sort_labels();
         p
+    }
+
+    #[test]
+    fn groups_found_a_block_at_a_time_are_those_of_one_sample_at_a_time() {
+        let p = labelled_profile();
+        assert!(groups_by_ids(&p));
+        for range in [0..p.samples.len(), 3..p.samples.len() - 5, 7..9, 0..0] {
+            let mut blocks = GroupInterner::new(&p, true);
+            let got = blocks.groups_of_range(range.clone());
+            let mut single = GroupInterner::new(&p, true);
+            let want: Vec<u32> = (range.clone().zip(p.samples.iter_range(range.clone())))
+                .map(|(i, s)| single.group_of(s, i))
+                .collect();
+            assert_eq!(got, want, "{range:?}");
+            assert_eq!(blocks.rep, single.rep, "{range:?}");
+            assert_eq!(blocks.pairs, single.pairs, "{range:?}");
+            assert_eq!(blocks.ends, single.ends, "{range:?}");
+            assert_eq!(blocks.has_bytes, single.has_bytes, "{range:?}");
+        }
+        // Groups repeat and some samples have none: the blocks met both.
+        let all = GroupInterner::new(&p, true).groups_of_range(0..p.samples.len());
+        assert!(all.contains(&0) && all.len() > 10 * all.iter().max().map_or(0, |&g| g as usize));
     }
 
     #[test]

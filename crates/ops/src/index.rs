@@ -70,6 +70,20 @@ impl IdIndex {
         std::hint::black_box(seen);
     }
 
+    /// The entry in the slot where `hash` is first looked for, if that
+    /// slot holds `hash`'s tag: most often the entry a lookup of `hash`
+    /// finds, for callers that read its content ahead (after
+    /// [`IdIndex::touch`]).
+    #[inline]
+    pub fn hint(&self, hash: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = Self::tag(hash);
+        let slot = *self.slots.get(self.slot_of(tag))?;
+        (slot != 0 && slot >> 32 == tag).then(|| (slot as u32).wrapping_sub(1))
+    }
+
     /// The entry with this hash that `is_eq` accepts, if any (the index is
     /// only read: several threads may look up at once).
     #[inline]
@@ -149,6 +163,28 @@ impl IdIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_name_an_entry_of_the_hash_or_nothing() {
+        let mut index = IdIndex::default();
+        assert_eq!(index.hint(5), None);
+        let hashes: Vec<u64> = (0..1000u64)
+            .map(|i| i.wrapping_mul(0x2545_f491_4f6c_dd1d))
+            .collect();
+        for (i, &h) in hashes.iter().enumerate() {
+            assert_eq!(index.find_or_insert(h, i as u32, |_| false), None);
+        }
+        let mut hinted = 0;
+        for (i, &h) in hashes.iter().enumerate() {
+            // A hint is never another hash's entry (tags are distinct
+            // here), and most entries sit where they are first looked for.
+            if let Some(e) = index.hint(h) {
+                assert_eq!(e, i as u32);
+                hinted += 1;
+            }
+        }
+        assert!(hinted > 500, "{hinted}");
+    }
 
     #[test]
     fn finds_each_entry_across_growth_and_colliding_hashes() {
