@@ -344,8 +344,48 @@ pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
         let data = body.map_err(|e| Error::new(source, ErrorKind::Http(e)))?;
         return parse_data(&data, opts).map_err(|kind| Error::new(source, kind));
     }
+    if let SourceKind::File(path) = classify(source) {
+        if let Some(r) = parse_gzip_file(&path, opts) {
+            return r.map_err(|kind| Error::new(source, kind));
+        }
+    }
     let data = read_source(source, opts)?;
     parse_data(&data, opts).map_err(|kind| Error::new(source, kind))
+}
+
+/// A large gzip file parsed as it is read: the thread that inflates it
+/// reads it, while this one decodes what is inflated (the result of
+/// [`parse_data`] on the file's bytes). `None` for anything else (not a
+/// regular file, small, no gzip, beyond the input limit, unreadable): the
+/// file is then read as a whole, which gives those cases their errors.
+fn parse_gzip_file(
+    path: &std::path::Path,
+    opts: &FetchOptions,
+) -> Option<std::result::Result<Profile, ErrorKind>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    let len = meta.len();
+    let limit = opts.input_limit();
+    if !meta.is_file() || len < pprof_model::OVERLAPPED_GZIP_BYTES as u64 || len > limit {
+        return None;
+    }
+    let mut head = [0u8; 2];
+    let mut tail = [0u8; 4];
+    file.read_exact(&mut head).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    if !pprof_model::is_gzip(&head) {
+        return None;
+    }
+    // (A file that grows while it is read stops at the input limit.)
+    let dopts = decode_options(opts);
+    let raw = pprof_model::decompress_decoding_from(file.take(limit), len, tail, &dopts);
+    Some(
+        raw.map_err(decompress_error)
+            .and_then(|raw| parse_decompressed(raw, opts)),
+    )
 }
 
 /// Parses profile bytes in any supported format, in pprof's order: gzip,
@@ -353,12 +393,26 @@ pub fn fetch(source: &str, opts: &FetchOptions) -> Result<Profile> {
 pub fn parse_data(data: &[u8], opts: &FetchOptions) -> std::result::Result<Profile, ErrorKind> {
     let dopts = decode_options(opts);
     // Large gzip data is decoded as it is inflated.
-    let mut raw = pprof_model::decompress_decoding(data, &dopts).map_err(|e| match e {
+    let raw = pprof_model::decompress_decoding(data, &dopts).map_err(decompress_error)?;
+    parse_decompressed(raw, opts)
+}
+
+/// The error of decompressing a source.
+fn decompress_error(e: pprof_model::Error) -> ErrorKind {
+    match e {
         pprof_model::Error::Decompress(io) => ErrorKind::Decompress(io),
         pprof_model::Error::TooLarge { limit } => ErrorKind::TooLarge { limit },
         pprof_model::Error::OutOfMemory { bytes } => ErrorKind::OutOfMemory { bytes },
         other => ErrorKind::Proto(other),
-    })?;
+    }
+}
+
+/// [`parse_data`] after decompressing.
+fn parse_decompressed(
+    mut raw: pprof_model::Decompressed<'_>,
+    opts: &FetchOptions,
+) -> std::result::Result<Profile, ErrorKind> {
+    let dopts = decode_options(opts);
     // Beyond pprof: `perf record` files, recognized by their magic.
     if pprof_perf::is_perf_data(raw.bytes()) {
         return pprof_perf::parse(raw.bytes())
@@ -521,6 +575,55 @@ mod tests {
             read_sniffed(std::io::repeat(0), 0, &o, io),
             Err(ErrorKind::InputTooLarge { limit: 4096 })
         ));
+    }
+
+    /// A large gzip file is parsed as it is read, to the profile (or the
+    /// error) that its bytes give.
+    #[test]
+    fn large_gzip_files_parse_as_their_bytes() {
+        let mut p = Profile::new();
+        let mut next = pprof_testkit::numbers(7);
+        for _ in 0..200_000 {
+            let text = format!("{:08x}{:08x}", next(1 << 32), next(1 << 32));
+            let id = p.intern(&text);
+            p.comments.push(id);
+        }
+        let gz = pprof_model::encode(&p);
+        assert!(gz.len() > pprof_model::OVERLAPPED_GZIP_BYTES + 1000);
+        let mut corrupt = gz.clone();
+        corrupt[gz.len() / 2] ^= 0x55;
+        let dir = tempfile::tempdir().unwrap();
+        let o = FetchOptions::default();
+        let cases = [
+            ("whole", gz.clone()),
+            ("truncated", gz[..gz.len() - 1000].to_vec()),
+            ("corrupt", corrupt),
+        ];
+        for (name, data) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &data).unwrap();
+            assert!(parse_gzip_file(&path, &o).is_some(), "{name}");
+            let source = path.display().to_string();
+            let got = fetch(&source, &o);
+            let want = parse_data(&data, &o).map_err(|k| Error::new(&source, k));
+            match (got, want) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{name}");
+                    assert_eq!(a.comments.len(), 200_000, "{name}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: {:?} vs {:?}", a.err(), b.err()),
+            }
+        }
+        // Small files and files beyond the input limit are read whole.
+        let small = dir.path().join("small");
+        std::fs::write(&small, pprof_model::encode(&Profile::new())).unwrap();
+        assert!(parse_gzip_file(&small, &o).is_none());
+        let limited = FetchOptions {
+            max_decompressed: 1 << 20,
+            ..FetchOptions::default()
+        };
+        assert!(parse_gzip_file(&dir.path().join("whole"), &limited).is_none());
     }
 
     #[test]

@@ -13,7 +13,9 @@ use crate::strings::{StrId, StringTable};
 use crate::wire::{self, Reader, LEN};
 
 mod inflate;
-pub use inflate::{decompress_decoding, Decompressed};
+pub use inflate::{
+    decompress_decoding, decompress_decoding_from, Decompressed, OVERLAPPED_GZIP_BYTES,
+};
 
 /// Default limit on the size of decompressed data: 4 GiB.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
@@ -200,14 +202,18 @@ pub fn read_to_end_bounded(
 /// The uncompressed size the gzip trailer of `data` claims (modulo 2^32),
 /// believed only up to a plausible compression ratio: a size hint.
 fn gzip_size_hint(data: &[u8]) -> u64 {
-    let claimed = if data.len() >= 8 {
-        let t = &data[data.len() - 4..];
-        u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]]))
-    } else {
-        0
+    let tail = match data.len().checked_sub(4) {
+        Some(at) if data.len() >= 8 => data.get(at..).and_then(|t| t.try_into().ok()),
+        _ => None,
     };
-    let compressed = u64::try_from(data.len()).unwrap_or(u64::MAX);
-    claimed.min(compressed.saturating_mul(MAX_TRUSTED_GZIP_RATIO))
+    claimed_size_hint(u64::try_from(data.len()).unwrap_or(u64::MAX), tail)
+}
+
+/// [`gzip_size_hint`] of gzip data of `len` bytes whose last four are
+/// `tail` (none: too short to tell).
+fn claimed_size_hint(len: u64, tail: Option<[u8; 4]>) -> u64 {
+    let claimed = tail.map_or(0, |t| u64::from(u32::from_le_bytes(t)));
+    claimed.min(len.saturating_mul(MAX_TRUSTED_GZIP_RATIO))
 }
 
 /// The error of a bounded read of decompressed data.

@@ -6,8 +6,8 @@ use std::io::Read;
 use std::sync::mpsc;
 
 use super::{
-    decode_uncompressed_with, finish, growth, gzip_size_hint, inflate_error, is_gzip,
-    maybe_decompress, reserve_exact, Budget, DecodeOptions, Error, Profile, Result, Scan,
+    claimed_size_hint, decode_uncompressed_with, finish, growth, gzip_size_hint, inflate_error,
+    is_gzip, maybe_decompress, reserve_exact, Budget, DecodeOptions, Error, Profile, Result, Scan,
 };
 
 /// How the work is cut: compressed data from which decompressing and
@@ -19,10 +19,17 @@ struct Overlap {
     chunk: usize,
 }
 
+/// Gzip data from which decompressing and decoding overlap (below it a
+/// second thread costs more than it saves).
+pub const OVERLAPPED_GZIP_BYTES: usize = 1 << 20;
+
 const OVERLAP: Overlap = Overlap {
-    from: 1 << 20,
+    from: OVERLAPPED_GZIP_BYTES,
     chunk: 256 << 10,
 };
+
+/// Compressed bytes read at a time by [`decompress_decoding_from`].
+const READ_CHUNK: usize = 1 << 20;
 
 /// Inflated chunks waiting for the decoding thread at most.
 const AHEAD: usize = 8;
@@ -88,20 +95,59 @@ fn decompress_with<'a>(
             profile: None,
         });
     }
-    let (bytes, profile) = overlapped(data, opts, how.chunk.max(1))?;
+    let hint = gzip_size_hint(data);
+    let (bytes, profile) = overlapped(data, hint, opts, how.chunk.max(1))?;
     Ok(Decompressed {
         bytes: Cow::Owned(bytes),
         profile,
     })
 }
 
-/// Inflates gzip `data` on a second thread in chunks of `chunk` bytes,
-/// which this thread joins (under the limit of `opts`) and scans as they
-/// come. The profile is decoded when the scan read every byte; when it
-/// stopped (a field that does not decode, the budget spent), `None`, and
-/// the whole data is to be decoded afresh.
+/// [`decompress_decoding`] for gzip data that `r` yields, such as a large
+/// file: the inflating thread reads it as it inflates, so that reading,
+/// inflating and decoding overlap instead of the whole being read first.
+/// `len` is the length of the data and `tail` its last four bytes (the
+/// size gzip claims for the decompressed data, a hint for the buffer). A
+/// read error comes as [`Error::Decompress`]; data that is no gzip is an
+/// error too (the caller looks at the magic bytes first).
+///
+/// ```
+/// use pprof_model::{decompress_decoding_from, DecodeOptions, Profile};
+///
+/// let mut p = Profile::new();
+/// let hello = p.intern("hello");
+/// p.comments.push(hello);
+/// let gz = pprof_model::encode(&p);
+/// let tail = gz[gz.len() - 4..].try_into()?;
+/// let opts = DecodeOptions::default();
+/// let mut d = decompress_decoding_from(&gz[..], gz.len() as u64, tail, &opts)?;
+/// assert_eq!(d.profile(&opts)?.comments.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decompress_decoding_from(
+    r: impl Read + Send,
+    len: u64,
+    tail: [u8; 4],
+    opts: &DecodeOptions,
+) -> Result<Decompressed<'static>> {
+    let hint = claimed_size_hint(len, Some(tail));
+    let src = std::io::BufReader::with_capacity(READ_CHUNK, r);
+    let (bytes, profile) = overlapped(src, hint, opts, OVERLAP.chunk)?;
+    Ok(Decompressed {
+        bytes: Cow::Owned(bytes),
+        profile,
+    })
+}
+
+/// Inflates gzip data from `src` on a second thread in chunks of `chunk`
+/// bytes, which this thread joins (under the limit of `opts`, the buffer
+/// sized from `hint`) and scans as they come. The profile is decoded when
+/// the scan read every byte; when it stopped (a field that does not
+/// decode, the budget spent), `None`, and the whole data is to be decoded
+/// afresh.
 fn overlapped(
-    data: &[u8],
+    src: impl std::io::BufRead + Send,
+    hint: u64,
     opts: &DecodeOptions,
     chunk: usize,
 ) -> Result<(Vec<u8>, Option<Result<Profile>>)> {
@@ -109,9 +155,9 @@ fn overlapped(
     std::thread::scope(|sc| {
         let (tx, rx) = mpsc::sync_channel(AHEAD);
         let (spare_tx, spare_rx) = mpsc::channel();
-        sc.spawn(move || inflate_chunks(data, chunk, &tx, &spare_rx));
+        sc.spawn(move || inflate_chunks(src, chunk, &tx, &spare_rx));
         let mut out = Vec::new();
-        reserve_exact(&mut out, gzip_size_hint(data).min(limit)).map_err(inflate_error)?;
+        reserve_exact(&mut out, hint.min(limit)).map_err(inflate_error)?;
         let mut scan = Some(Scan::streaming());
         let mut pos = 0;
         // Returning early drops the receiver: the inflating thread stops
@@ -145,16 +191,17 @@ fn overlapped(
     })
 }
 
-/// Inflates `data` in chunks of `chunk` bytes sent to `tx` (reusing the
-/// ones that come back on `spare`) until its end, the first error (sent
-/// after the bytes inflated before it) or the receiver is gone.
+/// Inflates the gzip data of `src` in chunks of `chunk` bytes sent to `tx`
+/// (reusing the ones that come back on `spare`) until its end, the first
+/// error (sent after the bytes inflated before it) or the receiver is
+/// gone.
 fn inflate_chunks(
-    data: &[u8],
+    src: impl std::io::BufRead,
     chunk: usize,
     tx: &mpsc::SyncSender<std::io::Result<Vec<u8>>>,
     spare: &mpsc::Receiver<Vec<u8>>,
 ) {
-    let mut dec = flate2::bufread::MultiGzDecoder::new(data);
+    let mut dec = flate2::bufread::MultiGzDecoder::new(src);
     loop {
         let mut buf = spare.try_recv().unwrap_or_default();
         buf.resize(chunk, 0);
@@ -238,6 +285,13 @@ mod tests {
         }
     }
 
+    /// Decompresses and decodes `gz` as the inflating thread reads it
+    /// from a reader ([`decompress_decoding_from`]).
+    fn read_result(gz: &[u8], opts: &DecodeOptions) -> Result<Profile> {
+        let tail = gz[gz.len() - 4..].try_into().unwrap();
+        decompress_decoding_from(gz, gz.len() as u64, tail, opts).and_then(|mut d| d.profile(opts))
+    }
+
     /// What decompressing first, then decoding the whole gives.
     fn plain_result(gz: &[u8], opts: &DecodeOptions) -> Result<Profile> {
         maybe_decompress(gz, opts).and_then(|raw| decode_uncompressed_with(&raw, opts))
@@ -280,6 +334,10 @@ mod tests {
                 // A second call decodes again.
                 assert_eq!(d.profile(&opts).unwrap(), q);
             }
+            assert_eq!(
+                read_result(&gz, &opts).unwrap(),
+                decode_uncompressed_with(&raw, &opts).unwrap()
+            );
         }
     }
 
@@ -355,6 +413,9 @@ mod tests {
                 );
                 assert_eq!(decoded_early, early, "{what}, chunk {chunk}");
             }
+            let got = read_result(&gz, opts);
+            let (g, w) = (summary(&got), summary(&want));
+            assert!(same(&got, &want), "{what}, read: {g} vs {w}");
         }
     }
 
@@ -397,6 +458,8 @@ mod tests {
             let opts = DecodeOptions::default();
             let (got, want) = (overlapped_result(&gz, &opts, chunk).0, plain_result(&gz, &opts));
             prop_assert!(same(&got, &want), "{} vs {}", summary(&got), summary(&want));
+            let got = read_result(&gz, &opts);
+            prop_assert!(same(&got, &want), "read: {} vs {}", summary(&got), summary(&want));
         }
     }
 }
