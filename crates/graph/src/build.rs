@@ -971,30 +971,28 @@ struct TagWalk<'a> {
     /// Per sample: its tag set (in `sets`).
     of_sample: &'a [u32],
     sets: &'a [TagSet],
-    /// Per label group: the summed weight of its samples (with a cutoff).
-    bound: &'a [u64],
-    cutoff: u64,
+    /// Per set: whether its samples credit tags (it has some, and tags
+    /// whose samples weigh less than the cutoff in all cannot survive
+    /// trimming on any node).
+    live: Vec<bool>,
 }
 
 impl TagWalk<'_> {
     /// Credits the tags of the samples of `st` to `credits`, the nodes the
     /// stack reaches (each once, and the leaf's flat value).
     fn credit(&self, into: &mut NodeTags, st: &Stack<'_>, credits: &[(NodeId, bool)]) {
-        let range = st.first as usize..st.end as usize;
-        let sets = self.of_sample.get(range.clone()).unwrap_or(&[]);
-        for (s, &set) in self.p.samples.iter_range(range).zip(sets) {
-            let (w, dw) = sample_weights(s, self.o);
-            let Some(t) = self.sets.get(set as usize) else {
-                continue;
-            };
-            if (w == 0 && dw == 0) || !t.credits_any() {
+        for i in st.first as usize..st.end as usize {
+            // Most samples of a large profile credit nothing: that is
+            // told from their set's entry in `live`, a small table.
+            let set = self.of_sample.get(i).copied().unwrap_or(u32::MAX);
+            if !self.live.get(set as usize).copied().unwrap_or(false) {
                 continue;
             }
-            // Tags whose samples weigh less than the cutoff in all cannot
-            // survive trimming on any node.
-            if self.cutoff > 0
-                && (self.bound.get(t.group as usize)).is_some_and(|&b| b < self.cutoff)
-            {
+            let Some(s) = self.p.samples.get(i) else {
+                continue;
+            };
+            let (w, dw) = sample_weights(s, self.o);
+            if w == 0 && dw == 0 {
                 continue;
             }
             for &(n, flat) in credits {
@@ -1546,8 +1544,13 @@ fn build_graph(
         o,
         of_sample: &of_sample,
         sets: &t.sets,
-        bound: &bound,
-        cutoff,
+        live: (t.sets.iter())
+            .map(|set| {
+                let light =
+                    cutoff > 0 && bound.get(set.group as usize).is_some_and(|&b| b < cutoff);
+                set.credits_any() && !light
+            })
+            .collect(),
     });
     let all = stacks.stacks.as_slice();
     let run = |parts: &[&[Stack<'_>]]| {
