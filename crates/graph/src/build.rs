@@ -1368,7 +1368,8 @@ struct Stack<'p> {
 #[derive(Clone, Debug)]
 pub struct Stacks<'p> {
     p: &'p Profile,
-    stacks: Vec<Stack<'p>>,
+    /// Grouped by the first graph that needs them.
+    stacks: std::sync::OnceLock<Vec<Stack<'p>>>,
     sample_index: usize,
     mean: bool,
     /// The samples' label groups, found by the first graph with tags.
@@ -1378,14 +1379,9 @@ pub struct Stacks<'p> {
 /// The samples with a value as stacks; consecutive samples with equal
 /// stacks (such as samples that differ only by labels) are combined.
 /// Combining all equal stacks through a hash table costs more than it
-/// saves on real profiles, where few stacks repeat.
-fn group_stacks<'p>(samples: &'p Samples, o: &Options) -> Vec<Stack<'p>> {
-    group_stacks_in_halves(samples, o, PARALLEL_MIN_STACKS)
-}
-
-/// [`group_stacks`], on two threads when each half has at least
-/// `min_half` samples: a run of equal stacks across the middle is joined
-/// again afterwards.
+/// saves on real profiles, where few stacks repeat. On two threads when
+/// each half has at least `min_half` samples: a run of equal stacks
+/// across the middle is joined again afterwards.
 fn group_stacks_in_halves<'p>(
     samples: &'p Samples,
     o: &Options,
@@ -1453,19 +1449,31 @@ impl<'p> Stacks<'p> {
     /// mean divisor with `mean`). Samples whose value and divisor are both
     /// 0 are left out, as pprof does.
     pub fn new(p: &'p Profile, sample_index: usize, mean: bool) -> Stacks<'p> {
-        let o = Options {
-            sample_index,
-            mean,
-            ..Options::default()
-        };
-        let stacks = group_stacks(&p.samples, &o);
         Stacks {
             p,
-            stacks,
+            stacks: std::sync::OnceLock::new(),
             sample_index,
             mean,
             groups: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The stacks, grouped on first use: in two halves at once when each
+    /// has at least `min_half` samples.
+    fn list_with(&self, min_half: usize) -> &[Stack<'p>] {
+        self.stacks.get_or_init(|| {
+            let o = Options {
+                sample_index: self.sample_index,
+                mean: self.mean,
+                ..Options::default()
+            };
+            group_stacks_in_halves(&self.p.samples, &o, min_half)
+        })
+    }
+
+    /// The stacks (grouped on first use).
+    fn list(&self) -> &[Stack<'p>] {
+        self.list_with(PARALLEL_MIN_STACKS)
     }
 
     /// The label groups of the profile's samples (made once).
@@ -1475,12 +1483,12 @@ impl<'p> Stacks<'p> {
 
     /// Number of stacks.
     pub fn len(&self) -> usize {
-        self.stacks.len()
+        self.list().len()
     }
 
     /// Whether no sample has a value.
     pub fn is_empty(&self) -> bool {
-        self.stacks.is_empty()
+        self.list().is_empty()
     }
 }
 
@@ -1493,28 +1501,40 @@ pub(crate) fn new_graph(
     stacks: Option<&Stacks<'_>>,
     with_edges: bool,
 ) -> Graph {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    let owned;
-    let stacks = match stacks {
-        Some(st) if st.sample_index == o.sample_index && st.mean == o.mean => st,
-        _ => {
-            owned = Stacks::new(p, o.sample_index, o.mean);
-            &owned
+    match stacks {
+        Some(st) if st.sample_index == o.sample_index && st.mean == o.mean => {
+            build_graph(p, o, st, None, with_edges)
         }
-    };
-    let split = threads > 1 && stacks.stacks.len() >= 2 * PARALLEL_MIN_STACKS;
-    build_graph(p, o, stacks, split, with_edges)
+        _ => {
+            let owned = Stacks::new(p, o.sample_index, o.mean);
+            build_graph(p, o, &owned, None, with_edges)
+        }
+    }
 }
 
+/// [`new_graph`] over `stacks`; the sums of large profiles on two threads
+/// unless `split` says whether to.
 fn build_graph(
     p: &Profile,
     o: &Options,
     stacks: &Stacks<'_>,
-    split: bool,
+    split: Option<bool>,
     with_edges: bool,
 ) -> Graph {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let mut b = Builder::new(p, o);
-    let (off, ids) = create_nodes(&mut b);
+    // The first graph of these stacks makes its nodes while another
+    // thread groups the samples.
+    let (off, ids) = if threads > 1 && stacks.stacks.get().is_none() {
+        std::thread::scope(|scope| {
+            scope.spawn(|| stacks.list_with(usize::MAX));
+            create_nodes(&mut b)
+        })
+    } else {
+        create_nodes(&mut b)
+    };
+    let all = stacks.list();
+    let split = split.unwrap_or(threads > 1 && all.len() >= 2 * PARALLEL_MIN_STACKS);
     let locs = LocTable::new(&off, &ids);
     let nnodes = b.g.arena.len();
     // The nodes whose edges (or incoming edges) are collected.
@@ -1552,7 +1572,6 @@ fn build_graph(
             })
             .collect(),
     });
-    let all = stacks.stacks.as_slice();
     let run = |parts: &[&[Stack<'_>]]| {
         let walk = walk.as_ref();
         accumulate(parts, &locs, nnodes, with_edges, stacks.mean, mask, walk)
@@ -2106,7 +2125,7 @@ mod tests {
         assert_eq!(distinct.len(), tc.sets.len(), "one set per content");
         assert!(tc.sets.len() < q.samples.len() / 2);
         let tags = |p: &Profile| {
-            let g = build_graph(p, &o, &Stacks::new(p, 0, false), false, true);
+            let g = build_graph(p, &o, &Stacks::new(p, 0, false), Some(false), true);
             g.iter()
                 .map(|(_, n)| (n.label_tags.clone(), n.numeric_tags.clone()))
                 .collect::<Vec<_>>()
@@ -2141,7 +2160,7 @@ mod tests {
             compute_tags: true,
             ..Options::default()
         };
-        let g = build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true);
+        let g = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true);
         for (_, n) in g.iter() {
             assert_eq!(n.label_tags.len(), 1);
             let t = n.label_tags.get("a:b:c").expect("merged tag");
@@ -2172,9 +2191,9 @@ mod tests {
             out
         };
         let stacks = Stacks::new(&p, 0, false);
-        let full = build_graph(&p, &o, &stacks, false, true);
+        let full = build_graph(&p, &o, &stacks, Some(false), true);
         // Samples summed in two halves at once: the same tags.
-        let halves = build_graph(&p, &o, &stacks, true, true);
+        let halves = build_graph(&p, &o, &stacks, Some(true), true);
         assert_eq!(tags(&halves), tags(&full));
         assert!(tags(&full)
             .iter()
@@ -2187,7 +2206,7 @@ mod tests {
             let mut a = full.clone();
             a.trim_low_frequency_tags(cutoff);
             o.tag_cutoff = cutoff;
-            let mut b = build_graph(&p, &o, &stacks, false, true);
+            let mut b = build_graph(&p, &o, &stacks, Some(false), true);
             b.trim_low_frequency_tags(cutoff);
             assert_eq!(tags(&a), tags(&b), "cutoff {cutoff}");
             // A graph of some of the nodes can take its tags from this
@@ -2198,10 +2217,10 @@ mod tests {
                 kept_nodes: Some(kept),
                 ..o.clone()
             };
-            let mut fresh = build_graph(&p, &ko, &stacks, false, true);
+            let mut fresh = build_graph(&p, &ko, &stacks, Some(false), true);
             fresh.trim_low_frequency_tags(cutoff);
             ko.compute_tags = false;
-            let mut taken = build_graph(&p, &ko, &stacks, false, true);
+            let mut taken = build_graph(&p, &ko, &stacks, Some(false), true);
             assert!(tags(&taken).is_empty());
             taken.take_tags(&mut b);
             assert!(fresh.nodes.len() < full.nodes.len());
@@ -2216,7 +2235,7 @@ mod tests {
         let dup = p.samples.at(0).to_sample();
         p.samples.insert(1, dup);
         let o = Options::default();
-        let stacks = group_stacks(&p.samples, &o);
+        let stacks = group_stacks_in_halves(&p.samples, &o, PARALLEL_MIN_STACKS);
         let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
         assert_eq!(stacks.iter().map(|s| s.w).sum::<i64>(), total);
         assert_eq!(stacks[0].w, 2 * p.samples.at(0).values[0]);
@@ -2280,19 +2299,25 @@ mod tests {
                 &p,
                 &o,
                 &Stacks::new(&p, 0, false),
-                false,
+                Some(false),
                 true
             )),
-            summary(&build_graph(&p, &o, &Stacks::new(&p, 0, false), true, true))
+            summary(&build_graph(
+                &p,
+                &o,
+                &Stacks::new(&p, 0, false),
+                Some(true),
+                true
+            ))
         );
         // With a kept set, residual flags must merge too.
-        let full = build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true);
+        let full = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true);
         let mut kept = full.discard_low_frequency_nodes(0);
         kept.retain(|i| !i.name.ends_with('3'));
         o.kept_nodes = Some(kept);
         let (a, b) = (
-            build_graph(&p, &o, &Stacks::new(&p, 0, false), false, true),
-            build_graph(&p, &o, &Stacks::new(&p, 0, false), true, true),
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true),
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(true), true),
         );
         assert_eq!(summary(&a), summary(&b));
         assert!(summary(&a).1.iter().any(|e| e.3), "some edge is residual");
