@@ -10,42 +10,77 @@ use std::ops::Range;
 /// Chunks the other thread may have ready before they are written.
 const AHEAD: usize = 2;
 
-/// Writes chunks `0..chunks` to `w` in order, chunk `i` being the text
-/// `format(state, i, text)` appends to an empty `text`. Each thread makes
+/// The buffer a chunk is made in: text or bytes.
+pub trait Chunk: Send {
+    /// An empty buffer with room for `n` bytes.
+    fn with_capacity(n: usize) -> Self;
+    /// Empties the buffer, keeping its room.
+    fn clear(&mut self);
+    /// What the buffer holds.
+    fn bytes(&self) -> &[u8];
+}
+
+impl Chunk for String {
+    fn with_capacity(n: usize) -> Self {
+        String::with_capacity(n)
+    }
+    fn clear(&mut self) {
+        String::clear(self);
+    }
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Chunk for Vec<u8> {
+    fn with_capacity(n: usize) -> Self {
+        Vec::with_capacity(n)
+    }
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// Writes chunks `0..chunks` to `w` in order, chunk `i` being what
+/// `format(state, i, buf)` puts in an empty `buf` (a `String` for text,
+/// a `Vec<u8>` for bytes; see [`Chunk`]). Each thread makes
 /// its own `state` with `new_state` (caches, scratch buffers). With more
 /// than one chunk and more than one core, odd chunks are made on a second
 /// thread. The first write error stops both threads and is returned.
 ///
 /// ```
 /// let mut out = Vec::new();
-/// pprof_model::chunks::write_in_order(&mut out, 5, || (), |_, i, text| {
+/// pprof_model::chunks::write_in_order(&mut out, 5, || (), |_, i, text: &mut String| {
 ///     text.push_str(&format!("{i},"));
 /// })?;
 /// assert_eq!(out, b"0,1,2,3,4,");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn write_in_order<S, W: Write + ?Sized>(
+pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
     w: &mut W,
     chunks: usize,
     new_state: impl Fn() -> S + Sync,
-    format: impl Fn(&mut S, usize, &mut String) + Sync,
+    format: impl Fn(&mut S, usize, &mut C) + Sync,
 ) -> std::io::Result<()> {
     let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let mut text = String::new();
+    let mut text = C::with_capacity(0);
     if chunks < 2 || !two {
         let mut state = new_state();
         for i in 0..chunks {
             text.clear();
             format(&mut state, i, &mut text);
-            w.write_all(text.as_bytes())?;
+            w.write_all(text.bytes())?;
         }
         return Ok(());
     }
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(AHEAD);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<C>(AHEAD);
         // Written chunks go back to be filled again, so that no chunk
         // grows from empty (copying itself as it doubles) on fresh pages.
-        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<String>(AHEAD + 1);
+        let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<C>(AHEAD + 1);
         let (format, new_state) = (&format, &new_state);
         scope.spawn(move || {
             let mut state = new_state();
@@ -53,10 +88,10 @@ pub fn write_in_order<S, W: Write + ?Sized>(
             for i in (1..chunks).step_by(2) {
                 let mut odd = back_rx
                     .try_recv()
-                    .unwrap_or_else(|_| String::with_capacity(last + last / 4));
+                    .unwrap_or_else(|_| C::with_capacity(last + last / 4));
                 odd.clear();
                 format(&mut state, i, &mut odd);
-                last = odd.len();
+                last = odd.bytes().len();
                 // The receiver is gone after a write error: stop.
                 if tx.send(odd).is_err() {
                     return;
@@ -68,12 +103,12 @@ pub fn write_in_order<S, W: Write + ?Sized>(
             if i % 2 == 0 {
                 text.clear();
                 format(&mut state, i, &mut text);
-                w.write_all(text.as_bytes())?;
+                w.write_all(text.bytes())?;
             } else {
                 let odd = rx
                     .recv()
                     .map_err(|_| std::io::Error::other("formatting thread failed"))?;
-                w.write_all(odd.as_bytes())?;
+                w.write_all(odd.bytes())?;
                 // Full only if the other thread has stopped: drop it then.
                 let _ = back_tx.try_send(odd);
             }
@@ -126,7 +161,7 @@ mod tests {
                 &mut out,
                 n,
                 || 0usize,
-                |calls, i, text| {
+                |calls, i, text: &mut String| {
                     *calls += 1;
                     text.push_str(&format!("[{i}]"));
                 },
@@ -170,7 +205,12 @@ mod tests {
     #[test]
     fn a_write_error_stops_and_is_returned() {
         let mut w = Failing { left: 10 };
-        let r = write_in_order(&mut w, 1000, || (), |_, _, text| text.push_str("xxxx"));
+        let r = write_in_order(
+            &mut w,
+            1000,
+            || (),
+            |_, _, text: &mut String| text.push_str("xxxx"),
+        );
         assert_eq!(r.unwrap_err().to_string(), "full");
     }
 }

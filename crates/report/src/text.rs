@@ -722,33 +722,38 @@ pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
     let walker = TraceWalker::new(rpt).with_frame_lines();
     let n = rpt.profile().samples.len();
     let chunks = n.div_ceil(CHUNK);
-    pprof_model::chunks::write_in_order(w, chunks, TraceTexts::default, |texts, i, out| {
-        let range = i * CHUNK..((i + 1) * CHUNK).min(n);
-        let _ = walker.walk::<std::convert::Infallible>(range, texts, |t| {
-            out.push_str(SEPARATOR);
-            out.push('\n');
-            for line in t.lines {
-                push_label_line(out, line.0, t.line_values(line));
-            }
-            if let Some(&(name, inline)) = t.frames.first() {
-                let pad = 10usize.saturating_sub(t.value_text.chars().count());
-                for _ in 0..pad {
-                    out.push(' ');
-                }
-                out.push_str(t.value_text);
-                out.push_str("   ");
-                out.push_str(name);
-                if inline {
-                    out.push_str(" (inline)");
-                }
+    pprof_model::chunks::write_in_order(
+        w,
+        chunks,
+        TraceTexts::default,
+        |texts, i, out: &mut String| {
+            let range = i * CHUNK..((i + 1) * CHUNK).min(n);
+            let _ = walker.walk::<std::convert::Infallible>(range, texts, |t| {
+                out.push_str(SEPARATOR);
                 out.push('\n');
-            }
-            for piece in t.frame_lines {
-                out.push_str(piece);
-            }
-            Ok(())
-        });
-    })?;
+                for line in t.lines {
+                    push_label_line(out, line.0, t.line_values(line));
+                }
+                if let Some(&(name, inline)) = t.frames.first() {
+                    let pad = 10usize.saturating_sub(t.value_text.chars().count());
+                    for _ in 0..pad {
+                        out.push(' ');
+                    }
+                    out.push_str(t.value_text);
+                    out.push_str("   ");
+                    out.push_str(name);
+                    if inline {
+                        out.push_str(" (inline)");
+                    }
+                    out.push('\n');
+                }
+                for piece in t.frame_lines {
+                    out.push_str(piece);
+                }
+                Ok(())
+            });
+        },
+    )?;
     w.write_all(SEPARATOR.as_bytes())?;
     w.write_all(b"\n")?;
     Ok(())
