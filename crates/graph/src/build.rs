@@ -1287,10 +1287,14 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
 ) -> Partial {
     let mut node_tags: NodeTags = Vec::new();
     let mut nodes = NodeSums::<MEAN>::new(nnodes);
+    // The table grows as needed; a table much larger than the edges would
+    // make every lookup a cache miss (a graph of a few kept nodes has few
+    // edges however many locations the profile has).
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
-        (true, EdgeMask::All) => locs.entries,
-        // About 64 edges per marked node, never more than every edge.
+        // About 16 edges per node, never more than every edge.
+        (true, EdgeMask::All) => (16 * nnodes).min(locs.entries),
+        // About 64 edges per marked node.
         (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => {
             (64 * m.iter().filter(|&&b| b).count()).min(locs.entries)
         }
