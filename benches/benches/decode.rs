@@ -20,6 +20,26 @@ fn decode(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("inflate-first", name), &data, |b, data| {
             b.iter(|| inflate_first(data))
         });
+        // A file: read by the inflating thread (large gzip files), against
+        // reading the whole first.
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join(format!("{name}.pb.gz"));
+        std::fs::write(&path, &data).expect("written");
+        let source = path.display().to_string();
+        let opts = pprof_tools::fetch::FetchOptions::default();
+        group.bench_with_input(BenchmarkId::new("file", name), &source, |b, source| {
+            b.iter(|| pprof_tools::fetch::fetch(source, &opts).expect("valid profile"))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("file-read-first", name),
+            &source,
+            |b, source| {
+                b.iter(|| {
+                    let data = pprof_tools::fetch::read_source(source, &opts).expect("readable");
+                    pprof_tools::fetch::parse_data(&data, &opts).expect("valid profile")
+                })
+            },
+        );
     }
     // Files made by shared/bench/gen-ladder.sh, when PPROF_BENCH_DATA points at them.
     if let Ok(dir) = std::env::var("PPROF_BENCH_DATA") {
