@@ -436,6 +436,11 @@ impl Budget {
         }
     }
 
+    /// Whether `bytes` more would stay within the limit (nothing counted).
+    fn fits(&self, bytes: u64) -> bool {
+        self.used.load(Ordering::Relaxed).saturating_add(bytes) <= self.limit
+    }
+
     /// Counts `bytes` more; an error once the total passes the limit.
     fn charge(&self, bytes: u64) -> Result<()> {
         let total = self
@@ -858,6 +863,27 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         ..
     } = scan;
 
+    // The samples' table, when two threads will fill it, is made (its
+    // room zeroed) on another thread while this one builds the strings and
+    // the tables, if it fits the budget (which is charged for it below, in
+    // its turn, so that errors come in the same order).
+    let nvalues = sample_types.len();
+    let keep_any = nvalues > 0;
+    let n_samples = sample_marks.count;
+    let split = sample_marks
+        .split()
+        .filter(|_| n_samples >= PARALLEL_SAMPLES && keep_any && n_samples == counts.samples);
+    let sample_cost = |halves: &[Sizes; 2]| {
+        let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
+        a.saturating_add(b)
+    };
+    let room = match split {
+        Some((_, _, halves)) if budget.fits(sample_cost(&halves)) => (std::thread::Builder::new())
+            .spawn(move || Samples::room_for(halves[0], halves[1]))
+            .ok(),
+        _ => None,
+    };
+
     // String table: deduplicate so that ids compare like strings.
     let mut table = StringTable::new();
     let mut remap = Vec::with_capacity(raw_strings.len());
@@ -977,8 +1003,6 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
     // the bytes (and charged to the budget) while scanning. Each half stops keeping samples at its first broken one
     // (the profile is then refused), but reads on: a later undecodable
     // sample is reported first.
-    let nvalues = p.sample_types.len();
-    let keep_any = nvalues > 0;
     // `push` stores a sample; false when its room is full (the room is
     // counted from the same bytes, so it never is). `charge`: count the
     // samples' items against the budget (not when their room was).
@@ -1067,15 +1091,12 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         budget.charge(heap)?;
         Ok(problem)
     };
-    let n_samples = sample_marks.count;
     let first = sample_marks.first();
-    let split = sample_marks
-        .split()
-        .filter(|_| n_samples >= PARALLEL_SAMPLES && keep_any && n_samples == counts.samples);
     let (samples, sample_problem) = if let Some((mid, mid_at, halves)) = split {
-        let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
-        budget.charge(a.saturating_add(b))?;
+        budget.charge(sample_cost(&halves))?;
+        let room = room.and_then(|h| h.join().ok());
         let (table, pa, pb) = Samples::fill_two(
+            room,
             halves[0],
             halves[1],
             |f| decode_chunk(first, 0, mid, false, &mut |l, v, b| f.push_parts(l, v, b)),

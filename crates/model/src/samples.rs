@@ -1065,6 +1065,54 @@ mod tests {
         assert!(t.is_empty());
         assert_eq!(t, Samples::new());
     }
+
+    /// Two runs fill the table pushed one by one, in room made ahead (on
+    /// any thread), made there, or made again when it has other sizes.
+    #[test]
+    fn two_runs_fill_room_made_ahead_or_not() {
+        let sample = |i: usize| {
+            let locs: Vec<LocationId> = (0..i % 4).map(|k| LocationId((i + k) as u32)).collect();
+            let labels: Vec<Label> = (0..i % 3).map(|k| label((i * k) as i64)).collect();
+            (locs, vec![i as i64], labels)
+        };
+        let run = |r: std::ops::Range<usize>| {
+            let mut sizes = Sizes::default();
+            for i in r {
+                let (l, v, b) = sample(i);
+                sizes.samples += 1;
+                sizes.items[0] += l.len();
+                sizes.items[1] += v.len();
+                sizes.items[2] += b.len();
+            }
+            sizes
+        };
+        let mut want = Samples::new();
+        for i in 0..50 {
+            let (l, v, b) = sample(i);
+            want.push_parts(&l, &v, &b);
+        }
+        let (a, b) = (run(0..20), run(20..50));
+        let fill = |f: &mut Filler<'_>, r: std::ops::Range<usize>| {
+            r.map(|i| {
+                let (l, v, b) = sample(i);
+                f.push_parts(&l, &v, &b)
+            })
+            .all(|ok| ok)
+        };
+        let other = Sizes {
+            samples: 1,
+            items: [1, 1, 1],
+        };
+        let ahead = std::thread::spawn(move || Samples::room_for(a, b))
+            .join()
+            .ok();
+        for room in [ahead, None, Some(Samples::room_for(other, other))] {
+            let (t, ra, rb) =
+                Samples::fill_two(room, a, b, |f| fill(f, 0..20), |f| fill(f, 20..50));
+            assert!(ra && rb);
+            assert_eq!(t, want);
+        }
+    }
 }
 /// How many samples a run of them holds, and an upper bound of their
 /// location ids, values and labels.
@@ -1211,22 +1259,40 @@ impl<T: Copy> Arena<T> {
 }
 
 impl Samples {
+    /// The empty room of a table for two runs of at most `a` and `b`
+    /// sizes, for [`Samples::fill_two`].
+    pub(crate) fn room_for(a: Sizes, b: Sizes) -> Samples {
+        let n = a.samples + b.samples;
+        let total = |i: usize| a.items[i] + b.items[i];
+        Samples {
+            len: 0,
+            locations: Arena::room(n, total(0)),
+            values: Arena::room(n, total(1)),
+            labels: Arena::room(n, total(2)),
+        }
+    }
+
     /// Fills a table in two runs at once: `fa` writes the first (of at most
-    /// `a` sizes), `fb` the second (`b`), each on its own thread. The room
-    /// is allocated once; the runs are joined in place.
+    /// `a` sizes), `fb` the second (`b`), each on its own thread, into
+    /// `room` ([`Samples::room_for`] of the same sizes, or it is made
+    /// again); the runs are joined in place.
     pub(crate) fn fill_two<R: Send>(
+        room: Option<Samples>,
         a: Sizes,
         b: Sizes,
         fa: impl FnOnce(&mut Filler<'_>) -> R,
         fb: impl FnOnce(&mut Filler<'_>) -> R + Send,
     ) -> (Samples, R, R) {
-        let n = a.samples + b.samples;
-        let total = |i: usize| a.items[i] + b.items[i];
-        let mut t = Samples {
-            len: 0,
-            locations: Arena::room(n, total(0)),
-            values: Arena::room(n, total(1)),
-            labels: Arena::room(n, total(2)),
+        let fits = |t: &Samples| {
+            let total = |i: usize| a.items[i] + b.items[i];
+            t.len == 0
+                && t.locations.items.len() == total(0)
+                && t.values.items.len() == total(1)
+                && t.labels.items.len() == total(2)
+        };
+        let mut t = match room {
+            Some(t) if fits(&t) => t,
+            _ => Samples::room_for(a, b),
         };
         let (la, lb) = t.locations.split(a.samples, a.items[0]);
         let (va, vb) = t.values.split(a.samples, a.items[1]);
