@@ -314,32 +314,48 @@ impl<'p> Report<'p> {
 /// of first values with [`Options::mean`]); when samples carry the
 /// `pprof::base=true` label, only those count.
 pub fn compute_total(p: &Profile, o: &Options) -> i64 {
+    total_in_halves(p, o, 100_000)
+}
+
+/// [`compute_total`], over two halves of the samples at once when each has
+/// at least `min_half`.
+fn total_in_halves(p: &Profile, o: &Options, min_half: usize) -> i64 {
     let base_key = p.strings.lookup(pprof_ops::BASE_LABEL_KEY);
     let base_true = p.strings.lookup("true");
     let is_base = |s: pprof_model::SampleRef<'_>| match (base_key, base_true) {
         (Some(k), Some(t)) => s.labels.iter().any(|l| l.key == k && l.str == t),
         _ => false,
     };
-    let (mut div, mut total, mut diff_div, mut diff_total) = (0i64, 0i64, 0i64, 0i64);
-    for s in &p.samples {
-        let v = s
-            .values
-            .get(o.sample_index)
-            .copied()
-            .unwrap_or(0)
-            .wrapping_abs();
-        let d = if o.mean {
-            s.values.first().copied().unwrap_or(0)
-        } else {
-            0
-        };
-        total = total.wrapping_add(v);
-        div = div.wrapping_add(d);
-        if is_base(s) {
-            diff_total = diff_total.wrapping_add(v);
-            diff_div = diff_div.wrapping_add(d);
+    // [total, divisor, total of base samples, their divisor], summed over
+    // two halves of the samples at once for large profiles.
+    let sums = |r: std::ops::Range<usize>| {
+        let mut sums = [0i64; 4];
+        for s in p.samples.iter_range(r) {
+            let v = s
+                .values
+                .get(o.sample_index)
+                .copied()
+                .unwrap_or(0)
+                .wrapping_abs();
+            let d = if o.mean {
+                s.values.first().copied().unwrap_or(0)
+            } else {
+                0
+            };
+            sums[0] = sums[0].wrapping_add(v);
+            sums[1] = sums[1].wrapping_add(d);
+            if is_base(s) {
+                sums[2] = sums[2].wrapping_add(v);
+                sums[3] = sums[3].wrapping_add(d);
+            }
         }
-    }
+        sums
+    };
+    let (first, second) = pprof_model::chunks::in_halves(p.samples.len(), min_half, sums);
+    let [mut total, mut div, diff_total, diff_div] = match second {
+        Some(b) => [0, 1, 2, 3].map(|i| first[i].wrapping_add(b[i])),
+        None => first,
+    };
     if diff_total > 0 {
         total = diff_total;
         div = diff_div;
@@ -496,6 +512,45 @@ fn gen_label(d: usize, n: &str, l: &str, f: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The total of two halves is the total of one pass: plain, as a mean,
+    /// and of the base samples of a diff.
+    #[test]
+    fn totals_in_halves_are_totals_of_one_pass() {
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("count", "n"), ("v", "ms")]);
+        let f = b.function("f", "f.go", 1);
+        let loc = b.location(None, 0x10, &[(f, 1)]);
+        for i in 0..301i64 {
+            let labels: &[(&str, &str)] = if i % 7 == 0 {
+                &[(pprof_ops::BASE_LABEL_KEY, "true")]
+            } else {
+                &[]
+            };
+            b.labelled_sample(
+                &[loc],
+                &[1 + i % 3, i * if i % 2 == 0 { 1 } else { -1 }],
+                labels,
+            );
+        }
+        let p = b.build();
+        for (mean, base) in [(false, false), (true, false), (false, true)] {
+            let mut p = p.clone();
+            if !base {
+                p.samples.rewrite(|s| {
+                    s.labels.clear();
+                    true
+                });
+            }
+            let o = Options {
+                sample_index: 1,
+                mean,
+                ..Options::default()
+            };
+            let one = total_in_halves(&p, &o, usize::MAX);
+            assert_eq!(total_in_halves(&p, &o, 1), one, "mean {mean}, base {base}");
+            assert_ne!(one, 0);
+        }
+    }
 
     #[test]
     fn dropped_labels() {
