@@ -1527,11 +1527,20 @@ fn build_graph(
 ) -> Graph {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let mut b = Builder::new(p, o);
-    // The first graph of these stacks makes its nodes while another
-    // thread groups the samples.
-    let (off, ids) = if threads > 1 && stacks.stacks.get().is_none() {
+    // The nodes are made while another thread groups the samples by stack
+    // and, for tags, by labels, when no graph of these stacks did yet.
+    let want_stacks = stacks.stacks.get().is_none();
+    let want_groups = o.compute_tags && with_edges && stacks.groups.get().is_none();
+    let (off, ids) = if threads > 1 && (want_stacks || want_groups) {
         std::thread::scope(|scope| {
-            scope.spawn(|| stacks.list_with(usize::MAX));
+            scope.spawn(|| {
+                if want_stacks {
+                    stacks.list_with(usize::MAX);
+                }
+                if want_groups {
+                    stacks.label_groups();
+                }
+            });
             create_nodes(&mut b)
         })
     } else {
