@@ -1093,11 +1093,10 @@ mod tests {
         }
         let (a, b) = (run(0..20), run(20..50));
         let fill = |f: &mut Filler<'_>, r: std::ops::Range<usize>| {
-            r.map(|i| {
+            r.into_iter().all(|i| {
                 let (l, v, b) = sample(i);
                 f.push_parts(&l, &v, &b)
             })
-            .all(|ok| ok)
         };
         let other = Sizes {
             samples: 1,
