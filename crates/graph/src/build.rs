@@ -1496,9 +1496,8 @@ impl<'p> Stacks<'p> {
     }
 }
 
-/// Builds the graph (pprof's `newGraph`). Sample sums are computed on up
-/// to two threads for large profiles; tags, when requested, in a second
-/// pass.
+/// Builds the graph (pprof's `newGraph`). Sample sums, and tags when
+/// requested, are computed on up to two threads for large profiles.
 pub(crate) fn new_graph(
     p: &Profile,
     o: &Options,

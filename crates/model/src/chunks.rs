@@ -1,5 +1,5 @@
-//! Work on two threads: large text outputs made in chunks and written in
-//! order (while this thread formats and writes the even chunks, another
+//! Work on two threads: large outputs (text or bytes) made in chunks and
+//! written in order (while this thread formats and writes the even chunks, another
 //! formats the odd ones, at most a few chunks ahead, so the output never
 //! sits in memory whole), and a function over the two halves of a range
 //! at once ([`in_halves`]).
