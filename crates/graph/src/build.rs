@@ -742,14 +742,20 @@ impl<'p, 'g> TagCollector<'p, 'g> {
     }
 
     /// Every sample's tag set, in order.
-    fn sets_of_samples(&mut self) -> Vec<u32> {
+    fn sets_of_samples(&mut self) -> std::borrow::Cow<'g, [u32]> {
         let (p, groups) = (self.p, self.groups);
         if groups.has_bytes {
             (p.samples.iter().zip(&groups.of_sample))
                 .map(|(s, &g)| self.set_of(s, g))
                 .collect()
+        } else if self.sets.is_empty() {
+            // No `bytes` label anywhere: a sample's set is its group's,
+            // numbered as the group.
+            for g in 0..groups.rep.len() as u32 {
+                self.group_set(g);
+            }
+            std::borrow::Cow::Borrowed(&groups.of_sample)
         } else {
-            // No `bytes` label anywhere: a sample's set is its group's.
             (groups.of_sample.iter())
                 .map(|&g| self.group_set(g))
                 .collect()
@@ -1574,7 +1580,7 @@ fn build_graph(
     let walk = collector.as_ref().map(|t| TagWalk {
         p,
         o,
-        of_sample: &of_sample,
+        of_sample: &of_sample[..],
         sets: &t.sets,
         live: (t.sets.iter())
             .map(|set| {
