@@ -369,7 +369,7 @@ const SAMPLE_MARK: usize = 4096;
 
 /// Where the sample records are: how many, and the offset of every
 /// [`SAMPLE_MARK`]-th one (the first included) with the sizes of the
-/// samples before it; sizes are counted only for a parallel decode.
+/// samples before it, and the sizes of all.
 #[derive(Default)]
 struct SampleMarks {
     count: usize,
@@ -380,16 +380,14 @@ struct SampleMarks {
 impl SampleMarks {
     /// Notes the sample record at `offset` whose payload is `b`.
     #[inline]
-    fn note(&mut self, offset: usize, b: &[u8], sized: bool) {
+    fn note(&mut self, offset: usize, b: &[u8]) {
         if self.count.is_multiple_of(SAMPLE_MARK) {
             self.marks.push((offset, self.sizes));
         }
         self.count += 1;
-        if sized {
-            self.sizes.samples += 1;
-            for (total, n) in self.sizes.items.iter_mut().zip(sample_item_bounds(b)) {
-                *total += n;
-            }
+        self.sizes.samples += 1;
+        for (total, n) in self.sizes.items.iter_mut().zip(sample_item_bounds(b)) {
+            *total += n;
         }
     }
 
@@ -599,8 +597,9 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
 }
 
 /// The top level of a profile message read field by field: everything but
-/// the samples, whose records are only located (and sized for a parallel
-/// decode), with the memory all this takes charged as it is read.
+/// the samples, whose records are only located and sized (so that their
+/// table is made once, at its size, and split for a parallel decode), with
+/// the memory all this takes charged as it is read.
 struct Scan {
     /// Bytes charged so far, the most allowed, and the input size the
     /// limit is for (named by the error).
@@ -611,8 +610,6 @@ struct Scan {
     /// was made first).
     counting: bool,
     counts: RecordCounts,
-    /// Whether sample records are sized, for a parallel decode.
-    sized: bool,
     samples: SampleMarks,
     sample_types: Vec<(u64, u64, usize)>,
     period_type: Option<(u64, u64, usize)>,
@@ -634,13 +631,12 @@ struct Scan {
 }
 
 impl Scan {
-    fn empty(counting: bool, sized: bool, counts: RecordCounts) -> Scan {
+    fn empty(counting: bool, counts: RecordCounts) -> Scan {
         Scan {
             charged: 0,
             limit: u64::MAX,
             input: 0,
             counting,
-            sized,
             samples: SampleMarks::default(),
             sample_types: Vec::new(),
             period_type: None,
@@ -667,8 +663,7 @@ impl Scan {
         if charged > budget.limit {
             return Err(budget.exceeded());
         }
-        let sized = counts.samples >= PARALLEL_SAMPLES;
-        let mut s = Scan::empty(false, sized, counts);
+        let mut s = Scan::empty(false, counts);
         s.charged = charged;
         s.limit = budget.limit;
         s.input = budget.input;
@@ -676,10 +671,10 @@ impl Scan {
     }
 
     /// A scan of data that arrives in pieces ([`Scan::advance`]), counting
-    /// and charging each record as it comes, always sizing samples (their
-    /// number is not known yet).
+    /// and charging each record as it comes (their number is not known
+    /// yet).
     fn streaming() -> Scan {
-        Scan::empty(true, true, RecordCounts::default())
+        Scan::empty(true, RecordCounts::default())
     }
 
     /// Counts `bytes` more; an error once the total passes the limit.
@@ -721,7 +716,7 @@ impl Scan {
             2 => {
                 r.field = "Profile.sample";
                 let (b, _) = expect_len(r, wt)?;
-                self.samples.note(key_at, b, self.sized);
+                self.samples.note(key_at, b);
             }
             3 => {
                 r.field = "Profile.mapping";
@@ -1110,8 +1105,20 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         (table, pa.or(pb))
     } else {
         let mut table = Samples::new();
+        // Room for the samples' sizes when they were counted and fit the
+        // budget (charged sample by sample below, as they are decoded).
+        let sizes = sample_marks.sizes;
+        let sized = sizes.samples == n_samples
+            && budget.fits(cost::sample_heap(
+                sizes.items[0],
+                sizes.items[1],
+                sizes.items[2],
+            ));
+        if sized {
+            table.reserve_sizes(sizes);
+        }
         let problem = decode_chunk(first, 0, n_samples, true, &mut |l, v, b| {
-            if table.is_empty() {
+            if table.is_empty() && !sized {
                 // Backed by the records counted in the data.
                 table.reserve(n_samples, nvalues);
             }
@@ -1289,6 +1296,54 @@ fn read_label(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A profile with fewer samples than a parallel decode takes has its
+    /// samples' table made at its size: nothing held beyond what the
+    /// samples use (a table grown as it fills holds up to twice that).
+    #[test]
+    fn small_sample_tables_are_made_at_their_size() {
+        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count"), ("cpu", "ns")]);
+        let bin = b.mapping("/bin/app", 0x1000, 0x9000);
+        let locs: Vec<crate::LocationId> = (0..30)
+            .map(|i| {
+                let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
+                b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
+            })
+            .collect();
+        for i in 0..777usize {
+            let stack: Vec<crate::LocationId> =
+                (0..1 + i % 11).map(|k| locs[(i + 3 * k) % 30]).collect();
+            let tenant = format!("t{}", i % 5);
+            let labels: &[(&str, &str)] = if i % 4 == 0 {
+                &[]
+            } else {
+                &[("tenant", &tenant)]
+            };
+            b.labelled_sample(&stack, &[1, i as i64], labels);
+            if i % 3 == 0 {
+                b.num_label("bytes", i as i64, "bytes");
+            }
+        }
+        let p = b.build();
+        assert!(p.samples.len() < PARALLEL_SAMPLES);
+        let back =
+            decode_uncompressed_with(&crate::encode_uncompressed(&p), &DecodeOptions::default())
+                .unwrap();
+        assert_eq!(back, p);
+        let n = back.samples.len();
+        let [locs, values, labels] = back.samples.iter().fold([0; 3], |[a, v, l], s| {
+            [
+                a + s.locations.len(),
+                v + s.values.len(),
+                l + s.labels.len(),
+            ]
+        });
+        let ends = 3 * n * std::mem::size_of::<usize>();
+        let items = locs * std::mem::size_of::<crate::LocationId>()
+            + values * std::mem::size_of::<i64>()
+            + labels * std::mem::size_of::<crate::Label>();
+        assert_eq!(back.samples.heap_bytes(), ends + items);
+    }
 
     /// A reader that hands out `n` bytes in pieces of at most `piece`.
     struct Pieces {

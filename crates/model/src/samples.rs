@@ -191,6 +191,15 @@ impl<T: Copy> Arena<T> {
         self.items.reserve(n);
     }
 
+    /// Makes room for exactly `n` more samples holding `items` more items
+    /// in all; nothing when they hold none, so that the arena stays free.
+    fn reserve_room(&mut self, n: usize, items: usize) {
+        if items > 0 {
+            self.ends.reserve_exact(n);
+            self.items.reserve_exact(items);
+        }
+    }
+
     /// Makes room for `n` more samples with, on average, as many items as
     /// the `like_n` samples of `like` have, and a quarter more: samples of
     /// other sources hold a few more or fewer items, and a table that
@@ -540,6 +549,16 @@ impl Samples {
         self.values.append(n, &other.values, m);
         self.labels.append(n, &other.labels, m);
         self.len += m;
+    }
+
+    /// Makes room for samples of `sizes` (their number, and their
+    /// locations, values and labels in all), so that a table filled with
+    /// them never copies itself as it grows.
+    pub(crate) fn reserve_sizes(&mut self, sizes: Sizes) {
+        let n = sizes.samples;
+        self.locations.reserve_room(n, sizes.items[0]);
+        self.values.reserve_room(n, sizes.items[1]);
+        self.labels.reserve_room(n, sizes.items[2]);
     }
 
     /// Makes room for `n` more samples of `values` values each.
