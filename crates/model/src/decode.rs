@@ -1302,29 +1302,7 @@ mod tests {
     /// samples use (a table grown as it fills holds up to twice that).
     #[test]
     fn small_sample_tables_are_made_at_their_size() {
-        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count"), ("cpu", "ns")]);
-        let bin = b.mapping("/bin/app", 0x1000, 0x9000);
-        let locs: Vec<crate::LocationId> = (0..30)
-            .map(|i| {
-                let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
-                b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
-            })
-            .collect();
-        for i in 0..777usize {
-            let stack: Vec<crate::LocationId> =
-                (0..1 + i % 11).map(|k| locs[(i + 3 * k) % 30]).collect();
-            let tenant = format!("t{}", i % 5);
-            let labels: &[(&str, &str)] = if i % 4 == 0 {
-                &[]
-            } else {
-                &[("tenant", &tenant)]
-            };
-            b.labelled_sample(&stack, &[1, i as i64], labels);
-            if i % 3 == 0 {
-                b.num_label("bytes", i as i64, "bytes");
-            }
-        }
-        let p = b.build();
+        let p = inflate::tests::profile(777);
         assert!(p.samples.len() < PARALLEL_SAMPLES);
         let back =
             decode_uncompressed_with(&crate::encode_uncompressed(&p), &DecodeOptions::default())

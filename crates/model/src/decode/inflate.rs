@@ -233,7 +233,7 @@ fn inflate_chunks(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::build::ProfileBuilder;
     use crate::{decode_uncompressed_with, encode_uncompressed, LocationId, MemoryBudget};
@@ -249,7 +249,7 @@ mod tests {
     }
 
     /// A profile of `n` samples with stacks, values and labels.
-    fn profile(n: usize) -> Profile {
+    pub(in crate::decode) fn profile(n: usize) -> Profile {
         let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
         let bin = b.mapping("/bin/x", 0x1000, 0x9000);
         let locs: Vec<LocationId> = (0..40)
