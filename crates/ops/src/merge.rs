@@ -11,7 +11,10 @@
 //!
 //! Merging works on interned ids and never formats strings per sample: the
 //! sample table is keyed by a hash of the location ids and labels, with
-//! full comparison on collision.
+//! full comparison on collision. [`merge`], [`merge_owned`] and
+//! [`compact`] add a large source on two threads: one maps its ids to the
+//! output's (tables numbered in order of first use, as on one thread),
+//! the other adds the samples mapped so far, in order.
 
 use std::hash::BuildHasher;
 
@@ -49,7 +52,7 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
     }
     let mut m = Merger::new(srcs);
     for src in srcs {
-        m.add_profile(src);
+        m.add_profile_on(src, true);
     }
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -72,7 +75,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
         Merger::new(&refs)
     };
     for src in srcs {
-        m.add_profile(&src);
+        m.add_profile_on(&src, true);
     }
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -84,7 +87,7 @@ pub fn merge_owned(srcs: Vec<Profile>) -> Result<Profile> {
 /// Like [`compact`], but consumes `p` (released once compacted).
 pub fn compact_owned(p: Profile) -> Profile {
     let mut m = Merger::new(&[&p]);
-    m.add_profile(&p);
+    m.add_profile_on(&p, true);
     drop(p);
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
@@ -99,7 +102,7 @@ pub fn compact_owned(p: Profile) -> Profile {
 /// dropped and ids are renumbered.
 pub fn compact(p: &Profile) -> Profile {
     let mut m = Merger::new(&[p]);
-    m.add_profile(p);
+    m.add_profile_on(p, true);
     let out = m.finish();
     if out.samples.iter().any(is_zero_sample) {
         return compact(&out);
@@ -306,6 +309,90 @@ fn key_address(out: &Profile, l: &Location) -> u64 {
     }
 }
 
+/// The merged samples and their index: what adding a sample whose ids
+/// are already the output's changes (nothing of the other tables).
+struct SampleTable<'m> {
+    samples: &'m mut pprof_model::Samples,
+    index: &'m mut IdIndex,
+    /// Values per sample (shorter ones are padded with zeros).
+    nvalues: usize,
+}
+
+impl SampleTable<'_> {
+    /// Adds a sample with `hash` (its [`sample_hash`]): to the equal
+    /// sample already merged, or as a new one.
+    fn add(&mut self, hash: u64, locs: &[LocationId], labels: &[Label], values: &[i64]) {
+        let samples = &*self.samples;
+        let new_idx = samples.len() as u32;
+        let found = self.index.find_or_insert(hash, new_idx, |i| {
+            let s = samples.at(i as usize);
+            s.locations == locs && s.labels == labels
+        });
+        if let Some(i) = found {
+            let i = i as usize;
+            if i < self.samples.len() {
+                for (a, b) in self.samples.values_mut(i).iter_mut().zip(values) {
+                    *a = a.wrapping_add(*b);
+                }
+            }
+            return;
+        }
+        if values.len() >= self.nvalues {
+            self.samples.push_parts(locs, values, labels);
+        } else {
+            let mut padded = values.to_vec();
+            padded.resize(self.nvalues, 0);
+            self.samples.push_parts(locs, &padded, labels);
+        }
+    }
+
+    /// Adds the samples of `batch`, [`SLOTS_READ`] at a time with their
+    /// index slots read at once.
+    fn add_batch(&mut self, batch: &Batch<'_>) {
+        let (mut l0, mut b0) = (0, 0);
+        for part in batch.samples.chunks(SLOTS_READ) {
+            let hashes: [u64; SLOTS_READ] = std::array::from_fn(|k| part.get(k).map_or(0, |s| s.0));
+            self.index.touch(&hashes[..part.len()]);
+            for &(hash, l1, b1, values) in part {
+                let locs = batch.locs.get(l0..l1).unwrap_or(&[]);
+                let labels = batch.labels.get(b0..b1).unwrap_or(&[]);
+                self.add(hash, locs, labels, values);
+                (l0, b0) = (l1, b1);
+            }
+        }
+    }
+}
+
+/// Samples whose index slots are read together (see [`IdIndex::touch`]).
+const SLOTS_READ: usize = 16;
+
+/// Samples of a source in the output's ids, ready to add: each one's
+/// hash, the ends of its location ids and labels in `locs` and `labels`,
+/// and its values.
+#[derive(Default)]
+struct Batch<'s> {
+    samples: Vec<(u64, usize, usize, &'s [i64])>,
+    locs: Vec<LocationId>,
+    labels: Vec<Label>,
+}
+
+impl Batch<'_> {
+    fn clear(&mut self) {
+        self.samples.clear();
+        self.locs.clear();
+        self.labels.clear();
+    }
+}
+
+/// Samples per batch handed from the thread that maps a source's ids to
+/// the one that adds them ([`Merger::add_profile_on`]).
+const BATCH_SAMPLES: usize = if cfg!(test) { 3 } else { 4096 };
+
+/// Sources from which [`Merger::add_profile_on`] maps ids on one thread while
+/// another adds the samples mapped so far (when nothing else runs beside
+/// the merge).
+const PIPELINED_SAMPLES: usize = if cfg!(test) { 1 } else { 50_000 };
+
 impl Merger {
     /// A merger of `srcs` (not added yet), with their headers folded in
     /// and room for all their samples.
@@ -417,82 +504,104 @@ impl Merger {
         memo
     }
 
+    /// Adds the samples of `src` (and the tables they use) on this thread
+    /// alone: for a [`StreamingMerge`], whose caller decodes the next
+    /// sources beside it.
     fn add_profile(&mut self, src: &Profile) {
-        /// Samples whose slots are read together (see [`IdIndex`]).
-        const BATCH: usize = 16;
+        self.add_profile_on(src, false);
+    }
+
+    /// Adds the samples of `src`; with `two_threads` (and a large source,
+    /// on a machine with another core), its ids are mapped to the
+    /// output's on this thread while a second thread adds the samples
+    /// mapped so far: the same result, in the same order.
+    fn add_profile_on(&mut self, src: &Profile, two_threads: bool) {
         let mut memo = self.begin_source(src, src.samples.len());
-        // A batch of samples with their ids in the output's terms: the
-        // location ids and labels of each end to end, with where they end.
-        let mut locs: Vec<LocationId> = Vec::new();
-        let mut labels: Vec<Label> = Vec::new();
-        let mut batch: Vec<(u64, usize, usize, &[i64])> = Vec::with_capacity(BATCH);
-        let mut hashes: Vec<u64> = Vec::with_capacity(BATCH);
         let mut samples = src
             .samples
             .iter()
             .filter(|s| !is_zero_sample(*s))
             .peekable();
-        while samples.peek().is_some() {
-            locs.clear();
-            labels.clear();
-            batch.clear();
-            hashes.clear();
-            for s in samples.by_ref().take(BATCH) {
-                let (l0, b0) = (locs.len(), labels.len());
-                for &l in s.locations {
-                    if let Some(id) = self.map_location(src, &mut memo, l) {
-                        locs.push(id);
-                    }
+        let pipelined = two_threads
+            && src.samples.len() >= PIPELINED_SAMPLES
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        if !pipelined {
+            let mut batch = Batch::default();
+            while samples.peek().is_some() {
+                self.map_batch(src, &mut memo, &mut samples, SLOTS_READ, &mut batch);
+                let nvalues = self.out.sample_types.len();
+                SampleTable {
+                    samples: &mut self.out.samples,
+                    index: &mut self.samples,
+                    nvalues,
                 }
-                for l in s.labels {
-                    labels.push(Label {
-                        key: self.map_str(src, &mut memo, l.key),
-                        str: self.map_str(src, &mut memo, l.str),
-                        num: l.num,
-                        num_unit: self.map_str(src, &mut memo, l.num_unit),
-                    });
-                }
-                let h = sample_hash(&self.hasher, &locs[l0..], &labels[b0..]);
-                batch.push((h, locs.len(), labels.len(), s.values));
-                hashes.push(h);
+                .add_batch(&batch);
             }
-            self.samples.touch(&hashes);
-            let (mut l0, mut b0) = (0, 0);
-            for &(h, l1, b1, values) in &batch {
-                self.add_sample(h, &locs[l0..l1], &labels[b0..b1], values);
-                (l0, b0) = (l1, b1);
-            }
-        }
-    }
-
-    fn add_values(&mut self, i: usize, values: &[i64]) {
-        if i < self.out.samples.len() {
-            for (a, b) in self.out.samples.values_mut(i).iter_mut().zip(values) {
-                *a = a.wrapping_add(*b);
-            }
-        }
-    }
-
-    /// Adds a sample whose ids are the output's: to the equal sample
-    /// already merged, or as a new one.
-    fn add_sample(&mut self, hash: u64, locs: &[LocationId], labels: &[Label], values: &[i64]) {
-        let samples = &self.out.samples;
-        let new_idx = samples.len() as u32;
-        let found = self.samples.find_or_insert(hash, new_idx, |i| {
-            let s = samples.at(i as usize);
-            s.locations == locs && s.labels == labels
-        });
-        if let Some(i) = found {
-            self.add_values(i as usize, values);
             return;
         }
-        let n = self.out.sample_types.len();
-        if values.len() >= n {
-            self.out.samples.push_parts(locs, values, labels);
-        } else {
-            let mut padded = values.to_vec();
-            padded.resize(n, 0);
-            self.out.samples.push_parts(locs, &padded, labels);
+        // The merged samples and their index go to the adding thread; this
+        // one keeps the other tables, which mapping ids changes.
+        let mut merged = std::mem::take(&mut self.out.samples);
+        let mut index = std::mem::take(&mut self.samples);
+        let nvalues = self.out.sample_types.len();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(2);
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<'_>>();
+            let (merged, index) = (&mut merged, &mut index);
+            scope.spawn(move || {
+                let mut table = SampleTable {
+                    samples: merged,
+                    index,
+                    nvalues,
+                };
+                for batch in rx {
+                    table.add_batch(&batch);
+                    // Gone only when the mapping is over.
+                    let _ = back_tx.send(batch);
+                }
+            });
+            while samples.peek().is_some() {
+                let mut batch = back_rx.try_recv().unwrap_or_default();
+                self.map_batch(src, &mut memo, &mut samples, BATCH_SAMPLES, &mut batch);
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        self.out.samples = merged;
+        self.samples = index;
+    }
+
+    /// Fills `batch` with the next `n` samples of `samples` (of `src`) in
+    /// the output's ids, mapping the tables they use on first use.
+    fn map_batch<'s>(
+        &mut self,
+        src: &'s Profile,
+        memo: &mut SrcMemo,
+        samples: &mut impl Iterator<Item = SampleRef<'s>>,
+        n: usize,
+        batch: &mut Batch<'s>,
+    ) {
+        batch.clear();
+        for s in samples.by_ref().take(n) {
+            let (l0, b0) = (batch.locs.len(), batch.labels.len());
+            for &l in s.locations {
+                if let Some(id) = self.map_location(src, memo, l) {
+                    batch.locs.push(id);
+                }
+            }
+            for l in s.labels {
+                batch.labels.push(Label {
+                    key: self.map_str(src, memo, l.key),
+                    str: self.map_str(src, memo, l.str),
+                    num: l.num,
+                    num_unit: self.map_str(src, memo, l.num_unit),
+                });
+            }
+            let hash = sample_hash(&self.hasher, &batch.locs[l0..], &batch.labels[b0..]);
+            batch
+                .samples
+                .push((hash, batch.locs.len(), batch.labels.len(), s.values));
         }
     }
 
@@ -649,5 +758,83 @@ impl Merger {
         self.lines = lines;
         memo.locations[id.index()] = lid.0;
         Some(lid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pprof_model::arbitrary::profile;
+    use pprof_model::build::ProfileBuilder;
+    use proptest::prelude::*;
+
+    /// `srcs` merged source by source, each added on one thread or (in
+    /// tests, any source, in batches of a few samples) on two.
+    fn merged(srcs: &[&Profile], two_threads: bool) -> Profile {
+        let mut m = Merger::new(srcs);
+        for s in srcs {
+            m.add_profile_on(s, two_threads);
+        }
+        m.finish()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn sources_added_on_two_threads_merge_as_on_one(
+            a in profile(2),
+            b in profile(2),
+            c in profile(2),
+        ) {
+            let srcs = [&a, &b, &c, &a];
+            prop_assert_eq!(merged(&srcs, true), merged(&srcs, false));
+        }
+    }
+
+    /// Sources sharing most stacks, with labels, zero samples and a
+    /// second binary: on two threads, every table is numbered and every
+    /// sample summed as on one, through many batches.
+    #[test]
+    fn large_sources_merge_on_two_threads_as_on_one() {
+        let source = |seed: usize| {
+            let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "ns")]);
+            let bin = b.mapping("/bin/app", 0x1000, 0x9000);
+            let base = 0x10000 * (seed as u64 + 1);
+            let lib = b.mapping("/lib/x.so", base, base + 0x10000);
+            let locs: Vec<LocationId> = (0..60)
+                .map(|i| {
+                    let f = b.function(&format!("pkg.f{}", (i + seed) % 70), "x.go", 0);
+                    let m = if i % 7 == 0 { lib } else { bin };
+                    b.location(Some(m), 0x1000 + i as u64, &[(f, i as i64)])
+                })
+                .collect();
+            for i in 0..1500usize {
+                let stack: Vec<LocationId> = (0..1 + (i + seed) % 9)
+                    .map(|k| locs[(i * 7 + k * 13 + seed) % 60])
+                    .collect();
+                let tenant = format!("t{}", (i + seed) % 4);
+                let labels: &[(&str, &str)] = if i % 3 == 0 {
+                    &[]
+                } else {
+                    &[("tenant", &tenant)]
+                };
+                let values = if i % 11 == 0 { [0, 0] } else { [1, i as i64] };
+                b.labelled_sample(&stack, &values, labels);
+            }
+            b.build()
+        };
+        let (a, b, c) = (source(0), source(1), source(5));
+        let srcs = [&a, &b, &c];
+        let two = merged(&srcs, true);
+        assert_eq!(two, merged(&srcs, false));
+        assert!(two.samples.len() > 2 * BATCH_SAMPLES && two.locations.len() > 60);
+        assert_eq!(merge(&srcs).unwrap(), {
+            let mut m = StreamingMerge::new(&a);
+            for s in srcs {
+                m.add(s).unwrap();
+            }
+            m.finish()
+        });
     }
 }
