@@ -525,20 +525,33 @@ impl Merger {
         let pipelined = two_threads
             && src.samples.len() >= PIPELINED_SAMPLES
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-        if !pipelined {
-            let mut batch = Batch::default();
-            while samples.peek().is_some() {
-                self.map_batch(src, &mut memo, &mut samples, SLOTS_READ, &mut batch);
-                let nvalues = self.out.sample_types.len();
-                SampleTable {
-                    samples: &mut self.out.samples,
-                    index: &mut self.samples,
-                    nvalues,
-                }
-                .add_batch(&batch);
-            }
-            return;
+        if pipelined {
+            self.add_on_two_threads(src, &mut memo, &mut samples);
         }
+        // On one thread: all of them (or those a second thread that could
+        // not be made has left).
+        let mut batch = Batch::default();
+        while samples.peek().is_some() {
+            self.map_batch(src, &mut memo, &mut samples, SLOTS_READ, &mut batch);
+            let nvalues = self.out.sample_types.len();
+            SampleTable {
+                samples: &mut self.out.samples,
+                index: &mut self.samples,
+                nvalues,
+            }
+            .add_batch(&batch);
+        }
+    }
+
+    /// Adds `samples` (of `src`): this thread maps their ids while a
+    /// second one adds those mapped so far. Adds none when no thread can
+    /// be made.
+    fn add_on_two_threads<'s>(
+        &mut self,
+        src: &'s Profile,
+        memo: &mut SrcMemo,
+        samples: &mut std::iter::Peekable<impl Iterator<Item = SampleRef<'s>>>,
+    ) {
         // The merged samples and their index go to the adding thread; this
         // one keeps the other tables, which mapping ids changes.
         let mut merged = std::mem::take(&mut self.out.samples);
@@ -548,7 +561,7 @@ impl Merger {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(2);
             let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<'_>>();
             let (merged, index) = (&mut merged, &mut index);
-            scope.spawn(move || {
+            let adding = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let mut table = SampleTable {
                     samples: merged,
                     index,
@@ -560,9 +573,12 @@ impl Merger {
                     let _ = back_tx.send(batch);
                 }
             });
+            if adding.is_err() {
+                return;
+            }
             while samples.peek().is_some() {
                 let mut batch = back_rx.try_recv().unwrap_or_default();
-                self.map_batch(src, &mut memo, &mut samples, BATCH_SAMPLES, &mut batch);
+                self.map_batch(src, memo, samples, BATCH_SAMPLES, &mut batch);
                 if tx.send(batch).is_err() {
                     break;
                 }
