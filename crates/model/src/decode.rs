@@ -1105,15 +1105,15 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         (table, pa.or(pb))
     } else {
         let mut table = Samples::new();
-        // Room for the samples' sizes when they were counted and fit the
-        // budget (charged sample by sample below, as they are decoded).
+        // Room for the samples' sizes (counted as they were located) when
+        // it fits the budget, which is charged sample by sample below, as
+        // they are decoded.
         let sizes = sample_marks.sizes;
-        let sized = sizes.samples == n_samples
-            && budget.fits(cost::sample_heap(
-                sizes.items[0],
-                sizes.items[1],
-                sizes.items[2],
-            ));
+        let sized = budget.fits(cost::sample_heap(
+            sizes.items[0],
+            sizes.items[1],
+            sizes.items[2],
+        ));
         if sized {
             table.reserve_sizes(sizes);
         }
