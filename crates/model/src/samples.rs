@@ -188,15 +188,15 @@ impl<T: Copy> Arena<T> {
     }
 
     fn reserve_items(&mut self, n: usize) {
-        self.items.reserve(n);
+        reserve_moving_used(&mut self.items, n, false);
     }
 
     /// Makes room for exactly `n` more samples holding `items` more items
     /// in all; nothing when they hold none, so that the arena stays free.
     fn reserve_room(&mut self, n: usize, items: usize) {
         if items > 0 {
-            self.ends.reserve_exact(n);
-            self.items.reserve_exact(items);
+            reserve_moving_used(&mut self.ends, n, true);
+            reserve_moving_used(&mut self.items, items, true);
         }
     }
 
@@ -210,17 +210,38 @@ impl<T: Copy> Arena<T> {
         if like.ends.is_empty() || like_n == 0 {
             return;
         }
-        self.ends.reserve(n);
+        reserve_moving_used(&mut self.ends, n, false);
         let items = like.items.len() as u128 * n as u128 / like_n as u128;
         let items = items + items / 4;
-        self.items
-            .reserve(usize::try_from(items).unwrap_or(usize::MAX));
+        let items = usize::try_from(items).unwrap_or(usize::MAX);
+        reserve_moving_used(&mut self.items, items, false);
     }
 
     fn shrink_to_fit(&mut self) {
         self.ends.shrink_to_fit();
         self.items.shrink_to_fit();
     }
+}
+
+/// Makes room in `v` for `additional` more items (exactly, or as
+/// `Vec::reserve` would), moving only the items it holds: the allocator's
+/// `realloc` copies a block's whole capacity, and reading room that was
+/// reserved but never written maps the kernel's zero page there, so that
+/// its next user pays a second fault and a TLB flush on every core for
+/// each page it writes.
+fn reserve_moving_used<T: Copy>(v: &mut Vec<T>, additional: usize, exact: bool) {
+    if v.capacity() - v.len() >= additional {
+        return;
+    }
+    let need = v.len().saturating_add(additional);
+    let cap = if exact {
+        need
+    } else {
+        need.max(v.capacity().saturating_mul(2))
+    };
+    let mut moved = Vec::with_capacity(cap);
+    moved.extend_from_slice(v);
+    *v = moved;
 }
 
 /// Copies `r` into the owned `s`, reusing its vectors.
@@ -563,7 +584,7 @@ impl Samples {
 
     /// Makes room for `n` more samples of `values` values each.
     pub fn reserve(&mut self, n: usize, values: usize) {
-        self.values.ends.reserve(n);
+        reserve_moving_used(&mut self.values.ends, n, false);
         self.values.reserve_items(n.saturating_mul(values));
     }
 
@@ -930,6 +951,28 @@ mod tests {
         }
         t.shrink_to_fit();
         assert_eq!(t.heap_bytes() as f64 / n as f64, 28.0);
+    }
+
+    #[test]
+    fn room_is_made_by_moving_the_items_held() {
+        let mut v: Vec<u32> = Vec::with_capacity(10);
+        v.extend([1, 2, 3]);
+        let at = v.as_ptr();
+        // Room enough: nothing moves.
+        reserve_moving_used(&mut v, 7, true);
+        assert_eq!((v.as_ptr(), v.capacity()), (at, 10));
+        // Exactly the room asked for, the items kept.
+        reserve_moving_used(&mut v, 20, true);
+        assert_eq!((v.as_slice(), v.capacity()), (&[1, 2, 3][..], 23));
+        // At least twice the room, as `Vec::reserve` gives.
+        reserve_moving_used(&mut v, 21, false);
+        assert_eq!((v.as_slice(), v.capacity()), (&[1, 2, 3][..], 46));
+        reserve_moving_used(&mut v, 100, false);
+        assert_eq!((v.as_slice(), v.capacity()), (&[1, 2, 3][..], 103));
+        // An empty vector with room: new room, nothing copied.
+        let mut e: Vec<u32> = Vec::with_capacity(4);
+        reserve_moving_used(&mut e, 9, true);
+        assert_eq!((e.len(), e.capacity()), (0, 9));
     }
 
     #[test]
