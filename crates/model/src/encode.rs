@@ -60,22 +60,27 @@ pub fn write_part<W: Write + ?Sized>(
     part: &EncodePart,
     w: &mut W,
 ) -> std::io::Result<()> {
-    const FLUSH: usize = 64 << 10;
     let mut buf = Vec::new();
     match part {
         EncodePart::Head => encode_head(p, &mut buf),
         EncodePart::Samples(range) => {
             let end = range.end.min(p.samples.len());
             let start = range.start.min(end);
-            buf.reserve(FLUSH + 4096);
-            let ids = crate::profile::LocationIds::of(&p.locations);
-            for s in p.samples.iter_range(start..end) {
-                encode_sample(&ids, s, &mut buf);
-                if buf.len() >= FLUSH {
-                    w.write_all(&buf)?;
-                    buf.clear();
+            // The id mapping is chosen once, so that the loop over the
+            // frames holds no branch on it.
+            return match crate::profile::LocationIds::of(&p.locations) {
+                crate::profile::LocationIds::Sequential(n) => {
+                    let id = |l: crate::LocationId| match l.index() < n {
+                        true => l.index() as u64 + 1,
+                        false => 0,
+                    };
+                    write_samples(p, start..end, id, w)
                 }
-            }
+                crate::profile::LocationIds::Listed(ids) => {
+                    let id = |l: crate::LocationId| ids.get(l.index()).copied().unwrap_or(0);
+                    write_samples(p, start..end, id, w)
+                }
+            };
         }
         EncodePart::Tail => encode_tail(p, &mut buf),
     }
@@ -113,63 +118,139 @@ fn len_field(len: usize) -> usize {
     1 + varint_len(len as u64) + len
 }
 
-/// Encodes one sample, sizes computed up front so that nothing is copied
-/// twice (samples are most of a profile's bytes).
-#[inline]
-fn encode_sample(ids: &crate::profile::LocationIds, s: crate::SampleRef<'_>, buf: &mut Vec<u8>) {
-    let loc_id = |l: &crate::LocationId| ids.get(*l);
-    let label_len = |l: &crate::Label| {
-        int_opt_len(sid(l.key))
-            + int_opt_len(sid(l.str))
-            + int_opt_len(l.num as u64)
-            + int_opt_len(sid(l.num_unit))
-    };
-    let locs: usize = s.locations.iter().map(|l| varint_len(loc_id(l))).sum();
-    let vals: usize = s.values.iter().map(|&v| varint_len(v as u64)).sum();
-    let mut len = 0;
-    if locs > 0 {
-        len += len_field(locs);
+/// Writes samples `range` of `p` to `w` in writes of about `FLUSH` bytes,
+/// `loc_id` giving each location's id.
+fn write_samples<W: Write + ?Sized>(
+    p: &Profile,
+    range: std::ops::Range<usize>,
+    loc_id: impl Fn(crate::LocationId) -> u64 + Copy,
+    w: &mut W,
+) -> std::io::Result<()> {
+    // Samples are encoded one after another into a buffer zeroed once,
+    // written out whenever it holds `FLUSH` bytes; a sample larger than
+    // the room left is encoded after a write, into a buffer grown for it.
+    let mut buf = vec![0u8; FLUSH + 4096];
+    let mut pos = 0;
+    for s in p.samples.iter_range(range) {
+        let size = SampleSize::of(s, loc_id);
+        let need = size.total + SLACK;
+        if pos + need > buf.len() {
+            w.write_all(&buf[..pos])?;
+            pos = 0;
+            if need > buf.len() {
+                buf.resize(need, 0);
+            }
+        }
+        let out = buf.get_mut(pos..).unwrap_or_default();
+        encode_sample(s, loc_id, &size, out);
+        pos += size.total;
+        if pos >= FLUSH {
+            w.write_all(&buf[..pos])?;
+            pos = 0;
+        }
     }
-    if vals > 0 {
-        len += len_field(vals);
+    w.write_all(&buf[..pos])
+}
+
+/// Bytes of samples written at once by [`write_part`].
+const FLUSH: usize = 64 << 10;
+
+/// The sizes of one sample's encoding.
+struct SampleSize {
+    /// The packed location ids' bytes.
+    locs: usize,
+    /// The packed values' bytes.
+    vals: usize,
+    /// The sample message's bytes (without its key and length).
+    body: usize,
+    /// The whole field: key, length and body.
+    total: usize,
+    /// The message size of each of the first labels.
+    labels: [u8; SampleSize::LABELS],
+}
+
+impl SampleSize {
+    /// Labels whose sizes are kept; those of others are found again.
+    const LABELS: usize = 8;
+
+    #[inline(always)]
+    fn of(s: crate::SampleRef<'_>, loc_id: impl Fn(crate::LocationId) -> u64) -> SampleSize {
+        let locs: usize = s.locations.iter().map(|&l| varint_len(loc_id(l))).sum();
+        let vals: usize = s.values.iter().map(|&v| varint_len(v as u64)).sum();
+        let mut body = 0;
+        if locs > 0 {
+            body += len_field(locs);
+        }
+        if vals > 0 {
+            body += len_field(vals);
+        }
+        let mut labels = [0u8; SampleSize::LABELS];
+        for (i, l) in s.labels.iter().enumerate() {
+            let len = label_len(l);
+            if let Some(slot) = labels.get_mut(i) {
+                // At most four fields of eleven bytes each.
+                *slot = len as u8;
+            }
+            body += len_field(len);
+        }
+        SampleSize {
+            locs,
+            vals,
+            body,
+            total: len_field(body),
+            labels,
+        }
     }
-    for l in s.labels {
-        len += len_field(label_len(l));
-    }
-    // The sample's size is known: grow the buffer once and fill the new
-    // bytes through a cursor, which keeps the position in a register.
-    let start = buf.len();
-    let end = start + len_field(len);
-    buf.resize(end + SLACK, 0);
-    let mut w = Cursor {
-        out: &mut buf[start..],
-        pos: 0,
-    };
+}
+
+/// The message size of a label.
+#[inline(always)]
+fn label_len(l: &crate::Label) -> usize {
+    int_opt_len(sid(l.key))
+        + int_opt_len(sid(l.str))
+        + int_opt_len(l.num as u64)
+        + int_opt_len(sid(l.num_unit))
+}
+
+/// Encodes one sample, its sizes found before, into `out`, which has room
+/// for them and [`SLACK`] bytes more (samples are most of a profile's
+/// bytes: nothing is sized or copied twice).
+#[inline(always)]
+fn encode_sample(
+    s: crate::SampleRef<'_>,
+    loc_id: impl Fn(crate::LocationId) -> u64,
+    size: &SampleSize,
+    out: &mut [u8],
+) {
+    let mut w = Cursor { out, pos: 0 };
     w.byte((2 << 3) | LEN);
-    w.varint(len as u64);
-    if locs > 0 {
+    w.varint(size.body as u64);
+    if size.locs > 0 {
         w.byte((1 << 3) | LEN);
-        w.varint(locs as u64);
-        for l in s.locations {
+        w.varint(size.locs as u64);
+        for &l in s.locations {
             w.varint(loc_id(l));
         }
     }
-    if vals > 0 {
+    if size.vals > 0 {
         w.byte((2 << 3) | LEN);
-        w.varint(vals as u64);
+        w.varint(size.vals as u64);
         for &v in s.values {
             w.varint(v as u64);
         }
     }
-    for l in s.labels {
+    for (i, l) in s.labels.iter().enumerate() {
+        let len = match size.labels.get(i) {
+            Some(&len) => len as usize,
+            None => label_len(l),
+        };
         w.byte((3 << 3) | LEN);
-        w.varint(label_len(l) as u64);
+        w.varint(len as u64);
         w.int_opt(1, sid(l.key));
         w.int_opt(2, sid(l.str));
         w.int_opt(3, l.num as u64);
         w.int_opt(4, sid(l.num_unit));
     }
-    buf.truncate(end);
 }
 
 /// The `len` bytes of the varint of `v` (below 2^56, `len` its length)
@@ -384,6 +465,60 @@ mod tests {
         let back = crate::decode(&out).unwrap();
         assert_eq!(back, crate::decode(&encode(&p)).unwrap());
         assert_eq!(back.samples.len(), 60_000);
+    }
+
+    /// Samples are written as prost writes them, through every path of
+    /// the sample writer: labels past the sizes it keeps, a sample larger
+    /// than its buffer, location ids not numbered 1..n.
+    #[test]
+    fn samples_are_written_as_prost_writes_them() {
+        use prost::Message;
+        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count"), ("bytes", "bytes")]);
+        let bin = b.mapping("/bin/app", 0x1000, 0x9000);
+        let locs: Vec<crate::LocationId> = (0..300)
+            .map(|i| {
+                let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
+                b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
+            })
+            .collect();
+        for i in 0..40usize {
+            let depth = if i == 7 { 70_000 } else { 1 + i % 9 };
+            let stack: Vec<crate::LocationId> =
+                (0..depth).map(|k| locs[(i * 31 + k * 7) % 300]).collect();
+            b.sample(&stack, &[i as i64, -(i as i64) << 40]);
+        }
+        let mut p = b.build();
+        for i in 0..p.samples.len() {
+            p.samples.edit(i, |s| {
+                for k in 0..(i % 13) {
+                    let key = crate::StrId(1 + (k as u32 % 3));
+                    let label = if k % 2 == 0 {
+                        crate::Label {
+                            key,
+                            str: crate::StrId(2),
+                            ..Default::default()
+                        }
+                    } else {
+                        crate::Label {
+                            key,
+                            num: 1 << (7 * k),
+                            num_unit: crate::StrId(3),
+                            ..Default::default()
+                        }
+                    };
+                    s.labels.push(label);
+                }
+            });
+        }
+        let msg = p.to_proto();
+        assert!(msg.sample[7].encoded_len() > FLUSH + 4096);
+        let want = msg.encode_to_vec();
+        assert_eq!(encode_uncompressed(&p), want);
+        // Location ids other than 1..n.
+        for (i, l) in p.locations.iter_mut().enumerate() {
+            l.id = 1000 + 3 * i as u64;
+        }
+        assert_eq!(encode_uncompressed(&p), p.to_proto().encode_to_vec());
     }
 
     #[test]
