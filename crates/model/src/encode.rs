@@ -441,16 +441,26 @@ mod tests {
     /// A large profile written in parts (the tables first) reads back as
     /// the profile, by Go's rules: gzip members joined, fields in any
     /// order.
-    #[test]
-    fn parts_read_back_as_the_profile() {
-        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count")]);
+    /// A builder of a profile with `types` and `n` locations, each in a
+    /// function of its own, and those locations.
+    fn with_locations(
+        types: &[(&str, &str)],
+        n: i64,
+    ) -> (crate::build::ProfileBuilder, Vec<crate::LocationId>) {
+        let mut b = crate::build::ProfileBuilder::new(types);
         let bin = b.mapping("/bin/app", 0x1000, 0x9000);
-        let locs: Vec<crate::LocationId> = (0..50)
+        let locs = (0..n)
             .map(|i| {
                 let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
                 b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
             })
             .collect();
+        (b, locs)
+    }
+
+    #[test]
+    fn parts_read_back_as_the_profile() {
+        let (mut b, locs) = with_locations(&[("samples", "count")], 50);
         for i in 0..60_000usize {
             let stack: Vec<crate::LocationId> = (0..1 + i % 8)
                 .map(|k| locs[(i * 7 + k * 13) % 50])
@@ -473,14 +483,7 @@ mod tests {
     #[test]
     fn samples_are_written_as_prost_writes_them() {
         use prost::Message;
-        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count"), ("bytes", "bytes")]);
-        let bin = b.mapping("/bin/app", 0x1000, 0x9000);
-        let locs: Vec<crate::LocationId> = (0..300)
-            .map(|i| {
-                let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
-                b.location(Some(bin), 0x1000 + i as u64, &[(f, i)])
-            })
-            .collect();
+        let (mut b, locs) = with_locations(&[("samples", "count"), ("bytes", "bytes")], 300);
         for i in 0..40usize {
             let depth = if i == 7 { 70_000 } else { 1 + i % 9 };
             let stack: Vec<crate::LocationId> =
