@@ -38,6 +38,10 @@ impl Graph {
 
     /// Drops the tags whose |flat| and |cum| are both below `cutoff`.
     pub fn trim_low_frequency_tags(&mut self, cutoff: i64) {
+        if cutoff == 0 {
+            // Every tag is kept: no node need be read.
+            return;
+        }
         let keep = |t: &crate::Tag| {
             t.flat.unsigned_abs() >= cutoff.unsigned_abs()
                 || t.cum.unsigned_abs() >= cutoff.unsigned_abs()
@@ -55,6 +59,10 @@ impl Graph {
     /// Removes the incoming edges of graph nodes whose |weight| is below
     /// `cutoff`; returns how many were removed.
     pub fn trim_low_frequency_edges(&mut self, cutoff: i64) -> usize {
+        if cutoff == 0 {
+            // No weight is below 0 in magnitude: no node need be read.
+            return 0;
+        }
         let mut dropped = Vec::new();
         for &id in &self.nodes {
             if let Some(n) = self.arena.get(id.index()) {

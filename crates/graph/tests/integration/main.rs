@@ -239,3 +239,33 @@ fn inline_edges_are_kept_whole_with_into_inlined() {
     assert!(edges(&full).len() > want.len());
     assert_eq!(edges(&some), want);
 }
+
+/// pprof trims what is below the cutoff in magnitude: with a cutoff of 0
+/// nothing goes, with 1 only what weighs 0 (here the edge main → g and
+/// the tag `k:w` of main and of g, whose samples cancel out).
+#[test]
+fn a_zero_cutoff_trims_nothing() {
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let app = Some(b.mapping("/usr/bin/app", 0, 0));
+    let main = b.named_location(app, 0x10, &[("main", "main.go", 3)]);
+    let f = b.named_location(app, 0x20, &[("f", "f.go", 5)]);
+    let g = b.named_location(app, 0x30, &[("g", "g.go", 7)]);
+    b.labelled_sample(&[f, main], &[4], &[("k", "v")])
+        .labelled_sample(&[g, main], &[5], &[("k", "w")])
+        .labelled_sample(&[g, main], &[-5], &[("k", "w")])
+        .sample(&[g], &[3]);
+    let p = b.build();
+    let mut o = Options::default();
+    o.compute_tags = true;
+    let edges = |g: &Graph| g.iter().map(|(_, n)| n.in_edges.len()).sum::<usize>();
+    let tags = |g: &Graph| g.iter().map(|(_, n)| n.label_tags.len()).sum::<usize>();
+    let mut graph = Graph::new(&p, &o);
+    let (e, t) = (edges(&graph), tags(&graph));
+    assert_eq!((e, t), (2, 4));
+    assert_eq!(graph.trim_low_frequency_edges(0), 0);
+    graph.trim_low_frequency_tags(0);
+    assert_eq!((edges(&graph), tags(&graph)), (e, t));
+    assert_eq!(graph.trim_low_frequency_edges(1), 1);
+    graph.trim_low_frequency_tags(1);
+    assert_eq!((edges(&graph), tags(&graph)), (e - 1, t - 2));
+}
