@@ -68,16 +68,14 @@ pub fn write_part<W: Write + ?Sized>(
             let start = range.start.min(end);
             // The id mapping is chosen once, so that the loop over the
             // frames holds no branch on it.
-            return match crate::profile::LocationIds::of(&p.locations) {
-                crate::profile::LocationIds::Sequential(n) => {
-                    let id = |l: crate::LocationId| match l.index() < n {
-                        true => l.index() as u64 + 1,
-                        false => 0,
-                    };
+            use crate::profile::LocationIds;
+            return match LocationIds::of(&p.locations) {
+                LocationIds::Sequential(n) => {
+                    let id = |l| LocationIds::sequential(n, l);
                     write_samples(p, start..end, id, w)
                 }
-                crate::profile::LocationIds::Listed(ids) => {
-                    let id = |l: crate::LocationId| ids.get(l.index()).copied().unwrap_or(0);
+                LocationIds::Listed(ids) => {
+                    let id = |l| LocationIds::listed(&ids, l);
                     write_samples(p, start..end, id, w)
                 }
             };
@@ -438,9 +436,6 @@ pub fn write_to<W: Write>(p: &Profile, mut w: W) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// A large profile written in parts (the tables first) reads back as
-    /// the profile, by Go's rules: gzip members joined, fields in any
-    /// order.
     /// A builder of a profile with `types` and `n` locations, each in a
     /// function of its own, and those locations.
     fn with_locations(
@@ -458,6 +453,9 @@ mod tests {
         (b, locs)
     }
 
+    /// A large profile written in parts (the tables first) reads back as
+    /// the profile, by Go's rules: gzip members joined, fields in any
+    /// order.
     #[test]
     fn parts_read_back_as_the_profile() {
         let (mut b, locs) = with_locations(&[("samples", "count")], 50);

@@ -57,10 +57,26 @@ impl LocationIds {
     #[inline(always)]
     pub(crate) fn get(&self, l: LocationId) -> u64 {
         match self {
-            LocationIds::Sequential(n) if l.index() < *n => l.index() as u64 + 1,
-            LocationIds::Sequential(_) => 0,
-            LocationIds::Listed(ids) => ids.get(l.index()).copied().unwrap_or(0),
+            LocationIds::Sequential(n) => Self::sequential(*n, l),
+            LocationIds::Listed(ids) => Self::listed(ids, l),
         }
+    }
+
+    /// [`LocationIds::get`] in a table of `n` locations numbered 1..n
+    /// (for loops that pick the kind of table once).
+    #[inline(always)]
+    pub(crate) fn sequential(n: usize, l: LocationId) -> u64 {
+        if l.index() < n {
+            l.index() as u64 + 1
+        } else {
+            0
+        }
+    }
+
+    /// [`LocationIds::get`] in a table whose ids are `ids`.
+    #[inline(always)]
+    pub(crate) fn listed(ids: &[u64], l: LocationId) -> u64 {
+        ids.get(l.index()).copied().unwrap_or(0)
     }
 }
 
