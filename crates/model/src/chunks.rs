@@ -1,8 +1,9 @@
 //! Work on two threads: large outputs (text or bytes) made in chunks and
-//! written in order (while this thread formats and writes the even chunks, another
-//! formats the odd ones, at most a few chunks ahead, so the output never
-//! sits in memory whole), and a function over the two halves of a range
-//! at once ([`in_halves`]).
+//! written in order (this thread and another each take the next chunk not
+//! yet taken, this one writing them in order, at most a few chunks ahead,
+//! so the output never sits in memory whole and neither thread waits for
+//! the other's larger chunk), and a function over the two halves of a
+//! range at once ([`in_halves`]).
 
 use std::io::Write;
 use std::ops::Range;
@@ -48,8 +49,10 @@ impl Chunk for Vec<u8> {
 /// `format(state, i, buf)` puts in an empty `buf` (a `String` for text,
 /// a `Vec<u8>` for bytes; see [`Chunk`]). Each thread makes
 /// its own `state` with `new_state` (caches, scratch buffers). With more
-/// than one chunk and more than one core, odd chunks are made on a second
-/// thread. The first write error stops both threads and is returned.
+/// than one chunk and more than one core, a second thread formats chunks
+/// too: each thread takes the next chunk no thread has taken, so chunks
+/// of unequal cost keep both busy to the end. The first write error stops
+/// both threads and is returned.
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -65,10 +68,11 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
     new_state: impl Fn() -> S + Sync,
     format: impl Fn(&mut S, usize, &mut C) + Sync,
 ) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let mut text = C::with_capacity(0);
     if chunks < 2 || !two {
         let mut state = new_state();
+        let mut text = C::with_capacity(0);
         for i in 0..chunks {
             text.clear();
             format(&mut state, i, &mut text);
@@ -76,44 +80,84 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
         }
         return Ok(());
     }
+    // The next chunk no thread has taken.
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<C>(AHEAD);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, C)>(AHEAD);
         // Written chunks go back to be filled again, so that no chunk
         // grows from empty (copying itself as it doubles) on fresh pages.
         let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<C>(AHEAD + 1);
-        let (format, new_state) = (&format, &new_state);
+        let (format, new_state, next) = (&format, &new_state, &next);
         scope.spawn(move || {
             let mut state = new_state();
             let mut last = 0;
-            for i in (1..chunks).step_by(2) {
-                let mut odd = back_rx
+            loop {
+                let i = next.fetch_add(1, Relaxed);
+                if i >= chunks {
+                    return;
+                }
+                let mut buf = back_rx
                     .try_recv()
                     .unwrap_or_else(|_| C::with_capacity(last + last / 4));
-                odd.clear();
-                format(&mut state, i, &mut odd);
-                last = odd.bytes().len();
+                buf.clear();
+                format(&mut state, i, &mut buf);
+                last = buf.bytes().len();
                 // The receiver is gone after a write error: stop.
-                if tx.send(odd).is_err() {
+                if tx.send((i, buf)).is_err() {
                     return;
                 }
             }
         });
-        let mut state = new_state();
-        for i in 0..chunks {
-            if i % 2 == 0 {
-                text.clear();
-                format(&mut state, i, &mut text);
-                w.write_all(text.bytes())?;
-            } else {
-                let odd = rx
+        let result = (|| {
+            let mut state = new_state();
+            // Chunks made and not written yet, by number; the other
+            // thread's come in the order it took them.
+            let mut ready: std::collections::BTreeMap<usize, C> = Default::default();
+            let mut spare: Vec<C> = Vec::new();
+            let mut last = 0;
+            let mut written = 0;
+            while written < chunks {
+                if let Some(c) = ready.remove(&written) {
+                    w.write_all(c.bytes())?;
+                    written += 1;
+                    // Back to the other thread, or kept here when it has
+                    // enough.
+                    if let Err(std::sync::mpsc::TrySendError::Full(c)) = back_tx.try_send(c) {
+                        spare.push(c);
+                    }
+                    continue;
+                }
+                // The chunk to write next is the other thread's: take its
+                // finished chunks, or make one more here while it works,
+                // unless this thread is already far enough ahead.
+                if let Ok((i, c)) = rx.try_recv() {
+                    ready.insert(i, c);
+                    continue;
+                }
+                let i = next.load(Relaxed);
+                if i < chunks
+                    && i < written + 2 * AHEAD
+                    && next.compare_exchange(i, i + 1, Relaxed, Relaxed).is_ok()
+                {
+                    let mut buf = spare
+                        .pop()
+                        .unwrap_or_else(|| C::with_capacity(last + last / 4));
+                    buf.clear();
+                    format(&mut state, i, &mut buf);
+                    last = buf.bytes().len();
+                    ready.insert(i, buf);
+                    continue;
+                }
+                let (i, c) = rx
                     .recv()
                     .map_err(|_| std::io::Error::other("formatting thread failed"))?;
-                w.write_all(odd.bytes())?;
-                // Full only if the other thread has stopped: drop it then.
-                let _ = back_tx.try_send(odd);
+                ready.insert(i, c);
             }
-        }
-        Ok(())
+            Ok(())
+        })();
+        // After an error, the other thread takes no more chunks.
+        next.store(chunks, Relaxed);
+        result
     })
 }
 
@@ -170,6 +214,32 @@ mod tests {
             let want: String = (0..n).map(|i| format!("[{i}]")).collect();
             assert_eq!(String::from_utf8(out).unwrap(), want);
         }
+    }
+
+    /// Chunks of very unequal cost: each is made exactly once, by one of
+    /// the threads, and they come out in order.
+    #[test]
+    fn each_chunk_is_made_once_whatever_it_costs() {
+        let made = std::sync::Mutex::new(Vec::new());
+        let mut out = Vec::new();
+        write_in_order(
+            &mut out,
+            200,
+            || (),
+            |_, i, text: &mut String| {
+                if i % 17 == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                text.push_str(&format!("[{i}]"));
+                made.lock().unwrap().push(i);
+            },
+        )
+        .unwrap();
+        let want: String = (0..200).map(|i| format!("[{i}]")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+        let mut made = made.into_inner().unwrap();
+        made.sort_unstable();
+        assert_eq!(made, (0..200).collect::<Vec<_>>());
     }
 
     /// A writer that fails after `left` bytes.
