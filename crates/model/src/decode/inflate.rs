@@ -177,6 +177,8 @@ fn overlapped(
             if let Some(s) = &mut scan {
                 if !s.advance(&out, &mut pos, opts.memory_budget) {
                     scan = None;
+                } else {
+                    s.room_ahead(pos, hint, opts.memory_budget);
                 }
             }
         }
