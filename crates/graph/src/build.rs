@@ -1504,19 +1504,26 @@ impl<'p> Stacks<'p> {
 
 /// Builds the graph (pprof's `newGraph`). Sample sums, and tags when
 /// requested, are computed on up to two threads for large profiles.
+///
+/// With `prior`, a graph of the same samples and options but without
+/// [`Options::kept_nodes`] (the graph the kept nodes were chosen from): when
+/// this graph collects no edge nor tag, its nodes take their values from
+/// there instead of walking the samples again (a node's values depend only
+/// on the samples and on the node itself, not on which others are kept).
 pub(crate) fn new_graph(
     p: &Profile,
     o: &Options,
     stacks: Option<&Stacks<'_>>,
     with_edges: bool,
+    prior: Option<&Graph>,
 ) -> Graph {
     match stacks {
         Some(st) if st.sample_index == o.sample_index && st.mean == o.mean => {
-            build_graph(p, o, st, None, with_edges)
+            build_graph(p, o, st, None, with_edges, prior)
         }
         _ => {
             let owned = Stacks::new(p, o.sample_index, o.mean);
-            build_graph(p, o, &owned, None, with_edges)
+            build_graph(p, o, &owned, None, with_edges, prior)
         }
     }
 }
@@ -1529,6 +1536,7 @@ fn build_graph(
     stacks: &Stacks<'_>,
     split: Option<bool>,
     with_edges: bool,
+    prior: Option<&Graph>,
 ) -> Graph {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     let mut b = Builder::new(p, o);
@@ -1566,8 +1574,19 @@ fn build_graph(
         Edges::Of(_) => EdgeMask::Touching(&marks),
         Edges::IntoInlined => EdgeMask::Into(&marks),
     };
+    let wants_edges = with_edges
+        && match mask {
+            EdgeMask::All => true,
+            EdgeMask::Touching(m) | EdgeMask::Into(m) => m.contains(&true),
+        };
+    let wants_tags = o.compute_tags && with_edges;
+    if let Some(all) = prior.filter(|_| !wants_edges && !wants_tags) {
+        if take_values(&mut b.g.arena, all) {
+            return finish(b);
+        }
+    }
     // Tags are credited while the values are summed.
-    let groups = (o.compute_tags && with_edges).then(|| stacks.label_groups());
+    let groups = wants_tags.then(|| stacks.label_groups());
     let mut collector = groups.map(|g| TagCollector::new(p, o, g));
     let of_sample = (collector.as_mut())
         .map(TagCollector::sets_of_samples)
@@ -1795,6 +1814,27 @@ pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
 
 /// pprof's `selectNodesForGraph`: the node list holds every node with a
 /// value, minus negative ones when requested.
+/// Gives each node of `arena` the values of the node of `all` that stands
+/// for the same thing; false, and nothing changed, when one has none there.
+fn take_values(arena: &mut [Node], all: &Graph) -> bool {
+    let at: FxMap<&NodeInfo, usize> = (arena.iter().enumerate())
+        .map(|(i, n)| (&n.info, i))
+        .collect();
+    let mut values: Vec<Option<[i64; 4]>> = vec![None; arena.len()];
+    for (_, n) in all.iter() {
+        if let Some(&i) = at.get(&n.info) {
+            values[i] = Some([n.flat, n.flat_div, n.cum, n.cum_div]);
+        }
+    }
+    if values.contains(&None) {
+        return false;
+    }
+    for (node, v) in arena.iter_mut().zip(values.into_iter().flatten()) {
+        [node.flat, node.flat_div, node.cum, node.cum_div] = v;
+    }
+    true
+}
+
 fn finish(b: Builder<'_>) -> Graph {
     let drop_negative = b.o.drop_negative;
     let mut g = b.g;
@@ -2143,7 +2183,7 @@ mod tests {
         assert_eq!(distinct.len(), tc.sets.len(), "one set per content");
         assert!(tc.sets.len() < q.samples.len() / 2);
         let tags = |p: &Profile| {
-            let g = build_graph(p, &o, &Stacks::new(p, 0, false), Some(false), true);
+            let g = build_graph(p, &o, &Stacks::new(p, 0, false), Some(false), true, None);
             g.iter()
                 .map(|(_, n)| (n.label_tags.clone(), n.numeric_tags.clone()))
                 .collect::<Vec<_>>()
@@ -2178,7 +2218,7 @@ mod tests {
             compute_tags: true,
             ..Options::default()
         };
-        let g = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true);
+        let g = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true, None);
         for (_, n) in g.iter() {
             assert_eq!(n.label_tags.len(), 1);
             let t = n.label_tags.get("a:b:c").expect("merged tag");
@@ -2209,9 +2249,9 @@ mod tests {
             out
         };
         let stacks = Stacks::new(&p, 0, false);
-        let full = build_graph(&p, &o, &stacks, Some(false), true);
+        let full = build_graph(&p, &o, &stacks, Some(false), true, None);
         // Samples summed in two halves at once: the same tags.
-        let halves = build_graph(&p, &o, &stacks, Some(true), true);
+        let halves = build_graph(&p, &o, &stacks, Some(true), true, None);
         assert_eq!(tags(&halves), tags(&full));
         assert!(tags(&full)
             .iter()
@@ -2224,7 +2264,7 @@ mod tests {
             let mut a = full.clone();
             a.trim_low_frequency_tags(cutoff);
             o.tag_cutoff = cutoff;
-            let mut b = build_graph(&p, &o, &stacks, Some(false), true);
+            let mut b = build_graph(&p, &o, &stacks, Some(false), true, None);
             b.trim_low_frequency_tags(cutoff);
             assert_eq!(tags(&a), tags(&b), "cutoff {cutoff}");
             // A graph of some of the nodes can take its tags from this
@@ -2235,10 +2275,10 @@ mod tests {
                 kept_nodes: Some(kept),
                 ..o.clone()
             };
-            let mut fresh = build_graph(&p, &ko, &stacks, Some(false), true);
+            let mut fresh = build_graph(&p, &ko, &stacks, Some(false), true, None);
             fresh.trim_low_frequency_tags(cutoff);
             ko.compute_tags = false;
-            let mut taken = build_graph(&p, &ko, &stacks, Some(false), true);
+            let mut taken = build_graph(&p, &ko, &stacks, Some(false), true, None);
             assert!(tags(&taken).is_empty());
             taken.take_tags(&mut b);
             assert!(fresh.nodes.len() < full.nodes.len());
@@ -2318,24 +2358,26 @@ mod tests {
                 &o,
                 &Stacks::new(&p, 0, false),
                 Some(false),
-                true
+                true,
+                None
             )),
             summary(&build_graph(
                 &p,
                 &o,
                 &Stacks::new(&p, 0, false),
                 Some(true),
-                true
+                true,
+                None
             ))
         );
         // With a kept set, residual flags must merge too.
-        let full = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true);
+        let full = build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true, None);
         let mut kept = full.discard_low_frequency_nodes(0);
         kept.retain(|i| !i.name.ends_with('3'));
         o.kept_nodes = Some(kept);
         let (a, b) = (
-            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true),
-            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(true), true),
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(false), true, None),
+            build_graph(&p, &o, &Stacks::new(&p, 0, false), Some(true), true, None),
         );
         assert_eq!(summary(&a), summary(&b));
         assert!(summary(&a).1.iter().any(|e| e.3), "some edge is residual");

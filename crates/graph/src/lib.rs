@@ -90,7 +90,7 @@ impl Graph {
         if o.call_tree {
             build::new_tree(p, o)
         } else {
-            build::new_graph(p, o, None, true)
+            build::new_graph(p, o, None, true, None)
         }
     }
 
@@ -101,7 +101,7 @@ impl Graph {
         if o.call_tree {
             build::new_tree(p, o)
         } else {
-            build::new_graph(p, o, Some(stacks), true)
+            build::new_graph(p, o, Some(stacks), true, None)
         }
     }
 
@@ -113,7 +113,21 @@ impl Graph {
         if o.call_tree {
             build::new_tree(p, o)
         } else {
-            build::new_graph(p, o, Some(stacks), false)
+            build::new_graph(p, o, Some(stacks), false, None)
+        }
+    }
+
+    /// [`Graph::with_stacks`] for the [`Options::kept_nodes`] chosen from
+    /// `all`, a graph of the same stacks and options without kept nodes
+    /// (such as [`Graph::nodes_only`] builds). A node's values depend only
+    /// on the samples and on the node itself: when this graph collects no
+    /// edge (none is wanted for its nodes) nor tag, they are taken from
+    /// `all` instead of walking the samples again.
+    pub fn with_stacks_from(p: &Profile, o: &Options, stacks: &Stacks<'_>, all: &Graph) -> Graph {
+        if o.call_tree {
+            build::new_tree(p, o)
+        } else {
+            build::new_graph(p, o, Some(stacks), true, Some(all))
         }
     }
 

@@ -171,11 +171,22 @@ impl<'p> Report<'p> {
     }
 
     /// As `new_graph_from`, skipping the tags that trimming by
-    /// `tag_cutoff` is certain to remove.
-    fn new_graph_cut(&self, stacks: &Stacks<'_>, kept: Option<NodeSet>, tag_cutoff: i64) -> Graph {
+    /// `tag_cutoff` is certain to remove; the `kept` nodes chosen from
+    /// `all` take their values from there when nothing else is wanted of
+    /// the samples ([`Graph::with_stacks_from`]).
+    fn new_graph_cut(
+        &self,
+        stacks: &Stacks<'_>,
+        kept: Option<(NodeSet, &Graph)>,
+        tag_cutoff: i64,
+    ) -> Graph {
+        let (kept, all) = kept.unzip();
         let mut go = self.graph_options(kept);
         go.tag_cutoff = tag_cutoff;
-        Graph::with_stacks(self.prof, &go, stacks)
+        match all {
+            Some(all) => Graph::with_stacks_from(self.prof, &go, stacks, all),
+            None => Graph::with_stacks(self.prof, &go, stacks),
+        }
     }
 
     /// The graph trimmed by `-nodefraction`, `-nodecount` and
@@ -217,7 +228,7 @@ impl<'p> Report<'p> {
             let g = match kept {
                 Some(kept) if kept.len() != nodes.nodes.len() => {
                     dropped_nodes = nodes.nodes.len().saturating_sub(kept.len());
-                    self.new_graph_cut(&stacks, Some(kept), node_cutoff)
+                    self.new_graph_cut(&stacks, Some((kept, &nodes)), node_cutoff)
                 }
                 _ => self.new_graph_cut(&stacks, None, node_cutoff),
             };

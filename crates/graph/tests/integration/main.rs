@@ -269,3 +269,58 @@ fn a_zero_cutoff_trims_nothing() {
     graph.trim_low_frequency_tags(1);
     assert_eq!((edges(&graph), tags(&graph)), (e - 1, t - 2));
 }
+
+/// A graph of kept nodes takes their values from the graph they were
+/// chosen from when it collects no edge: here with the edges into inlined
+/// nodes wanted, as text reports want them, and `inl` (the only node ever
+/// inlined) left out. With `inl` kept, or a node of the graph missing
+/// there, the samples are walked again.
+#[test]
+fn kept_nodes_take_their_values_from_the_graph_they_were_chosen_from() {
+    let p = profile();
+    let mut o = Options::default();
+    o.edges = pprof_graph::Edges::IntoInlined;
+    let stacks = pprof_graph::Stacks::new(&p, 0, false);
+    let all = Graph::nodes_only(&p, &o, &stacks);
+    let sorted = |g: &Graph| {
+        let mut r = rows(g);
+        r.sort();
+        r
+    };
+    // The values of `all`, doubled: only a graph that takes them has them.
+    let mut doubled = all.clone();
+    for n in &mut doubled.arena {
+        n.flat *= 2;
+        n.cum *= 2;
+    }
+    for (names, taken) in [
+        (&["main", "a", "b"][..], true),
+        (&["main", "inl", "a"], false),
+    ] {
+        let mut ko = o.clone();
+        ko.kept_nodes = Some(
+            (all.iter())
+                .filter(|(_, n)| names.contains(&n.info.name.as_str()))
+                .map(|(_, n)| n.info.clone())
+                .collect(),
+        );
+        let walked = Graph::with_stacks(&p, &ko, &stacks);
+        assert_eq!(walked.nodes.len(), names.len(), "{names:?}");
+        assert_eq!(edges(&walked).is_empty(), taken, "{names:?}");
+        let from_all = Graph::with_stacks_from(&p, &ko, &stacks, &all);
+        assert_eq!(sorted(&from_all), sorted(&walked), "{names:?}");
+        assert_eq!(edges(&from_all), edges(&walked), "{names:?}");
+        let from_doubled = Graph::with_stacks_from(&p, &ko, &stacks, &doubled);
+        let want: Vec<_> = if taken {
+            (sorted(&walked).into_iter())
+                .map(|(n, f, c)| (n, 2 * f, 2 * c))
+                .collect()
+        } else {
+            sorted(&walked)
+        };
+        assert_eq!(sorted(&from_doubled), want, "{names:?}");
+        // Nodes missing from the graph given: walked.
+        let from_none = Graph::with_stacks_from(&p, &ko, &stacks, &Graph::default());
+        assert_eq!(sorted(&from_none), sorted(&walked), "{names:?}");
+    }
+}
