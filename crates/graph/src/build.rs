@@ -1812,8 +1812,6 @@ pub(crate) fn new_tree(p: &Profile, o: &Options) -> Graph {
     finish(b)
 }
 
-/// pprof's `selectNodesForGraph`: the node list holds every node with a
-/// value, minus negative ones when requested.
 /// Gives each node of `arena` the values of the node of `all` that stands
 /// for the same thing; false, and nothing changed, when one has none there.
 fn take_values(arena: &mut [Node], all: &Graph) -> bool {
@@ -1835,6 +1833,8 @@ fn take_values(arena: &mut [Node], all: &Graph) -> bool {
     true
 }
 
+/// pprof's `selectNodesForGraph`: the node list holds every node with a
+/// value, minus negative ones when requested.
 fn finish(b: Builder<'_>) -> Graph {
     let drop_negative = b.o.drop_negative;
     let mut g = b.g;

@@ -1312,9 +1312,7 @@ impl<T: Copy + bytemuck::Zeroable> Arena<T> {
             items: bytemuck::allocation::zeroed_vec(items),
         }
     }
-}
 
-impl<T: Copy + bytemuck::Zeroable> Arena<T> {
     /// Grows the ends to `n` samples and the items to `items` within the
     /// capacity, writing zeros (so that this thread faults the pages in).
     fn grow_within(&mut self, n: usize, items: usize) {
