@@ -942,11 +942,9 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
 
     // String table: deduplicate so that ids compare like strings.
     let mut table = StringTable::new();
-    let mut remap = Vec::with_capacity(raw_strings.len());
-    for s in raw_strings {
-        // Bytes kept exactly, invalid UTF-8 included (see `strings`).
-        remap.push(table.intern_bytes(&data[s]));
-    }
+    // Bytes kept exactly, invalid UTF-8 included (see `strings`).
+    let texts: Vec<&[u8]> = raw_strings.into_iter().map(|s| &data[s]).collect();
+    let remap = table.intern_all_bytes(&texts);
     budget.charge(table.heap_bytes())?;
     let strings = Strings { table, remap };
     let s =

@@ -27,10 +27,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use hashbrown::HashTable;
 
 /// Index of a string in a profile's [`StringTable`].
 ///
@@ -59,7 +59,9 @@ impl StrId {
 #[derive(Clone, Debug)]
 pub struct StringTable {
     strings: Vec<Arc<str>>,
-    index: FastMap<Arc<str>, StrId>,
+    /// The ids of `strings`, found by the hash of their text.
+    index: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Default for StringTable {
@@ -77,25 +79,64 @@ impl PartialEq for StringTable {
 impl StringTable {
     /// A table holding only the empty string.
     pub fn new() -> Self {
-        let empty: Arc<str> = Arc::from("");
-        let mut index = FastMap::default();
-        index.insert(empty.clone(), StrId::EMPTY);
-        StringTable {
-            strings: vec![empty],
-            index,
-        }
+        let mut table = StringTable {
+            strings: Vec::new(),
+            index: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
+        };
+        table.add(table.hasher.hash_one(""), Arc::from(""));
+        table
     }
 
     /// Returns the id of `s`, adding it to the table if it is new.
     pub fn intern(&mut self, s: &str) -> StrId {
-        if let Some(&id) = self.index.get(s) {
-            return id;
+        let hash = self.hasher.hash_one(s);
+        match self.find(hash, s) {
+            Some(id) => id,
+            None => self.add(hash, Arc::from(s)),
         }
-        let id = StrId(self.strings.len() as u32);
-        let arc: Arc<str> = Arc::from(s);
-        self.strings.push(arc.clone());
-        self.index.insert(arc, id);
-        id
+    }
+
+    /// The id of the string `s` whose hash is `hash`, if the table holds it.
+    fn find(&self, hash: u64, s: &str) -> Option<StrId> {
+        let strings = &self.strings;
+        let same = |&id: &u32| strings.get(id as usize).is_some_and(|t| **t == *s);
+        self.index.find(hash, same).map(|&id| StrId(id))
+    }
+
+    /// Adds `s`, which the table does not hold, whose hash is `hash`.
+    fn add(&mut self, hash: u64, s: Arc<str>) -> StrId {
+        let id = self.strings.len() as u32;
+        self.strings.push(s);
+        let rehash = id_hash(&self.strings, &self.hasher);
+        self.index.insert_unique(hash, id, rehash);
+        StrId(id)
+    }
+
+    /// The ids of the byte strings `list` (held as [`from_bytes`] makes
+    /// them), added to the table when new, in order. The texts are made and
+    /// hashed on two threads for long lists: only the lookups are serial.
+    pub fn intern_all_bytes(&mut self, list: &[&[u8]]) -> Vec<StrId> {
+        let hasher = &self.hasher;
+        let made = |r: std::ops::Range<usize>| -> Vec<(u64, Arc<str>)> {
+            let part = list.get(r).unwrap_or(&[]);
+            (part.iter())
+                .map(|b| {
+                    let text = from_bytes(b);
+                    (hasher.hash_one(&*text), Arc::from(text))
+                })
+                .collect()
+        };
+        let (first, second) = crate::chunks::in_halves(list.len(), PARALLEL_STRINGS, made);
+        self.index
+            .reserve(list.len(), id_hash(&self.strings, &self.hasher));
+        self.strings.reserve(list.len());
+        (first.into_iter().chain(second.into_iter().flatten()))
+            .map(|(hash, text)| match self.find(hash, &text) {
+                Some(id) => id,
+                None => self.add(hash, text),
+            })
+            .collect()
     }
 
     /// Returns the id of the byte string `bytes` (held as [`from_bytes`]
@@ -111,7 +152,7 @@ impl StringTable {
 
     /// Returns the id of `s` if the table holds it.
     pub fn lookup(&self, s: &str) -> Option<StrId> {
-        self.index.get(s).copied()
+        self.find(self.hasher.hash_one(s), s)
     }
 
     /// The text of `id`. An id from another table may give a wrong string or
@@ -133,7 +174,7 @@ impl StringTable {
     /// An estimate of the memory the table takes: each string's text and
     /// shared header, its slot in the id vector and in the lookup map.
     pub(crate) fn heap_bytes(&self) -> u64 {
-        const PER_STRING: usize = 16 /* Arc header */ + 16 /* vector slot */ + 24 /* map slot */;
+        const PER_STRING: usize = 16 /* Arc header */ + 16 /* vector slot */ + 8 /* map slot */;
         let text: usize = self.strings.iter().map(|s| s.len()).sum();
         (text + self.strings.len() * PER_STRING) as u64
     }
@@ -150,6 +191,22 @@ impl StringTable {
         self.strings.iter().any(|s| s.as_bytes().contains(&LEAD))
     }
 }
+
+/// The hash of the text of a table's id, for moving it when the index grows.
+fn id_hash<'t>(
+    strings: &'t [Arc<str>],
+    hasher: &'t foldhash::fast::RandomState,
+) -> impl Fn(&u32) -> u64 + 't {
+    move |&id| {
+        strings
+            .get(id as usize)
+            .map_or(0, |t| hasher.hash_one(&**t))
+    }
+}
+
+/// Strings per half from which [`StringTable::intern_all_bytes`] makes
+/// and hashes them on two threads.
+const PARALLEL_STRINGS: usize = 8192;
 
 /// First character of the block that holds raw bytes: byte `b` is
 /// `char::from_u32(ESCAPE_BASE + b)`.
@@ -419,5 +476,38 @@ mod tests {
         assert_eq!(t.get(a), "a");
         assert_eq!(t.len(), 2);
         assert_eq!(t.get(StrId(99)), "");
+    }
+
+    /// A long list (made on two threads) and a short one give the ids
+    /// that interning each string in turn gives, duplicates, the empty
+    /// string and invalid UTF-8 included, also for strings already held.
+    #[test]
+    fn interning_a_list_gives_the_ids_of_interning_each() {
+        let mut texts: Vec<Vec<u8>> = (0..3 * PARALLEL_STRINGS)
+            .map(|i| format!("main.f{}", i % (2 * PARALLEL_STRINGS)).into_bytes())
+            .collect();
+        texts[5] = b"\xff\xfe".to_vec();
+        texts[3 * PARALLEL_STRINGS - 1] = b"\xff\xfe".to_vec();
+        texts[7] = Vec::new();
+        for n in [0, 1, 10, texts.len()] {
+            let list: Vec<&[u8]> = texts.iter().take(n).map(|t| &t[..]).collect();
+            let mut one = StringTable::new();
+            let held = one.intern("main.f3");
+            let want: Vec<StrId> = list.iter().map(|b| one.intern_bytes(b)).collect();
+            let mut all = StringTable::new();
+            assert_eq!(all.intern("main.f3"), held);
+            assert_eq!(all.intern_all_bytes(&list), want, "{n} strings");
+            assert_eq!(
+                all.iter().collect::<Vec<_>>(),
+                one.iter().collect::<Vec<_>>()
+            );
+            for (b, &id) in list.iter().zip(&want) {
+                assert_eq!(all.lookup(&from_bytes(b)), Some(id));
+            }
+        }
+        assert!(
+            texts.len() >= 2 * PARALLEL_STRINGS,
+            "long enough for two threads"
+        );
     }
 }
