@@ -1298,11 +1298,11 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     // edges however many locations the profile has).
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
-        // About 16 edges per node, never more than every edge.
-        (true, EdgeMask::All) => (16 * nnodes).min(locs.entries),
-        // About 64 edges per marked node.
+        // About 4 edges per node, never more than every edge.
+        (true, EdgeMask::All) => (4 * nnodes).min(locs.entries),
+        // About 8 edges per marked node.
         (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => {
-            (64 * m.iter().filter(|&&b| b).count()).min(locs.entries)
+            (8 * m.iter().filter(|&&b| b).count()).min(locs.entries)
         }
     };
     let mut edges = EdgeTable::with_capacity(capacity, MEAN);
