@@ -1742,6 +1742,7 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
         b.g.arena.reserve(frames);
     }
     b.nodes.reserve(frames);
+    b.functions.reserve(frames.min(p.functions.len() + 1));
     let mut off = Vec::with_capacity(p.locations.len() + 1);
     let mut ids = Vec::with_capacity(frames);
     off.push(0u32);

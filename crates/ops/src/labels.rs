@@ -47,7 +47,7 @@ pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String,
 }
 
 /// Labels per half below which one thread reads them all.
-const PARALLEL_MIN_LABELS: usize = 500_000;
+const PARALLEL_MIN_LABELS: usize = 100_000;
 
 /// What one numeric label key was seen with.
 struct Seen {
