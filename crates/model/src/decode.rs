@@ -8,7 +8,7 @@ use crate::error::{
     DecodeError, DecodeErrorKind as K, Error, IdTable, Result, ValidationError as V,
 };
 use crate::profile::*;
-use crate::samples::{EarlyRoom, Samples, Sizes};
+use crate::samples::{Checked, EarlyRoom, Samples, Sizes};
 use crate::strings::{StrId, StringTable};
 use crate::wire::{self, Reader, LEN};
 
@@ -1199,6 +1199,13 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
     {
         return Err(Error::Invalid(v));
     }
+    // Every sample was read with its values counted, its location ids
+    // found in the table and its labels' strings in range.
+    p.samples.set_checked(Checked {
+        locations: p.locations.len(),
+        strings: p.strings.len(),
+        values: nvalues,
+    });
     Ok(p)
 }
 

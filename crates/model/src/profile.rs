@@ -466,6 +466,16 @@ impl Profile {
         if n == 0 && !self.samples.is_empty() {
             return Err(Error::Invalid(V::MissingSampleTypes));
         }
+        // Samples as the decoder made them (into tables that can only have
+        // grown since) need no second look.
+        if let Some(c) = self.samples.checked() {
+            if c.values == n
+                && c.locations <= self.locations.len()
+                && c.strings <= self.strings.len()
+            {
+                return self.check_locations();
+            }
+        }
         // Samples are most of a profile: their tables are checked whole,
         // flat; only when that finds a problem are they checked sample by
         // sample, to name the first problem in sample order.
@@ -577,5 +587,107 @@ mod tests {
                 assert_eq!(found.get(LocationId(i as u32)), want, "{ids:?} at {i}");
             }
         }
+    }
+
+    /// A profile of three samples over two locations, each with a label.
+    fn labelled() -> Profile {
+        let mut p = Profile::new();
+        let (t, u) = (p.intern("samples"), p.intern("count"));
+        p.sample_types.push(ValueType { r#type: t, unit: u });
+        for id in 1..=2 {
+            p.locations.push(Location {
+                id,
+                ..Default::default()
+            });
+        }
+        let key = p.intern("k");
+        for i in 0..3 {
+            p.samples.push(Sample {
+                locations: vec![LocationId(i % 2), LocationId(1)],
+                values: vec![i64::from(i) + 1],
+                labels: vec![Label {
+                    key,
+                    num: i64::from(i),
+                    ..Default::default()
+                }],
+            });
+        }
+        p
+    }
+
+    /// The decoder vouches for the samples it makes, so that checking them
+    /// again reads none of them; any edit that could break an id or a value
+    /// count takes that back, and a location table that shrank is looked
+    /// at again.
+    #[test]
+    fn decoded_samples_are_not_checked_again_until_edited() {
+        let built = labelled();
+        assert_eq!(built.samples.checked(), None, "only the decoder vouches");
+        let d = crate::decode(&crate::encode(&built)).unwrap();
+        assert!(d.samples.checked().is_some());
+        assert!(d.check_valid().is_ok());
+        let bad_loc = LocationId(7);
+        let bad_str = StrId(999);
+        type Edit = fn(&mut Profile, LocationId, StrId);
+        let edits: [(&str, Edit); 8] = [
+            ("locations_mut", |p, l, _| p.samples.locations_mut(0)[0] = l),
+            ("labels_mut", |p, _, s| p.samples.labels_mut(1)[0].key = s),
+            ("iter_mut", |p, l, _| {
+                if let Some(s) = p.samples.iter_mut().last() {
+                    s.locations[1] = l;
+                }
+            }),
+            ("push", |p, l, _| {
+                p.samples.push(Sample {
+                    locations: vec![l],
+                    values: vec![1],
+                    labels: vec![],
+                })
+            }),
+            ("push_label_to_last", |p, _, s| {
+                p.samples.push_label_to_last(Label {
+                    key: s,
+                    ..Default::default()
+                })
+            }),
+            ("rewrite", |p, l, _| {
+                p.samples.rewrite(|s| {
+                    s.locations[0] = l;
+                    true
+                })
+            }),
+            ("replace", |p, l, _| {
+                let mut s = p.samples.at(2).to_sample();
+                s.locations[0] = l;
+                p.samples.replace(2, s)
+            }),
+            ("append", |p, l, _| {
+                let mut more = Samples::new();
+                more.push_parts(&[l], &[1], &[]);
+                p.samples.append(&more)
+            }),
+        ];
+        for (name, edit) in edits {
+            let mut q = d.clone();
+            edit(&mut q, bad_loc, bad_str);
+            assert_eq!(q.samples.checked(), None, "{name}");
+            assert!(q.check_valid().is_err(), "{name}");
+        }
+        let mut q = d.clone();
+        q.locations.truncate(1);
+        assert!(q.check_valid().is_err(), "a shrunk location table");
+        // Edits that cannot break an id keep the decoder's word; tables
+        // that grow keep it true.
+        let mut q = d.clone();
+        q.samples.values_mut(0)[0] = 5;
+        q.samples.retain(|s| s.values[0] != 2);
+        q.intern("more");
+        q.locations.push(Location {
+            id: 3,
+            ..Default::default()
+        });
+        assert!(q.samples.checked().is_some());
+        assert!(q.check_valid().is_ok());
+        assert_eq!(q.samples.len(), 2);
     }
 }

@@ -357,6 +357,19 @@ pub struct Samples {
     locations: Arena<LocationId>,
     values: Arena<i64>,
     labels: Arena<Label>,
+    /// Set by the decoder, which builds only valid samples; forgotten by
+    /// any edit that could change an id or the number of values.
+    checked: Option<Checked>,
+}
+
+/// What the samples were found to fit when they were made: every location
+/// index is below `locations`, every label string id below `strings`, and
+/// every sample has `values` values. Tables that only grow keep them valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Checked {
+    pub(crate) locations: usize,
+    pub(crate) strings: usize,
+    pub(crate) values: usize,
 }
 
 impl PartialEq for Samples {
@@ -422,6 +435,7 @@ impl Samples {
 
     /// The samples in order, open for editing in place.
     pub fn iter_mut(&mut self) -> IterMut<'_> {
+        self.checked = None;
         IterMut {
             next: 0,
             len: self.len,
@@ -442,12 +456,14 @@ impl Samples {
     /// range.
     pub fn locations_mut(&mut self, i: usize) -> &mut [LocationId] {
         assert!(i < self.len, "sample {i} of {}", self.len);
+        self.checked = None;
         self.locations.get_mut(i)
     }
 
     /// The labels of sample `i`, to edit; panics when `i` is out of range.
     pub fn labels_mut(&mut self, i: usize) -> &mut [Label] {
         assert!(i < self.len, "sample {i} of {}", self.len);
+        self.checked = None;
         self.labels.get_mut(i)
     }
 
@@ -473,9 +489,20 @@ impl Samples {
         &self.labels.items[..end]
     }
 
+    /// What the samples were made to fit, if nothing edited them since.
+    pub(crate) fn checked(&self) -> Option<Checked> {
+        self.checked
+    }
+
+    /// Records what the samples fit (for the decoder, which checked it).
+    pub(crate) fn set_checked(&mut self, c: Checked) {
+        self.checked = Some(c);
+    }
+
     /// Appends a sample given by parts.
     #[inline]
     pub fn push_parts(&mut self, locations: &[LocationId], values: &[i64], labels: &[Label]) {
+        self.checked = None;
         let n = self.len;
         self.locations.push(n, locations);
         self.values.push(n, values);
@@ -494,6 +521,7 @@ impl Samples {
     /// Adds a label to the last sample (nothing when there is none); the
     /// caller restores the canonical order ([`crate::Profile::sort_labels`]).
     pub fn push_label_to_last(&mut self, label: Label) {
+        self.checked = None;
         if self.len == 0 {
             return;
         }
@@ -525,6 +553,7 @@ impl Samples {
             && old.values.len() == new.values.len()
             && old.labels.len() == new.labels.len()
         {
+            self.checked = None;
             self.locations.get_mut(i).copy_from_slice(new.locations);
             self.values.get_mut(i).copy_from_slice(new.values);
             self.labels.get_mut(i).copy_from_slice(new.labels);
@@ -565,6 +594,7 @@ impl Samples {
 
     /// Appends all of `other`'s samples.
     pub fn append(&mut self, other: &Samples) {
+        self.checked = None;
         let (n, m) = (self.len, other.len);
         self.locations.append(n, &other.locations, m);
         self.values.append(n, &other.values, m);
@@ -654,6 +684,8 @@ impl Samples {
             locations: self.locations.filtered(&flags),
             values: self.values.filtered(&flags),
             labels: self.labels.filtered(&flags),
+            // A part of valid samples is valid.
+            checked: self.checked,
         }
     }
 
@@ -675,6 +707,7 @@ impl Samples {
     /// one that grows past the room already read, the rest go to a new
     /// table.
     pub fn rewrite(&mut self, mut f: impl FnMut(&mut Sample) -> bool) {
+        self.checked = None;
         let n = self.len;
         let mut s = Sample::default();
         // Where the next sample's items start in each arena (the end of the
@@ -699,6 +732,7 @@ impl Samples {
                     locations: self.locations.prefix(kept, write[0]),
                     values: self.values.prefix(kept, write[1]),
                     labels: self.labels.prefix(kept, write[2]),
+                    checked: None,
                 };
                 out.push(&s);
                 for j in i + 1..n {
@@ -1402,6 +1436,7 @@ impl EarlyRoom {
             locations: self.locations.into_room(n, total(0)),
             values: self.values.into_room(n, total(1)),
             labels: Arena::room(n, total(2)),
+            checked: None,
         })
     }
 }
@@ -1467,6 +1502,7 @@ impl Samples {
             locations: Arena::room(n, total(0)),
             values: Arena::room(n, total(1)),
             labels: Arena::room(n, total(2)),
+            checked: None,
         }
     }
 
