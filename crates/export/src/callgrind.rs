@@ -489,11 +489,9 @@ mod tests {
             cum: flat,
             ..Default::default()
         };
-        let g = Graph {
-            arena: vec![node("f", 3), node("g", 2), node("f", 1)],
-            edges: Vec::new(),
-            nodes: vec![NodeId(0), NodeId(1), NodeId(2)],
-        };
+        let mut g = Graph::default();
+        g.arena = vec![node("f", 3), node("g", 2), node("f", 1)];
+        g.nodes = vec![NodeId(0), NodeId(1), NodeId(2)];
         let c = CallgrindConfig::default();
         let out = compose_callgrind(&g, &c);
         assert!(out.contains("fn=(1) f\n"), "{out}");

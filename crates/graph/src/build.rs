@@ -1554,10 +1554,10 @@ fn build_graph(
                     stacks.label_groups();
                 }
             });
-            create_nodes(&mut b)
+            make_nodes(&mut b, prior)
         })
     } else {
-        create_nodes(&mut b)
+        make_nodes(&mut b, prior)
     };
     let all = stacks.list();
     let split = split.unwrap_or(threads > 1 && all.len() >= 2 * PARALLEL_MIN_STACKS);
@@ -1582,7 +1582,7 @@ fn build_graph(
     let wants_tags = o.compute_tags && with_edges;
     if let Some(all) = prior.filter(|_| !wants_edges && !wants_tags) {
         if take_values(&mut b.g.arena, all) {
-            return finish(b);
+            return with_frames(finish(b), o, off, ids);
         }
     }
     // Tags are credited while the values are summed.
@@ -1654,7 +1654,107 @@ fn build_graph(
         tags.nodes = node_tags;
         tags.finish(&mut b.g.arena);
     }
-    finish(b)
+    with_frames(finish(b), o, off, ids)
+}
+
+/// The node of each frame of each location (`ids[off[i]..off[i + 1]]` for
+/// location `i`) of a graph, and how its nodes were made.
+#[derive(Debug)]
+pub(crate) struct Frames {
+    off: Vec<u32>,
+    ids: Vec<Option<NodeId>>,
+    made: NodeMaking,
+    /// The length of the graph's arena when it was built.
+    arena: usize,
+}
+
+/// The options a node's identity depends on.
+#[derive(Debug, PartialEq, Eq)]
+struct NodeMaking {
+    keep: Keep,
+    obj_names: bool,
+    orig_fn_names: bool,
+    raw_file_names: bool,
+    trim_path: String,
+    source_path: String,
+}
+
+impl NodeMaking {
+    fn of(o: &Options) -> NodeMaking {
+        NodeMaking {
+            keep: Keep::new(o.granularity, o.no_inlines, o.show_columns),
+            obj_names: o.obj_names,
+            orig_fn_names: o.orig_fn_names,
+            raw_file_names: o.raw_file_names,
+            trim_path: o.trim_path.clone(),
+            source_path: o.source_path.clone(),
+        }
+    }
+}
+
+/// `g` with the nodes of its frames, for graphs made from it.
+fn with_frames(mut g: Graph, o: &Options, off: Vec<u32>, ids: Vec<Option<NodeId>>) -> Graph {
+    g.frames = Some(std::sync::Arc::new(Frames {
+        off,
+        ids,
+        made: NodeMaking::of(o),
+        arena: g.arena.len(),
+    }));
+    g
+}
+
+/// The nodes of every frame: taken from `prior` (the graph the kept nodes
+/// were chosen from) when it has the frames of the same locations made
+/// the same way, made from the locations otherwise.
+fn make_nodes(b: &mut Builder<'_>, prior: Option<&Graph>) -> (Vec<u32>, Vec<Option<NodeId>>) {
+    match prior.and_then(|all| kept_nodes_of(b, all)) {
+        Some(made) => made,
+        None => create_nodes(b),
+    }
+}
+
+/// The kept nodes of `all`'s frames, made in the order [`create_nodes`]
+/// would make them (each at its first frame, its function numbered at its
+/// first node), with their frames; `None` (and nothing made) when `all`
+/// has no frames that fit.
+fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Option<NodeId>>)> {
+    let kept = b.o.kept_nodes.as_ref()?;
+    let frames = all.frames.as_deref()?;
+    let fits = frames.arena == all.arena.len()
+        && frames.off.len() == b.p.locations.len() + 1
+        && frames.made == NodeMaking::of(b.o);
+    if !fits || !b.g.arena.is_empty() {
+        return None;
+    }
+    const UNSEEN: u32 = u32::MAX;
+    const DROPPED: u32 = u32::MAX - 1;
+    // Per node of `all`: its node here, once its first frame is met.
+    let mut to: Vec<u32> = vec![UNSEEN; all.arena.len()];
+    let mut functions: FxMap<u32, u32> = FxMap::default();
+    let mut kept_node = |old: NodeId| -> Option<NodeId> {
+        let slot = to.get_mut(old.index())?;
+        if *slot == UNSEEN {
+            let node = all.arena.get(old.index())?;
+            *slot = if kept.contains(&node.info) {
+                let next = functions.len() as u32;
+                let function = *functions.entry(node.function.0).or_insert(next);
+                let id = b.g.arena.len() as u32;
+                b.g.arena.push(Node {
+                    info: node.info.clone(),
+                    function: FunctionKey(function),
+                    ..Node::default()
+                });
+                id
+            } else {
+                DROPPED
+            };
+        }
+        (*slot != DROPPED).then_some(NodeId(*slot))
+    };
+    let ids = (frames.ids.iter())
+        .map(|old| old.and_then(&mut kept_node))
+        .collect();
+    Some((frames.off.clone(), ids))
 }
 
 /// Adds the edge sums of one worker (sorted by destination, then source)
@@ -1897,6 +1997,7 @@ impl LocationNodes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::NodeSet;
     use pprof_model::{Function, FunctionId, LocationId, Sample, ValueType};
 
     #[test]
@@ -2347,6 +2448,82 @@ mod tests {
             |x, y| x.0 < y.0,
         );
         assert_eq!(tagged, [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]);
+    }
+
+    /// A graph of some of another graph's nodes takes them from it, in
+    /// the order and with the function keys that making them from the
+    /// locations gives, at every granularity and from a graph of kept
+    /// nodes in turn; a graph whose nodes were made another way, or that
+    /// has no frames, gives none.
+    #[test]
+    fn kept_nodes_taken_from_a_graph_are_those_made_from_the_locations() {
+        let p = random_profile();
+        let st = Stacks::new(&p, 0, false);
+        let arena = |g: &Graph| -> Vec<(NodeInfo, FunctionKey)> {
+            g.arena
+                .iter()
+                .map(|n| (n.info.clone(), n.function))
+                .collect()
+        };
+        for granularity in [
+            crate::Granularity::Functions,
+            crate::Granularity::Lines,
+            crate::Granularity::Addresses,
+        ] {
+            let o = Options {
+                granularity,
+                ..Options::default()
+            };
+            let all = build_graph(&p, &o, &st, None, false, None);
+            for every in [1, 2, 3, 5] {
+                let kept: NodeSet = (all.arena.iter().enumerate())
+                    .filter(|(i, _)| i % every == every - 1)
+                    .map(|(_, n)| n.info.clone())
+                    .collect();
+                let ko = Options {
+                    kept_nodes: Some(kept),
+                    ..o.clone()
+                };
+                let mut made = Builder::new(&p, &ko);
+                let from_locations = create_nodes(&mut made);
+                let mut taken = Builder::new(&p, &ko);
+                let from_all = kept_nodes_of(&mut taken, &all).expect("nodes taken");
+                assert_eq!(from_all, from_locations, "{granularity:?}, every {every}");
+                assert_eq!(arena(&taken.g), arena(&made.g), "{granularity:?}");
+                // Whole graphs, and a graph of fewer nodes from this one.
+                let kept_graph = build_graph(&p, &ko, &st, None, true, Some(&all));
+                let fresh = build_graph(&p, &ko, &st, None, true, None);
+                assert_eq!(summary(&kept_graph), summary(&fresh));
+                assert_eq!(arena(&kept_graph), arena(&fresh));
+                let fewer: NodeSet = (kept_graph.arena.iter().step_by(2))
+                    .map(|n| n.info.clone())
+                    .collect();
+                let fo = Options {
+                    kept_nodes: Some(fewer),
+                    ..o.clone()
+                };
+                let mut again = Builder::new(&p, &fo);
+                let from_kept = kept_nodes_of(&mut again, &kept_graph).expect("taken again");
+                let mut made = Builder::new(&p, &fo);
+                assert_eq!(from_kept, create_nodes(&mut made));
+                assert_eq!(arena(&again.g), arena(&made.g));
+            }
+            let other = Options {
+                granularity: crate::Granularity::Files,
+                kept_nodes: Some(NodeSet::default()),
+                ..o.clone()
+            };
+            assert!(kept_nodes_of(&mut Builder::new(&p, &other), &all).is_none());
+            let by_hand = Graph {
+                arena: all.arena.clone(),
+                ..Graph::default()
+            };
+            let ko = Options {
+                kept_nodes: Some(NodeSet::default()),
+                ..o.clone()
+            };
+            assert!(kept_nodes_of(&mut Builder::new(&p, &ko), &by_hand).is_none());
+        }
     }
 
     #[test]

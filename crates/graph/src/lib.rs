@@ -80,6 +80,10 @@ pub struct Graph {
     pub edges: Vec<Edge>,
     /// The nodes of the graph, in the current order.
     pub nodes: Vec<NodeId>,
+    /// The node of each frame of each location, as the builder found them
+    /// (none for graphs made otherwise): a graph of some of these nodes
+    /// takes its own from there.
+    frames: Option<std::sync::Arc<build::Frames>>,
 }
 
 impl Graph {
@@ -118,11 +122,12 @@ impl Graph {
     }
 
     /// [`Graph::with_stacks`] for the [`Options::kept_nodes`] chosen from
-    /// `all`, a graph of the same stacks and options without kept nodes
-    /// (such as [`Graph::nodes_only`] builds). A node's values depend only
-    /// on the samples and on the node itself: when this graph collects no
-    /// edge (none is wanted for its nodes) nor tag, they are taken from
-    /// `all` instead of walking the samples again.
+    /// `all`, a graph of the same stacks and options with more nodes (such
+    /// as [`Graph::nodes_only`] builds). The kept nodes are taken from `all`
+    /// instead of being made again from the locations. A node's values
+    /// depend only on the samples and on the node itself: when this graph
+    /// collects no edge (none is wanted for its nodes) nor tag, they are
+    /// taken from `all` too, instead of walking the samples again.
     pub fn with_stacks_from(p: &Profile, o: &Options, stacks: &Stacks<'_>, all: &Graph) -> Graph {
         if o.call_tree {
             build::new_tree(p, o)

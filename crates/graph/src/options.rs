@@ -166,7 +166,7 @@ impl Default for Options {
 
 /// Which parts of a location are kept at a granularity (mirrors the flags
 /// of pprof's `Profile.Aggregate`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Keep {
     pub inline_frames: bool,
     pub function: bool,

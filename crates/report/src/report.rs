@@ -252,7 +252,7 @@ impl<'p> Report<'p> {
                     // graph's: only the edges between them are new.
                     let mut go = self.graph_options(Some(kept));
                     let tags = std::mem::take(&mut go.compute_tags);
-                    let mut kept = Graph::with_stacks(self.prof, &go, &stacks);
+                    let mut kept = Graph::with_stacks_from(self.prof, &go, &stacks, &g);
                     if tags {
                         kept.take_tags(&mut g);
                     }
