@@ -62,7 +62,9 @@ pub fn looks_like_demangled_cpp(name: &str) -> bool {
     if name.contains(".<") || name.contains("]).") {
         return false;
     }
-    name.contains(['<', '>', '[', ']']) || name.contains("::")
+    // The marks are ASCII: bytes tell, with no character decoded.
+    let marked = |b: &u8| matches!(b, b'<' | b'>' | b'[' | b']');
+    name.as_bytes().iter().any(marked) || name.contains("::")
 }
 
 /// Removes every outermost `open…close` group with what it nests, left to
@@ -117,10 +119,11 @@ pub fn demangle_profile(p: &mut Profile, force: bool, mode: Demangle) {
     }
     for i in 0..p.functions.len() {
         let f = &p.functions[i];
-        let (name, system) = (p.str(f.name), p.str(f.system_name));
-        if !name.is_empty() && system != name {
+        // Equal strings have equal ids.
+        if !f.name.is_empty() && f.system_name != f.name {
             continue;
         }
+        let (name, system) = (p.str(f.name), p.str(f.system_name));
         let new = match demangle_name(system, mode) {
             Some(d) => d,
             None if looks_like_demangled_cpp(system) => {
@@ -192,6 +195,19 @@ mod tests {
         assert!(!looks_like_demangled_cpp("java.util.List.<init>"));
         assert!(!looks_like_demangled_cpp("main.(*T[...]).M"));
         assert!(!looks_like_demangled_cpp("main.work"));
+        let marked = [
+            "a<b",
+            "a>b",
+            "f[2]",
+            "x]",
+            "ns::f",
+            "héllo::wörld",
+            "日本<語",
+        ];
+        for name in marked {
+            assert!(looks_like_demangled_cpp(name), "{name}");
+        }
+        assert!(!looks_like_demangled_cpp("héllo.wörld:1"));
         assert_eq!(remove_matching("a<b<c>>::f(int)", '<', '>'), "a::f(int)");
         assert_eq!(remove_matching("a>b", '<', '>'), "a>b");
         assert_eq!(remove_matching("f(a)(b", '(', ')'), "f(b");

@@ -101,17 +101,23 @@ pub fn unsymbolizable(file: &str) -> bool {
 /// by a location, not yet symbolized (unless `force`), naming a file that
 /// is not a system pseudo-file nor a URL.
 pub fn requests(p: &Profile, force: bool) -> (Vec<BinaryRequest>, Vec<Warning>) {
+    let wanted = |m: &pprof_model::Mapping| {
+        force || !(m.has_functions || m.has_filenames || m.has_line_numbers)
+    };
+    // Which mappings the locations use matters only when one is wanted.
     let mut used = vec![false; p.mappings.len()];
-    for l in &p.locations {
-        if let Some(u) = l.mapping.and_then(|m| used.get_mut(m.index())) {
-            *u = true;
+    if p.mappings.iter().any(wanted) {
+        for l in &p.locations {
+            if let Some(u) = l.mapping.and_then(|m| used.get_mut(m.index())) {
+                *u = true;
+            }
         }
     }
     let mut reqs = Vec::new();
     let mut warnings = Vec::new();
     let mut missing = false;
     for (i, m) in p.mappings.iter().enumerate() {
-        if !used[i] || (!force && (m.has_functions || m.has_filenames || m.has_line_numbers)) {
+        if !used[i] || !wanted(m) {
             continue;
         }
         let file = p.str(m.file);
