@@ -59,12 +59,20 @@ fn strip_templates(name: &str) -> String {
 /// `<`, `>`, `[`, `]` or `::`, but not Java's `.<` nor a Go method on a
 /// generic type (`]).`).
 pub fn looks_like_demangled_cpp(name: &str) -> bool {
+    // The marks are ASCII: bytes tell, with no character decoded. Most
+    // names (Go's, C's) hold none of them, which one pass finds, 16 bytes
+    // at a time.
+    let mark = |b: u8| matches!(b, b'<' | b'>' | b'[' | b']');
+    let any_mark = |bytes: &[u8], also: u8| {
+        (bytes.chunks(16)).any(|c| c.iter().fold(false, |m, &b| m | mark(b) | (b == also)))
+    };
+    if !any_mark(name.as_bytes(), b':') {
+        return false;
+    }
     if name.contains(".<") || name.contains("]).") {
         return false;
     }
-    // The marks are ASCII: bytes tell, with no character decoded.
-    let marked = |b: &u8| matches!(b, b'<' | b'>' | b'[' | b']');
-    name.as_bytes().iter().any(marked) || name.contains("::")
+    any_mark(name.as_bytes(), b'<') || name.contains("::")
 }
 
 /// Removes every outermost `open…close` group with what it nests, left to
