@@ -1841,7 +1841,21 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
     if b.o.kept_nodes.is_none() {
         b.g.arena.reserve(frames);
     }
-    b.nodes.reserve(frames);
+    // Without addresses, lines, columns and object names, the key of a
+    // named function's line is the function's whatever the location: its
+    // node is found once per function, not once per frame.
+    let keep = b.keep;
+    let by_function = !(keep.address || keep.linenumber || keep.column || b.o.obj_names);
+    let mut of_function: Vec<Option<Option<NodeId>>> = if by_function {
+        vec![None; p.functions.len()]
+    } else {
+        Vec::new()
+    };
+    b.nodes.reserve(if by_function {
+        frames.min(p.functions.len() + 1)
+    } else {
+        frames
+    });
     b.functions.reserve(frames.min(p.functions.len() + 1));
     let mut off = Vec::with_capacity(p.locations.len() + 1);
     let mut ids = Vec::with_capacity(frames);
@@ -1853,8 +1867,18 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
             ids.push(b.find_or_insert(0, k));
         } else {
             for line in lines {
+                let cached = of_function.get_mut(line.function.index());
+                if let Some(Some(id)) = cached.as_deref() {
+                    ids.push(*id);
+                    continue;
+                }
                 let k = b.key(loc, Some(line));
-                ids.push(b.find_or_insert(0, k));
+                let id = b.find_or_insert(0, k);
+                // A key without a name holds the location's object file.
+                if let Some(slot) = cached.filter(|_| k.name != 0 || k.orig != 0) {
+                    *slot = Some(id);
+                }
+                ids.push(id);
             }
         }
         off.push(ids.len() as u32);
@@ -2448,6 +2472,72 @@ mod tests {
             |x, y| x.0 < y.0,
         );
         assert_eq!(tagged, [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]);
+    }
+
+    /// Finding a named function's node once per function gives the nodes
+    /// that finding each frame's gives, at every granularity and with
+    /// object names, for functions whose locations lie in different
+    /// mappings, unnamed ones (whose key holds the object file) included.
+    #[test]
+    fn nodes_found_once_per_function_are_those_found_per_frame() {
+        let mut p = random_profile();
+        for (i, file) in ["a.so", "b.so"].iter().enumerate() {
+            let file = p.intern(file);
+            p.mappings.push(pprof_model::Mapping {
+                id: i as u64 + 1,
+                file,
+                ..Default::default()
+            });
+        }
+        for (i, l) in p.locations.iter_mut().enumerate() {
+            l.mapping = Some(pprof_model::MappingId((i % 2) as u32));
+            l.address = 0x1000 + i as u64;
+        }
+        // Two functions without a name, each at locations of both mappings.
+        p.functions[4].name = StrId::EMPTY;
+        p.functions[9].name = StrId::EMPTY;
+        let per_frame = |b: &mut Builder<'_>| {
+            let (mut off, mut ids) = (vec![0u32], Vec::new());
+            for loc in &b.p.locations {
+                let lines = b.lines(loc);
+                if lines.is_empty() {
+                    let k = b.key(loc, None);
+                    ids.push(b.find_or_insert(0, k));
+                }
+                for line in lines {
+                    let k = b.key(loc, Some(line));
+                    ids.push(b.find_or_insert(0, k));
+                }
+                off.push(ids.len() as u32);
+            }
+            (off, ids)
+        };
+        let arena = |g: &Graph| -> Vec<(NodeInfo, FunctionKey)> {
+            g.arena
+                .iter()
+                .map(|n| (n.info.clone(), n.function))
+                .collect()
+        };
+        for granularity in [
+            crate::Granularity::Functions,
+            crate::Granularity::FileFunctions,
+            crate::Granularity::Files,
+            crate::Granularity::Lines,
+            crate::Granularity::Addresses,
+        ] {
+            for obj_names in [false, true] {
+                let o = Options {
+                    granularity,
+                    obj_names,
+                    ..Options::default()
+                };
+                let mut once = Builder::new(&p, &o);
+                let mut each = Builder::new(&p, &o);
+                let how = format!("{granularity:?}, obj_names {obj_names}");
+                assert_eq!(create_nodes(&mut once), per_frame(&mut each), "{how}");
+                assert_eq!(arena(&once.g), arena(&each.g), "{how}");
+            }
+        }
     }
 
     /// A graph of some of another graph's nodes takes them from it, in
