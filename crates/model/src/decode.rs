@@ -1066,8 +1066,10 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
                         count: usize,
                         charge: bool,
                         push: Push<'_>|
-     -> Result<Option<Problem>> {
+     -> Result<(Option<Problem>, Vec<(StrId, StrId)>)> {
         let mut problem: Option<Problem> = None;
+        // The numeric labels' distinct (key, unit) pairs, in order.
+        let mut units: Vec<(StrId, StrId)> = Vec::new();
         let mut locs: Vec<LocationId> = Vec::with_capacity(64);
         let mut vals: Vec<i64> = Vec::with_capacity(8);
         let mut labels: Vec<Label> = Vec::new();
@@ -1138,15 +1140,20 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
                 budget.charge(std::mem::take(&mut heap))?;
             }
             sort_labels(&strings.table, &mut labels);
+            for l in labels.iter().filter(|l| !l.is_str()) {
+                if !units.contains(&(l.key, l.num_unit)) {
+                    units.push((l.key, l.num_unit));
+                }
+            }
             if !push(&locs, &vals, &labels) {
                 return Err(r.err(K::Truncated).into());
             }
         }
         budget.charge(heap)?;
-        Ok(problem)
+        Ok((problem, units))
     };
     let first = sample_marks.first();
-    let (samples, sample_problem) = if let Some((mid, mid_at, halves)) = split {
+    let (samples, sample_problem, units) = if let Some((mid, mid_at, halves)) = split {
         budget.charge(sample_cost(&halves))?;
         let room = room.and_then(|h| h.join().ok());
         let (table, pa, pb) = Samples::fill_two(
@@ -1160,8 +1167,13 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
                 })
             },
         );
-        let (pa, pb) = (pa?, pb?);
-        (table, pa.or(pb))
+        let ((pa, mut units), (pb, more)) = (pa?, pb?);
+        for u in more {
+            if !units.contains(&u) {
+                units.push(u);
+            }
+        }
+        (table, pa.or(pb), units)
     } else {
         let mut table = Samples::new();
         // Room for the samples' sizes (counted as they were located) when
@@ -1176,7 +1188,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         if sized {
             table.reserve_sizes(sizes);
         }
-        let problem = decode_chunk(first, 0, n_samples, true, &mut |l, v, b| {
+        let (problem, units) = decode_chunk(first, 0, n_samples, true, &mut |l, v, b| {
             if table.is_empty() && !sized {
                 // Backed by the records counted in the data.
                 table.reserve(n_samples, nvalues);
@@ -1184,7 +1196,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
             table.push_parts(l, v, b);
             true
         })?;
-        (table, problem)
+        (table, problem, units)
     };
     p.samples = samples;
     p.strings = strings.table;
@@ -1206,6 +1218,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         strings: p.strings.len(),
         values: nvalues,
     });
+    p.samples.set_numeric_label_units(units);
     Ok(p)
 }
 

@@ -6,6 +6,7 @@
 //! 100 bytes and three allocations.
 
 use crate::profile::{Label, LocationId, Sample};
+use crate::strings::StrId;
 
 /// One field of every sample, end to end: sample `i`'s items are
 /// `items[ends[i - 1]..ends[i]]`. While no sample has any item, `ends` stays
@@ -360,6 +361,10 @@ pub struct Samples {
     /// Set by the decoder, which builds only valid samples; forgotten by
     /// any edit that could change an id or the number of values.
     checked: Option<Checked>,
+    /// The numeric labels' distinct (key, unit) pairs in order of first
+    /// appearance, recorded by the decoder; forgotten by any edit that
+    /// could change a label or leave out a sample.
+    label_units: Option<Vec<(StrId, StrId)>>,
 }
 
 /// What the samples were found to fit when they were made: every location
@@ -435,7 +440,7 @@ impl Samples {
 
     /// The samples in order, open for editing in place.
     pub fn iter_mut(&mut self) -> IterMut<'_> {
-        self.checked = None;
+        self.forget();
         IterMut {
             next: 0,
             len: self.len,
@@ -463,7 +468,7 @@ impl Samples {
     /// The labels of sample `i`, to edit; panics when `i` is out of range.
     pub fn labels_mut(&mut self, i: usize) -> &mut [Label] {
         assert!(i < self.len, "sample {i} of {}", self.len);
-        self.checked = None;
+        self.forget();
         self.labels.get_mut(i)
     }
 
@@ -499,10 +504,34 @@ impl Samples {
         self.checked = Some(c);
     }
 
+    /// The distinct (key, unit) pairs of the numeric labels, in the order
+    /// they first appear, when the decoder recorded them and no edit since
+    /// could have changed them (`None` otherwise: read the labels). Enough
+    /// to tell each key's units without reading every label again.
+    pub fn numeric_label_units(&self) -> Option<&[(StrId, StrId)]> {
+        self.label_units.as_deref()
+    }
+
+    /// Records the numeric labels' (key, unit) pairs (for the decoder).
+    pub(crate) fn set_numeric_label_units(&mut self, units: Vec<(StrId, StrId)>) {
+        self.label_units = Some(units);
+    }
+
+    /// Forgets what the decoder recorded about the samples.
+    fn forget(&mut self) {
+        self.checked = None;
+        self.label_units = None;
+    }
+
+    /// Forgets what the decoder recorded about the labels.
+    fn forget_labels(&mut self) {
+        self.label_units = None;
+    }
+
     /// Appends a sample given by parts.
     #[inline]
     pub fn push_parts(&mut self, locations: &[LocationId], values: &[i64], labels: &[Label]) {
-        self.checked = None;
+        self.forget();
         let n = self.len;
         self.locations.push(n, locations);
         self.values.push(n, values);
@@ -521,7 +550,7 @@ impl Samples {
     /// Adds a label to the last sample (nothing when there is none); the
     /// caller restores the canonical order ([`crate::Profile::sort_labels`]).
     pub fn push_label_to_last(&mut self, label: Label) {
-        self.checked = None;
+        self.forget();
         if self.len == 0 {
             return;
         }
@@ -553,7 +582,7 @@ impl Samples {
             && old.values.len() == new.values.len()
             && old.labels.len() == new.labels.len()
         {
-            self.checked = None;
+            self.forget();
             self.locations.get_mut(i).copy_from_slice(new.locations);
             self.values.get_mut(i).copy_from_slice(new.values);
             self.labels.get_mut(i).copy_from_slice(new.labels);
@@ -594,7 +623,7 @@ impl Samples {
 
     /// Appends all of `other`'s samples.
     pub fn append(&mut self, other: &Samples) {
-        self.checked = None;
+        self.forget();
         let (n, m) = (self.len, other.len);
         self.locations.append(n, &other.locations, m);
         self.values.append(n, &other.values, m);
@@ -660,6 +689,8 @@ impl Samples {
         if keep.iter().all(|&k| k) {
             return;
         }
+        // Fewer samples may hold fewer units.
+        self.forget_labels();
         self.locations.retain(keep);
         self.values.retain(keep);
         self.labels.retain(keep);
@@ -684,8 +715,9 @@ impl Samples {
             locations: self.locations.filtered(&flags),
             values: self.values.filtered(&flags),
             labels: self.labels.filtered(&flags),
-            // A part of valid samples is valid.
+            // A part of valid samples is valid (but may hold fewer units).
             checked: self.checked,
+            label_units: None,
         }
     }
 
@@ -707,7 +739,7 @@ impl Samples {
     /// one that grows past the room already read, the rest go to a new
     /// table.
     pub fn rewrite(&mut self, mut f: impl FnMut(&mut Sample) -> bool) {
-        self.checked = None;
+        self.forget();
         let n = self.len;
         let mut s = Sample::default();
         // Where the next sample's items start in each arena (the end of the
@@ -733,6 +765,7 @@ impl Samples {
                     values: self.values.prefix(kept, write[1]),
                     labels: self.labels.prefix(kept, write[2]),
                     checked: None,
+                    label_units: None,
                 };
                 out.push(&s);
                 for j in i + 1..n {
@@ -1437,6 +1470,7 @@ impl EarlyRoom {
             values: self.values.into_room(n, total(1)),
             labels: Arena::room(n, total(2)),
             checked: None,
+            label_units: None,
         })
     }
 }
@@ -1503,6 +1537,7 @@ impl Samples {
             values: Arena::room(n, total(1)),
             labels: Arena::room(n, total(2)),
             checked: None,
+            label_units: None,
         }
     }
 

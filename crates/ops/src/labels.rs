@@ -14,7 +14,21 @@ use crate::error::{Error, Result};
 /// The first non-empty unit seen for a key wins. Keys without any unit
 /// get `bytes` for `alignment` and `request`, and otherwise the key itself.
 pub fn num_label_units(p: &Profile) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
-    let seen = units_in_halves(p.samples.all_labels(), PARALLEL_MIN_LABELS);
+    // The decoder's record of the distinct (key, unit) pairs, in order,
+    // tells what reading every label would.
+    let seen = match p.samples.numeric_label_units() {
+        Some(pairs) => {
+            let labels: Vec<Label> = (pairs.iter())
+                .map(|&(key, num_unit)| Label {
+                    key,
+                    num_unit,
+                    ..Label::default()
+                })
+                .collect();
+            units_seen(&labels)
+        }
+        None => units_in_halves(p.samples.all_labels(), PARALLEL_MIN_LABELS),
+    };
     let mut units: HashMap<String, String> = HashMap::new();
     let mut ignored: HashMap<String, BTreeSet<String>> = HashMap::new();
     for e in seen {

@@ -2,3 +2,4 @@
 
 mod merge;
 mod props;
+mod units;
