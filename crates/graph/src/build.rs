@@ -51,6 +51,20 @@ struct Builder<'a> {
     name_kept: Vec<NameKept>,
 }
 
+/// The identity of the node of key `k`.
+fn node_info(p: &Profile, files: &[String], k: &Key) -> NodeInfo {
+    NodeInfo {
+        name: p.str(StrId(k.name)).to_string(),
+        orig_name: p.str(StrId(k.orig)).to_string(),
+        address: k.address,
+        file: files.get(k.file as usize).cloned().unwrap_or_default(),
+        start_line: k.start_line,
+        lineno: k.lineno,
+        column: k.column,
+        objfile: p.str(StrId(k.objfile)).to_string(),
+    }
+}
+
 /// Whether a name is among the kept nodes' names, once looked up.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum NameKept {
@@ -166,19 +180,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn info(&self, k: &Key) -> NodeInfo {
-        NodeInfo {
-            name: self.p.str(StrId(k.name)).to_string(),
-            orig_name: self.p.str(StrId(k.orig)).to_string(),
-            address: k.address,
-            file: self.files.get(k.file as usize).cloned().unwrap_or_default(),
-            start_line: k.start_line,
-            lineno: k.lineno,
-            column: k.column,
-            objfile: self.p.str(StrId(k.objfile)).to_string(),
-        }
-    }
-
     /// pprof's `FindOrInsertNode` within the node map of `ctx`.
     fn find_or_insert(&mut self, ctx: u32, k: Key) -> Option<NodeId> {
         if let Some(names) = &self.kept_names {
@@ -200,13 +201,15 @@ impl<'a> Builder<'a> {
                 return None;
             }
         }
-        if let Some(&n) = self.nodes.get(&(ctx, k)) {
-            return n;
-        }
-        let info = self.info(&k);
+        // One lookup finds the key or the place for it.
+        let slot = match self.nodes.entry((ctx, k)) {
+            std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
+            std::collections::hash_map::Entry::Vacant(v) => v,
+        };
+        let info = node_info(self.p, &self.files, &k);
         if let Some(kept) = &self.o.kept_nodes {
             if !kept.contains(&info) {
-                self.nodes.insert((ctx, k), None);
+                slot.insert(None);
                 return None;
             }
         }
@@ -224,7 +227,7 @@ impl<'a> Builder<'a> {
             function: FunctionKey(function),
             ..Node::default()
         });
-        self.nodes.insert((ctx, k), Some(id));
+        slot.insert(Some(id));
         Some(id)
     }
 
