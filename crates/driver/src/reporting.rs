@@ -375,7 +375,13 @@ pub fn write_report_noting(
                 sample_unit: o.sample_unit.clone(),
                 output_unit: o.output_unit.clone(),
             };
-            pprof_export::write_callgrind(&mut buf, &tg.graph, &c)?;
+            // Nothing fails once the graph is made: the text streams out
+            // (tens of megabytes for a large profile) instead of being
+            // held whole first.
+            let mut w = Unescape::over(&mut *out, &view.strings);
+            pprof_export::write_callgrind(&mut w, &tg.graph, &c)?;
+            w.finish()?;
+            return Ok(());
         }
         OutputFormat::Flame => {
             let unit = choice.unit.clone();
