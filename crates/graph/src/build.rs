@@ -1192,7 +1192,7 @@ impl EdgeTable {
 }
 
 /// [`accumulate`] over fewer than `u32::MAX` stacks.
-fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
+fn accumulate_chunk<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     stacks: &[Stack<'_>],
     first_stamp: u32,
     locs: &LocTable,
@@ -1217,6 +1217,9 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
             st.locations,
             locs,
             |n, flat| {
+                if !NODES {
+                    return;
+                }
                 let i = n.index();
                 if flat {
                     if let Some(f) = nodes.flat.get_mut(i) {
@@ -1268,26 +1271,40 @@ fn accumulate_chunk<const MEAN: bool, const EDGES: bool>(
     }
 }
 
-/// The sums of `stacks` (and with `tags`, their samples' tags).
+/// What a walk over the stacks sums.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walked {
+    /// The nodes' values alone.
+    Nodes,
+    /// The nodes' values and the edges.
+    NodesAndEdges,
+    /// The edges alone (the nodes' values are known).
+    Edges,
+}
+
+/// The sums of `stacks` (and with `tags`, their samples' tags; not with
+/// [`Walked::Edges`]).
 fn accumulate(
     stacks: &[&[Stack<'_>]],
     locs: &LocTable,
     nnodes: usize,
-    with_edges: bool,
+    walked: Walked,
     mean: bool,
     edge_nodes: EdgeMask<'_>,
     tags: Option<&TagWalk<'_>>,
 ) -> Partial {
-    let run = match (mean, with_edges) {
-        (false, false) => accumulate_as::<false, false>,
-        (false, true) => accumulate_as::<false, true>,
-        (true, false) => accumulate_as::<true, false>,
-        (true, true) => accumulate_as::<true, true>,
+    let run = match (mean, walked) {
+        (false, Walked::Nodes) => accumulate_as::<false, true, false>,
+        (false, Walked::NodesAndEdges) => accumulate_as::<false, true, true>,
+        (false, Walked::Edges) => accumulate_as::<false, false, true>,
+        (true, Walked::Nodes) => accumulate_as::<true, true, false>,
+        (true, Walked::NodesAndEdges) => accumulate_as::<true, true, true>,
+        (true, Walked::Edges) => accumulate_as::<true, false, true>,
     };
     run(stacks, locs, nnodes, edge_nodes, tags)
 }
 
-fn accumulate_as<const MEAN: bool, const EDGES: bool>(
+fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     stacks: &[&[Stack<'_>]],
     locs: &LocTable,
     nnodes: usize,
@@ -1295,7 +1312,7 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
     tags: Option<&TagWalk<'_>>,
 ) -> Partial {
     let mut node_tags: NodeTags = Vec::new();
-    let mut nodes = NodeSums::<MEAN>::new(nnodes);
+    let mut nodes = NodeSums::<MEAN>::new(if NODES { nnodes } else { 0 });
     // The table grows as needed; a table much larger than the edges would
     // make every lookup a cache miss (a graph of a few kept nodes has few
     // edges however many locations the profile has).
@@ -1320,7 +1337,7 @@ fn accumulate_as<const MEAN: bool, const EDGES: bool>(
                 edges.slots.iter_mut().for_each(|e| e.seen = 0);
                 next_stamp = 1;
             }
-            accumulate_chunk::<MEAN, EDGES>(
+            accumulate_chunk::<MEAN, NODES, EDGES>(
                 chunk,
                 next_stamp,
                 locs,
@@ -1508,11 +1525,11 @@ impl<'p> Stacks<'p> {
 /// Builds the graph (pprof's `newGraph`). Sample sums, and tags when
 /// requested, are computed on up to two threads for large profiles.
 ///
-/// With `prior`, a graph of the same samples and options but without
-/// [`Options::kept_nodes`] (the graph the kept nodes were chosen from): when
-/// this graph collects no edge nor tag, its nodes take their values from
-/// there instead of walking the samples again (a node's values depend only
-/// on the samples and on the node itself, not on which others are kept).
+/// With `prior`, a graph of the same samples and options with more nodes
+/// (the graph the [`Options::kept_nodes`] were chosen from): the nodes, and
+/// when no tag is credited their values, are taken from there (a node's
+/// values depend only on the samples and on the node itself, not on which
+/// others are kept); see [`Graph::with_stacks_from`].
 pub(crate) fn new_graph(
     p: &Profile,
     o: &Options,
@@ -1547,7 +1564,7 @@ fn build_graph(
     // and, for tags, by labels, when no graph of these stacks did yet.
     let want_stacks = stacks.stacks.get().is_none();
     let want_groups = o.compute_tags && with_edges && stacks.groups.get().is_none();
-    let (off, ids) = if threads > 1 && (want_stacks || want_groups) {
+    let ((off, ids), taken) = if threads > 1 && (want_stacks || want_groups) {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 if want_stacks {
@@ -1583,11 +1600,25 @@ fn build_graph(
             EdgeMask::Touching(m) | EdgeMask::Into(m) => m.contains(&true),
         };
     let wants_tags = o.compute_tags && with_edges;
-    if let Some(all) = prior.filter(|_| !wants_edges && !wants_tags) {
-        if take_values(&mut b.g.arena, all) {
-            return with_frames(finish(b), o, off, ids);
+    // The values come from `prior` when no tag is credited (tags are
+    // credited to the nodes a walk meets): with the nodes taken from it,
+    // or else, when no edge is wanted either, matched by identity. The
+    // samples are then walked for the edges alone, if any.
+    let known = !wants_tags
+        && (taken || (!wants_edges && prior.is_some_and(|all| take_values(&mut b.g.arena, all))));
+    if taken && !known {
+        for n in &mut b.g.arena {
+            (n.flat, n.flat_div, n.cum, n.cum_div) = (0, 0, 0, 0);
         }
     }
+    if known && !wants_edges {
+        return with_frames(finish(b), o, off, ids);
+    }
+    let walked = match (known, with_edges) {
+        (true, _) => Walked::Edges,
+        (false, true) => Walked::NodesAndEdges,
+        (false, false) => Walked::Nodes,
+    };
     // Tags are credited while the values are summed.
     let groups = wants_tags.then(|| stacks.label_groups());
     let mut collector = groups.map(|g| TagCollector::new(p, o, g));
@@ -1614,7 +1645,7 @@ fn build_graph(
     });
     let run = |parts: &[&[Stack<'_>]]| {
         let walk = walk.as_ref();
-        accumulate(parts, &locs, nnodes, with_edges, stacks.mean, mask, walk)
+        accumulate(parts, &locs, nnodes, walked, stacks.mean, mask, walk)
     };
     let partials: Vec<Partial> = if split && all.len() > 1 {
         // Alternate slices to each thread: the cost of a stack depends on
@@ -1707,19 +1738,23 @@ fn with_frames(mut g: Graph, o: &Options, off: Vec<u32>, ids: Vec<Option<NodeId>
 }
 
 /// The nodes of every frame: taken from `prior` (the graph the kept nodes
-/// were chosen from) when it has the frames of the same locations made
-/// the same way, made from the locations otherwise.
-fn make_nodes(b: &mut Builder<'_>, prior: Option<&Graph>) -> (Vec<u32>, Vec<Option<NodeId>>) {
+/// were chosen from), with their values there, when it has the frames of
+/// the same locations made the same way (and then true), made from the
+/// locations otherwise.
+fn make_nodes(
+    b: &mut Builder<'_>,
+    prior: Option<&Graph>,
+) -> ((Vec<u32>, Vec<Option<NodeId>>), bool) {
     match prior.and_then(|all| kept_nodes_of(b, all)) {
-        Some(made) => made,
-        None => create_nodes(b),
+        Some(made) => (made, true),
+        None => (create_nodes(b), false),
     }
 }
 
 /// The kept nodes of `all`'s frames, made in the order [`create_nodes`]
 /// would make them (each at its first frame, its function numbered at its
-/// first node), with their frames; `None` (and nothing made) when `all`
-/// has no frames that fit.
+/// first node) with their values in `all`, and their frames; `None` (and
+/// nothing made) when `all` has no frames that fit.
 fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Option<NodeId>>)> {
     let kept = b.o.kept_nodes.as_ref()?;
     let frames = all.frames.as_deref()?;
@@ -1745,6 +1780,12 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Opti
                 b.g.arena.push(Node {
                     info: node.info.clone(),
                     function: FunctionKey(function),
+                    // A node's values depend only on the samples and on
+                    // the node itself.
+                    flat: node.flat,
+                    flat_div: node.flat_div,
+                    cum: node.cum,
+                    cum_div: node.cum_div,
                     ..Node::default()
                 });
                 id
@@ -2588,6 +2629,15 @@ mod tests {
                 let fresh = build_graph(&p, &ko, &st, None, true, None);
                 assert_eq!(summary(&kept_graph), summary(&fresh));
                 assert_eq!(arena(&kept_graph), arena(&fresh));
+                // Tags are credited by a walk that sums the values too.
+                let tagged = Options {
+                    compute_tags: true,
+                    ..ko.clone()
+                };
+                assert_eq!(
+                    summary(&build_graph(&p, &tagged, &st, None, true, Some(&all))),
+                    summary(&fresh)
+                );
                 let fewer: NodeSet = (kept_graph.arena.iter().step_by(2))
                     .map(|n| n.info.clone())
                     .collect();

@@ -124,10 +124,12 @@ impl Graph {
     /// [`Graph::with_stacks`] for the [`Options::kept_nodes`] chosen from
     /// `all`, a graph of the same stacks and options with more nodes (such
     /// as [`Graph::nodes_only`] builds). The kept nodes are taken from `all`
-    /// instead of being made again from the locations. A node's values
-    /// depend only on the samples and on the node itself: when this graph
-    /// collects no edge (none is wanted for its nodes) nor tag, they are
-    /// taken from `all` too, instead of walking the samples again.
+    /// instead of being made again from the locations, and, as a node's
+    /// values depend only on the samples and on the node itself, with their
+    /// values there when this graph credits no tag: the samples are then
+    /// walked for the edges between them alone, and not at all when none
+    /// is wanted. (From a graph this crate did not build, values are
+    /// matched by node identity when no edge nor tag is wanted.)
     pub fn with_stacks_from(p: &Profile, o: &Options, stacks: &Stacks<'_>, all: &Graph) -> Graph {
         if o.call_tree {
             build::new_tree(p, o)

@@ -272,6 +272,10 @@ enum IdMap {
 /// (a sample or table index), so the earliest one can be reported.
 type Problem = (usize, V);
 
+/// The numeric labels' distinct (key, unit) pairs, in order of first
+/// appearance.
+type UnitPairs = Vec<(StrId, StrId)>;
+
 impl IdMap {
     /// Maps the ids of one table as pprof resolves them: an id may be 0,
     /// and when ids repeat the last entry wins. Also returns the first
@@ -1066,10 +1070,9 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
                         count: usize,
                         charge: bool,
                         push: Push<'_>|
-     -> Result<(Option<Problem>, Vec<(StrId, StrId)>)> {
+     -> Result<(Option<Problem>, UnitPairs)> {
         let mut problem: Option<Problem> = None;
-        // The numeric labels' distinct (key, unit) pairs, in order.
-        let mut units: Vec<(StrId, StrId)> = Vec::new();
+        let mut units = UnitPairs::new();
         let mut locs: Vec<LocationId> = Vec::with_capacity(64);
         let mut vals: Vec<i64> = Vec::with_capacity(8);
         let mut labels: Vec<Label> = Vec::new();

@@ -271,10 +271,11 @@ fn a_zero_cutoff_trims_nothing() {
 }
 
 /// A graph of kept nodes takes their values from the graph they were
-/// chosen from when it collects no edge: here with the edges into inlined
-/// nodes wanted, as text reports want them, and `inl` (the only node ever
-/// inlined) left out. With `inl` kept, or a node of the graph missing
-/// there, the samples are walked again.
+/// chosen from, with the nodes themselves, whether it collects edges (here
+/// the edges into inlined nodes, as text reports want them, with `inl`, the
+/// only node ever inlined, kept) or not. From a graph made by hand (no
+/// frames) they are matched by identity when no edge is wanted, and the
+/// samples are walked otherwise.
 #[test]
 fn kept_nodes_take_their_values_from_the_graph_they_were_chosen_from() {
     let p = profile();
@@ -293,7 +294,10 @@ fn kept_nodes_take_their_values_from_the_graph_they_were_chosen_from() {
         n.flat *= 2;
         n.cum *= 2;
     }
-    for (names, taken) in [
+    let mut by_hand = Graph::default();
+    by_hand.arena = doubled.arena.clone();
+    by_hand.nodes = doubled.nodes.clone();
+    for (names, no_edges) in [
         (&["main", "a", "b"][..], true),
         (&["main", "inl", "a"], false),
     ] {
@@ -306,19 +310,19 @@ fn kept_nodes_take_their_values_from_the_graph_they_were_chosen_from() {
         );
         let walked = Graph::with_stacks(&p, &ko, &stacks);
         assert_eq!(walked.nodes.len(), names.len(), "{names:?}");
-        assert_eq!(edges(&walked).is_empty(), taken, "{names:?}");
+        assert_eq!(edges(&walked).is_empty(), no_edges, "{names:?}");
         let from_all = Graph::with_stacks_from(&p, &ko, &stacks, &all);
         assert_eq!(sorted(&from_all), sorted(&walked), "{names:?}");
         assert_eq!(edges(&from_all), edges(&walked), "{names:?}");
+        let twice: Vec<_> = (sorted(&walked).into_iter())
+            .map(|(n, f, c)| (n, 2 * f, 2 * c))
+            .collect();
         let from_doubled = Graph::with_stacks_from(&p, &ko, &stacks, &doubled);
-        let want: Vec<_> = if taken {
-            (sorted(&walked).into_iter())
-                .map(|(n, f, c)| (n, 2 * f, 2 * c))
-                .collect()
-        } else {
-            sorted(&walked)
-        };
-        assert_eq!(sorted(&from_doubled), want, "{names:?}");
+        assert_eq!(sorted(&from_doubled), twice, "{names:?}");
+        assert_eq!(edges(&from_doubled), edges(&walked), "{names:?}");
+        let from_hand = Graph::with_stacks_from(&p, &ko, &stacks, &by_hand);
+        let want = if no_edges { &twice } else { &sorted(&walked) };
+        assert_eq!(&sorted(&from_hand), want, "{names:?}");
         // Nodes missing from the graph given: walked.
         let from_none = Graph::with_stacks_from(&p, &ko, &stacks, &Graph::default());
         assert_eq!(sorted(&from_none), sorted(&walked), "{names:?}");
