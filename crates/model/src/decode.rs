@@ -1026,26 +1026,24 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         } else {
             mapping_ids.get(rl.mapping_id).map(MappingId)
         };
-        let mut lines = Vec::with_capacity(rl.lines.len());
-        for (fid, line, column) in rl.lines {
-            let found = if fid == 0 {
-                None
-            } else {
-                function_ids.get(fid)
-            };
-            match found {
-                Some(f) => lines.push(Line {
-                    function: FunctionId(f),
+        // (Collected in place: the raw lines' room holds the lines.)
+        let lines: Vec<Line> = (rl.lines.into_iter())
+            .filter_map(|(fid, line, column)| {
+                let found = if fid == 0 {
+                    None
+                } else {
+                    function_ids.get(fid)
+                };
+                if found.is_none() && location_problem.as_ref().is_none_or(|(at, _)| *at > i) {
+                    location_problem = Some((i, V::DanglingFunction { location_id: rl.id }));
+                }
+                Some(Line {
+                    function: FunctionId(found?),
                     line,
                     column,
-                }),
-                None => {
-                    if location_problem.as_ref().is_none_or(|(at, _)| *at > i) {
-                        location_problem = Some((i, V::DanglingFunction { location_id: rl.id }));
-                    }
-                }
-            }
-        }
+                })
+            })
+            .collect();
         p.locations.push(Location {
             id: rl.id,
             mapping,
