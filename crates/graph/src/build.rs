@@ -2518,6 +2518,13 @@ mod tests {
         assert_eq!(tagged, [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]);
     }
 
+    /// Each node's identity and function key, in arena order.
+    fn identities(g: &Graph) -> Vec<(NodeInfo, FunctionKey)> {
+        (g.arena.iter())
+            .map(|n| (n.info.clone(), n.function))
+            .collect()
+    }
+
     /// Finding a named function's node once per function gives the nodes
     /// that finding each frame's gives, at every granularity and with
     /// object names, for functions whose locations lie in different
@@ -2556,12 +2563,6 @@ mod tests {
             }
             (off, ids)
         };
-        let arena = |g: &Graph| -> Vec<(NodeInfo, FunctionKey)> {
-            g.arena
-                .iter()
-                .map(|n| (n.info.clone(), n.function))
-                .collect()
-        };
         for granularity in [
             crate::Granularity::Functions,
             crate::Granularity::FileFunctions,
@@ -2579,7 +2580,7 @@ mod tests {
                 let mut each = Builder::new(&p, &o);
                 let how = format!("{granularity:?}, obj_names {obj_names}");
                 assert_eq!(create_nodes(&mut once), per_frame(&mut each), "{how}");
-                assert_eq!(arena(&once.g), arena(&each.g), "{how}");
+                assert_eq!(identities(&once.g), identities(&each.g), "{how}");
             }
         }
     }
@@ -2593,12 +2594,6 @@ mod tests {
     fn kept_nodes_taken_from_a_graph_are_those_made_from_the_locations() {
         let p = random_profile();
         let st = Stacks::new(&p, 0, false);
-        let arena = |g: &Graph| -> Vec<(NodeInfo, FunctionKey)> {
-            g.arena
-                .iter()
-                .map(|n| (n.info.clone(), n.function))
-                .collect()
-        };
         for granularity in [
             crate::Granularity::Functions,
             crate::Granularity::Lines,
@@ -2623,12 +2618,12 @@ mod tests {
                 let mut taken = Builder::new(&p, &ko);
                 let from_all = kept_nodes_of(&mut taken, &all).expect("nodes taken");
                 assert_eq!(from_all, from_locations, "{granularity:?}, every {every}");
-                assert_eq!(arena(&taken.g), arena(&made.g), "{granularity:?}");
+                assert_eq!(identities(&taken.g), identities(&made.g), "{granularity:?}");
                 // Whole graphs, and a graph of fewer nodes from this one.
                 let kept_graph = build_graph(&p, &ko, &st, None, true, Some(&all));
                 let fresh = build_graph(&p, &ko, &st, None, true, None);
                 assert_eq!(summary(&kept_graph), summary(&fresh));
-                assert_eq!(arena(&kept_graph), arena(&fresh));
+                assert_eq!(identities(&kept_graph), identities(&fresh));
                 // Tags are credited by a walk that sums the values too.
                 let tagged = Options {
                     compute_tags: true,
@@ -2649,7 +2644,7 @@ mod tests {
                 let from_kept = kept_nodes_of(&mut again, &kept_graph).expect("taken again");
                 let mut made = Builder::new(&p, &fo);
                 assert_eq!(from_kept, create_nodes(&mut made));
-                assert_eq!(arena(&again.g), arena(&made.g));
+                assert_eq!(identities(&again.g), identities(&made.g));
             }
             let other = Options {
                 granularity: crate::Granularity::Files,
