@@ -866,6 +866,25 @@ fn sample_weights(s: SampleRef<'_>, o: &Options) -> (i64, i64) {
     (w, dw)
 }
 
+/// The node of each frame of each location: location `i`'s are
+/// `ids[off[i]..off[i + 1]]`, innermost frame first, `None` for a frame
+/// outside the kept set (pprof's `CreateNodes` result).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct FrameNodes {
+    off: Vec<u32>,
+    ids: Vec<Option<NodeId>>,
+}
+
+impl FrameNodes {
+    /// The nodes of location `i`.
+    fn of(&self, i: usize) -> &[Option<NodeId>] {
+        match (self.off.get(i), self.off.get(i + 1)) {
+            (Some(&lo), Some(&hi)) => self.ids.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// The nodes of each location in one `u32` per location (`code`): the
 /// usual location of one kept node holds that node; one whose only node
 /// is not kept holds [`LocTable::DROPPED`]; any other (several lines, or
@@ -887,9 +906,9 @@ impl LocTable {
     /// A node that is not kept, in `multi`.
     const NONE: u32 = u32::MAX;
 
-    /// The table of the nodes `ids[off[i]..off[i + 1]]` of each location
-    /// `i`.
-    fn new(off: &[u32], ids: &[Option<NodeId>]) -> LocTable {
+    /// The table of the frames' nodes.
+    fn new(frames: &FrameNodes) -> LocTable {
+        let (off, ids) = (&frames.off, &frames.ids);
         let mut multi = Vec::new();
         let code = off
             .windows(2)
@@ -1564,7 +1583,10 @@ fn build_graph(
     // and, for tags, by labels, when no graph of these stacks did yet.
     let want_stacks = stacks.stacks.get().is_none();
     let want_groups = o.compute_tags && with_edges && stacks.groups.get().is_none();
-    let ((off, ids), taken) = if threads > 1 && (want_stacks || want_groups) {
+    // Values come with the kept nodes taken from `prior` when no tag is
+    // credited (tags are credited to the nodes a walk meets).
+    let wants_tags = o.compute_tags && with_edges;
+    let (frames, taken) = if threads > 1 && (want_stacks || want_groups) {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 if want_stacks {
@@ -1574,14 +1596,14 @@ fn build_graph(
                     stacks.label_groups();
                 }
             });
-            make_nodes(&mut b, prior)
+            make_nodes(&mut b, prior, !wants_tags)
         })
     } else {
-        make_nodes(&mut b, prior)
+        make_nodes(&mut b, prior, !wants_tags)
     };
     let all = stacks.list();
     let split = split.unwrap_or(threads > 1 && all.len() >= 2 * PARALLEL_MIN_STACKS);
-    let locs = LocTable::new(&off, &ids);
+    let locs = LocTable::new(&frames);
     let nnodes = b.g.arena.len();
     // The nodes whose edges (or incoming edges) are collected.
     let marks: Vec<bool> = match &o.edges {
@@ -1599,20 +1621,15 @@ fn build_graph(
             EdgeMask::All => true,
             EdgeMask::Touching(m) | EdgeMask::Into(m) => m.contains(&true),
         };
-    let wants_tags = o.compute_tags && with_edges;
-    // The values come from `prior` when no tag is credited (tags are
-    // credited to the nodes a walk meets): with the nodes taken from it,
-    // or else, when no edge is wanted either, matched by identity. The
-    // samples are then walked for the edges alone, if any.
-    let known = !wants_tags
-        && (taken || (!wants_edges && prior.is_some_and(|all| take_values(&mut b.g.arena, all))));
-    if taken && !known {
-        for n in &mut b.g.arena {
-            (n.flat, n.flat_div, n.cum, n.cum_div) = (0, 0, 0, 0);
-        }
-    }
+    // The values came with the nodes taken from `prior`, or else, when no
+    // edge nor tag is wanted, are matched there by identity. The samples
+    // are then walked for the edges alone, if any.
+    let known = (taken && !wants_tags)
+        || (!wants_edges
+            && !wants_tags
+            && prior.is_some_and(|all| take_values(&mut b.g.arena, all)));
     if known && !wants_edges {
-        return with_frames(finish(b), o, off, ids);
+        return with_frames(finish(b), o, frames);
     }
     let walked = match (known, with_edges) {
         (true, _) => Walked::Edges,
@@ -1688,15 +1705,14 @@ fn build_graph(
         tags.nodes = node_tags;
         tags.finish(&mut b.g.arena);
     }
-    with_frames(finish(b), o, off, ids)
+    with_frames(finish(b), o, frames)
 }
 
-/// The node of each frame of each location (`ids[off[i]..off[i + 1]]` for
-/// location `i`) of a graph, and how its nodes were made.
+/// The node of each frame of each location of a graph, and how its nodes
+/// were made.
 #[derive(Debug)]
 pub(crate) struct Frames {
-    off: Vec<u32>,
-    ids: Vec<Option<NodeId>>,
+    nodes: FrameNodes,
     made: NodeMaking,
     /// The length of the graph's arena when it was built.
     arena: usize,
@@ -1727,10 +1743,9 @@ impl NodeMaking {
 }
 
 /// `g` with the nodes of its frames, for graphs made from it.
-fn with_frames(mut g: Graph, o: &Options, off: Vec<u32>, ids: Vec<Option<NodeId>>) -> Graph {
+fn with_frames(mut g: Graph, o: &Options, nodes: FrameNodes) -> Graph {
     g.frames = Some(std::sync::Arc::new(Frames {
-        off,
-        ids,
+        nodes,
         made: NodeMaking::of(o),
         arena: g.arena.len(),
     }));
@@ -1738,14 +1753,11 @@ fn with_frames(mut g: Graph, o: &Options, off: Vec<u32>, ids: Vec<Option<NodeId>
 }
 
 /// The nodes of every frame: taken from `prior` (the graph the kept nodes
-/// were chosen from), with their values there, when it has the frames of
-/// the same locations made the same way (and then true), made from the
-/// locations otherwise.
-fn make_nodes(
-    b: &mut Builder<'_>,
-    prior: Option<&Graph>,
-) -> ((Vec<u32>, Vec<Option<NodeId>>), bool) {
-    match prior.and_then(|all| kept_nodes_of(b, all)) {
+/// were chosen from), with their values there when `values`, if it has the
+/// frames of the same locations made the same way (and then true), made
+/// from the locations otherwise.
+fn make_nodes(b: &mut Builder<'_>, prior: Option<&Graph>, values: bool) -> (FrameNodes, bool) {
+    match prior.and_then(|all| kept_nodes_of(b, all, values)) {
         Some(made) => (made, true),
         None => (create_nodes(b), false),
     }
@@ -1753,13 +1765,13 @@ fn make_nodes(
 
 /// The kept nodes of `all`'s frames, made in the order [`create_nodes`]
 /// would make them (each at its first frame, its function numbered at its
-/// first node) with their values in `all`, and their frames; `None` (and
-/// nothing made) when `all` has no frames that fit.
-fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Option<NodeId>>)> {
+/// first node), with their values in `all` when `values`, and their frames;
+/// `None` (and nothing made) when `all` has no frames that fit.
+fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph, values: bool) -> Option<FrameNodes> {
     let kept = b.o.kept_nodes.as_ref()?;
     let frames = all.frames.as_deref()?;
     let fits = frames.arena == all.arena.len()
-        && frames.off.len() == b.p.locations.len() + 1
+        && frames.nodes.off.len() == b.p.locations.len() + 1
         && frames.made == NodeMaking::of(b.o);
     if !fits || !b.g.arena.is_empty() {
         return None;
@@ -1777,17 +1789,18 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Opti
                 let next = functions.len() as u32;
                 let function = *functions.entry(node.function.0).or_insert(next);
                 let id = b.g.arena.len() as u32;
-                b.g.arena.push(Node {
+                let mut made = Node {
                     info: node.info.clone(),
                     function: FunctionKey(function),
+                    ..Node::default()
+                };
+                if values {
                     // A node's values depend only on the samples and on
                     // the node itself.
-                    flat: node.flat,
-                    flat_div: node.flat_div,
-                    cum: node.cum,
-                    cum_div: node.cum_div,
-                    ..Node::default()
-                });
+                    (made.flat, made.flat_div) = (node.flat, node.flat_div);
+                    (made.cum, made.cum_div) = (node.cum, node.cum_div);
+                }
+                b.g.arena.push(made);
                 id
             } else {
                 DROPPED
@@ -1795,10 +1808,13 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph) -> Option<(Vec<u32>, Vec<Opti
         }
         (*slot != DROPPED).then_some(NodeId(*slot))
     };
-    let ids = (frames.ids.iter())
+    let ids = (frames.nodes.ids.iter())
         .map(|old| old.and_then(&mut kept_node))
         .collect();
-    Some((frames.off.clone(), ids))
+    Some(FrameNodes {
+        off: frames.nodes.off.clone(),
+        ids,
+    })
 }
 
 /// Adds the edge sums of one worker (sorted by destination, then source)
@@ -1876,8 +1892,8 @@ fn add_node_tags(into: &mut NodeTags, from: NodeTags) {
     }
 }
 
-/// Nodes for every location, one per (kept) line: offsets and node ids.
-fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
+/// Nodes for every location, one per (kept) line.
+fn create_nodes(b: &mut Builder<'_>) -> FrameNodes {
     let p = b.p;
     // A node per frame at most: room for them all at once (a node is
     // large, and growing the arena would copy them all again).
@@ -1927,7 +1943,7 @@ fn create_nodes(b: &mut Builder<'_>) -> (Vec<u32>, Vec<Option<NodeId>>) {
         }
         off.push(ids.len() as u32);
     }
-    (off, ids)
+    FrameNodes { off, ids }
 }
 
 /// Builds a call tree (pprof's `newTree`).
@@ -2029,8 +2045,7 @@ fn is_negative(n: &Node) -> bool {
 pub struct LocationNodes {
     /// Arena holding the nodes (values are all zero, no edges).
     pub graph: Graph,
-    offsets: Vec<u32>,
-    ids: Vec<Option<NodeId>>,
+    frames: FrameNodes,
 }
 
 impl LocationNodes {
@@ -2038,22 +2053,14 @@ impl LocationNodes {
     /// inlining, object names, kept nodes).
     pub fn new(p: &Profile, o: &Options) -> LocationNodes {
         let mut b = Builder::new(p, o);
-        let (offsets, ids) = create_nodes(&mut b);
-        LocationNodes {
-            graph: b.g,
-            offsets,
-            ids,
-        }
+        let frames = create_nodes(&mut b);
+        LocationNodes { graph: b.g, frames }
     }
 
     /// The nodes of one location, innermost frame first; `None` for frames
     /// outside the kept set.
     pub fn get(&self, loc: pprof_model::LocationId) -> &[Option<NodeId>] {
-        let i = loc.index();
-        match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&lo), Some(&hi)) => self.ids.get(lo as usize..hi as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+        self.frames.of(loc.index())
     }
 
     /// The identity of a node.
@@ -2561,7 +2568,7 @@ mod tests {
                 }
                 off.push(ids.len() as u32);
             }
-            (off, ids)
+            FrameNodes { off, ids }
         };
         for granularity in [
             crate::Granularity::Functions,
@@ -2616,7 +2623,7 @@ mod tests {
                 let mut made = Builder::new(&p, &ko);
                 let from_locations = create_nodes(&mut made);
                 let mut taken = Builder::new(&p, &ko);
-                let from_all = kept_nodes_of(&mut taken, &all).expect("nodes taken");
+                let from_all = kept_nodes_of(&mut taken, &all, false).expect("nodes taken");
                 assert_eq!(from_all, from_locations, "{granularity:?}, every {every}");
                 assert_eq!(identities(&taken.g), identities(&made.g), "{granularity:?}");
                 // Whole graphs, and a graph of fewer nodes from this one.
@@ -2641,7 +2648,7 @@ mod tests {
                     ..o.clone()
                 };
                 let mut again = Builder::new(&p, &fo);
-                let from_kept = kept_nodes_of(&mut again, &kept_graph).expect("taken again");
+                let from_kept = kept_nodes_of(&mut again, &kept_graph, false).expect("taken again");
                 let mut made = Builder::new(&p, &fo);
                 assert_eq!(from_kept, create_nodes(&mut made));
                 assert_eq!(identities(&again.g), identities(&made.g));
@@ -2651,7 +2658,7 @@ mod tests {
                 kept_nodes: Some(NodeSet::default()),
                 ..o.clone()
             };
-            assert!(kept_nodes_of(&mut Builder::new(&p, &other), &all).is_none());
+            assert!(kept_nodes_of(&mut Builder::new(&p, &other), &all, true).is_none());
             let by_hand = Graph {
                 arena: all.arena.clone(),
                 ..Graph::default()
@@ -2660,7 +2667,7 @@ mod tests {
                 kept_nodes: Some(NodeSet::default()),
                 ..o.clone()
             };
-            assert!(kept_nodes_of(&mut Builder::new(&p, &ko), &by_hand).is_none());
+            assert!(kept_nodes_of(&mut Builder::new(&p, &ko), &by_hand, true).is_none());
         }
     }
 
