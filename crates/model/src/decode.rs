@@ -276,6 +276,13 @@ type Problem = (usize, V);
 /// appearance.
 type UnitPairs = Vec<(StrId, StrId)>;
 
+/// Adds `pair` to `units` unless it is there already.
+fn note_unit(units: &mut UnitPairs, pair: (StrId, StrId)) {
+    if !units.contains(&pair) {
+        units.push(pair);
+    }
+}
+
 impl IdMap {
     /// Maps the ids of one table as pprof resolves them: an id may be 0,
     /// and when ids repeat the last entry wins. Also returns the first
@@ -1142,9 +1149,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
             }
             sort_labels(&strings.table, &mut labels);
             for l in labels.iter().filter(|l| !l.is_str()) {
-                if !units.contains(&(l.key, l.num_unit)) {
-                    units.push((l.key, l.num_unit));
-                }
+                note_unit(&mut units, (l.key, l.num_unit));
             }
             if !push(&locs, &vals, &labels) {
                 return Err(r.err(K::Truncated).into());
@@ -1170,9 +1175,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         );
         let ((pa, mut units), (pb, more)) = (pa?, pb?);
         for u in more {
-            if !units.contains(&u) {
-                units.push(u);
-            }
+            note_unit(&mut units, u);
         }
         (table, pa.or(pb), units)
     } else {
