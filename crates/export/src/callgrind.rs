@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{Edge, EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
-use pprof_model::gofmt::{push_int, push_uint};
+use pprof_model::gofmt::{push_hex, push_int, push_uint};
 use pprof_model::measurement;
 
 use crate::error::Result;
@@ -185,7 +185,7 @@ impl<'a> Plan<'a> {
             let mut calls = Vec::new();
             let mut ends = Vec::with_capacity(r.len());
             for &(id, _) in &nodes[r] {
-                calls.extend(g.sorted_out_edges(id));
+                g.extend_sorted_out_edges(id, &mut calls);
                 ends.push(calls.len());
             }
             (calls, ends)
@@ -405,7 +405,8 @@ fn push_address(out: &mut String, prev: Option<&NodeInfo>, curr: u64) {
             return;
         }
     }
-    let _ = write!(out, "{curr:#x}");
+    out.push_str("0x");
+    push_hex(out, curr, 0);
 }
 
 #[cfg(test)]

@@ -173,17 +173,34 @@ impl Graph {
     /// destination name (pprof's `EdgeMap.Sort`). Names are made only for
     /// edges of equal weight.
     pub fn sort_edges(&self, edges: &[EdgeId]) -> Vec<EdgeId> {
-        let mut items: Vec<(EdgeId, u64, NodeId, NodeId)> = edges
-            .iter()
-            .filter_map(|&id| {
-                let e = self.edges.get(id.index())?;
-                self.arena.get(e.src.index())?;
-                self.arena.get(e.dest.index())?;
-                Some((id, e.weight.unsigned_abs(), e.src, e.dest))
-            })
-            .collect();
+        let mut out = Vec::with_capacity(edges.len());
+        self.extend_sorted_edges(edges, &mut out);
+        out
+    }
+
+    /// Appends `edges` to `out` sorted like [`Graph::sort_edges`] (edges
+    /// not in the graph, or with an end not in it, left out), with no
+    /// allocation unless edges of equal weight need their names.
+    pub fn extend_sorted_edges(&self, edges: &[EdgeId], out: &mut Vec<EdgeId>) {
+        let start = out.len();
+        let weight = |id: EdgeId| -> Option<u64> {
+            let e = self.edges.get(id.index())?;
+            self.arena.get(e.src.index())?;
+            self.arena.get(e.dest.index())?;
+            Some(e.weight.unsigned_abs())
+        };
+        out.extend(edges.iter().copied().filter(|&id| weight(id).is_some()));
+        let items = &mut out[start..];
+        if items.len() < 2 {
+            return;
+        }
+        let ends = |id: EdgeId| {
+            self.edges
+                .get(id.index())
+                .map_or((NodeId(u32::MAX), NodeId(u32::MAX)), |e| (e.src, e.dest))
+        };
         // Stable: by weight first, then each run of equal weights by names.
-        items.sort_by_key(|i| std::cmp::Reverse(i.1));
+        items.sort_by_key(|&id| std::cmp::Reverse(weight(id).unwrap_or(0)));
         let name = |n: NodeId| {
             self.arena
                 .get(n.index())
@@ -195,14 +212,15 @@ impl Graph {
         // run does not order it and is not named.
         let mut names: Vec<String> = Vec::new();
         let mut named_nodes: HashMap<NodeId, usize> = HashMap::new();
-        let mut start = 0;
-        while start < items.len() {
-            let w = items[start].1;
-            let end = start + items[start..].iter().take_while(|i| i.1 == w).count();
-            if end - start > 1 {
-                let run = &mut items[start..end];
-                let same_src = run.iter().all(|i| i.2 == run[0].2);
-                let same_dest = run.iter().all(|i| i.3 == run[0].3);
+        let mut at = 0;
+        while at < items.len() {
+            let w = weight(items[at]);
+            let end = at + items[at..].iter().take_while(|&&i| weight(i) == w).count();
+            if end - at > 1 {
+                let run = &mut items[at..end];
+                let (src0, dest0) = ends(run[0]);
+                let same_src = run.iter().all(|&i| ends(i).0 == src0);
+                let same_dest = run.iter().all(|&i| ends(i).1 == dest0);
                 let mut name_of = |n: NodeId, skip: bool| -> usize {
                     if skip {
                         return usize::MAX;
@@ -212,9 +230,10 @@ impl Graph {
                         names.len() - 1
                     })
                 };
-                let mut named: Vec<(usize, usize, usize)> = Vec::with_capacity(run.len());
-                for (k, i) in run.iter().enumerate() {
-                    named.push((k, name_of(i.2, same_src), name_of(i.3, same_dest)));
+                let mut named: Vec<(EdgeId, usize, usize)> = Vec::with_capacity(run.len());
+                for &i in run.iter() {
+                    let (src, dest) = ends(i);
+                    named.push((i, name_of(src, same_src), name_of(dest, same_dest)));
                 }
                 let text = |i: usize| names.get(i).map_or("", String::as_str);
                 named.sort_by(|a, b| {
@@ -222,14 +241,12 @@ impl Graph {
                         .cmp(text(b.1))
                         .then_with(|| text(a.2).cmp(text(b.2)))
                 });
-                let before = run.to_vec();
                 for (slot, n) in run.iter_mut().zip(named) {
-                    *slot = before[n.0];
+                    *slot = n.0;
                 }
             }
-            start = end;
+            at = end;
         }
-        items.into_iter().map(|i| i.0).collect()
     }
 
     /// The incoming edges of a node, sorted like [`Graph::sort_edges`].
@@ -244,6 +261,14 @@ impl Graph {
         self.arena
             .get(n.index())
             .map_or_else(Vec::new, |node| self.sort_edges(&node.out_edges))
+    }
+
+    /// Appends the outgoing edges of a node to `out`, sorted like
+    /// [`Graph::sort_edges`].
+    pub fn extend_sorted_out_edges(&self, n: NodeId, out: &mut Vec<EdgeId>) {
+        if let Some(node) = self.arena.get(n.index()) {
+            self.extend_sorted_edges(&node.out_edges, out);
+        }
     }
 }
 
@@ -324,6 +349,77 @@ mod tests {
                 assert_eq!(one, two, "{order:?} in halves of at least {min_half}");
             }
             assert_ne!(one, g.nodes, "{order:?} reorders");
+        }
+    }
+
+    #[test]
+    fn edges_sort_by_weight_then_names_and_append() {
+        let mut next = pprof_testkit::numbers(11);
+        let mut g = Graph::default();
+        for i in 0..40u32 {
+            g.arena.push(Node {
+                info: NodeInfo {
+                    // Few names: nodes with equal names tie completely.
+                    name: format!("f{}", next(12)),
+                    address: u64::from(i % 3) * 0x10,
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+        }
+        for _ in 0..400 {
+            let (src, dest) = (NodeId(next(40) as u32), NodeId(next(40) as u32));
+            g.edges.push(Edge {
+                src,
+                dest,
+                weight: next(7) as i64 - 3,
+                weight_div: 0,
+                residual: false,
+                inline: false,
+            });
+        }
+        let name = |n: NodeId| g.arena[n.index()].info.printable_name();
+        // Lists of every size, with an edge that is not in the graph and
+        // one whose destination is not.
+        g.edges.push(Edge {
+            src: NodeId(0),
+            dest: NodeId(99),
+            weight: 1,
+            weight_div: 0,
+            residual: false,
+            inline: false,
+        });
+        let missing = [EdgeId(4000), EdgeId(400)];
+        for len in [0usize, 1, 2, 3, 10, 100, 400] {
+            let mut list: Vec<EdgeId> = (0..len).map(|_| EdgeId(next(400) as u32)).collect();
+            list.extend(missing);
+            // All edges of one node share an end, the case of a node's list.
+            for shared in [None, Some(true), Some(false)] {
+                let mut list = list.clone();
+                if let Some(src) = shared {
+                    let n = g.edges[0].src;
+                    list.retain(|e| {
+                        let e = g
+                            .edges
+                            .get(e.index())
+                            .map(|e| if src { e.src } else { e.dest });
+                        e.is_none_or(|end| end == n)
+                    });
+                }
+                let mut want: Vec<EdgeId> =
+                    (list.iter().copied()).filter(|e| e.index() < 400).collect();
+                want.sort_by(|a, b| {
+                    let (a, b) = (&g.edges[a.index()], &g.edges[b.index()]);
+                    (b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs()))
+                        .then_with(|| name(a.src).cmp(&name(b.src)))
+                        .then_with(|| name(a.dest).cmp(&name(b.dest)))
+                });
+                assert_eq!(g.sort_edges(&list), want, "{len} edges, shared {shared:?}");
+                let mut out = vec![EdgeId(7)];
+                g.extend_sorted_edges(&list, &mut out);
+                assert_eq!(out[0], EdgeId(7));
+                assert_eq!(out[1..], want[..], "appended");
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Node, edge and tag types of a [`crate::Graph`].
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+
+use pprof_model::gofmt::{push_hex, push_int};
 
 use crate::paths;
 
@@ -105,7 +106,7 @@ impl NodeInfo {
             }
         };
         if self.address != 0 {
-            let _ = write!(s, "{:016x}", self.address);
+            push_hex(s, self.address, 16);
         }
         if !self.name.is_empty() {
             sep(s);
@@ -113,9 +114,12 @@ impl NodeInfo {
         }
         if self.lineno != 0 {
             sep(s);
-            let _ = write!(s, "{}:{}", self.file, self.lineno);
+            s.push_str(&self.file);
+            s.push(':');
+            push_int(s, self.lineno);
             if self.column != 0 {
-                let _ = write!(s, ":{}", self.column);
+                s.push(':');
+                push_int(s, self.column);
             }
         } else if !self.file.is_empty() {
             sep(s);

@@ -353,6 +353,30 @@ pub fn push_int_padded(out: &mut String, v: i64, width: usize) {
     push_digits(out, v < 0, v.unsigned_abs(), width);
 }
 
+/// Appends `v` in lowercase hexadecimal with at least `width` digits,
+/// zero-padded (`{:0width$x}` of a `u64`).
+///
+/// ```
+/// let mut s = String::from("0x");
+/// pprof_model::gofmt::push_hex(&mut s, 0x4a1f, 8);
+/// assert_eq!(s, "0x00004a1f");
+/// ```
+#[inline]
+pub fn push_hex(out: &mut String, v: u64, width: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [b'0'; 16];
+    let len = (64 - v.leading_zeros() as usize).div_ceil(4).max(1);
+    for (i, b) in buf[16 - len..].iter_mut().enumerate() {
+        let shift = 4 * (len - 1 - i);
+        *b = DIGITS[((v >> shift) & 0xf) as usize];
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[16 - len..]).unwrap_or_default());
+}
+
 #[inline]
 fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
     const SPACES: &str = "                                ";
@@ -373,6 +397,28 @@ fn push_digits(out: &mut String, neg: bool, abs: u64, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_like_display() {
+        for v in [
+            0u64,
+            1,
+            9,
+            10,
+            15,
+            16,
+            0xabc,
+            0x4000_0000,
+            u64::MAX,
+            1 << 63,
+        ] {
+            for width in [0, 1, 4, 16, 20] {
+                let mut s = String::new();
+                push_hex(&mut s, v, width);
+                assert_eq!(s, format!("{v:0width$x}"), "{v:#x} in {width}");
+            }
+        }
+    }
 
     #[test]
     fn integers_like_display() {
