@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{Edge, EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
+use pprof_model::chunks::map_in_halves;
 use pprof_model::gofmt::{push_hex, push_int, push_uint};
 use pprof_model::measurement;
 
@@ -155,6 +156,9 @@ struct Plan<'a> {
     /// `ob/fl/fn` block, and its calls `calls[call_ends[i]..call_ends[i+1]]`.
     block: Vec<bool>,
     calls: Vec<EdgeId>,
+    /// Per call: the arena index of its callee, `NONE` when the graph has
+    /// not the edge or its callee.
+    callees: Vec<u32>,
     call_ends: Vec<usize>,
     /// The mention position at the start of each chunk.
     chunk_pos: Vec<u64>,
@@ -176,28 +180,38 @@ impl<'a> Plan<'a> {
             callee_name: vec![NONE; arena],
             block: Vec::new(),
             calls: Vec::new(),
+            callees: Vec::new(),
             call_ends: vec![0],
             chunk_pos: Vec::new(),
         };
-        // The calls of every node, sorted as pprof does, on two threads.
+        // The calls of every node, sorted as pprof does, and their
+        // callees, on two threads.
         let nodes = &plan.nodes;
         let sorted = |r: std::ops::Range<usize>| {
             let mut calls = Vec::new();
+            let mut callees = Vec::new();
             let mut ends = Vec::with_capacity(r.len());
             for &(id, _) in &nodes[r] {
                 g.extend_sorted_out_edges(id, &mut calls);
+                let made = &calls[callees.len()..];
+                callees.extend(made.iter().map(|&e| {
+                    let dest = g.edge(e).map(|e| e.dest);
+                    dest.filter(|&d| g.node(d).is_some()).map_or(NONE, |d| d.0)
+                }));
                 ends.push(calls.len());
             }
-            (calls, ends)
+            (calls, callees, ends)
         };
-        let ((c1, e1), second) =
+        let ((c1, d1, e1), second) =
             pprof_model::chunks::in_halves(nodes.len(), PARALLEL_MIN_NODES, sorted);
-        let (c2, e2) = second.unwrap_or_default();
+        let (c2, d2, e2) = second.unwrap_or_default();
         let off = c1.len();
         plan.call_ends.extend(e1);
         plan.call_ends.extend(e2.into_iter().map(|e| e + off));
         plan.calls = c1;
         plan.calls.extend(c2);
+        plan.callees = d1;
+        plan.callees.extend(d2);
 
         plan.classify();
         // Number the names in the order of the text.
@@ -221,13 +235,13 @@ impl<'a> Plan<'a> {
                 pos += 3;
             }
             for c in plan.call_ends[k]..plan.call_ends[k + 1] {
-                let Some(callee) = plan.callee(g, plan.calls[c]) else {
+                let d = plan.callees[c] as usize;
+                let Some(callee) = g.node(NodeId(d as u32)) else {
                     continue;
                 };
-                let d = callee.0.dest.index();
                 // A callee outside the node list has no class yet.
                 if plan.fl.get(d) == Some(&NONE) {
-                    plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.1.info.file));
+                    plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.info.file));
                 }
                 plan.files
                     .mention(plan.fl.get(d).copied().unwrap_or(NONE), pos);
@@ -256,24 +270,38 @@ impl<'a> Plan<'a> {
         // (group, function) → index among the group's functions.
         let mut function_index: FastMap<(u32, FunctionKey), u32> = FastMap::default();
         // A function's nodes share its file and name (the graph builder's
-        // promise, checked): its group and index are looked up once, by
-        // the function's key, and the strings hashed once per function.
-        let mut by_function: FastMap<FunctionKey, (u32, u32, &'a Node)> = FastMap::default();
+        // promise, checked): its group and index are looked up once, at
+        // its first node, and the strings hashed once per function.
+        // The nodes come in no order in memory: what is read of every
+        // node is read on two threads first (its function, whether its
+        // object file is its predecessor's, whether its names are those of
+        // its function's first node), and the names of a node looked at
+        // below only when that tells nothing.
+        let nodes = &self.nodes;
+        let read = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
+            let n = &nodes[k].1.info;
+            let same_ob = k > 0 && nodes[k - 1].1.info.objfile == n.objfile;
+            (nodes[k].1.function, same_ob)
+        });
+        let mut first_of: FastMap<FunctionKey, usize> = FastMap::default();
+        let firsts: Vec<usize> = (read.iter().enumerate())
+            .map(|(k, &(f, _))| *first_of.entry(f).or_insert(k))
+            .collect();
+        let as_first = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
+            let (f, n) = (&nodes[firsts[k]].1.info, &nodes[k].1.info);
+            firsts[k] != k && f.name == n.name && f.file == n.file
+        });
         let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(self.nodes.len());
-        let mut prev: Option<(usize, &'a Node)> = None;
-        for &(id, n) in &self.nodes {
+        for (k, &(id, n)) in self.nodes.iter().enumerate() {
             let i = id.index();
             // Neighbours usually share their object file.
-            self.ob[i] = match prev {
-                Some((p, pn)) if pn.info.objfile == n.info.objfile => self.ob[p],
+            self.ob[i] = match k.checked_sub(1) {
+                Some(p) if read[k].1 => self.ob[self.nodes[p].0.index()],
                 _ => self.objfiles.class(Cow::Borrowed(&n.info.objfile)),
             };
-            let known = by_function
-                .get(&n.function)
-                .copied()
-                .filter(|&(_, _, f)| f.info.name == n.info.name && f.info.file == n.info.file);
+            let known = as_first[k].then(|| of_node[firsts[k]]);
             let (g, index) = match known {
-                Some((g, index, _)) => (g, index),
+                Some(known) => known,
                 None => {
                     let next = groups.len() as u32;
                     let g = *group_ids
@@ -292,7 +320,6 @@ impl<'a> Plan<'a> {
                     if index == count {
                         group.functions += 1;
                     }
-                    by_function.entry(n.function).or_insert((g, index, n));
                     (g, index)
                 }
             };
@@ -300,7 +327,6 @@ impl<'a> Plan<'a> {
             self.fl[i] = group.file;
             self.fname[i] = group.name;
             of_node.push((g, index));
-            prev = Some((i, n));
         }
         for (k, &(g, index)) in of_node.iter().enumerate() {
             let i = self.nodes[k].0.index();

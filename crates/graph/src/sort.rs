@@ -54,6 +54,14 @@ impl Graph {
             id: NodeId,
             node: &'a Node,
             score: i64,
+            // The node's values, kept with the item so that comparing two
+            // items reads neither node.
+            flat: i64,
+            cum: i64,
+            /// The name's first 16 bytes as a number that orders like them
+            /// (zeros after a shorter name): most names differ there, so
+            /// that comparing them seldom reads the names themselves.
+            prefix: u128,
             name: String,
         }
         let empty = Node::default();
@@ -69,28 +77,38 @@ impl Graph {
             } else {
                 String::new()
             };
+            let mut head = [0u8; 16];
+            let n = name.len().min(16);
+            head[..n].copy_from_slice(&name.as_bytes()[..n]);
             Item {
                 id,
                 node,
                 score,
+                flat: node.flat,
+                cum: node.cum,
+                prefix: u128::from_be_bytes(head),
                 name,
             }
         };
+        // Orders like comparing the names: prefixes that differ order as
+        // their names do.
+        let by_name =
+            |l: &Item<'_>, r: &Item<'_>| l.prefix.cmp(&r.prefix).then_with(|| l.name.cmp(&r.name));
         let tie =
             |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
         let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
         let cmp = |l: &Item<'_>, r: &Item<'_>| {
             let (a, b) = (l.node, r.node);
             match order {
-                NodeOrder::FlatName => abs_desc(a.flat, b.flat)
-                    .then_with(|| l.name.cmp(&r.name))
-                    .then_with(|| abs_desc(a.cum, b.cum)),
-                NodeOrder::FlatCumName => abs_desc(a.flat, b.flat)
-                    .then_with(|| abs_desc(a.cum, b.cum))
-                    .then_with(|| l.name.cmp(&r.name)),
+                NodeOrder::FlatName => abs_desc(l.flat, r.flat)
+                    .then_with(|| by_name(l, r))
+                    .then_with(|| abs_desc(l.cum, r.cum)),
+                NodeOrder::FlatCumName => abs_desc(l.flat, r.flat)
+                    .then_with(|| abs_desc(l.cum, r.cum))
+                    .then_with(|| by_name(l, r)),
                 NodeOrder::CumName | NodeOrder::Entropy => abs_desc(l.score, r.score)
-                    .then_with(|| l.name.cmp(&r.name))
-                    .then_with(|| abs_desc(a.flat, b.flat)),
+                    .then_with(|| by_name(l, r))
+                    .then_with(|| abs_desc(l.flat, r.flat)),
                 NodeOrder::Name => a.info.name.cmp(&b.info.name),
                 NodeOrder::File => a
                     .info
@@ -421,5 +439,49 @@ mod tests {
                 assert_eq!(out[1..], want[..], "appended");
             }
         }
+    }
+
+    #[test]
+    fn names_sharing_their_first_bytes_sort_as_their_whole_text() {
+        // Names equal in their first 16 bytes or more, names that are the
+        // start of others, a NUL byte, and addresses that start the text.
+        let names = [
+            "main.handlerWithALongName",
+            "main.handlerWithALongNameToo",
+            "main.handlerWithALong",
+            "main.handlerWithA",
+            "main.handlerWithALongName\0x",
+            "main.handlerWithALongNamf",
+            "m",
+            "",
+            "main.handlerWithB",
+        ];
+        let mut g = Graph::default();
+        for (i, name) in names.iter().chain(&names).enumerate() {
+            g.arena.push(Node {
+                info: NodeInfo {
+                    name: name.replace("\\0", "\0"),
+                    address: if i >= names.len() {
+                        0x1000 + (i % 3) as u64
+                    } else {
+                        0
+                    },
+                    lineno: (i % 2) as i64,
+                    ..Default::default()
+                },
+                flat: 5,
+                cum: i as i64,
+                ..Default::default()
+            });
+            g.nodes.push(NodeId(i as u32));
+        }
+        let mut want = g.nodes.clone();
+        want.sort_by(|&a, &b| {
+            let (a, b) = (&g.arena[a.index()], &g.arena[b.index()]);
+            (a.info.printable_name().cmp(&b.info.printable_name())).then(b.cum.cmp(&a.cum))
+        });
+        let mut got = g.nodes.clone();
+        g.sort_ids(&mut got, NodeOrder::FlatName);
+        assert_eq!(got, want);
     }
 }

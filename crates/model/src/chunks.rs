@@ -161,6 +161,23 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
     })
 }
 
+/// `f` of every index of `0..len` in order, computed in two halves at once
+/// as [`in_halves`] does.
+///
+/// ```
+/// let squares = pprof_model::chunks::map_in_halves(5, 1, |i| i * i);
+/// assert_eq!(squares, [0, 1, 4, 9, 16]);
+/// ```
+pub fn map_in_halves<T: Send>(
+    len: usize,
+    min_half: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let (mut first, second) = in_halves(len, min_half, |r| r.map(&f).collect::<Vec<T>>());
+    first.extend(second.unwrap_or_default());
+    first
+}
+
 /// `f` over the two halves of `0..len` at once, the second half on
 /// another thread, when each half has at least `min_half` items and the
 /// machine has more than one core; otherwise `f` over all of `0..len`, and
@@ -269,6 +286,14 @@ mod tests {
             assert_eq!(b.is_some(), two, "{min_half}");
             let all: Vec<usize> = a.into_iter().chain(b.unwrap_or_default()).collect();
             assert_eq!(all, items);
+        }
+        for (len, min_half) in [(0, 1), (1, 1), (101, 1), (101, 50), (101, 51)] {
+            let doubled = map_in_halves(len, min_half, |i| 2 * i);
+            assert_eq!(
+                doubled,
+                (0..len).map(|i| 2 * i).collect::<Vec<_>>(),
+                "{len}"
+            );
         }
     }
 
