@@ -972,20 +972,15 @@ enum EdgeMask<'a> {
 /// Per-node sums: flat, flat divisor, cum, cum divisor.
 type Sums = [i64; 4];
 
-/// Edge sums gathered by one worker.
-struct EdgeAcc {
-    src: u32,
-    dest: u32,
-    weight: i64,
-    weight_div: i64,
-    residual: bool,
-    inline: bool,
-}
-
-/// Node, edge and tag sums over a slice of samples.
+/// Node, edge and tag sums over a slice of samples: the worker's own
+/// lists, kept as they are (a large graph's would take tens of megabytes
+/// more to copy).
 struct Partial {
-    nodes: Vec<Sums>,
-    edges: Vec<EdgeAcc>,
+    nodes: NodeSums,
+    /// The edges met, sorted by destination then source, and their
+    /// weight divisors (mean reports only).
+    edges: Vec<EdgeSlot>,
+    edge_divs: Vec<i64>,
     tags: NodeTags,
 }
 
@@ -1099,27 +1094,35 @@ struct CumAcc {
 }
 
 /// Per-node sums of one worker: cum with its stamp, cum divisor (only
-/// with `MEAN`), flat and flat divisor.
-struct NodeSums<const MEAN: bool> {
+/// for mean reports), flat and flat divisor.
+struct NodeSums {
     cum: Vec<CumAcc>,
     cum_div: Vec<i64>,
     flat: Vec<[i64; 2]>,
 }
 
-impl<const MEAN: bool> NodeSums<MEAN> {
-    fn new(n: usize) -> Self {
+impl NodeSums {
+    fn new(n: usize, mean: bool) -> Self {
         NodeSums {
             cum: vec![CumAcc::default(); n],
-            cum_div: if MEAN { vec![0; n] } else { Vec::new() },
+            cum_div: if mean { vec![0; n] } else { Vec::new() },
             flat: vec![[0; 2]; n],
         }
     }
 
-    fn into_sums(self) -> Vec<Sums> {
-        let div = |i: usize| self.cum_div.get(i).copied().unwrap_or(0);
-        (self.cum.iter().zip(&self.flat).enumerate())
-            .map(|(i, (c, f))| [f[0], f[1], c.cum, div(i)])
-            .collect()
+    /// Adds the sums to the nodes of `arena`.
+    fn add_to(&self, arena: &mut [Node]) {
+        for (i, (node, (c, f))) in arena
+            .iter_mut()
+            .zip(self.cum.iter().zip(&self.flat))
+            .enumerate()
+        {
+            node.flat = node.flat.wrapping_add(f[0]);
+            node.flat_div = node.flat_div.wrapping_add(f[1]);
+            node.cum = node.cum.wrapping_add(c.cum);
+            let div = self.cum_div.get(i).copied().unwrap_or(0);
+            node.cum_div = node.cum_div.wrapping_add(div);
+        }
     }
 }
 
@@ -1208,6 +1211,37 @@ impl EdgeTable {
             }
         }
     }
+
+    /// The edges met, sorted by destination then source, and their
+    /// divisors (with the table's): the table's own slots, moved together.
+    fn into_sorted(self) -> (Vec<EdgeSlot>, Vec<i64>) {
+        let (mut slots, mut divs) = (self.slots, self.divs);
+        let mut n = 0;
+        for i in 0..slots.len() {
+            if slots[i].key != Self::EMPTY {
+                slots[n] = slots[i];
+                if let Some(&d) = divs.get(i) {
+                    divs[n] = d;
+                }
+                n += 1;
+            }
+        }
+        slots.truncate(n);
+        divs.truncate(n);
+        // The keys are distinct.
+        let order = |e: &EdgeSlot| e.key.rotate_left(32);
+        if divs.is_empty() {
+            slots.sort_unstable_by_key(order);
+        } else {
+            let mut both: Vec<(EdgeSlot, i64)> = slots.into_iter().zip(divs).collect();
+            both.sort_unstable_by_key(|(e, _)| order(e));
+            (slots, divs) = both.into_iter().unzip();
+        }
+        // The room of the empty slots is given back for what comes next.
+        slots.shrink_to_fit();
+        divs.shrink_to_fit();
+        (slots, divs)
+    }
 }
 
 /// [`accumulate`] over fewer than `u32::MAX` stacks.
@@ -1215,7 +1249,7 @@ fn accumulate_chunk<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     stacks: &[Stack<'_>],
     first_stamp: u32,
     locs: &LocTable,
-    nodes: &mut NodeSums<MEAN>,
+    nodes: &mut NodeSums,
     edges: &mut EdgeTable,
     edge_nodes: EdgeMask<'_>,
     mut tags: Option<(&TagWalk<'_>, &mut NodeTags)>,
@@ -1331,7 +1365,7 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     tags: Option<&TagWalk<'_>>,
 ) -> Partial {
     let mut node_tags: NodeTags = Vec::new();
-    let mut nodes = NodeSums::<MEAN>::new(if NODES { nnodes } else { 0 });
+    let mut nodes = NodeSums::new(if NODES { nnodes } else { 0 }, MEAN);
     // The table grows as needed; a table much larger than the edges would
     // make every lookup a cache miss (a graph of a few kept nodes has few
     // edges however many locations the profile has).
@@ -1368,23 +1402,12 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
             next_stamp += chunk.len() as u32;
         }
     }
-    let divs = &edges.divs;
-    let mut edges: Vec<EdgeAcc> = (edges.slots.iter().enumerate())
-        .filter(|(_, e)| e.key != EdgeTable::EMPTY)
-        .map(|(i, e)| EdgeAcc {
-            src: (e.key >> 32) as u32,
-            dest: e.key as u32,
-            weight: e.weight,
-            weight_div: divs.get(i).copied().unwrap_or(0),
-            residual: e.residual,
-            inline: e.inline,
-        })
-        .collect();
     // A stable order, independent of the hash table.
-    edges.sort_unstable_by_key(|e| (e.dest, e.src));
+    let (edges, edge_divs) = edges.into_sorted();
     Partial {
-        nodes: nodes.into_sums(),
+        nodes,
         edges,
+        edge_divs,
         tags: node_tags,
     }
 }
@@ -1689,13 +1712,8 @@ fn build_graph(
     let mut node_tags: NodeTags = Vec::new();
     let count = partials.len();
     for (k, part) in partials.into_iter().enumerate() {
-        for (node, v) in b.g.arena.iter_mut().zip(&part.nodes) {
-            node.flat = node.flat.wrapping_add(v[0]);
-            node.flat_div = node.flat_div.wrapping_add(v[1]);
-            node.cum = node.cum.wrapping_add(v[2]);
-            node.cum_div = node.cum_div.wrapping_add(v[3]);
-        }
-        let fresh = add_partial_edges(&mut b, &made, &part.edges);
+        part.nodes.add_to(&mut b.g.arena);
+        let fresh = add_partial_edges(&mut b, &made, &part.edges, &part.edge_divs);
         if k + 1 < count {
             made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
         }
@@ -1825,25 +1843,27 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph, values: bool) -> Option<Frame
 fn add_partial_edges(
     b: &mut Builder<'_>,
     made: &[(u64, EdgeId)],
-    edges: &[EdgeAcc],
+    edges: &[EdgeSlot],
+    divs: &[i64],
 ) -> Vec<(u64, EdgeId)> {
-    let key = |e: &EdgeAcc| (u64::from(e.dest) << 32) | u64::from(e.src);
     let mut fresh: Vec<(u64, EdgeId)> = Vec::new();
     let mut at = 0;
-    for e in edges {
-        let k = key(e);
+    for (i, e) in edges.iter().enumerate() {
+        // Destination, then source.
+        let k = e.key.rotate_left(32);
         while made.get(at).is_some_and(|m| m.0 < k) {
             at += 1;
         }
         let id = match made.get(at) {
             Some(&(mk, id)) if mk == k => id,
             _ => {
-                let id = b.new_edge(NodeId(e.src), NodeId(e.dest));
+                let id = b.new_edge(NodeId((e.key >> 32) as u32), NodeId(e.key as u32));
                 fresh.push((k, id));
                 id
             }
         };
-        b.add_to_edge(id, e.weight_div, e.weight, e.residual, e.inline);
+        let div = divs.get(i).copied().unwrap_or(0);
+        b.add_to_edge(id, div, e.weight, e.residual, e.inline);
     }
     fresh
 }
@@ -2102,6 +2122,24 @@ mod tests {
         assert_eq!(divs, want.iter().map(|(&k, &v)| (k, 2 * v)).collect());
         assert_eq!(t.len, want.len());
         assert!(4 * t.len <= 3 * t.slots.len());
+        // Sorted by destination, then source, each with its divisor.
+        let (edges, divs) = t.into_sorted();
+        let mut keys: Vec<u64> = want.keys().copied().collect();
+        keys.sort_by_key(|k| (*k as u32, k >> 32));
+        assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
+        for (e, d) in edges.iter().zip(&divs) {
+            assert_eq!((e.weight, *d), (want[&e.key], 2 * want[&e.key]));
+        }
+        assert_eq!(divs.len(), edges.len());
+        // Without divisors.
+        let mut t = EdgeTable::with_capacity(0, false);
+        for &k in &keys {
+            let j = t.find(k);
+            t.slots[j].weight += 1;
+        }
+        let (edges, divs) = t.into_sorted();
+        assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
+        assert!(divs.is_empty());
     }
 
     fn random_profile() -> Profile {

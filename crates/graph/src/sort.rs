@@ -126,12 +126,19 @@ impl Graph {
             items.sort_by(cmp);
             items
         };
-        let items = match pprof_model::chunks::in_halves(ids.len(), min_half, sorted) {
-            (items, None) => items,
-            (a, Some(b)) => merge_sorted(a, b, |x, y| cmp(x, y) == std::cmp::Ordering::Less),
+        let halves = pprof_model::chunks::in_halves(ids.len(), min_half, sorted);
+        let mut slots = ids.iter_mut();
+        let put = |item: Item<'_>| {
+            if let Some(slot) = slots.next() {
+                *slot = item.id;
+            }
         };
-        for (slot, item) in ids.iter_mut().zip(items) {
-            *slot = item.id;
+        match halves {
+            (items, None) => items.into_iter().for_each(put),
+            (a, Some(b)) => {
+                let less = |x: &Item<'_>, y: &Item<'_>| cmp(x, y) == std::cmp::Ordering::Less;
+                merge_sorted_into(a, b, less, put);
+            }
         }
     }
 
@@ -297,6 +304,18 @@ pub(crate) fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> boo
         return b;
     }
     let mut all = Vec::with_capacity(a.len() + b.len());
+    merge_sorted_into(a, b, less, |item| all.push(item));
+    all
+}
+
+/// [`merge_sorted`], giving the merged items to `out` in order instead of
+/// making a list of them.
+pub(crate) fn merge_sorted_into<T>(
+    a: Vec<T>,
+    b: Vec<T>,
+    less: impl Fn(&T, &T) -> bool,
+    mut out: impl FnMut(T),
+) {
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
         let from_b = match (a.peek(), b.peek()) {
@@ -305,8 +324,8 @@ pub(crate) fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> boo
             (_, None) => false,
         };
         match if from_b { b.next() } else { a.next() } {
-            Some(item) => all.push(item),
-            None => return all,
+            Some(item) => out(item),
+            None => return,
         }
     }
 }
