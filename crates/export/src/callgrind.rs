@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use pprof_graph::{Edge, EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
+use pprof_graph::{EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
 use pprof_model::chunks::map_in_halves;
 use pprof_model::gofmt::{push_hex, push_int, push_uint};
 use pprof_model::measurement;
@@ -70,7 +70,7 @@ fn write_in_chunks<W: Write + ?Sized>(
         w,
         chunks,
         || (),
-        |_, i, out| plan.format_chunk(g, i, &scaled, out),
+        |_, i, out| plan.format_chunk(i, &scaled, out),
     )?;
     Ok(())
 }
@@ -160,6 +160,12 @@ struct Plan<'a> {
     /// not the edge or its callee.
     callees: Vec<u32>,
     call_ends: Vec<usize>,
+    /// Per listed node: its position and flat value; per call: its
+    /// callee's position and its weight. Gathered from the nodes and
+    /// edges (in no order in memory) in one pass on two threads, so that
+    /// formatting reads lists in order.
+    costs: Vec<Cost>,
+    call_costs: Vec<Cost>,
     /// The mention position at the start of each chunk.
     chunk_pos: Vec<u64>,
 }
@@ -182,6 +188,8 @@ impl<'a> Plan<'a> {
             calls: Vec::new(),
             callees: Vec::new(),
             call_ends: vec![0],
+            costs: Vec::new(),
+            call_costs: Vec::new(),
             chunk_pos: Vec::new(),
         };
         // The calls of every node, sorted as pprof does, and their
@@ -212,6 +220,18 @@ impl<'a> Plan<'a> {
         plan.calls.extend(c2);
         plan.callees = d1;
         plan.callees.extend(d2);
+        let nodes = &plan.nodes;
+        plan.costs = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
+            let n = nodes[k].1;
+            Cost::at(&n.info, n.flat_value())
+        });
+        let (calls, callees) = (&plan.calls, &plan.callees);
+        plan.call_costs = map_in_halves(calls.len(), PARALLEL_MIN_NODES, |c| {
+            match (g.edge(calls[c]), g.node(NodeId(callees[c]))) {
+                (Some(e), Some(n)) => Cost::at(&n.info, e.weight),
+                _ => Cost::default(),
+            }
+        });
 
         plan.classify();
         // Number the names in the order of the text.
@@ -235,13 +255,16 @@ impl<'a> Plan<'a> {
                 pos += 3;
             }
             for c in plan.call_ends[k]..plan.call_ends[k + 1] {
-                let d = plan.callees[c] as usize;
-                let Some(callee) = g.node(NodeId(d as u32)) else {
+                let d = plan.callees[c];
+                if d == NONE {
                     continue;
-                };
+                }
+                let d = d as usize;
                 // A callee outside the node list has no class yet.
                 if plan.fl.get(d) == Some(&NONE) {
-                    plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.info.file));
+                    if let Some(callee) = g.node(NodeId(d as u32)) {
+                        plan.fl[d] = plan.files.class(Cow::Borrowed(&callee.info.file));
+                    }
                 }
                 plan.files
                     .mention(plan.fl.get(d).copied().unwrap_or(NONE), pos);
@@ -345,22 +368,16 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Call `e` and its callee, when the graph has them.
-    fn callee(&self, g: &'a Graph, e: EdgeId) -> Option<(&'a Edge, &'a Node)> {
-        let edge = g.edge(e)?;
-        Some((edge, g.node(edge.dest)?))
-    }
-
     /// Appends the text of chunk `chunk` of the nodes.
-    fn format_chunk(&self, g: &Graph, chunk: usize, scaled: &dyn Fn(i64) -> i64, out: &mut String) {
+    fn format_chunk(&self, chunk: usize, scaled: &dyn Fn(i64) -> i64, out: &mut String) {
         let from = chunk * self.chunk_nodes;
         let to = (from + self.chunk_nodes).min(self.nodes.len());
         let mut pos = self.chunk_pos.get(chunk).copied().unwrap_or(0);
         let class = |v: &[u32], i: usize| v.get(i).copied().unwrap_or(NONE);
         for k in from..to {
-            let (id, n) = self.nodes[k];
-            let i = id.index();
-            let prev = k.checked_sub(1).map(|p| &self.nodes[p].1.info);
+            let i = self.nodes[k].0.index();
+            let cost = &self.costs[k];
+            let prev = k.checked_sub(1).map(|p| self.costs[p].address);
             if self.block[k] {
                 out.push_str("\nob=");
                 self.objfiles.put(out, class(&self.ob, i), pos);
@@ -371,17 +388,18 @@ impl<'a> Plan<'a> {
                 out.push('\n');
                 pos += 3;
             }
-            push_address(out, prev, n.info.address);
+            push_address(out, prev, cost.address);
             out.push(' ');
-            push_int(out, n.info.lineno);
+            push_int(out, cost.line);
             out.push(' ');
-            push_int(out, scaled(n.flat_value()));
+            push_int(out, scaled(cost.value));
             out.push('\n');
-            for &e in &self.calls[self.call_ends[k]..self.call_ends[k + 1]] {
-                let Some((edge, callee)) = self.callee(g, e) else {
+            for c in self.call_ends[k]..self.call_ends[k + 1] {
+                let d = self.callees[c];
+                if d == NONE {
                     continue;
-                };
-                let d = edge.dest.index();
+                }
+                let (d, call) = (d as usize, &self.call_costs[c]);
                 out.push_str("cfl=");
                 self.files.put(out, class(&self.fl, d), pos);
                 // pprof names callees from the graph's node list only: an
@@ -393,11 +411,11 @@ impl<'a> Plan<'a> {
                 pos += 2;
                 // pprof has no call counts: the count is 0.
                 out.push_str("\ncalls=0 ");
-                push_address(out, prev, callee.info.address);
+                push_address(out, prev, call.address);
                 out.push(' ');
-                push_int(out, callee.info.lineno);
+                push_int(out, call.line);
                 out.push_str("\n* * ");
-                push_int(out, scaled(edge.weight));
+                push_int(out, scaled(call.value));
                 out.push('\n');
             }
         }
@@ -409,16 +427,34 @@ const PARALLEL_MIN_NODES: usize = 20_000;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A cost line's position (address and line) and value.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    address: u64,
+    line: i64,
+    value: i64,
+}
+
+impl Cost {
+    fn at(info: &NodeInfo, value: i64) -> Cost {
+        Cost {
+            address: info.address,
+            line: info.lineno,
+            value,
+        }
+    }
+}
+
 /// Callgrind's position compression: `*` for the previous address, a
 /// signed offset when that is shorter than the absolute `0x` form.
-fn push_address(out: &mut String, prev: Option<&NodeInfo>, curr: u64) {
+fn push_address(out: &mut String, prev: Option<u64>, curr: u64) {
     let hex_len = 2 + (64 - curr.max(1).leading_zeros() as usize).div_ceil(4);
     if let Some(prev) = prev {
-        if prev.address == curr {
+        if prev == curr {
             out.push('*');
             return;
         }
-        let diff = curr.wrapping_sub(prev.address) as i64;
+        let diff = curr.wrapping_sub(prev) as i64;
         let mut digits = 1;
         let mut m = diff.unsigned_abs();
         while m >= 10 {
@@ -436,7 +472,7 @@ fn push_address(out: &mut String, prev: Option<&NodeInfo>, curr: u64) {
 }
 
 #[cfg(test)]
-fn address(prev: Option<&NodeInfo>, curr: u64) -> String {
+fn address(prev: Option<u64>, curr: u64) -> String {
     let mut s = String::new();
     push_address(&mut s, prev, curr);
     s
@@ -528,15 +564,12 @@ mod tests {
 
     #[test]
     fn addresses_compress() {
-        let prev = NodeInfo {
-            address: 0x1000,
-            ..Default::default()
-        };
+        let prev = 0x1000;
         assert_eq!(address(None, 0x1000), "0x1000");
-        assert_eq!(address(Some(&prev), 0x1000), "*");
-        assert_eq!(address(Some(&prev), 0x1010), "+16");
-        assert_eq!(address(Some(&prev), 0xff0), "-16");
-        assert_eq!(address(Some(&prev), 0), "0x0");
+        assert_eq!(address(Some(prev), 0x1000), "*");
+        assert_eq!(address(Some(prev), 0x1010), "+16");
+        assert_eq!(address(Some(prev), 0xff0), "-16");
+        assert_eq!(address(Some(prev), 0), "0x0");
         // The shorter form wins; a tie goes to the absolute one.
         for (p, c) in [
             (0x1000u64, 0x1009u64),
@@ -546,14 +579,10 @@ mod tests {
             (0xfff, 0x1000),
             (u64::MAX, 0),
         ] {
-            let prev = NodeInfo {
-                address: p,
-                ..Default::default()
-            };
             let abs = format!("{c:#x}");
             let rel = format!("{:+}", c.wrapping_sub(p) as i64);
             let want = if rel.len() < abs.len() { rel } else { abs };
-            assert_eq!(address(Some(&prev), c), want, "{p:#x} -> {c:#x}");
+            assert_eq!(address(Some(p), c), want, "{p:#x} -> {c:#x}");
         }
     }
 }
