@@ -381,6 +381,11 @@ pub fn write_report_noting(
             let mut w = Unescape::over(&mut *out, &view.strings);
             pprof_export::write_callgrind(&mut w, &tg.graph, &c)?;
             w.finish()?;
+            // A graph of every address has a node and a few strings per
+            // location: freeing them is left to another thread (or to the
+            // end of the process) instead of delaying the return.
+            // (Without a thread, it is freed here.)
+            let _ = std::thread::Builder::new().spawn(move || drop(tg));
             return Ok(());
         }
         OutputFormat::Flame => {
