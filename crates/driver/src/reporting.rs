@@ -383,8 +383,8 @@ pub fn write_report_noting(
             w.finish()?;
             // A graph of every address has a node and a few strings per
             // location: freeing them is left to another thread (or to the
-            // end of the process) instead of delaying the return.
-            // (Without a thread, it is freed here.)
+            // end of the process) instead of delaying the return; when no
+            // thread can be made, the graph is freed here.
             let _ = std::thread::Builder::new().spawn(move || drop(tg));
             return Ok(());
         }

@@ -192,27 +192,29 @@ impl<'a> Plan<'a> {
             call_costs: Vec::new(),
             chunk_pos: Vec::new(),
         };
-        // The calls of every node, sorted as pprof does, and their
-        // callees, on two threads.
+        // The calls of every node, sorted as pprof does, with their
+        // callees and weights read while the edges are at hand, on two
+        // threads.
         let nodes = &plan.nodes;
         let sorted = |r: std::ops::Range<usize>| {
             let mut calls = Vec::new();
             let mut callees = Vec::new();
+            let mut weights = Vec::new();
             let mut ends = Vec::with_capacity(r.len());
             for &(id, _) in &nodes[r] {
                 g.extend_sorted_out_edges(id, &mut calls);
-                let made = &calls[callees.len()..];
-                callees.extend(made.iter().map(|&e| {
-                    let dest = g.edge(e).map(|e| e.dest);
-                    dest.filter(|&d| g.node(d).is_some()).map_or(NONE, |d| d.0)
-                }));
+                for &e in &calls[callees.len()..] {
+                    let edge = g.edge(e).filter(|e| g.node(e.dest).is_some());
+                    callees.push(edge.map_or(NONE, |e| e.dest.0));
+                    weights.push(edge.map_or(0, |e| e.weight));
+                }
                 ends.push(calls.len());
             }
-            (calls, callees, ends)
+            (calls, callees, weights, ends)
         };
-        let ((c1, d1, e1), second) =
+        let ((c1, d1, w1, e1), second) =
             pprof_model::chunks::in_halves(nodes.len(), PARALLEL_MIN_NODES, sorted);
-        let (c2, d2, e2) = second.unwrap_or_default();
+        let (c2, d2, w2, e2) = second.unwrap_or_default();
         let off = c1.len();
         plan.call_ends.extend(e1);
         plan.call_ends.extend(e2.into_iter().map(|e| e + off));
@@ -220,17 +222,16 @@ impl<'a> Plan<'a> {
         plan.calls.extend(c2);
         plan.callees = d1;
         plan.callees.extend(d2);
+        let weights: Vec<i64> = w1.into_iter().chain(w2).collect();
         let nodes = &plan.nodes;
         plan.costs = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
             let n = nodes[k].1;
             Cost::at(&n.info, n.flat_value())
         });
-        let (calls, callees) = (&plan.calls, &plan.callees);
-        plan.call_costs = map_in_halves(calls.len(), PARALLEL_MIN_NODES, |c| {
-            match (g.edge(calls[c]), g.node(NodeId(callees[c]))) {
-                (Some(e), Some(n)) => Cost::at(&n.info, e.weight),
-                _ => Cost::default(),
-            }
+        let callees = &plan.callees;
+        plan.call_costs = map_in_halves(callees.len(), PARALLEL_MIN_NODES, |c| {
+            g.node(NodeId(callees[c]))
+                .map_or_else(Cost::default, |n| Cost::at(&n.info, weights[c]))
         });
 
         plan.classify();

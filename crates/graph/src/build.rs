@@ -1213,7 +1213,8 @@ impl EdgeTable {
     }
 
     /// The edges met, sorted by destination then source, and their
-    /// divisors (with the table's): the table's own slots, moved together.
+    /// divisors when the table has them: the table's own slots, moved
+    /// together, not copied into a new list.
     fn into_sorted(self) -> (Vec<EdgeSlot>, Vec<i64>) {
         let (mut slots, mut divs) = (self.slots, self.divs);
         let mut n = 0;

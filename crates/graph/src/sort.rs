@@ -54,8 +54,8 @@ impl Graph {
             id: NodeId,
             node: &'a Node,
             score: i64,
-            // The node's values, kept with the item so that comparing two
-            // items reads neither node.
+            /// The node's values, kept with the item so that comparing two
+            /// items reads neither node.
             flat: i64,
             cum: i64,
             /// The name's first 16 bytes as a number that orders like them
