@@ -1031,11 +1031,12 @@ impl TagWalk<'_> {
 /// and `edge(src, dest, residual, inline)` for every caller → callee step
 /// between different nodes (also to be credited at most once per sample).
 #[inline]
-fn walk_sample(
+fn walk_sample<S>(
     stack: &[pprof_model::LocationId],
     locs: &LocTable,
-    mut node: impl FnMut(NodeId, bool),
-    mut edge: impl FnMut(NodeId, NodeId, bool, bool),
+    state: &mut S,
+    mut node: impl FnMut(&mut S, NodeId, bool),
+    mut edge: impl FnMut(&mut S, NodeId, NodeId, bool, bool),
 ) {
     let mut parent: Option<NodeId> = None;
     let mut residual = false;
@@ -1046,10 +1047,10 @@ fn walk_sample(
         if code < LocTable::DROPPED {
             // One kept node: the loop below with a single entry.
             let n = NodeId(code);
-            node(n, false);
+            node(state, n, false);
             if let Some(par) = parent {
                 if par != n {
-                    edge(par, n, residual, false);
+                    edge(state, par, n, residual, false);
                 }
             }
             parent = Some(n);
@@ -1067,10 +1068,10 @@ fn walk_sample(
                 continue;
             }
             let n = NodeId(n);
-            node(n, false);
+            node(state, n, false);
             if let Some(par) = parent {
                 if par != n {
-                    edge(par, n, residual, ni + 1 != nodes.len());
+                    edge(state, par, n, residual, ni + 1 != nodes.len());
                 }
             }
             parent = Some(n);
@@ -1079,18 +1080,42 @@ fn walk_sample(
     }
     if let Some(par) = parent {
         if !residual {
-            node(par, true);
+            node(state, par, true);
         }
     }
 }
 
-/// A node's cum and the last stack that credited it, kept together (16
-/// bytes) so that crediting a frame usually costs one cache line: the
-/// flat sums and the cum divisor are touched less often and kept apart.
-#[derive(Clone, Copy, Default)]
+/// A node's cum and the last stack that credited it, with the sums of the
+/// node's first incoming edge, kept together (32 bytes) so that crediting
+/// a frame and the call into it usually costs one cache line: the flat
+/// sums and the divisors are touched less often and kept apart.
+#[derive(Clone, Copy)]
 struct CumAcc {
     seen: u32,
+    /// The source of the node's first incoming edge met by this worker,
+    /// plus one (0: none yet), whose sums are kept here, in the node's
+    /// cache line, instead of in the edge table.
+    caller: u32,
     cum: i64,
+    in_weight: i64,
+    in_seen: u32,
+    in_residual: bool,
+    in_inline: bool,
+}
+
+impl Default for CumAcc {
+    fn default() -> Self {
+        CumAcc {
+            seen: 0,
+            caller: 0,
+            cum: 0,
+            in_weight: 0,
+            in_seen: 0,
+            in_residual: false,
+            // As an edge slot starts: inline until a call says otherwise.
+            in_inline: true,
+        }
+    }
 }
 
 /// Per-node sums of one worker: cum with its stamp, cum divisor (only
@@ -1099,6 +1124,9 @@ struct NodeSums {
     cum: Vec<CumAcc>,
     cum_div: Vec<i64>,
     flat: Vec<[i64; 2]>,
+    /// The weight divisor of each node's first incoming edge (mean
+    /// reports only).
+    in_div: Vec<i64>,
 }
 
 impl NodeSums {
@@ -1107,6 +1135,7 @@ impl NodeSums {
             cum: vec![CumAcc::default(); n],
             cum_div: if mean { vec![0; n] } else { Vec::new() },
             flat: vec![[0; 2]; n],
+            in_div: if mean { vec![0; n] } else { Vec::new() },
         }
     }
 
@@ -1215,7 +1244,7 @@ impl EdgeTable {
     /// The edges met, sorted by destination then source, and their
     /// divisors when the table has them: the table's own slots, moved
     /// together, not copied into a new list.
-    fn into_sorted(self) -> (Vec<EdgeSlot>, Vec<i64>) {
+    fn into_sorted(self, more: impl Iterator<Item = (EdgeSlot, i64)>) -> (Vec<EdgeSlot>, Vec<i64>) {
         let (mut slots, mut divs) = (self.slots, self.divs);
         let mut n = 0;
         for i in 0..slots.len() {
@@ -1228,7 +1257,14 @@ impl EdgeTable {
             }
         }
         slots.truncate(n);
+        let mean = !divs.is_empty();
         divs.truncate(n);
+        for (e, d) in more {
+            slots.push(e);
+            if mean {
+                divs.push(d);
+            }
+        }
         // The keys are distinct.
         let order = |e: &EdgeSlot| e.key.rotate_left(32);
         if divs.is_empty() {
@@ -1267,10 +1303,12 @@ fn accumulate_chunk<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     for (stamp, st) in (first_stamp..).zip(stacks) {
         let (w, dw) = (st.w, if MEAN { st.dw } else { 0 });
         credits.clear();
+        let mut state = (&mut *nodes, &mut *edges, &mut credits);
         walk_sample(
             st.locations,
             locs,
-            |n, flat| {
+            &mut state,
+            |(nodes, _, credits), n, flat| {
                 if !NODES {
                     return;
                 }
@@ -1300,9 +1338,32 @@ fn accumulate_chunk<const MEAN: bool, const NODES: bool, const EDGES: bool>(
                     }
                 }
             },
-            |src, dest, residual, inline| {
+            |(nodes, edges, _), src, dest, residual, inline| {
                 if !EDGES || !wanted(src, dest) {
                     return;
+                }
+                // (The first caller is noted as its id plus one, 0 being
+                // none: a source whose id is u32::MAX goes to the table.)
+                let caller = src.0.wrapping_add(1);
+                let acc = nodes.cum.get_mut(dest.index()).filter(|_| caller != 0);
+                if let Some(acc) = acc {
+                    if acc.caller == 0 {
+                        acc.caller = caller;
+                    }
+                    if acc.caller == caller {
+                        if acc.in_seen != stamp {
+                            acc.in_seen = stamp;
+                            acc.in_weight = acc.in_weight.wrapping_add(w);
+                            acc.in_residual |= residual;
+                            acc.in_inline &= inline;
+                            if MEAN {
+                                if let Some(d) = nodes.in_div.get_mut(dest.index()) {
+                                    *d = d.wrapping_add(dw);
+                                }
+                            }
+                        }
+                        return;
+                    }
                 }
                 let i = edges.find((u64::from(src.0) << 32) | u64::from(dest.0));
                 let e = &mut edges.slots[i];
@@ -1372,8 +1433,9 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     // edges however many locations the profile has).
     let capacity = match (EDGES, edge_nodes) {
         (false, _) => 0,
-        // About 4 edges per node, never more than every edge.
-        (true, EdgeMask::All) => (4 * nnodes).min(locs.entries),
+        // Each node's first caller is kept with the node: the table holds
+        // the others, about one for every four nodes.
+        (true, EdgeMask::All) => (nnodes / 4).min(locs.entries),
         // About 8 edges per marked node.
         (true, EdgeMask::Touching(m) | EdgeMask::Into(m)) => {
             (8 * m.iter().filter(|&&b| b).count()).min(locs.entries)
@@ -1387,7 +1449,10 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
     for part in stacks {
         for chunk in part.chunks(u32::MAX as usize / 2) {
             if u64::from(next_stamp) + chunk.len() as u64 >= u64::from(u32::MAX) {
-                nodes.cum.iter_mut().for_each(|n| n.seen = 0);
+                nodes
+                    .cum
+                    .iter_mut()
+                    .for_each(|n| (n.seen, n.in_seen) = (0, 0));
                 edges.slots.iter_mut().for_each(|e| e.seen = 0);
                 next_stamp = 1;
             }
@@ -1404,7 +1469,19 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
         }
     }
     // A stable order, independent of the hash table.
-    let (edges, edge_divs) = edges.into_sorted();
+    let first_in = (nodes.cum.iter().enumerate())
+        .filter(|(_, a)| a.caller != 0)
+        .map(|(i, a)| {
+            let slot = EdgeSlot {
+                key: (u64::from(a.caller - 1) << 32) | i as u64,
+                weight: a.in_weight,
+                seen: 0,
+                residual: a.in_residual,
+                inline: a.in_inline,
+            };
+            (slot, nodes.in_div.get(i).copied().unwrap_or(0))
+        });
+    let (edges, edge_divs) = edges.into_sorted(first_in);
     Partial {
         nodes,
         edges,
@@ -2124,7 +2201,7 @@ mod tests {
         assert_eq!(t.len, want.len());
         assert!(4 * t.len <= 3 * t.slots.len());
         // Sorted by destination, then source, each with its divisor.
-        let (edges, divs) = t.into_sorted();
+        let (edges, divs) = t.into_sorted(std::iter::empty());
         let mut keys: Vec<u64> = want.keys().copied().collect();
         keys.sort_by_key(|k| (*k as u32, k >> 32));
         assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
@@ -2138,7 +2215,7 @@ mod tests {
             let j = t.find(k);
             t.slots[j].weight += 1;
         }
-        let (edges, divs) = t.into_sorted();
+        let (edges, divs) = t.into_sorted(std::iter::empty());
         assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
         assert!(divs.is_empty());
     }
@@ -2707,6 +2784,68 @@ mod tests {
                 ..o.clone()
             };
             assert!(kept_nodes_of(&mut Builder::new(&p, &ko), &by_hand, true).is_none());
+        }
+    }
+
+    /// Node and edge sums equal those of pprof's walk done plainly, with
+    /// sets of what each sample credited: nodes and edges met several
+    /// times in a sample (recursion) count once, an edge is inline only
+    /// when all its first meetings in samples were, and a node's first
+    /// caller (kept with the node while walking) and its other callers
+    /// (kept in the edge table) come out alike, on one thread or two.
+    #[test]
+    fn sums_equal_a_plain_walk() {
+        use std::collections::{BTreeMap, HashSet};
+        let p = random_profile();
+        let name = |l: &Line| p.str(p.functions[l.function.index()].name).to_string();
+        let mut nodes: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let mut edges: BTreeMap<(String, String), (i64, bool)> = BTreeMap::new();
+        for s in p.samples.iter() {
+            let w = s.values[0];
+            if w == 0 {
+                continue;
+            }
+            // Callers first; a location's last line is its outermost.
+            let frames: Vec<(String, bool)> = (s.locations.iter().rev())
+                .flat_map(|l| {
+                    let lines = &p.locations[l.index()].lines;
+                    let n = lines.len();
+                    (lines.iter().enumerate().rev()).map(move |(i, ln)| (name(ln), i + 1 != n))
+                })
+                .collect();
+            let (mut seen_nodes, mut seen_edges) = (HashSet::new(), HashSet::new());
+            for (k, (n, inline)) in frames.iter().enumerate() {
+                if seen_nodes.insert(n.clone()) {
+                    nodes.entry(n.clone()).or_default().1 += w;
+                }
+                let Some((caller, _)) = k.checked_sub(1).map(|c| &frames[c]) else {
+                    continue;
+                };
+                let key = (caller.clone(), n.clone());
+                if caller != n && seen_edges.insert(key.clone()) {
+                    let e = edges.entry(key).or_insert((0, true));
+                    e.0 += w;
+                    e.1 &= inline;
+                }
+            }
+            if let Some((leaf, _)) = frames.last() {
+                nodes.entry(leaf.clone()).or_default().0 += w;
+            }
+        }
+        let want_nodes: Vec<(String, i64, i64)> = (nodes.into_iter())
+            .map(|(n, (flat, cum))| (n, flat, cum))
+            .collect();
+        let want_edges: Vec<(String, String, i64, bool, bool)> = (edges.into_iter())
+            .map(|((a, b), (w, inline))| (a, b, w, false, inline))
+            .collect();
+        assert!(want_edges.iter().any(|e| e.4) && want_edges.iter().any(|e| !e.4));
+        let o = Options::default();
+        for split in [false, true] {
+            let stacks = Stacks::new(&p, 0, false);
+            let g = build_graph(&p, &o, &stacks, Some(split), true, None);
+            let (got_nodes, got_edges) = summary(&g);
+            assert_eq!(got_nodes, want_nodes, "split: {split}");
+            assert_eq!(got_edges, want_edges, "split: {split}");
         }
     }
 
