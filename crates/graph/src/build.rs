@@ -49,6 +49,68 @@ struct Builder<'a> {
     kept_names: Option<std::collections::HashSet<&'a str, FxBuild>>,
     /// Per profile string: whether a kept node has it as its name.
     name_kept: Vec<NameKept>,
+    /// When set, new nodes are not made here: their keys go to the
+    /// thread that makes them ([`NodeOrders`]).
+    orders: Option<NodeOrders>,
+}
+
+/// New nodes' keys (with their function) in batches, for another thread
+/// to make the nodes from ([`make_ordered_nodes`]) while this one goes on
+/// finding the frames' nodes: a node is large (its names are copied) and
+/// making it touches fresh memory.
+struct NodeOrders {
+    to: std::sync::mpsc::Sender<NodeBatch>,
+    batch: NodeBatch,
+    /// Nodes ordered so far.
+    count: usize,
+    /// Cleaned file names already sent.
+    files_sent: usize,
+}
+
+/// Keys of nodes to make, in order, and the cleaned file names found
+/// since the last batch.
+#[derive(Default)]
+struct NodeBatch {
+    keys: Vec<(Key, FunctionKey)>,
+    files: Vec<String>,
+}
+
+/// Keys per [`NodeBatch`] (a few in tests, so that their small profiles
+/// make many batches).
+const NODE_BATCH: usize = if cfg!(test) { 3 } else { 4096 };
+
+impl NodeOrders {
+    fn send(&mut self, files: &[String]) {
+        self.batch.files = files.get(self.files_sent..).unwrap_or_default().to_vec();
+        self.files_sent = files.len();
+        // Gone only when the making thread is: the graph is then not made.
+        let _ = self.to.send(std::mem::take(&mut self.batch));
+    }
+}
+
+/// Makes the nodes that `orders` bring, in order, as
+/// [`Builder::find_or_insert`] would have: the arena of the graph.
+fn make_ordered_nodes(
+    p: &Profile,
+    orders: std::sync::mpsc::Receiver<NodeBatch>,
+    room: usize,
+) -> Vec<Node> {
+    let mut arena: Vec<Node> = Vec::with_capacity(room);
+    let mut files: Vec<String> = Vec::new();
+    for batch in orders {
+        files.extend(batch.files);
+        arena.extend((batch.keys.iter()).map(|(k, f)| new_node(node_info(p, &files, k), *f)));
+    }
+    arena
+}
+
+/// A node with no value yet.
+fn new_node(info: NodeInfo, function: FunctionKey) -> Node {
+    Node {
+        info,
+        function,
+        ..Node::default()
+    }
 }
 
 /// The identity of the node of key `k`.
@@ -94,6 +156,7 @@ impl<'a> Builder<'a> {
                 Some(_) => vec![NameKept::Unknown; p.strings.len()],
                 None => Vec::new(),
             },
+            orders: None,
         }
     }
 
@@ -206,9 +269,9 @@ impl<'a> Builder<'a> {
             std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
             std::collections::hash_map::Entry::Vacant(v) => v,
         };
-        let info = node_info(self.p, &self.files, &k);
-        if let Some(kept) = &self.o.kept_nodes {
-            if !kept.contains(&info) {
+        let info = (self.orders.is_none()).then(|| node_info(self.p, &self.files, &k));
+        if let (Some(kept), Some(info)) = (&self.o.kept_nodes, &info) {
+            if !kept.contains(info) {
                 slot.insert(None);
                 return None;
             }
@@ -221,12 +284,19 @@ impl<'a> Builder<'a> {
         };
         let next = self.functions.len() as u32;
         let function = *self.functions.entry((ctx, fkey)).or_insert(next);
+        if let Some(orders) = &mut self.orders {
+            let id = NodeId(orders.count as u32);
+            orders.count += 1;
+            orders.batch.keys.push((k, FunctionKey(function)));
+            if orders.batch.keys.len() >= NODE_BATCH {
+                orders.send(&self.files);
+            }
+            slot.insert(Some(id));
+            return Some(id);
+        }
         let id = NodeId(self.g.arena.len() as u32);
-        self.g.arena.push(Node {
-            info,
-            function: FunctionKey(function),
-            ..Node::default()
-        });
+        let node = new_node(info.unwrap_or_default(), FunctionKey(function));
+        self.g.arena.push(node);
         slot.insert(Some(id));
         Some(id)
     }
@@ -1688,16 +1758,13 @@ fn build_graph(
     // credited (tags are credited to the nodes a walk meets).
     let wants_tags = o.compute_tags && with_edges;
     let (frames, taken) = if threads > 1 && (want_stacks || want_groups) {
-        std::thread::scope(|scope| {
-            scope.spawn(|| {
-                if want_stacks {
-                    stacks.list_with(usize::MAX);
-                }
-                if want_groups {
-                    stacks.label_groups();
-                }
-            });
-            make_nodes(&mut b, prior, !wants_tags)
+        make_nodes_beside(&mut b, prior, !wants_tags, || {
+            if want_stacks {
+                stacks.list_with(usize::MAX);
+            }
+            if want_groups {
+                stacks.label_groups();
+            }
         })
     } else {
         make_nodes(&mut b, prior, !wants_tags)
@@ -1859,6 +1926,53 @@ fn make_nodes(b: &mut Builder<'_>, prior: Option<&Graph>, values: bool) -> (Fram
     }
 }
 
+/// [`make_nodes`] while another thread does `first`, then, when no kept
+/// nodes are to be chosen, makes the nodes whose keys this one finds
+/// ([`NodeOrders`]).
+fn make_nodes_beside(
+    b: &mut Builder<'_>,
+    prior: Option<&Graph>,
+    values: bool,
+    first: impl FnOnce() + Send,
+) -> (FrameNodes, bool) {
+    let (to, orders) = std::sync::mpsc::channel();
+    // (Without orders, the sender is gone at once: the other thread makes
+    // no node.)
+    b.orders = b.o.kept_nodes.is_none().then(|| NodeOrders {
+        to,
+        batch: NodeBatch::default(),
+        count: 0,
+        files_sent: 0,
+    });
+    let (p, room) = (b.p, node_room(b));
+    std::thread::scope(|scope| {
+        let maker = scope.spawn(move || {
+            first();
+            make_ordered_nodes(p, orders, room)
+        });
+        // (Were this to panic, the orders would still go, or that thread
+        // would wait for more of them forever.)
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            make_nodes(b, prior, values)
+        }));
+        let made = made.unwrap_or_else(|e| {
+            b.orders = None;
+            std::panic::resume_unwind(e)
+        });
+        if let Some(mut orders) = b.orders.take() {
+            orders.send(&b.files);
+            drop(orders);
+            // A thread that cannot panic on these keys; without its nodes
+            // the graph would be wrong, so its panic goes on.
+            match maker.join() {
+                Ok(arena) => b.g.arena = arena,
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        made
+    })
+}
+
 /// The kept nodes of `all`'s frames, made in the order [`create_nodes`]
 /// would make them (each at its first frame, its function numbered at its
 /// first node), with their values in `all` when `values`, and their frames;
@@ -1993,11 +2107,9 @@ fn add_node_tags(into: &mut NodeTags, from: NodeTags) {
 /// Nodes for every location, one per (kept) line.
 fn create_nodes(b: &mut Builder<'_>) -> FrameNodes {
     let p = b.p;
-    // A node per frame at most: room for them all at once (a node is
-    // large, and growing the arena would copy them all again).
-    let frames: usize = p.locations.iter().map(|l| b.lines(l).len().max(1)).sum();
-    if b.o.kept_nodes.is_none() {
-        b.g.arena.reserve(frames);
+    let frames = frame_count(b);
+    if b.orders.is_none() {
+        b.g.arena.reserve(node_room(b));
     }
     // Without addresses, lines, columns and object names, the key of a
     // named function's line is the function's whatever the location: its
@@ -2042,6 +2154,21 @@ fn create_nodes(b: &mut Builder<'_>) -> FrameNodes {
         off.push(ids.len() as u32);
     }
     FrameNodes { off, ids }
+}
+
+/// The frames of all locations: the most nodes [`create_nodes`] makes.
+fn frame_count(b: &Builder<'_>) -> usize {
+    b.p.locations.iter().map(|l| b.lines(l).len().max(1)).sum()
+}
+
+/// The room made for the nodes before they are: a node per frame at most
+/// (a node is large, and growing the arena would copy them all again),
+/// none when only kept nodes are made.
+fn node_room(b: &Builder<'_>) -> usize {
+    if b.o.kept_nodes.is_some() {
+        return 0;
+    }
+    frame_count(b)
 }
 
 /// Builds a call tree (pprof's `newTree`).
@@ -2667,6 +2794,9 @@ mod tests {
             l.mapping = Some(pprof_model::MappingId((i % 2) as u32));
             l.address = 0x1000 + i as u64;
         }
+        for (i, f) in p.functions.iter_mut().enumerate() {
+            f.filename = p.strings.intern(&format!("src/../dir{}/f.go", i % 7));
+        }
         // Two functions without a name, each at locations of both mappings.
         p.functions[4].name = StrId::EMPTY;
         p.functions[9].name = StrId::EMPTY;
@@ -2704,6 +2834,13 @@ mod tests {
                 let how = format!("{granularity:?}, obj_names {obj_names}");
                 assert_eq!(create_nodes(&mut once), per_frame(&mut each), "{how}");
                 assert_eq!(identities(&once.g), identities(&each.g), "{how}");
+                // Made on another thread from batches of keys (and of the
+                // file names found since the last batch).
+                let mut beside = Builder::new(&p, &o);
+                let (frames, taken) = make_nodes_beside(&mut beside, None, true, || {});
+                assert!(!taken && beside.orders.is_none());
+                assert_eq!(frames, create_nodes(&mut Builder::new(&p, &o)), "{how}");
+                assert_eq!(identities(&beside.g), identities(&each.g), "{how}");
             }
         }
     }
