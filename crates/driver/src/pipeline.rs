@@ -131,7 +131,7 @@ impl Pipeline {
     /// Loads every source (several at once), merges them, then applies the
     /// base: pprof's `fetchProfiles`.
     pub fn load(&self) -> Result<Loaded> {
-        self.load_with(true)
+        self.load_with(true, false)
     }
 
     /// Loads the sources for the report `cmd`: like [`Pipeline::load`],
@@ -143,11 +143,21 @@ impl Pipeline {
     pub fn load_for(&self, cmd: &Command) -> Result<Loaded> {
         use crate::OutputFormat as F;
         // Only these print the profile's own ids and sample order.
+        let kind = cmd.format.report_kind();
         let needs_compaction = matches!(
-            cmd.format.report_kind(),
+            kind,
             F::Raw | F::Proto | F::Traces | F::Callgrind | F::Comments | F::Dis | F::WebList
         );
-        self.load_with(needs_compaction)
+        // These reads no sample label (but pprof's base label, for the
+        // total) unless a tag option asks for them.
+        let s = &self.settings;
+        let label_free = matches!(
+            kind,
+            F::Callgrind | F::Text | F::Top | F::Peek | F::Tree | F::List
+        ) && !s.filters.reads_labels()
+            && s.tag_root.is_empty()
+            && s.tag_leaf.is_empty();
+        self.load_with(needs_compaction, label_free)
     }
 
     /// The base sources and whether they compare (`-diff_base`) rather
@@ -166,14 +176,22 @@ impl Pipeline {
     /// its ids and combines equal samples (only its all-zero samples are
     /// dropped), which saves a copy of the profile. Reports built from
     /// the call graph or from sums per stack or label read the same either
-    /// way; `-raw`, `-proto` and `-traces` show the difference.
-    fn load_with(&self, compact_single: bool) -> Result<Loaded> {
+    /// way; `-raw`, `-proto` and `-traces` show the difference. With
+    /// `label_free` (a report that reads no label), a lone local source
+    /// kept as it is, is read without its labels unless it has pprof's
+    /// base label.
+    fn load_with(&self, compact_single: bool, label_free: bool) -> Result<Loaded> {
         let s = &self.settings;
         let (base, diff_base) = self.bases();
         let srcs = &self.sources.sources;
         let compact_single = compact_single || !base.is_empty() || srcs.len() != 1;
         let mut notices = Vec::new();
-        let st = LoadState::default();
+        let mut st = LoadState::default();
+        // (A merge tells samples apart by their labels too.)
+        let merged = compact_single && s.dialect != Dialect::Go127;
+        if label_free && srcs.len() == 1 && base.is_empty() && !merged {
+            st.labels = pprof_model::LabelNeed::Keys(vec![pprof_ops::BASE_LABEL_KEY.to_string()]);
+        }
         let (found, bases) = std::thread::scope(|scope| {
             let bases = (!base.is_empty()).then(|| scope.spawn(|| self.grab(base, &st, true)));
             let found = self.grab(srcs, &st, compact_single);
@@ -420,7 +438,13 @@ impl Pipeline {
             }
             return Ok(p);
         }
-        let mut p = pprof_fetch::fetch(addr, &self.fetch)?;
+        let mut p = if st.labels == pprof_model::LabelNeed::All {
+            pprof_fetch::fetch(addr, &self.fetch)?
+        } else {
+            let mut fetch = self.fetch.clone();
+            fetch.labels = st.labels.clone();
+            pprof_fetch::fetch(addr, &fetch)?
+        };
         self.locate_binaries(&mut p, st);
         Ok(p)
     }
@@ -471,6 +495,9 @@ struct LoadState {
     pending: Mutex<Vec<String>>,
     /// Where the mappings of remote sources came from.
     sources: Mutex<pprof_symbolize::remote::MappingSources>,
+    /// The labels local profile.proto sources keep (remote ones keep all:
+    /// they are saved as fetched).
+    labels: pprof_model::LabelNeed,
 }
 
 /// A server's symbol service over HTTP(S), for remote symbolization.

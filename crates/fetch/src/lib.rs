@@ -73,6 +73,9 @@ pub struct FetchOptions {
     /// ([`pprof_legacy::ParseOptions::text_frames`]); pprof ignores them.
     /// Default: false.
     pub text_frames: bool,
+    /// The sample labels a profile.proto source keeps
+    /// ([`pprof_model::DecodeOptions::labels`]). Default: all.
+    pub labels: pprof_model::LabelNeed,
 }
 
 impl Default for FetchOptions {
@@ -83,6 +86,7 @@ impl Default for FetchOptions {
             seconds: None,
             timeout: None,
             text_frames: false,
+            labels: pprof_model::LabelNeed::All,
         }
     }
 }
@@ -440,6 +444,7 @@ fn decode_options(opts: &FetchOptions) -> DecodeOptions {
     let mut d = DecodeOptions::default();
     d.max_decompressed = opts.input_limit();
     d.memory_budget = opts.memory_budget;
+    d.labels = opts.labels.clone();
     d
 }
 

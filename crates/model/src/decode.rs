@@ -86,6 +86,8 @@ pub struct DecodeOptions {
     /// How much memory the decoded profile may take. Default:
     /// [`MemoryBudget::FromInput`].
     pub memory_budget: MemoryBudget,
+    /// Which samples' labels are kept. Default: [`LabelNeed::All`].
+    pub labels: LabelNeed,
 }
 
 impl Default for DecodeOptions {
@@ -93,6 +95,50 @@ impl Default for DecodeOptions {
         DecodeOptions {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             memory_budget: MemoryBudget::default(),
+            labels: LabelNeed::All,
+        }
+    }
+}
+
+/// The sample labels a caller reads ([`DecodeOptions::labels`]).
+///
+/// ```
+/// use pprof_model::{build::ProfileBuilder, decode_with, encode, DecodeOptions, LabelNeed};
+///
+/// let mut b = ProfileBuilder::new(&[("samples", "count")]);
+/// let f = b.function("main", "main.go", 1);
+/// let loc = b.location(None, 0x1000, &[(f, 3)]);
+/// b.labelled_sample(&[loc], &[1], &[("worker", "w1")]);
+/// let data = encode(&b.build());
+/// let mut opts = DecodeOptions::default();
+/// opts.labels = LabelNeed::Keys(vec!["pprof::base".to_string()]);
+/// assert!(decode_with(&data, &opts)?.samples.at(0).labels.is_empty());
+/// opts.labels = LabelNeed::Keys(vec!["worker".to_string()]);
+/// assert_eq!(decode_with(&data, &opts)?.samples.at(0).labels.len(), 1);
+/// # Ok::<(), pprof_model::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabelNeed {
+    /// Every label is kept.
+    #[default]
+    All,
+    /// Only labels with one of these keys are read: when the profile's
+    /// strings hold none of them, the samples are kept without labels,
+    /// which saves their memory (a quarter of a large labelled profile's).
+    /// The labels are still read and checked, the numeric labels' units
+    /// recorded, and the memory budget charged as if they were kept, so
+    /// that the same data decodes or fails alike.
+    Keys(Vec<String>),
+}
+
+impl LabelNeed {
+    /// Whether the labels are to be kept in a profile whose string table
+    /// holds `strings`.
+    fn keeps<'a>(&self, mut strings: impl Iterator<Item = &'a [u8]>) -> bool {
+        match self {
+            LabelNeed::All => true,
+            LabelNeed::Keys(keys) => strings.any(|s| keys.iter().any(|k| k.as_bytes() == s)),
         }
     }
 }
@@ -604,7 +650,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     while !r.at_end() {
         scan.field(&mut r)?;
     }
-    finish(data, scan, &budget)
+    finish(data, scan, &budget, &opts.labels)
 }
 
 /// The top level of a profile message read field by field: everything but
@@ -896,7 +942,7 @@ fn whole_field(buf: &[u8]) -> Option<usize> {
 
 /// Builds the profile from a whole scan of `data`: strings, tables, then
 /// the samples (in two halves at once when there are many).
-fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
+fn finish(data: &[u8], scan: Scan, budget: &Budget, labels: &LabelNeed) -> Result<Profile> {
     budget.charge(scan.charged)?;
     let Scan {
         counts,
@@ -935,10 +981,18 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
         a.saturating_add(b)
     };
+    // Labels nobody reads are not kept: the samples' room has none.
+    let keep_labels = labels.keeps(raw_strings.iter().map(|r| &data[r.clone()]));
+    let stored = move |mut s: Sizes| {
+        if !keep_labels {
+            s.items[2] = 0;
+        }
+        s
+    };
     let room = match split {
         Some((_, _, halves)) if budget.fits(sample_cost(&halves)) => (std::thread::Builder::new())
             .spawn(move || {
-                let [a, b] = halves;
+                let [a, b] = halves.map(stored);
                 early
                     .and_then(|r| r.into_room(a, b))
                     .unwrap_or_else(|| Samples::room_for(a, b))
@@ -1151,6 +1205,9 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
             for l in labels.iter().filter(|l| !l.is_str()) {
                 note_unit(&mut units, (l.key, l.num_unit));
             }
+            if !keep_labels {
+                labels.clear();
+            }
             if !push(&locs, &vals, &labels) {
                 return Err(r.err(K::Truncated).into());
             }
@@ -1164,8 +1221,8 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
         let room = room.and_then(|h| h.join().ok());
         let (table, pa, pb) = Samples::fill_two(
             room,
-            halves[0],
-            halves[1],
+            stored(halves[0]),
+            stored(halves[1]),
             |f| decode_chunk(first, 0, mid, false, &mut |l, v, b| f.push_parts(l, v, b)),
             |f| {
                 decode_chunk(mid_at, mid, n_samples - mid, false, &mut |l, v, b| {
@@ -1190,7 +1247,7 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget) -> Result<Profile> {
             sizes.items[2],
         ));
         if sized {
-            table.reserve_sizes(sizes);
+            table.reserve_sizes(stored(sizes));
         }
         let (problem, units) = decode_chunk(first, 0, n_samples, true, &mut |l, v, b| {
             if table.is_empty() && !sized {
@@ -1380,6 +1437,82 @@ fn read_label(
 mod tests {
     use super::*;
 
+    /// Labels that no reader needs are dropped, and only those: on one
+    /// thread or two (small and large profiles, whole or inflated in
+    /// parts), the profile is the one with every label but for the
+    /// labels, the numeric labels' units are those of all labels, bad
+    /// data fails alike and the memory budget is charged as if the labels
+    /// were kept; a profile that holds a needed key keeps every label.
+    #[test]
+    fn labels_nobody_reads_are_dropped() {
+        let drop = DecodeOptions {
+            labels: LabelNeed::Keys(vec!["pprof::base".into()]),
+            ..DecodeOptions::default()
+        };
+        let keep = DecodeOptions {
+            labels: LabelNeed::Keys(vec!["nothing".into(), "worker".into()]),
+            ..DecodeOptions::default()
+        };
+        for n in [300, 30_000] {
+            let data = crate::encode(&inflate::tests::profile(n));
+            let all = decode_with(&data, &DecodeOptions::default()).unwrap();
+            assert!(all.samples.all_labels().len() > n);
+            for mut d in [
+                decode_with(&data, &drop).unwrap(),
+                decompress_decoding(&data, &drop)
+                    .unwrap()
+                    .profile(&drop)
+                    .unwrap(),
+            ] {
+                assert!(d.samples.all_labels().is_empty(), "{n} samples");
+                assert_eq!(
+                    d.samples.numeric_label_units(),
+                    all.samples.numeric_label_units()
+                );
+                for (a, b) in d.samples.iter().zip(all.samples.iter()) {
+                    assert_eq!((a.locations, a.values), (b.locations, b.values));
+                }
+                assert_eq!(d.samples.len(), n);
+                // The rest of the profile is the same.
+                d.samples = all.samples.clone();
+                assert_eq!(d, all, "{n} samples");
+            }
+            assert_eq!(decode_with(&data, &keep).unwrap(), all);
+            // The least budget that decodes the profile with its labels
+            // decodes it without them, and one byte less does neither.
+            let raw = crate::encode_uncompressed(&all);
+            let budget = |bytes: u64, labels: &LabelNeed| DecodeOptions {
+                memory_budget: MemoryBudget::Bytes(bytes),
+                labels: labels.clone(),
+                ..DecodeOptions::default()
+            };
+            let fits =
+                |bytes, labels| decode_uncompressed_with(&raw, &budget(bytes, labels)).is_ok();
+            let (mut lo, mut hi) = (0u64, 1u64 << 40);
+            while lo + 1 < hi {
+                let mid = (lo + hi) / 2;
+                if fits(mid, &LabelNeed::All) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            assert!(
+                fits(hi, &drop.labels) && !fits(hi - 1, &drop.labels),
+                "{n} samples"
+            );
+        }
+        // A label whose string index is out of range fails whether kept
+        // or not.
+        let mut p = inflate::tests::profile(10);
+        let far = crate::StrId(p.strings.len() as u32 + 5);
+        p.samples.edit(3, |s| s.labels[0].key = far);
+        let data = crate::encode_uncompressed(&p);
+        let want = decode_uncompressed_with(&data, &DecodeOptions::default()).unwrap_err();
+        let got = decode_uncompressed_with(&data, &drop).unwrap_err();
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+    }
+
     /// A profile with fewer samples than a parallel decode takes has its
     /// samples' table made at its size: nothing held beyond what the
     /// samples use (a table grown as it fills holds up to twice that).
@@ -1446,7 +1579,13 @@ mod tests {
                 r.holds(total)
             });
             assert_eq!(held, holds, "claimed {hint} of {len}");
-            let got = finish(&data, scan, &Budget::new(budget, data.len())).unwrap();
+            let got = finish(
+                &data,
+                scan,
+                &Budget::new(budget, data.len()),
+                &LabelNeed::All,
+            );
+            let got = got.unwrap();
             assert_eq!(got, want, "claimed {hint} of {len}");
         }
     }

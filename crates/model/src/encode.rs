@@ -502,7 +502,7 @@ mod tests {
                     } else {
                         crate::Label {
                             key,
-                            num: 1 << (7 * k),
+                            num: 1 << ((7 * k) % 63),
                             num_unit: crate::StrId(3),
                             ..Default::default()
                         }

@@ -67,8 +67,8 @@ pub mod proto {
 pub use decode::{
     decode, decode_uncompressed, decode_uncompressed_with, decode_with, decompress_decoding,
     decompress_decoding_from, is_gzip, maybe_decompress, read_to_end_bounded, DecodeOptions,
-    Decompressed, MemoryBudget, ReadError, BUDGET_PER_INPUT_BYTE, DEFAULT_MAX_DECOMPRESSED,
-    MIN_MEMORY_BUDGET, OVERLAPPED_GZIP_BYTES,
+    Decompressed, LabelNeed, MemoryBudget, ReadError, BUDGET_PER_INPUT_BYTE,
+    DEFAULT_MAX_DECOMPRESSED, MIN_MEMORY_BUDGET, OVERLAPPED_GZIP_BYTES,
 };
 pub use dialect::{Dialect, UnknownDialect};
 pub use encode::{encode, encode_uncompressed, write_compressed, write_part, write_to, EncodePart};

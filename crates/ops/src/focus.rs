@@ -41,6 +41,20 @@ pub struct FocusOptions {
     pub prune_from: String,
 }
 
+impl FocusOptions {
+    /// Whether these filters read the samples' labels (the tag filters).
+    pub fn reads_labels(&self) -> bool {
+        [
+            &self.tag_focus,
+            &self.tag_ignore,
+            &self.tag_show,
+            &self.tag_hide,
+        ]
+        .iter()
+        .any(|f| !f.is_empty())
+    }
+}
+
 /// Compiles a regexp option as pprof does; empty means unset.
 pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
     if value.is_empty() {

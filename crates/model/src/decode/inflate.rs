@@ -185,7 +185,7 @@ fn overlapped(
         let profile = match scan {
             Some(s) if pos == out.len() && !out.is_empty() => {
                 let budget = Budget::new(opts.memory_budget, out.len());
-                Some(finish(&out, s, &budget))
+                Some(finish(&out, s, &budget, &opts.labels))
             }
             _ => None,
         };
