@@ -255,3 +255,75 @@ fn traces_need_no_aggregated_copy() {
         "aggregating changed the profile {changed} times"
     );
 }
+
+/// A report that reads no label loads a lone local file without its
+/// labels; a tag option, a report that shows labels, go1.19's merge of a
+/// lone source (which tells samples apart by their labels) or pprof's base
+/// label in the profile keep them, and the reports read the same.
+#[test]
+fn labels_are_loaded_only_for_what_reads_them() {
+    use pprof_driver::settings::Dialect;
+    let d = TempDir::new("labels");
+    let labelled = |base: bool| {
+        let mut b = ProfileBuilder::new(&[("samples", "count")]);
+        let f = b.function("main.work", "main.go", 1);
+        let g = b.function("main.rest", "main.go", 9);
+        let l = b.location(None, 0x1000, &[(f, 3)]);
+        let m = b.location(None, 0x2000, &[(g, 10)]);
+        b.labelled_sample(&[l], &[5], &[("worker", "a")]);
+        b.labelled_sample(&[m, l], &[7], &[("worker", "b")]);
+        if base {
+            b.labelled_sample(&[m], &[-2], &[("pprof::base", "true")]);
+        }
+        b.build()
+    };
+    let plain = d.write("plain.pb.gz", &labelled(false));
+    let based = d.write("based.pb.gz", &labelled(true));
+    let load = |path: &str, format: OutputFormat, s: &Settings| {
+        let cmd = Command {
+            format,
+            regexp: None,
+        };
+        let sources = Sources::new([path.to_string()]);
+        let p = Pipeline::new(sources, s.clone())
+            .load_for(&cmd)
+            .unwrap()
+            .profile;
+        let mut out = Vec::new();
+        pprof_driver::write_report(&p, &cmd, s, &mut out).unwrap();
+        (
+            p.samples.all_labels().len(),
+            String::from_utf8(out).unwrap(),
+        )
+    };
+    let all = |path: &str, format: OutputFormat, s: &Settings| {
+        let sources = Sources::new([path.to_string()]);
+        let p = Pipeline::new(sources, s.clone()).load().unwrap().profile;
+        let cmd = Command {
+            format,
+            regexp: None,
+        };
+        let mut out = Vec::new();
+        pprof_driver::write_report(&p, &cmd, s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let today = Settings::default();
+    let mut go119 = Settings::default();
+    go119.dialect = Dialect::Go119;
+    let mut focused = Settings::default();
+    focused.filters.tag_focus = "worker=a".into();
+    for (path, format, s, kept) in [
+        (&plain, OutputFormat::Top, &today, 0),
+        (&plain, OutputFormat::Callgrind, &today, 0),
+        (&plain, OutputFormat::Tree, &go119, 0),
+        (&plain, OutputFormat::Callgrind, &go119, 2),
+        (&plain, OutputFormat::Raw, &today, 2),
+        (&plain, OutputFormat::Dot, &today, 2),
+        (&plain, OutputFormat::Top, &focused, 2),
+        (&based, OutputFormat::Top, &today, 3),
+    ] {
+        let (labels, text) = load(path, format, s);
+        assert_eq!(labels, kept, "{format:?} of {path}");
+        assert_eq!(text, all(path, format, s), "{format:?} of {path}");
+    }
+}
