@@ -62,24 +62,27 @@ impl Graph {
             /// (zeros after a shorter name): most names differ there, so
             /// that comparing them seldom reads the names themselves.
             prefix: u128,
-            name: String,
+            /// The whole name, made only for the items that the values and
+            /// the prefix do not order (see `named` below).
+            name: Option<String>,
         }
         let empty = Node::default();
-        let item = |&id: &NodeId| {
+        // (The name is written into one reused text, of which the item
+        // keeps the first bytes.)
+        let item = |&id: &NodeId, text: &mut String| {
             let node = self.arena.get(id.index()).unwrap_or(&empty);
             let score = match order {
                 NodeOrder::CumName => node.cum,
                 NodeOrder::Entropy => self.entropy_score(node),
                 _ => 0,
             };
-            let name = if needs_names {
-                node.info.printable_name()
-            } else {
-                String::new()
-            };
+            text.clear();
+            if needs_names {
+                node.info.write_printable_name(text);
+            }
             let mut head = [0u8; 16];
-            let n = name.len().min(16);
-            head[..n].copy_from_slice(&name.as_bytes()[..n]);
+            let n = text.len().min(16);
+            head[..n].copy_from_slice(&text.as_bytes()[..n]);
             Item {
                 id,
                 node,
@@ -87,16 +90,42 @@ impl Graph {
                 flat: node.flat,
                 cum: node.cum,
                 prefix: u128::from_be_bytes(head),
-                name,
+                name: None,
             }
         };
+        fn name_of<'i>(i: &'i Item<'_>) -> std::borrow::Cow<'i, str> {
+            match &i.name {
+                Some(n) => std::borrow::Cow::Borrowed(n.as_str()),
+                None => std::borrow::Cow::Owned(i.node.info.printable_name()),
+            }
+        }
         // Orders like comparing the names: prefixes that differ order as
-        // their names do.
-        let by_name =
-            |l: &Item<'_>, r: &Item<'_>| l.prefix.cmp(&r.prefix).then_with(|| l.name.cmp(&r.name));
+        // their names do. (An item compared by its whole name has it, but
+        // for an order that needs no name.)
+        let by_name = |l: &Item<'_>, r: &Item<'_>| {
+            l.prefix
+                .cmp(&r.prefix)
+                .then_with(|| match (&l.name, &r.name) {
+                    (Some(a), Some(b)) => a.cmp(b),
+                    _ if !needs_names => std::cmp::Ordering::Equal,
+                    _ => name_of(l).cmp(&name_of(r)),
+                })
+        };
         let tie =
             |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
         let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
+        // The order up to the names' first 16 bytes: items it finds equal
+        // are the ones whose whole names are needed.
+        let coarse = |l: &Item<'_>, r: &Item<'_>| match order {
+            NodeOrder::FlatName => abs_desc(l.flat, r.flat).then_with(|| l.prefix.cmp(&r.prefix)),
+            NodeOrder::FlatCumName => abs_desc(l.flat, r.flat)
+                .then_with(|| abs_desc(l.cum, r.cum))
+                .then_with(|| l.prefix.cmp(&r.prefix)),
+            NodeOrder::CumName | NodeOrder::Entropy => {
+                abs_desc(l.score, r.score).then_with(|| l.prefix.cmp(&r.prefix))
+            }
+            NodeOrder::Name | NodeOrder::File | NodeOrder::Address => std::cmp::Ordering::Equal,
+        };
         let cmp = |l: &Item<'_>, r: &Item<'_>| {
             let (a, b) = (l.node, r.node);
             match order {
@@ -121,12 +150,70 @@ impl Graph {
         };
         // Each half named and sorted on its own thread, then merged
         // (stably: the first half first among equals).
+        // The runs of items that `coarse` finds equal in `items` (sorted
+        // by it), each given to `each`.
+        let runs = |items: &mut [Item<'_>], each: &mut dyn FnMut(&mut [Item<'_>])| {
+            let mut at = 0;
+            while at < items.len() {
+                let first = &items[at];
+                let len = 1 + items[at + 1..]
+                    .iter()
+                    .take_while(|i| coarse(first, i).is_eq())
+                    .count();
+                if len > 1 {
+                    each(&mut items[at..at + len]);
+                }
+                at += len;
+            }
+        };
+        let named = |run: &mut [Item<'_>]| {
+            for i in run.iter_mut().filter(|i| i.name.is_none()) {
+                i.name = Some(i.node.info.printable_name());
+            }
+        };
+        // Sorted by values and prefixes first; then the runs those leave
+        // in a tie, named, by the whole order.
         let sorted = |r: std::ops::Range<usize>| {
-            let mut items: Vec<Item<'_>> = ids[r].iter().map(item).collect();
-            items.sort_by(cmp);
+            let mut text = String::new();
+            let mut items: Vec<Item<'_>> = ids[r].iter().map(|id| item(id, &mut text)).collect();
+            if needs_names {
+                items.sort_by(coarse);
+                runs(&mut items, &mut |run| {
+                    named(run);
+                    run.sort_by(cmp);
+                });
+            } else {
+                items.sort_by(cmp);
+            }
             items
         };
-        let halves = pprof_model::chunks::in_halves(ids.len(), min_half, sorted);
+        let mut halves = pprof_model::chunks::in_halves(ids.len(), min_half, sorted);
+        // Items of one half that tie with items of the other by values and
+        // prefix are named too, for the merge.
+        if let (a, Some(b)) = &mut halves {
+            if needs_names {
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    match coarse(&a[i], &b[j]) {
+                        std::cmp::Ordering::Less => i += 1,
+                        std::cmp::Ordering::Greater => j += 1,
+                        std::cmp::Ordering::Equal => {
+                            let ia = i + a[i..]
+                                .iter()
+                                .take_while(|x| coarse(x, &b[j]).is_eq())
+                                .count();
+                            let jb = j + b[j..]
+                                .iter()
+                                .take_while(|y| coarse(&a[i], y).is_eq())
+                                .count();
+                            named(&mut a[i..ia]);
+                            named(&mut b[j..jb]);
+                            (i, j) = (ia, jb);
+                        }
+                    }
+                }
+            }
+        }
         let mut slots = ids.iter_mut();
         let put = |item: Item<'_>| {
             if let Some(slot) = slots.next() {
@@ -380,6 +467,37 @@ mod tests {
         ] {
             let mut one = g.nodes.clone();
             g.sort_ids_in_halves(&mut one, order, usize::MAX);
+            // The orders by names, compared plainly: the whole names,
+            // whatever the values and first bytes.
+            let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
+            let plain = |a: &NodeId, b: &NodeId| {
+                let (x, y) = (&g.arena[a.index()], &g.arena[b.index()]);
+                let names = || x.info.printable_name().cmp(&y.info.printable_name());
+                let by_value = match order {
+                    NodeOrder::FlatName => abs_desc(x.flat, y.flat)
+                        .then_with(names)
+                        .then_with(|| abs_desc(x.cum, y.cum)),
+                    NodeOrder::FlatCumName => abs_desc(x.flat, y.flat)
+                        .then_with(|| abs_desc(x.cum, y.cum))
+                        .then_with(names),
+                    NodeOrder::CumName => abs_desc(x.cum, y.cum)
+                        .then_with(names)
+                        .then_with(|| abs_desc(x.flat, y.flat)),
+                    NodeOrder::Entropy => abs_desc(g.entropy_score(x), g.entropy_score(y))
+                        .then_with(names)
+                        .then_with(|| abs_desc(x.flat, y.flat)),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                by_value.then_with(|| x.info.go_sprint().cmp(&y.info.go_sprint()))
+            };
+            if !matches!(
+                order,
+                NodeOrder::Name | NodeOrder::File | NodeOrder::Address
+            ) {
+                let mut want = g.nodes.clone();
+                want.sort_by(plain);
+                assert_eq!(one, want, "{order:?}");
+            }
             for min_half in [1, 7, 1000] {
                 let mut two = g.nodes.clone();
                 g.sort_ids_in_halves(&mut two, order, min_half);
