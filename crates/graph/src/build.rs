@@ -104,6 +104,34 @@ fn make_ordered_nodes(
     arena
 }
 
+/// Adds an edge without weight from `src` to `dest` to `edges` (not
+/// linked from the nodes).
+fn push_edge(edges: &mut Vec<Edge>, src: NodeId, dest: NodeId) -> EdgeId {
+    let id = EdgeId(edges.len() as u32);
+    edges.push(Edge {
+        src,
+        dest,
+        weight: 0,
+        weight_div: 0,
+        residual: false,
+        inline: true,
+    });
+    id
+}
+
+/// Adds a weight (and divisor) to an edge, with pprof's `AddToEdgeDiv`
+/// rules for its flags.
+fn add_to_edge(e: &mut Edge, dw: i64, w: i64, residual: bool, inline: bool) {
+    e.weight_div = e.weight_div.wrapping_add(dw);
+    e.weight = e.weight.wrapping_add(w);
+    if residual {
+        e.residual = true;
+    }
+    if !inline {
+        e.inline = false;
+    }
+}
+
 /// A node with no value yet.
 fn new_node(info: NodeInfo, function: FunctionKey) -> Node {
     Node {
@@ -321,15 +349,7 @@ impl<'a> Builder<'a> {
     /// Makes an edge without weight from `src` to `dest`, linked from both
     /// nodes (the caller knows it is new).
     fn new_edge(&mut self, src: NodeId, dest: NodeId) -> EdgeId {
-        let id = EdgeId(self.g.edges.len() as u32);
-        self.g.edges.push(Edge {
-            src,
-            dest,
-            weight: 0,
-            weight_div: 0,
-            residual: false,
-            inline: true,
-        });
+        let id = push_edge(&mut self.g.edges, src, dest);
         if let Some(n) = self.g.arena.get_mut(src.index()) {
             n.out_edges.push(id);
         }
@@ -341,14 +361,7 @@ impl<'a> Builder<'a> {
 
     fn add_to_edge(&mut self, e: EdgeId, dw: i64, w: i64, residual: bool, inline: bool) {
         if let Some(e) = self.g.edges.get_mut(e.index()) {
-            e.weight_div = e.weight_div.wrapping_add(dw);
-            e.weight = e.weight.wrapping_add(w);
-            if residual {
-                e.residual = true;
-            }
-            if !inline {
-                e.inline = false;
-            }
+            add_to_edge(e, dw, w, residual, inline);
         }
     }
 
@@ -1853,17 +1866,46 @@ fn build_graph(
     };
     // The edges made so far, by (destination, source), while another
     // worker's sums follow.
+    // The nodes' sums are added on another thread while this one makes
+    // the edges, whose links from the nodes are gathered apart (in lists
+    // far smaller than the nodes) and given to the nodes at the end.
     let mut made: Vec<(u64, EdgeId)> = Vec::new();
     let mut node_tags: NodeTags = Vec::new();
     let count = partials.len();
-    for (k, part) in partials.into_iter().enumerate() {
-        part.nodes.add_to(&mut b.g.arena);
-        let fresh = add_partial_edges(&mut b, &made, &part.edges, &part.edge_divs);
-        if k + 1 < count {
-            made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
+    let mut sums = Vec::with_capacity(count);
+    let mut links = EdgeLinks::new(nnodes);
+    let (arena, edges) = (&mut b.g.arena, &mut b.g.edges);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<NodeSums>();
+        let adder = scope.spawn(move || {
+            let mut done = Vec::new();
+            for nodes in rx {
+                nodes.add_to(arena);
+                done.push(nodes);
+            }
+            done
+        });
+        for (k, part) in partials.into_iter().enumerate() {
+            // Gone only when that thread is: its sums are then added below.
+            if let Err(back) = tx.send(part.nodes) {
+                sums.push(back.0);
+            }
+            let fresh = add_partial_edges(edges, &mut links, &made, &part.edges, &part.edge_divs);
+            if k + 1 < count {
+                made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
+            }
+            add_node_tags(&mut node_tags, part.tags);
         }
-        add_node_tags(&mut node_tags, part.tags);
+        drop(tx);
+        // A worker that cannot panic; were it to, its sums would be lost.
+        if let Err(e) = adder.join() {
+            std::panic::resume_unwind(e);
+        }
+    });
+    for nodes in sums {
+        nodes.add_to(&mut b.g.arena);
     }
+    links.link(&mut b.g.arena);
     if let Some(mut tags) = collector {
         tags.nodes = node_tags;
         tags.finish(&mut b.g.arena);
@@ -2032,8 +2074,48 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph, values: bool) -> Option<Frame
 /// same order) is found by walking both lists at once, a new one is made
 /// in the worker's order, as [`Builder::edge`] would. Returns the edges it
 /// made, in order.
+/// Each node's outgoing and incoming edges, in the order they were made,
+/// gathered while the edges are made and then given to the nodes.
+struct EdgeLinks {
+    outs: Vec<Vec<EdgeId>>,
+    ins: Vec<Vec<EdgeId>>,
+}
+
+impl EdgeLinks {
+    fn new(nodes: usize) -> EdgeLinks {
+        EdgeLinks {
+            outs: vec![Vec::new(); nodes],
+            ins: vec![Vec::new(); nodes],
+        }
+    }
+
+    /// Notes edge `id` from `src` to `dest`.
+    fn note(&mut self, id: EdgeId, src: NodeId, dest: NodeId) {
+        if let Some(out) = self.outs.get_mut(src.index()) {
+            out.push(id);
+        }
+        if let Some(into) = self.ins.get_mut(dest.index()) {
+            into.push(id);
+        }
+    }
+
+    /// Appends the edges noted to the nodes' lists.
+    fn link(self, arena: &mut [Node]) {
+        for (node, (out, into)) in arena.iter_mut().zip(self.outs.into_iter().zip(self.ins)) {
+            for (list, more) in [(&mut node.out_edges, out), (&mut node.in_edges, into)] {
+                if list.is_empty() {
+                    *list = more;
+                } else {
+                    list.extend(more);
+                }
+            }
+        }
+    }
+}
+
 fn add_partial_edges(
-    b: &mut Builder<'_>,
+    graph_edges: &mut Vec<Edge>,
+    links: &mut EdgeLinks,
     made: &[(u64, EdgeId)],
     edges: &[EdgeSlot],
     divs: &[i64],
@@ -2049,13 +2131,17 @@ fn add_partial_edges(
         let id = match made.get(at) {
             Some(&(mk, id)) if mk == k => id,
             _ => {
-                let id = b.new_edge(NodeId((e.key >> 32) as u32), NodeId(e.key as u32));
+                let (src, dest) = (NodeId((e.key >> 32) as u32), NodeId(e.key as u32));
+                let id = push_edge(graph_edges, src, dest);
+                links.note(id, src, dest);
                 fresh.push((k, id));
                 id
             }
         };
         let div = divs.get(i).copied().unwrap_or(0);
-        b.add_to_edge(id, div, e.weight, e.residual, e.inline);
+        if let Some(edge) = graph_edges.get_mut(id.index()) {
+            add_to_edge(edge, div, e.weight, e.residual, e.inline);
+        }
     }
     fresh
 }
