@@ -1180,10 +1180,7 @@ struct CumAcc {
     /// cache line, instead of in the edge table.
     caller: u32,
     cum: i64,
-    in_weight: i64,
-    in_seen: u32,
-    in_residual: bool,
-    in_inline: bool,
+    first_in: EdgeSums,
 }
 
 impl Default for CumAcc {
@@ -1192,11 +1189,7 @@ impl Default for CumAcc {
             seen: 0,
             caller: 0,
             cum: 0,
-            in_weight: 0,
-            in_seen: 0,
-            in_residual: false,
-            // As an edge slot starts: inline until a call says otherwise.
-            in_inline: true,
+            first_in: EdgeSums::NEW,
         }
     }
 }
@@ -1238,15 +1231,47 @@ impl NodeSums {
     }
 }
 
-/// An edge's key (source and destination node), weight and the last
-/// stack that credited it: one slot of [`EdgeTable`], 24 bytes.
+/// An edge's sums while stacks are summed: weight, the last stack that
+/// credited it, and its flags (16 bytes).
 #[derive(Clone, Copy)]
-struct EdgeSlot {
-    key: u64,
+struct EdgeSums {
     weight: i64,
     seen: u32,
     residual: bool,
     inline: bool,
+}
+
+impl EdgeSums {
+    /// No weight yet; inline until a call says otherwise.
+    const NEW: EdgeSums = EdgeSums {
+        weight: 0,
+        seen: 0,
+        residual: false,
+        inline: true,
+    };
+
+    /// Credits the stack `stamp` with weight `w`, once per stack (pprof's
+    /// `AddToEdgeDiv` for an edge not seen in the sample yet): true when
+    /// the stack had not credited it yet.
+    #[inline]
+    fn credit(&mut self, stamp: u32, w: i64, residual: bool, inline: bool) -> bool {
+        if self.seen == stamp {
+            return false;
+        }
+        self.seen = stamp;
+        self.weight = self.weight.wrapping_add(w);
+        self.residual |= residual;
+        self.inline &= inline;
+        true
+    }
+}
+
+/// An edge's key (source and destination node) and sums: one slot of
+/// [`EdgeTable`], 24 bytes.
+#[derive(Clone, Copy)]
+struct EdgeSlot {
+    key: u64,
+    sums: EdgeSums,
 }
 
 /// The edges met while summing stacks: open addressing with the key in
@@ -1269,10 +1294,7 @@ impl EdgeTable {
             slots: vec![
                 EdgeSlot {
                     key: Self::EMPTY,
-                    weight: 0,
-                    seen: 0,
-                    residual: false,
-                    inline: true,
+                    sums: EdgeSums::NEW,
                 };
                 size
             ],
@@ -1434,31 +1456,20 @@ fn accumulate_chunk<const MEAN: bool, const NODES: bool, const EDGES: bool>(
                         acc.caller = caller;
                     }
                     if acc.caller == caller {
-                        if acc.in_seen != stamp {
-                            acc.in_seen = stamp;
-                            acc.in_weight = acc.in_weight.wrapping_add(w);
-                            acc.in_residual |= residual;
-                            acc.in_inline &= inline;
-                            if MEAN {
-                                if let Some(d) = nodes.in_div.get_mut(dest.index()) {
-                                    *d = d.wrapping_add(dw);
-                                }
+                        let first = acc.first_in.credit(stamp, w, residual, inline);
+                        if MEAN && first {
+                            if let Some(d) = nodes.in_div.get_mut(dest.index()) {
+                                *d = d.wrapping_add(dw);
                             }
                         }
                         return;
                     }
                 }
                 let i = edges.find((u64::from(src.0) << 32) | u64::from(dest.0));
-                let e = &mut edges.slots[i];
-                if e.seen != stamp {
-                    e.seen = stamp;
-                    e.weight = e.weight.wrapping_add(w);
-                    e.residual |= residual;
-                    e.inline &= inline;
-                    if MEAN {
-                        if let Some(d) = edges.divs.get_mut(i) {
-                            *d = d.wrapping_add(dw);
-                        }
+                let first = edges.slots[i].sums.credit(stamp, w, residual, inline);
+                if MEAN && first {
+                    if let Some(d) = edges.divs.get_mut(i) {
+                        *d = d.wrapping_add(dw);
                     }
                 }
             },
@@ -1535,8 +1546,8 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
                 nodes
                     .cum
                     .iter_mut()
-                    .for_each(|n| (n.seen, n.in_seen) = (0, 0));
-                edges.slots.iter_mut().for_each(|e| e.seen = 0);
+                    .for_each(|n| (n.seen, n.first_in.seen) = (0, 0));
+                edges.slots.iter_mut().for_each(|e| e.sums.seen = 0);
                 next_stamp = 1;
             }
             accumulate_chunk::<MEAN, NODES, EDGES>(
@@ -1557,10 +1568,7 @@ fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
         .map(|(i, a)| {
             let slot = EdgeSlot {
                 key: (u64::from(a.caller - 1) << 32) | i as u64,
-                weight: a.in_weight,
-                seen: 0,
-                residual: a.in_residual,
-                inline: a.in_inline,
+                sums: a.first_in,
             };
             (slot, nodes.in_div.get(i).copied().unwrap_or(0))
         });
@@ -2140,7 +2148,8 @@ fn add_partial_edges(
         };
         let div = divs.get(i).copied().unwrap_or(0);
         if let Some(edge) = graph_edges.get_mut(id.index()) {
-            add_to_edge(edge, div, e.weight, e.residual, e.inline);
+            let sums = &e.sums;
+            add_to_edge(edge, div, sums.weight, sums.residual, sums.inline);
         }
     }
     fresh
@@ -2395,7 +2404,7 @@ mod tests {
         let mut want: HashMap<u64, i64> = HashMap::new();
         for (i, &k) in keys.iter().enumerate() {
             let j = t.find(k);
-            t.slots[j].weight += i as i64;
+            t.slots[j].sums.weight += i as i64;
             t.divs[j] += 2 * i as i64;
             *want.entry(k).or_default() += i as i64;
         }
@@ -2403,7 +2412,7 @@ mod tests {
             .slots
             .iter()
             .filter(|s| s.key != EdgeTable::EMPTY)
-            .map(|s| (s.key, s.weight))
+            .map(|s| (s.key, s.sums.weight))
             .collect();
         assert_eq!(got, want);
         let divs: HashMap<u64, i64> = (t.slots.iter().zip(&t.divs))
@@ -2419,14 +2428,14 @@ mod tests {
         keys.sort_by_key(|k| (*k as u32, k >> 32));
         assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
         for (e, d) in edges.iter().zip(&divs) {
-            assert_eq!((e.weight, *d), (want[&e.key], 2 * want[&e.key]));
+            assert_eq!((e.sums.weight, *d), (want[&e.key], 2 * want[&e.key]));
         }
         assert_eq!(divs.len(), edges.len());
         // Without divisors.
         let mut t = EdgeTable::with_capacity(0, false);
         for &k in &keys {
             let j = t.find(k);
-            t.slots[j].weight += 1;
+            t.slots[j].sums.weight += 1;
         }
         let (edges, divs) = t.into_sorted(std::iter::empty());
         assert_eq!(edges.iter().map(|e| e.key).collect::<Vec<_>>(), keys);
