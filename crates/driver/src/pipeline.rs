@@ -148,7 +148,7 @@ impl Pipeline {
             kind,
             F::Raw | F::Proto | F::Traces | F::Callgrind | F::Comments | F::Dis | F::WebList
         );
-        // These reads no sample label (but pprof's base label, for the
+        // These read no sample label (but pprof's base label, for the
         // total) unless a tag option asks for them.
         let s = &self.settings;
         let label_free = matches!(

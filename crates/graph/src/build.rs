@@ -1109,10 +1109,11 @@ impl TagWalk<'_> {
 }
 
 /// Walks the frames of one sample the way pprof's `newGraph` does, calling
-/// `node(n, false)` for every frame of a node (the callee must credit a
-/// node at most once per sample), `node(leaf, true)` for the flat value,
-/// and `edge(src, dest, residual, inline)` for every caller → callee step
-/// between different nodes (also to be credited at most once per sample).
+/// `node(state, n, false)` for every frame of a node (the callee must
+/// credit a node at most once per sample), `node(state, leaf, true)` for
+/// the flat value, and `edge(state, src, dest, residual, inline)` for every
+/// caller → callee step between different nodes (also to be credited at
+/// most once per sample); both may change `state`.
 #[inline]
 fn walk_sample<S>(
     stack: &[pprof_model::LocationId],
@@ -1346,9 +1347,10 @@ impl EdgeTable {
         }
     }
 
-    /// The edges met, sorted by destination then source, and their
-    /// divisors when the table has them: the table's own slots, moved
-    /// together, not copied into a new list.
+    /// The edges met and the edges of `more` (kept apart, none of them in
+    /// the table), sorted by destination then source, and their divisors
+    /// when the table has them: the table's own slots, moved together, not
+    /// copied into a new list.
     fn into_sorted(self, more: impl Iterator<Item = (EdgeSlot, i64)>) -> (Vec<EdgeSlot>, Vec<i64>) {
         let (mut slots, mut divs) = (self.slots, self.divs);
         let mut n = 0;

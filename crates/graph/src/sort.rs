@@ -100,16 +100,10 @@ impl Graph {
             }
         }
         // Orders like comparing the names: prefixes that differ order as
-        // their names do. (An item compared by its whole name has it, but
-        // for an order that needs no name.)
+        // their names do. (Items that get here have their names, made
+        // below; one without is named now.)
         let by_name = |l: &Item<'_>, r: &Item<'_>| {
-            l.prefix
-                .cmp(&r.prefix)
-                .then_with(|| match (&l.name, &r.name) {
-                    (Some(a), Some(b)) => a.cmp(b),
-                    _ if !needs_names => std::cmp::Ordering::Equal,
-                    _ => name_of(l).cmp(&name_of(r)),
-                })
+            (l.prefix.cmp(&r.prefix)).then_with(|| name_of(l).cmp(&name_of(r)))
         };
         let tie =
             |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
@@ -148,42 +142,34 @@ impl Graph {
             }
             .then_with(|| tie(l, r))
         };
-        // Each half named and sorted on its own thread, then merged
-        // (stably: the first half first among equals).
-        // The runs of items that `coarse` finds equal in `items` (sorted
-        // by it), each given to `each`.
-        let runs = |items: &mut [Item<'_>], each: &mut dyn FnMut(&mut [Item<'_>])| {
-            let mut at = 0;
-            while at < items.len() {
-                let first = &items[at];
-                let len = 1 + items[at + 1..]
-                    .iter()
-                    .take_while(|i| coarse(first, i).is_eq())
-                    .count();
-                if len > 1 {
-                    each(&mut items[at..at + len]);
-                }
-                at += len;
-            }
-        };
         let named = |run: &mut [Item<'_>]| {
             for i in run.iter_mut().filter(|i| i.name.is_none()) {
                 i.name = Some(i.node.info.printable_name());
             }
         };
-        // Sorted by values and prefixes first; then the runs those leave
-        // in a tie, named, by the whole order.
+        // Each half sorted on its own thread, then merged (stably: the
+        // first half first among equals): by values and name prefixes
+        // first, then each run those leave tied, named, by the whole order.
         let sorted = |r: std::ops::Range<usize>| {
             let mut text = String::new();
             let mut items: Vec<Item<'_>> = ids[r].iter().map(|id| item(id, &mut text)).collect();
-            if needs_names {
-                items.sort_by(coarse);
-                runs(&mut items, &mut |run| {
+            if !needs_names {
+                items.sort_by(cmp);
+                return items;
+            }
+            items.sort_by(coarse);
+            let mut at = 0;
+            while at < items.len() {
+                let first = &items[at];
+                let tied = (items[at + 1..].iter())
+                    .take_while(|i| coarse(first, i).is_eq())
+                    .count();
+                let run = &mut items[at..at + 1 + tied];
+                if tied > 0 {
                     named(run);
                     run.sort_by(cmp);
-                });
-            } else {
-                items.sort_by(cmp);
+                }
+                at += 1 + tied;
             }
             items
         };

@@ -1438,8 +1438,8 @@ mod tests {
     use super::*;
 
     /// Labels that no reader needs are dropped, and only those: on one
-    /// thread or two (small and large profiles, whole or inflated in
-    /// parts), the profile is the one with every label but for the
+    /// thread or two (small and large profiles, raw or gzipped), the
+    /// profile is the one with every label but for the
     /// labels, the numeric labels' units are those of all labels, bad
     /// data fails alike and the memory budget is charged as if the labels
     /// were kept; a profile that holds a needed key keeps every label.
