@@ -82,7 +82,8 @@ const NONE: u32 = u32::MAX;
 /// function names), each numbered once by first use.
 #[derive(Default)]
 struct Space<'a> {
-    ids: FastMap<Cow<'a, str>, u32>,
+    /// Each text's class, found by the text's [`text_hash`].
+    ids: hashbrown::HashTable<u32>,
     texts: Vec<Cow<'a, str>>,
     /// Per text: its number in the output (from 1), 0 until used.
     number: Vec<u32>,
@@ -94,14 +95,26 @@ struct Space<'a> {
 impl<'a> Space<'a> {
     /// The class of `text`, `NONE` for the empty name.
     fn class(&mut self, text: Cow<'a, str>) -> u32 {
+        let hash = text_hash(&text);
+        self.class_hashed(text, hash)
+    }
+
+    /// [`Space::class`] of a text whose [`text_hash`] is known.
+    fn class_hashed(&mut self, text: Cow<'a, str>, hash: u64) -> u32 {
         if text.is_empty() {
             return NONE;
         }
-        if let Some(&id) = self.ids.get(text.as_ref()) {
-            return id;
-        }
-        let id = self.texts.len() as u32;
-        self.ids.insert(text.clone(), id);
+        let texts = &self.texts;
+        let entry = self.ids.entry(
+            hash,
+            |&id| texts[id as usize] == text,
+            |&id| text_hash(&texts[id as usize]),
+        );
+        let id = texts.len() as u32;
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => return *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => e.insert(id),
+        };
         self.texts.push(text);
         self.number.push(0);
         self.first.push(u64::MAX);
@@ -289,18 +302,20 @@ impl<'a> Plan<'a> {
             name: u32,
             functions: u32,
         }
-        let mut group_ids: FastMap<(&'a str, &'a str), u32> = FastMap::default();
+        // (file class, name class) → group.
+        let mut group_ids: FastMap<(u32, u32), u32> = FastMap::default();
         let mut groups: Vec<Group> = Vec::new();
         // (group, function) → index among the group's functions.
         let mut function_index: FastMap<(u32, FunctionKey), u32> = FastMap::default();
         // A function's nodes share its file and name (the graph builder's
         // promise, checked): its group and index are looked up once, at
-        // its first node, and the strings hashed once per function.
+        // its first node, and the strings hashed once per function; a
+        // group is found by the classes of its two names.
         // The nodes come in no order in memory: what is read of every
         // node is read on two threads first (its function, whether its
         // object file is its predecessor's, whether its names are those of
-        // its function's first node), and the names of a node looked at
-        // below only when that tells nothing.
+        // its function's first node, and if not their hashes), and the
+        // names of a node looked at below only when that tells nothing.
         let nodes = &self.nodes;
         let read = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
             let n = &nodes[k].1.info;
@@ -311,9 +326,15 @@ impl<'a> Plan<'a> {
         let firsts: Vec<usize> = (read.iter().enumerate())
             .map(|(k, &(f, _))| *first_of.entry(f).or_insert(k))
             .collect();
+        // Whether a node's names are its function's first node's, and if
+        // not, the hashes of its file and name.
         let as_first = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
             let (f, n) = (&nodes[firsts[k]].1.info, &nodes[k].1.info);
-            firsts[k] != k && f.name == n.name && f.file == n.file
+            if firsts[k] != k && f.name == n.name && f.file == n.file {
+                None
+            } else {
+                Some((text_hash(&n.file), text_hash(&n.name)))
+            }
         });
         let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(self.nodes.len());
         for (k, &(id, n)) in self.nodes.iter().enumerate() {
@@ -323,18 +344,21 @@ impl<'a> Plan<'a> {
                 Some(p) if read[k].1 => self.ob[self.nodes[p].0.index()],
                 _ => self.objfiles.class(Cow::Borrowed(&n.info.objfile)),
             };
-            let known = as_first[k].then(|| of_node[firsts[k]]);
-            let (g, index) = match known {
-                Some(known) => known,
-                None => {
+            let (g, index) = match as_first[k] {
+                None => of_node[firsts[k]],
+                Some((file_hash, name_hash)) => {
+                    let file = self
+                        .files
+                        .class_hashed(Cow::Borrowed(&n.info.file), file_hash);
+                    let name = self
+                        .names
+                        .class_hashed(Cow::Borrowed(&n.info.name), name_hash);
                     let next = groups.len() as u32;
-                    let g = *group_ids
-                        .entry((n.info.file.as_str(), n.info.name.as_str()))
-                        .or_insert(next);
+                    let g = *group_ids.entry((file, name)).or_insert(next);
                     if g == next {
                         groups.push(Group {
-                            file: self.files.class(Cow::Borrowed(&n.info.file)),
-                            name: self.names.class(Cow::Borrowed(&n.info.name)),
+                            file,
+                            name,
                             functions: 0,
                         });
                     }
@@ -427,6 +451,13 @@ impl<'a> Plan<'a> {
 const PARALLEL_MIN_NODES: usize = 20_000;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The hash that finds a name in a [`Space`] (fixed, so that it can be
+/// worked out on another thread beforehand).
+fn text_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one(text)
+}
 
 /// A cost line's position (address and line) and value.
 #[derive(Clone, Copy, Default)]

@@ -76,20 +76,18 @@ impl Graph {
                 NodeOrder::Entropy => self.entropy_score(node),
                 _ => 0,
             };
-            text.clear();
-            if needs_names {
-                node.info.write_printable_name(text);
-            }
-            let mut head = [0u8; 16];
-            let n = text.len().min(16);
-            head[..n].copy_from_slice(&text.as_bytes()[..n]);
+            let prefix = if needs_names {
+                node.info.printable_prefix(text)
+            } else {
+                0
+            };
             Item {
                 id,
                 node,
                 score,
                 flat: node.flat,
                 cum: node.cum,
-                prefix: u128::from_be_bytes(head),
+                prefix,
                 name: None,
             }
         };
@@ -297,50 +295,96 @@ impl Graph {
                 .get(id.index())
                 .map_or((NodeId(u32::MAX), NodeId(u32::MAX)), |e| (e.src, e.dest))
         };
-        // Stable: by weight first, then each run of equal weights by names.
+        // Stable: by weight first, then each run of equal weights by names:
+        // by the names' first 16 bytes, then the runs those leave tied by
+        // the whole names.
         items.sort_by_key(|&id| std::cmp::Reverse(weight(id).unwrap_or(0)));
+        let mut scratch = String::new();
+        let mut prefix = |n: NodeId, skip: bool| -> u128 {
+            match self.arena.get(n.index()) {
+                Some(n) if !skip => n.info.printable_prefix(&mut scratch),
+                _ => 0,
+            }
+        };
         let name = |n: NodeId| {
             self.arena
                 .get(n.index())
                 .map(|n| n.info.printable_name())
                 .unwrap_or_default()
         };
-        // Each node of a run is named once (the edges of one node share
-        // their source or their destination); an end shared by the whole
-        // run does not order it and is not named.
+        // Each node of a tied run is named once (the edges of one node
+        // share their source or their destination).
         let mut names: Vec<String> = Vec::new();
         let mut named_nodes: HashMap<NodeId, usize> = HashMap::new();
+        // (edge, source prefix, destination prefix)
+        let mut keyed: Vec<(EdgeId, u128, u128)> = Vec::new();
         let mut at = 0;
         while at < items.len() {
             let w = weight(items[at]);
             let end = at + items[at..].iter().take_while(|&&i| weight(i) == w).count();
             if end - at > 1 {
                 let run = &mut items[at..end];
+                // An end shared by the whole run does not order it and is
+                // not named.
                 let (src0, dest0) = ends(run[0]);
                 let same_src = run.iter().all(|&i| ends(i).0 == src0);
                 let same_dest = run.iter().all(|&i| ends(i).1 == dest0);
-                let mut name_of = |n: NodeId, skip: bool| -> usize {
-                    if skip {
-                        return usize::MAX;
-                    }
-                    *named_nodes.entry(n).or_insert_with(|| {
-                        names.push(name(n));
-                        names.len() - 1
-                    })
-                };
-                let mut named: Vec<(EdgeId, usize, usize)> = Vec::with_capacity(run.len());
+                keyed.clear();
                 for &i in run.iter() {
                     let (src, dest) = ends(i);
-                    named.push((i, name_of(src, same_src), name_of(dest, same_dest)));
+                    keyed.push((i, prefix(src, same_src), prefix(dest, same_dest)));
                 }
-                let text = |i: usize| names.get(i).map_or("", String::as_str);
-                named.sort_by(|a, b| {
-                    text(a.1)
-                        .cmp(text(b.1))
-                        .then_with(|| text(a.2).cmp(text(b.2)))
-                });
-                for (slot, n) in run.iter_mut().zip(named) {
-                    *slot = n.0;
+                keyed.sort_by_key(|&(_, s, d)| (s, d));
+                // Runs of equal source prefixes: ordered by the destination
+                // prefixes when their sources are one node, else by the
+                // whole names; what the prefixes leave tied, by the whole
+                // names.
+                let mut tied_runs: Vec<std::ops::Range<usize>> = Vec::new();
+                let mut k = 0;
+                while k < keyed.len() {
+                    let (e0, s0, d0) = keyed[k];
+                    let run_s = keyed[k..].iter().take_while(|e| e.1 == s0).count();
+                    let one_src = keyed[k..k + run_s]
+                        .iter()
+                        .all(|e| ends(e.0).0 == ends(e0).0);
+                    if !one_src {
+                        tied_runs.push(k..k + run_s);
+                        k += run_s;
+                        continue;
+                    }
+                    let run_d = keyed[k..k + run_s].iter().take_while(|e| e.2 == d0).count();
+                    if run_d > 1 {
+                        tied_runs.push(k..k + run_d);
+                    }
+                    k += run_d;
+                }
+                for r in tied_runs {
+                    let mut name_of = |n: NodeId, skip: bool| -> usize {
+                        if skip {
+                            return usize::MAX;
+                        }
+                        *named_nodes.entry(n).or_insert_with(|| {
+                            names.push(name(n));
+                            names.len() - 1
+                        })
+                    };
+                    let mut named: Vec<(EdgeId, usize, usize)> = Vec::with_capacity(r.len());
+                    for &(i, _, _) in &keyed[r.clone()] {
+                        let (src, dest) = ends(i);
+                        named.push((i, name_of(src, same_src), name_of(dest, same_dest)));
+                    }
+                    let text = |i: usize| names.get(i).map_or("", String::as_str);
+                    named.sort_by(|a, b| {
+                        text(a.1)
+                            .cmp(text(b.1))
+                            .then_with(|| text(a.2).cmp(text(b.2)))
+                    });
+                    for (slot, n) in keyed[r].iter_mut().zip(named) {
+                        slot.0 = n.0;
+                    }
+                }
+                for (slot, e) in run.iter_mut().zip(&keyed) {
+                    *slot = e.0;
                 }
             }
             at = end;
@@ -500,8 +544,17 @@ mod tests {
         for i in 0..40u32 {
             g.arena.push(Node {
                 info: NodeInfo {
-                    // Few names: nodes with equal names tie completely.
-                    name: format!("f{}", next(12)),
+                    // Few names: nodes with equal names tie completely;
+                    // some longer than the 16 bytes compared first.
+                    name: format!(
+                        "{}f{}",
+                        if i % 4 < 2 {
+                            "example.com/pkg.(*T)."
+                        } else {
+                            ""
+                        },
+                        next(12)
+                    ),
                     address: u64::from(i % 3) * 0x10,
                     ..Default::default()
                 },
@@ -531,7 +584,7 @@ mod tests {
             inline: false,
         });
         let missing = [EdgeId(4000), EdgeId(400)];
-        for len in [0usize, 1, 2, 3, 10, 100, 400] {
+        for len in [0usize, 1, 2, 3, 10, 100, 400, 400, 400, 400] {
             let mut list: Vec<EdgeId> = (0..len).map(|_| EdgeId(next(400) as u32)).collect();
             list.extend(missing);
             // All edges of one node share an end, the case of a node's list.
@@ -561,6 +614,56 @@ mod tests {
                 assert_eq!(out[0], EdgeId(7));
                 assert_eq!(out[1..], want[..], "appended");
             }
+        }
+    }
+
+    /// Edges of equal weight whose sources share their first 16 bytes are
+    /// ordered by the whole source names before their destinations, even
+    /// when a destination's first bytes match those of an edge before.
+    #[test]
+    fn edges_whose_sources_share_first_bytes_sort_by_whole_names() {
+        let names = [
+            "a",
+            "example.com/pkg.(*T).g2",
+            "example.com/pkg.(*T).g1",
+            "x",
+            "y",
+        ];
+        let mut g = Graph::default();
+        for name in names {
+            g.arena.push(Node {
+                info: NodeInfo {
+                    name: name.to_string(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+        }
+        for (src, dest) in [(0, 3), (1, 3), (2, 4), (2, 3), (1, 4)] {
+            g.edges.push(Edge {
+                src: NodeId(src),
+                dest: NodeId(dest),
+                weight: 5,
+                weight_div: 0,
+                residual: false,
+                inline: false,
+            });
+        }
+        let text = |e: &EdgeId| {
+            let e = &g.edges[e.index()];
+            format!("{} -> {}", names[e.src.index()], names[e.dest.index()])
+        };
+        for list in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 4, 0, 3, 1]] {
+            let list: Vec<EdgeId> = list.into_iter().map(EdgeId).collect();
+            let got: Vec<String> = g.sort_edges(&list).iter().map(text).collect();
+            let want = [
+                "a -> x",
+                "example.com/pkg.(*T).g1 -> x",
+                "example.com/pkg.(*T).g1 -> y",
+                "example.com/pkg.(*T).g2 -> x",
+                "example.com/pkg.(*T).g2 -> y",
+            ];
+            assert_eq!(got, want, "from {list:?}");
         }
     }
 

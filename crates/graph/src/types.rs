@@ -97,6 +97,24 @@ impl NodeInfo {
         s
     }
 
+    /// The printable name's first 16 bytes as a number that orders like
+    /// them (zeros after a shorter name): two names whose prefixes differ
+    /// order as their prefixes do, so most comparisons need no whole name.
+    /// `scratch` is used to make the name, unless the node has an address,
+    /// whose 16 hexadecimal digits are the prefix.
+    pub fn printable_prefix(&self, scratch: &mut String) -> u128 {
+        scratch.clear();
+        if self.address != 0 {
+            push_hex(scratch, self.address, 16);
+        } else {
+            self.write_printable_name(scratch);
+        }
+        let mut head = [0u8; 16];
+        let n = scratch.len().min(16);
+        head[..n].copy_from_slice(&scratch.as_bytes()[..n]);
+        u128::from_be_bytes(head)
+    }
+
     /// Appends the printable name to `s` without intermediate allocations.
     pub fn write_printable_name(&self, s: &mut String) {
         let start = s.len();
