@@ -1884,6 +1884,10 @@ fn build_graph(
     let count = partials.len();
     let mut sums = Vec::with_capacity(count);
     let mut links = EdgeLinks::new(nnodes);
+    // Room for every edge at once: the workers' edges are at least as
+    // many as the distinct ones.
+    b.g.edges
+        .reserve(partials.iter().map(|p| p.edges.len()).sum::<usize>());
     let (arena, edges) = (&mut b.g.arena, &mut b.g.edges);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<NodeSums>();
@@ -2130,7 +2134,7 @@ fn add_partial_edges(
     edges: &[EdgeSlot],
     divs: &[i64],
 ) -> Vec<(u64, EdgeId)> {
-    let mut fresh: Vec<(u64, EdgeId)> = Vec::new();
+    let mut fresh: Vec<(u64, EdgeId)> = Vec::with_capacity(edges.len());
     let mut at = 0;
     for (i, e) in edges.iter().enumerate() {
         // Destination, then source.
