@@ -33,14 +33,14 @@ pub struct CallgrindConfig {
 /// Names are numbered first; the text is then made in chunks of nodes on
 /// two threads and written in order.
 pub fn write_callgrind<W: Write>(w: &mut W, g: &Graph, c: &CallgrindConfig) -> Result<()> {
-    write_in_chunks(w, g, c, CHUNK_NODES)
+    write_in_chunks(w, g, c, CHUNK_NODES, PARALLEL_MIN_NODES)
 }
 
 /// Returns the callgrind text of `g`; see [`write_callgrind`].
 pub fn compose_callgrind(g: &Graph, c: &CallgrindConfig) -> String {
     let mut out = Vec::new();
     // Writing to memory cannot fail.
-    let _ = write_in_chunks(&mut out, g, c, CHUNK_NODES);
+    let _ = write_in_chunks(&mut out, g, c, CHUNK_NODES, PARALLEL_MIN_NODES);
     // Every byte comes from a `&str`.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
@@ -53,8 +53,9 @@ fn write_in_chunks<W: Write + ?Sized>(
     g: &Graph,
     c: &CallgrindConfig,
     chunk_nodes: usize,
+    min_half: usize,
 ) -> Result<()> {
-    let plan = Plan::new(g, chunk_nodes.max(1));
+    let plan = Plan::new(g, chunk_nodes.max(1), min_half);
     let mut head = String::from("positions: instr line\n");
     let _ = writeln!(head, "events: {}({})", c.sample_type, c.output_unit);
     w.write_all(head.as_bytes())?;
@@ -82,8 +83,8 @@ const NONE: u32 = u32::MAX;
 /// function names), each numbered once by first use.
 #[derive(Default)]
 struct Space<'a> {
-    /// Each text's class, found by the text's [`text_hash`].
-    ids: hashbrown::HashTable<u32>,
+    /// Each text's [`text_hash`] and class, found by that hash.
+    ids: hashbrown::HashTable<(u64, u32)>,
     texts: Vec<Cow<'a, str>>,
     /// Per text: its number in the output (from 1), 0 until used.
     number: Vec<u32>,
@@ -99,6 +100,14 @@ impl<'a> Space<'a> {
         self.class_hashed(text, hash)
     }
 
+    /// Makes room for `n` more texts.
+    fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n, |&(h, _)| h);
+        self.texts.reserve(n);
+        self.number.reserve(n);
+        self.first.reserve(n);
+    }
+
     /// [`Space::class`] of a text whose [`text_hash`] is known.
     fn class_hashed(&mut self, text: Cow<'a, str>, hash: u64) -> u32 {
         if text.is_empty() {
@@ -107,13 +116,13 @@ impl<'a> Space<'a> {
         let texts = &self.texts;
         let entry = self.ids.entry(
             hash,
-            |&id| texts[id as usize] == text,
-            |&id| text_hash(&texts[id as usize]),
+            |&(h, id)| h == hash && texts[id as usize] == text,
+            |&(h, _)| h,
         );
         let id = texts.len() as u32;
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => return *e.get(),
-            hashbrown::hash_table::Entry::Vacant(e) => e.insert(id),
+            hashbrown::hash_table::Entry::Occupied(e) => return e.get().1,
+            hashbrown::hash_table::Entry::Vacant(e) => e.insert((hash, id)),
         };
         self.texts.push(text);
         self.number.push(0);
@@ -184,7 +193,9 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(g: &'a Graph, chunk_nodes: usize) -> Self {
+    /// (Lists of nodes are read in two halves at once when each has at
+    /// least `min_half` nodes.)
+    fn new(g: &'a Graph, chunk_nodes: usize, min_half: usize) -> Self {
         let nodes: Vec<(NodeId, &Node)> = g.iter().collect();
         let arena = g.arena.len();
         let mut plan = Plan {
@@ -206,48 +217,63 @@ impl<'a> Plan<'a> {
             chunk_pos: Vec::new(),
         };
         // The calls of every node, sorted as pprof does, with their
-        // callees and weights read while the edges are at hand, on two
+        // callees' positions and their weights read while the edges are at
+        // hand, and each node's own position and flat value, on two
         // threads.
         let nodes = &plan.nodes;
-        let sorted = |r: std::ops::Range<usize>| {
-            let mut calls = Vec::new();
-            let mut callees = Vec::new();
-            let mut weights = Vec::new();
-            let mut ends = Vec::with_capacity(r.len());
-            for &(id, _) in &nodes[r] {
-                g.extend_sorted_out_edges(id, &mut calls);
-                for &e in &calls[callees.len()..] {
-                    let edge = g.edge(e).filter(|e| g.node(e.dest).is_some());
-                    callees.push(edge.map_or(NONE, |e| e.dest.0));
-                    weights.push(edge.map_or(0, |e| e.weight));
+        let gather = |r: std::ops::Range<usize>| {
+            let mut out = Gathered {
+                ends: Vec::with_capacity(r.len()),
+                costs: Vec::with_capacity(r.len()),
+                ..Gathered::default()
+            };
+            for block in nodes[r].chunks(BLOCK_NODES) {
+                // A node, its list of calls, the calls and their callees
+                // sit anywhere in memory: they are read for the whole
+                // block first, so that the cache misses of different nodes
+                // overlap instead of coming one after another.
+                let mut seen = 0u64;
+                for &(_, n) in block {
+                    for &e in &n.out_edges {
+                        if let Some(e) = g.edge(e) {
+                            let callee = g.node(e.dest).map_or(0, |d| d.info.address);
+                            seen ^= callee ^ e.weight as u64;
+                        }
+                    }
                 }
-                ends.push(calls.len());
+                std::hint::black_box(seen);
+                for &(id, n) in block {
+                    g.extend_sorted_out_edges(id, &mut out.calls);
+                    for &e in &out.calls[out.callees.len()..] {
+                        let edge = g.edge(e);
+                        let callee = edge.and_then(|e| g.node(e.dest).map(|n| (e, n)));
+                        out.callees.push(callee.map_or(NONE, |(e, _)| e.dest.0));
+                        out.call_costs.push(
+                            callee.map_or_else(Cost::default, |(e, n)| Cost::at(&n.info, e.weight)),
+                        );
+                    }
+                    out.ends.push(out.calls.len());
+                    out.costs.push(Cost::at(&n.info, n.flat_value()));
+                }
             }
-            (calls, callees, weights, ends)
+            out
         };
-        let ((c1, d1, w1, e1), second) =
-            pprof_model::chunks::in_halves(nodes.len(), PARALLEL_MIN_NODES, sorted);
-        let (c2, d2, w2, e2) = second.unwrap_or_default();
-        let off = c1.len();
-        plan.call_ends.extend(e1);
-        plan.call_ends.extend(e2.into_iter().map(|e| e + off));
-        plan.calls = c1;
-        plan.calls.extend(c2);
-        plan.callees = d1;
-        plan.callees.extend(d2);
-        let weights: Vec<i64> = w1.into_iter().chain(w2).collect();
-        let nodes = &plan.nodes;
-        plan.costs = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
-            let n = nodes[k].1;
-            Cost::at(&n.info, n.flat_value())
-        });
-        let callees = &plan.callees;
-        plan.call_costs = map_in_halves(callees.len(), PARALLEL_MIN_NODES, |c| {
-            g.node(NodeId(callees[c]))
-                .map_or_else(Cost::default, |n| Cost::at(&n.info, weights[c]))
-        });
+        let (first, second) = pprof_model::chunks::in_halves(nodes.len(), min_half, gather);
+        let second = second.unwrap_or_default();
+        let off = first.calls.len();
+        plan.call_ends.extend(first.ends);
+        plan.call_ends
+            .extend(second.ends.into_iter().map(|e| e + off));
+        plan.calls = first.calls;
+        plan.calls.extend(second.calls);
+        plan.callees = first.callees;
+        plan.callees.extend(second.callees);
+        plan.call_costs = first.call_costs;
+        plan.call_costs.extend(second.call_costs);
+        plan.costs = first.costs;
+        plan.costs.extend(second.costs);
 
-        plan.classify();
+        plan.classify(min_half);
         // Number the names in the order of the text.
         let mut pos = 0u64;
         let mut prev: Option<usize> = None;
@@ -295,7 +321,7 @@ impl<'a> Plan<'a> {
     /// file and name are merged by callgrind: when several distinct
     /// functions (say, call-tree contexts) share both, each is called by
     /// its name with a ` [i/n]` suffix (pprof's `getDisambiguatedNames`).
-    fn classify(&mut self) {
+    fn classify(&mut self, min_half: usize) {
         /// One (file, name) pair: its classes and its distinct functions.
         struct Group {
             file: u32,
@@ -317,7 +343,7 @@ impl<'a> Plan<'a> {
         // its function's first node, and if not their hashes), and the
         // names of a node looked at below only when that tells nothing.
         let nodes = &self.nodes;
-        let read = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
+        let read = map_in_halves(nodes.len(), min_half, |k| {
             let n = &nodes[k].1.info;
             let same_ob = k > 0 && nodes[k - 1].1.info.objfile == n.objfile;
             (nodes[k].1.function, same_ob)
@@ -328,7 +354,7 @@ impl<'a> Plan<'a> {
             .collect();
         // Whether a node's names are its function's first node's, and if
         // not, the hashes of its file and name.
-        let as_first = map_in_halves(nodes.len(), PARALLEL_MIN_NODES, |k| {
+        let as_first = map_in_halves(nodes.len(), min_half, |k| {
             let (f, n) = (&nodes[firsts[k]].1.info, &nodes[k].1.info);
             if firsts[k] != k && f.name == n.name && f.file == n.file {
                 None
@@ -336,6 +362,12 @@ impl<'a> Plan<'a> {
                 Some((text_hash(&n.file), text_hash(&n.name)))
             }
         });
+        // Names are looked up at most once per node that hashed them.
+        let lookups = as_first.iter().filter(|h| h.is_some()).count();
+        self.files.reserve(lookups);
+        self.names.reserve(lookups);
+        group_ids.reserve(lookups);
+        function_index.reserve(lookups);
         let mut of_node: Vec<(u32, u32)> = Vec::with_capacity(self.nodes.len());
         for (k, &(id, n)) in self.nodes.iter().enumerate() {
             let i = id.index();
@@ -450,6 +482,23 @@ impl<'a> Plan<'a> {
 /// Nodes per half below which one thread sorts the calls.
 const PARALLEL_MIN_NODES: usize = 20_000;
 
+/// Nodes whose calls are read from memory together.
+const BLOCK_NODES: usize = 16;
+
+/// What [`Plan::new`] reads of a range of listed nodes, in order.
+#[derive(Default)]
+struct Gathered {
+    /// Each node's calls, sorted; the ends of each node's calls in it.
+    calls: Vec<EdgeId>,
+    ends: Vec<usize>,
+    /// Per call: its callee's arena index (`NONE` when the graph has not
+    /// the edge or its callee), the callee's position and the weight.
+    callees: Vec<u32>,
+    call_costs: Vec<Cost>,
+    /// Per node: its position and flat value.
+    costs: Vec<Cost>,
+}
+
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The hash that finds a name in a [`Space`] (fixed, so that it can be
@@ -553,12 +602,13 @@ mod tests {
             o.call_tree = call_tree;
             let mut g = Graph::new(&p, &o);
             g.sort(pprof_graph::NodeOrder::FlatName);
-            let text = |chunk: usize| {
+            let text = |chunk: usize, min_half: usize| {
                 let mut out = Vec::new();
-                write_in_chunks(&mut out, &g, &c, chunk).unwrap();
+                write_in_chunks(&mut out, &g, &c, chunk, min_half).unwrap();
                 String::from_utf8(out).unwrap()
             };
-            let whole = text(usize::MAX);
+            // On one thread, one chunk.
+            let whole = text(usize::MAX, usize::MAX);
             assert!(whole.matches("\nfn=").count() > 10, "{whole}");
             assert!(whole.matches("cfn=").count() > 10, "{whole}");
             if call_tree {
@@ -566,7 +616,13 @@ mod tests {
                 assert!(whole.lines().any(told_apart), "{whole}");
             }
             for chunk in [1, 2, 7] {
-                assert_eq!(text(chunk), whole, "chunks of {chunk} nodes");
+                assert_eq!(text(chunk, usize::MAX), whole, "chunks of {chunk} nodes");
+            }
+            // The nodes' calls, positions and names read in two halves at
+            // once (nodes read in blocks, some halves not a whole number
+            // of blocks).
+            for min_half in [1, 5, 20] {
+                assert_eq!(text(7, min_half), whole, "halves of at least {min_half}");
             }
         }
     }
