@@ -61,7 +61,7 @@ pub use format::{Command, OutputFormat};
 pub use pipeline::{Loaded, NoticeSink, Pipeline, ProgressSink, Sources};
 pub use pprof_report::{FormatInfo, Usage, FORMATS};
 pub use reporting::{
-    apply_command_overrides, dot_text_and_nodes, greeting, prepare, stack_options, write_report,
-    write_report_noting, Prepared,
+    apply_command_overrides, dot_text_and_nodes, exit_after_report, greeting, prepare,
+    stack_options, write_report, write_report_noting, Prepared,
 };
 pub use settings::{Granularity, Settings, Sort};

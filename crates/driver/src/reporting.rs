@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use pprof_export::GraphvizFormat;
 use pprof_model::strings::Unescape;
@@ -265,6 +266,32 @@ pub fn prepare<'p>(
     })
 }
 
+/// Whether the program ends once its report is written
+/// ([`exit_after_report`]).
+static EXITS_AFTER_REPORT: AtomicBool = AtomicBool::new(false);
+
+/// Tells the report step that the program ends once its report is
+/// written, so that what a large report makes (such as a callgrind
+/// report's graph of every address) is left for the end of the process to
+/// reclaim instead of being freed one allocation at a time. For a program
+/// that makes one report and exits; never for one that makes more (a
+/// shell, a web server), whose memory would grow with each.
+pub fn exit_after_report() {
+    EXITS_AFTER_REPORT.store(true, Ordering::Relaxed);
+}
+
+/// Lets go of `x`, a large structure made for a report: left for the end
+/// of the process when it ends after the report ([`exit_after_report`]),
+/// otherwise freed on another thread instead of delaying the return (here
+/// when no thread can be made).
+fn dispose<T: Send + 'static>(x: T) {
+    if EXITS_AFTER_REPORT.load(Ordering::Relaxed) {
+        std::mem::forget(x);
+        return;
+    }
+    let _ = std::thread::Builder::new().spawn(move || drop(x));
+}
+
 /// Like [`write_report`], but hands each notice to `notice` as soon as it
 /// is known, before any of the report is written (as pprof prints its
 /// warnings before the report).
@@ -382,10 +409,8 @@ pub fn write_report_noting(
             pprof_export::write_callgrind(&mut w, &tg.graph, &c)?;
             w.finish()?;
             // A graph of every address has a node and a few strings per
-            // location: freeing them is left to another thread (or to the
-            // end of the process) instead of delaying the return; when no
-            // thread can be made, the graph is freed here.
-            let _ = std::thread::Builder::new().spawn(move || drop(tg));
+            // location.
+            dispose(tg);
             return Ok(());
         }
         OutputFormat::Flame => {

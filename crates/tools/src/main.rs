@@ -224,6 +224,8 @@ fn run(argv: Vec<String>) -> Result<(), CliError> {
     };
 
     let profile = load(&inv, Some(&cmd))?;
+    // This is the one report: the process ends after it.
+    pprof_driver::exit_after_report();
     let mut noting = |n: String| notice(&n);
     let stdout = std::io::stdout();
     let result = if !s.output.is_empty() {
