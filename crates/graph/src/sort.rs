@@ -50,9 +50,10 @@ impl Graph {
             order,
             NodeOrder::FlatName | NodeOrder::FlatCumName | NodeOrder::CumName | NodeOrder::Entropy
         );
-        struct Item<'a> {
+        // (Items are moved many times as they are sorted: they are kept
+        // small, the node itself looked up by id when it is needed.)
+        struct Item {
             id: NodeId,
-            node: &'a Node,
             score: i64,
             /// The node's values, kept with the item so that comparing two
             /// items reads neither node.
@@ -64,9 +65,10 @@ impl Graph {
             prefix: u128,
             /// The whole name, made only for the items that the values and
             /// the prefix do not order (see `named` below).
-            name: Option<String>,
+            name: Option<Box<str>>,
         }
         let empty = Node::default();
+        let node_of = |i: &Item| self.arena.get(i.id.index()).unwrap_or(&empty);
         // (The name is written into one reused text, of which the item
         // keeps the first bytes.)
         let item = |&id: &NodeId, text: &mut String| {
@@ -83,7 +85,6 @@ impl Graph {
             };
             Item {
                 id,
-                node,
                 score,
                 flat: node.flat,
                 cum: node.cum,
@@ -91,24 +92,26 @@ impl Graph {
                 name: None,
             }
         };
-        fn name_of<'i>(i: &'i Item<'_>) -> std::borrow::Cow<'i, str> {
+        fn name_of<'i>(i: &'i Item, node: &Node) -> std::borrow::Cow<'i, str> {
             match &i.name {
-                Some(n) => std::borrow::Cow::Borrowed(n.as_str()),
-                None => std::borrow::Cow::Owned(i.node.info.printable_name()),
+                Some(n) => std::borrow::Cow::Borrowed(n),
+                None => std::borrow::Cow::Owned(node.info.printable_name()),
             }
         }
         // Orders like comparing the names: prefixes that differ order as
         // their names do. (Items that get here have their names, made
         // below; one without is named now.)
-        let by_name = |l: &Item<'_>, r: &Item<'_>| {
-            (l.prefix.cmp(&r.prefix)).then_with(|| name_of(l).cmp(&name_of(r)))
+        let by_name = |l: &Item, r: &Item| {
+            (l.prefix.cmp(&r.prefix))
+                .then_with(|| name_of(l, node_of(l)).cmp(&name_of(r, node_of(r))))
         };
-        let tie =
-            |l: &Item<'_>, r: &Item<'_>| l.node.info.go_sprint().cmp(&r.node.info.go_sprint());
+        let tie = |l: &Item, r: &Item| {
+            (node_of(l).info.go_sprint()).cmp(&node_of(r).info.go_sprint())
+        };
         let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
         // The order up to the names' first 16 bytes: items it finds equal
         // are the ones whose whole names are needed.
-        let coarse = |l: &Item<'_>, r: &Item<'_>| match order {
+        let coarse = |l: &Item, r: &Item| match order {
             NodeOrder::FlatName => abs_desc(l.flat, r.flat).then_with(|| l.prefix.cmp(&r.prefix)),
             NodeOrder::FlatCumName => abs_desc(l.flat, r.flat)
                 .then_with(|| abs_desc(l.cum, r.cum))
@@ -118,8 +121,8 @@ impl Graph {
             }
             NodeOrder::Name | NodeOrder::File | NodeOrder::Address => std::cmp::Ordering::Equal,
         };
-        let cmp = |l: &Item<'_>, r: &Item<'_>| {
-            let (a, b) = (l.node, r.node);
+        let cmp = |l: &Item, r: &Item| {
+            let (a, b) = (node_of(l), node_of(r));
             match order {
                 NodeOrder::FlatName => abs_desc(l.flat, r.flat)
                     .then_with(|| by_name(l, r))
@@ -140,9 +143,9 @@ impl Graph {
             }
             .then_with(|| tie(l, r))
         };
-        let named = |run: &mut [Item<'_>]| {
+        let named = |run: &mut [Item]| {
             for i in run.iter_mut().filter(|i| i.name.is_none()) {
-                i.name = Some(i.node.info.printable_name());
+                i.name = Some(node_of(i).info.printable_name().into_boxed_str());
             }
         };
         // Each half sorted on its own thread, then merged (stably: the
@@ -150,7 +153,7 @@ impl Graph {
         // first, then each run those leave tied, named, by the whole order.
         let sorted = |r: std::ops::Range<usize>| {
             let mut text = String::new();
-            let mut items: Vec<Item<'_>> = ids[r].iter().map(|id| item(id, &mut text)).collect();
+            let mut items: Vec<Item> = ids[r].iter().map(|id| item(id, &mut text)).collect();
             if !needs_names {
                 items.sort_by(cmp);
                 return items;
@@ -199,7 +202,7 @@ impl Graph {
             }
         }
         let mut slots = ids.iter_mut();
-        let put = |item: Item<'_>| {
+        let put = |item: Item| {
             if let Some(slot) = slots.next() {
                 *slot = item.id;
             }
@@ -207,7 +210,7 @@ impl Graph {
         match halves {
             (items, None) => items.into_iter().for_each(put),
             (a, Some(b)) => {
-                let less = |x: &Item<'_>, y: &Item<'_>| cmp(x, y) == std::cmp::Ordering::Less;
+                let less = |x: &Item, y: &Item| cmp(x, y) == std::cmp::Ordering::Less;
                 merge_sorted_into(a, b, less, put);
             }
         }
