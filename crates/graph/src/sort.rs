@@ -105,9 +105,8 @@ impl Graph {
             (l.prefix.cmp(&r.prefix))
                 .then_with(|| name_of(l, node_of(l)).cmp(&name_of(r, node_of(r))))
         };
-        let tie = |l: &Item, r: &Item| {
-            (node_of(l).info.go_sprint()).cmp(&node_of(r).info.go_sprint())
-        };
+        let tie =
+            |l: &Item, r: &Item| (node_of(l).info.go_sprint()).cmp(&node_of(r).info.go_sprint());
         let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
         // The order up to the names' first 16 bytes: items it finds equal
         // are the ones whose whole names are needed.

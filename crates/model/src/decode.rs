@@ -1201,6 +1201,11 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget, labels: &LabelNeed) -> Resul
             if k % cost::SAMPLE_BATCH == 0 {
                 budget.charge(std::mem::take(&mut heap))?;
             }
+            if !keep_labels {
+                // Only the numeric labels' units are kept, noted in the
+                // order that sorting all the labels gives them.
+                labels.retain(|l| !l.is_str());
+            }
             sort_labels(&strings.table, &mut labels);
             for l in labels.iter().filter(|l| !l.is_str()) {
                 note_unit(&mut units, (l.key, l.num_unit));
@@ -1443,6 +1448,38 @@ mod tests {
     /// labels, the numeric labels' units are those of all labels, bad
     /// data fails alike and the memory budget is charged as if the labels
     /// were kept; a profile that holds a needed key keeps every label.
+    /// The numeric labels' (key, unit) pairs are recorded in the order
+    /// that sorting a sample's labels gives, whether its labels are kept
+    /// or not.
+    #[test]
+    fn numeric_label_units_are_noted_alike_with_or_without_labels() {
+        use prost::Message;
+        let mut b = crate::build::ProfileBuilder::new(&[("samples", "count")]);
+        let bin = b.mapping("/bin/x", 0x1000, 0x9000);
+        let f = b.function("main.f", "x.go", 0);
+        let loc = b.location(Some(bin), 0x1000, &[(f, 1)]);
+        b.labelled_sample(&[loc], &[1], &[("worker", "w1")])
+            .num_label("zeta", 1, "bytes")
+            .num_label("alpha", 2, "ms");
+        let mut msg = b.build().to_proto();
+        // Written out of order: the numeric labels' keys backwards, after
+        // the string label.
+        for s in &mut msg.sample {
+            s.label.reverse();
+        }
+        let data = msg.encode_to_vec();
+        let all = decode_with(&data, &DecodeOptions::default()).unwrap();
+        let none = DecodeOptions {
+            labels: LabelNeed::Keys(Vec::new()),
+            ..DecodeOptions::default()
+        };
+        let dropped = decode_with(&data, &none).unwrap();
+        assert!(dropped.samples.all_labels().is_empty());
+        let units = all.samples.numeric_label_units();
+        assert_eq!(units.map(<[_]>::len), Some(2));
+        assert_eq!(dropped.samples.numeric_label_units(), units);
+    }
+
     #[test]
     fn labels_nobody_reads_are_dropped() {
         let drop = DecodeOptions {
