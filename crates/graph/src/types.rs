@@ -100,18 +100,23 @@ impl NodeInfo {
     /// The printable name's first 16 bytes as a number that orders like
     /// them (zeros after a shorter name): two names whose prefixes differ
     /// order as their prefixes do, so most comparisons need no whole name.
-    /// `scratch` is used to make the name, unless the node has an address,
-    /// whose 16 hexadecimal digits are the prefix.
+    /// `scratch` is used to make the name, unless it starts with the
+    /// node's address (whose 16 hexadecimal digits are the prefix) or with
+    /// a function name of 16 bytes or more.
     pub fn printable_prefix(&self, scratch: &mut String) -> u128 {
         scratch.clear();
-        if self.address != 0 {
+        let text = if self.address != 0 {
             push_hex(scratch, self.address, 16);
+            scratch.as_bytes()
+        } else if self.name.len() >= 16 {
+            self.name.as_bytes()
         } else {
             self.write_printable_name(scratch);
-        }
+            scratch.as_bytes()
+        };
         let mut head = [0u8; 16];
-        let n = scratch.len().min(16);
-        head[..n].copy_from_slice(&scratch.as_bytes()[..n]);
+        let n = text.len().min(16);
+        head[..n].copy_from_slice(&text[..n]);
         u128::from_be_bytes(head)
     }
 
@@ -318,5 +323,39 @@ mod tests {
         assert_eq!(o.printable_name(), "[x]");
         assert_eq!(NodeInfo::default().printable_name(), "<unknown>");
         assert_eq!(NodeInfo::default().go_sprint(), "{  0  0 0 0 }");
+    }
+
+    /// The prefix is the printable name's first 16 bytes, however it is
+    /// found.
+    #[test]
+    fn printable_prefixes_are_the_names_first_bytes() {
+        let mut scratch = String::from("left over");
+        for address in [0, 0x10, u64::MAX] {
+            for name in [
+                "",
+                "main.f",
+                "main.exactly16by",
+                "example.com/pkg.(*T).Method",
+            ] {
+                for (file, lineno) in [("", 0), ("a.go", 0), ("a.go", 12)] {
+                    for objfile in ["", "/bin/some-binary"] {
+                        let i = NodeInfo {
+                            name: name.into(),
+                            address,
+                            file: file.into(),
+                            lineno,
+                            objfile: objfile.into(),
+                            ..Default::default()
+                        };
+                        let text = i.printable_name();
+                        let mut head = [0u8; 16];
+                        let n = text.len().min(16);
+                        head[..n].copy_from_slice(&text.as_bytes()[..n]);
+                        let want = u128::from_be_bytes(head);
+                        assert_eq!(i.printable_prefix(&mut scratch), want, "{text:?}");
+                    }
+                }
+            }
+        }
     }
 }
