@@ -92,7 +92,8 @@ impl NodeInfo {
 
     /// The name components joined by one space (pprof's `PrintableName`).
     pub fn printable_name(&self) -> String {
-        let mut s = String::new();
+        // Room for the address, the names, the line and the separators.
+        let mut s = String::with_capacity(48 + self.name.len() + self.file.len());
         self.write_printable_name(&mut s);
         s
     }
