@@ -1877,13 +1877,13 @@ fn build_graph(
     // The edges made so far, by (destination, source), while another
     // worker's sums follow.
     // The nodes' sums are added on another thread while this one makes
-    // the edges, whose links from the nodes are gathered apart (in lists
-    // far smaller than the nodes) and given to the nodes at the end.
+    // the edges, which are linked from the nodes at the end
+    // ([`link_edges`]).
     let mut made: Vec<(u64, EdgeId)> = Vec::new();
     let mut node_tags: NodeTags = Vec::new();
     let count = partials.len();
     let mut sums = Vec::with_capacity(count);
-    let mut links = EdgeLinks::new(nnodes);
+    let linked = b.g.edges.len();
     // Room for every edge at once: the workers' edges are at least as
     // many as the distinct ones.
     b.g.edges
@@ -1904,7 +1904,7 @@ fn build_graph(
             if let Err(back) = tx.send(part.nodes) {
                 sums.push(back.0);
             }
-            let fresh = add_partial_edges(edges, &mut links, &made, &part.edges, &part.edge_divs);
+            let fresh = add_partial_edges(edges, &made, &part.edges, &part.edge_divs);
             if k + 1 < count {
                 made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
             }
@@ -1919,7 +1919,7 @@ fn build_graph(
     for nodes in sums {
         nodes.add_to(&mut b.g.arena);
     }
-    links.link(&mut b.g.arena);
+    link_edges(&mut b.g.arena, &b.g.edges, linked);
     if let Some(mut tags) = collector {
         tags.nodes = node_tags;
         tags.finish(&mut b.g.arena);
@@ -2083,53 +2083,58 @@ fn kept_nodes_of(b: &mut Builder<'_>, all: &Graph, values: bool) -> Option<Frame
     })
 }
 
+/// Links the edges `edges[from..]`, made apart from the nodes, from their
+/// nodes (after any edges the nodes have), each node's lists in the order
+/// of the edges. The edges of each node are counted first, then gathered
+/// into one list per direction and given to the nodes in one pass over
+/// them, so that no list grows by copying itself and the scattered reads
+/// and writes go to small tables rather than to the nodes.
+fn link_edges(arena: &mut [Node], edges: &[Edge], from: usize) {
+    let n = arena.len();
+    let new = edges.get(from..).unwrap_or_default();
+    let ends = |e: &Edge| {
+        (e.src.index() < n && e.dest.index() < n).then(|| (e.src.index(), e.dest.index()))
+    };
+    // Where each node's edges start in the gathered lists (one more
+    // entry: the end of the last node's).
+    let mut out_at = vec![0u32; n + 1];
+    let mut in_at = vec![0u32; n + 1];
+    for (src, dest) in new.iter().filter_map(ends) {
+        out_at[src + 1] += 1;
+        in_at[dest + 1] += 1;
+    }
+    for i in 0..n {
+        out_at[i + 1] += out_at[i];
+        in_at[i + 1] += in_at[i];
+    }
+    let mut outs = vec![EdgeId(0); out_at[n] as usize];
+    let mut ins = vec![EdgeId(0); in_at[n] as usize];
+    let (mut out_next, mut in_next) = (out_at.clone(), in_at.clone());
+    for (k, e) in new.iter().enumerate() {
+        let Some((src, dest)) = ends(e) else { continue };
+        let id = EdgeId((from + k) as u32);
+        outs[out_next[src] as usize] = id;
+        out_next[src] += 1;
+        ins[in_next[dest] as usize] = id;
+        in_next[dest] += 1;
+    }
+    for (i, node) in arena.iter_mut().enumerate() {
+        let (o, d) = (
+            out_at[i] as usize..out_at[i + 1] as usize,
+            in_at[i] as usize..in_at[i + 1] as usize,
+        );
+        node.out_edges.extend_from_slice(&outs[o]);
+        node.in_edges.extend_from_slice(&ins[d]);
+    }
+}
+
 /// Adds the edge sums of one worker (sorted by destination, then source)
 /// to the graph: an edge already in `made` (the edges made so far, in the
 /// same order) is found by walking both lists at once, a new one is made
 /// in the worker's order, as [`Builder::edge`] would. Returns the edges it
 /// made, in order.
-/// Each node's outgoing and incoming edges, in the order they were made,
-/// gathered while the edges are made and then given to the nodes.
-struct EdgeLinks {
-    outs: Vec<Vec<EdgeId>>,
-    ins: Vec<Vec<EdgeId>>,
-}
-
-impl EdgeLinks {
-    fn new(nodes: usize) -> EdgeLinks {
-        EdgeLinks {
-            outs: vec![Vec::new(); nodes],
-            ins: vec![Vec::new(); nodes],
-        }
-    }
-
-    /// Notes edge `id` from `src` to `dest`.
-    fn note(&mut self, id: EdgeId, src: NodeId, dest: NodeId) {
-        if let Some(out) = self.outs.get_mut(src.index()) {
-            out.push(id);
-        }
-        if let Some(into) = self.ins.get_mut(dest.index()) {
-            into.push(id);
-        }
-    }
-
-    /// Appends the edges noted to the nodes' lists.
-    fn link(self, arena: &mut [Node]) {
-        for (node, (out, into)) in arena.iter_mut().zip(self.outs.into_iter().zip(self.ins)) {
-            for (list, more) in [(&mut node.out_edges, out), (&mut node.in_edges, into)] {
-                if list.is_empty() {
-                    *list = more;
-                } else {
-                    list.extend(more);
-                }
-            }
-        }
-    }
-}
-
 fn add_partial_edges(
     graph_edges: &mut Vec<Edge>,
-    links: &mut EdgeLinks,
     made: &[(u64, EdgeId)],
     edges: &[EdgeSlot],
     divs: &[i64],
@@ -2147,7 +2152,6 @@ fn add_partial_edges(
             _ => {
                 let (src, dest) = (NodeId((e.key >> 32) as u32), NodeId(e.key as u32));
                 let id = push_edge(graph_edges, src, dest);
-                links.note(id, src, dest);
                 fresh.push((k, id));
                 id
             }
@@ -3084,6 +3088,18 @@ mod tests {
             let (got_nodes, got_edges) = summary(&g);
             assert_eq!(got_nodes, want_nodes, "split: {split}");
             assert_eq!(got_edges, want_edges, "split: {split}");
+            // Each node lists its edges, out and in, in the order of the
+            // edges.
+            for (i, n) in g.arena.iter().enumerate() {
+                let of = |end: fn(&Edge) -> NodeId| -> Vec<EdgeId> {
+                    (g.edges.iter().enumerate())
+                        .filter(|(_, e)| end(e).index() == i)
+                        .map(|(k, _)| EdgeId(k as u32))
+                        .collect()
+                };
+                assert_eq!(n.out_edges, of(|e| e.src), "split: {split}");
+                assert_eq!(n.in_edges, of(|e| e.dest), "split: {split}");
+            }
         }
     }
 
