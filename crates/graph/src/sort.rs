@@ -326,8 +326,10 @@ impl Graph {
         // share their source or their destination).
         let mut names: Vec<String> = Vec::new();
         let mut named_nodes: HashMap<NodeId, usize> = HashMap::new();
-        // (edge, source prefix, destination prefix)
+        // (edge, source prefix, destination prefix), and the runs of it
+        // that the prefixes leave tied.
         let mut keyed: Vec<(EdgeId, u128, u128)> = Vec::new();
+        let mut tied_runs: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;
         while at < items.len() {
             let w = weight(items[at]);
@@ -349,7 +351,6 @@ impl Graph {
                 // prefixes when their sources are one node, else by the
                 // whole names; what the prefixes leave tied, by the whole
                 // names.
-                let mut tied_runs: Vec<std::ops::Range<usize>> = Vec::new();
                 let mut k = 0;
                 while k < keyed.len() {
                     let (e0, s0, d0) = keyed[k];
@@ -368,7 +369,7 @@ impl Graph {
                     }
                     k += run_d;
                 }
-                for r in tied_runs {
+                for r in tied_runs.drain(..) {
                     let mut name_of = |n: NodeId, skip: bool| -> usize {
                         if skip {
                             return usize::MAX;
