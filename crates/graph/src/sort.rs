@@ -72,11 +72,11 @@ impl Graph {
             name: Option<Box<str>>,
         }
         let empty = Node::default();
-        let node_of = |i: &Item| self.arena.get(i.id.index()).unwrap_or(&empty);
-        // (The name is written into one reused text, of which the item
-        // keeps the first bytes.)
+        let node_by_id = |id: NodeId| self.arena.get(id.index()).unwrap_or(&empty);
+        let node_of = |i: &Item| node_by_id(i.id);
+        // (One reused text serves to find the names' first bytes.)
         let item = |at: usize, &id: &NodeId, text: &mut String| {
-            let node = self.arena.get(id.index()).unwrap_or(&empty);
+            let node = node_by_id(id);
             let score = match order {
                 NodeOrder::CumName => node.cum,
                 NodeOrder::Entropy => self.entropy_score(node),
