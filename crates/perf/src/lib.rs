@@ -45,6 +45,15 @@ pub enum Error {
     /// The file holds no samples.
     #[error("perf.data file has no samples")]
     NoSamples,
+    /// A size, offset or count in the file's header or tables reaches
+    /// past the end of the file (found before the reader, which would
+    /// make room for what the field says, reads any of it).
+    #[error("malformed perf.data file: {0}")]
+    Layout(String),
+    /// The stream `perf record -o -` writes (no header sections), which
+    /// is not read.
+    #[error("perf.data pipe-mode stream (`perf record -o -`) is not supported: record to a file")]
+    PipeMode,
 }
 
 impl From<linux_perf_data::Error> for Error {
@@ -63,6 +72,185 @@ impl From<std::io::Error> for Error {
 /// order).
 pub fn is_perf_data(data: &[u8]) -> bool {
     data.starts_with(b"PERFILE2") || data.starts_with(b"2ELIFREP")
+}
+
+/// The smallest `perf_event_attr` (`PERF_ATTR_SIZE_VER0`).
+const ATTR_SIZE_MIN: u64 = 64;
+
+/// The sizes of `perf_event_attr`'s versions (`PERF_ATTR_SIZE_VER0..7`).
+const ATTR_VERSIONS: [u64; 8] = [ATTR_SIZE_MIN, 72, 80, 96, 104, 112, 120, 128];
+
+/// Feature bits (`HEADER_*`) whose sections the reader decodes.
+const FEATURE_EVENT_DESC: usize = 12;
+const FEATURE_SIMPLEPERF_META_INFO: usize = 129;
+
+/// Checks what linux-perf-data takes on trust before it reads the file:
+/// it makes room for as many bytes or items as a size or count field
+/// says, so a hostile file could have it ask for exabytes (and the process
+/// abort) or divide by a zero attribute size. Every section that the
+/// header and the feature table name must lie in the file, the attribute
+/// size must be one that perf writes, the event-id lists of the attribute
+/// tables must lie in the file and the event description's counts must
+/// fit its section. Files that perf and simpleperf write pass unchanged.
+fn check_layout(data: &[u8]) -> Result<(), Error> {
+    let big = data.starts_with(b"2ELIFREP");
+    let len = data.len() as u64;
+    let word = |at: u64| -> Option<u64> {
+        let at = usize::try_from(at).ok()?;
+        let b: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(if big {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        })
+    };
+    let bad = |what: String| Error::Layout(what);
+    // (offset, size) at `at`, which must lie in the file.
+    let section = |at: u64, what: &str| -> Result<(u64, u64), Error> {
+        let (Some(offset), Some(size)) = (word(at), at.checked_add(8).and_then(word)) else {
+            return Err(bad(format!("{what} is cut off")));
+        };
+        match offset.checked_add(size) {
+            Some(end) if end <= len => Ok((offset, size)),
+            _ => Err(bad(format!(
+                "{what} ({size} bytes at offset {offset}) reaches past the end of the {len}-byte file"
+            ))),
+        }
+    };
+    const HEADER: u64 = 104;
+    if word(8) == Some(16) {
+        // Only the magic and this size: the stream `perf record -o -` writes.
+        return Err(Error::PipeMode);
+    }
+    if len < HEADER {
+        return Err(bad(format!(
+            "the {len}-byte file is shorter than its header"
+        )));
+    }
+    let attr_size = word(16).unwrap_or(0);
+    if !(ATTR_SIZE_MIN..=len).contains(&attr_size) {
+        return Err(bad(format!(
+            "attribute size {attr_size} is not one perf writes"
+        )));
+    }
+    let attrs = section(24, "the attribute section")?;
+    let (data_at, data_size) = section(40, "the data section")?;
+    let event_types = section(56, "the event types section")?;
+    let features: Vec<usize> = (0..256usize)
+        .filter(|&bit| word(72 + 8 * (bit / 64) as u64).is_some_and(|w| w >> (bit % 64) & 1 == 1))
+        .collect();
+    // The feature table follows the data section: one section per feature.
+    let table = data_at + data_size;
+    let mut desc = None;
+    let mut simpleperf = false;
+    for (i, &bit) in features.iter().enumerate() {
+        let (offset, size) = section(table + 16 * i as u64, &format!("feature section {bit}"))?;
+        if bit == FEATURE_EVENT_DESC {
+            desc = Some((offset, size));
+        }
+        simpleperf |= bit == FEATURE_SIMPLEPERF_META_INFO;
+    }
+    // Tables of attributes, each followed by the (offset, size) of its
+    // event ids, as the reader will read them (the first that is there).
+    let id_lists = |(offset, size): (u64, u64), entry: u64, attr: u64| -> Result<(), Error> {
+        for k in 0..size / entry {
+            section(
+                offset + k * entry + attr,
+                &format!("the event ids of attribute {k}"),
+            )?;
+        }
+        Ok(())
+    };
+    match desc {
+        Some((offset, size)) => check_event_desc(&data[offset as usize..][..size as usize], big)
+            .map_err(|what| bad(format!("the event description {what}"))),
+        None if event_types.1 != 0 => id_lists(event_types, attr_size + 16, attr_size),
+        None if simpleperf => id_lists(attrs, attr_size, attr_size - 16),
+        None => Ok(()),
+    }
+}
+
+/// Walks the `HEADER_EVENT_DESC` section `s` (a count, an attribute size,
+/// then per event its attribute, a count of ids, a name and the ids) as
+/// the reader reads it, which makes room for each count before reading
+/// the items: the events must fit the section at their smallest, and each
+/// event's name and ids the bytes left. The walk stops at an attribute that
+/// the reader refuses (it reports that itself).
+fn check_event_desc(s: &[u8], big: bool) -> Result<(), String> {
+    // The u32 at `at`, moving `at` past it.
+    let read = |at: &mut u64, what: &str| -> Result<u64, String> {
+        let b: [u8; 4] = (usize::try_from(*at).ok())
+            .and_then(|i| s.get(i..)?.get(..4)?.try_into().ok())
+            .ok_or_else(|| format!("is cut off in its {what}"))?;
+        *at += 4;
+        Ok(u64::from(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }))
+    };
+    let len = s.len() as u64;
+    let mut at = 0;
+    let nr = read(&mut at, "event count")?;
+    let attr_size = read(&mut at, "attribute size")?;
+    // An event holds at least an attribute of perf's smallest size, its
+    // id count and its name's length.
+    if nr.saturating_mul(ATTR_SIZE_MIN + 8) > len.saturating_sub(at) {
+        return Err(format!("counts {nr} events in {len} bytes"));
+    }
+    for k in 0..nr {
+        // The attribute's own size, after its type.
+        let mut size_at = at + 4;
+        let Ok(size) = read(&mut size_at, "attribute") else {
+            return Ok(());
+        };
+        if !(ATTR_SIZE_MIN..=attr_size).contains(&size) {
+            return Ok(());
+        }
+        // The reader takes the fields of the largest attribute version
+        // that fits `size` (all of it past the newest), then skips to
+        // `attr_size`.
+        let fields = if size > ATTR_VERSIONS[ATTR_VERSIONS.len() - 1] {
+            size
+        } else {
+            ATTR_VERSIONS
+                .iter()
+                .rev()
+                .copied()
+                .find(|&v| v <= size)
+                .unwrap_or(ATTR_SIZE_MIN)
+        };
+        at += fields + (attr_size - size);
+        let ids = read(&mut at, "event ids")?;
+        let name = read(&mut at, "event name")?;
+        let need = name.saturating_add(ids.saturating_mul(8));
+        if need > len.saturating_sub(at) {
+            return Err(format!("gives event {k} more name and ids than it holds"));
+        }
+        at += need;
+    }
+    Ok(())
+}
+
+/// Checks a record for what its reader asserts instead of reporting: an
+/// `MMAP2` record's build id has at most 20 bytes.
+fn check_record(
+    r: &linux_perf_data::linux_perf_event_reader::RawEventRecord<'_>,
+) -> Result<(), Error> {
+    use linux_perf_data::linux_perf_event_reader::{constants, RecordType};
+    // pid, tid, address, length and page offset come first.
+    const BUILD_ID_LEN_AT: usize = 32;
+    if r.record_type == RecordType::MMAP2 && r.misc & constants::PERF_RECORD_MISC_MMAP_BUILD_ID != 0
+    {
+        if let Some(&n) = r.data.as_slice().get(BUILD_ID_LEN_AT) {
+            if n > 20 {
+                return Err(Error::Layout(format!(
+                    "an MMAP2 record gives a {n}-byte build id (at most 20)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Context markers in call chains are at or above this value.
@@ -227,6 +415,7 @@ impl Builder {
 
 /// Reads a perf.data file into a profile (see the crate docs).
 pub fn parse(data: &[u8]) -> Result<Profile, Error> {
+    check_layout(data)?;
     let PerfFileReader {
         mut perf_file,
         mut record_iter,
@@ -295,6 +484,7 @@ pub fn parse(data: &[u8]) -> Result<Profile, Error> {
         let PerfFileRecord::EventRecord { attr_index, record } = rec else {
             continue;
         };
+        check_record(&record)?;
         match record.parse()? {
             EventRecord::Mmap(m) => b.add_mmap_record(mmap_record!(m, None)),
             EventRecord::Mmap2(m) => {

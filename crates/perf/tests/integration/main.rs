@@ -33,3 +33,118 @@ fn damaged_file_names_each_cause_once() {
     }
     assert!(failures > 0, "some truncations must fail");
 }
+
+/// The fixture's little-endian u64 at `at`.
+fn u64_at(d: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(d[at..at + 8].try_into().unwrap())
+}
+
+/// The fixture's little-endian u32 at `at`.
+fn u32_at(d: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(d[at..at + 4].try_into().unwrap())
+}
+
+/// The (offset, size) table entry of feature `bit` in `d`, and where the
+/// entry is.
+fn feature_section(d: &[u8], bit: usize) -> (usize, u64, u64) {
+    let table = (u64_at(d, 40) + u64_at(d, 48)) as usize;
+    let below = (0..bit)
+        .filter(|&b| u64_at(d, 72 + 8 * (b / 64)) >> (b % 64) & 1 == 1)
+        .count();
+    let at = table + 16 * below;
+    (at, u64_at(d, at), u64_at(d, at + 8))
+}
+
+/// The error message of reading `d`.
+fn refusal(d: &[u8]) -> String {
+    match pprof_perf::parse(d) {
+        Ok(_) => panic!("a damaged file was read"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Sizes and counts that the reader would make room for before reading
+/// (a feature section's size, the event description's counts, the
+/// attribute size it divides by) are refused when the file cannot hold
+/// them, with a message that names the field; none makes the process
+/// abort.
+#[test]
+fn sizes_and_counts_past_the_file_are_refused() {
+    // A feature section of 2^62 bytes (the build ids, feature 2).
+    let mut d = FIXTURE.to_vec();
+    let (at, _, _) = feature_section(&d, 2);
+    d[at + 8..at + 16].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    let msg = refusal(&d);
+    assert!(
+        msg.contains("feature section 2") && msg.contains("past the end"),
+        "{msg}"
+    );
+
+    // The event description (feature 12): its event count, then the id
+    // count of its first event.
+    let (_, desc, size) = feature_section(FIXTURE, 12);
+    let desc = desc as usize;
+    assert!(size > 16);
+    let mut d = FIXTURE.to_vec();
+    d[desc..desc + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let msg = refusal(&d);
+    assert!(
+        msg.contains("event description counts 4294967295 events"),
+        "{msg}"
+    );
+    let attr_size = u32_at(FIXTURE, desc + 4) as usize;
+    // The fixture's attribute is of the size the section gives.
+    assert_eq!(u32_at(FIXTURE, desc + 12) as usize, attr_size);
+    let ids_at = desc + 8 + attr_size;
+    let mut d = FIXTURE.to_vec();
+    d[ids_at..ids_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let msg = refusal(&d);
+    assert!(
+        msg.contains("event description gives event 0 more"),
+        "{msg}"
+    );
+
+    // An attribute size of 0 (the reader divides by it).
+    let mut d = FIXTURE.to_vec();
+    d[16..24].copy_from_slice(&0u64.to_le_bytes());
+    let msg = refusal(&d);
+    assert!(msg.contains("attribute size 0"), "{msg}");
+}
+
+/// An `MMAP2` record whose build id is longer than 20 bytes (which the
+/// record reader asserts) is refused.
+#[test]
+fn long_mmap2_build_id_is_refused() {
+    let mut d = FIXTURE.to_vec();
+    let (start, size) = (u64_at(&d, 40) as usize, u64_at(&d, 48) as usize);
+    let mut at = start;
+    let mut found = false;
+    while at + 8 <= start + size {
+        let (kind, len) = (u32_at(&d, at), u16::from_le_bytes([d[at + 6], d[at + 7]]));
+        // PERF_RECORD_MMAP2, with PERF_RECORD_MISC_MMAP_BUILD_ID set.
+        if kind == 10 {
+            let misc = u16::from_le_bytes([d[at + 4], d[at + 5]]) | 1 << 14;
+            d[at + 4..at + 6].copy_from_slice(&misc.to_le_bytes());
+            d[at + 8 + 32] = 21;
+            found = true;
+            break;
+        }
+        at += usize::from(len).max(8);
+    }
+    assert!(found, "the fixture has an MMAP2 record");
+    let msg = refusal(&d);
+    assert!(msg.contains("21-byte build id"), "{msg}");
+}
+
+/// The stream `perf record -o -` writes is refused by name.
+#[test]
+fn pipe_mode_stream_is_refused_by_name() {
+    let mut d = b"PERFILE2".to_vec();
+    d.extend_from_slice(&16u64.to_le_bytes());
+    d.extend_from_slice(&[0; 64]);
+    assert!(matches!(
+        pprof_perf::parse(&d),
+        Err(pprof_perf::Error::PipeMode)
+    ));
+    assert!(refusal(&d).contains("pipe-mode"));
+}
