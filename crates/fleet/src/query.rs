@@ -423,7 +423,11 @@ impl Engine {
         let root = dataset.into();
         let r = self.load_selected(&root, sel);
         self.clear_progress();
-        r.map_err(|e| name_bad_file(&root, e))
+        r.map_err(|e| match e {
+            // Rows that match no profile: a damaged dataset, named.
+            Error::UnknownStack => Error::Invalid(format!("{root}: {e}")),
+            e => name_bad_file(&root, e),
+        })
     }
 
     fn load_selected(&self, root: &Root, sel: &Selection) -> Result<Profile, Error> {
@@ -596,8 +600,9 @@ fn selected(p: &Profile, labels: &[pprof_model::Label], post: &LabelSelectors) -
 }
 
 /// `e`, or when DataFusion failed on a Parquet file of the local dataset
-/// `root` that cannot be read, the error naming that file (DataFusion's
-/// messages do not always say which file it was).
+/// `root` that cannot be read (from its footer to its last page), the
+/// error naming that file (DataFusion's messages do not always say which
+/// file it was).
 fn name_bad_file(root: &Root, e: Error) -> Error {
     let (Error::DataFusion(_), Some(dir)) = (&e, root.local()) else {
         return e;
@@ -611,11 +616,7 @@ fn name_bad_file(root: &Root, e: Error) -> Error {
     {
         let check = std::fs::File::open(f)
             .map_err(|e| e.to_string())
-            .and_then(|file| {
-                datafusion::parquet::file::serialized_reader::SerializedFileReader::new(file)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            });
+            .and_then(|file| read_whole(file).map_err(|e| e.to_string()));
         if let Err(message) = check {
             return Error::Parquet {
                 path: f.clone(),
@@ -624,6 +625,17 @@ fn name_bad_file(root: &Root, e: Error) -> Error {
         }
     }
     e
+}
+
+/// Reads every row of a Parquet file, for the first error in it: damage
+/// in its footer, its page headers or its compressed pages.
+fn read_whole(file: std::fs::File) -> Result<(), datafusion::arrow::error::ArrowError> {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
+    for batch in reader {
+        batch?;
+    }
+    Ok(())
 }
 
 /// A column name for `col` (which would otherwise split at dots and fold
