@@ -243,13 +243,18 @@ fn sql_over_profile_files_matches_the_dataset() {
     assert_eq!(String::from_utf8(csv).unwrap(), "n\n3\n");
 }
 
-/// Corrupt or missing files give one-line errors naming the file.
-#[test]
-fn bad_files_are_errors_naming_them() {
+/// A dataset of one profile, in a new directory, and an engine.
+fn one_profile_dataset() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
     let mut w = DatasetWriter::create(dir.path(), vec![]).unwrap();
     w.add("a", &service_profile("x", DAY1, 1)).unwrap();
-    let engine = Engine::new().unwrap();
+    (dir, Engine::new().unwrap())
+}
+
+/// Corrupt or missing files give one-line errors naming the file.
+#[test]
+fn bad_files_are_errors_naming_them() {
+    let (dir, engine) = one_profile_dataset();
     // A skeleton that is no profile.
     let skel = dataset::skeleton_path(dir.path(), 1);
     let good = std::fs::read(&skel).unwrap();
@@ -286,10 +291,7 @@ fn bad_files_are_errors_naming_them() {
 /// reader panic.
 #[test]
 fn damaged_parquet_files_load_or_fail_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut w = DatasetWriter::create(dir.path(), vec![]).unwrap();
-    w.add("a", &service_profile("x", DAY1, 1)).unwrap();
-    let engine = Engine::new().unwrap();
+    let (dir, engine) = one_profile_dataset();
     let part = parquet_files(dir.path())[0].clone();
     let good = std::fs::read(&part).unwrap();
     let mut failed = 0;

@@ -63,6 +63,13 @@ fn refusal(d: &[u8]) -> String {
     }
 }
 
+/// The refusal of the fixture with `bytes` written at `at`.
+fn refusal_with(at: usize, bytes: &[u8]) -> String {
+    let mut d = FIXTURE.to_vec();
+    d[at..at + bytes.len()].copy_from_slice(bytes);
+    refusal(&d)
+}
+
 /// Sizes and counts that the reader would make room for before reading
 /// (a feature section's size, the event description's counts, the
 /// attribute size it divides by) are refused when the file cannot hold
@@ -71,10 +78,8 @@ fn refusal(d: &[u8]) -> String {
 #[test]
 fn sizes_and_counts_past_the_file_are_refused() {
     // A feature section of 2^62 bytes (the build ids, feature 2).
-    let mut d = FIXTURE.to_vec();
-    let (at, _, _) = feature_section(&d, 2);
-    d[at + 8..at + 16].copy_from_slice(&(1u64 << 62).to_le_bytes());
-    let msg = refusal(&d);
+    let (entry, _, _) = feature_section(FIXTURE, 2);
+    let msg = refusal_with(entry + 8, &(1u64 << 62).to_le_bytes());
     assert!(
         msg.contains("feature section 2") && msg.contains("past the end"),
         "{msg}"
@@ -85,9 +90,7 @@ fn sizes_and_counts_past_the_file_are_refused() {
     let (_, desc, size) = feature_section(FIXTURE, 12);
     let desc = desc as usize;
     assert!(size > 16);
-    let mut d = FIXTURE.to_vec();
-    d[desc..desc + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-    let msg = refusal(&d);
+    let msg = refusal_with(desc, &u32::MAX.to_le_bytes());
     assert!(
         msg.contains("event description counts 4294967295 events"),
         "{msg}"
@@ -95,19 +98,14 @@ fn sizes_and_counts_past_the_file_are_refused() {
     let attr_size = u32_at(FIXTURE, desc + 4) as usize;
     // The fixture's attribute is of the size the section gives.
     assert_eq!(u32_at(FIXTURE, desc + 12) as usize, attr_size);
-    let ids_at = desc + 8 + attr_size;
-    let mut d = FIXTURE.to_vec();
-    d[ids_at..ids_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-    let msg = refusal(&d);
+    let msg = refusal_with(desc + 8 + attr_size, &u32::MAX.to_le_bytes());
     assert!(
         msg.contains("event description gives event 0 more"),
         "{msg}"
     );
 
     // An attribute size of 0 (the reader divides by it).
-    let mut d = FIXTURE.to_vec();
-    d[16..24].copy_from_slice(&0u64.to_le_bytes());
-    let msg = refusal(&d);
+    let msg = refusal_with(16, &0u64.to_le_bytes());
     assert!(msg.contains("attribute size 0"), "{msg}");
 }
 
