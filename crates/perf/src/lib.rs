@@ -104,15 +104,14 @@ fn check_layout(data: &[u8]) -> Result<(), Error> {
             u64::from_le_bytes(b)
         })
     };
-    let bad = |what: String| Error::Layout(what);
     // (offset, size) at `at`, which must lie in the file.
     let section = |at: u64, what: &str| -> Result<(u64, u64), Error> {
         let (Some(offset), Some(size)) = (word(at), at.checked_add(8).and_then(word)) else {
-            return Err(bad(format!("{what} is cut off")));
+            return Err(Error::Layout(format!("{what} is cut off")));
         };
         match offset.checked_add(size) {
             Some(end) if end <= len => Ok((offset, size)),
-            _ => Err(bad(format!(
+            _ => Err(Error::Layout(format!(
                 "{what} ({size} bytes at offset {offset}) reaches past the end of the {len}-byte file"
             ))),
         }
@@ -123,13 +122,13 @@ fn check_layout(data: &[u8]) -> Result<(), Error> {
         return Err(Error::PipeMode);
     }
     if len < HEADER {
-        return Err(bad(format!(
+        return Err(Error::Layout(format!(
             "the {len}-byte file is shorter than its header"
         )));
     }
     let attr_size = word(16).unwrap_or(0);
     if !(ATTR_SIZE_MIN..=len).contains(&attr_size) {
-        return Err(bad(format!(
+        return Err(Error::Layout(format!(
             "attribute size {attr_size} is not one perf writes"
         )));
     }
@@ -163,7 +162,7 @@ fn check_layout(data: &[u8]) -> Result<(), Error> {
     };
     match desc {
         Some((offset, size)) => check_event_desc(&data[offset as usize..][..size as usize], big)
-            .map_err(|what| bad(format!("the event description {what}"))),
+            .map_err(|what| Error::Layout(format!("the event description {what}"))),
         None if event_types.1 != 0 => id_lists(event_types, attr_size + 16, attr_size),
         None if simpleperf => id_lists(attrs, attr_size, attr_size - 16),
         None => Ok(()),
