@@ -1,6 +1,7 @@
 //! Arbitrary bytes as a `perf record` file (pprof-perf, on the
-//! linux-perf-data reader): an error or a profile, never a panic. Bytes without the perf.data magic are given it, so that
-//! every input reaches the reader; the committed fixture
+//! linux-perf-data reader): an error or a profile, never a panic. Bytes
+//! without the perf.data magic are given it, so that every input reaches
+//! the reader; the committed fixture
 //! (`crates/perf/tests/fixtures/cwork.perf.data`) is a good seed.
 #![no_main]
 
