@@ -66,6 +66,38 @@ fn parse_additional_sections(s: &mut Scanner<'_>, p: &mut RProfile) -> Result<()
     p.parse_memory_map(s)
 }
 
+/// A scanner of `data` standing on its first line; `Error::Unrecognized`
+/// when there is none (or the scanner's error when reading it failed).
+fn scan_first_line(data: &str) -> Result<Scanner<'_>> {
+    let mut s = Scanner::new(data);
+    if !s.scan() {
+        s.err()?;
+        return Err(Error::Unrecognized);
+    }
+    Ok(s)
+}
+
+/// Adds a sample whose stack is `addrs`, leaf first: return addresses,
+/// each looked up one byte back (inside its call instruction), as pprof's
+/// text readers do.
+fn push_sample(
+    p: &mut RProfile,
+    locs: &mut LocIndex,
+    addrs: Vec<u64>,
+    values: Vec<i64>,
+    bytes: Option<i64>,
+) {
+    let sloc = addrs
+        .into_iter()
+        .map(|a| locs.get_or_add(p, a.wrapping_sub(1)))
+        .collect();
+    p.samples.push(RSample {
+        locs: sloc,
+        values,
+        bytes,
+    });
+}
+
 fn malformed(line: &str, e: impl std::fmt::Display) -> Error {
     Error::BadRecord(format!("malformed sample: {line}: {e}"))
 }
@@ -115,16 +147,11 @@ pub(crate) fn parse_go_count(data: &str) -> Result<RProfile> {
         }
         let (count, stacks) = count_record(line).ok_or(Error::Malformed)?;
         let n = parse_int(count, 0).ok_or(Error::Malformed)?;
-        let mut sloc = Vec::new();
-        for stk in stacks.split_whitespace() {
-            let addr = parse_uint(stk, 0).ok_or(Error::Malformed)?;
-            sloc.push(locs.get_or_add(&mut p, addr.wrapping_sub(1)));
-        }
-        p.samples.push(RSample {
-            locs: sloc,
-            values: vec![n],
-            bytes: None,
-        });
+        let addrs = stacks
+            .split_whitespace()
+            .map(|stk| parse_uint(stk, 0).ok_or(Error::Malformed))
+            .collect::<Result<Vec<_>>>()?;
+        push_sample(&mut p, &mut locs, addrs, vec![n], None);
     }
     s.err()?;
     parse_additional_sections(&mut s, &mut p)?;
@@ -259,11 +286,7 @@ fn parse_heap_sample(
 
 /// heapz (v1/v2, Go `heap/N`), growthz and fragmentationz text profiles.
 pub(crate) fn parse_heap(data: &str) -> Result<RProfile> {
-    let mut s = Scanner::new(data);
-    if !s.scan() {
-        s.err()?;
-        return Err(Error::Unrecognized);
-    }
+    let mut s = scan_first_line(data)?;
     let line = s.text();
     let mut p = RProfile {
         period_type: vt("space", "bytes"),
@@ -301,15 +324,7 @@ pub(crate) fn parse_heap(data: &str) -> Result<RProfile> {
             break;
         }
         let (values, blocksize, addrs) = parse_heap_sample(line, p.period, &sampling, has_alloc)?;
-        let sloc = addrs
-            .into_iter()
-            .map(|a| locs.get_or_add(&mut p, a.wrapping_sub(1)))
-            .collect();
-        p.samples.push(RSample {
-            locs: sloc,
-            values,
-            bytes: Some(blocksize),
-        });
+        push_sample(&mut p, &mut locs, addrs, values, Some(blocksize));
     }
     s.err()?;
     parse_additional_sections(&mut s, &mut p)?;
@@ -434,11 +449,7 @@ fn parse_contention_sample(line: &str, period: i64, cpu_hz: i64) -> Result<(Vec<
 
 /// contentionz profiles: C++ `--- contentionz `, Go `--- mutex:` and `--- contention:`.
 pub(crate) fn parse_contention(data: &str) -> Result<RProfile> {
-    let mut s = Scanner::new(data);
-    if !s.scan() {
-        s.err()?;
-        return Err(Error::Unrecognized);
-    }
+    let mut s = scan_first_line(data)?;
     let first = s.text();
     if !(first.starts_with("--- contentionz ")
         || first.starts_with("--- mutex:")
@@ -485,15 +496,7 @@ pub(crate) fn parse_contention(data: &str) -> Result<RProfile> {
         }
         if !is_space_or_comment(line) {
             let (values, addrs) = parse_contention_sample(line, p.period, cpu_hz)?;
-            let sloc = addrs
-                .into_iter()
-                .map(|a| locs.get_or_add(&mut p, a.wrapping_sub(1)))
-                .collect();
-            p.samples.push(RSample {
-                locs: sloc,
-                values,
-                bytes: None,
-            });
+            push_sample(&mut p, &mut locs, addrs, values, None);
         }
         if !s.scan() {
             break;
