@@ -36,24 +36,30 @@ macro_rules! perm {
         concat!(r"(?:", sp!(), r"+([-rwxp]+))?")
     };
 }
+/// pprof's `cSpaceHex`: an optional hex number after white space, captured.
+macro_rules! space_hex {
+    () => {
+        concat!(r"(?:", sp!(), r"+([[:xdigit:]]+))?")
+    };
+}
+/// pprof's `cSpaceString`: an optional word after white space, captured.
+macro_rules! space_string {
+    () => {
+        concat!(r"(?:", sp!(), "+(", nsp!(), r"+))?")
+    };
+}
 
 static PROC_MAPS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         "^",
         hex_range!(),
         perm!(),
-        r"(?:",
-        sp!(),
-        r"+([[:xdigit:]]+))?",
+        space_hex!(),
         sp!(),
         r"+[[:xdigit:]]+:[[:xdigit:]]+",
         sp!(),
         r"+[0-9]+",
-        r"(?:",
-        sp!(),
-        "+(",
-        nsp!(),
-        r"+))?"
+        space_string!()
     ))
     .ok()
 });
@@ -63,17 +69,11 @@ static BRIEF_MAPS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         "^",
         hex_range!(),
         perm!(),
-        r"(?:",
-        sp!(),
-        "+(",
-        nsp!(),
-        r"+))?",
+        space_string!(),
         r"(?:",
         sp!(),
         r"+\(@([[:xdigit:]]+)\))?",
-        r"(?:",
-        sp!(),
-        r"+([[:xdigit:]]+))?"
+        space_hex!()
     ))
     .ok()
 });
