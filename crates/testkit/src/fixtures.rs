@@ -1,7 +1,8 @@
-//! Small profiles that tests of several crates share, and a place on disk
-//! to put them.
+//! Small profiles that tests of several crates share, a place on disk to
+//! put them, and the build of the native program that profiles itself.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use pprof_model::build::ProfileBuilder;
 use pprof_model::{LocationId, Profile};
@@ -61,4 +62,32 @@ impl Drop for ProfileFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Compiles the C fixture of pprof-symbolize's tests into `binary`:
+/// `cwork.c` and the sampler `sampler.c`, both from `sources` (that crate's
+/// `tests/fixtures`), built by the C compiler `cc` with `-O2 -g`, frame
+/// pointers kept (in leaf functions too), as a PIE executable. Run with a
+/// file and a number of milliseconds, it writes a CPU profile of itself.
+///
+/// Panics, showing the compiler's output, when the build fails.
+pub fn compile_c_fixture(cc: &Path, sources: &Path, binary: &Path) {
+    let mut cmd = Command::new(cc);
+    cmd.args([
+        "-O2",
+        "-g",
+        "-fno-omit-frame-pointer",
+        "-mno-omit-leaf-frame-pointer",
+    ])
+    .args(["-fpie", "-pie", "-o"])
+    .arg(binary)
+    .arg(sources.join("cwork.c"))
+    .arg(sources.join("sampler.c"));
+    let o = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        o.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

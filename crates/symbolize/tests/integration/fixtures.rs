@@ -45,17 +45,7 @@ pub fn c_fixture() -> Option<Fixture> {
         let cc = pprof_testkit::client("cc", "a C compiler builds the C fixture")?;
         let dir = scratch();
         let bin = dir.join("cwork");
-        run(Command::new(&cc)
-            .args([
-                "-O2",
-                "-g",
-                "-fno-omit-frame-pointer",
-                "-mno-omit-leaf-frame-pointer",
-            ])
-            .args(["-fpie", "-pie", "-o"])
-            .arg(&bin)
-            .arg(sources().join("cwork.c"))
-            .arg(sources().join("sampler.c")));
+        pprof_testkit::fixtures::compile_c_fixture(&cc, &sources(), &bin);
         let prof = dir.join("cwork.prof");
         run(Command::new(&bin).arg(&prof).arg("700"));
         Some(Fixture {

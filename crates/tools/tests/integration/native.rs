@@ -21,21 +21,7 @@ fn c_fixture() -> Option<PathBuf> {
         let cc = pprof_testkit::client("cc", "a C compiler builds the native fixture")?;
         let dir = std::env::temp_dir().join(format!("pprof-tools-native-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("home")).unwrap();
-        let src = fixture_sources();
-        let st = Command::new(cc)
-            .args([
-                "-O2",
-                "-g",
-                "-fno-omit-frame-pointer",
-                "-mno-omit-leaf-frame-pointer",
-            ])
-            .args(["-fpie", "-pie", "-o"])
-            .arg(dir.join("cwork"))
-            .arg(src.join("cwork.c"))
-            .arg(src.join("sampler.c"))
-            .status()
-            .unwrap();
-        assert!(st.success());
+        pprof_testkit::fixtures::compile_c_fixture(&cc, &fixture_sources(), &dir.join("cwork"));
         let st = Command::new(dir.join("cwork"))
             .arg(dir.join("cwork.prof"))
             .arg("600")
