@@ -154,6 +154,24 @@ pub fn pprof_of(go: &std::path::Path) -> PathBuf {
     PathBuf::from(stdout(&o).trim())
 }
 
+/// Runs Go's `pprof` (a pprof binary, or `go` with `args` starting
+/// `tool pprof`) with `args` in UTC, its home, saved profiles and binary
+/// search path all `d/home`; asserts that it succeeds and returns its
+/// standard output.
+pub fn run_go_pprof(pprof: &std::path::Path, d: &TempDir, args: &[&str]) -> Vec<u8> {
+    let home = d.path("home");
+    let o = Command::new(pprof)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("HOME", &home)
+        .env("PPROF_TMPDIR", &home)
+        .env("PPROF_BINARY_PATH", &home)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    o.stdout
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -21,19 +21,10 @@ fn go_pprof_reads_our_proto() {
         let ours = d.path("ours.pb.gz");
         std::fs::write(&ours, &o.stdout).unwrap();
         let ours = ours.to_string_lossy().into_owned();
-        let home = d.path("home");
-        let go = std::process::Command::new(&go)
-            .args(["tool", "pprof", "-raw", "-symbolize=none", &ours])
-            .env("TZ", "UTC")
-            .env("HOME", &home)
-            .env("PPROF_TMPDIR", &home)
-            .env("PPROF_BINARY_PATH", &home)
-            .output()
-            .unwrap();
-        assert!(
-            go.status.success(),
-            "{}",
-            String::from_utf8_lossy(&go.stderr)
+        let theirs = run_go_pprof(
+            &go,
+            &d,
+            &["tool", "pprof", "-raw", "-symbolize=none", &ours],
         );
         // `go` on PATH is go1.19.8's: compare with our go1.19 dialect.
         let mine = bin()
@@ -41,10 +32,6 @@ fn go_pprof_reads_our_proto() {
             .args(["-raw", "-symbolize=none", &ours])
             .output()
             .unwrap();
-        assert_eq!(
-            stdout(&mine),
-            String::from_utf8_lossy(&go.stdout),
-            "{extra:?}"
-        );
+        assert_eq!(stdout(&mine), String::from_utf8_lossy(&theirs), "{extra:?}");
     }
 }

@@ -31,21 +31,6 @@ fn invalid_utf8_profile() -> pprof_model::Profile {
     p
 }
 
-/// Runs `pprof` (a pprof binary) with `args`.
-fn go_pprof(pprof: &std::path::Path, d: &TempDir, args: &[&str]) -> Vec<u8> {
-    let home = d.path("home");
-    let o = std::process::Command::new(pprof)
-        .args(args)
-        .env("TZ", "UTC")
-        .env("HOME", &home)
-        .env("PPROF_TMPDIR", &home)
-        .env("PPROF_BINARY_PATH", &home)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o.stdout
-}
-
 #[test]
 fn issue12_strings_are_byte_exact() {
     let d = TempDir::new("bytes");
@@ -108,7 +93,7 @@ fn issue12_strings_are_byte_exact() {
             a.push(&f);
             let ours = ours(&a);
             assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
-            let theirs = go_pprof(pprof, &d, &a);
+            let theirs = run_go_pprof(pprof, &d, &a);
             assert_eq!(
                 ours.stdout,
                 theirs,
@@ -118,7 +103,7 @@ fn issue12_strings_are_byte_exact() {
             );
         }
         // go reads our -proto back with the same bytes.
-        let theirs = go_pprof(pprof, &d, &["-raw", "-symbolize=none", &proto]);
+        let theirs = run_go_pprof(pprof, &d, &["-raw", "-symbolize=none", &proto]);
         let ours = ours(&["-raw", "-symbolize=none", &f]);
         assert_eq!(ours.stdout, theirs, "{compat:?}");
     }
