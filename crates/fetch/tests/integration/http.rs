@@ -53,6 +53,37 @@ fn ok(
     }
 }
 
+/// A route answering `status` (an error or a redirect) with `body`,
+/// otherwise as [`ok`].
+fn status_route(
+    path: &'static str,
+    status: &'static str,
+    ctype: &'static str,
+    body: Vec<u8>,
+) -> Route {
+    Route {
+        status,
+        ..ok(path, None, ctype, body)
+    }
+}
+
+/// What Go's net/http/pprof answers to a request it cannot serve (its
+/// `serveError`): `status`, and the line `text` as `text/plain` marked
+/// `X-Go-Pprof: 1`.
+fn go_pprof_error(path: &'static str, status: &'static str, text: &str) -> Route {
+    let body = format!("{text}\n").into_bytes();
+    let mut r = status_route(path, status, "text/plain; charset=utf-8", body);
+    r.headers.push(("X-Go-Pprof", "1"));
+    r
+}
+
+/// A `302 Found` redirect from `path` to `location`.
+fn redirect(path: &'static str, location: &'static str) -> Route {
+    let mut r = status_route(path, "302 Found", "text/plain", Vec::new());
+    r.headers.push(("Location", location));
+    r
+}
+
 struct Server {
     base: String,
     /// Request targets received, in order.
@@ -323,21 +354,13 @@ fn a_slow_server_times_out() {
 
 #[test]
 fn an_error_status_carries_the_servers_text() {
-    let mut unknown = ok(
-        "/debug/pprof/nosuch",
-        None,
-        "text/plain; charset=utf-8",
-        b"Unknown profile\n".to_vec(),
-    );
-    unknown.status = "404 Not Found";
-    unknown.headers.push(("X-Go-Pprof", "1"));
-    let mut html = ok(
+    let unknown = go_pprof_error("/debug/pprof/nosuch", "404 Not Found", "Unknown profile");
+    let html = status_route(
         "/debug/pprof/broken",
-        None,
+        "500 Internal Server Error",
         "text/html",
         b"<h1>oops</h1>".to_vec(),
     );
-    html.status = "500 Internal Server Error";
     let server = serve(vec![unknown, html], 2);
 
     let remote =
@@ -638,9 +661,7 @@ fn issue12_stale_connection_after_redirect_is_not_reused() {
 /// redirects with Go's message, naming the last Location.
 #[test]
 fn issue12_redirect_loop_says_too_many_redirects() {
-    let mut looping = ok("/loop", None, "text/plain", Vec::new());
-    looping.status = "302 Found";
-    looping.headers.push(("Location", "/loop"));
+    let looping = redirect("/loop", "/loop");
     let server = serve(vec![looping], 20);
     let remote = adjust_url(&format!("{}/loop", server.base), None, None).expect("a URL");
     let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("loop");
@@ -652,9 +673,7 @@ fn issue12_redirect_loop_says_too_many_redirects() {
 /// server; it is refused as Go refuses it.
 #[test]
 fn issue12_redirect_to_another_scheme_is_refused() {
-    let mut to_file = ok("/file", None, "text/plain", Vec::new());
-    to_file.status = "302 Found";
-    to_file.headers.push(("Location", "file:///etc/passwd"));
+    let to_file = redirect("/file", "file:///etc/passwd");
     let server = serve(vec![to_file], 4);
     let remote = adjust_url(&format!("{}/file", server.base), None, None).expect("a URL");
     let err = fetch_bytes(&remote, &HttpOptions::default(), None).expect_err("file");
@@ -671,17 +690,14 @@ fn issue12_redirect_to_another_scheme_is_refused() {
 /// body as a short quoted excerpt.
 #[test]
 fn issue12_error_bodies_are_shown_as_pprof_does() {
-    let mut pprof = ok(
+    let pprof = go_pprof_error(
         "/pprof",
-        None,
-        "text/plain; charset=utf-8",
-        b"Could not enable CPU profiling: cpu profiling already in use\n".to_vec(),
+        "500 Internal Server Error",
+        "Could not enable CPU profiling: cpu profiling already in use",
     );
-    pprof.status = "500 Internal Server Error";
-    pprof.headers.push(("X-Go-Pprof", "1"));
-    let mut text = ok(
+    let text = status_route(
         "/text",
-        None,
+        "503 Service Unavailable",
         "text/plain; charset=utf-8",
         [
             &b"line one\x1b[2J\rtwo\nline 2\nline 3\nline 4\n"[..],
@@ -689,14 +705,12 @@ fn issue12_error_bodies_are_shown_as_pprof_does() {
         ]
         .concat(),
     );
-    text.status = "503 Service Unavailable";
-    let mut html = ok(
+    let html = status_route(
         "/html",
-        None,
+        "500 Internal Server Error",
         "text/html",
         b"<html>\x1b[31mred\x1b[0m\rover\r\n".repeat(5000),
     );
-    html.status = "500 Internal Server Error";
     let server = serve(vec![pprof, text, html], 3);
     let get = |path: &str| {
         let remote = adjust_url(&format!("{}{path}", server.base), None, None).expect("url");
