@@ -84,6 +84,21 @@ fn redirect(path: &'static str, location: &'static str) -> Route {
     r
 }
 
+/// The CPU profile endpoint asked `query` (its `seconds`): it answers a
+/// profile ([`goroutine_profile`]'s) after `delay`, as a server does once
+/// it has collected the profile.
+fn cpu_profile_route(query: &'static str, delay: Duration) -> Route {
+    Route {
+        delay,
+        ..ok(
+            "/debug/pprof/profile",
+            Some(query),
+            "application/octet-stream",
+            pprof_model::encode(&goroutine_profile()),
+        )
+    }
+}
+
 struct Server {
     base: String,
     /// Request targets received, in order.
@@ -287,13 +302,7 @@ fn save_uses_pprof_tmpdir() {
 
 #[test]
 fn seconds_go_into_the_query_and_progress_ticks() {
-    let mut cpu = ok(
-        "/debug/pprof/profile",
-        Some("seconds=2"),
-        "application/octet-stream",
-        pprof_model::encode(&goroutine_profile()),
-    );
-    cpu.delay = Duration::from_millis(2300);
+    let cpu = cpu_profile_route("seconds=2", Duration::from_millis(2300));
     let server = serve(vec![cpu], 2);
     // host:port with no path means the CPU profile.
     let source = server.base.trim_start_matches("http://").to_string();
@@ -467,13 +476,7 @@ fn missing_tls_files_are_named() {
 
 #[test]
 fn fetch_remote_tells_what_it_does() {
-    let mut cpu = ok(
-        "/debug/pprof/profile",
-        Some("seconds=1"),
-        "application/octet-stream",
-        pprof_model::encode(&goroutine_profile()),
-    );
-    cpu.delay = Duration::from_millis(1200);
+    let cpu = cpu_profile_route("seconds=1", Duration::from_millis(1200));
     let server = serve(vec![cpu], 1);
     let events = Mutex::new(Vec::<String>::new());
     let log = |e: FetchEvent<'_>| {
