@@ -514,14 +514,6 @@ fn fetch_remote_tells_what_it_does() {
         !ticks.is_empty() && ticks.iter().all(|e| e == "tick"),
         "{events:?}"
     );
-    assert!(fetch_remote(
-        "profiles/x.pb.gz",
-        None,
-        None,
-        &HttpOptions::default(),
-        &log
-    )
-    .is_none());
 }
 
 /// Reads one request's head from `stream`; its target, or `None` when the
