@@ -97,9 +97,10 @@ const IGNORE: u8 = 2;
 /// `ignore`; a sample without locations is therefore always dropped.
 /// `hide` removes matching frames from every location, `show` keeps only
 /// matching ones (a location whose mapping file matches keeps all its
-/// frames under `show` and loses all under `hide`); locations left without
-/// frames are removed from the samples, and samples left without
-/// locations are dropped.
+/// frames under `show` and loses all under `hide`); locations that `hide`
+/// matches or `show` trims and that are left without frames are removed
+/// from the samples (a location without frames that `hide` does not match
+/// stays), and samples left without locations are dropped.
 pub fn filter_samples_by_name(
     p: &mut Profile,
     focus: Option<&Regex>,
@@ -216,9 +217,15 @@ impl NameFilter {
                 continue;
             }
             let mut lines: Cow<'_, [Line]> = Cow::Borrowed(&loc.lines);
+            // As in pprof, only a location that `hide` matches, or any
+            // location under `show`, can be left without frames and
+            // removed: one that has no frames to begin with stays
+            // otherwise.
+            let mut trimmed = false;
             if let Some(m) = hm.as_mut() {
                 if m.location_matches(p, loc) {
                     res.hide = true;
+                    trimmed = true;
                     if m.mapping_matches(p, loc) {
                         lines = Cow::Owned(Vec::new());
                     } else {
@@ -233,6 +240,7 @@ impl NameFilter {
                 }
             }
             if let Some(m) = sm.as_mut() {
+                trimmed = true;
                 if !m.mapping_matches(p, loc) {
                     lines = Cow::Owned(
                         lines
@@ -246,7 +254,7 @@ impl NameFilter {
                     res.show = true;
                 }
             }
-            if lines.is_empty() {
+            if trimmed && lines.is_empty() {
                 hidden[i] = true;
                 any_hidden = true;
             }
@@ -407,6 +415,22 @@ mod tests {
         let m = filter_samples_by_name(&mut p, None, None, None, Some(&s));
         assert!(m.show);
         assert_eq!(stack_names(&p), vec!["a", "c"]);
+    }
+
+    /// Locations with an address but no frames (a legacy text profile's)
+    /// are matched by no name: `hide` keeps them, `show` removes them.
+    #[test]
+    fn frameless_locations_stay_under_hide_and_go_under_show() {
+        let mut p = profile_with_stacks(&[&["a", "main"]]);
+        p.locations[1].lines.clear();
+        let h = Regex::new("main|runtime").unwrap();
+        let m = filter_samples_by_name(&mut p, None, None, Some(&h), None);
+        assert!(!m.hide);
+        assert_eq!(p.samples.at(0).locations, vec![LocationId(0), LocationId(1)]);
+        let s = Regex::new("^a$").unwrap();
+        let m = filter_samples_by_name(&mut p, None, None, None, Some(&s));
+        assert!(m.show);
+        assert_eq!(p.samples.at(0).locations, vec![LocationId(0)]);
     }
 
     #[test]
