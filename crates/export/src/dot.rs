@@ -445,12 +445,9 @@ pub fn dot_color(score: f64, background: bool) -> String {
     // How far scores are pushed away from grey.
     const SHIFT: f64 = 0.7;
     let (mut saturation, value) = if background { (0.1, 0.93) } else { (1.0, 0.7) };
-    // NaN (a zero total) is drawn grey.
-    let mut score = if score.is_nan() {
-        0.0
-    } else {
-        score.clamp(-1.0, 1.0)
-    };
+    // NaN (a zero value of a zero total) stays NaN, as in pprof: it makes
+    // the green part NaN, written as 0 (red on pink).
+    let mut score = score.clamp(-1.0, 1.0);
     if score.abs() < 0.2 {
         saturation *= score.abs() / 0.2;
     }
@@ -475,7 +472,8 @@ pub fn dot_color(score: f64, background: bool) -> String {
 }
 
 fn to_u8(v: f64) -> u8 {
-    // Go truncates toward zero; values are within 0..=255 here.
+    // Go truncates toward zero; values are within 0..=255 here, or NaN,
+    // which Go's conversion on amd64 and this cast both make 0.
     v as u8
 }
 
@@ -561,6 +559,9 @@ mod tests {
         assert_eq!(dot_color(1.0, true), "#edd5d5");
         assert_eq!(dot_color(0.0, false), "#b2b2b2");
         assert_eq!(dot_color(-1.0, false), "#00b200");
+        // pprof's colours for 0 of a zero total.
+        assert_eq!(dot_color(f64::NAN, false), "#b20000");
+        assert_eq!(dot_color(f64::NAN, true), "#ed00d5");
     }
 
     #[test]
