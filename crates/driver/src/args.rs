@@ -924,11 +924,14 @@ mod tests {
         let cmd = inv.command.unwrap();
         assert_eq!(cmd.format, OutputFormat::Peek);
         assert_eq!(cmd.regexp.as_deref(), Some("foo"));
-        assert_eq!(inv.settings.diff_base, vec!["b.pb.gz"]);
+        assert_eq!(inv.settings.diff_base, "b.pb.gz");
         assert_eq!(inv.sources.sources, vec!["x", "y"]);
-        // -base may be given several times, as in pprof.
+        // -base given twice: the last one counts, as in `go tool pprof`,
+        // and an empty one means no base.
         let inv = p(&["-top", "-base=a", "-base", "b", "x"]).unwrap();
-        assert_eq!(inv.settings.base, vec!["a", "b"]);
+        assert_eq!(inv.settings.base, "b");
+        let inv = p(&["-top", "-base=a", "-base=", "x"]).unwrap();
+        assert!(inv.settings.base.is_empty());
     }
 
     #[test]

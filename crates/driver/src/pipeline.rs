@@ -160,14 +160,21 @@ impl Pipeline {
         self.load_with(needs_compaction, label_free)
     }
 
-    /// The base sources and whether they compare (`-diff_base`) rather
-    /// than subtract (`-base`).
+    /// The base source (none, or one) and whether it compares
+    /// (`-diff_base`) rather than subtracts (`-base`).
     fn bases(&self) -> (&[String], bool) {
+        fn named(source: &String) -> &[String] {
+            if source.is_empty() {
+                &[]
+            } else {
+                std::slice::from_ref(source)
+            }
+        }
         let s = &self.settings;
         if s.diff_base.is_empty() {
-            (&s.base, false)
+            (named(&s.base), false)
         } else {
-            (&s.diff_base, true)
+            (named(&s.diff_base), true)
         }
     }
 

@@ -578,10 +578,12 @@ pub struct Settings {
     pub granularity: Granularity,
     /// `--json`: machine-readable reports (ours).
     pub json: bool,
-    /// `-base`: profiles to subtract.
-    pub base: Vec<String>,
-    /// `-diff_base`: profiles to compare against.
-    pub diff_base: Vec<String>,
+    /// `-base`: the profile to subtract (empty: none). A plain string flag,
+    /// as in `go tool pprof`: given twice, the last one counts.
+    pub base: String,
+    /// `-diff_base`: the profile to compare against (empty: none); like
+    /// `-base`, the last one given counts.
+    pub diff_base: String,
     /// `-symbolize`.
     pub symbolize: String,
     /// `-buildid`.
@@ -668,8 +670,8 @@ impl Default for Settings {
             show_columns: false,
             granularity: Granularity::Functions,
             json: false,
-            base: Vec::new(),
-            diff_base: Vec::new(),
+            base: String::new(),
+            diff_base: String::new(),
             symbolize: String::new(),
             build_id: String::new(),
             timeout: Seconds(None),
@@ -1164,7 +1166,7 @@ mod tests {
         );
         s.set("base", "a", Syntax::Flag).unwrap();
         s.set("base", "b", Syntax::Flag).unwrap();
-        assert_eq!(s.base, vec!["a", "b"]);
+        assert_eq!(s.base, "b");
         s.set("seconds", "-1", Syntax::Flag).unwrap();
         assert_eq!(s.seconds, Seconds(None));
         s.set("seconds", "9223372036854775807", Syntax::Flag)
