@@ -426,7 +426,10 @@ mod tests {
         let h = Regex::new("main|runtime").unwrap();
         let m = filter_samples_by_name(&mut p, None, None, Some(&h), None);
         assert!(!m.hide);
-        assert_eq!(p.samples.at(0).locations, vec![LocationId(0), LocationId(1)]);
+        assert_eq!(
+            p.samples.at(0).locations,
+            vec![LocationId(0), LocationId(1)]
+        );
         let s = Regex::new("^a$").unwrap();
         let m = filter_samples_by_name(&mut p, None, None, None, Some(&s));
         assert!(m.show);
