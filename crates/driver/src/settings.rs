@@ -1038,8 +1038,9 @@ impl Settings {
         }
         if let Some(o) = choice_owner(name) {
             // pprof's `configure`: a choice is selected by a true value
-            // (or none); anything else is not a setting.
-            if text.is_empty() || parse_flag_bool(text) == Some(true) {
+            // (not an empty one: a bare `cum` in pprof's shell is an
+            // unknown config field); anything else is not a setting.
+            if parse_flag_bool(text) == Some(true) {
                 return Ok(o.set(self, name, syntax)?);
             }
         }
@@ -1154,7 +1155,11 @@ mod tests {
         s.set("trim", "no", Syntax::Config).unwrap();
         assert!(!s.trim);
         assert!(s.set("trim", "no", Syntax::Flag).is_err());
-        s.set("cum", "", Syntax::Config).unwrap();
+        assert_eq!(
+            s.set("cum", "", Syntax::Config).unwrap_err().to_string(),
+            "unknown config field \"cum\""
+        );
+        s.set("cum", "t", Syntax::Config).unwrap();
         assert_eq!(s.sort, Sort::Cum);
         assert_eq!(
             s.set("sort", "up", Syntax::Config).unwrap_err().to_string(),

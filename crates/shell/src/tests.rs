@@ -111,7 +111,7 @@ fn command_arguments() {
 fn assignments_and_shortcuts() {
     let (_, err, fake) = run(
         &["alloc_objects", "alloc_space", "inuse_objects", "inuse_space"],
-        "focus=main //: note\nmean\ntrim=no\ncum\nlines\nnodefraction=0.1\ntop\n:\nalloc_space\nmean_inuse_objects\ntop\nsort=up\nfocus\nnodecount=x\nsample_index=9\nsample_index=space\n",
+        "focus=main //: note\nmean\ntrim=no\ncum\nlines\ncum=true\nlines=t\nnodefraction=0.1\ntop\n:\nalloc_space\nmean_inuse_objects\ntop\nsort=up\nfocus\nnodecount=x\nsample_index=9\nsample_index=space\n",
     );
     let first = &fake.calls[0].1;
     assert_eq!(first.filters.focus, "main");
@@ -128,6 +128,10 @@ fn assignments_and_shortcuts() {
     assert_eq!(
         err.lines().skip(2).collect::<Vec<_>>(),
         [
+            // A bare choice is no setting in pprof's shell (its value must
+            // be true), while a bare boolean option means true.
+            "unknown config field \"cum\"",
+            "unknown config field \"lines\"",
             "invalid \"sort\" value \"up\"",
             "please specify a value, e.g. focus=<val>",
             "strconv.Atoi: parsing \"x\": invalid syntax",
@@ -282,4 +286,28 @@ fn int32_arguments() {
     assert_eq!(parse_int32("+7"), Some(7));
     assert_eq!(parse_int32("-3"), Some(-3));
     assert_eq!(parse_int32("99999999999"), None);
+}
+
+#[test]
+fn a_session_holds_what_a_proto_round_trip_keeps() {
+    use pprof_model::{Label, Profile, Sample};
+    let mut p = Profile::new();
+    let key = p.intern("bytes");
+    let zero = Label {
+        key,
+        num: 0,
+        ..Default::default()
+    };
+    let kept = Label {
+        key,
+        num: 512,
+        ..Default::default()
+    };
+    p.samples.push(Sample {
+        values: vec![1],
+        labels: vec![zero, kept],
+        ..Default::default()
+    });
+    let session = ProfileSession::new(p);
+    assert_eq!(session.profile().samples.at(0).labels, vec![kept]);
 }

@@ -125,7 +125,7 @@ fn many_reports_from_one_load_leave_it_unchanged() {
         ("focus", "work"),
         ("tagroot", "k"),
         ("hide", "x"),
-        ("lines", ""),
+        ("lines", "true"),
     ] {
         s.set(name, value, Syntax::Config).expect("setting");
         for f in pprof_driver::FORMATS {
@@ -230,7 +230,8 @@ fn traces_need_no_aggregated_copy() {
     for granularity in ["functions", "filefunctions", "files", "lines", "addresses"] {
         for extra in [None, Some("noinlines"), Some("showcolumns")] {
             let mut s = Settings::default();
-            s.set(granularity, "", Syntax::Config).expect("granularity");
+            s.set(granularity, "true", Syntax::Config)
+                .expect("granularity");
             if let Some(x) = extra {
                 s.set(x, "true", Syntax::Config).expect("setting");
             }
