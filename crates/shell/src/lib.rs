@@ -550,8 +550,12 @@ pub struct ProfileSession {
 }
 
 impl ProfileSession {
-    /// A session over `profile`.
-    pub fn new(profile: pprof_model::Profile) -> ProfileSession {
+    /// A session over `profile`. pprof's shell makes each report from a
+    /// proto round trip of the loaded profile, which loses the labels
+    /// profile.proto cannot carry (a legacy heap record's `bytes` label
+    /// of 0): they are dropped here once.
+    pub fn new(mut profile: pprof_model::Profile) -> ProfileSession {
+        profile.drop_unencodable_labels();
         ProfileSession {
             profile,
             greeting: None,

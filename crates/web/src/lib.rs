@@ -390,8 +390,11 @@ impl WebUi {
     /// Pages over `profile`, with `settings` as the starting settings (the
     /// command line's filters and options). Named configurations are kept
     /// in pprof's `settings.json` (`$XDG_CONFIG_HOME/pprof`, or
-    /// `~/.config/pprof`).
-    pub fn new(profile: Profile, settings: Settings) -> WebUi {
+    /// `~/.config/pprof`). As in pprof, whose pages are made from a proto
+    /// round trip of the loaded profile, the labels profile.proto cannot
+    /// carry are dropped (a legacy heap record's `bytes` label of 0).
+    pub fn new(mut profile: Profile, settings: Settings) -> WebUi {
+        profile.drop_unencodable_labels();
         let title = profile
             .mappings
             .first()

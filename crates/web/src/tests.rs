@@ -451,3 +451,21 @@ fn text_pages_made_in_parts_are_the_whole_page() {
 fn text_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+#[test]
+fn pages_are_made_from_what_a_proto_round_trip_keeps() {
+    use pprof_model::Label;
+    let mut p = profile();
+    let key = p.intern("bytes");
+    let zero = Label {
+        key,
+        num: 0,
+        ..Default::default()
+    };
+    p.samples.rewrite(|s| {
+        s.labels.push(zero);
+        true
+    });
+    let ui = WebUi::new(p, Settings::default()).with_settings_file(None);
+    assert!(ui.profile.samples.iter().all(|s| !s.labels.contains(&zero)));
+}
