@@ -18,8 +18,9 @@ pub fn simplify_func(name: &str) -> &str {
     let bytes = name.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let rest = &name[i..];
-        if let Some(r) = RESERVED.iter().find(|r| rest.starts_with(**r)) {
+        // (Compared as bytes: `i` can be inside a character.)
+        let rest = &bytes[i..];
+        if let Some(r) = RESERVED.iter().find(|r| rest.starts_with(r.as_bytes())) {
             i += r.len();
             continue;
         }
@@ -191,6 +192,17 @@ mod tests {
         );
         assert_eq!(simplify_func("a::operator()(x)"), "a::operator()");
         assert_eq!(simplify_func("plain"), "plain");
+        // Names that are not ASCII (or not valid UTF-8, read as U+FFFD).
+        assert_eq!(simplify_func("f\u{fffd}\u{fffd}n(x)"), "f\u{fffd}\u{fffd}n");
+        assert_eq!(simplify_func("é::operator()(1)"), "é::operator()");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simplify_takes_any_name(name in ".*") {
+            let s = simplify_func(&name);
+            proptest::prop_assert!(name.contains(s));
+        }
     }
 
     #[test]
