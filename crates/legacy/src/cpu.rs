@@ -179,7 +179,7 @@ fn cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
         }
     }
 
-    let text = String::from_utf8_lossy(rest);
+    let text = pprof_model::strings::from_bytes(rest);
     let mut s = Scanner::new(&text);
     p.parse_memory_map(&mut s)?;
     cleanup_duplicate_locations(&mut p);
@@ -190,7 +190,7 @@ fn java_cpu_profile(b: &[u8], period: i64, w: Word) -> Result<RProfile> {
     let mut p = empty_cpu_profile(period);
     let mut locs = LocIndex::default();
     let rest = parse_cpu_samples(b, w, false, &mut p, &mut locs)?;
-    let text = String::from_utf8_lossy(rest);
+    let text = pprof_model::strings::from_bytes(rest);
     crate::java::parse_java_locations(&text, &locs, &mut p)?;
     crate::java::aggregate_addresses(&mut p)?;
     Ok(p)

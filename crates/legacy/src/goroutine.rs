@@ -87,7 +87,7 @@ const CRASH_PREFIXES: [&str; 6] = [
 /// error: `, `SIGQUIT: quit`, ...) followed later by such a header.
 pub fn is_goroutine_dump(data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
-    let text = String::from_utf8_lossy(head);
+    let text = pprof_model::strings::from_bytes(head);
     let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
         return false;
     };
@@ -97,7 +97,7 @@ pub fn is_goroutine_dump(data: &[u8]) -> bool {
     if !CRASH_PREFIXES.iter().any(|p| first.starts_with(p)) {
         return false;
     }
-    let text = String::from_utf8_lossy(data);
+    let text = pprof_model::strings::from_bytes(data);
     text.lines().any(is_header)
 }
 
@@ -357,7 +357,7 @@ impl<'a> Builder<'a> {
 /// goroutine profile; see the module documentation for the conventions.
 /// Returns [`Error::Unrecognized`] when the text holds no goroutine.
 pub fn parse_goroutine_dump(data: &[u8]) -> Result<Profile> {
-    let text = String::from_utf8_lossy(data);
+    let text = pprof_model::strings::from_bytes(data);
     let mut found = false;
     let mut b = Builder {
         p: Profile::new(),

@@ -175,12 +175,12 @@ fn legacy_with(data: &[u8], opts: &ParseOptions) -> Result<Parsed> {
     let (p, format) = try_readers(data)?;
     let mut p = p;
     if opts.text_frames && matches!(format, Format::Heap | Format::GoCount | Format::Contention) {
-        comments::name_frames(&mut p, &String::from_utf8_lossy(data));
+        comments::name_frames(&mut p, &pprof_model::strings::from_bytes(data));
     }
     p.add_legacy_frame_info();
     p.check_valid()?;
     let memstats = if format == Format::Heap {
-        MemStats::parse(&String::from_utf8_lossy(data))
+        MemStats::parse(&pprof_model::strings::from_bytes(data))
     } else {
         None
     };
@@ -198,7 +198,7 @@ fn try_readers(data: &[u8]) -> Result<(build::RProfile, Format)> {
         Err(Error::Unrecognized) => {}
         Err(e) => return Err(e),
     }
-    let text = String::from_utf8_lossy(data);
+    let text = pprof_model::strings::from_bytes(data);
     type Reader = fn(&str) -> Result<build::RProfile>;
     let readers: [(Reader, Format); 4] = [
         (text::parse_heap, Format::Heap),

@@ -95,6 +95,17 @@ fn java_cpu() {
 }
 
 #[test]
+fn names_keep_bytes_that_are_not_utf8() {
+    let mut b = words(&[0, 3, 1, 10000, 0, 5, 1, 0x1, 0, 1, 0], 64, Order::Little);
+    b.extend_from_slice(b"0x1 Fo\xebo.run (F\xffoo.java:5)\n");
+    let p = parse(&b).unwrap();
+    let f = p.function(p.location(p.samples.at(0).locations[0]).lines[0].function);
+    // As pprof reads them: the bytes themselves, not U+FFFD.
+    assert_eq!(p.strings.bytes(f.name).as_ref(), b"Fo\xebo.run");
+    assert_eq!(p.strings.bytes(f.filename).as_ref(), b"F\xffoo.java");
+}
+
+#[test]
 fn truncated_cpu_is_unrecognized() {
     let b = words(&[0, 3, 0, 10000, 0, 1, 1000], 64, Order::Little);
     assert!(parse(&b).unwrap_err().is_unrecognized());
