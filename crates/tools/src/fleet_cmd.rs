@@ -18,7 +18,8 @@ pub fn run(verb: FleetVerb, argv: &[String], out: &mut dyn Write, err: &mut dyn 
     let inv = match args::parse_fleet(verb, argv) {
         Ok(FleetCommand::Run(inv)) => inv,
         Ok(FleetCommand::Help) => {
-            let _ = out.write_all(args::fleet_usage(verb).as_bytes());
+            // On standard error, like pprof's usage.
+            let _ = err.write_all(args::fleet_usage(verb).as_bytes());
             return 0;
         }
         Err(e) => {

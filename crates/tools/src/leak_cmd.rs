@@ -15,7 +15,8 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let args = match args::parse_leak(argv) {
         Ok(LeakCommand::Run(inv)) => inv.options,
         Ok(LeakCommand::Help) => {
-            let _ = out.write_all(args::leak_usage().as_bytes());
+            // On standard error, like pprof's usage.
+            let _ = err.write_all(args::leak_usage().as_bytes());
             return 0;
         }
         Err(e) => {

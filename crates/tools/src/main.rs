@@ -156,9 +156,10 @@ fn load(inv: &Invocation, cmd: Option<&Command>) -> Result<pprof_model::Profile,
 fn run(argv: Vec<String>) -> Result<(), CliError> {
     let inv = args::parse(argv)?;
     if inv.help {
-        let mut out = std::io::stdout().lock();
-        out.write_all(args::usage().as_bytes())?;
-        out.flush()?;
+        // On standard error, as pprof writes its usage.
+        let mut err = std::io::stderr().lock();
+        err.write_all(args::usage().as_bytes())?;
+        err.flush()?;
         return Ok(());
     }
     for w in &inv.warnings {

@@ -10,7 +10,9 @@ fn help_is_grouped_and_exits_zero() {
     for flag in ["--help", "-help", "-h"] {
         let o = run(&[flag]);
         assert_eq!(o.status.code(), Some(0));
-        let out = stdout(&o);
+        // On standard error, as pprof writes it.
+        assert!(o.stdout.is_empty());
+        let out = stderr(&o);
         assert!(out.starts_with("usage:"), "{out}");
         for section in [
             "Output formats",

@@ -121,9 +121,10 @@ fn leak_errors_name_the_input() {
     let (code, _, err) = leak(&["-every", "10s", &one, &one]);
     assert_eq!(code, 2);
     assert!(err.contains("exactly one URL"), "{err}");
-    let (code, out, _) = leak(&["-help"]);
+    let (code, out, err) = leak(&["-help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("-min_wait DURATION"), "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("-min_wait DURATION"), "{err}");
     // A report file that cannot be written: its path and the reason, once.
     let dump = fixture("go127/chansend", "goroutineleak.pb.gz");
     let (code, _, err) = leak(&["-html", "/nonexistent-dir/leak.html", &dump]);

@@ -154,10 +154,11 @@ fn every_option_reaches_every_front_end() {
             assert_eq!(o.url_param, None, "{}", o.name);
         }
 
-        // The shell: `name=value` (or the bare choice) for its options;
-        // anything else is not a setting there.
+        // The shell: `name=value` (or `choice=true`: a bare choice is no
+        // setting in pprof's shell) for its options; anything else is not
+        // a setting there.
         let line = match o.kind() {
-            Kind::Choice(_) => value.clone(),
+            Kind::Choice(_) => format!("{value}=true"),
             _ => format!("{}={value}", o.name),
         };
         let mut session = ProfileSession::new(profile());
@@ -228,7 +229,8 @@ fn help_of_the_binary_is_the_table() {
             .output()
             .expect("run pprof-tools -help");
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        assert!(out.stdout.is_empty(), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
     };
     assert_eq!(help(&["-help"]), pprof_driver::args::usage());
     assert_eq!(help(&["leak", "-help"]), pprof_driver::args::leak_usage());
