@@ -186,7 +186,7 @@ impl SettingValue for f64 {
         Kind::Float
     }
     fn set_text(&mut self, text: &str, _: Syntax) -> Result<(), ValueProblem> {
-        *self = parse_go_float(text).ok_or(ValueProblem::Float)?;
+        *self = parse_go_float(text)?;
         Ok(())
     }
     fn text(&self) -> String {

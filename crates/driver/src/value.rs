@@ -34,6 +34,8 @@ pub enum ValueProblem {
     IntRange,
     /// Not a number.
     Float,
+    /// A number too large for 64-bit floating point.
+    FloatRange,
     /// Not one of the choices.
     Choice,
     /// Not a duration in Go's syntax (`10s`, `1m30s`, `500ms`).
@@ -69,7 +71,7 @@ impl ValueError {
             (Syntax::Flag, ValueProblem::Bool) => {
                 format!("invalid boolean value {} for -{n}: parse error", quote(t))
             }
-            (Syntax::Flag, ValueProblem::IntRange) => {
+            (Syntax::Flag, ValueProblem::IntRange | ValueProblem::FloatRange) => {
                 format!(
                     "invalid value {} for flag -{n}: value out of range",
                     quote(t)
@@ -98,6 +100,12 @@ impl ValueError {
             }
             (Syntax::Config, ValueProblem::Float) => {
                 format!("strconv.ParseFloat: parsing {}: invalid syntax", quote(t))
+            }
+            (Syntax::Config, ValueProblem::FloatRange) => {
+                format!(
+                    "strconv.ParseFloat: parsing {}: value out of range",
+                    quote(t)
+                )
             }
             (Syntax::Config, ValueProblem::Choice) => {
                 format!("invalid {} value {}", quote(n), quote(t))
@@ -170,21 +178,157 @@ pub fn parse_go_int(s: &str, any_base: bool) -> Result<i64, ValueProblem> {
     }
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` for decimal and exponent forms,
-/// `inf`/`infinity`/`nan` in any case, and underscores between digits.
-pub fn parse_go_float(s: &str) -> Option<f64> {
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let special = matches!(
-        body.to_ascii_lowercase().as_str(),
-        "inf" | "infinity" | "nan"
-    );
-    let plain = body
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'_'));
-    if !(special || plain) || body.is_empty() || body.starts_with('_') || body.ends_with('_') {
+/// Go's `strconv.ParseFloat(s, 64)`: decimal numbers with an optional
+/// exponent (`0.5`, `.5`, `5.`, `1e-3`), hexadecimal ones with a binary
+/// exponent (`0x1.8p1`), `inf`/`infinity`/`nan` in any case, each with an
+/// optional sign, and underscores between digits (`1_000.5`). A value
+/// too large for 64 bits is [`ValueProblem::FloatRange`] (Go's `ErrRange`);
+/// anything else that is no number is [`ValueProblem::Float`].
+pub fn parse_go_float(s: &str) -> Result<f64, ValueProblem> {
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let sign = |v: f64| if negative { -v } else { v };
+    match body.to_ascii_lowercase().as_str() {
+        "inf" | "infinity" => return Ok(sign(f64::INFINITY)),
+        "nan" => return Ok(f64::NAN),
+        _ => {}
+    }
+    if body.contains('_') && !underscores_ok(body) {
+        return Err(ValueProblem::Float);
+    }
+    let digits: String = body.chars().filter(|&c| c != '_').collect();
+    let value = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => hex_float(hex),
+        None => decimal_float(&digits),
+    }
+    .ok_or(ValueProblem::Float)?;
+    if value.is_infinite() {
+        return Err(ValueProblem::FloatRange);
+    }
+    Ok(sign(value))
+}
+
+/// Go's rule for underscores in a number (`strconv`'s `underscoreOK`):
+/// each one between two digits, or between a base prefix and a digit.
+fn underscores_ok(body: &str) -> bool {
+    let b = body.as_bytes();
+    let hex =
+        b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'b' | b'B' | b'o' | b'O');
+    let is_hex = hex && matches!(b[1], b'x' | b'X');
+    // What came last: a digit (or the base prefix), an underscore, or
+    // anything else.
+    #[derive(PartialEq)]
+    enum Saw {
+        Start,
+        Digit,
+        Underscore,
+        Other,
+    }
+    let (mut saw, rest) = if hex {
+        (Saw::Digit, &b[2..])
+    } else {
+        (Saw::Start, b)
+    };
+    for &c in rest {
+        if c.is_ascii_digit() || (is_hex && c.is_ascii_hexdigit()) {
+            saw = Saw::Digit;
+        } else if c == b'_' {
+            if saw != Saw::Digit {
+                return false;
+            }
+            saw = Saw::Underscore;
+        } else if saw == Saw::Underscore {
+            return false;
+        } else {
+            saw = Saw::Other;
+        }
+    }
+    saw != Saw::Underscore
+}
+
+/// `digits[.digits][e[±]digits]`, at least one mantissa digit.
+fn decimal_float(s: &str) -> Option<f64> {
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |t: &str| t.bytes().all(|c| c.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
         return None;
     }
-    s.replace('_', "").parse::<f64>().ok()
+    if let Some(e) = exponent {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if e.is_empty() || !all_digits(e) {
+            return None;
+        }
+    }
+    s.parse().ok()
+}
+
+/// `hexdigits[.hexdigits]p[±]digits` (the binary exponent is required),
+/// rounded to the nearest value as Go rounds it.
+fn hex_float(s: &str) -> Option<f64> {
+    let (mantissa, exponent) = s.split_once(['p', 'P'])?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.len() + frac.len() == 0 {
+        return None;
+    }
+    let e_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if e_digits.is_empty() || !e_digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // Far past the range either way: the exponent only has to stay large.
+    let e_abs = e_digits.parse::<i64>().unwrap_or(i64::MAX).min(1 << 20);
+    let mut exp = if exponent.starts_with('-') {
+        -e_abs
+    } else {
+        e_abs
+    };
+    // The first 60 bits or so of the mantissa, and whether any digit
+    // after them is not zero (which decides a tie when rounding).
+    let (mut bits, mut sticky) = (0u64, false);
+    for (i, c) in int.chars().chain(frac.chars()).enumerate() {
+        let d = u64::from(c.to_digit(16)?);
+        let fractional = i >= int.len();
+        if bits >> 56 == 0 {
+            bits = bits << 4 | d;
+            if fractional {
+                exp -= 4;
+            }
+        } else {
+            sticky |= d != 0;
+            if !fractional {
+                exp += 4;
+            }
+        }
+    }
+    if bits == 0 {
+        return Some(0.0);
+    }
+    if sticky {
+        bits |= 1;
+    }
+    // (u64 to f64 rounds to nearest, ties to even; scaling by a power of
+    // two is exact for normal results.)
+    let mut v = bits as f64;
+    while exp > 0 {
+        let step = exp.min(1000);
+        v *= 2f64.powi(step as i32);
+        exp -= step;
+    }
+    while exp < 0 {
+        let step = (-exp).min(1000);
+        v /= 2f64.powi(step as i32);
+        exp += step;
+    }
+    Some(v)
 }
 
 /// Go's `time.ParseDuration` for lengths of time: decimal numbers, each
@@ -297,11 +441,11 @@ mod tests {
             Err(ValueProblem::IntRange)
         );
         assert_eq!(parse_go_int("-9223372036854775808", true), Ok(i64::MIN));
-        assert_eq!(parse_go_float("0.5"), Some(0.5));
-        assert_eq!(parse_go_float("1e-3"), Some(0.001));
-        assert_eq!(parse_go_float("-Inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_go_float("abc"), None);
-        assert_eq!(parse_go_float(""), None);
+        assert_eq!(parse_go_float("0.5"), Ok(0.5));
+        assert_eq!(parse_go_float("1e-3"), Ok(0.001));
+        assert_eq!(parse_go_float("-Inf"), Ok(f64::NEG_INFINITY));
+        assert_eq!(parse_go_float("abc"), Err(ValueProblem::Float));
+        assert_eq!(parse_go_float(""), Err(ValueProblem::Float));
     }
 
     #[test]
@@ -332,6 +476,54 @@ mod tests {
         ] {
             assert_eq!(d(bad), None, "{bad}");
         }
+    }
+
+    /// What Go 1.27's `strconv.ParseFloat(s, 64)` gives for each text.
+    #[test]
+    fn floats_parse_as_go_parses_them() {
+        use ValueProblem::{Float as Syntax, FloatRange as Range};
+        let cases: &[(&str, Result<f64, ValueProblem>)] = &[
+            ("0x1p-3", Ok(0.125)),
+            ("0X1P-3", Ok(0.125)),
+            ("0x1.8p1", Ok(3.0)),
+            ("0x.8p0", Ok(0.5)),
+            ("0x1.p0", Ok(1.0)),
+            ("0x_1p0", Ok(1.0)),
+            ("0x1_0p0", Ok(16.0)),
+            ("-0x1p-3", Ok(-0.125)),
+            ("0x1p+3", Ok(8.0)),
+            ("0x1.fffffffffffff8p0", Ok(2.0)),
+            ("0x1.fffffffffffff7p0", Ok(1.9999999999999998)),
+            ("0x1p-1074", Ok(5e-324)),
+            ("0x1p-1075", Ok(0.0)),
+            ("1_000.5", Ok(1000.5)),
+            ("1_0e1_0", Ok(1e11)),
+            (".5", Ok(0.5)),
+            ("5.", Ok(5.0)),
+            ("1E+3", Ok(1000.0)),
+            ("+Infinity", Ok(f64::INFINITY)),
+            ("0x1p", Err(Syntax)),
+            ("0x1", Err(Syntax)),
+            ("0x", Err(Syntax)),
+            ("0xp1", Err(Syntax)),
+            ("00x1p0", Err(Syntax)),
+            ("1_.5", Err(Syntax)),
+            ("1._5", Err(Syntax)),
+            ("_1", Err(Syntax)),
+            ("1_", Err(Syntax)),
+            ("1e_3", Err(Syntax)),
+            ("1__0", Err(Syntax)),
+            ("1.5e", Err(Syntax)),
+            ("infinit", Err(Syntax)),
+            ("0b101", Err(Syntax)),
+            ("0o7", Err(Syntax)),
+            ("0x1p1024", Err(Range)),
+            ("1e400", Err(Range)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&parse_go_float(text), want, "{text}");
+        }
+        assert!(parse_go_float("NaN").is_ok_and(f64::is_nan));
     }
 
     #[test]
