@@ -304,11 +304,18 @@ impl<'a> Builder<'a> {
                 return None;
             }
         }
-        let fkey = Key {
-            address: 0,
-            lineno: 0,
-            column: 0,
-            ..k
+        // The node of the whole function: pprof's `FindOrInsertNode` takes
+        // a node of address 0 and line 0 for its own function node, its
+        // column (today's pprof) notwithstanding.
+        let fkey = if k.address == 0 && k.lineno == 0 {
+            k
+        } else {
+            Key {
+                address: 0,
+                lineno: 0,
+                column: 0,
+                ..k
+            }
         };
         let next = self.functions.len() as u32;
         let function = *self.functions.entry((ctx, fkey)).or_insert(next);

@@ -328,3 +328,30 @@ fn kept_nodes_take_their_values_from_the_graph_they_were_chosen_from() {
         assert_eq!(sorted(&from_none), sorted(&walked), "{names:?}");
     }
 }
+
+/// pprof takes a node of address 0 and line 0 for the node of its whole
+/// function even when it has a column (today's pprof): such a node is a
+/// function of its own (callgrind then tells the two apart by a suffix).
+#[test]
+fn a_node_of_address_and_line_0_is_its_own_function() {
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let at0 = b.named_location(None, 0, &[("f", "f.go", 0)]);
+    let at10 = b.named_location(None, 0x10, &[("f", "f.go", 1)]);
+    let at20 = b.named_location(None, 0x20, &[("f", "f.go", 2)]);
+    b.sample(&[at0], &[1])
+        .sample(&[at10], &[2])
+        .sample(&[at20], &[4]);
+    let mut p = b.build();
+    for l in &mut p.locations {
+        l.lines[0].column = 5;
+    }
+    let mut o = Options::default();
+    o.granularity = Granularity::Addresses;
+    let g = Graph::new(&p, &o);
+    let function_at = |address: u64| {
+        let (_, n) = g.iter().find(|(_, n)| n.info.address == address).unwrap();
+        n.function
+    };
+    assert_ne!(function_at(0), function_at(0x10));
+    assert_eq!(function_at(0x10), function_at(0x20));
+}
