@@ -340,8 +340,11 @@ impl Pipeline {
                 }
             };
             g.count += 1;
-            // Today's pprof never merges a lone source.
-            if n == 1 && (!compact_single || dialect == Dialect::Go127) {
+            // Today's pprof never merges a lone source; go1.19's merge is
+            // left out when the report cannot show it, which it can when
+            // the merge would join two mappings (their locations move).
+            let as_is = !compact_single && !pprof_ops::merge_joins_mappings(&p);
+            if n == 1 && (as_is || dialect == Dialect::Go127) {
                 single = Some(p);
                 return Ok(());
             }

@@ -69,7 +69,9 @@ pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOption
 pub use goregex::{compile_go_regex, go_regex, go_regex_error};
 pub use index::IdIndex;
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Aggregation, Granularity};
-pub use merge::{compact, compact_owned, compatible, merge, merge_owned, StreamingMerge};
+pub use merge::{
+    compact, compact_owned, compatible, merge, merge_joins_mappings, merge_owned, StreamingMerge,
+};
 pub use prune::{prune, prune_from, remove_uninteresting, simplify_func};
 pub use sample_index::{
     resolve_sample_selection, sample_format, sample_index_by_name, sample_type_index, SampleFormat,

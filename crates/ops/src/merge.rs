@@ -248,6 +248,36 @@ struct MappingKey {
     build_id_or_file: StrId,
 }
 
+impl MappingKey {
+    /// pprof's key of mapping `m` (`Mapping.key`): its size rounded up to
+    /// whole 4 KiB pages, its offset, and its build id or, without one,
+    /// its file, as `name` gives that string's id.
+    fn of(m: &Mapping, name: impl FnOnce(StrId) -> StrId) -> MappingKey {
+        let size = m.limit.wrapping_sub(m.start).wrapping_add(0xfff);
+        let key_str = if !m.build_id.is_empty() {
+            m.build_id
+        } else {
+            m.file
+        };
+        MappingKey {
+            size: size - size % 0x1000,
+            offset: m.offset,
+            build_id_or_file: name(key_str),
+        }
+    }
+}
+
+/// Whether two mappings of `p` have the same key, so that merging `p`
+/// (alone, as [`compact`] does, or with others) makes them one mapping:
+/// the locations of the second then move to the first one's addresses
+/// and file, which reports by address or by mapping show.
+pub fn merge_joins_mappings(p: &Profile) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(p.mappings.len());
+    p.mappings
+        .iter()
+        .any(|m| !seen.insert(MappingKey::of(m, |s| s)))
+}
+
 #[derive(Hash, PartialEq, Eq)]
 struct FunctionKey {
     start_line: i64,
@@ -646,19 +676,7 @@ impl Merger {
             return Some(*mi);
         }
         let m = src.mappings.get(id.index())?;
-        let size = m.limit.wrapping_sub(m.start);
-        let size = size.wrapping_add(0xfff);
-        let size = size - size % 0x1000;
-        let key_str = if !m.build_id.is_empty() {
-            m.build_id
-        } else {
-            m.file
-        };
-        let key = MappingKey {
-            size,
-            offset: m.offset,
-            build_id_or_file: self.map_str(src, memo, key_str),
-        };
+        let key = MappingKey::of(m, |s| self.map_str(src, memo, s));
         if let Some(&existing) = self.mappings.get(&key) {
             let start = self.out.mappings[existing.index()].start;
             let mi = (existing, (start as i64).wrapping_sub(m.start as i64));

@@ -328,3 +328,56 @@ fn labels_are_loaded_only_for_what_reads_them() {
         assert_eq!(text, all(path, format, s), "{format:?} of {path}");
     }
 }
+
+/// go1.19's pprof merged even a lone source; the merge is left out for
+/// the reports that cannot show it, but not when it would join two
+/// mappings of the same key (here the same build id): the locations of
+/// the second then read as the first's, by address and by name.
+#[test]
+fn go119_merges_a_lone_source_whose_mappings_it_would_join() {
+    use pprof_driver::settings::Dialect;
+    let d = TempDir::new("joined");
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let libc = b.mapping("libc.so.6", 0x800000, 0x900000);
+    let vdso = b.mapping("[vdso]", 0xc00000, 0xd00000);
+    let main = b.function("main", "main.go", 1);
+    let root = b.location(None, 0x10, &[(main, 2)]);
+    let in_libc = b.location(Some(libc), 0x800100, &[]);
+    let in_vdso = b.location(Some(vdso), 0xc00200, &[]);
+    b.sample(&[in_libc, root], &[1])
+        .sample(&[in_vdso, root], &[2]);
+    let mut p = b.build();
+    let id = p.intern("abc123");
+    for m in &mut p.mappings {
+        m.build_id = id;
+    }
+    assert!(pprof_ops::merge_joins_mappings(&p));
+    let path = d.write("joined.pb.gz", &p);
+    let top = |dialect: Dialect| {
+        let mut s = Settings::default();
+        s.dialect = dialect;
+        let cmd = Command {
+            format: OutputFormat::Top,
+            regexp: None,
+        };
+        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
+            .load_for(&cmd)
+            .expect("load")
+            .profile;
+        let mut out = Vec::new();
+        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
+        String::from_utf8(out).expect("text")
+    };
+    // go1.19: one mapping, libc's, holds both frames.
+    let old = top(Dialect::Go119);
+    assert!(
+        old.contains("[libc.so.6]") && !old.contains("[[vdso]]"),
+        "{old}"
+    );
+    // Today's pprof reads the source as it is.
+    let today = top(Dialect::Go127);
+    assert!(
+        today.contains("[libc.so.6]") && today.contains("[[vdso]]"),
+        "{today}"
+    );
+}
