@@ -341,10 +341,8 @@ impl Pipeline {
             };
             g.count += 1;
             // Today's pprof never merges a lone source; go1.19's merge is
-            // left out when the report cannot show it, which it can when
-            // the merge would join two mappings (their locations move).
-            let as_is = !compact_single && !pprof_ops::merge_joins_mappings(&p);
-            if n == 1 && (as_is || dialect == Dialect::Go127) {
+            // left out when the report cannot show it.
+            if n == 1 && (dialect == Dialect::Go127 || (!compact_single && !merge_would_show(&p))) {
                 single = Some(p);
                 return Ok(());
             }
@@ -528,4 +526,17 @@ struct Grabbed {
     profile: Option<Profile>,
     count: usize,
     failures: Vec<pprof_fetch::Error>,
+}
+
+/// Whether merging `p` alone (go1.19's pprof merged even a lone source)
+/// would change what a report built from its call graph shows: when it
+/// joins two mappings of one key (their locations move), drops a repeated
+/// comment (reports print the comments), or may combine samples of
+/// opposite signs (the total is a sum of each sample's absolute value).
+fn merge_would_show(p: &Profile) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(p.comments.len());
+    let repeats_a_comment = !p.comments.iter().all(|c| seen.insert(*c));
+    repeats_a_comment
+        || pprof_ops::merge_joins_mappings(p)
+        || p.samples.iter().any(|s| s.values.iter().any(|&v| v < 0))
 }

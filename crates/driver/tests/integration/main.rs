@@ -331,10 +331,11 @@ fn labels_are_loaded_only_for_what_reads_them() {
 
 /// go1.19's pprof merged even a lone source; the merge is left out for
 /// the reports that cannot show it, but not when it would join two
-/// mappings of the same key (here the same build id): the locations of
-/// the second then read as the first's, by address and by name.
+/// mappings of the same key (here the same build id: the locations of
+/// the second then read as the first's, by address and by name), nor
+/// when it would drop a repeated comment.
 #[test]
-fn go119_merges_a_lone_source_whose_mappings_it_would_join() {
+fn go119_merges_a_lone_source_when_reports_would_show_it() {
     use pprof_driver::settings::Dialect;
     let d = TempDir::new("joined");
     let mut b = ProfileBuilder::new(&[("samples", "count")]);
@@ -379,5 +380,71 @@ fn go119_merges_a_lone_source_whose_mappings_it_would_join() {
     assert!(
         today.contains("[libc.so.6]") && today.contains("[[vdso]]"),
         "{today}"
+    );
+
+    // A comment given twice: go1.19's merge prints it once.
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let f = b.function("main", "main.go", 1);
+    let l = b.location(None, 0x10, &[(f, 2)]);
+    b.sample(&[l], &[1]);
+    let mut p = b.build();
+    let c = p.intern("note");
+    p.comments = vec![c, c];
+    let path = d.write("comments.pb.gz", &p);
+    let header = |dialect: Dialect| {
+        let mut s = Settings::default();
+        s.dialect = dialect;
+        let cmd = Command {
+            format: OutputFormat::Top,
+            regexp: None,
+        };
+        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
+            .load_for(&cmd)
+            .expect("load")
+            .profile;
+        let mut out = Vec::new();
+        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
+        String::from_utf8(out)
+            .expect("text")
+            .matches("note")
+            .count()
+    };
+    assert_eq!(header(Dialect::Go119), 1);
+    assert_eq!(header(Dialect::Go127), 2);
+
+    // Two samples of one stack, of opposite signs: the total is the sum
+    // of each sample's absolute value, so go1.19's merge shows (2, not
+    // 12).
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let f = b.function("main", "main.go", 1);
+    let l = b.location(None, 0x10, &[(f, 2)]);
+    b.sample(&[l], &[-5]).sample(&[l], &[7]);
+    let path = d.write("signs.pb.gz", &b.build());
+    let total = |dialect: Dialect| {
+        let mut s = Settings::default();
+        s.dialect = dialect;
+        let cmd = Command {
+            format: OutputFormat::Top,
+            regexp: None,
+        };
+        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
+            .load_for(&cmd)
+            .expect("load")
+            .profile;
+        let mut out = Vec::new();
+        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
+        let text = String::from_utf8(out).expect("text");
+        let line = text.lines().find(|l| l.starts_with("Showing nodes"));
+        line.unwrap_or_default().to_string()
+    };
+    assert!(
+        total(Dialect::Go119).ends_with("of 2 total"),
+        "{}",
+        total(Dialect::Go119)
+    );
+    assert!(
+        total(Dialect::Go127).ends_with("of 12 total"),
+        "{}",
+        total(Dialect::Go127)
     );
 }
