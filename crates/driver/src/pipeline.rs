@@ -332,7 +332,7 @@ impl Pipeline {
         let load = |i: usize| self.fetch_one(&addrs[i], st);
         let threads = pprof_fetch::ordered::default_threads();
         pprof_fetch::ordered::load_in_order(n, threads, LOOKAHEAD, load, |i, r| -> Result<()> {
-            let p = match r {
+            let mut p = match r {
                 Ok(p) => p,
                 Err(e) => {
                     g.failures.push(e);
@@ -345,6 +345,19 @@ impl Pipeline {
             if n == 1 && (dialect == Dialect::Go127 || (!compact_single && !merge_would_show(&p))) {
                 single = Some(p);
                 return Ok(());
+            }
+            if n == 1 && !compact_single && st.labels != pprof_model::LabelNeed::All {
+                // A lone local file read without its labels for a report
+                // that reads none, which go1.19's merge needs after all:
+                // it tells samples apart by their labels. Read it again
+                // with them (its messages were given the first time).
+                match self.fetch_one(&addrs[i], &LoadState::default()) {
+                    Ok(again) => p = again,
+                    Err(e) => {
+                        g.failures.push(e);
+                        return Ok(());
+                    }
+                }
             }
             if !leftovers.is_empty() {
                 leftovers.push(p);
