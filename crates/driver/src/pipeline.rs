@@ -329,6 +329,9 @@ impl Pipeline {
         let mut merger: Option<pprof_ops::StreamingMerge> = None;
         let mut single: Option<Profile> = None;
         let mut leftovers: Vec<Profile> = Vec::new();
+        // Today's pprof: the first source loaded (and its index), until a
+        // second one comes.
+        let mut held: Option<(usize, Profile)> = None;
         let load = |i: usize| self.fetch_one(&addrs[i], st);
         let threads = pprof_fetch::ordered::default_threads();
         pprof_fetch::ordered::load_in_order(n, threads, LOOKAHEAD, load, |i, r| -> Result<()> {
@@ -363,25 +366,43 @@ impl Pipeline {
                 leftovers.push(p);
                 return Ok(());
             }
-            match merger.as_mut() {
-                None => {
-                    let mut m = pprof_ops::StreamingMerge::new(&p);
-                    // Expect sources of about this one's size; distinct
-                    // samples are most of a merge's memory.
-                    m.reserve(&p, p.samples.len().saturating_mul(n - i).min(MAX_HINT));
-                    m.add_owned(p)?;
-                    merger = Some(m);
-                }
-                Some(m) => {
-                    if m.accepts(&p).is_ok() {
-                        m.add_owned(p)?;
-                    } else {
-                        leftovers.push(p);
+            if merger.is_none() {
+                // Today's pprof merges only when two sources or more have
+                // loaded: the first waits for a second one.
+                let (first_at, first, second) = match held.take() {
+                    None if dialect == Dialect::Go127 => {
+                        held = Some((i, p));
+                        return Ok(());
                     }
+                    None => (i, p, None),
+                    Some((at, first)) => (at, first, Some(p)),
+                };
+                let mut m = pprof_ops::StreamingMerge::new(&first);
+                // Expect sources of about the first one's size; distinct
+                // samples are most of a merge's memory.
+                let hint = first.samples.len().saturating_mul(n - first_at);
+                m.reserve(&first, hint.min(MAX_HINT));
+                m.add_owned(first)?;
+                merger = Some(m);
+                match second {
+                    Some(second) => p = second,
+                    None => return Ok(()),
+                }
+            }
+            if let Some(m) = merger.as_mut() {
+                if m.accepts(&p).is_ok() {
+                    m.add_owned(p)?;
+                } else {
+                    leftovers.push(p);
                 }
             }
             Ok(())
         })?;
+        if let Some((_, p)) = held {
+            // The only source that loaded, read as it is.
+            g.profile = Some(pprof_ops::combine_profiles(vec![p], dialect)?);
+            return Ok(g);
+        }
         if let Some(mut p) = single {
             if dialect == Dialect::Go127 {
                 // Read as it is (pprof's combineProfiles of one profile).

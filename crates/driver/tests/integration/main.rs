@@ -451,3 +451,37 @@ fn go119_merges_a_lone_source_when_reports_would_show_it() {
         total(Dialect::Go127)
     );
 }
+
+/// Today's pprof merges sources only when two or more load: one that
+/// loads among sources that fail is read as it is, like a lone source
+/// (go1.19's pprof merged it all the same).
+#[test]
+fn a_source_that_loads_alone_among_failures_is_not_merged_today() {
+    use pprof_driver::settings::Dialect;
+    let d = TempDir::new("alone");
+    let mut b = ProfileBuilder::new(&[("samples", "count")]);
+    let f = b.function("main.work", "main.go", 1);
+    let g = b.function("main.main", "main.go", 9);
+    let work = b.location(None, 0x1000, &[(f, 3)]);
+    let main = b.location(None, 0x2000, &[(g, 10)]);
+    // The first sample uses the second location: a merge renumbers them.
+    b.sample(&[main], &[1]).sample(&[work, main], &[2]);
+    let good = d.write("good.pb.gz", &b.build());
+    let missing = d.0.join("missing.pb.gz").to_string_lossy().into_owned();
+    let load = |dialect: Dialect, sources: Vec<String>| {
+        let mut s = Settings::default();
+        s.dialect = dialect;
+        Pipeline::new(Sources::new(sources), s)
+            .load()
+            .expect("load")
+            .profile
+    };
+    let alone = load(Dialect::Go127, vec![good.clone()]);
+    let among = load(Dialect::Go127, vec![good.clone(), missing.clone()]);
+    assert_eq!(among.locations, alone.locations);
+    let first_address = |q: &Profile| q.locations[0].address;
+    assert_eq!(first_address(&among), 0x1000);
+    // go1.19 numbers them in order of first use.
+    let old = load(Dialect::Go119, vec![good, missing]);
+    assert_eq!(first_address(&old), 0x2000);
+}
