@@ -329,14 +329,32 @@ fn labels_are_loaded_only_for_what_reads_them() {
     }
 }
 
+/// `-top` of the file `path` as pprof of `dialect` prints it.
+fn top_as(path: &str, dialect: pprof_driver::settings::Dialect) -> String {
+    let mut s = Settings::default();
+    s.dialect = dialect;
+    let cmd = Command {
+        format: OutputFormat::Top,
+        regexp: None,
+    };
+    let loaded = Pipeline::new(Sources::new([path.to_string()]), s.clone())
+        .load_for(&cmd)
+        .expect("load")
+        .profile;
+    let mut out = Vec::new();
+    pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
+    String::from_utf8(out).expect("text")
+}
+
 /// go1.19's pprof merged even a lone source; the merge is left out for
 /// the reports that cannot show it, but not when it would join two
 /// mappings of the same key (here the same build id: the locations of
 /// the second then read as the first's, by address and by name), nor
-/// when it would drop a repeated comment.
+/// when it would drop a repeated comment, nor when samples have values
+/// of opposite signs.
 #[test]
 fn go119_merges_a_lone_source_when_reports_would_show_it() {
-    use pprof_driver::settings::Dialect;
+    use pprof_driver::settings::Dialect::{Go119, Go127};
     let d = TempDir::new("joined");
     let mut b = ProfileBuilder::new(&[("samples", "count")]);
     let libc = b.mapping("libc.so.6", 0x800000, 0x900000);
@@ -354,29 +372,14 @@ fn go119_merges_a_lone_source_when_reports_would_show_it() {
     }
     assert!(pprof_ops::merge_joins_mappings(&p));
     let path = d.write("joined.pb.gz", &p);
-    let top = |dialect: Dialect| {
-        let mut s = Settings::default();
-        s.dialect = dialect;
-        let cmd = Command {
-            format: OutputFormat::Top,
-            regexp: None,
-        };
-        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
-            .load_for(&cmd)
-            .expect("load")
-            .profile;
-        let mut out = Vec::new();
-        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
-        String::from_utf8(out).expect("text")
-    };
     // go1.19: one mapping, libc's, holds both frames.
-    let old = top(Dialect::Go119);
+    let old = top_as(&path, Go119);
     assert!(
         old.contains("[libc.so.6]") && !old.contains("[[vdso]]"),
         "{old}"
     );
     // Today's pprof reads the source as it is.
-    let today = top(Dialect::Go127);
+    let today = top_as(&path, Go127);
     assert!(
         today.contains("[libc.so.6]") && today.contains("[[vdso]]"),
         "{today}"
@@ -391,26 +394,8 @@ fn go119_merges_a_lone_source_when_reports_would_show_it() {
     let c = p.intern("note");
     p.comments = vec![c, c];
     let path = d.write("comments.pb.gz", &p);
-    let header = |dialect: Dialect| {
-        let mut s = Settings::default();
-        s.dialect = dialect;
-        let cmd = Command {
-            format: OutputFormat::Top,
-            regexp: None,
-        };
-        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
-            .load_for(&cmd)
-            .expect("load")
-            .profile;
-        let mut out = Vec::new();
-        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
-        String::from_utf8(out)
-            .expect("text")
-            .matches("note")
-            .count()
-    };
-    assert_eq!(header(Dialect::Go119), 1);
-    assert_eq!(header(Dialect::Go127), 2);
+    assert_eq!(top_as(&path, Go119).matches("note").count(), 1);
+    assert_eq!(top_as(&path, Go127).matches("note").count(), 2);
 
     // Two samples of one stack, of opposite signs: the total is the sum
     // of each sample's absolute value, so go1.19's merge shows (2 + 1,
@@ -423,33 +408,10 @@ fn go119_merges_a_lone_source_when_reports_would_show_it() {
     // reads no label does not load them, but go1.19's merge needs them.)
     b.labelled_sample(&[l], &[-1], &[("worker", "a")]);
     let path = d.write("signs.pb.gz", &b.build());
-    let total = |dialect: Dialect| {
-        let mut s = Settings::default();
-        s.dialect = dialect;
-        let cmd = Command {
-            format: OutputFormat::Top,
-            regexp: None,
-        };
-        let loaded = Pipeline::new(Sources::new([path.clone()]), s.clone())
-            .load_for(&cmd)
-            .expect("load")
-            .profile;
-        let mut out = Vec::new();
-        pprof_driver::write_report(&loaded, &cmd, &s, &mut out).expect("top");
-        let text = String::from_utf8(out).expect("text");
-        let line = text.lines().find(|l| l.starts_with("Showing nodes"));
-        line.unwrap_or_default().to_string()
-    };
-    assert!(
-        total(Dialect::Go119).ends_with("of 3 total"),
-        "{}",
-        total(Dialect::Go119)
-    );
-    assert!(
-        total(Dialect::Go127).ends_with("of 13 total"),
-        "{}",
-        total(Dialect::Go127)
-    );
+    let old = top_as(&path, Go119);
+    assert!(old.contains("% of 3 total\n"), "{old}");
+    let today = top_as(&path, Go127);
+    assert!(today.contains("% of 13 total\n"), "{today}");
 }
 
 /// Today's pprof merges sources only when two or more load: one that
