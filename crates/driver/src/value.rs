@@ -133,15 +133,23 @@ pub fn parse_config_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Go's `strconv.ParseInt(s, base, 64)` for base 0 (the command line:
-/// prefixes `0x`, `0o`, `0b`, a leading `0` for octal, underscores between
-/// digits after a prefix) or base 10 (`strconv.Atoi`).
-pub fn parse_go_int(s: &str, any_base: bool) -> Result<i64, ValueProblem> {
-    let (neg, body) = match s.as_bytes().first() {
+/// A number's sign (whether it is `-`) and what follows it.
+fn split_sign(s: &str) -> (bool, &str) {
+    match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
-    };
+    }
+}
+
+/// Go's `strconv.ParseInt(s, base, 64)` for base 0 (the command line:
+/// prefixes `0x`, `0o`, `0b`, a leading `0` for octal, underscores between
+/// digits by Go's rule) or base 10 (`strconv.Atoi`, no underscores).
+pub fn parse_go_int(s: &str, any_base: bool) -> Result<i64, ValueProblem> {
+    let (neg, body) = split_sign(s);
+    if any_base && body.contains('_') && !underscores_ok(body) {
+        return Err(ValueProblem::Int);
+    }
     let lower = body.to_ascii_lowercase();
     let (radix, digits) = if !any_base {
         (10, lower.as_str())
@@ -156,7 +164,7 @@ pub fn parse_go_int(s: &str, any_base: bool) -> Result<i64, ValueProblem> {
     } else {
         (10, lower.as_str())
     };
-    let digits = if any_base && radix != 10 {
+    let digits = if any_base {
         digits.replace('_', "")
     } else {
         digits.to_string()
@@ -185,11 +193,7 @@ pub fn parse_go_int(s: &str, any_base: bool) -> Result<i64, ValueProblem> {
 /// too large for 64 bits is [`ValueProblem::FloatRange`] (Go's `ErrRange`);
 /// anything else that is no number is [`ValueProblem::Float`].
 pub fn parse_go_float(s: &str) -> Result<f64, ValueProblem> {
-    let (negative, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
+    let (negative, body) = split_sign(s);
     let sign = |v: f64| if negative { -v } else { v };
     match body.to_ascii_lowercase().as_str() {
         "inf" | "infinity" => return Ok(sign(f64::INFINITY)),
@@ -214,8 +218,9 @@ pub fn parse_go_float(s: &str) -> Result<f64, ValueProblem> {
     Ok(sign(value))
 }
 
-/// Go's rule for underscores in a number (`strconv`'s `underscoreOK`):
-/// each one between two digits, or between a base prefix and a digit.
+/// Go's rule for underscores in a number (`strconv`'s `underscoreOK`),
+/// integer or float: each one between two digits, or between a base
+/// prefix and a digit.
 fn underscores_ok(body: &str) -> bool {
     let b = body.as_bytes();
     let hex =
@@ -441,6 +446,21 @@ mod tests {
             Err(ValueProblem::IntRange)
         );
         assert_eq!(parse_go_int("-9223372036854775808", true), Ok(i64::MIN));
+        // Underscores as Go 1.27's strconv.ParseInt(s, 0, 64) takes them
+        // (base 10 takes none).
+        for (text, want) in [
+            ("1_0", Ok(10)),
+            ("0x_a", Ok(10)),
+            ("0_7", Ok(7)),
+            ("0b1_0", Ok(2)),
+            ("0o1_7", Ok(15)),
+            ("0x1_", Err(ValueProblem::Int)),
+            ("1__0", Err(ValueProblem::Int)),
+            ("_1", Err(ValueProblem::Int)),
+        ] {
+            assert_eq!(parse_go_int(text, true), want, "{text}");
+        }
+        assert_eq!(parse_go_int("1_0", false), Err(ValueProblem::Int));
         assert_eq!(parse_go_float("0.5"), Ok(0.5));
         assert_eq!(parse_go_float("1e-3"), Ok(0.001));
         assert_eq!(parse_go_float("-Inf"), Ok(f64::NEG_INFINITY));
