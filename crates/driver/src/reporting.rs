@@ -226,15 +226,16 @@ pub fn prepare<'p>(
     if s.divide_by == 0.0 {
         return Err(Error::ZeroDivisor);
     }
-    let symbol = match &cmd.regexp {
-        Some(re) => Some(
-            pprof_ops::go_regex(re).map_err(|message| Error::ArgumentRegex {
-                regexp: re.clone(),
-                message,
-            })?,
-        ),
-        None => None,
-    };
+    let symbol =
+        match &cmd.regexp {
+            Some(re) => Some(pprof_ops::go_regex_in(re, s.dialect).map_err(|message| {
+                Error::ArgumentRegex {
+                    regexp: re.clone(),
+                    message,
+                }
+            })?),
+            None => None,
+        };
     let options = report_options(&view, &units, &s, &choice, cmd.format, symbol);
     // pprof takes the report total here, before the filters (unless
     // -relative_percentages).

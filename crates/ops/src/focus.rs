@@ -55,12 +55,12 @@ impl FocusOptions {
     }
 }
 
-/// Compiles a regexp option as pprof does; empty means unset.
-pub fn compile_regex_option(name: &str, value: &str) -> Result<Option<Regex>> {
+/// Compiles a regexp option as pprof of `dialect` does; empty means unset.
+pub fn compile_regex_option(name: &str, value: &str, dialect: Dialect) -> Result<Option<Regex>> {
     if value.is_empty() {
         return Ok(None);
     }
-    crate::goregex::compile_go_regex(name, value).map(Some)
+    crate::goregex::compile_go_regex(name, value, dialect).map(Some)
 }
 
 /// Applies all filters of `opts` to `p` in pprof's order: name filters,
@@ -103,20 +103,20 @@ pub fn apply_focus_into(
     dialect: Dialect,
     msgs: &mut Vec<String>,
 ) -> Result<()> {
-    let focus = compile_regex_option("focus", &opts.focus)?;
-    let ignore = compile_regex_option("ignore", &opts.ignore)?;
-    let hide = compile_regex_option("hide", &opts.hide)?;
-    let show = compile_regex_option("show", &opts.show)?;
-    let showfrom = compile_regex_option("show_from", &opts.show_from)?;
-    let tagfocus = compile_tag_filter("tagfocus", &opts.tag_focus, num_label_units)?;
+    let focus = compile_regex_option("focus", &opts.focus, dialect)?;
+    let ignore = compile_regex_option("ignore", &opts.ignore, dialect)?;
+    let hide = compile_regex_option("hide", &opts.hide, dialect)?;
+    let show = compile_regex_option("show", &opts.show, dialect)?;
+    let showfrom = compile_regex_option("show_from", &opts.show_from, dialect)?;
+    let tagfocus = compile_tag_filter("tagfocus", &opts.tag_focus, num_label_units, dialect)?;
     if let Some(n) = tagfocus.as_ref().and_then(|t| t.notice.clone()) {
         msgs.push(n);
     }
-    let tagignore = compile_tag_filter("tagignore", &opts.tag_ignore, num_label_units)?;
+    let tagignore = compile_tag_filter("tagignore", &opts.tag_ignore, num_label_units, dialect)?;
     if let Some(n) = tagignore.as_ref().and_then(|t| t.notice.clone()) {
         msgs.push(n);
     }
-    let prunefrom = compile_regex_option("prune_from", &opts.prune_from)?;
+    let prunefrom = compile_regex_option("prune_from", &opts.prune_from, dialect)?;
 
     let mut warn = |ok: bool, name: &str| {
         if !ok {
@@ -155,8 +155,8 @@ pub fn apply_focus_into(
     warn(tagfocus.is_none() || tfm, "TagFocus");
     warn(tagignore.is_none() || tim, "TagIgnore");
 
-    let tagshow = compile_regex_option("tagshow", &opts.tag_show)?;
-    let taghide = compile_regex_option("taghide", &opts.tag_hide)?;
+    let tagshow = compile_regex_option("tagshow", &opts.tag_show, dialect)?;
+    let taghide = compile_regex_option("taghide", &opts.tag_hide, dialect)?;
     let (tns, tnh) = if tagshow.is_none() && taghide.is_none() {
         (false, false)
     } else {

@@ -5,25 +5,33 @@
 //! same RE2 syntax but words its errors differently, so the common syntax
 //! errors are re-worded here from the parser's error kind and span.
 
+use pprof_model::Dialect;
 use regex::Regex;
 use regex_syntax::ast::{parse::Parser, ErrorKind};
 
 use crate::error::{Error, Result};
 
-/// Compiles `pattern` for option `option` (such as `focus`) with Go's
-/// syntax and Go's message on failure (see [`go_regex`]).
-pub fn compile_go_regex(option: &str, pattern: &str) -> Result<Regex> {
-    go_regex(pattern).map_err(|message| Error::Regex {
+/// Compiles `pattern` for option `option` (such as `focus`) with the
+/// syntax of `dialect`'s Go and Go's message on failure (see
+/// [`go_regex_in`]).
+pub fn compile_go_regex(option: &str, pattern: &str, dialect: Dialect) -> Result<Regex> {
+    go_regex_in(pattern, dialect).map_err(|message| Error::Regex {
         option: option.to_string(),
         message,
     })
 }
 
-/// Compiles `pattern` as Go's `regexp.Compile` reads it: Go's syntax
-/// (translated to the `regex` crate's, so that `\Q..\E`, octal escapes or
-/// a literal `{` work and `a**` fails) and Go's error message.
+/// Compiles `pattern` as today's Go `regexp.Compile` reads it: Go's
+/// syntax (translated to the `regex` crate's, so that `\Q..\E`, octal
+/// escapes or a literal `{` work and `a**` fails) and Go's error message.
 pub fn go_regex(pattern: &str) -> std::result::Result<Regex, String> {
-    let translated = crate::gosyntax::translate(pattern).map_err(|e| e.to_string())?;
+    go_regex_in(pattern, Dialect::Go127)
+}
+
+/// [`go_regex`] with the syntax of `dialect`'s Go (go1.19's has no
+/// `(?<name>re)`).
+pub fn go_regex_in(pattern: &str, dialect: Dialect) -> std::result::Result<Regex, String> {
+    let translated = crate::gosyntax::translate(pattern, dialect).map_err(|e| e.to_string())?;
     Regex::new(&translated).map_err(|e| go_regex_error(pattern, &e))
 }
 
@@ -85,10 +93,21 @@ mod tests {
     use super::*;
 
     fn msg(p: &str) -> String {
-        match compile_go_regex("focus", p) {
+        match compile_go_regex("focus", p, Dialect::Go119) {
             Err(e) => e.to_string(),
             Ok(_) => String::new(),
         }
+    }
+
+    /// `(?<name>re)` is Go 1.22's: go1.19's pprof refuses it.
+    #[test]
+    fn each_dialect_has_its_gos_syntax() {
+        assert!(crate::compile_regex_option("focus", "(?<n>main)", Dialect::Go127).is_ok());
+        assert_eq!(
+            msg("(?<n>main)"),
+            "parsing focus regexp: error parsing regexp: invalid or unsupported Perl syntax: `(?<`"
+        );
+        assert!(go_regex("(?<n>main)").is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! Go's rules, returns Go's error for it, or an equivalent pattern for the
 //! `regex` crate.
 
+use pprof_model::Dialect;
 use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
 
 /// Unicode classes that Go 1.19 knows: its general categories and scripts
@@ -248,8 +249,9 @@ const TRAILING_BACKSLASH: &str = "trailing backslash at end of expression";
 const UNEXPECTED_PAREN: &str = "unexpected )";
 
 /// Translates the Go pattern `s` into a pattern for the `regex` crate
-/// that matches the same strings, or returns Go's error for `s`.
-pub(crate) fn translate(s: &str) -> Result<String, GoError> {
+/// that matches the same strings, or returns Go's error for `s`, in the
+/// syntax of `dialect`'s Go (today's also takes `(?<name>re)`).
+pub(crate) fn translate(s: &str, dialect: Dialect) -> Result<String, GoError> {
     let mut out = String::with_capacity(s.len() + 8);
     let mut t = s;
     // Open groups; a repeat needs an operand (Go's parse stack top).
@@ -268,7 +270,7 @@ pub(crate) fn translate(s: &str) -> Result<String, GoError> {
             '(' => {
                 if let Some(rest) = t.strip_prefix("(?") {
                     let at = out.len();
-                    let (rest, opened) = perl_flags(t, rest, &mut out)?;
+                    let (rest, opened) = perl_flags(t, rest, dialect, &mut out)?;
                     t = rest;
                     if opened {
                         depth += 1;
@@ -429,15 +431,27 @@ fn parse_int(s: &str) -> Option<(i64, &str)> {
     Some((n, &s[digits..]))
 }
 
-/// Parses `(?P<name>`, `(?flags)` or `(?flags:` (`t` starts with `(?`,
-/// `rest` follows it) and writes the equivalent; returns what follows and
-/// whether a group was opened.
-fn perl_flags<'a>(t: &'a str, rest: &'a str, out: &mut String) -> Result<(&'a str, bool), GoError> {
-    if t.len() > 4 && rest.starts_with("P<") {
+/// Parses `(?P<name>`, `(?<name>` (today's Go: since Go 1.22), `(?flags)`
+/// or `(?flags:` (`t` starts with `(?`, `rest` follows it) and writes the
+/// equivalent; returns what follows and whether a group was opened.
+fn perl_flags<'a>(
+    t: &'a str,
+    rest: &'a str,
+    dialect: Dialect,
+    out: &mut String,
+) -> Result<(&'a str, bool), GoError> {
+    let name_at = if t.len() > 4 && rest.starts_with("P<") {
+        Some(4)
+    } else if dialect == Dialect::Go127 && t.len() > 3 && rest.starts_with('<') {
+        Some(3)
+    } else {
+        None
+    };
+    if let Some(name_at) = name_at {
         let Some(end) = t.find('>') else {
             return Err(err(INVALID_NAMED, t));
         };
-        let name = &t[4..end];
+        let name = &t[name_at..end];
         if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
             return Err(err(INVALID_NAMED, &t[..end + 1]));
         }
@@ -816,17 +830,34 @@ mod tests {
     use super::*;
 
     fn go_err(p: &str) -> String {
-        match translate(p) {
+        match translate(p, Dialect::Go119) {
             Err(e) => e.to_string().replace("error parsing regexp: ", ""),
             Ok(t) => format!("ok: {t}"),
         }
     }
 
     fn matches(p: &str, text: &str) -> bool {
-        let t = translate(p).expect("Go accepts it");
+        let t = translate(p, Dialect::Go119).expect("Go accepts it");
         regex::Regex::new(&t)
             .expect("translation compiles")
             .is_match(text)
+    }
+
+    /// Today's Go (1.22 on) also names a group with `(?<name>re)`.
+    #[test]
+    fn todays_go_takes_angle_named_groups() {
+        let t = translate("(?<n>a)b", Dialect::Go127).expect("today's Go takes it");
+        assert!(regex::Regex::new(&t).unwrap().is_match("ab"));
+        // Go 1.27.3's messages.
+        for (p, message) in [
+            ("(?<1-x>a)", "invalid named capture: `(?<1-x>`"),
+            ("(?<n", "invalid named capture: `(?<n`"),
+            ("(?<>a)", "invalid named capture: `(?<>`"),
+            ("(?<", "invalid or unsupported Perl syntax: `(?<`"),
+        ] {
+            let e = translate(p, Dialect::Go127).unwrap_err();
+            assert_eq!(e.to_string(), format!("error parsing regexp: {message}"));
+        }
     }
 
     #[test]

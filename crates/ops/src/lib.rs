@@ -66,7 +66,7 @@ pub use filter::{
     NameMatches,
 };
 pub use focus::{apply_focus, apply_focus_into, compile_regex_option, FocusOptions};
-pub use goregex::{compile_go_regex, go_regex, go_regex_error};
+pub use goregex::{compile_go_regex, go_regex, go_regex_error, go_regex_in};
 pub use index::IdIndex;
 pub use labels::{aggregate, num_label_unit_warnings, num_label_units, Aggregation, Granularity};
 pub use merge::{

@@ -76,12 +76,13 @@ pub struct CompiledTagFilter {
 
 /// Compiles the value of tag filter option `name` (`tagfocus`,
 /// `tagignore`), as pprof's driver does. `num_label_units` maps numeric
-/// label keys to their units ([`crate::num_label_units`]). Returns
-/// `Ok(None)` for an empty value.
+/// label keys to their units ([`crate::num_label_units`]); regexps take
+/// the syntax of `dialect`'s Go. Returns `Ok(None)` for an empty value.
 pub fn compile_tag_filter(
     name: &str,
     value: &str,
     num_label_units: &HashMap<String, String>,
+    dialect: pprof_model::Dialect,
 ) -> Result<Option<CompiledTagFilter>> {
     if value.is_empty() {
         return Ok(None);
@@ -105,7 +106,7 @@ pub fn compile_tag_filter(
     }
     let mut rxs = Vec::new();
     for part in filter.split(',') {
-        let rx = crate::goregex::compile_go_regex(name, part)?;
+        let rx = crate::goregex::compile_go_regex(name, part, dialect)?;
         rxs.push(rx);
     }
     Ok(Some(CompiledTagFilter {
@@ -345,7 +346,7 @@ mod tests {
 
     fn run(value: &str) -> (Vec<usize>, Option<String>) {
         let mut p = labelled();
-        let c = compile_tag_filter("tagfocus", value, &units())
+        let c = compile_tag_filter("tagfocus", value, &units(), pprof_model::Dialect::Go127)
             .unwrap()
             .unwrap();
         for (i, s) in p.samples.iter_mut().enumerate() {
@@ -365,10 +366,14 @@ mod tests {
         assert_eq!(run("route=healthz,api").0, vec![0, 1]);
         assert_eq!(run("route:/api").0, vec![1]);
         assert_eq!(run("route:/,h").0, vec![0]);
-        assert!(compile_tag_filter("tagfocus", "", &units())
-            .unwrap()
-            .is_none());
-        assert!(compile_tag_filter("tagfocus", "(", &units()).is_err());
+        assert!(
+            compile_tag_filter("tagfocus", "", &units(), pprof_model::Dialect::Go127)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            compile_tag_filter("tagfocus", "(", &units(), pprof_model::Dialect::Go127).is_err()
+        );
     }
 
     #[test]

@@ -184,7 +184,7 @@ proptest! {
     #[test]
     fn tag_filters_never_panic(p in profile(1), value in "[a-z=:,0-9kbms+\\-]{0,12}") {
         let (units, _) = pprof_ops::num_label_units(&p);
-        if let Ok(Some(c)) = pprof_ops::compile_tag_filter("tagfocus", &value, &units) {
+        if let Ok(Some(c)) = pprof_ops::compile_tag_filter("tagfocus", &value, &units, pprof_model::Dialect::Go127) {
             let mut q = p.clone();
             let (fm, im) = pprof_ops::filter_samples_by_tag(&mut q, Some(&c.filter), Some(&c.filter));
             prop_assert_eq!(fm, im);
