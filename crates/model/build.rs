@@ -3,10 +3,14 @@
 //! file descriptor set.
 
 fn main() {
-    let proto_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto");
+    // Read when the script runs, not when it is built: a build script
+    // built for one checkout can be run for another in the same target
+    // directory.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
+    let proto_dir = format!("{manifest_dir}/../../proto");
     let proto = format!("{proto_dir}/profile.proto");
     println!("cargo:rerun-if-changed={proto}");
-    let fds = match protox::compile([&proto], [proto_dir]) {
+    let fds = match protox::compile([&proto], [&proto_dir]) {
         Ok(fds) => fds,
         Err(e) => panic!("cannot parse {proto}: {e}"),
     };
