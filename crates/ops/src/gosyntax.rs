@@ -1,5 +1,6 @@
-//! Go's regular expression syntax (Go 1.19's `regexp/syntax` with Perl
-//! flags, as `regexp.Compile` parses it), translated to the `regex` crate.
+//! Go's regular expression syntax (`regexp/syntax` with Perl flags, as
+//! `regexp.Compile` parses it: Go 1.19's, and today's with `(?<name>re)`
+//! and the Unicode classes added since), translated to the `regex` crate.
 //!
 //! The two dialects share RE2's syntax, but differ at the edges: Go takes
 //! `\Q...\E`, octal escapes, `\p{^Greek}`, `(?P<1>...)`, a `{` that starts
@@ -11,6 +12,29 @@
 
 use pprof_model::Dialect;
 use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
+
+/// Unicode classes that today's Go knows and go1.19's did not (Unicode 14
+/// to 17), but for Unicode 17's four new scripts, which the `regex` crate
+/// does not know yet (`Beria_Erfe`, `Sidetic`, `Tai_Yo`, `Tolong_Siki`:
+/// refused as go1.19 refused them).
+const UNICODE_NAMES_SINCE_GO119: &[&str] = &[
+    "Cn",
+    "Cypro_Minoan",
+    "Garay",
+    "Gurung_Khema",
+    "Kawi",
+    "Kirat_Rai",
+    "LC",
+    "Nag_Mundari",
+    "Ol_Onal",
+    "Old_Uyghur",
+    "Sunuwar",
+    "Tangsa",
+    "Todhri",
+    "Toto",
+    "Tulu_Tigalari",
+    "Vithkuqi",
+];
 
 /// Unicode classes that Go 1.19 knows: its general categories and scripts
 /// (`unicode.Categories`, `unicode.Scripts`), and `Any`.
@@ -306,7 +330,7 @@ pub(crate) fn translate(s: &str, dialect: Dialect) -> Result<String, GoError> {
                 t = &t[1..];
             }
             '[' => {
-                t = class(t, &mut out)?;
+                t = class(t, dialect, &mut out)?;
                 operand = true;
             }
             '*' | '+' | '?' => {
@@ -338,7 +362,7 @@ pub(crate) fn translate(s: &str, dialect: Dialect) -> Result<String, GoError> {
                 }
             },
             '\\' => {
-                t = top_escape(t, &mut out)?;
+                t = top_escape(t, dialect, &mut out)?;
                 operand = true;
             }
             _ => {
@@ -505,7 +529,7 @@ fn perl_flags<'a>(
 }
 
 /// An escape outside a class at the start of `t`.
-fn top_escape<'a>(t: &'a str, out: &mut String) -> Result<&'a str, GoError> {
+fn top_escape<'a>(t: &'a str, dialect: Dialect, out: &mut String) -> Result<&'a str, GoError> {
     let next = t[1..].chars().next();
     match next {
         Some('A') => out.push_str(r"\A"),
@@ -523,7 +547,7 @@ fn top_escape<'a>(t: &'a str, out: &mut String) -> Result<&'a str, GoError> {
             return Ok(rest);
         }
         Some('p' | 'P') => {
-            let (text, rest) = unicode_class(t)?;
+            let (text, rest) = unicode_class(t, dialect)?;
             out.push_str(&text);
             return Ok(rest);
         }
@@ -554,7 +578,7 @@ fn perl_class(c: char) -> &'static str {
 
 /// `\pL`, `\p{Name}`, `\p{^Name}` or the `\P` forms at the start of `s`:
 /// the class for the `regex` crate and what follows.
-fn unicode_class(s: &str) -> Result<(String, &str), GoError> {
+fn unicode_class(s: &str, dialect: Dialect) -> Result<(String, &str), GoError> {
     let mut negated = s.as_bytes().get(1) == Some(&b'P');
     let body = &s[2..];
     let Some(c) = body.chars().next() else {
@@ -577,7 +601,9 @@ fn unicode_class(s: &str) -> Result<(String, &str), GoError> {
         }
         None => name,
     };
-    if !UNICODE_NAMES.contains(&name) {
+    let known = UNICODE_NAMES.contains(&name)
+        || (dialect == Dialect::Go127 && UNICODE_NAMES_SINCE_GO119.contains(&name));
+    if !known {
         return Err(err(INVALID_RANGE, seq));
     }
     let p = if negated { 'P' } else { 'p' };
@@ -674,7 +700,7 @@ fn push_literal(out: &mut String, c: char) {
 /// A class `[...]` at the start of `s`, in Go's grammar; writes it for the
 /// `regex` crate (every item escaped, so that its nested classes and set
 /// operators never apply) and returns what follows.
-fn class<'a>(s: &'a str, out: &mut String) -> Result<&'a str, GoError> {
+fn class<'a>(s: &'a str, dialect: Dialect, out: &mut String) -> Result<&'a str, GoError> {
     let mut t = &s[1..];
     out.push('[');
     if let Some(rest) = t.strip_prefix('^') {
@@ -698,7 +724,7 @@ fn class<'a>(s: &'a str, out: &mut String) -> Result<&'a str, GoError> {
             }
         }
         if t.starts_with(r"\p") || t.starts_with(r"\P") {
-            let (text, rest) = unicode_class(t)?;
+            let (text, rest) = unicode_class(t, dialect)?;
             out.push_str(&text);
             t = rest;
             continue;
@@ -841,6 +867,16 @@ mod tests {
         regex::Regex::new(&t)
             .expect("translation compiles")
             .is_match(text)
+    }
+
+    /// Today's Go knows the Unicode classes added since go1.19's.
+    #[test]
+    fn todays_go_knows_newer_unicode_classes() {
+        for p in [r"\p{Kawi}", r"[\p{LC}x]", r"\P{Cn}"] {
+            assert!(translate(p, Dialect::Go127).is_ok(), "{p}");
+            let e = translate(p, Dialect::Go119).unwrap_err();
+            assert!(e.to_string().contains("invalid character class range"), "{e}");
+        }
     }
 
     /// Today's Go (1.22 on) also names a group with `(?<name>re)`.
