@@ -875,7 +875,10 @@ mod tests {
         for p in [r"\p{Kawi}", r"[\p{LC}x]", r"\P{Cn}"] {
             assert!(translate(p, Dialect::Go127).is_ok(), "{p}");
             let e = translate(p, Dialect::Go119).unwrap_err();
-            assert!(e.to_string().contains("invalid character class range"), "{e}");
+            assert!(
+                e.to_string().contains("invalid character class range"),
+                "{e}"
+            );
         }
     }
 
