@@ -715,6 +715,13 @@ unit) and one column per sample type, named TYPE/UNIT (quote it:
 /// `-compat` flag wins over it. Read here and nowhere else.
 pub const COMPAT_ENV: &str = "PPROF_TOOLS_COMPAT";
 
+/// The dialect [`COMPAT_ENV`] asks for, the default when it is unset or
+/// names no dialect: the one to follow before (or when) the command line
+/// is read.
+pub fn dialect_from_env() -> Dialect {
+    env_dialect().unwrap_or_default()
+}
+
 /// The dialect [`COMPAT_ENV`] asks for.
 fn env_dialect() -> Result<Dialect, Error> {
     match std::env::var(COMPAT_ENV) {

@@ -187,15 +187,6 @@ fn more_text(more: usize) -> String {
 }
 
 impl Error {
-    /// The process exit status for this error: 2 for usage errors, 1
-    /// otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Usage(_) => 2,
-            _ => 1,
-        }
-    }
-
     /// Whether the error is a closed output pipe (the reader went away),
     /// which the command treats as success.
     pub fn is_broken_pipe(&self) -> bool {

@@ -44,7 +44,8 @@
 //! * The library never prints: notices pprof writes to stderr (a filter
 //!   that matched nothing, a source that failed while others loaded) are
 //!   returned or handed to a callback.
-//! * Errors are one [`Error`] enum; [`Error::exit_code`] gives the status.
+//! * Errors are one [`Error`] enum; the exit status of any of them is the
+//!   dialect's ([`pprof_model::Dialect::error_exit_code`]), as in pprof.
 #![deny(missing_docs)]
 
 pub mod args;

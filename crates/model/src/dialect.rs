@@ -43,6 +43,23 @@ impl Dialect {
     pub fn is_go119(self) -> bool {
         self == Dialect::Go119
     }
+
+    /// The exit status of `go tool pprof` on any error, usage errors
+    /// included: today's pprof exits 2, and so does the go command that
+    /// runs it; go1.19's go command turned every failure of a tool into 1.
+    ///
+    /// ```
+    /// use pprof_model::Dialect;
+    ///
+    /// assert_eq!(Dialect::Go127.error_exit_code(), 2);
+    /// assert_eq!(Dialect::Go119.error_exit_code(), 1);
+    /// ```
+    pub fn error_exit_code(self) -> u8 {
+        match self {
+            Dialect::Go127 => 2,
+            Dialect::Go119 => 1,
+        }
+    }
 }
 
 impl std::fmt::Display for Dialect {

@@ -67,19 +67,20 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    match run(argv) {
+    // The pprof whose exit status an error gives: the environment's until
+    // the command line is read.
+    let mut dialect = args::dialect_from_env();
+    match run(argv, &mut dialect) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Driver(err)) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             let msg = err.to_string().replace('\n', " ");
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "pprof-tools: {msg}");
-            let mut code = 1;
-            if let CliError::Driver(e @ Error::Usage(_)) = &err {
+            if let CliError::Driver(Error::Usage(_)) = &err {
                 let _ = writeln!(stderr, "Run 'pprof-tools -help' for the list of flags.");
-                code = e.exit_code();
             }
-            ExitCode::from(u8::try_from(code).unwrap_or(1))
+            ExitCode::from(dialect.error_exit_code())
         }
     }
 }
@@ -153,8 +154,11 @@ fn load(inv: &Invocation, cmd: Option<&Command>) -> Result<pprof_model::Profile,
     Ok(loaded.profile)
 }
 
-fn run(argv: Vec<String>) -> Result<(), CliError> {
+/// Runs pprof's command line; `dialect` is set to the dialect it asks
+/// for once that is read.
+fn run(argv: Vec<String>, dialect: &mut pprof_model::Dialect) -> Result<(), CliError> {
     let inv = args::parse(argv)?;
+    *dialect = inv.settings.dialect;
     if inv.help {
         // On standard error, as pprof writes its usage.
         let mut err = std::io::stderr().lock();

@@ -67,10 +67,11 @@ fn usage_errors_exit_2_with_one_line() {
     let o = run(&[&f]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("(pprof) "), "{}", stdout(&o));
-    // -http: an address that cannot be listened on is a runtime error.
+    // -http: an address that cannot be listened on is an error (2, as
+    // every error of today's pprof).
     assert_error(
         &run(&["-http=127.0.0.1:99999", "-no_browser", &f]),
-        1,
+        2,
         &["listen tcp: address 99999: invalid port"],
     );
     let o = run(&["-raw", "-bogus", &f]);
@@ -78,26 +79,26 @@ fn usage_errors_exit_2_with_one_line() {
 }
 
 #[test]
-fn bad_inputs_exit_1_naming_the_file() {
+fn bad_inputs_exit_2_naming_the_file() {
     let d = TempDir::new("bad");
     let missing = d.path("missing.pb.gz").to_string_lossy().into_owned();
     assert_error(
         &run(&["-raw", &missing]),
-        1,
+        2,
         &[&missing, "no such file or directory"],
     );
 
     let empty = d.path("empty.pb.gz");
     std::fs::write(&empty, b"").unwrap();
     let empty = empty.to_string_lossy().into_owned();
-    assert_error(&run(&["-raw", &empty]), 1, &[&empty, "empty input file"]);
+    assert_error(&run(&["-raw", &empty]), 2, &[&empty, "empty input file"]);
 
     let text = d.path("notes.txt");
     std::fs::write(&text, b"this is not a profile\n").unwrap();
     let text = text.to_string_lossy().into_owned();
     assert_error(
         &run(&["-raw", &text]),
-        1,
+        2,
         &[&text, "unrecognized profile format"],
     );
 
@@ -107,34 +108,34 @@ fn bad_inputs_exit_1_naming_the_file() {
     let trunc = trunc.to_string_lossy().into_owned();
     assert_error(
         &run(&["-raw", &trunc]),
-        1,
+        2,
         &[&trunc, "decompressing profile"],
     );
 
     let f = d.write_profile("a.pb.gz", &cpu_profile(1));
     assert_error(
         &run(&["-raw", &format!("-base={missing}"), &f]),
-        1,
+        2,
         &["base profile", &missing],
     );
     assert_error(
         &run(&["-raw", "-focus=(", &f]),
-        1,
+        2,
         &["parsing focus regexp"],
     );
     assert_error(
         &run(&["-raw", "-sample_index=bogus", &f]),
-        1,
+        2,
         &["sample_index \"bogus\" must be one of: [samples cpu]"],
     );
     assert_error(
         &run(&["-raw", "-sample_index=7", &f]),
-        1,
+        2,
         &["sample_index 7 is outside the range [0..1]"],
     );
     assert_error(
         &run(&["-raw", "-divide_by=0", &f]),
-        1,
+        2,
         &["zero divisor specified"],
     );
 }
@@ -197,7 +198,7 @@ fn output_file_is_written_atomically_and_overwritten() {
         &format!("-output={}", out.display()),
         &f,
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
 }
 

@@ -321,7 +321,7 @@ fn options_only_today_has() {
     assert!(!t.contains("crypto/sha256.block"), "{t}");
     for flag in ["-showcolumns", "-all_frames"] {
         let o = ours(Some("go1.19"), &["-top", flag, "-symbolize=none", &f], &d.0);
-        assert_error(&o, 2, &[&format!("flag provided but not defined: {flag}")]);
+        assert_error(&o, 1, &[&format!("flag provided but not defined: {flag}")]);
     }
     let o = ours(Some("go1.5"), &["-top", "-symbolize=none", &f], &d.0);
     assert_error(&o, 2, &["PPROF_TOOLS_COMPAT", "go1.5"]);
@@ -619,4 +619,33 @@ fn merge_of_many_sources_matches_go_1_19() {
         return;
     };
     check_merge_of_many_sources(&pprof, Some("go1.19"));
+}
+
+#[test]
+fn errors_exit_as_each_go_tool_pprof_exits() {
+    let d = TempDir::new("dialect-exit");
+    let fx = write_fixtures(&d);
+    let good = fx[0].1.as_str();
+    let missing = d.0.join("missing.pb.gz").display().to_string();
+    // (arguments, what goes wrong)
+    let cases: [(&[&str], &str); 5] = [
+        (&["-top", &missing], "missing file"),
+        (&["-top", "-focus=(", good], "bad regexp"),
+        (&["-top", "-sample_index=9", good], "no such value"),
+        (&["-top", "-no_such_flag", good], "unknown flag"),
+        (&["-top"], "no source"),
+    ];
+    for (args, what) in cases {
+        // Today's pprof (and its go command) exits 2 on every error; go1.19's
+        // go command made it 1.
+        let o = ours(None, args, &d.0);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+        let o = ours(Some("go1.19"), args, &d.0);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+    }
+    // The -compat flag chooses too, over the environment.
+    let o = ours(Some("go1.19"), &["-compat=go1.27", "-top", &missing], &d.0);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = ours(None, &["-compat=go1.19", "-top", &missing], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }

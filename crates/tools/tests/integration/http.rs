@@ -59,7 +59,7 @@ fn http_error_status_is_one_line_naming_the_url() {
     let source = format!("{url}/debug/pprof/nothing");
     let o = run(&["-top", &source]);
     let _ = server.join();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let last = stderr(&o).lines().last().unwrap_or("").to_string();
     assert!(last.contains(&source) && last.contains("404"), "{last}");
 }

@@ -137,7 +137,7 @@ fn issue12_output_to_a_device_stays_a_device() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run(&["-top", "-output=/dev/full", &f]);
     // pprof's two lines: where the report goes, then why it failed.
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");

@@ -218,7 +218,7 @@ fn seconds_and_errors() {
         &["-raw", &format!("{addr}/debug/pprof/nosuch")],
         b"",
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("server response: 404 Not Found - Unknown profile"),
         "{}",

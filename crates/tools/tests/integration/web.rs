@@ -148,7 +148,7 @@ fn http_address_messages() {
         .args(["-http=18098", "-no_browser", &path])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "pprof-tools: could not split http address: address 18098: missing port in address\n"
@@ -348,7 +348,7 @@ fn viewer_formats_open_a_temporary_file() {
         .env("TMPDIR", &tmp)
         .output()
         .expect("run -eog");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
         "pprof-tools: exec: \"eog\": executable file not found in $PATH"
