@@ -324,7 +324,7 @@ pub fn write_report_noting(
             if r > 0.0 && r != 1.0 {
                 for x in &mut view.to_mut().samples {
                     for v in x.values.iter_mut() {
-                        *v = (*v as f64 * r) as i64;
+                        *v = pprof_model::gofmt::int64(*v as f64 * r);
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use pprof_graph::{EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
 use pprof_model::chunks::map_in_halves;
-use pprof_model::gofmt::{push_hex, push_int, push_uint};
+use pprof_model::gofmt::{int64, push_hex, push_int, push_uint};
 use pprof_model::measurement;
 
 use crate::error::Result;
@@ -62,8 +62,8 @@ fn write_in_chunks<W: Write + ?Sized>(
     let conversion = measurement::Conversion::new(&c.sample_unit, &c.output_unit);
     let scaled = |v: i64| -> i64 {
         match conversion {
-            Some(k) => k.apply(v) as i64,
-            None => measurement::scale(v, &c.sample_unit, &c.output_unit).0 as i64,
+            Some(k) => int64(k.apply(v)),
+            None => int64(measurement::scale(v, &c.sample_unit, &c.output_unit).0),
         }
     };
     let chunks = plan.nodes.len().div_ceil(plan.chunk_nodes);

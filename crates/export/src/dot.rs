@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{
-    paths, shorten_function_name, sort_tags, Edge, Graph, Node, NodeId, NodeInfo, Tag,
+    abs64, paths, shorten_function_name, sort_tags, Edge, Graph, Node, NodeId, NodeInfo, Tag,
 };
 use pprof_model::measurement;
 
@@ -542,10 +542,6 @@ pub fn escape_for_dot(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\l")
-}
-
-fn abs64(v: i64) -> i64 {
-    v.wrapping_abs()
 }
 
 #[cfg(test)]

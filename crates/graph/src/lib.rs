@@ -64,7 +64,7 @@ mod types;
 pub use names::shorten_function_name;
 pub use options::{Edges, Granularity, NodeFilter, NodeSet, Options, TagFormat, TagFormatFn};
 pub use sort::NodeOrder;
-pub use trim::NodePtrSet;
+pub use trim::{abs64, NodePtrSet};
 pub use types::{sort_tags, Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag, TagMap};
 
 use pprof_model::Profile;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::trim::abs64;
 use crate::types::{EdgeId, Node, NodeId};
 use crate::Graph;
 
@@ -112,7 +113,7 @@ impl Graph {
         };
         let tie =
             |l: &Item, r: &Item| (node_of(l).info.go_sprint()).cmp(&node_of(r).info.go_sprint());
-        let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
+        let abs_desc = |a: i64, b: i64| abs64(b).cmp(&abs64(a));
         // The order up to the names' first 16 bytes: items it finds equal
         // are the ones whose whole names are needed.
         let coarse = |l: &Item, r: &Item| match order {
@@ -258,7 +259,7 @@ impl Graph {
         let mut total = own;
         for w in weights() {
             if w > 0 {
-                total = total.wrapping_add(w.wrapping_abs());
+                total = total.wrapping_add(abs64(w));
             }
         }
         let mut score = 0f64;
@@ -510,7 +511,7 @@ mod tests {
             g.sort_ids_in_halves(&mut one, order, usize::MAX);
             // The orders by names, compared plainly: the whole names,
             // whatever the values and first bytes.
-            let abs_desc = |a: i64, b: i64| b.wrapping_abs().cmp(&a.wrapping_abs());
+            let abs_desc = |a: i64, b: i64| abs64(b).cmp(&abs64(a));
             let plain = |a: &NodeId, b: &NodeId| {
                 let (x, y) = (&g.arena[a.index()], &g.arena[b.index()]);
                 let names = || x.info.printable_name().cmp(&y.info.printable_name());

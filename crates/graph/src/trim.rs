@@ -15,10 +15,20 @@ pub type NodePtrSet = HashSet<NodeId>;
 /// selecting the top nodes for a picture.
 const MAX_NODELETS: usize = 4;
 
+/// Go's `abs64`, by which pprof compares values with cutoffs: the
+/// magnitude of `v`, except that -2^63 stays itself (negative).
+///
+/// ```
+/// assert_eq!(pprof_graph::abs64(-5), 5);
+/// assert_eq!(pprof_graph::abs64(i64::MIN), i64::MIN);
+/// ```
+pub fn abs64(v: i64) -> i64 {
+    v.wrapping_abs()
+}
+
 impl Graph {
     fn above_cutoff(&self, cutoff: i64) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
-        self.iter()
-            .filter(move |(_, n)| n.cum.unsigned_abs() >= cutoff.unsigned_abs())
+        self.iter().filter(move |(_, n)| abs64(n.cum) >= cutoff)
     }
 
     /// Identities of the nodes whose |cum| is at least `cutoff` (pprof's
@@ -36,16 +46,11 @@ impl Graph {
         self.above_cutoff(cutoff).map(|(id, _)| id).collect()
     }
 
-    /// Drops the tags whose |flat| and |cum| are both below `cutoff`.
+    /// Drops the tags whose |flat| and |cum| are both below `cutoff`
+    /// ([`abs64`]'s, as pprof compares them: a value of -2^63 is below any
+    /// cutoff).
     pub fn trim_low_frequency_tags(&mut self, cutoff: i64) {
-        if cutoff == 0 {
-            // Every tag is kept: no node need be read.
-            return;
-        }
-        let keep = |t: &crate::Tag| {
-            t.flat.unsigned_abs() >= cutoff.unsigned_abs()
-                || t.cum.unsigned_abs() >= cutoff.unsigned_abs()
-        };
+        let keep = |t: &crate::Tag| abs64(t.flat) >= cutoff || abs64(t.cum) >= cutoff;
         for &id in &self.nodes {
             if let Some(n) = self.arena.get_mut(id.index()) {
                 n.label_tags.retain(|_, t| keep(t));
@@ -57,18 +62,14 @@ impl Graph {
     }
 
     /// Removes the incoming edges of graph nodes whose |weight| is below
-    /// `cutoff`; returns how many were removed.
+    /// `cutoff` (as [`abs64`] has it); returns how many were removed.
     pub fn trim_low_frequency_edges(&mut self, cutoff: i64) -> usize {
-        if cutoff == 0 {
-            // No weight is below 0 in magnitude: no node need be read.
-            return 0;
-        }
         let mut dropped = Vec::new();
         for &id in &self.nodes {
             if let Some(n) = self.arena.get(id.index()) {
                 for &e in &n.in_edges {
                     if let Some(edge) = self.edges.get(e.index()) {
-                        if edge.weight.unsigned_abs() < cutoff.unsigned_abs() {
+                        if abs64(edge.weight) < cutoff {
                             dropped.push(e);
                         }
                     }

@@ -218,16 +218,6 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Option<i64> {
     }
 }
 
-/// Go's `int64(f)` on amd64: out-of-range values and NaN become `i64::MIN`.
-pub(crate) fn f64_to_i64(f: f64) -> i64 {
-    // 2^63 as f64 is exact; the valid range is [-2^63, 2^63).
-    if f.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
-}
-
 /// Finds every `0x[0-9a-f]+` in `s` and parses it (pprof's `parseHexAddresses`).
 pub(crate) fn parse_hex_addresses(s: &str) -> Result<Vec<u64>, String> {
     let b = s.as_bytes();
@@ -340,12 +330,5 @@ mod tests {
             ("$ab".to_string(), "2".to_string()),
         ];
         assert_eq!(replace_all("x$ab$c", &pairs), "x1b$c");
-    }
-
-    #[test]
-    fn float_conversion() {
-        assert_eq!(f64_to_i64(f64::NAN), i64::MIN);
-        assert_eq!(f64_to_i64(1e300), i64::MIN);
-        assert_eq!(f64_to_i64(-2.9), -2);
     }
 }

@@ -3,13 +3,12 @@
 
 use std::sync::LazyLock;
 
+use pprof_model::gofmt::int64;
 use regex::Regex;
 
 use crate::build::{vt, LocIndex, RProfile, RSample};
 use crate::error::{Error, Result};
-use crate::scan::{
-    f64_to_i64, is_space_or_comment, parse_hex_addresses, parse_int, parse_uint, trim, Scanner,
-};
+use crate::scan::{is_space_or_comment, parse_hex_addresses, parse_int, parse_uint, trim, Scanner};
 
 /// A regexp of this crate's fixed patterns (`None` cannot happen).
 pub(crate) fn re(pattern: &str) -> Option<Regex> {
@@ -190,10 +189,7 @@ pub(crate) fn scale_heap_sample(count: i64, size: i64, rate: i64) -> (i64, i64) 
     }
     let avg = size as f64 / count as f64;
     let scale = 1.0 / (1.0 - (-avg / rate as f64).exp());
-    (
-        f64_to_i64(count as f64 * scale),
-        f64_to_i64(size as f64 * scale),
-    )
+    (int64(count as f64 * scale), int64(size as f64 * scale))
 }
 
 /// Splits `s` after its leading run of bytes satisfying `f`.
@@ -439,7 +435,7 @@ fn parse_contention_sample(line: &str, period: i64, cpu_hz: i64) -> Result<(Vec<
     if period > 0 {
         if cpu_hz > 0 {
             let cpu_ghz = cpu_hz as f64 / 1e9;
-            v1 = f64_to_i64(v1 as f64 * period as f64 / cpu_ghz);
+            v1 = int64(v1 as f64 * period as f64 / cpu_ghz);
         }
         v2 = v2.wrapping_mul(period);
     }

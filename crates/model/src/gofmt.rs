@@ -2,10 +2,33 @@
 //! reports: `time.Duration.String()` and `time.Time.String()`, `%q`,
 //! `filepath.Base`, OS error texts, XML escaping for the SVG and HTML
 //! writers and `html/template`'s escaping of text; and Go's
-//! `strconv.ParseBool`, for flags read as Go reads them; and decimal
+//! `strconv.ParseBool`, for flags read as Go reads them; Go's `int64(f)`
+//! conversion of a float ([`int64`]), for values scaled as pprof scales
+//! them; and decimal
 //! integers appended to a string without the formatting machinery
 //! ([`push_int`], [`push_uint`], [`push_int_padded`]), for the writers of
 //! large reports.
+
+/// Go's `int64(f)` on amd64: the float truncated toward zero, with NaN and
+/// values out of the int64 range becoming -2^63 (Rust's `as` saturates
+/// instead).
+///
+/// ```
+/// use pprof_model::gofmt::int64;
+///
+/// assert_eq!(int64(-2.9), -2);
+/// assert_eq!(int64(1e300), i64::MIN);
+/// assert_eq!(int64(f64::NAN), i64::MIN);
+/// ```
+pub fn int64(f: f64) -> i64 {
+    // 2^63 is exact as a float; the range is [-2^63, 2^63).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
+        i64::MIN
+    } else {
+        f as i64
+    }
+}
 
 /// Go's `strconv.ParseBool`: `1`, `t`, `T`, `TRUE`, `true`, `True` and
 /// `0`, `f`, `F`, `FALSE`, `false`, `False`; anything else is `None`.

@@ -7,7 +7,7 @@
 use pprof_model::{Label, Profile, StrId};
 
 use crate::error::{Error, Result};
-use crate::units::go_f64_to_i64;
+use pprof_model::gofmt::int64;
 
 /// The label key that marks samples of a `-diff_base` profile.
 pub const BASE_LABEL_KEY: &str = "pprof::base";
@@ -44,7 +44,7 @@ pub fn scale_n(p: &mut Profile, ratios: &[f64]) -> Result<()> {
         let mut keep = false;
         for (v, &r) in s.values.iter_mut().zip(ratios) {
             if r != 1.0 {
-                let nv = go_f64_to_i64((*v as f64 * r).round());
+                let nv = int64((*v as f64 * r).round());
                 *v = nv;
                 keep = keep || nv != 0;
             }

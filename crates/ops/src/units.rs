@@ -85,7 +85,7 @@ pub fn scale_profiles(profiles: &mut [&mut Profile]) -> Result<()> {
         if let Some((_, unit)) = &period_type {
             let from = p.str(p.period_type.unit).to_string();
             let (v, _) = scale(p.period, &from, unit);
-            p.period = go_f64_to_i64(v);
+            p.period = pprof_model::gofmt::int64(v);
             p.period_type.unit = p.intern(unit);
         }
         let mut ratios = vec![1.0; p.sample_types.len()];
@@ -105,17 +105,6 @@ fn context(context: &'static str, e: Error) -> Error {
     Error::Context {
         context,
         inner: Box::new(e),
-    }
-}
-
-/// Go's conversion of a float to int64 on amd64: truncation toward zero,
-/// with NaN and out-of-range values becoming `i64::MIN`.
-pub(crate) fn go_f64_to_i64(v: f64) -> i64 {
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-    if v.is_nan() || !(-LIMIT..LIMIT).contains(&v) {
-        i64::MIN
-    } else {
-        v as i64
     }
 }
 

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use pprof_graph::{Edges, Graph, NodeFilter, NodeSet, Options as GraphOptions, Stacks, TagFormat};
+use pprof_graph::{
+    abs64, Edges, Graph, NodeFilter, NodeSet, Options as GraphOptions, Stacks, TagFormat,
+};
+use pprof_model::gofmt::int64;
 use pprof_model::measurement;
 use pprof_model::Profile;
 
@@ -102,7 +105,7 @@ impl<'p> Report<'p> {
     pub fn format_value(&self, v: i64) -> String {
         let o = &self.options;
         let v = if o.ratio > 0.0 && o.ratio != 1.0 {
-            (v as f64 * o.ratio) as i64
+            int64(v as f64 * o.ratio)
         } else {
             v
         };
@@ -204,8 +207,8 @@ impl<'p> Report<'p> {
         let mut dropped_nodes = 0;
         let cutoffs = |total_value: i64| {
             (
-                ((total_value as f64 * o.node_fraction) as i64).wrapping_abs(),
-                ((total_value as f64 * o.edge_fraction) as i64).wrapping_abs(),
+                abs64(int64(total_value as f64 * o.node_fraction)),
+                abs64(int64(total_value as f64 * o.edge_fraction)),
             )
         };
         let (mut g, node_cutoff, edge_cutoff) = if call_tree || o.node_fraction == 0.0 {
@@ -284,9 +287,9 @@ impl<'p> Report<'p> {
         }
         let mut min: i64 = 0;
         for (_, n) in g.iter() {
-            let mut node_min = n.flat_value().wrapping_abs();
+            let mut node_min = abs64(n.flat_value());
             if node_min == 0 {
-                node_min = n.cum_value().wrapping_abs();
+                node_min = abs64(n.cum_value());
             }
             if node_min > 0 && (min == 0 || node_min < min) {
                 min = node_min;
@@ -297,8 +300,8 @@ impl<'p> Report<'p> {
             min = max;
         }
         if o.ratio > 0.0 && o.ratio != 1.0 {
-            min = (min as f64 * o.ratio) as i64;
-            max = (max as f64 * o.ratio) as i64;
+            min = int64(min as f64 * o.ratio);
+            max = int64(max as f64 * o.ratio);
         }
         let (_, min_unit) = measurement::scale(min, &o.sample_unit, "minimum");
         let (_, max_unit) = measurement::scale(max, &o.sample_unit, "minimum");
@@ -419,7 +422,7 @@ pub fn profile_labels(rpt: &Report<'_>) -> Vec<String> {
         let ratio = if total_unit == "ns" && total_nanos != 0.0 {
             format!(
                 "({})",
-                measurement::percentage(total_nanos as i64, p.duration_nanos)
+                measurement::percentage(int64(total_nanos), p.duration_nanos)
             )
         } else {
             String::new()
@@ -491,7 +494,7 @@ pub fn report_labels(
                 dropped_nodes,
                 "node",
                 "cum",
-                &rpt.format_value(((rpt.total as f64 * o.node_fraction) as i64).wrapping_abs()),
+                &rpt.format_value(abs64(int64(rpt.total as f64 * o.node_fraction))),
             ));
         }
         if dropped_edges > 0 {
@@ -499,7 +502,7 @@ pub fn report_labels(
                 dropped_edges,
                 "edge",
                 "freq",
-                &rpt.format_value(((rpt.total as f64 * o.edge_fraction) as i64).wrapping_abs()),
+                &rpt.format_value(abs64(int64(rpt.total as f64 * o.edge_fraction))),
             ));
         }
         if node_count > 0 && node_count < orig_count {

@@ -979,7 +979,7 @@ pub fn top_proto(rpt: &Report<'_>) -> Profile {
         let (cv, _) = measurement::scale(n.cum_value(), &o.sample_unit, &o.output_unit);
         out.samples.push(Sample {
             locations: vec![loc],
-            values: vec![cv as i64, fv as i64],
+            values: vec![pprof_model::gofmt::int64(cv), pprof_model::gofmt::int64(fv)],
             labels: Vec::new(),
         });
     }

@@ -187,3 +187,56 @@ fn traces_print_every_sample_own_numeric_label() {
         .collect();
     assert_eq!(values, want);
 }
+
+/// The text of a `-top` report of the fixture with `o` changed by `f`.
+fn top_with(f: impl FnOnce(&mut Options)) -> String {
+    let p = fixture::cpu();
+    let mut o = options(&p);
+    o.node_fraction = 0.005;
+    o.edge_fraction = 0.001;
+    f(&mut o);
+    let mut out = Vec::new();
+    pprof_report::generate(&mut out, &Report::new(&p, o)).expect("report");
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn scaled_values_out_of_range_become_min_int64_as_in_go() {
+    // Go's int64(float64(v) * ratio) gives -2^63 when out of range, where
+    // Rust's `as` would saturate at 2^63 - 1.
+    let t = top_with(|o| {
+        o.ratio = 1e300;
+        o.output_unit = "count".to_string();
+    });
+    assert!(t.contains("-9223372036854775808"), "{t}");
+    assert!(!t.contains("9223372036854775807"), "{t}");
+}
+
+#[test]
+fn a_node_cutoff_out_of_range_keeps_every_node_as_in_go() {
+    // total * 1e300 does not fit in an int64: Go's cutoff is then
+    // abs64(-2^63), which is negative, and no node is below it.
+    let all = top_with(|o| o.node_fraction = 0.0);
+    let huge = top_with(|o| o.node_fraction = 1e300);
+    assert!(!huge.contains("Dropped"), "{huge}");
+    let rows = |t: &str| t.lines().skip_while(|l| !l.contains("flat%")).count();
+    assert_eq!(rows(&huge), rows(&all), "{huge}\n{all}");
+}
+
+#[test]
+fn abs64_keeps_min_int64_negative_like_go() {
+    assert_eq!(pprof_graph::abs64(-7), 7);
+    assert_eq!(pprof_graph::abs64(i64::MIN), i64::MIN);
+    // A node whose |cum| is -2^63 is below any cutoff, as in Go.
+    let mut p = fixture::cpu();
+    p.samples.rewrite(|s| {
+        s.values[0] = if s.values[0] % 2 == 0 { i64::MIN } else { 0 };
+        true
+    });
+    let g = Graph::new(&p, &GraphOptions::default());
+    let kept = g.discard_low_frequency_nodes(1);
+    for (_, n) in g.iter() {
+        let min = n.cum == i64::MIN;
+        assert_eq!(kept.contains(&n.info), !min && n.cum != 0, "{n:?}");
+    }
+}
