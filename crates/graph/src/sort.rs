@@ -265,11 +265,11 @@ impl Graph {
         let mut score = 0f64;
         if total != 0 {
             for w in weights() {
-                let frac = w.unsigned_abs() as f64 / total as f64;
+                let frac = abs64(w) as f64 / total as f64;
                 score += -frac * frac.log2();
             }
             if own > 0 {
-                let frac = own.unsigned_abs() as f64 / total as f64;
+                let frac = abs64(own) as f64 / total as f64;
                 score += -frac * frac.log2();
             }
         }
@@ -290,11 +290,12 @@ impl Graph {
     /// allocation unless edges of equal weight need their names.
     pub fn extend_sorted_edges(&self, edges: &[EdgeId], out: &mut Vec<EdgeId>) {
         let start = out.len();
-        let weight = |id: EdgeId| -> Option<u64> {
+        // |weight| as pprof orders it ([`abs64`]: -2^63 the least).
+        let weight = |id: EdgeId| -> Option<i64> {
             let e = self.edges.get(id.index())?;
             self.arena.get(e.src.index())?;
             self.arena.get(e.dest.index())?;
-            Some(e.weight.unsigned_abs())
+            Some(abs64(e.weight))
         };
         out.extend(edges.iter().copied().filter(|&id| weight(id).is_some()));
         let items = &mut out[start..];
@@ -616,7 +617,7 @@ mod tests {
                     (list.iter().copied()).filter(|e| e.index() < 400).collect();
                 want.sort_by(|a, b| {
                     let (a, b) = (&g.edges[a.index()], &g.edges[b.index()]);
-                    (b.weight.unsigned_abs().cmp(&a.weight.unsigned_abs()))
+                    (abs64(b.weight).cmp(&abs64(a.weight)))
                         .then_with(|| name(a.src).cmp(&name(b.src)))
                         .then_with(|| name(a.dest).cmp(&name(b.dest)))
                 });

@@ -117,9 +117,13 @@ impl Graph {
 
     /// Identities of the top nodes (pprof's `SelectTopNodes`).
     pub fn select_top_nodes(&self, max_nodes: usize, visual_mode: bool) -> NodeSet {
+        // As pprof's, the set leaves out a node below a cutoff of 0: one
+        // whose cum is -2^63 ([`abs64`]).
         self.top_nodes(max_nodes, visual_mode)
             .iter()
-            .filter_map(|&id| self.arena.get(id.index()).map(|n| n.info.clone()))
+            .filter_map(|&id| self.arena.get(id.index()))
+            .filter(|n| abs64(n.cum) >= 0)
+            .map(|n| n.info.clone())
             .collect()
     }
 

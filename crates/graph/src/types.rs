@@ -287,12 +287,13 @@ pub(crate) fn div_value(v: i64, d: i64) -> i64 {
 /// Sorts tags by decreasing absolute cum (unless `flat`), then decreasing
 /// absolute flat, then name (pprof's `SortTags`).
 pub fn sort_tags(tags: &mut [Tag], flat: bool) {
+    use crate::trim::abs64;
     tags.sort_by(|a, b| {
         if !flat && a.cum != b.cum {
-            return b.cum.unsigned_abs().cmp(&a.cum.unsigned_abs());
+            return abs64(b.cum).cmp(&abs64(a.cum));
         }
         if a.flat != b.flat {
-            return b.flat.unsigned_abs().cmp(&a.flat.unsigned_abs());
+            return abs64(b.flat).cmp(&abs64(a.flat));
         }
         a.name.cmp(&b.name)
     });

@@ -240,3 +240,39 @@ fn abs64_keeps_min_int64_negative_like_go() {
         assert_eq!(kept.contains(&n.info), !min && n.cum != 0, "{n:?}");
     }
 }
+
+/// Samples whose values reach -2^63: `main.main` alone (2^63 - 1, then 1:
+/// its flat wraps to -2^63 and its cum to 0), and `main.work` called from
+/// it (-2^63), each with a label `k`.
+fn min_int64_profile() -> Profile {
+    let mut b = pprof_model::build::ProfileBuilder::new(&[("contentions", "count")]);
+    let main = b.function("main.main", "main.go", 1);
+    let work = b.function("main.work", "main.go", 2);
+    let l_main = b.location(None, 0x1000, &[(main, 10)]);
+    let l_work = b.location(None, 0x2000, &[(work, 20)]);
+    b.sample(&[l_main], &[i64::MAX]).num_label("k", i64::MAX, "");
+    b.labelled_sample(&[l_work, l_main], &[i64::MIN], &[("k", "v")]);
+    b.sample(&[l_main], &[1]).num_label("k", 1, "");
+    b.build()
+}
+
+#[test]
+fn min_int64_sorts_and_trims_last_as_in_go() {
+    let p = min_int64_profile();
+    // -tags: |-2^63| is the least magnitude, as Go's abs64 has it.
+    let mut o = options(&p);
+    o.output_format = OutputFormat::Tags;
+    let mut out = Vec::new();
+    pprof_report::generate(&mut out, &Report::new(&p, o)).expect("tags");
+    let text = String::from_utf8(out).expect("utf-8");
+    let rows: Vec<&str> = text.lines().skip(1).map(str::trim).collect();
+    assert!(rows[0].ends_with(": 9223372036854775808"), "{text}");
+    assert!(rows[1].ends_with(": 1"), "{text}");
+    assert!(rows[2].starts_with("-9223372036854775808:"), "{text}");
+    // A picture's top nodes leave out a node whose cum is -2^63 (pprof's
+    // SelectTopNodes keeps the nodes at or above a cutoff of 0).
+    let g = Graph::new(&p, &GraphOptions::default());
+    let kept = g.select_top_nodes(80, true);
+    let names: Vec<&str> = kept.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["main.main"], "{kept:?}");
+}
