@@ -250,7 +250,8 @@ fn min_int64_profile() -> Profile {
     let work = b.function("main.work", "main.go", 2);
     let l_main = b.location(None, 0x1000, &[(main, 10)]);
     let l_work = b.location(None, 0x2000, &[(work, 20)]);
-    b.sample(&[l_main], &[i64::MAX]).num_label("k", i64::MAX, "");
+    b.sample(&[l_main], &[i64::MAX])
+        .num_label("k", i64::MAX, "");
     b.labelled_sample(&[l_work, l_main], &[i64::MIN], &[("k", "v")]);
     b.sample(&[l_main], &[1]).num_label("k", 1, "");
     b.build()
