@@ -9,6 +9,7 @@ use std::io::Write;
 use pprof_graph::{
     abs64, paths, shorten_function_name, sort_tags, Edge, Graph, Node, NodeId, NodeInfo, Tag,
 };
+use pprof_model::gofmt::int64;
 use pprof_model::measurement;
 
 use crate::error::Result;
@@ -194,7 +195,8 @@ fn add_node(
     let mut font_size: i64 = 8;
     let aflat = abs64(flat) as f64;
     if max_flat != 0.0 && flat != 0 && aflat <= max_flat {
-        font_size += (16.0 * (aflat / max_flat).sqrt()).ceil() as i64;
+        // (Go's int(NaN), from the root of a negative -2^63, is -2^63.)
+        font_size = font_size.wrapping_add(int64((16.0 * (aflat / max_flat).sqrt()).ceil()));
     }
 
     let shape = match attrs {

@@ -231,3 +231,28 @@ fn label_values_and_names_cannot_add_attributes() {
     assert!(dot.contains("URL=\"v%22%20URL=%22javascript:alert(3)%22%20target=%22_top\""));
     assert!(dot.contains(&escape_for_dot(HOSTILE)), "{dot}");
 }
+
+#[test]
+fn a_flat_of_min_int64_sizes_its_font_as_go_does() {
+    // Go's abs64(-2^63) stays negative: the square root of a negative
+    // share is NaN, and Go's int(NaN) is -2^63, so pprof writes the font
+    // size 8 + -2^63.
+    let mut b = Builder::new(&[("samples", "count")]);
+    let main = b.loc(0x1000, &[("main.main", 1)]);
+    let work = b.loc(0x2000, &[("main.work", 2)]);
+    b.sample(&[main], &[5]);
+    b.sample(&[work, main], &[i64::MIN]);
+    let p = b.build();
+    let g = graph(&p, 0, false);
+    let out = compose_dot(&g, &DotAttributes::default(), &config(&ns, 1));
+    let work = out
+        .lines()
+        .find(|l| l.contains("main\\nwork"))
+        .expect("work node");
+    assert!(work.contains(" fontsize=-9223372036854775800 "), "{work}");
+    let main = out
+        .lines()
+        .find(|l| l.contains("main\\nmain"))
+        .expect("main node");
+    assert!(main.contains(" fontsize=24 "), "{main}");
+}
