@@ -566,11 +566,29 @@ struct Grabbed {
 /// would change what a report built from its call graph shows: when it
 /// joins two mappings of one key (their locations move), drops a repeated
 /// comment (reports print the comments), or may combine samples of
-/// opposite signs (the total is a sum of each sample's absolute value).
+/// opposite signs or whose sum overflows (the total is a sum of each
+/// sample's absolute value, taken after the merge).
 fn merge_would_show(p: &Profile) -> bool {
     let mut seen = std::collections::HashSet::with_capacity(p.comments.len());
     let repeats_a_comment = !p.comments.iter().all(|c| seen.insert(*c));
-    repeats_a_comment
-        || pprof_ops::merge_joins_mappings(p)
-        || p.samples.iter().any(|s| s.values.iter().any(|&v| v < 0))
+    repeats_a_comment || pprof_ops::merge_joins_mappings(p) || !sums_fit(p)
+}
+
+/// Whether every value of `p` is at least 0 and each value's sum over the
+/// samples fits in an int64: then no merge of samples changes a sum of
+/// absolute values.
+fn sums_fit(p: &Profile) -> bool {
+    let mut sums = vec![0u64; p.sample_types.len()];
+    for s in p.samples.iter() {
+        for (i, &v) in s.values.iter().enumerate() {
+            let Ok(v) = u64::try_from(v) else {
+                return false;
+            };
+            match sums.get_mut(i) {
+                Some(sum) => *sum = sum.saturating_add(v),
+                None => return false,
+            }
+        }
+    }
+    sums.iter().all(|&s| i64::try_from(s).is_ok())
 }

@@ -649,3 +649,28 @@ fn errors_exit_as_each_go_tool_pprof_exits() {
     let o = ours(None, &["-compat=go1.19", "-top", &missing], &d.0);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+#[test]
+fn go119_merges_a_lone_source_whose_sums_overflow() {
+    // go1.19's pprof merged a lone source: three records of one stack
+    // become one sample whose value wraps, and the total, a sum of
+    // absolute values, is taken after that merge.
+    let d = TempDir::new("dialect-overflow");
+    let f = d.path("goroutine.txt");
+    let frames =
+        "#\t0x4bbc6a\tmain.alloc+0x2a\tmain.go:45\n#\t0x4bbcdc\tmain.main+0x3c\tmain.go:52\n\n";
+    let text = format!(
+        "goroutine profile: total 3\n4294967296 @ 0x4bbc6b 0x4bbcdd\n{frames}\
+         9223372036854775807 @ 0x4bbc6b 0x4bbcdd\n{frames}\
+         4294967296 @ 0x4bbc6b 0x4bbcdd\n{frames}"
+    );
+    std::fs::write(&f, text).expect("write fixture");
+    let f = f.display().to_string();
+    let t = go119(&["-top", "-symbolize=none", &f]);
+    assert!(
+        t.contains(
+            "Showing nodes accounting for -9223372028264841216, 100% of 9223372028264841216 total"
+        ),
+        "{t}"
+    );
+}
