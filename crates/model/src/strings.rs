@@ -221,6 +221,20 @@ fn escape_char(b: u8) -> char {
     char::from_u32(ESCAPE_BASE + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
+/// The byte that the character `c` holds, when it is one of the
+/// private-use characters [`from_bytes`] holds bytes in.
+///
+/// ```
+/// use pprof_model::strings::{from_bytes, held_byte};
+///
+/// let held = from_bytes(b"a\xff");
+/// let bytes: Vec<Option<u8>> = held.chars().map(held_byte).collect();
+/// assert_eq!(bytes, [None, Some(0xff)]);
+/// ```
+pub fn held_byte(c: char) -> Option<u8> {
+    escaped_byte(c)
+}
+
 fn escaped_byte(c: char) -> Option<u8> {
     let v = u32::from(c);
     (v >= ESCAPE_BASE).then(|| (v - ESCAPE_BASE) as u8)
