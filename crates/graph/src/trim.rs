@@ -64,6 +64,11 @@ impl Graph {
     /// Removes the incoming edges of graph nodes whose |weight| is below
     /// `cutoff` (as [`abs64`] has it); returns how many were removed.
     pub fn trim_low_frequency_edges(&mut self, cutoff: i64) -> usize {
+        // Below a cutoff of 0 or less is only a weight of -2^63: when no
+        // edge has one, no node need be read.
+        if cutoff <= 0 && !self.edges.iter().any(|e| abs64(e.weight) < cutoff) {
+            return 0;
+        }
         let mut dropped = Vec::new();
         for &id in &self.nodes {
             if let Some(n) = self.arena.get(id.index()) {

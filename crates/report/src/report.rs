@@ -239,8 +239,12 @@ impl<'p> Report<'p> {
         };
         let orig_count = g.nodes.len();
         g.sort_nodes(o.cum_sort, visual);
+        // Graphs without tags (all but pictures) have none to trim.
+        let tagged = self.graph_options(None).compute_tags;
         if o.node_count > 0 {
-            g.trim_low_frequency_tags(node_cutoff);
+            if tagged {
+                g.trim_low_frequency_tags(node_cutoff);
+            }
             g.trim_low_frequency_edges(edge_cutoff);
             if call_tree {
                 let kept = g.select_top_node_ptrs(o.node_count, visual);
@@ -264,7 +268,9 @@ impl<'p> Report<'p> {
                 }
             }
         }
-        g.trim_low_frequency_tags(node_cutoff);
+        if tagged {
+            g.trim_low_frequency_tags(node_cutoff);
+        }
         let dropped_edges = g.trim_low_frequency_edges(edge_cutoff);
         if visual {
             g.remove_redundant_edges();
