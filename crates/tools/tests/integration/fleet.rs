@@ -225,11 +225,12 @@ fn bad_input_is_one_line_and_a_failure() {
     assert_error(&o, 1, &["pprof-tools sql:", "no_such_column"]);
 
     let sel = format!("{}?from=yesterday", f.dataset);
+    // (A report's error exits 2, as today's pprof exits.)
     let o = run(&["-top", &sel]);
-    assert_error(&o, 1, &["yesterday", "RFC 3339"]);
+    assert_error(&o, 2, &["yesterday", "RFC 3339"]);
     let sel = format!("{}?worker=nobody", f.dataset);
     let o = run(&["-top", &sel]);
-    assert_error(&o, 1, &["no profile matches the selection"]);
+    assert_error(&o, 2, &["no profile matches the selection"]);
 
     // A damaged Parquet file is named.
     let mut parts = Vec::new();
@@ -243,18 +244,22 @@ fn bad_input_is_one_line_and_a_failure() {
         .unwrap();
     std::fs::write(victim, b"PAR1 not really").unwrap();
     let o = run(&["-top", &f.dataset]);
-    assert_error(&o, 1, &[&victim.to_string_lossy()]);
+    assert_error(&o, 2, &[&victim.to_string_lossy()]);
 
     // A Ballista scheduler that does not answer is named, for reports
     // and for SQL (the cluster itself: pprof-fleet's tests).
     let nobody = "df://127.0.0.1:1";
     let flag = format!("-ballista={nobody}");
-    for args in [
-        vec!["-top", &flag, &f.dataset],
-        vec!["sql", &flag, "SELECT count(*) FROM samples", &f.dataset],
+    // (sql's runtime errors exit 1, a report's 2.)
+    for (args, code) in [
+        (vec!["-top", &flag, &f.dataset], 2),
+        (
+            vec!["sql", &flag, "SELECT count(*) FROM samples", &f.dataset],
+            1,
+        ),
     ] {
         let o = run(&args);
-        assert_error(&o, 1, &[nobody, "Ballista scheduler"]);
+        assert_error(&o, code, &[nobody, "Ballista scheduler"]);
     }
 
     // Usage mistakes: status 2 and the hint.
