@@ -36,6 +36,13 @@ pub struct TrimmedGraph {
     pub dropped_edges: usize,
 }
 
+/// The value below which pprof drops nodes or edges: `fraction` of
+/// `total`, as Go converts and takes the magnitude of it
+/// (`abs64(int64(float64(total) * fraction))`).
+fn cutoff(total: i64, fraction: f64) -> i64 {
+    abs64(int64(total as f64 * fraction))
+}
+
 impl<'p> Report<'p> {
     /// A report of `prof` (pprof's `report.New`). The total is the sum of
     /// absolute sample values (divided by the summed mean divisors with
@@ -207,8 +214,8 @@ impl<'p> Report<'p> {
         let mut dropped_nodes = 0;
         let cutoffs = |total_value: i64| {
             (
-                abs64(int64(total_value as f64 * o.node_fraction)),
-                abs64(int64(total_value as f64 * o.edge_fraction)),
+                cutoff(total_value, o.node_fraction),
+                cutoff(total_value, o.edge_fraction),
             )
         };
         let (mut g, node_cutoff, edge_cutoff) = if call_tree || o.node_fraction == 0.0 {
@@ -500,7 +507,7 @@ pub fn report_labels(
                 dropped_nodes,
                 "node",
                 "cum",
-                &rpt.format_value(abs64(int64(rpt.total as f64 * o.node_fraction))),
+                &rpt.format_value(cutoff(rpt.total, o.node_fraction)),
             ));
         }
         if dropped_edges > 0 {
@@ -508,7 +515,7 @@ pub fn report_labels(
                 dropped_edges,
                 "edge",
                 "freq",
-                &rpt.format_value(abs64(int64(rpt.total as f64 * o.edge_fraction))),
+                &rpt.format_value(cutoff(rpt.total, o.edge_fraction)),
             ));
         }
         if node_count > 0 && node_count < orig_count {
