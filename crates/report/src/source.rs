@@ -158,18 +158,20 @@ fn source_from_file(
     let mut start = if first.info.start_line != 0 {
         first.info.start_line
     } else {
-        first.info.lineno.saturating_sub(MARGIN)
+        first.info.lineno.wrapping_sub(MARGIN)
     };
-    let mut end = first.info.lineno.saturating_add(MARGIN);
+    // (Go's int arithmetic wraps: a line near 2^63 ends the range before
+    // it starts, and no file is read.)
+    let mut end = first.info.lineno.wrapping_add(MARGIN);
     let mut by_line: HashMap<i64, (i64, i64)> = HashMap::new();
     for n in &infos {
         let lineno = n.info.lineno;
         let node_start = if n.info.start_line != 0 {
             n.info.start_line
         } else {
-            lineno.saturating_sub(MARGIN)
+            lineno.wrapping_sub(MARGIN)
         };
-        let node_end = lineno.saturating_add(MARGIN);
+        let node_end = lineno.wrapping_add(MARGIN);
         if node_start < start {
             start = node_start;
         } else if node_end > end {

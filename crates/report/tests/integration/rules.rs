@@ -277,3 +277,36 @@ fn min_int64_sorts_and_trims_last_as_in_go() {
     let names: Vec<&str> = kept.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["main.main"], "{kept:?}");
 }
+
+#[test]
+fn list_of_a_line_near_max_int64_reads_no_file_as_in_go() {
+    // pprof's line range is line ± 5 in Go's wrapping int arithmetic: at
+    // 2^63 - 1 it ends before it starts, so no file is read and no error
+    // is printed; a line of 10 in the same missing file is an error.
+    let run = |line: i64| {
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count")]);
+        let f = b.function("main.f", "missing/main.go", 0);
+        let l = b.location(None, 0x1000, &[(f, line)]);
+        b.sample(&[l], &[3]);
+        let p = b.build();
+        let mut o = options(&p);
+        o.output_format = OutputFormat::List;
+        o.granularity = pprof_graph::Granularity::Lines;
+        o.source_path = "/nonexistent-pprof-tools-dir".to_string();
+        o.symbol = Some(regex::Regex::new("main").expect("regex"));
+        let mut out = Vec::new();
+        pprof_report::generate(&mut out, &Report::new(&p, o)).expect("list");
+        String::from_utf8(out).expect("utf-8")
+    };
+    let far = run(i64::MAX);
+    assert!(
+        far.contains("ROUTINE ======================== main.f in missing/main.go"),
+        "{far}"
+    );
+    assert!(!far.contains("Error:"), "{far}");
+    let near = run(10);
+    assert!(
+        near.contains(" Error: could not find file missing/main.go"),
+        "{near}"
+    );
+}
