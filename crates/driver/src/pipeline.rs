@@ -131,7 +131,7 @@ impl Pipeline {
     /// Loads every source (several at once), merges them, then applies the
     /// base: pprof's `fetchProfiles`.
     pub fn load(&self) -> Result<Loaded> {
-        self.load_with(true, false)
+        self.load_with(true, false, false)
     }
 
     /// Loads the sources for the report `cmd`: like [`Pipeline::load`],
@@ -157,7 +157,8 @@ impl Pipeline {
         ) && !s.filters.reads_labels()
             && s.tag_root.is_empty()
             && s.tag_leaf.is_empty();
-        self.load_with(needs_compaction, label_free)
+        // A profile written back keeps its sample records, to copy them.
+        self.load_with(needs_compaction, label_free, kind == F::Proto)
     }
 
     /// The base source (none, or one) and whether it compares
@@ -186,8 +187,9 @@ impl Pipeline {
     /// way; `-raw`, `-proto` and `-traces` show the difference. With
     /// `label_free` (a report that reads no label), a lone local source
     /// kept as it is, is read without its labels unless it has pprof's
-    /// base label.
-    fn load_with(&self, compact_single: bool, label_free: bool) -> Result<Loaded> {
+    /// base label. With `records`, such a source keeps its sample records
+    /// ([`pprof_model::DecodeOptions::keep_records`]).
+    fn load_with(&self, compact_single: bool, label_free: bool, records: bool) -> Result<Loaded> {
         let s = &self.settings;
         let (base, diff_base) = self.bases();
         let srcs = &self.sources.sources;
@@ -196,9 +198,11 @@ impl Pipeline {
         let mut st = LoadState::default();
         // (A merge tells samples apart by their labels too.)
         let merged = compact_single && s.dialect != Dialect::Go127;
-        if label_free && srcs.len() == 1 && base.is_empty() && !merged {
+        let kept_whole = srcs.len() == 1 && base.is_empty() && !merged;
+        if label_free && kept_whole {
             st.labels = pprof_model::LabelNeed::Keys(vec![pprof_ops::BASE_LABEL_KEY.to_string()]);
         }
+        st.keep_records = records && kept_whole;
         let (found, bases) = std::thread::scope(|scope| {
             let bases = (!base.is_empty()).then(|| scope.spawn(|| self.grab(base, &st, true)));
             let found = self.grab(srcs, &st, compact_single);
@@ -480,11 +484,12 @@ impl Pipeline {
             }
             return Ok(p);
         }
-        let mut p = if st.labels == pprof_model::LabelNeed::All {
+        let mut p = if st.labels == pprof_model::LabelNeed::All && !st.keep_records {
             pprof_fetch::fetch(addr, &self.fetch)?
         } else {
             let mut fetch = self.fetch.clone();
             fetch.labels = st.labels.clone();
+            fetch.keep_records = st.keep_records;
             pprof_fetch::fetch(addr, &fetch)?
         };
         self.locate_binaries(&mut p, st);
@@ -540,6 +545,8 @@ struct LoadState {
     /// The labels local profile.proto sources keep (remote ones keep all:
     /// they are saved as fetched).
     labels: pprof_model::LabelNeed,
+    /// Local sources keep their sample records.
+    keep_records: bool,
 }
 
 /// A server's symbol service over HTTP(S), for remote symbolization.

@@ -76,6 +76,10 @@ pub struct FetchOptions {
     /// The sample labels a profile.proto source keeps
     /// ([`pprof_model::DecodeOptions::labels`]). Default: all.
     pub labels: pprof_model::LabelNeed,
+    /// Keep a large profile.proto source's decompressed bytes with its
+    /// samples, for a caller that writes the profile back out
+    /// ([`pprof_model::DecodeOptions::keep_records`]). Default: false.
+    pub keep_records: bool,
 }
 
 impl Default for FetchOptions {
@@ -87,6 +91,7 @@ impl Default for FetchOptions {
             timeout: None,
             text_frames: false,
             labels: pprof_model::LabelNeed::All,
+            keep_records: false,
         }
     }
 }
@@ -445,6 +450,7 @@ fn decode_options(opts: &FetchOptions) -> DecodeOptions {
     d.max_decompressed = opts.input_limit();
     d.memory_budget = opts.memory_budget;
     d.labels = opts.labels.clone();
+    d.keep_records = opts.keep_records;
     d
 }
 

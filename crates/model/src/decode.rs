@@ -88,6 +88,13 @@ pub struct DecodeOptions {
     pub memory_budget: MemoryBudget,
     /// Which samples' labels are kept. Default: [`LabelNeed::All`].
     pub labels: LabelNeed,
+    /// Keep the decompressed bytes of a large gzip profile
+    /// ([`crate::decompress_decoding`]) with its samples, so that writing
+    /// the profile back with them unchanged ([`crate::write_compressed`])
+    /// copies their records instead of encoding each sample again: for a
+    /// caller that writes the profile out. The bytes are held as long as
+    /// the samples are not edited. Default: false.
+    pub keep_records: bool,
 }
 
 impl Default for DecodeOptions {
@@ -96,6 +103,7 @@ impl Default for DecodeOptions {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             memory_budget: MemoryBudget::default(),
             labels: LabelNeed::All,
+            keep_records: false,
         }
     }
 }
@@ -432,12 +440,18 @@ struct SampleMarks {
     count: usize,
     marks: Vec<(usize, Sizes)>,
     sizes: Sizes,
+    /// Where the last record ends, and whether something else lies
+    /// between two records.
+    end: usize,
+    apart: bool,
 }
 
 impl SampleMarks {
-    /// Notes the sample record at `offset` whose payload is `b`.
+    /// Notes the sample record from `offset` to `end` whose payload is `b`.
     #[inline]
-    fn note(&mut self, offset: usize, b: &[u8]) {
+    fn note(&mut self, offset: usize, end: usize, b: &[u8]) {
+        self.apart |= self.count > 0 && offset != self.end;
+        self.end = end;
         if self.count.is_multiple_of(SAMPLE_MARK) {
             self.marks.push((offset, self.sizes));
         }
@@ -650,7 +664,7 @@ pub fn decode_uncompressed_with(data: &[u8], opts: &DecodeOptions) -> Result<Pro
     while !r.at_end() {
         scan.field(&mut r)?;
     }
-    finish(data, scan, &budget, &opts.labels)
+    finish(data, scan, &budget, &opts.labels, None)
 }
 
 /// The top level of a profile message read field by field: everything but
@@ -779,7 +793,7 @@ impl Scan {
             2 => {
                 r.field = "Profile.sample";
                 let (b, _) = expect_len(r, wt)?;
-                self.samples.note(key_at, b);
+                self.samples.note(key_at, r.offset(), b);
             }
             3 => {
                 r.field = "Profile.mapping";
@@ -941,8 +955,16 @@ fn whole_field(buf: &[u8]) -> Option<usize> {
 }
 
 /// Builds the profile from a whole scan of `data`: strings, tables, then
-/// the samples (in two halves at once when there are many).
-fn finish(data: &[u8], scan: Scan, budget: &Budget, labels: &LabelNeed) -> Result<Profile> {
+/// the samples (in two halves at once when there are many). With `keep`,
+/// the bytes `data` is, the samples keep their records when they can be
+/// written back as they are ([`Samples::set_records`]).
+fn finish(
+    data: &[u8],
+    scan: Scan,
+    budget: &Budget,
+    labels: &LabelNeed,
+    keep: Option<&std::sync::Arc<Vec<u8>>>,
+) -> Result<Profile> {
     budget.charge(scan.charged)?;
     let Scan {
         counts,
@@ -1285,6 +1307,22 @@ fn finish(data: &[u8], scan: Scan, budget: &Budget, labels: &LabelNeed) -> Resul
         values: nvalues,
     });
     p.samples.set_numeric_label_units(units);
+    // The records read as the samples do (labels by pprof's rules too, in
+    // any order) when each string index is the string's id, every label is
+    // kept and nothing lies between two records.
+    let keep = keep.filter(|k| std::ptr::eq(k.as_slice(), data));
+    if let Some(data) = keep.filter(|_| keep_labels && !sample_marks.apart) {
+        let identity = (strings.remap.iter().enumerate()).all(|(i, s)| s.index() == i);
+        if identity && sample_marks.count == p.samples.len() {
+            p.samples.set_records(crate::samples::Records {
+                data: std::sync::Arc::clone(data),
+                marks: sample_marks.marks.iter().map(|m| m.0).collect(),
+                end: sample_marks.end,
+                every: SAMPLE_MARK,
+                location_ids: crate::profile::LocationIds::of(&p.locations),
+            });
+        }
+    }
     Ok(p)
 }
 
@@ -1621,6 +1659,7 @@ mod tests {
                 scan,
                 &Budget::new(budget, data.len()),
                 &LabelNeed::All,
+                None,
             );
             let got = got.unwrap();
             assert_eq!(got, want, "claimed {hint} of {len}");

@@ -36,6 +36,7 @@ id_type!(
 /// order (as Go and this crate write them) an id is its index plus one,
 /// with no table to read: a large profile's id list does not stay in cache
 /// while its samples stream past.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum LocationIds {
     /// Location `i` has id `i + 1`; there are this many.
     Sequential(usize),

@@ -5,7 +5,7 @@
 //! value and where its values end); a `Vec`-per-field sample cost about
 //! 100 bytes and three allocations.
 
-use crate::profile::{Label, LocationId, Sample};
+use crate::profile::{Label, LocationId, LocationIds, Sample};
 use crate::strings::StrId;
 
 /// One field of every sample, end to end: sample `i`'s items are
@@ -365,6 +365,29 @@ pub struct Samples {
     /// appearance, recorded by the decoder; forgotten by any edit that
     /// could change a label or leave out a sample.
     label_units: Option<Vec<(StrId, StrId)>>,
+    /// The records the decoder read the samples from, when it was asked to
+    /// keep them; forgotten by any edit at all.
+    records: Option<Records>,
+}
+
+/// Where the samples' records lie in the decompressed bytes they were
+/// decoded from (kept with [`crate::DecodeOptions::keep_records`]): a
+/// profile written back with its samples unchanged copies these records
+/// instead of encoding every sample again. They read as the samples do,
+/// by pprof's rules, as long as each location keeps the id it had.
+#[derive(Clone, Debug)]
+pub(crate) struct Records {
+    /// The decompressed profile.proto bytes.
+    pub(crate) data: std::sync::Arc<Vec<u8>>,
+    /// Where sample `k * every` starts, for each `k`; the records lie end
+    /// to end, with nothing else between them.
+    pub(crate) marks: Vec<usize>,
+    /// Where the last record ends.
+    pub(crate) end: usize,
+    /// Samples from one mark to the next.
+    pub(crate) every: usize,
+    /// The locations' ids the records use, by index.
+    pub(crate) location_ids: LocationIds,
 }
 
 /// What the samples were found to fit when they were made: every location
@@ -454,6 +477,7 @@ impl Samples {
     #[inline]
     pub fn values_mut(&mut self, i: usize) -> &mut [i64] {
         assert!(i < self.len, "sample {i} of {}", self.len);
+        self.records = None;
         self.values.get_mut(i)
     }
 
@@ -462,6 +486,7 @@ impl Samples {
     pub fn locations_mut(&mut self, i: usize) -> &mut [LocationId] {
         assert!(i < self.len, "sample {i} of {}", self.len);
         self.checked = None;
+        self.records = None;
         self.locations.get_mut(i)
     }
 
@@ -521,6 +546,54 @@ impl Samples {
     fn forget(&mut self) {
         self.checked = None;
         self.label_units = None;
+        self.records = None;
+    }
+
+    /// Keeps the records the samples were decoded from (for the decoder).
+    pub(crate) fn set_records(&mut self, records: Records) {
+        self.records = Some(records);
+    }
+
+    /// The bytes of the records of samples `range`, when the samples are
+    /// unchanged since they were decoded from records that were kept,
+    /// `ids` are still the locations' ids, and `range` starts at a mark and
+    /// ends at one or at the last sample (see [`Samples::record_bounds`]).
+    pub(crate) fn records_of(
+        &self,
+        range: std::ops::Range<usize>,
+        ids: &LocationIds,
+    ) -> Option<&[u8]> {
+        let r = self.records.as_ref().filter(|r| r.location_ids == *ids)?;
+        let at = |i: usize| -> Option<usize> {
+            if i == self.len {
+                Some(r.end)
+            } else if i.is_multiple_of(r.every) {
+                r.marks.get(i / r.every).copied()
+            } else {
+                None
+            }
+        };
+        r.data.get(at(range.start)?..at(range.end)?)
+    }
+
+    /// `parts + 1` sample indexes from 0 to the number of samples that cut
+    /// them into `parts` ranges of about equal length whose records
+    /// [`Samples::records_of`] gives; `None` when it gives none.
+    pub(crate) fn record_bounds(&self, parts: usize, ids: &LocationIds) -> Option<Vec<usize>> {
+        self.records_of(0..self.len, ids)?;
+        let every = self.records.as_ref()?.every;
+        let n = self.len;
+        let parts = parts.max(1);
+        let bounds = (0..=parts).map(|k| {
+            let i = n * k / parts;
+            // The nearest mark, and the end at the end.
+            if k == parts {
+                n
+            } else {
+                ((i + every / 2) / every * every).min(n)
+            }
+        });
+        Some(bounds.collect())
     }
 
     /// Forgets what the decoder recorded about the labels.
@@ -691,6 +764,7 @@ impl Samples {
         }
         // Fewer samples may hold fewer units.
         self.forget_labels();
+        self.records = None;
         self.locations.retain(keep);
         self.values.retain(keep);
         self.labels.retain(keep);
@@ -718,6 +792,7 @@ impl Samples {
             // A part of valid samples is valid (but may hold fewer units).
             checked: self.checked,
             label_units: None,
+            records: None,
         }
     }
 
@@ -766,6 +841,7 @@ impl Samples {
                     labels: self.labels.prefix(kept, write[2]),
                     checked: None,
                     label_units: None,
+                    records: None,
                 };
                 out.push(&s);
                 for j in i + 1..n {
@@ -1471,6 +1547,7 @@ impl EarlyRoom {
             labels: Arena::room(n, total(2)),
             checked: None,
             label_units: None,
+            records: None,
         })
     }
 }
@@ -1538,6 +1615,7 @@ impl Samples {
             labels: Arena::room(n, total(2)),
             checked: None,
             label_units: None,
+            records: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::Read;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use super::{
     claimed_size_hint, decode_uncompressed_with, finish, growth, gzip_size_hint, inflate_error,
@@ -38,14 +38,25 @@ const AHEAD: usize = 8;
 /// decoded while decompressing. From [`decompress_decoding`].
 #[derive(Debug)]
 pub struct Decompressed<'a> {
-    bytes: Cow<'a, [u8]>,
+    bytes: Bytes<'a>,
     profile: Option<Result<Profile>>,
+}
+
+/// The bytes of a [`Decompressed`]: shared with the profile's samples when
+/// they keep their records ([`DecodeOptions::keep_records`]).
+#[derive(Debug)]
+enum Bytes<'a> {
+    Plain(Cow<'a, [u8]>),
+    Shared(Arc<Vec<u8>>),
 }
 
 impl Decompressed<'_> {
     /// The decompressed bytes (the data itself when it was no gzip).
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        match &self.bytes {
+            Bytes::Plain(b) => b,
+            Bytes::Shared(b) => b,
+        }
     }
 
     /// The profile decoded from [`Self::bytes`] with `opts`, the options
@@ -55,7 +66,7 @@ impl Decompressed<'_> {
     pub fn profile(&mut self, opts: &DecodeOptions) -> Result<Profile> {
         match self.profile.take() {
             Some(p) => p,
-            None => decode_uncompressed_with(&self.bytes, opts),
+            None => decode_uncompressed_with(self.bytes(), opts),
         }
     }
 }
@@ -91,16 +102,13 @@ fn decompress_with<'a>(
 ) -> Result<Decompressed<'a>> {
     if !is_gzip(data) || data.len() < how.from {
         return Ok(Decompressed {
-            bytes: maybe_decompress(data, opts)?,
+            bytes: Bytes::Plain(maybe_decompress(data, opts)?),
             profile: None,
         });
     }
     let hint = gzip_size_hint(data);
     let (bytes, profile) = overlapped(data, hint, opts, how.chunk.max(1))?;
-    Ok(Decompressed {
-        bytes: Cow::Owned(bytes),
-        profile,
-    })
+    Ok(Decompressed { bytes, profile })
 }
 
 /// [`decompress_decoding`] for gzip data that `r` yields, such as a large
@@ -133,10 +141,7 @@ pub fn decompress_decoding_from(
     let hint = claimed_size_hint(len, Some(tail));
     let src = std::io::BufReader::with_capacity(READ_CHUNK, r);
     let (bytes, profile) = overlapped(src, hint, opts, OVERLAP.chunk)?;
-    Ok(Decompressed {
-        bytes: Cow::Owned(bytes),
-        profile,
-    })
+    Ok(Decompressed { bytes, profile })
 }
 
 /// Inflates gzip data from `src` on a second thread in chunks of `chunk`
@@ -144,13 +149,14 @@ pub fn decompress_decoding_from(
 /// sized from `hint`) and scans as they come. The profile is decoded when
 /// the scan read every byte; when it stopped (a field that does not
 /// decode, the budget spent), `None`, and the whole data is to be decoded
-/// afresh.
+/// afresh. With [`DecodeOptions::keep_records`], the bytes are shared with
+/// the profile's samples.
 fn overlapped(
     src: impl std::io::BufRead + Send,
     hint: u64,
     opts: &DecodeOptions,
     chunk: usize,
-) -> Result<(Vec<u8>, Option<Result<Profile>>)> {
+) -> Result<(Bytes<'static>, Option<Result<Profile>>)> {
     let limit = opts.max_decompressed;
     std::thread::scope(|sc| {
         let (tx, rx) = mpsc::sync_channel(AHEAD);
@@ -182,10 +188,19 @@ fn overlapped(
                 }
             }
         }
+        let out = if opts.keep_records {
+            Bytes::Shared(Arc::new(out))
+        } else {
+            Bytes::Plain(Cow::Owned(out))
+        };
+        let (data, keep) = match &out {
+            Bytes::Shared(b) => (b.as_slice(), Some(b)),
+            Bytes::Plain(b) => (&b[..], None),
+        };
         let profile = match scan {
-            Some(s) if pos == out.len() && !out.is_empty() => {
-                let budget = Budget::new(opts.memory_budget, out.len());
-                Some(finish(&out, s, &budget, &opts.labels))
+            Some(s) if pos == data.len() && !data.is_empty() => {
+                let budget = Budget::new(opts.memory_budget, data.len());
+                Some(finish(data, s, &budget, &opts.labels, keep))
             }
             _ => None,
         };
@@ -238,7 +253,9 @@ fn inflate_chunks(
 pub(super) mod tests {
     use super::*;
     use crate::build::ProfileBuilder;
-    use crate::{decode_uncompressed_with, encode_uncompressed, LocationId, MemoryBudget};
+    use crate::{
+        decode_uncompressed_with, encode_uncompressed, LabelNeed, LocationId, MemoryBudget,
+    };
     use proptest::prelude::*;
 
     fn gzip(raw: &[u8]) -> Vec<u8> {
@@ -463,5 +480,158 @@ pub(super) mod tests {
             let got = read_result(&gz, &opts);
             prop_assert!(same(&got, &want), "read: {} vs {}", summary(&got), summary(&want));
         }
+
+        /// Whatever the bytes, a profile that kept its sample records
+        /// is written back as the profile it is: copied records read as
+        /// the samples decoded from them.
+        #[test]
+        fn kept_records_read_back_as_their_samples(
+            p in crate::arbitrary::profile(2),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            chunk in 1usize..200,
+        ) {
+            let mut raw = encode_uncompressed(&p);
+            for (at, b) in edits {
+                if !raw.is_empty() {
+                    let i = at.index(raw.len());
+                    raw[i] = b;
+                }
+            }
+            let opts = DecodeOptions { keep_records: true, ..Default::default() };
+            if let Ok(q) = overlapped_result(&gzip(&raw), &opts, chunk).0 {
+                prop_assert_eq!(crate::decode(&written(&q)).unwrap(), q);
+            }
+        }
+    }
+
+    /// `p` as [`crate::write_compressed`] writes it.
+    fn written(p: &Profile) -> Vec<u8> {
+        let mut out = Vec::new();
+        crate::write_compressed(p, &mut out).unwrap();
+        out
+    }
+
+    /// `raw` decoded while inflating, keeping its sample records.
+    fn with_records(raw: &[u8]) -> Profile {
+        let opts = DecodeOptions {
+            keep_records: true,
+            ..Default::default()
+        };
+        overlapped_result(&gzip(raw), &opts, 1 << 16).0.unwrap()
+    }
+
+    /// The records `p` kept for all its samples.
+    fn records(p: &Profile) -> Option<&[u8]> {
+        let ids = crate::profile::LocationIds::of(&p.locations);
+        p.samples.records_of(0..p.samples.len(), &ids)
+    }
+
+    /// A large profile whose labels are not in the order this crate
+    /// writes them: written back, its records are copied as they are (the
+    /// output ends with them, in parts cut at its marks) and read as its
+    /// samples.
+    #[test]
+    fn unchanged_samples_are_written_as_their_records() {
+        let p = profile(60_000);
+        let mut msg = p.to_proto();
+        for s in &mut msg.sample {
+            s.label.reverse();
+        }
+        let raw = prost::Message::encode_to_vec(&msg);
+        let q = with_records(&raw);
+        let kept = records(&q).expect("records kept").to_vec();
+        assert!(raw.windows(kept.len()).any(|w| w == kept));
+        assert!(!encode_uncompressed(&q).ends_with(&kept));
+        let out = written(&q);
+        assert!(maybe_decompress(&out, &DecodeOptions::default())
+            .unwrap()
+            .ends_with(&kept));
+        assert!(out.windows(3).filter(|w| w == &[0x1f, 0x8b, 8]).count() > 8);
+        assert!(crate::decode(&out).unwrap() == q);
+        assert!(q == crate::decode_uncompressed(&raw).unwrap());
+    }
+
+    /// Any edit of the samples, or a location's new id, makes the samples
+    /// be encoded again: the profile written is the edited one.
+    #[test]
+    fn edited_samples_are_encoded_again() {
+        let raw = encode_uncompressed(&profile(12_000));
+        type Edit = fn(&mut Profile);
+        let edits: [(&str, Edit); 7] = [
+            ("a value", |p| p.samples.values_mut(5)[1] += 7),
+            ("a location", |p| {
+                p.samples.locations_mut(6)[0] = crate::LocationId(0)
+            }),
+            ("a label", |p| p.samples.labels_mut(10)[0].num += 1),
+            ("a sample fewer", |p| {
+                p.samples.retain(|s| s.values[1] != 3000)
+            }),
+            ("a sample more", |p| p.samples.push_parts(&[], &[1, 2], &[])),
+            ("all samples", |p| {
+                p.samples.iter_mut().for_each(|s| s.values[0] = 2)
+            }),
+            ("a location id", |p| p.locations[3].id = 999),
+        ];
+        for (what, edit) in edits {
+            let mut q = with_records(&raw);
+            assert!(records(&q).is_some());
+            edit(&mut q);
+            assert!(records(&q).is_none(), "{what}");
+            assert!(crate::decode(&written(&q)).unwrap() == q, "{what}");
+        }
+        // Sorting samples into the order they have keeps the records.
+        let mut q = with_records(&raw);
+        q.samples.sort_by(|_, _| std::cmp::Ordering::Equal);
+        q.samples.retain(|_| true);
+        assert!(records(&q).is_some());
+    }
+
+    /// Records are kept only when they read as the samples and lie end to
+    /// end: not with a string table that repeats a string (its indexes
+    /// are not the strings' ids), with something between two records, with
+    /// labels left out, or when not asked for.
+    #[test]
+    fn records_are_kept_only_when_they_read_as_the_samples() {
+        let p = profile(9_000);
+        let mut msg = p.to_proto();
+        let repeated = msg.string_table[1].clone();
+        msg.string_table.push(repeated);
+        let dup = prost::Message::encode_to_vec(&msg);
+        let mut first = p.to_proto();
+        let second = first.sample.split_off(4_000);
+        let mut raw = prost::Message::encode_to_vec(&first);
+        let more = crate::proto::Profile {
+            sample: second,
+            ..Default::default()
+        };
+        raw.extend(prost::Message::encode_to_vec(&more));
+        let plain = encode_uncompressed(&p);
+        let no_labels = DecodeOptions {
+            keep_records: true,
+            labels: LabelNeed::Keys(vec!["nobody".into()]),
+            ..Default::default()
+        };
+        let cases = [
+            ("repeated string", with_records(&dup)),
+            ("apart", with_records(&raw)),
+            (
+                "no labels",
+                overlapped_result(&gzip(&plain), &no_labels, 4096)
+                    .0
+                    .unwrap(),
+            ),
+            (
+                "not asked",
+                overlapped_result(&gzip(&plain), &DecodeOptions::default(), 4096)
+                    .0
+                    .unwrap(),
+            ),
+        ];
+        for (what, q) in cases {
+            assert!(records(&q).is_none(), "{what}");
+            assert!(crate::decode(&written(&q)).unwrap() == q, "{what}");
+        }
+        assert!(with_records(&raw) == p);
+        assert!(records(&with_records(&plain)).is_some());
     }
 }

@@ -518,6 +518,27 @@ fn go_1_27_reads_our_proto_of_every_fixture() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
+/// Go 1.27.3's pprof reads the `-proto` of a large profile, whose sample
+/// records we copy as they are, as it reads its own.
+#[test]
+fn go_1_27_reads_copied_sample_records_as_its_own() {
+    let Some(go) = pprof_testkit::go127("Go 1.27.3's pprof reads our copied records") else {
+        return;
+    };
+    let pprof = pprof_of(&go);
+    let d = TempDir::new("dialect-records");
+    let f = d.write_profile("big.pb.gz", &large_profile_with_unsorted_labels(120_000));
+    let args: Vec<String> = vec!["-proto".into(), "-symbolize=none".into(), f];
+    let theirs = go_pprof(&pprof, &args, &d.0);
+    let mine = ours_as_pprof_sees_it(None, &pprof, &args, &d.0);
+    assert!(
+        theirs.status.success() && mine.status.success(),
+        "{}",
+        stderr(&mine)
+    );
+    assert!(theirs.stdout == mine.stdout, "go and ours differ");
+}
+
 /// One of several profiles of one program for a merge: the same 60
 /// locations (some inlined, some in a second mapping) listed in an order
 /// that depends on `k`, the binary loaded at an address that depends on

@@ -246,3 +246,43 @@ pub fn hostile_profile() -> Profile {
     }
     b.build()
 }
+
+/// A profile of `n` samples large enough to be decoded while inflated
+/// (over [`pprof_model::OVERLAPPED_GZIP_BYTES`] once encoded), with values
+/// and labels that hardly compress, and each sample's labels in the
+/// reverse of the order this tool keeps them in (numeric before string),
+/// so that its encoding differs from what encoding its decoding gives.
+pub fn large_profile_with_unsorted_labels(n: u64) -> Profile {
+    let mut p = cpu_profile(1);
+    let (key, unit) = (p.intern("worker"), p.intern("bytes"));
+    let workers: Vec<StrId> = (0..50).map(|w| p.intern(&format!("w{w}"))).collect();
+    let bytes = p.intern("bytes");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let stack: Vec<LocationId> = (0..1 + i % 3)
+            .map(|k| LocationId(((x >> (8 * k)) % 3) as u32))
+            .collect();
+        p.samples.push(Sample {
+            locations: stack,
+            values: vec![(x % 1000) as i64 + 1, (x >> 20) as i64 % 1_000_000_007],
+            labels: vec![
+                Label {
+                    key: bytes,
+                    str: StrId::EMPTY,
+                    num: (x >> 30) as i64 % 1_000_000 + 1,
+                    num_unit: unit,
+                },
+                Label {
+                    key,
+                    str: workers[(x % 50) as usize],
+                    num: 0,
+                    num_unit: StrId::EMPTY,
+                },
+            ],
+        });
+    }
+    p
+}

@@ -266,6 +266,34 @@ fn large_proto_is_compressed_in_parts_that_read_back() {
     assert_eq!(expected_raw(&back), expected_raw(&p));
 }
 
+/// A large profile written back unchanged: its sample records are copied
+/// as they are (here with labels in an order this tool would not write
+/// them in), and read back as its samples.
+#[test]
+fn large_proto_written_back_copies_its_sample_records() {
+    use pprof_model::{write_part, EncodePart};
+    let d = TempDir::new("records");
+    let p = large_profile_with_unsorted_labels(120_000);
+    let f = d.write_profile("big.pb.gz", &p);
+    let len = std::fs::metadata(&f).unwrap().len();
+    assert!(
+        len > pprof_model::OVERLAPPED_GZIP_BYTES as u64,
+        "{len} bytes"
+    );
+    let o = run(&["-proto", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let n = p.samples.len();
+    let mut records = Vec::new();
+    write_part(&p, &EncodePart::Samples(0..n), &mut records).unwrap();
+    let read = pprof_model::decode(&std::fs::read(&f).unwrap()).unwrap();
+    let mut encoded = Vec::new();
+    write_part(&read, &EncodePart::Samples(0..n), &mut encoded).unwrap();
+    assert_ne!(encoded, records, "the records differ from a new encoding");
+    let out = pprof_model::maybe_decompress(&o.stdout, &Default::default()).unwrap();
+    assert!(out.ends_with(&records), "the output ends with the records");
+    assert!(pprof_model::decode(&o.stdout).unwrap() == read);
+}
+
 #[test]
 fn default_symbolization_reads_local_binaries() {
     // A profile of bare addresses in our own executable: by default the
