@@ -1,11 +1,12 @@
 //! The report paths of the `pprof-tools` driver on the ladder's `medium`
 //! shape (100k samples with labels): graph building plus the text, DOT,
-//! traces, raw and callgrind writers, throughput in bytes of uncompressed
+//! traces, raw, callgrind and proto writers (proto also copying the sample
+//! records it was read from), throughput in bytes of uncompressed
 //! protobuf. Each iteration reports on a fresh copy of the profile, since
 //! a report applies its filters in place; the copy is not timed.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pprof_benches::{generate, Shape};
+use pprof_benches::{generate, generate_gz, Shape};
 use pprof_tools::{write_report, Command, OutputFormat, Settings};
 
 fn run(p: &pprof_model::Profile, format: OutputFormat, regexp: Option<&str>) -> u64 {
@@ -17,6 +18,15 @@ fn run(p: &pprof_model::Profile, format: OutputFormat, regexp: Option<&str>) -> 
     let mut out = CountingSink(0);
     write_report(p, &cmd, &Settings::default(), &mut out).expect("report");
     out.0
+}
+
+/// The profile of gzip `data`, decoded keeping its sample records
+/// ([`pprof_model::DecodeOptions::keep_records`]).
+fn with_records(data: &[u8]) -> pprof_model::Profile {
+    let mut opts = pprof_model::DecodeOptions::default();
+    opts.keep_records = true;
+    let mut d = pprof_model::decompress_decoding(data, &opts).expect("gzip data");
+    d.profile(&opts).expect("valid profile")
 }
 
 /// A writer that only counts the bytes written to it.
@@ -53,6 +63,15 @@ fn reports(c: &mut Criterion) {
             b.iter(|| run(&medium, format, regexp))
         });
     }
+    // -proto of the profile decoded as the CLI decodes a lone source for
+    // it, and as any other: copying the sample records, and encoding.
+    let kept = with_records(&generate_gz(&Shape::medium()));
+    group.bench_function("proto-records/medium", |b| {
+        b.iter(|| run(&kept, OutputFormat::Proto, None))
+    });
+    group.bench_function("proto/medium", |b| {
+        b.iter(|| run(&medium, OutputFormat::Proto, None))
+    });
     // The ladder's large profile (shared/bench/gen-ladder.sh), when
     // PPROF_BENCH_DATA points at it: the graph reports on 1.1M samples
     // with labels of their own (two threads per graph and tag pass), and
@@ -74,6 +93,12 @@ fn reports(c: &mut Criterion) {
             for (name, format, regexp) in cases {
                 group.bench_function(name, |b| b.iter(|| run(&large, format, regexp)));
             }
+            // Loaded as the CLI loads a lone source for -proto: unedited
+            // samples are written as the records they were read from.
+            let kept = with_records(&data);
+            group.bench_function("proto-records/ladder-large", |b| {
+                b.iter(|| run(&kept, OutputFormat::Proto, None))
+            });
         }
     }
     group.finish();
