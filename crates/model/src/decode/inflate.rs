@@ -504,6 +504,31 @@ pub(super) mod tests {
         }
     }
 
+    /// Whatever size gzip claims, the bytes are inflated whole and the
+    /// profile decoded from them (the buffer made for the claim grows past
+    /// it).
+    #[test]
+    fn any_claimed_size_gives_the_whole() {
+        let p = profile(3_000);
+        let raw = encode_uncompressed(&p);
+        let gz = gzip(&raw);
+        let opts = DecodeOptions::default();
+        let want = decode_uncompressed_with(&raw, &opts).unwrap();
+        let len = raw.len() as u64;
+        for hint in [0, 1, 5_000, len / 2, len - 1, len, len + 1, 3 * len] {
+            for chunk in [1_000, 4096, 1 << 20] {
+                let (data, profile) = overlapped(&gz[..], hint, &opts, chunk).unwrap();
+                let d = Decompressed {
+                    bytes: data,
+                    profile,
+                };
+                assert!(d.bytes() == raw, "claimed {hint}, chunk {chunk}");
+                let got = d.profile.unwrap().unwrap();
+                assert!(got == want, "claimed {hint}, chunk {chunk}");
+            }
+        }
+    }
+
     /// `p` as [`crate::write_compressed`] writes it.
     fn written(p: &Profile) -> Vec<u8> {
         let mut out = Vec::new();
