@@ -463,13 +463,7 @@ pub(super) mod tests {
             cut in any::<prop::sample::Index>(),
             chunk in 1usize..200,
         ) {
-            let mut raw = encode_uncompressed(&p);
-            for (at, b) in edits {
-                if !raw.is_empty() {
-                    let i = at.index(raw.len());
-                    raw[i] = b;
-                }
-            }
+            let mut raw = with_edits(&p, &edits);
             if !raw.is_empty() && cut.index(4) == 0 {
                 raw.truncate(cut.index(raw.len()));
             }
@@ -490,13 +484,7 @@ pub(super) mod tests {
             edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
             chunk in 1usize..200,
         ) {
-            let mut raw = encode_uncompressed(&p);
-            for (at, b) in edits {
-                if !raw.is_empty() {
-                    let i = at.index(raw.len());
-                    raw[i] = b;
-                }
-            }
+            let raw = with_edits(&p, &edits);
             let opts = DecodeOptions { keep_records: true, ..Default::default() };
             if let Ok(q) = overlapped_result(&gzip(&raw), &opts, chunk).0 {
                 prop_assert_eq!(crate::decode(&written(&q)).unwrap(), q);
@@ -527,6 +515,18 @@ pub(super) mod tests {
                 assert!(got == want, "claimed {hint}, chunk {chunk}");
             }
         }
+    }
+
+    /// `p` encoded, with the byte at each index of `edits` replaced.
+    fn with_edits(p: &Profile, edits: &[(prop::sample::Index, u8)]) -> Vec<u8> {
+        let mut raw = encode_uncompressed(p);
+        for (at, b) in edits {
+            if !raw.is_empty() {
+                let i = at.index(raw.len());
+                raw[i] = *b;
+            }
+        }
+        raw
     }
 
     /// `p` as [`crate::write_compressed`] writes it.
