@@ -474,7 +474,8 @@ fn compat_output_matches_go_1_19_pprof() {
 }
 
 /// Go 1.27.3's `go tool pprof -raw` reads our `-proto` of every fixture
-/// (ours, the legacy parsers' and real Go profiles) as it reads its own.
+/// (ours, the legacy parsers' and real Go profiles, and a large profile
+/// whose sample records are copied) as it reads its own.
 #[test]
 fn go_1_27_reads_our_proto_of_every_fixture() {
     let Some(go) = pprof_testkit::go127("Go 1.27.3's pprof reads our -proto") else {
@@ -484,6 +485,9 @@ fn go_1_27_reads_our_proto_of_every_fixture() {
     let d = TempDir::new("dialect-proto");
     let mut files: Vec<String> = write_fixtures(&d).into_iter().map(|(_, f)| f).collect();
     files.push(d.write_profile("hostile.pb.gz", &hostile_profile()));
+    // Large enough that its sample records are copied as they are.
+    let big = large_profile_with_unsorted_labels(120_000);
+    files.push(d.write_profile("records.pb.gz", &big));
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for dir in ["leak/tests/fixtures/shapes", "legacy/tests/fixtures"] {
         let mut found: Vec<_> = std::fs::read_dir(crates.join(dir))
@@ -516,27 +520,6 @@ fn go_1_27_reads_our_proto_of_every_fixture() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
-}
-
-/// Go 1.27.3's pprof reads the `-proto` of a large profile, whose sample
-/// records we copy as they are, as it reads its own.
-#[test]
-fn go_1_27_reads_copied_sample_records_as_its_own() {
-    let Some(go) = pprof_testkit::go127("Go 1.27.3's pprof reads our copied records") else {
-        return;
-    };
-    let pprof = pprof_of(&go);
-    let d = TempDir::new("dialect-records");
-    let f = d.write_profile("big.pb.gz", &large_profile_with_unsorted_labels(120_000));
-    let args: Vec<String> = vec!["-proto".into(), "-symbolize=none".into(), f];
-    let theirs = go_pprof(&pprof, &args, &d.0);
-    let mine = ours_as_pprof_sees_it(None, &pprof, &args, &d.0);
-    assert!(
-        theirs.status.success() && mine.status.success(),
-        "{}",
-        stderr(&mine)
-    );
-    assert!(theirs.stdout == mine.stdout, "go and ours differ");
 }
 
 /// One of several profiles of one program for a merge: the same 60
