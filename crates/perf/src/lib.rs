@@ -232,11 +232,22 @@ fn check_event_desc(s: &[u8], big: bool) -> Result<(), String> {
 }
 
 /// Checks a record for what its reader asserts instead of reporting: an
-/// `MMAP2` record's build id has at most 20 bytes.
+/// `MMAP2` record's build id has at most 20 bytes, and a sample's call
+/// chain has no more frames than its record holds (the reader multiplies
+/// the count by 8 unchecked).
 fn check_record(
     r: &linux_perf_data::linux_perf_event_reader::RawEventRecord<'_>,
 ) -> Result<(), Error> {
     use linux_perf_data::linux_perf_event_reader::{constants, RecordType};
+    if r.record_type == RecordType::SAMPLE {
+        if let Some((n, room)) = call_chain_length(r) {
+            if n > room / 8 {
+                return Err(Error::Layout(format!(
+                    "a sample's call chain claims {n} frames, more than its record holds"
+                )));
+            }
+        }
+    }
     // pid, tid, address, length and page offset come first.
     const BUILD_ID_LEN_AT: usize = 32;
     if r.record_type == RecordType::MMAP2 && r.misc & constants::PERF_RECORD_MISC_MMAP_BUILD_ID != 0
@@ -250,6 +261,61 @@ fn check_record(
         }
     }
     Ok(())
+}
+
+/// A sample record's call chain length, where the record reader reads it
+/// (after the fields that come first, as it reads them), and the bytes of
+/// the record after it; `None` when the record has no call chain or ends
+/// before its length (the reader reports that).
+fn call_chain_length(
+    r: &linux_perf_data::linux_perf_event_reader::RawEventRecord<'_>,
+) -> Option<(u64, u64)> {
+    use linux_perf_data::linux_perf_event_reader::{Endianness, ReadFormat, SampleFormat};
+    let info = &r.parse_info;
+    let f = info.sample_format;
+    if !f.contains(SampleFormat::CALLCHAIN) {
+        return None;
+    }
+    let data = r.data.as_slice();
+    let u64_at = |at: usize| -> Option<u64> {
+        let b: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(match info.endian {
+            Endianness::LittleEndian => u64::from_le_bytes(b),
+            Endianness::BigEndian => u64::from_be_bytes(b),
+        })
+    };
+    let words = [
+        SampleFormat::IDENTIFIER,
+        SampleFormat::IP,
+        SampleFormat::TID,
+        SampleFormat::TIME,
+        SampleFormat::ADDR,
+        SampleFormat::ID,
+        SampleFormat::STREAM_ID,
+        SampleFormat::CPU,
+        SampleFormat::PERIOD,
+    ];
+    let mut at = 8 * words.iter().filter(|&&w| f.contains(w)).count();
+    if f.contains(SampleFormat::READ) {
+        let rf = info.read_format;
+        let times = [
+            ReadFormat::TOTAL_TIME_ENABLED,
+            ReadFormat::TOTAL_TIME_RUNNING,
+        ];
+        let times = 8 * times.iter().filter(|&&t| rf.contains(t)).count();
+        let id = if rf.contains(ReadFormat::ID) { 8 } else { 0 };
+        // The reader reads one value for a group and a count of values
+        // otherwise (the other way round from the kernel).
+        if rf.contains(ReadFormat::GROUP) {
+            at += 8 + times + id;
+        } else {
+            let nr = u64_at(at)?;
+            let each = usize::try_from(nr).ok()?.checked_mul(8 + id)?;
+            at = at.checked_add(8 + times)?.checked_add(each)?;
+        }
+    }
+    let n = u64_at(at)?;
+    Some((n, (data.len() - at - 8) as u64))
 }
 
 /// Context markers in call chains are at or above this value.

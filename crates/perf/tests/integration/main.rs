@@ -146,3 +146,38 @@ fn pipe_mode_stream_is_refused_by_name() {
     ));
     assert!(refusal(&d).contains("pipe-mode"));
 }
+
+/// Every word of a sample record set to a count of 2^61 + 1 (which,
+/// times 8, wraps) reads or is refused: none makes the reader panic, and
+/// a call chain that long is refused by name.
+#[test]
+fn huge_call_chain_length_is_refused() {
+    let (start, size) = (u64_at(FIXTURE, 40) as usize, u64_at(FIXTURE, 48) as usize);
+    let mut at = start;
+    let mut sample = None;
+    while at + 8 <= start + size {
+        let (kind, len) = (
+            u32_at(FIXTURE, at),
+            u16::from_le_bytes([FIXTURE[at + 6], FIXTURE[at + 7]]),
+        );
+        // PERF_RECORD_SAMPLE.
+        if kind == 9 {
+            sample = Some((at, usize::from(len)));
+            break;
+        }
+        at += usize::from(len).max(8);
+    }
+    let (at, len) = sample.expect("the fixture has a sample record");
+    let mut named = 0;
+    for word in (at + 8..at + len - 7).step_by(8) {
+        let mut d = FIXTURE.to_vec();
+        d[word..word + 8].copy_from_slice(&((1u64 << 61) + 1).to_le_bytes());
+        if let Err(e) = pprof_perf::parse(&d) {
+            named += usize::from(
+                e.to_string()
+                    .contains("call chain claims 2305843009213693953 frames"),
+            );
+        }
+    }
+    assert_eq!(named, 1, "the call chain's length is refused by name");
+}
