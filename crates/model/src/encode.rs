@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::error::{Error, Result};
-use crate::profile::Profile;
+use crate::profile::{LocationIds, Profile};
 use crate::wire::{varint_len, Writer, LEN};
 
 /// A piece of a profile's encoding. The encoding of [`EncodePart::Head`],
@@ -64,31 +64,41 @@ pub fn write_part<W: Write + ?Sized>(
     match part {
         EncodePart::Head => encode_head(p, &mut buf),
         EncodePart::Samples(range) => {
-            let end = range.end.min(p.samples.len());
-            let start = range.start.min(end);
-            // The id mapping is chosen once, so that the loop over the
-            // frames holds no branch on it.
-            use crate::profile::LocationIds;
             let ids = LocationIds::of(&p.locations);
-            // Samples unchanged since they were decoded from records that
-            // were kept: the records.
-            if let Some(records) = p.samples.records_of(start..end, &ids) {
-                return w.write_all(records);
-            }
-            return match ids {
-                LocationIds::Sequential(n) => {
-                    let id = |l| LocationIds::sequential(n, l);
-                    write_samples(p, start..end, id, w)
-                }
-                LocationIds::Listed(ids) => {
-                    let id = |l| LocationIds::listed(&ids, l);
-                    write_samples(p, start..end, id, w)
-                }
-            };
+            return write_sample_range(p, range.clone(), &ids, w);
         }
         EncodePart::Tail => encode_tail(p, &mut buf),
     }
     w.write_all(&buf)
+}
+
+/// Writes samples `range` of `p` (clamped to its samples), whose locations
+/// have `ids`.
+fn write_sample_range<W: Write + ?Sized>(
+    p: &Profile,
+    range: std::ops::Range<usize>,
+    ids: &LocationIds,
+    w: &mut W,
+) -> std::io::Result<()> {
+    let end = range.end.min(p.samples.len());
+    let start = range.start.min(end);
+    // Samples unchanged since they were decoded from records that were
+    // kept: the records.
+    if let Some(records) = p.samples.records_of(start..end, ids) {
+        return w.write_all(records);
+    }
+    // The id mapping is chosen once, so that the loop over the frames
+    // holds no branch on it.
+    match ids {
+        LocationIds::Sequential(n) => {
+            let id = |l| LocationIds::sequential(*n, l);
+            write_samples(p, start..end, id, w)
+        }
+        LocationIds::Listed(ids) => {
+            let id = |l| LocationIds::listed(ids, l);
+            write_samples(p, start..end, id, w)
+        }
+    }
 }
 
 fn sid(id: crate::StrId) -> u64 {
@@ -414,7 +424,7 @@ pub fn write_compressed(p: &Profile, out: &mut dyn Write) -> std::io::Result<()>
     let ranges = if n >= PARALLEL_SAMPLES { RANGES } else { 1 };
     // Samples that can be copied from their records are cut where the
     // records can be.
-    let ids = crate::profile::LocationIds::of(&p.locations);
+    let ids = LocationIds::of(&p.locations);
     let bounds: Vec<usize> = match p.samples.record_bounds(ranges, &ids) {
         Some(b) => b,
         None => (0..=ranges).map(|k| n * k / ranges).collect(),
@@ -422,7 +432,7 @@ pub fn write_compressed(p: &Profile, out: &mut dyn Write) -> std::io::Result<()>
     // Part 0: the head and the tail; part k > 0: samples bounds[k - 1]..bounds[k].
     let encode_part = |k: usize, w: &mut dyn Write| -> std::io::Result<()> {
         match k.checked_sub(1).and_then(|k| bounds.get(k..k + 2)) {
-            Some(&[from, to]) => write_part(p, &EncodePart::Samples(from..to), w),
+            Some(&[from, to]) => write_sample_range(p, from..to, &ids, w),
             _ => {
                 write_part(p, &EncodePart::Head, w)?;
                 write_part(p, &EncodePart::Tail, w)
