@@ -55,6 +55,21 @@ fn feature_section(d: &[u8], bit: usize) -> (usize, u64, u64) {
     (at, u64_at(d, at), u64_at(d, at + 8))
 }
 
+/// Where the first record of type `kind` of `d`'s data section starts,
+/// and its size.
+fn first_record(d: &[u8], kind: u32) -> Option<(usize, usize)> {
+    let (start, size) = (u64_at(d, 40) as usize, u64_at(d, 48) as usize);
+    let mut at = start;
+    while at + 8 <= start + size {
+        let len = usize::from(u16::from_le_bytes([d[at + 6], d[at + 7]]));
+        if u32_at(d, at) == kind {
+            return Some((at, len));
+        }
+        at += len.max(8);
+    }
+    None
+}
+
 /// The error message of reading `d`.
 fn refusal(d: &[u8]) -> String {
     match pprof_perf::parse(d) {
@@ -114,22 +129,11 @@ fn sizes_and_counts_past_the_file_are_refused() {
 #[test]
 fn long_mmap2_build_id_is_refused() {
     let mut d = FIXTURE.to_vec();
-    let (start, size) = (u64_at(&d, 40) as usize, u64_at(&d, 48) as usize);
-    let mut at = start;
-    let mut found = false;
-    while at + 8 <= start + size {
-        let (kind, len) = (u32_at(&d, at), u16::from_le_bytes([d[at + 6], d[at + 7]]));
-        // PERF_RECORD_MMAP2, with PERF_RECORD_MISC_MMAP_BUILD_ID set.
-        if kind == 10 {
-            let misc = u16::from_le_bytes([d[at + 4], d[at + 5]]) | 1 << 14;
-            d[at + 4..at + 6].copy_from_slice(&misc.to_le_bytes());
-            d[at + 8 + 32] = 21;
-            found = true;
-            break;
-        }
-        at += usize::from(len).max(8);
-    }
-    assert!(found, "the fixture has an MMAP2 record");
+    // PERF_RECORD_MMAP2, with PERF_RECORD_MISC_MMAP_BUILD_ID set.
+    let (at, _) = first_record(&d, 10).expect("the fixture has an MMAP2 record");
+    let misc = u16::from_le_bytes([d[at + 4], d[at + 5]]) | 1 << 14;
+    d[at + 4..at + 6].copy_from_slice(&misc.to_le_bytes());
+    d[at + 8 + 32] = 21;
     let msg = refusal(&d);
     assert!(msg.contains("21-byte build id"), "{msg}");
 }
@@ -152,22 +156,8 @@ fn pipe_mode_stream_is_refused_by_name() {
 /// a call chain that long is refused by name.
 #[test]
 fn huge_call_chain_length_is_refused() {
-    let (start, size) = (u64_at(FIXTURE, 40) as usize, u64_at(FIXTURE, 48) as usize);
-    let mut at = start;
-    let mut sample = None;
-    while at + 8 <= start + size {
-        let (kind, len) = (
-            u32_at(FIXTURE, at),
-            u16::from_le_bytes([FIXTURE[at + 6], FIXTURE[at + 7]]),
-        );
-        // PERF_RECORD_SAMPLE.
-        if kind == 9 {
-            sample = Some((at, usize::from(len)));
-            break;
-        }
-        at += usize::from(len).max(8);
-    }
-    let (at, len) = sample.expect("the fixture has a sample record");
+    // PERF_RECORD_SAMPLE.
+    let (at, len) = first_record(FIXTURE, 9).expect("the fixture has a sample record");
     let mut named = 0;
     for word in (at + 8..at + len - 7).step_by(8) {
         let mut d = FIXTURE.to_vec();
