@@ -241,6 +241,10 @@ fn is_zero_sample(s: SampleRef<'_>) -> bool {
 
 const NONE: u32 = u32::MAX;
 
+/// A source location's mark while its batch looks it up
+/// ([`Merger::map_new_locations`]): seen, not mapped yet.
+const PENDING: u32 = u32::MAX - 1;
+
 #[derive(Hash, PartialEq, Eq)]
 struct MappingKey {
     size: u64,
@@ -306,8 +310,6 @@ struct Merger {
     /// labels).
     samples: IdIndex,
     hasher: FxBuildHasher,
-    /// Scratch for the remapped lines of a location.
-    lines: Vec<Line>,
 }
 
 /// The hash that finds a sample in [`Merger::samples`].
@@ -404,6 +406,10 @@ struct Batch<'s> {
     samples: Vec<(u64, usize, usize, &'s [i64])>,
     locs: Vec<LocationId>,
     labels: Vec<Label>,
+    /// Scratch: the source samples being mapped.
+    sources: Vec<SampleRef<'s>>,
+    /// Scratch: their locations used for the first time.
+    pending: Pending,
 }
 
 impl Batch<'_> {
@@ -411,7 +417,42 @@ impl Batch<'_> {
         self.samples.clear();
         self.locs.clear();
         self.labels.clear();
+        self.sources.clear();
     }
+}
+
+/// Locations of a source used for the first time by a batch of samples
+/// ([`Merger::map_new_locations`]): their ids in order of first use, and
+/// each one's key in the output's ids, its frames in `lines`.
+#[derive(Default)]
+struct Pending {
+    ids: Vec<LocationId>,
+    keys: Vec<NewLocation>,
+    lines: Vec<Line>,
+    /// The end of each sample's labels in its batch.
+    label_ends: Vec<usize>,
+    /// Scratch: the keys' hashes.
+    hashes: Vec<u64>,
+}
+
+impl Pending {
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.keys.clear();
+        self.lines.clear();
+    }
+}
+
+/// A location to look up or add to the output: its hash, mapping,
+/// address (in the output's mapping), address relative to that mapping,
+/// whether it is folded, and the end of its frames in [`Pending::lines`].
+struct NewLocation {
+    hash: u64,
+    mapping: Option<MappingId>,
+    address: u64,
+    key_addr: u64,
+    is_folded: bool,
+    lines_end: usize,
 }
 
 /// Samples per batch handed from the thread that maps a source's ids to
@@ -458,7 +499,6 @@ impl Merger {
             locations: IdIndex::default(),
             samples: IdIndex::default(),
             hasher: FxBuildHasher,
-            lines: Vec::new(),
         }
     }
 
@@ -629,13 +669,16 @@ impl Merger {
         batch: &mut Batch<'s>,
     ) {
         batch.clear();
-        for s in samples.by_ref().take(n) {
-            let (l0, b0) = (batch.locs.len(), batch.labels.len());
-            for &l in s.locations {
-                if let Some(id) = self.map_location(src, memo, l) {
-                    batch.locs.push(id);
-                }
-            }
+        batch.sources.extend(samples.by_ref().take(n));
+        let sources = std::mem::take(&mut batch.sources);
+        // Tables are mapped sample by sample in the order of one sample at
+        // a time (a sample's locations, then its labels), so that strings,
+        // mappings and functions are numbered alike in batches of any
+        // size; the locations are looked up after.
+        batch.pending.clear();
+        let mut label_ends = std::mem::take(&mut batch.pending.label_ends);
+        for s in &sources {
+            self.prepare_new_locations(src, memo, s.locations, &mut batch.pending);
             for l in s.labels {
                 batch.labels.push(Label {
                     key: self.map_str(src, memo, l.key),
@@ -644,11 +687,140 @@ impl Merger {
                     num_unit: self.map_str(src, memo, l.num_unit),
                 });
             }
-            let hash = sample_hash(&self.hasher, &batch.locs[l0..], &batch.labels[b0..]);
-            batch
-                .samples
-                .push((hash, batch.locs.len(), batch.labels.len(), s.values));
+            label_ends.push(batch.labels.len());
         }
+        self.map_new_locations(memo, &mut batch.pending);
+        let mut b0 = 0;
+        for (s, &b1) in sources.iter().zip(&label_ends) {
+            let l0 = batch.locs.len();
+            for &l in s.locations {
+                // Every location is mapped by now; an id out of range
+                // is dropped.
+                match memo.locations.get(l.index()) {
+                    Some(&id) if id != NONE => batch.locs.push(LocationId(id)),
+                    _ => {}
+                }
+            }
+            let labels = batch.labels.get(b0..b1).unwrap_or(&[]);
+            let hash = sample_hash(&self.hasher, &batch.locs[l0..], labels);
+            batch.samples.push((hash, batch.locs.len(), b1, s.values));
+            b0 = b1;
+        }
+        label_ends.clear();
+        batch.pending.label_ends = label_ends;
+        batch.sources = sources;
+    }
+
+    /// Marks the locations of `locations` (of `src`) used for the first
+    /// time, maps their mappings and functions and hashes their keys, for
+    /// [`Merger::map_new_locations`].
+    fn prepare_new_locations(
+        &mut self,
+        src: &Profile,
+        memo: &mut SrcMemo,
+        locations: &[LocationId],
+        pending: &mut Pending,
+    ) {
+        for &id in locations {
+            let Some(mark) = memo.locations.get_mut(id.index()) else {
+                continue;
+            };
+            if *mark != NONE {
+                continue;
+            }
+            *mark = PENDING;
+            pending.ids.push(id);
+            let l = &src.locations[id.index()];
+            let mi = l.mapping.and_then(|m| self.map_mapping(src, memo, m));
+            let offset = mi.map_or(0, |(_, o)| o);
+            let address = (l.address as i64).wrapping_add(offset) as u64;
+            for ln in &l.lines {
+                let function = self.map_function(src, memo, ln.function);
+                pending.lines.push(Line {
+                    function,
+                    line: ln.line,
+                    column: ln.column,
+                });
+            }
+            let mapping = mi.map(|(m, _)| m);
+            let key_addr = match mapping {
+                Some(m) => address.wrapping_sub(self.out.mappings[m.index()].start),
+                None => address,
+            };
+            let lines = &pending.lines[pending.lines.len() - l.lines.len()..];
+            let hash = location_hash(&self.hasher, key_addr, mapping, lines, l.is_folded);
+            pending.keys.push(NewLocation {
+                hash,
+                mapping,
+                address,
+                key_addr,
+                is_folded: l.is_folded,
+                lines_end: pending.lines.len(),
+            });
+        }
+    }
+
+    /// Maps the locations that [`Merger::prepare_new_locations`] found,
+    /// in order of first use, as one at a time would: the index slots and
+    /// likely matches of all of them are read together, so that their
+    /// cache misses overlap, and only then is each looked up or added, in
+    /// order.
+    fn map_new_locations(&mut self, memo: &mut SrcMemo, pending: &mut Pending) {
+        if pending.ids.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut pending.ids);
+        // The slots, then the locations they most likely name, then those
+        // locations' frames: each round's reads at once.
+        pending.hashes.clear();
+        pending.hashes.extend(pending.keys.iter().map(|k| k.hash));
+        self.locations.touch(&pending.hashes);
+        let out = &self.out;
+        let index = &self.locations;
+        let likely = || {
+            pending
+                .hashes
+                .iter()
+                .filter_map(|&h| index.hint(h))
+                .filter_map(|i| out.locations.get(i as usize))
+        };
+        let seen = likely().fold(0u64, |acc, e| {
+            acc ^ e.address ^ u64::from(e.mapping.is_some())
+        });
+        let seen = likely().fold(seen, |acc, e| {
+            acc ^ e.lines.first().map_or(0, |ln| ln.line as u64)
+        });
+        std::hint::black_box(seen);
+        let mut l0 = 0;
+        for (&id, key) in ids.iter().zip(&pending.keys) {
+            let lines = &pending.lines[l0..key.lines_end];
+            l0 = key.lines_end;
+            let is_folded = key.is_folded;
+            let out = &self.out;
+            let new = out.locations.len() as u32;
+            let found = self.locations.find_or_insert(key.hash, new, |i| {
+                let e = &out.locations[i as usize];
+                e.mapping == key.mapping
+                    && e.is_folded == is_folded
+                    && e.lines == lines
+                    && key_address(out, e) == key.key_addr
+            });
+            let lid = match found {
+                Some(e) => e,
+                None => {
+                    self.out.locations.push(Location {
+                        id: new as u64 + 1,
+                        mapping: key.mapping,
+                        address: key.address,
+                        lines: lines.to_vec(),
+                        is_folded,
+                    });
+                    new
+                }
+            };
+            memo.locations[id.index()] = lid;
+        }
+        pending.ids = ids;
     }
 
     fn map_str(&mut self, src: &Profile, memo: &mut SrcMemo, id: StrId) -> StrId {
@@ -737,62 +909,6 @@ impl Merger {
         }
         fid
     }
-
-    fn map_location(
-        &mut self,
-        src: &Profile,
-        memo: &mut SrcMemo,
-        id: LocationId,
-    ) -> Option<LocationId> {
-        let cached = *memo.locations.get(id.index())?;
-        if cached != NONE {
-            return Some(LocationId(cached));
-        }
-        let l = src.locations.get(id.index())?;
-        let mi = l.mapping.and_then(|m| self.map_mapping(src, memo, m));
-        let offset = mi.map_or(0, |(_, o)| o);
-        let address = (l.address as i64).wrapping_add(offset) as u64;
-        let mut lines = std::mem::take(&mut self.lines);
-        lines.clear();
-        for ln in &l.lines {
-            lines.push(Line {
-                function: self.map_function(src, memo, ln.function),
-                line: ln.line,
-                column: ln.column,
-            });
-        }
-        let mapping = mi.map(|(m, _)| m);
-        let key_addr = match mapping {
-            Some(m) => address.wrapping_sub(self.out.mappings[m.index()].start),
-            None => address,
-        };
-        let hash = location_hash(&self.hasher, key_addr, mapping, &lines, l.is_folded);
-        let out = &self.out;
-        let new = out.locations.len() as u32;
-        let found = self.locations.find_or_insert(hash, new, |i| {
-            let e = &out.locations[i as usize];
-            e.mapping == mapping
-                && e.is_folded == l.is_folded
-                && e.lines == lines
-                && key_address(out, e) == key_addr
-        });
-        let lid = match found {
-            Some(e) => LocationId(e),
-            None => {
-                self.out.locations.push(Location {
-                    id: new as u64 + 1,
-                    mapping,
-                    address,
-                    lines: lines.clone(),
-                    is_folded: l.is_folded,
-                });
-                LocationId(new)
-            }
-        };
-        self.lines = lines;
-        memo.locations[id.index()] = lid.0;
-        Some(lid)
-    }
 }
 
 #[cfg(test)]
@@ -812,8 +928,46 @@ mod tests {
         m.finish()
     }
 
+    /// `srcs` merged on one thread, their samples mapped `n` at a time.
+    fn merged_in_batches(srcs: &[&Profile], n: usize) -> Profile {
+        let mut m = Merger::new(srcs);
+        for src in srcs {
+            let mut memo = m.begin_source(src, src.samples.len());
+            let mut samples = src
+                .samples
+                .iter()
+                .filter(|s| !is_zero_sample(*s))
+                .peekable();
+            let mut batch = Batch::default();
+            while samples.peek().is_some() {
+                m.map_batch(src, &mut memo, &mut samples, n, &mut batch);
+                let nvalues = m.out.sample_types.len();
+                SampleTable {
+                    samples: &mut m.out.samples,
+                    index: &mut m.samples,
+                    nvalues,
+                }
+                .add_batch(&batch);
+            }
+        }
+        m.finish()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Locations first used by a batch are looked up together, after
+        /// its tables are mapped: every table (strings included) is
+        /// numbered as when each sample is mapped before the next.
+        #[test]
+        fn batches_of_any_size_merge_as_one_sample_at_a_time(
+            a in profile(3),
+            b in profile(3),
+            n in 2usize..40,
+        ) {
+            let srcs = [&a, &b, &a];
+            prop_assert_eq!(merged_in_batches(&srcs, n), merged_in_batches(&srcs, 1));
+        }
 
         #[test]
         fn sources_added_on_two_threads_merge_as_on_one(
