@@ -176,7 +176,9 @@ impl StreamingMerge {
     /// grow, which saves time and the memory of holding both copies.
     pub fn reserve(&mut self, like: &Profile, samples: usize) {
         self.merger.reserve_samples(samples);
-        self.merger.out.samples.reserve_like(&like.samples, samples);
+        if self.merger.adder.is_none() {
+            self.merger.out.samples.reserve_like(&like.samples, samples);
+        }
     }
 
     /// Whether `p` has the types of the first profile, so that
@@ -310,6 +312,11 @@ struct Merger {
     /// labels).
     samples: IdIndex,
     hasher: FxBuildHasher,
+    /// Scratch: the locations a batch uses for the first time.
+    pending: Pending,
+    /// The thread adding the samples, once started: it then holds the
+    /// merged samples and `samples`.
+    adder: Option<Adder>,
 }
 
 /// The hash that finds a sample in [`Merger::samples`].
@@ -380,18 +387,25 @@ impl SampleTable<'_> {
 
     /// Adds the samples of `batch`, [`SLOTS_READ`] at a time with their
     /// index slots read at once.
-    fn add_batch(&mut self, batch: &Batch<'_>) {
-        let (mut l0, mut b0) = (0, 0);
+    fn add_batch(&mut self, batch: &Batch) {
+        let (mut l0, mut b0, mut v0) = (0, 0, 0);
         for part in batch.samples.chunks(SLOTS_READ) {
             let hashes: [u64; SLOTS_READ] = std::array::from_fn(|k| part.get(k).map_or(0, |s| s.0));
             self.index.touch(&hashes[..part.len()]);
-            for &(hash, l1, b1, values) in part {
+            for &(hash, l1, b1, v1) in part {
                 let locs = batch.locs.get(l0..l1).unwrap_or(&[]);
                 let labels = batch.labels.get(b0..b1).unwrap_or(&[]);
+                let values = batch.values.get(v0..v1).unwrap_or(&[]);
                 self.add(hash, locs, labels, values);
-                (l0, b0) = (l1, b1);
+                (l0, b0, v0) = (l1, b1, v1);
             }
         }
+    }
+
+    /// Makes room for `n` more samples.
+    fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+        self.samples.reserve(n, self.nvalues);
     }
 }
 
@@ -399,27 +413,113 @@ impl SampleTable<'_> {
 const SLOTS_READ: usize = 16;
 
 /// Samples of a source in the output's ids, ready to add: each one's
-/// hash, the ends of its location ids and labels in `locs` and `labels`,
-/// and its values.
+/// hash and the ends of its location ids, labels and values in `locs`,
+/// `labels` and `values`.
 #[derive(Default)]
-struct Batch<'s> {
-    samples: Vec<(u64, usize, usize, &'s [i64])>,
+struct Batch {
+    samples: Vec<(u64, usize, usize, usize)>,
     locs: Vec<LocationId>,
     labels: Vec<Label>,
-    /// Scratch: the source samples being mapped.
-    sources: Vec<SampleRef<'s>>,
-    /// Scratch: their locations used for the first time.
-    pending: Pending,
+    values: Vec<i64>,
 }
 
-impl Batch<'_> {
+impl Batch {
     fn clear(&mut self) {
         self.samples.clear();
         self.locs.clear();
         self.labels.clear();
-        self.sources.clear();
+        self.values.clear();
     }
 }
+
+/// What the thread that adds the samples ([`Adder`]) is handed, in order.
+enum ToAdder {
+    /// The merged samples so far and their index, first.
+    Start(Box<(pprof_model::Samples, IdIndex)>),
+    /// Samples to add.
+    Batch(Batch),
+    /// Room for this many more samples.
+    Reserve(usize),
+}
+
+/// The thread that adds the mapped samples to the merged ones, while the
+/// merger's thread maps the next ones (and its caller, for a
+/// [`StreamingMerge`], decodes the next sources on the other cores): it
+/// holds the merged samples and their index until the merge is finished.
+struct Adder {
+    to: std::sync::mpsc::SyncSender<ToAdder>,
+    /// Batches handed back, to be filled again.
+    back: std::sync::mpsc::Receiver<Batch>,
+    thread: std::thread::JoinHandle<(pprof_model::Samples, IdIndex)>,
+}
+
+impl Adder {
+    /// Starts the thread and hands it `samples` and `index` (leaving them
+    /// empty); leaves them when no thread can be made.
+    fn start(
+        samples: &mut pprof_model::Samples,
+        index: &mut IdIndex,
+        nvalues: usize,
+    ) -> Option<Adder> {
+        let (to, from) = std::sync::mpsc::sync_channel::<ToAdder>(ADDER_QUEUE);
+        let (back_to, back) = std::sync::mpsc::channel::<Batch>();
+        let thread = std::thread::Builder::new()
+            .name("merge-add".into())
+            .spawn(move || {
+                let (mut samples, mut index) = Default::default();
+                for message in from {
+                    let mut table = SampleTable {
+                        samples: &mut samples,
+                        index: &mut index,
+                        nvalues,
+                    };
+                    match message {
+                        ToAdder::Start(start) => (samples, index) = *start,
+                        ToAdder::Batch(batch) => {
+                            table.add_batch(&batch);
+                            // Gone only once the merge is finished.
+                            let _ = back_to.send(batch);
+                        }
+                        ToAdder::Reserve(n) => table.reserve(n),
+                    }
+                }
+                (samples, index)
+            });
+        let adder = Adder {
+            to,
+            back,
+            thread: thread.ok()?,
+        };
+        let start = (std::mem::take(samples), std::mem::take(index));
+        adder.send(ToAdder::Start(Box::new(start)));
+        Some(adder)
+    }
+
+    /// Hands `message` over. The thread ends only when handed nothing
+    /// more, or by a panic, which [`Adder::finish`] passes on.
+    fn send(&self, message: ToAdder) {
+        let _ = self.to.send(message);
+    }
+
+    /// A batch to fill: one handed back, or a new one.
+    fn batch(&self) -> Batch {
+        let mut batch = self.back.try_recv().unwrap_or_default();
+        batch.clear();
+        batch
+    }
+
+    /// The merged samples and their index, once every batch is added.
+    fn finish(self) -> (pprof_model::Samples, IdIndex) {
+        drop(self.to);
+        match self.thread.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Batches that may wait for the [`Adder`].
+const ADDER_QUEUE: usize = 4;
 
 /// Locations of a source used for the first time by a batch of samples
 /// ([`Merger::map_new_locations`]): their ids in order of first use, and
@@ -457,12 +557,12 @@ struct NewLocation {
 
 /// Samples per batch handed from the thread that maps a source's ids to
 /// the one that adds them ([`Merger::add_profile_on`]).
-const BATCH_SAMPLES: usize = if cfg!(test) { 3 } else { 4096 };
+const BATCH_SAMPLES: usize = if cfg!(test) { 3 } else { 1024 };
 
-/// Sources from which [`Merger::add_profile_on`] maps ids on one thread while
-/// another adds the samples mapped so far (when nothing else runs beside
-/// the merge).
-const PIPELINED_SAMPLES: usize = if cfg!(test) { 1 } else { 50_000 };
+/// Samples of a source from which [`Merger::add_profile_on`] starts the
+/// [`Adder`], if it has not yet: this thread then maps the ids of this
+/// source and of all that follow while the adder adds those mapped.
+const PIPELINED_SAMPLES: usize = if cfg!(test) { 1 } else { 8192 };
 
 impl Merger {
     /// A merger of `srcs` (not added yet), with their headers folded in
@@ -499,6 +599,8 @@ impl Merger {
             locations: IdIndex::default(),
             samples: IdIndex::default(),
             hasher: FxBuildHasher,
+            pending: Pending::default(),
+            adder: None,
         }
     }
 
@@ -516,12 +618,20 @@ impl Merger {
 
     /// Makes room for `n` more output samples.
     fn reserve_samples(&mut self, n: usize) {
-        self.samples.reserve(n);
-        let values = self.out.sample_types.len();
-        self.out.samples.reserve(n, values);
+        match &self.adder {
+            Some(adder) => adder.send(ToAdder::Reserve(n)),
+            None => {
+                self.samples.reserve(n);
+                let values = self.out.sample_types.len();
+                self.out.samples.reserve(n, values);
+            }
+        }
     }
 
-    fn finish(self) -> Profile {
+    fn finish(mut self) -> Profile {
+        if let Some(adder) = self.adder.take() {
+            (self.out.samples, self.samples) = adder.finish();
+        }
         self.out
     }
 
@@ -574,17 +684,16 @@ impl Merger {
         memo
     }
 
-    /// Adds the samples of `src` (and the tables they use) on this thread
-    /// alone: for a [`StreamingMerge`], whose caller decodes the next
-    /// sources beside it.
+    /// Adds the samples of `src` (and the tables they use) for a
+    /// [`StreamingMerge`], whose caller decodes the next sources beside it.
     fn add_profile(&mut self, src: &Profile) {
-        self.add_profile_on(src, false);
+        self.add_profile_on(src, true);
     }
 
-    /// Adds the samples of `src`; with `two_threads` (and a large source,
-    /// on a machine with another core), its ids are mapped to the
-    /// output's on this thread while a second thread adds the samples
-    /// mapped so far: the same result, in the same order.
+    /// Adds the samples of `src`; with `two_threads` (from a large source
+    /// on, on a machine with another core), its ids are mapped to the
+    /// output's on this thread while the [`Adder`] adds the samples mapped
+    /// so far: the same result, in the same order.
     fn add_profile_on(&mut self, src: &Profile, two_threads: bool) {
         let mut memo = self.begin_source(src, src.samples.len());
         let mut samples = src
@@ -592,17 +701,42 @@ impl Merger {
             .iter()
             .filter(|s| !is_zero_sample(*s))
             .peekable();
-        let pipelined = two_threads
+        if self.adder.is_none()
+            && two_threads
             && src.samples.len() >= PIPELINED_SAMPLES
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-        if pipelined {
-            self.add_on_two_threads(src, &mut memo, &mut samples);
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        {
+            let nvalues = self.out.sample_types.len();
+            self.adder = Adder::start(&mut self.out.samples, &mut self.samples, nvalues);
         }
-        // On one thread: all of them (or those a second thread that could
-        // not be made has left).
+        let mut sources = Vec::new();
+        if let Some(adder) = self.adder.take() {
+            while samples.peek().is_some() {
+                let mut batch = adder.batch();
+                self.map_batch(
+                    src,
+                    &mut memo,
+                    &mut samples,
+                    BATCH_SAMPLES,
+                    &mut batch,
+                    &mut sources,
+                );
+                adder.send(ToAdder::Batch(batch));
+            }
+            self.adder = Some(adder);
+            return;
+        }
         let mut batch = Batch::default();
         while samples.peek().is_some() {
-            self.map_batch(src, &mut memo, &mut samples, SLOTS_READ, &mut batch);
+            batch.clear();
+            self.map_batch(
+                src,
+                &mut memo,
+                &mut samples,
+                SLOTS_READ,
+                &mut batch,
+                &mut sources,
+            );
             let nvalues = self.out.sample_types.len();
             SampleTable {
                 samples: &mut self.out.samples,
@@ -613,51 +747,6 @@ impl Merger {
         }
     }
 
-    /// Adds `samples` (of `src`): this thread maps their ids while a
-    /// second one adds those mapped so far. Adds none when no thread can
-    /// be made.
-    fn add_on_two_threads<'s>(
-        &mut self,
-        src: &'s Profile,
-        memo: &mut SrcMemo,
-        samples: &mut std::iter::Peekable<impl Iterator<Item = SampleRef<'s>>>,
-    ) {
-        // The merged samples and their index go to the adding thread; this
-        // one keeps the other tables, which mapping ids changes.
-        let mut merged = std::mem::take(&mut self.out.samples);
-        let mut index = std::mem::take(&mut self.samples);
-        let nvalues = self.out.sample_types.len();
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(2);
-            let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<'_>>();
-            let (merged, index) = (&mut merged, &mut index);
-            let adding = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let mut table = SampleTable {
-                    samples: merged,
-                    index,
-                    nvalues,
-                };
-                for batch in rx {
-                    table.add_batch(&batch);
-                    // Gone only when the mapping is over.
-                    let _ = back_tx.send(batch);
-                }
-            });
-            if adding.is_err() {
-                return;
-            }
-            while samples.peek().is_some() {
-                let mut batch = back_rx.try_recv().unwrap_or_default();
-                self.map_batch(src, memo, samples, BATCH_SAMPLES, &mut batch);
-                if tx.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
-        self.out.samples = merged;
-        self.samples = index;
-    }
-
     /// Fills `batch` with the next `n` samples of `samples` (of `src`) in
     /// the output's ids, mapping the tables they use on first use.
     fn map_batch<'s>(
@@ -666,19 +755,20 @@ impl Merger {
         memo: &mut SrcMemo,
         samples: &mut impl Iterator<Item = SampleRef<'s>>,
         n: usize,
-        batch: &mut Batch<'s>,
+        batch: &mut Batch,
+        sources: &mut Vec<SampleRef<'s>>,
     ) {
-        batch.clear();
-        batch.sources.extend(samples.by_ref().take(n));
-        let sources = std::mem::take(&mut batch.sources);
+        sources.clear();
+        sources.extend(samples.by_ref().take(n));
         // Tables are mapped sample by sample in the order of one sample at
         // a time (a sample's locations, then its labels), so that strings,
         // mappings and functions are numbered alike in batches of any
         // size; the locations are looked up after.
-        batch.pending.clear();
-        let mut label_ends = std::mem::take(&mut batch.pending.label_ends);
-        for s in &sources {
-            self.prepare_new_locations(src, memo, s.locations, &mut batch.pending);
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        let mut label_ends = std::mem::take(&mut pending.label_ends);
+        for s in sources.iter() {
+            self.prepare_new_locations(src, memo, s.locations, &mut pending);
             for l in s.labels {
                 batch.labels.push(Label {
                     key: self.map_str(src, memo, l.key),
@@ -689,7 +779,7 @@ impl Merger {
             }
             label_ends.push(batch.labels.len());
         }
-        self.map_new_locations(memo, &mut batch.pending);
+        self.map_new_locations(memo, &mut pending);
         let mut b0 = 0;
         for (s, &b1) in sources.iter().zip(&label_ends) {
             let l0 = batch.locs.len();
@@ -703,12 +793,14 @@ impl Merger {
             }
             let labels = batch.labels.get(b0..b1).unwrap_or(&[]);
             let hash = sample_hash(&self.hasher, &batch.locs[l0..], labels);
-            batch.samples.push((hash, batch.locs.len(), b1, s.values));
+            batch.values.extend_from_slice(s.values);
+            let ends = (batch.locs.len(), b1, batch.values.len());
+            batch.samples.push((hash, ends.0, ends.1, ends.2));
             b0 = b1;
         }
         label_ends.clear();
-        batch.pending.label_ends = label_ends;
-        batch.sources = sources;
+        pending.label_ends = label_ends;
+        self.pending = pending;
     }
 
     /// Marks the locations of `locations` (of `src`) used for the first
@@ -938,9 +1030,10 @@ mod tests {
                 .iter()
                 .filter(|s| !is_zero_sample(*s))
                 .peekable();
-            let mut batch = Batch::default();
+            let (mut batch, mut sources) = (Batch::default(), Vec::new());
             while samples.peek().is_some() {
-                m.map_batch(src, &mut memo, &mut samples, n, &mut batch);
+                batch.clear();
+                m.map_batch(src, &mut memo, &mut samples, n, &mut batch, &mut sources);
                 let nvalues = m.out.sample_types.len();
                 SampleTable {
                     samples: &mut m.out.samples,
