@@ -11,10 +11,11 @@
 //!
 //! Merging works on interned ids and never formats strings per sample: the
 //! sample table is keyed by a hash of the location ids and labels, with
-//! full comparison on collision. [`merge`], [`merge_owned`] and
-//! [`compact`] add a large source on two threads: one maps its ids to the
-//! output's (tables numbered in order of first use, as on one thread),
-//! the other adds the samples mapped so far, in order.
+//! full comparison on collision. From the first large source on, every
+//! merge ([`StreamingMerge`] too) adds samples on two threads: the
+//! merger's maps their ids to the output's (tables numbered in order of
+//! first use, as on one thread), and another, until the merge is
+//! finished, adds the samples mapped so far, in order.
 
 use std::hash::BuildHasher;
 
