@@ -320,10 +320,23 @@ struct Merger {
     adder: Option<Adder>,
 }
 
-/// The hash that finds a sample in [`Merger::samples`].
+/// The hash that finds a sample in [`Merger::samples`]: its location ids
+/// two at a time (half the chain of dependent multiplications of one at a
+/// time), their number, and its labels.
 #[inline]
 fn sample_hash(h: &FxBuildHasher, locs: &[LocationId], labels: &[Label]) -> u64 {
-    h.hash_one((locs, labels))
+    use std::hash::{Hash, Hasher};
+    let mut hasher = h.build_hasher();
+    let (pairs, rest) = locs.as_chunks::<2>();
+    for [a, b] in pairs {
+        hasher.write_u64(u64::from(a.0) | (u64::from(b.0) << 32));
+    }
+    for l in rest {
+        hasher.write_u32(l.0);
+    }
+    hasher.write_usize(locs.len());
+    labels.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The hash that finds a location in [`Merger::locations`].
