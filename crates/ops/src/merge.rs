@@ -634,11 +634,17 @@ impl Merger {
     fn reserve_samples(&mut self, n: usize) {
         match &self.adder {
             Some(adder) => adder.send(ToAdder::Reserve(n)),
-            None => {
-                self.samples.reserve(n);
-                let values = self.out.sample_types.len();
-                self.out.samples.reserve(n, values);
-            }
+            None => self.sample_table().reserve(n),
+        }
+    }
+
+    /// The merged samples and their index, while this thread holds them
+    /// (no [`Adder`] does).
+    fn sample_table(&mut self) -> SampleTable<'_> {
+        SampleTable {
+            samples: &mut self.out.samples,
+            index: &mut self.samples,
+            nvalues: self.out.sample_types.len(),
         }
     }
 
@@ -751,13 +757,7 @@ impl Merger {
                 &mut batch,
                 &mut sources,
             );
-            let nvalues = self.out.sample_types.len();
-            SampleTable {
-                samples: &mut self.out.samples,
-                index: &mut self.samples,
-                nvalues,
-            }
-            .add_batch(&batch);
+            self.sample_table().add_batch(&batch);
         }
     }
 
@@ -1048,13 +1048,7 @@ mod tests {
             while samples.peek().is_some() {
                 batch.clear();
                 m.map_batch(src, &mut memo, &mut samples, n, &mut batch, &mut sources);
-                let nvalues = m.out.sample_types.len();
-                SampleTable {
-                    samples: &mut m.out.samples,
-                    index: &mut m.samples,
-                    nvalues,
-                }
-                .add_batch(&batch);
+                m.sample_table().add_batch(&batch);
             }
         }
         m.finish()
