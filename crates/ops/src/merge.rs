@@ -517,9 +517,7 @@ impl Adder {
 
     /// A batch to fill: one handed back, or a new one.
     fn batch(&self) -> Batch {
-        let mut batch = self.back.try_recv().unwrap_or_default();
-        batch.clear();
-        batch
+        self.back.try_recv().unwrap_or_default()
     }
 
     /// The merged samples and their index, once every batch is added.
@@ -554,6 +552,7 @@ impl Pending {
         self.ids.clear();
         self.keys.clear();
         self.lines.clear();
+        self.label_ends.clear();
     }
 }
 
@@ -748,7 +747,6 @@ impl Merger {
         }
         let mut batch = Batch::default();
         while samples.peek().is_some() {
-            batch.clear();
             self.map_batch(
                 src,
                 &mut memo,
@@ -772,6 +770,7 @@ impl Merger {
         batch: &mut Batch,
         sources: &mut Vec<SampleRef<'s>>,
     ) {
+        batch.clear();
         sources.clear();
         sources.extend(samples.by_ref().take(n));
         // Tables are mapped sample by sample in the order of one sample at
@@ -780,7 +779,6 @@ impl Merger {
         // size; the locations are looked up after.
         let mut pending = std::mem::take(&mut self.pending);
         pending.clear();
-        let mut label_ends = std::mem::take(&mut pending.label_ends);
         for s in sources.iter() {
             self.prepare_new_locations(src, memo, s.locations, &mut pending);
             for l in s.labels {
@@ -791,11 +789,11 @@ impl Merger {
                     num_unit: self.map_str(src, memo, l.num_unit),
                 });
             }
-            label_ends.push(batch.labels.len());
+            pending.label_ends.push(batch.labels.len());
         }
         self.map_new_locations(memo, &mut pending);
         let mut b0 = 0;
-        for (s, &b1) in sources.iter().zip(&label_ends) {
+        for (s, &b1) in sources.iter().zip(&pending.label_ends) {
             let l0 = batch.locs.len();
             for &l in s.locations {
                 // Every location is mapped by now; an id out of range
@@ -808,12 +806,11 @@ impl Merger {
             let labels = batch.labels.get(b0..b1).unwrap_or(&[]);
             let hash = sample_hash(&self.hasher, &batch.locs[l0..], labels);
             batch.values.extend_from_slice(s.values);
-            let ends = (batch.locs.len(), b1, batch.values.len());
-            batch.samples.push((hash, ends.0, ends.1, ends.2));
+            batch
+                .samples
+                .push((hash, batch.locs.len(), b1, batch.values.len()));
             b0 = b1;
         }
-        label_ends.clear();
-        pending.label_ends = label_ends;
         self.pending = pending;
     }
 
@@ -1046,7 +1043,6 @@ mod tests {
                 .peekable();
             let (mut batch, mut sources) = (Batch::default(), Vec::new());
             while samples.peek().is_some() {
-                batch.clear();
                 m.map_batch(src, &mut memo, &mut samples, n, &mut batch, &mut sources);
                 m.sample_table().add_batch(&batch);
             }
