@@ -92,11 +92,12 @@ fn write_sample_range<W: Write + ?Sized>(
     match ids {
         LocationIds::Sequential(n) => {
             let id = |l| LocationIds::sequential(*n, l);
-            write_samples(p, start..end, id, w)
+            write_samples(p, start..end, id, varint_len(*n as u64), w)
         }
         LocationIds::Listed(ids) => {
+            let widest = ids.iter().copied().max().unwrap_or(0);
             let id = |l| LocationIds::listed(ids, l);
-            write_samples(p, start..end, id, w)
+            write_samples(p, start..end, id, varint_len(widest), w)
         }
     }
 }
@@ -133,21 +134,24 @@ fn len_field(len: usize) -> usize {
 }
 
 /// Writes samples `range` of `p` to `w` in writes of about `FLUSH` bytes,
-/// `loc_id` giving each location's id.
+/// `loc_id` giving each location's id, none of whose varints is longer
+/// than `id_width` bytes.
 fn write_samples<W: Write + ?Sized>(
     p: &Profile,
     range: std::ops::Range<usize>,
     loc_id: impl Fn(crate::LocationId) -> u64 + Copy,
+    id_width: usize,
     w: &mut W,
 ) -> std::io::Result<()> {
     // Samples are encoded one after another into a buffer zeroed once,
-    // written out whenever it holds `FLUSH` bytes; a sample larger than
-    // the room left is encoded after a write, into a buffer grown for it.
+    // written out whenever it holds `FLUSH` bytes; a sample that may be
+    // larger than the room left is encoded after a write, into a buffer
+    // grown for it.
     let mut buf = vec![0u8; FLUSH + 4096];
     let mut pos = 0;
     for s in p.samples.iter_range(range) {
-        let size = SampleSize::of(s, loc_id);
-        let need = size.total + SLACK;
+        let size = SampleSize::of(s, id_width);
+        let need = size.most + SLACK;
         if pos + need > buf.len() {
             w.write_all(&buf[..pos])?;
             pos = 0;
@@ -156,8 +160,7 @@ fn write_samples<W: Write + ?Sized>(
             }
         }
         let out = buf.get_mut(pos..).unwrap_or_default();
-        encode_sample(s, loc_id, &size, out);
-        pos += size.total;
+        pos += encode_sample(s, loc_id, &size, out);
         if pos >= FLUSH {
             w.write_all(&buf[..pos])?;
             pos = 0;
@@ -169,16 +172,19 @@ fn write_samples<W: Write + ?Sized>(
 /// Bytes of samples written at once by [`write_part`].
 const FLUSH: usize = 64 << 10;
 
-/// The sizes of one sample's encoding.
+/// The sizes of one sample's encoding; its location ids' size is only
+/// bounded (they are sized as they are written).
 struct SampleSize {
-    /// The packed location ids' bytes.
-    locs: usize,
+    /// At most the packed location ids' bytes.
+    locs_most: usize,
+    /// The values field: key, length and packed values (0 without values).
+    vals_field: usize,
     /// The packed values' bytes.
     vals: usize,
-    /// The sample message's bytes (without its key and length).
-    body: usize,
-    /// The whole field: key, length and body.
-    total: usize,
+    /// The label fields' bytes.
+    labels_total: usize,
+    /// At most the whole sample field's bytes.
+    most: usize,
     /// The message size of each of the first labels.
     labels: [u8; SampleSize::LABELS],
 }
@@ -187,31 +193,34 @@ impl SampleSize {
     /// Labels whose sizes are kept; those of others are found again.
     const LABELS: usize = 8;
 
+    /// The sizes of `s`, whose location ids take at most `id_width` bytes
+    /// each.
     #[inline(always)]
-    fn of(s: crate::SampleRef<'_>, loc_id: impl Fn(crate::LocationId) -> u64) -> SampleSize {
-        let locs: usize = s.locations.iter().map(|&l| varint_len(loc_id(l))).sum();
+    fn of(s: crate::SampleRef<'_>, id_width: usize) -> SampleSize {
+        let locs_most = s.locations.len() * id_width;
         let vals: usize = s.values.iter().map(|&v| varint_len(v as u64)).sum();
-        let mut body = 0;
-        if locs > 0 {
-            body += len_field(locs);
-        }
-        if vals > 0 {
-            body += len_field(vals);
-        }
+        let vals_field = if vals > 0 { len_field(vals) } else { 0 };
         let mut labels = [0u8; SampleSize::LABELS];
+        let mut labels_total = 0;
         for (i, l) in s.labels.iter().enumerate() {
             let len = label_len(l);
             if let Some(slot) = labels.get_mut(i) {
                 // At most four fields of eleven bytes each.
                 *slot = len as u8;
             }
-            body += len_field(len);
+            labels_total += len_field(len);
         }
+        let locs_field = if locs_most > 0 {
+            len_field(locs_most)
+        } else {
+            0
+        };
         SampleSize {
-            locs,
+            locs_most,
+            vals_field,
             vals,
-            body,
-            total: len_field(body),
+            labels_total,
+            most: len_field(locs_field + vals_field + labels_total),
             labels,
         }
     }
@@ -226,26 +235,59 @@ fn label_len(l: &crate::Label) -> usize {
         + int_opt_len(sid(l.num_unit))
 }
 
-/// Encodes one sample, its sizes found before, into `out`, which has room
-/// for them and [`SLACK`] bytes more (samples are most of a profile's
-/// bytes: nothing is sized or copied twice).
+/// Encodes one sample, sized before, into `out`, which has room for
+/// `size.most` bytes and [`SLACK`] more; returns the bytes written.
+///
+/// The location ids (most of a profile's bytes) are written in one pass,
+/// at the place they would start if every id took as many bytes as the
+/// longest; then the keys and lengths are put in front of them, and the
+/// ids moved back when those take fewer bytes than their bounds.
 #[inline(always)]
 fn encode_sample(
     s: crate::SampleRef<'_>,
     loc_id: impl Fn(crate::LocationId) -> u64,
     size: &SampleSize,
     out: &mut [u8],
-) {
-    let mut w = Cursor { out, pos: 0 };
-    w.byte((2 << 3) | LEN);
-    w.varint(size.body as u64);
-    if size.locs > 0 {
-        w.byte((1 << 3) | LEN);
-        w.varint(size.locs as u64);
+) -> usize {
+    let rest = size.vals_field + size.labels_total;
+    let mut w = if size.locs_most == 0 {
+        let mut w = Cursor { out, pos: 0 };
+        w.byte((2 << 3) | LEN);
+        w.varint(rest as u64);
+        w
+    } else {
+        // Where the ids start if their length and the sample's take as
+        // many bytes as their bounds do.
+        let locs_len_most = varint_len(size.locs_most as u64);
+        let body_most = 1 + locs_len_most + size.locs_most + rest;
+        let at = 2 + varint_len(body_most as u64) + locs_len_most;
+        let mut w = Cursor { out, pos: at };
         for &l in s.locations {
             w.varint(loc_id(l));
         }
-    }
+        let locs = w.pos - at;
+        let body = len_field(locs) + rest;
+        let mut head = Cursor {
+            out: &mut [0u8; 32],
+            pos: 0,
+        };
+        head.byte((2 << 3) | LEN);
+        head.varint(body as u64);
+        head.byte((1 << 3) | LEN);
+        head.varint(locs as u64);
+        let n = head.pos;
+        // (The room was sized for the bounds, so this always holds.)
+        if at + locs <= w.out.len() {
+            if n < at {
+                w.out.copy_within(at..at + locs, n);
+            }
+            if let (Some(to), Some(from)) = (w.out.get_mut(..n), head.out.get(..n)) {
+                to.copy_from_slice(from);
+            }
+        }
+        w.pos = n + locs;
+        w
+    };
     if size.vals > 0 {
         w.byte((2 << 3) | LEN);
         w.varint(size.vals as u64);
@@ -265,6 +307,7 @@ fn encode_sample(
         w.int_opt(3, l.num as u64);
         w.int_opt(4, sid(l.num_unit));
     }
+    w.pos
 }
 
 /// The `len` bytes of the varint of `v` (below 2^56, `len` its length)
@@ -476,6 +519,60 @@ mod tests {
             })
             .collect();
         (b, locs)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Each sample is written as prost writes it, however long its
+        /// stack and however its locations are numbered (1..n, spread
+        /// out, or with ids past 2^56): the one-pass writing of the ids,
+        /// moved back when their lengths take fewer bytes than their
+        /// bound, gives the canonical bytes.
+        #[test]
+        fn stacks_of_any_length_and_numbering_are_written_as_prost_writes_them(
+            nloc in 1usize..400,
+            numbering in 0u8..4,
+            samples in proptest::collection::vec(
+                (
+                    proptest::collection::vec(proptest::prelude::any::<u16>(), 0..300),
+                    proptest::collection::vec(proptest::prelude::any::<i64>(), 2),
+                    proptest::collection::vec((0u8..4, proptest::prelude::any::<i64>()), 0..12),
+                ),
+                1..12,
+            ),
+        ) {
+            use prost::Message;
+            let mut p = Profile::new();
+            for t in ["a", "b"] {
+                let t = p.intern(t);
+                p.sample_types.push(crate::ValueType { r#type: t, unit: t });
+            }
+            let keys: Vec<crate::StrId> = ["k0", "k1", "bytes", "k3"].iter().map(|k| p.intern(k)).collect();
+            for i in 0..nloc as u64 {
+                let id = match numbering {
+                    0 => i + 1,
+                    1 => i * 97 + 1,
+                    2 => (i + 1) << 50,
+                    _ => nloc as u64 - i,
+                };
+                p.locations.push(crate::Location { id, address: i, ..Default::default() });
+            }
+            for (stack, values, labels) in samples {
+                let locations = stack.iter().map(|&k| crate::LocationId(k as u32 % nloc as u32)).collect();
+                let labels = labels
+                    .iter()
+                    .map(|&(k, v)| crate::Label {
+                        key: keys[k as usize],
+                        str: if k == 0 { keys[1] } else { crate::StrId::EMPTY },
+                        num: if k == 0 { 0 } else { v },
+                        num_unit: if k == 2 { keys[2] } else { crate::StrId::EMPTY },
+                    })
+                    .collect();
+                p.samples.push(crate::Sample { locations, values, labels });
+            }
+            proptest::prop_assert_eq!(encode_uncompressed(&p), p.to_proto().encode_to_vec());
+        }
     }
 
     /// A large profile written in parts (the tables first) reads back as

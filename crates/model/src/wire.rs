@@ -264,9 +264,12 @@ impl Writer<'_> {
     }
 }
 
+/// The bytes of the varint of `v`: its significant bits in groups of 7,
+/// rounded up (`bits * 9 / 64` rounds up for 1..=64 bits; no division).
 #[inline]
 pub(crate) fn varint_len(v: u64) -> usize {
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+    let bits = 64 - (v | 1).leading_zeros() as usize;
+    (bits * 9 + 64) >> 6
 }
 
 #[cfg(test)]
@@ -282,6 +285,18 @@ mod tests {
             let mut r = Reader::new(&b, 0, "t");
             assert_eq!(r.varint().unwrap(), v);
             assert!(r.at_end());
+        }
+    }
+
+    #[test]
+    fn varint_len_is_the_encoded_length_at_every_width() {
+        for bits in 0..64u32 {
+            let top = 1u64 << bits;
+            for v in [top - 1, top, top + 1, top | (top - 1)] {
+                let mut b = Vec::new();
+                Writer { buf: &mut b }.varint(v);
+                assert_eq!(varint_len(v), b.len(), "{v:#x}");
+            }
         }
     }
 
