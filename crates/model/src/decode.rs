@@ -412,7 +412,7 @@ fn sample_item_bounds(b: &[u8]) -> [usize; 3] {
         if wt == LEN {
             let Ok((payload, _)) = r.bytes() else { break };
             match slot {
-                Some(i @ 0..=1) => c[i] += payload.iter().filter(|&&x| x < 0x80).count(),
+                Some(i @ 0..=1) => c[i] += varint_ends(payload),
                 Some(i) => c[i] += 1,
                 None => {}
             }
@@ -426,6 +426,32 @@ fn sample_item_bounds(b: &[u8]) -> [usize; 3] {
         }
     }
     c
+}
+
+/// The bytes of `b` below 0x80: the varints that end in it. Eight bytes
+/// at a time, their counts summed in byte lanes (up to 255 words at once,
+/// so that no lane overflows), then the lanes added up.
+fn varint_ends(b: &[u8]) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let mut total = 0;
+    let mut words = b.chunks_exact(8);
+    loop {
+        let mut lanes = 0u64;
+        let mut n = 0;
+        for w in words.by_ref().take(255) {
+            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            lanes += (!w >> 7) & LOW;
+            n += 1;
+        }
+        // Pairs of byte lanes into 16-bit lanes, then those summed into
+        // the top one.
+        let pairs = (lanes & 0x00ff_00ff_00ff_00ff) + ((lanes >> 8) & 0x00ff_00ff_00ff_00ff);
+        total += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
+        if n < 255 {
+            break;
+        }
+    }
+    total + words.remainder().iter().filter(|&&x| x < 0x80).count()
 }
 
 /// Sample records between two marks of [`SampleMarks`]: a parallel decode
@@ -1586,6 +1612,21 @@ mod tests {
         let want = decode_uncompressed_with(&data, &DecodeOptions::default()).unwrap_err();
         let got = decode_uncompressed_with(&data, &drop).unwrap_err();
         assert_eq!(format!("{got:?}"), format!("{want:?}"));
+    }
+
+    proptest::proptest! {
+        /// Varint ends are counted as a byte-by-byte count finds them, for
+        /// any bytes and length (past 255 words too).
+        #[test]
+        fn varint_ends_are_the_bytes_below_0x80(
+            b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2100),
+            high in proptest::prelude::any::<bool>(),
+        ) {
+            // Even bytes made continuation bytes, or any bytes.
+            let b: Vec<u8> = b.iter().map(|&x| if high && x % 2 == 0 { x | 0x80 } else { x }).collect();
+            let want = b.iter().filter(|&&x| x < 0x80).count();
+            proptest::prop_assert_eq!(varint_ends(&b), want);
+        }
     }
 
     /// A profile with fewer samples than a parallel decode takes has its
