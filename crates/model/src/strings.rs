@@ -28,7 +28,6 @@
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
-use std::sync::Arc;
 
 use hashbrown::HashTable;
 
@@ -56,12 +55,26 @@ impl StrId {
 }
 
 /// A deduplicated string table. Entry 0 is always `""`.
-#[derive(Clone, Debug)]
+///
+/// The strings are held end to end in one buffer (not each in an
+/// allocation of its own): a profile's table is made with no allocation
+/// per string, and looking strings up reads memory close together.
+#[derive(Clone)]
 pub struct StringTable {
-    strings: Vec<Arc<str>>,
-    /// The ids of `strings`, found by the hash of their text.
+    /// The strings, end to end.
+    text: String,
+    /// Where each string ends in `text`; it starts where the one before
+    /// it ends.
+    ends: Vec<usize>,
+    /// The ids of the strings, found by the hash of their text.
     index: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for StringTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl Default for StringTable {
@@ -72,7 +85,9 @@ impl Default for StringTable {
 
 impl PartialEq for StringTable {
     fn eq(&self, other: &Self) -> bool {
-        self.strings == other.strings
+        // The same strings in the same order: the same text, cut in the
+        // same places.
+        self.ends == other.ends && self.text == other.text
     }
 }
 
@@ -80,11 +95,12 @@ impl StringTable {
     /// A table holding only the empty string.
     pub fn new() -> Self {
         let mut table = StringTable {
-            strings: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
             index: HashTable::new(),
             hasher: foldhash::fast::RandomState::default(),
         };
-        table.add(table.hasher.hash_one(""), Arc::from(""));
+        table.add(table.hasher.hash_one(""), "");
         table
     }
 
@@ -93,23 +109,30 @@ impl StringTable {
         let hash = self.hasher.hash_one(s);
         match self.find(hash, s) {
             Some(id) => id,
-            None => self.add(hash, Arc::from(s)),
+            None => self.add(hash, s),
         }
     }
 
     /// The id of the string `s` whose hash is `hash`, if the table holds it.
     fn find(&self, hash: u64, s: &str) -> Option<StrId> {
-        let strings = &self.strings;
-        let same = |&id: &u32| strings.get(id as usize).is_some_and(|t| **t == *s);
+        let (text, ends) = (&self.text, &self.ends);
+        let same = |&id: &u32| text_of(text, ends, id as usize) == Some(s);
         self.index.find(hash, same).map(|&id| StrId(id))
     }
 
     /// Adds `s`, which the table does not hold, whose hash is `hash`.
-    fn add(&mut self, hash: u64, s: Arc<str>) -> StrId {
-        let id = self.strings.len() as u32;
-        self.strings.push(s);
-        let rehash = id_hash(&self.strings, &self.hasher);
-        self.index.insert_unique(hash, id, rehash);
+    fn add(&mut self, hash: u64, s: &str) -> StrId {
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        let StringTable {
+            text,
+            ends,
+            index,
+            hasher,
+        } = self;
+        let rehash = |&id: &u32| hasher.hash_one(text_of(text, ends, id as usize).unwrap_or(""));
+        index.insert_unique(hash, id, rehash);
         StrId(id)
     }
 
@@ -118,23 +141,26 @@ impl StringTable {
     /// hashed on two threads for long lists: only the lookups are serial.
     pub fn intern_all_bytes(&mut self, list: &[&[u8]]) -> Vec<StrId> {
         let hasher = &self.hasher;
-        let made = |r: std::ops::Range<usize>| -> Vec<(u64, Arc<str>)> {
+        let made = |r: std::ops::Range<usize>| -> Vec<(u64, Cow<'_, str>)> {
             let part = list.get(r).unwrap_or(&[]);
             (part.iter())
                 .map(|b| {
                     let text = from_bytes(b);
-                    (hasher.hash_one(&*text), Arc::from(text))
+                    (hasher.hash_one(&*text), text)
                 })
                 .collect()
         };
         let (first, second) = crate::chunks::in_halves(list.len(), PARALLEL_STRINGS, made);
-        self.index
-            .reserve(list.len(), id_hash(&self.strings, &self.hasher));
-        self.strings.reserve(list.len());
+        let (text, ends) = (&self.text, &self.ends);
+        let rehash = |&id: &u32| hasher.hash_one(text_of(text, ends, id as usize).unwrap_or(""));
+        self.index.reserve(list.len(), rehash);
+        self.ends.reserve(list.len());
+        let bytes: usize = list.iter().map(|b| b.len()).sum();
+        self.text.reserve(bytes);
         (first.into_iter().chain(second.into_iter().flatten()))
             .map(|(hash, text)| match self.find(hash, &text) {
                 Some(id) => id,
-                None => self.add(hash, text),
+                None => self.add(hash, &text),
             })
             .collect()
     }
@@ -158,12 +184,12 @@ impl StringTable {
     /// The text of `id`. An id from another table may give a wrong string or
     /// the empty string, but never panics.
     pub fn get(&self, id: StrId) -> &str {
-        self.strings.get(id.index()).map(|s| &**s).unwrap_or("")
+        text_of(&self.text, &self.ends, id.index()).unwrap_or("")
     }
 
     /// Number of distinct strings, the empty string included.
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.ends.len()
     }
 
     /// Always false: the empty string is always present.
@@ -171,37 +197,32 @@ impl StringTable {
         false
     }
 
-    /// An estimate of the memory the table takes: each string's text and
-    /// shared header, its slot in the id vector and in the lookup map.
+    /// An estimate of the memory the table takes: the text, and each
+    /// string's end and slot in the lookup map.
     pub(crate) fn heap_bytes(&self) -> u64 {
-        const PER_STRING: usize = 16 /* Arc header */ + 16 /* vector slot */ + 8 /* map slot */;
-        let text: usize = self.strings.iter().map(|s| s.len()).sum();
-        (text + self.strings.len() * PER_STRING) as u64
+        const PER_STRING: usize = 8 /* end */ + 8 /* map slot */;
+        (self.text.len() + self.ends.len() * PER_STRING) as u64
     }
 
     /// All strings in id order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.strings.iter().map(|s| &**s)
+        (0..self.ends.len()).map(|i| text_of(&self.text, &self.ends, i).unwrap_or(""))
     }
 
     /// Whether any string holds bytes that are not UTF-8 (as
     /// [`from_bytes`] keeps them): only then can a text made of the table's
     /// strings need [`Unescape`].
     pub fn holds_bytes(&self) -> bool {
-        self.strings.iter().any(|s| s.as_bytes().contains(&LEAD))
+        self.text.as_bytes().contains(&LEAD)
     }
 }
 
-/// The hash of the text of a table's id, for moving it when the index grows.
-fn id_hash<'t>(
-    strings: &'t [Arc<str>],
-    hasher: &'t foldhash::fast::RandomState,
-) -> impl Fn(&u32) -> u64 + 't {
-    move |&id| {
-        strings
-            .get(id as usize)
-            .map_or(0, |t| hasher.hash_one(&**t))
-    }
+/// String `i` of a table's `text` and `ends`.
+#[inline]
+fn text_of<'t>(text: &'t str, ends: &[usize], i: usize) -> Option<&'t str> {
+    let end = *ends.get(i)?;
+    let start = ends.get(i.wrapping_sub(1)).copied().unwrap_or(0);
+    text.get(start..end)
 }
 
 /// Strings per half from which [`StringTable::intern_all_bytes`] makes
