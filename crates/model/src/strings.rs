@@ -492,6 +492,56 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever strings are interned, in whatever order (repeats, the
+        /// empty string and invalid UTF-8 included), each id gives its
+        /// string back and is found by it, the table holds each distinct
+        /// string once, in order of first appearance, and tables compare
+        /// equal exactly when they hold the same strings in the same order.
+        #[test]
+        fn interned_strings_come_back_by_id(
+            list in proptest::collection::vec(proptest::collection::vec(0u8..4, 0..4), 0..40),
+            other in proptest::collection::vec(proptest::collection::vec(0u8..2, 0..3), 0..4),
+        ) {
+            // Few distinct bytes, so that strings repeat and run into each
+            // other ("ab" + "c" against "a" + "bc"); 3 is made invalid UTF-8.
+            let bytes = |list: &[Vec<u8>]| -> Vec<Vec<u8>> {
+                list.iter()
+                    .map(|b| b.iter().map(|&x| if x == 3 { 0xff } else { b'a' + x }).collect())
+                    .collect()
+            };
+            let (list, other) = (bytes(&list), bytes(&other));
+            let mut t = StringTable::new();
+            let mut firsts: Vec<&[u8]> = vec![b""];
+            for b in &list {
+                let id = t.intern_bytes(b);
+                proptest::prop_assert_eq!(&*t.bytes(id), &b[..]);
+                if !firsts.contains(&&b[..]) {
+                    firsts.push(b);
+                }
+            }
+            proptest::prop_assert_eq!(t.len(), firsts.len());
+            let held: Vec<Vec<u8>> = t.iter().map(|s| to_bytes(s).into_owned()).collect();
+            proptest::prop_assert_eq!(&held, &firsts);
+            for (i, b) in firsts.iter().enumerate() {
+                proptest::prop_assert_eq!(t.lookup(&from_bytes(b)), Some(StrId(i as u32)));
+            }
+            let copy = t.clone();
+            proptest::prop_assert_eq!(&copy, &t);
+            let mut more = t.clone();
+            more.intern("zz");
+            proptest::prop_assert_ne!(&more, &t);
+            // Another table is equal exactly when it holds the same
+            // strings (not just the same text cut in other places).
+            let mut u = StringTable::new();
+            for b in &other {
+                u.intern_bytes(b);
+            }
+            let strings = |t: &StringTable| t.iter().map(str::to_string).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(u == t, strings(&u) == strings(&t));
+        }
+    }
+
     #[test]
     fn table_keeps_distinct_byte_strings_apart() {
         let mut t = StringTable::new();
@@ -511,6 +561,15 @@ mod tests {
         assert_eq!(t.get(a), "a");
         assert_eq!(t.len(), 2);
         assert_eq!(t.get(StrId(99)), "");
+        // The same text cut in other places is other strings.
+        let (mut x, mut y) = (StringTable::new(), StringTable::new());
+        let ([xa, xb], [ya, yb]) = (
+            ["ab", "c"].map(|s| x.intern(s)),
+            ["a", "bc"].map(|s| y.intern(s)),
+        );
+        assert_ne!(x, y);
+        assert_eq!((xa, xb), (ya, yb));
+        assert_eq!((x.get(xb), y.get(yb)), ("c", "bc"));
     }
 
     /// A long list (made on two threads) and a short one give the ids
