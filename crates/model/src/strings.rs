@@ -125,14 +125,8 @@ impl StringTable {
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
-        let StringTable {
-            text,
-            ends,
-            index,
-            hasher,
-        } = self;
-        let rehash = |&id: &u32| hasher.hash_one(text_of(text, ends, id as usize).unwrap_or(""));
-        index.insert_unique(hash, id, rehash);
+        let rehash = id_hash(&self.text, &self.ends, &self.hasher);
+        self.index.insert_unique(hash, id, rehash);
         StrId(id)
     }
 
@@ -151,8 +145,7 @@ impl StringTable {
                 .collect()
         };
         let (first, second) = crate::chunks::in_halves(list.len(), PARALLEL_STRINGS, made);
-        let (text, ends) = (&self.text, &self.ends);
-        let rehash = |&id: &u32| hasher.hash_one(text_of(text, ends, id as usize).unwrap_or(""));
+        let rehash = id_hash(&self.text, &self.ends, hasher);
         self.index.reserve(list.len(), rehash);
         self.ends.reserve(list.len());
         let bytes: usize = list.iter().map(|b| b.len()).sum();
@@ -215,6 +208,16 @@ impl StringTable {
     pub fn holds_bytes(&self) -> bool {
         self.text.as_bytes().contains(&LEAD)
     }
+}
+
+/// The hash of the text of a table's id, for moving it when the index
+/// grows.
+fn id_hash<'t>(
+    text: &'t str,
+    ends: &'t [usize],
+    hasher: &'t foldhash::fast::RandomState,
+) -> impl Fn(&u32) -> u64 + 't {
+    move |&id| hasher.hash_one(text_of(text, ends, id as usize).unwrap_or(""))
 }
 
 /// String `i` of a table's `text` and `ends`.
