@@ -1502,8 +1502,8 @@ enum Walked {
 
 /// The sums of `stacks` (and with `tags`, their samples' tags; not with
 /// [`Walked::Edges`]).
-fn accumulate(
-    stacks: &[&[Stack<'_>]],
+fn accumulate<'s, 'p>(
+    stacks: &mut dyn Iterator<Item = &'s [Stack<'p>]>,
     locs: &LocTable,
     nnodes: usize,
     walked: Walked,
@@ -1522,8 +1522,8 @@ fn accumulate(
     run(stacks, locs, nnodes, edge_nodes, tags)
 }
 
-fn accumulate_as<const MEAN: bool, const NODES: bool, const EDGES: bool>(
-    stacks: &[&[Stack<'_>]],
+fn accumulate_as<'s, 'p, const MEAN: bool, const NODES: bool, const EDGES: bool>(
+    stacks: &mut dyn Iterator<Item = &'s [Stack<'p>]>,
     locs: &LocTable,
     nnodes: usize,
     edge_nodes: EdgeMask<'_>,
@@ -1858,28 +1858,36 @@ fn build_graph(
             })
             .collect(),
     });
-    let run = |parts: &[&[Stack<'_>]]| {
+    let run = |parts: &mut dyn Iterator<Item = &[Stack<'_>]>| {
         let walk = walk.as_ref();
         accumulate(parts, &locs, nnodes, walked, stacks.mean, mask, walk)
     };
     let partials: Vec<Partial> = if split && all.len() > 1 {
-        // Alternate slices to each thread: the cost of a stack depends on
-        // which nodes are kept, and the two halves of a profile can differ
-        // much in that.
+        // Slices taken in turn by whichever thread is free, so that both
+        // finish together: the cost of a stack depends on which nodes are
+        // kept (the two halves of a profile can differ much in that), and
+        // a thread may have less of the processor than the other (the
+        // node maker, another process). The sums do not depend on which
+        // thread summed what, and the edges are put in one order below.
         let slices: Vec<&[Stack<'_>]> = all.chunks(INTERLEAVED_STACKS).collect();
-        let first: Vec<&[Stack<'_>]> = slices.iter().copied().step_by(2).collect();
-        let second: Vec<&[Stack<'_>]> = slices.iter().copied().skip(1).step_by(2).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let deal = || {
+            std::iter::from_fn(|| {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                slices.get(k).copied()
+            })
+        };
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| run(&second));
-            let a = run(&first);
+            let h = scope.spawn(|| run(&mut deal()));
+            let a = run(&mut deal());
             match h.join() {
                 Ok(b) => vec![a, b],
                 // A worker cannot panic on valid input; fall back to one thread.
-                Err(_) => vec![run(&[all])],
+                Err(_) => vec![run(&mut std::iter::once(all))],
             }
         })
     } else {
-        vec![run(&[all])]
+        vec![run(&mut std::iter::once(all))]
     };
     // The edges made so far, by (destination, source), while another
     // worker's sums follow.
@@ -1896,7 +1904,7 @@ fn build_graph(
     b.g.edges
         .reserve(partials.iter().map(|p| p.edges.len()).sum::<usize>());
     let (arena, edges) = (&mut b.g.arena, &mut b.g.edges);
-    std::thread::scope(|scope| {
+    let made = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<NodeSums>();
         let adder = scope.spawn(move || {
             let mut done = Vec::new();
@@ -1906,13 +1914,13 @@ fn build_graph(
             }
             done
         });
-        for (k, part) in partials.into_iter().enumerate() {
+        for part in partials {
             // Gone only when that thread is: its sums are then added below.
             if let Err(back) = tx.send(part.nodes) {
                 sums.push(back.0);
             }
             let fresh = add_partial_edges(edges, &made, &part.edges, &part.edge_divs);
-            if k + 1 < count {
+            if count > 1 {
                 made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
             }
             add_node_tags(&mut node_tags, part.tags);
@@ -1922,9 +1930,19 @@ fn build_graph(
         if let Err(e) = adder.join() {
             std::panic::resume_unwind(e);
         }
+        made
     });
     for nodes in sums {
         nodes.add_to(&mut b.g.arena);
+    }
+    if count > 1 {
+        // The edges in the order of their keys, as one worker makes them,
+        // whichever worker met each first.
+        let in_order: Vec<Edge> = (made.iter())
+            .filter_map(|&(_, id)| b.g.edges.get(id.index()).cloned())
+            .collect();
+        b.g.edges.truncate(linked);
+        b.g.edges.extend(in_order);
     }
     link_edges(&mut b.g.arena, &b.g.edges, linked);
     if let Some(mut tags) = collector {
@@ -3106,6 +3124,53 @@ mod tests {
                 };
                 assert_eq!(n.out_edges, of(|e| e.src), "split: {split}");
                 assert_eq!(n.in_edges, of(|e| e.dest), "split: {split}");
+            }
+        }
+    }
+
+    #[test]
+    fn split_graph_numbers_its_edges_as_the_sequential_one() {
+        // However the slices of stacks fall to the two workers, the edges
+        // come out in one order: that of one worker alone.
+        // Many functions, each slice of stacks meeting edges of its own.
+        let mut p = Profile::new();
+        let (t, u) = (p.intern("samples"), p.intern("count"));
+        p.sample_types.push(ValueType { r#type: t, unit: u });
+        for i in 0..1000u32 {
+            let name = p.intern(&format!("g{i}"));
+            p.functions.push(Function {
+                id: u64::from(i) + 1,
+                name,
+                ..Default::default()
+            });
+            p.locations.push(Location {
+                id: u64::from(i) + 1,
+                lines: vec![Line {
+                    function: FunctionId(i),
+                    line: 1,
+                    column: 0,
+                }],
+                ..Default::default()
+            });
+        }
+        let mut numbers = pprof_testkit::numbers(777);
+        for k in 0..4000u32 {
+            let locations = (0..4).map(|_| LocationId(numbers(1000) as u32)).collect();
+            p.samples.push(Sample {
+                locations,
+                values: vec![i64::from(k % 9) + 1],
+                labels: vec![],
+            });
+        }
+        let o = Options::default();
+        let stacks = Stacks::new(&p, 0, false);
+        let one = build_graph(&p, &o, &stacks, Some(false), true, None);
+        assert!(one.edges.len() > 5000, "{} edges", one.edges.len());
+        for _ in 0..8 {
+            let two = build_graph(&p, &o, &stacks, Some(true), true, None);
+            assert_eq!(two.edges, one.edges);
+            for (a, b) in two.arena.iter().zip(&one.arena) {
+                assert_eq!((&a.out_edges, &a.in_edges), (&b.out_edges, &b.in_edges));
             }
         }
     }
