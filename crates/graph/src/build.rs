@@ -8,7 +8,6 @@ use pprof_model::{Label, Line, Location, Profile, SampleRef, Samples, StrId};
 
 use crate::options::{Edges, Keep, Options, TagFormat};
 use crate::paths;
-use crate::sort::merge_sorted;
 use crate::types::{Edge, EdgeId, FunctionKey, Node, NodeId, NodeInfo, Tag};
 use crate::Graph;
 
@@ -1889,12 +1888,9 @@ fn build_graph(
     } else {
         vec![run(&mut std::iter::once(all))]
     };
-    // The edges made so far, by (destination, source), while another
-    // worker's sums follow.
     // The nodes' sums are added on another thread while this one makes
     // the edges, which are linked from the nodes at the end
     // ([`link_edges`]).
-    let mut made: Vec<(u64, EdgeId)> = Vec::new();
     let mut node_tags: NodeTags = Vec::new();
     let count = partials.len();
     let mut sums = Vec::with_capacity(count);
@@ -1904,7 +1900,7 @@ fn build_graph(
     b.g.edges
         .reserve(partials.iter().map(|p| p.edges.len()).sum::<usize>());
     let (arena, edges) = (&mut b.g.arena, &mut b.g.edges);
-    let made = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<NodeSums>();
         let adder = scope.spawn(move || {
             let mut done = Vec::new();
@@ -1914,35 +1910,24 @@ fn build_graph(
             }
             done
         });
+        let mut lists = Vec::with_capacity(count);
         for part in partials {
             // Gone only when that thread is: its sums are then added below.
             if let Err(back) = tx.send(part.nodes) {
                 sums.push(back.0);
             }
-            let fresh = add_partial_edges(edges, &made, &part.edges, &part.edge_divs);
-            if count > 1 {
-                made = merge_sorted(made, fresh, |x, y| x.0 < y.0);
-            }
+            lists.push((part.edges, part.edge_divs));
             add_node_tags(&mut node_tags, part.tags);
         }
         drop(tx);
+        add_partial_edges(edges, &lists);
         // A worker that cannot panic; were it to, its sums would be lost.
         if let Err(e) = adder.join() {
             std::panic::resume_unwind(e);
         }
-        made
     });
     for nodes in sums {
         nodes.add_to(&mut b.g.arena);
-    }
-    if count > 1 {
-        // The edges in the order of their keys, as one worker makes them,
-        // whichever worker met each first.
-        let in_order: Vec<Edge> = (made.iter())
-            .filter_map(|&(_, id)| b.g.edges.get(id.index()).cloned())
-            .collect();
-        b.g.edges.truncate(linked);
-        b.g.edges.extend(in_order);
     }
     link_edges(&mut b.g.arena, &b.g.edges, linked);
     if let Some(mut tags) = collector {
@@ -2153,41 +2138,37 @@ fn link_edges(arena: &mut [Node], edges: &[Edge], from: usize) {
     }
 }
 
-/// Adds the edge sums of one worker (sorted by destination, then source)
-/// to the graph: an edge already in `made` (the edges made so far, in the
-/// same order) is found by walking both lists at once, a new one is made
-/// in the worker's order, as [`Builder::edge`] would. Returns the edges it
-/// made, in order.
-fn add_partial_edges(
-    graph_edges: &mut Vec<Edge>,
-    made: &[(u64, EdgeId)],
-    edges: &[EdgeSlot],
-    divs: &[i64],
-) -> Vec<(u64, EdgeId)> {
-    let mut fresh: Vec<(u64, EdgeId)> = Vec::with_capacity(edges.len());
-    let mut at = 0;
-    for (i, e) in edges.iter().enumerate() {
-        // Destination, then source.
-        let k = e.key.rotate_left(32);
-        while made.get(at).is_some_and(|m| m.0 < k) {
-            at += 1;
-        }
-        let id = match made.get(at) {
-            Some(&(mk, id)) if mk == k => id,
-            _ => {
-                let (src, dest) = (NodeId((e.key >> 32) as u32), NodeId(e.key as u32));
-                let id = push_edge(graph_edges, src, dest);
-                fresh.push((k, id));
-                id
+/// Adds the edge sums of the workers (each list sorted by destination,
+/// then source) to the graph in that order, walking the lists at once:
+/// each edge is made at its key's first appearance and given the sums of
+/// every worker that met it, in the workers' order. The graph gets the
+/// edges one worker alone would make, in its order, as [`Builder::edge`]
+/// would, however the stacks were dealt.
+fn add_partial_edges(graph_edges: &mut Vec<Edge>, parts: &[(Vec<EdgeSlot>, Vec<i64>)]) {
+    let mut at = vec![0usize; parts.len()];
+    // Destination, then source.
+    let head = |(edges, _): &(Vec<EdgeSlot>, Vec<i64>), i: usize| {
+        edges.get(i).map(|e| e.key.rotate_left(32))
+    };
+    while let Some(least) = (parts.iter().zip(&at))
+        .filter_map(|(p, &i)| head(p, i))
+        .min()
+    {
+        let key = least.rotate_right(32);
+        let (src, dest) = (NodeId((key >> 32) as u32), NodeId(key as u32));
+        let id = push_edge(graph_edges, src, dest);
+        for ((edges, divs), i) in parts.iter().zip(at.iter_mut()) {
+            let Some(e) = edges.get(*i).filter(|e| e.key == key) else {
+                continue;
+            };
+            let div = divs.get(*i).copied().unwrap_or(0);
+            if let Some(edge) = graph_edges.get_mut(id.index()) {
+                let sums = &e.sums;
+                add_to_edge(edge, div, sums.weight, sums.residual, sums.inline);
             }
-        };
-        let div = divs.get(i).copied().unwrap_or(0);
-        if let Some(edge) = graph_edges.get_mut(id.index()) {
-            let sums = &e.sums;
-            add_to_edge(edge, div, sums.weight, sums.residual, sums.inline);
+            *i += 1;
         }
     }
-    fresh
 }
 
 /// Per label group of `groups`: the summed weight of its samples (two
@@ -2880,22 +2861,71 @@ mod tests {
     }
 
     #[test]
-    fn edge_lists_merge_in_key_order() {
-        let list = |keys: &[u64]| -> Vec<(u64, EdgeId)> {
-            keys.iter().map(|&k| (k, EdgeId(k as u32))).collect()
+    fn workers_edges_are_made_in_key_order_with_all_their_sums() {
+        // key: source << 32 | destination; lists sorted by destination.
+        let slot = |src: u64, dest: u64, weight: i64, residual: bool, inline: bool| EdgeSlot {
+            key: src << 32 | dest,
+            sums: EdgeSums {
+                weight,
+                seen: 0,
+                residual,
+                inline,
+            },
         };
-        let less = |x: &(u64, EdgeId), y: &(u64, EdgeId)| x.0 < y.0;
-        let merged = merge_sorted(list(&[1, 4, 9]), list(&[2, 3, 10, 11]), less);
-        assert_eq!(merged, list(&[1, 2, 3, 4, 9, 10, 11]));
-        assert_eq!(merge_sorted(Vec::new(), list(&[5]), less), list(&[5]));
-        assert_eq!(merge_sorted(list(&[5]), Vec::new(), less), list(&[5]));
-        // Among equals, the first list's come first.
-        let tagged = merge_sorted(
-            vec![(1, 'a'), (2, 'a')],
-            vec![(1, 'b'), (2, 'b')],
-            |x, y| x.0 < y.0,
+        let a = vec![slot(5, 1, 10, false, true), slot(2, 3, 1, false, true)];
+        let b = vec![
+            slot(7, 0, 4, false, true),
+            slot(2, 3, 2, true, false),
+            slot(1, 9, 8, false, true),
+        ];
+        let mut edges = Vec::new();
+        add_partial_edges(&mut edges, &[(a, vec![100, 200]), (b, vec![1, 2, 3])]);
+        let got: Vec<_> = (edges.iter())
+            .map(|e| {
+                (
+                    e.src.0,
+                    e.dest.0,
+                    e.weight,
+                    e.weight_div,
+                    e.residual,
+                    e.inline,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (7, 0, 4, 1, false, true),
+                (5, 1, 10, 100, false, true),
+                (2, 3, 3, 202, true, false),
+                (1, 9, 8, 3, false, true),
+            ]
         );
-        assert_eq!(tagged, [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]);
+        // One worker's list alone, without divisors.
+        let mut one = Vec::new();
+        add_partial_edges(&mut one, &[(vec![slot(3, 4, 6, false, true)], Vec::new())]);
+        assert_eq!((one.len(), one[0].weight, one[0].weight_div), (1, 6, 0));
+    }
+
+    #[test]
+    fn sorted_lists_merge_in_order() {
+        let merged = |a: Vec<(u64, char)>, b: Vec<(u64, char)>| {
+            let mut all = Vec::new();
+            crate::sort::merge_sorted_into(a, b, |x, y| x.0 < y.0, |i| all.push(i));
+            all
+        };
+        let list = |keys: &[u64]| -> Vec<(u64, char)> { keys.iter().map(|&k| (k, 'x')).collect() };
+        assert_eq!(
+            merged(list(&[1, 4, 9]), list(&[2, 3, 10, 11])),
+            list(&[1, 2, 3, 4, 9, 10, 11])
+        );
+        assert_eq!(merged(Vec::new(), list(&[5])), list(&[5]));
+        assert_eq!(merged(list(&[5]), Vec::new()), list(&[5]));
+        // Among equals, the first list's come first.
+        assert_eq!(
+            merged(vec![(1, 'a'), (2, 'a')], vec![(1, 'b'), (2, 'b')]),
+            [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]
+        );
     }
 
     /// Each node's identity and function key, in arena order.

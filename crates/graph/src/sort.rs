@@ -427,19 +427,9 @@ impl Graph {
     }
 }
 
-/// Two lists, each sorted by `less`, merged into one sorted list; among
-/// equal items those of `a` come first (a stable merge).
-pub(crate) fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
-    if a.is_empty() {
-        return b;
-    }
-    let mut all = Vec::with_capacity(a.len() + b.len());
-    merge_sorted_into(a, b, less, |item| all.push(item));
-    all
-}
-
-/// [`merge_sorted`], giving the merged items to `out` in order instead of
-/// making a list of them.
+/// Two lists, each sorted by `less`, merged: their items given to `out`
+/// in sorted order; among equal items those of `a` come first (a stable
+/// merge).
 pub(crate) fn merge_sorted_into<T>(
     a: Vec<T>,
     b: Vec<T>,
