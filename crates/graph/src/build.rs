@@ -1589,8 +1589,9 @@ fn accumulate_as<'s, 'p, const MEAN: bool, const NODES: bool, const EDGES: bool>
     }
 }
 
-/// Stacks per slice when the stacks are dealt to two threads in turn
-/// (few in tests, so that their small profiles make many slices).
+/// Stacks per slice when two threads sum the stacks, each taking the next
+/// slice not taken (few in tests, so that their small profiles make many
+/// slices).
 const INTERLEAVED_STACKS: usize = if cfg!(test) { 64 } else { 4096 };
 
 /// Stacks per worker below which one thread does all the work.
