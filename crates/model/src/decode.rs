@@ -454,9 +454,14 @@ fn varint_ends(b: &[u8]) -> usize {
     total + words.remainder().iter().filter(|&&x| x < 0x80).count()
 }
 
-/// Sample records between two marks of [`SampleMarks`]: a parallel decode
-/// starts its second half at the mark nearest the middle.
+/// Sample records between two marks of [`SampleMarks`]: each run of a
+/// parallel decode starts at a mark.
 const SAMPLE_MARK: usize = 4096;
+
+/// Runs a parallel decode cuts the samples into, for two threads that each
+/// take the next run not taken: enough that both finish together, few
+/// enough that each run is long.
+const DECODE_RUNS: usize = 16;
 
 /// Where the sample records are: how many, and the offset of every
 /// [`SAMPLE_MARK`]-th one (the first included) with the sizes of the
@@ -493,17 +498,39 @@ impl SampleMarks {
         self.marks.first().map_or(0, |m| m.0)
     }
 
-    /// The index and offset of the first sample of a second half, and the
-    /// sizes of both halves; `None` when there are too few marks to split.
-    fn split(&self) -> Option<(usize, usize, [Sizes; 2])> {
+    /// The sizes of the samples before the mark nearest the middle and of
+    /// those after; `None` when there are too few marks to split.
+    fn halves(&self) -> Option<[Sizes; 2]> {
         let last = self.marks.len().checked_sub(1).filter(|&l| l > 0)?;
         let k = ((self.count / 2 + SAMPLE_MARK / 2) / SAMPLE_MARK).clamp(1, last);
-        let (offset, a) = self.marks[k];
+        let (_, a) = self.marks[k];
         let b = Sizes {
             samples: self.sizes.samples - a.samples,
             items: [0, 1, 2].map(|i| self.sizes.items[i] - a.items[i]),
         };
-        Some((k * SAMPLE_MARK, offset, [a, b]))
+        Some([a, b])
+    }
+
+    /// About [`DECODE_RUNS`] runs of the samples, each from a mark to the
+    /// next run's (the last to the end): the index of its first sample,
+    /// the offset of its record, how many samples it has, and their sizes.
+    fn runs(&self) -> Vec<(usize, usize, usize, Sizes)> {
+        let per = self.marks.len().div_ceil(DECODE_RUNS).max(1);
+        let starts: Vec<usize> = (0..self.marks.len()).step_by(per).collect();
+        (starts.iter().enumerate())
+            .map(|(j, &m)| {
+                let (offset, before) = self.marks[m];
+                let (end, after) = match starts.get(j + 1) {
+                    Some(&n) => (n * SAMPLE_MARK, self.marks[n].1),
+                    None => (self.count, self.sizes),
+                };
+                let sizes = Sizes {
+                    samples: after.samples - before.samples,
+                    items: [0, 1, 2].map(|i| after.items[i] - before.items[i]),
+                };
+                (m * SAMPLE_MARK, offset, end - m * SAMPLE_MARK, sizes)
+            })
+            .collect()
     }
 }
 
@@ -981,7 +1008,7 @@ fn whole_field(buf: &[u8]) -> Option<usize> {
 }
 
 /// Builds the profile from a whole scan of `data`: strings, tables, then
-/// the samples (in two halves at once when there are many). With `keep`,
+/// the samples (in runs on two threads at once when there are many). With `keep`,
 /// the bytes `data` is, the samples keep their records when they can be
 /// written back as they are ([`Samples::set_records`]).
 fn finish(
@@ -1023,7 +1050,7 @@ fn finish(
     let keep_any = nvalues > 0;
     let n_samples = sample_marks.count;
     let split = sample_marks
-        .split()
+        .halves()
         .filter(|_| n_samples >= PARALLEL_SAMPLES && keep_any && n_samples == counts.samples);
     let sample_cost = |halves: &[Sizes; 2]| {
         let [a, b] = halves.map(|h| cost::sample_heap(h.items[0], h.items[1], h.items[2]));
@@ -1038,7 +1065,7 @@ fn finish(
         s
     };
     let room = match split {
-        Some((_, _, halves)) if budget.fits(sample_cost(&halves)) => (std::thread::Builder::new())
+        Some(halves) if budget.fits(sample_cost(&halves)) => (std::thread::Builder::new())
             .spawn(move || {
                 let [a, b] = halves.map(stored);
                 early
@@ -1162,12 +1189,13 @@ fn finish(
         });
     }
 
-    // Samples, in two halves decoded at once when there are many: each
-    // half scans the top level from its first sample record and writes
-    // straight into its part of one flat table, whose room was counted from
-    // the bytes (and charged to the budget) while scanning. Each half stops keeping samples at its first broken one
-    // (the profile is then refused), but reads on: a later undecodable
-    // sample is reported first.
+    // Samples, when there are many, in runs decoded on two threads at
+    // once: each run scans the top level from its first sample record and
+    // writes straight into its part of one flat table, whose room was
+    // counted from the bytes (and charged to the budget) while scanning.
+    // Each run stops keeping samples at its first broken one (the profile
+    // is then refused), but reads on: a later undecodable sample is
+    // reported first.
     // `push` stores a sample; false when its room is full (the room is
     // counted from the same bytes, so it never is). `charge`: count the
     // samples' items against the budget (not when their room was).
@@ -1269,25 +1297,31 @@ fn finish(
         Ok((problem, units))
     };
     let first = sample_marks.first();
-    let (samples, sample_problem, units) = if let Some((mid, mid_at, halves)) = split {
+    let (samples, sample_problem, units) = if let Some(halves) = split {
         budget.charge(sample_cost(&halves))?;
         let room = room.and_then(|h| h.join().ok());
-        let (table, pa, pb) = Samples::fill_two(
-            room,
-            stored(halves[0]),
-            stored(halves[1]),
-            |f| decode_chunk(first, 0, mid, false, &mut |l, v, b| f.push_parts(l, v, b)),
-            |f| {
-                decode_chunk(mid_at, mid, n_samples - mid, false, &mut |l, v, b| {
-                    f.push_parts(l, v, b)
-                })
-            },
-        );
-        let ((pa, mut units), (pb, more)) = (pa?, pb?);
-        for u in more {
-            note_unit(&mut units, u);
+        let runs = sample_marks.runs();
+        let sizes: Vec<Sizes> = runs.iter().map(|r| stored(r.3)).collect();
+        let (table, results) = Samples::fill_runs(room, &sizes, |j, f| {
+            let Some(&(first_index, from, count, _)) = runs.get(j) else {
+                return Ok((None, UnitPairs::new()));
+            };
+            decode_chunk(from, first_index, count, false, &mut |l, v, b| {
+                f.push_parts(l, v, b)
+            })
+        });
+        // In the order of the samples: the first error, else the first
+        // broken sample; the units as one run would note them.
+        let mut problem = None;
+        let mut units = UnitPairs::new();
+        for r in results {
+            let (p, more) = r?;
+            problem = problem.or(p);
+            for u in more {
+                note_unit(&mut units, u);
+            }
         }
-        (table, pa.or(pb), units)
+        (table, problem, units)
     } else {
         let mut table = Samples::new();
         // Room for the samples' sizes (counted as they were located) when
@@ -1690,7 +1724,7 @@ mod tests {
             assert_eq!(scan.early.is_some(), made, "claimed {hint} of {len}");
             let total = scan.samples.sizes;
             let held = scan.early.as_ref().is_some_and(|r| {
-                let (_, _, [a, b]) = scan.samples.split().unwrap();
+                let [a, b] = scan.samples.halves().unwrap();
                 assert_eq!(total.items[0], a.items[0] + b.items[0]);
                 r.holds(total)
             });

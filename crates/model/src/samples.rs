@@ -1271,10 +1271,10 @@ mod tests {
         assert_eq!(t, Samples::new());
     }
 
-    /// Two runs fill the table pushed one by one, in room made ahead (on
-    /// any thread), made there, or made again when it has other sizes.
+    /// Runs fill the table pushed one by one, in room made ahead (on any
+    /// thread), made there, or made again when it has other sizes.
     #[test]
-    fn two_runs_fill_room_made_ahead_or_not() {
+    fn runs_fill_room_made_ahead_or_not() {
         let sample = |i: usize| {
             let locs: Vec<LocationId> = (0..i % 4).map(|k| LocationId((i + k) as u32)).collect();
             let labels: Vec<Label> = (0..i % 3).map(|k| label((i * k) as i64)).collect();
@@ -1311,11 +1311,28 @@ mod tests {
             .join()
             .ok();
         for room in [ahead, None, Some(Samples::room_for(other, other))] {
-            let (t, ra, rb) =
-                Samples::fill_two(room, a, b, |f| fill(f, 0..20), |f| fill(f, 20..50));
-            assert!(ra && rb);
+            let (t, ok) =
+                Samples::fill_runs(room, &[a, b], |j, f| fill(f, [0..20, 20..50][j].clone()));
+            assert_eq!(ok, [true, true]);
             assert_eq!(t, want);
         }
+        // In more runs, some of them empty.
+        let cuts = [0, 7, 7, 20, 33, 50, 50];
+        let runs: Vec<Sizes> = cuts.windows(2).map(|w| run(w[0]..w[1])).collect();
+        let (t, ok) = Samples::fill_runs(None, &runs, |j, f| fill(f, cuts[j]..cuts[j + 1]));
+        assert!(ok.iter().all(|&ok| ok) && ok.len() == 6);
+        assert_eq!(t, want);
+        // Runs that use less than their room (as when decoding drops a
+        // label): the gaps are closed.
+        let roomy: Vec<Sizes> = (runs.iter())
+            .map(|r| Sizes {
+                samples: r.samples + 2,
+                items: r.items.map(|i| i + 3),
+            })
+            .collect();
+        let (t, ok) = Samples::fill_runs(None, &roomy, |j, f| fill(f, cuts[j]..cuts[j + 1]));
+        assert!(ok.iter().all(|&ok| ok));
+        assert_eq!(t, want);
 
         // Room made early, grown as the samples are counted (or not to the
         // end): the same room as `room_for` makes, filled the same.
@@ -1341,9 +1358,10 @@ mod tests {
             assert_eq!(shape(&room), shape(&Samples::room_for(a, b)), "{steps:?}");
             assert!(room.locations.items.iter().all(|&l| l == LocationId(0)));
             assert!(room.values.items.iter().all(|&v| v == 0));
-            let (t, ra, rb) =
-                Samples::fill_two(Some(room), a, b, |f| fill(f, 0..20), |f| fill(f, 20..50));
-            assert!(ra && rb);
+            let (t, ok) = Samples::fill_runs(Some(room), &[a, b], |j, f| {
+                fill(f, [0..20, 20..50][j].clone())
+            });
+            assert_eq!(ok, [true, true]);
             assert_eq!(t, want);
         }
         // Room too small for the table: none, and growing past it does
@@ -1402,7 +1420,7 @@ impl<T: Copy> FillArena<'_, T> {
 }
 
 /// Writes one run of a table that two threads fill at once (see
-/// [`Samples::fill_two`]); positions are relative to the run's room.
+/// [`Samples::fill_runs`]); positions are relative to the run's room.
 #[derive(Debug)]
 pub(crate) struct Filler<'a> {
     len: usize,
@@ -1553,58 +1571,64 @@ impl EarlyRoom {
 }
 
 impl<T: Copy> Arena<T> {
-    /// Splits the room at the first run's sizes.
-    fn split(&mut self, n: usize, items: usize) -> (FillArena<'_, T>, FillArena<'_, T>) {
-        let (ea, eb) = if self.ends.is_empty() {
-            (&mut [][..], &mut [][..])
-        } else {
-            self.ends.split_at_mut(n)
-        };
-        let at = items.min(self.items.len());
-        let (ia, ib) = self.items.split_at_mut(at);
-        (
-            FillArena {
-                ends: ea,
-                items: ia,
+    /// Splits the room into runs of `runs` (samples, items) each, in order
+    /// (a run past the room gets what is left).
+    fn split_runs(&mut self, runs: &[(usize, usize)]) -> Vec<FillArena<'_, T>> {
+        let kept = !self.ends.is_empty();
+        let (mut ends, mut items) = (&mut self.ends[..], &mut self.items[..]);
+        let mut out = Vec::with_capacity(runs.len());
+        for &(n, k) in runs {
+            // (The lengths are read before the slices are taken.)
+            let n = if kept { n.min(ends.len()) } else { 0 };
+            let k = k.min(items.len());
+            let (e, rest) = std::mem::take(&mut ends).split_at_mut(n);
+            ends = rest;
+            let (i, rest) = std::mem::take(&mut items).split_at_mut(k);
+            items = rest;
+            out.push(FillArena {
+                ends: e,
+                items: i,
                 used: 0,
-            },
-            FillArena {
-                ends: eb,
-                items: ib,
-                used: 0,
-            },
-        )
+            });
+        }
+        out
     }
 
-    /// Closes the gap between the first run (room for `a_items`, `a` used)
-    /// and the second, and drops the unused room.
-    fn join(&mut self, a_room: (usize, usize), a: (usize, usize), b: (usize, usize)) {
+    /// Closes the gaps between runs filled in rooms of `rooms` (samples,
+    /// items) each, of which `used` was used, moving each run down to the
+    /// end of the one before (its ends, relative to its room, made
+    /// absolute), and drops the unused room.
+    fn join_runs(&mut self, rooms: &[(usize, usize)], used: &[(usize, usize)]) {
         if self.ends.is_empty() {
             return;
         }
-        let (a_n, a_items) = a_room;
-        let (a_len, a_used) = a;
-        let (b_len, b_used) = b;
-        if a_used != a_items {
-            self.items.copy_within(a_items..a_items + b_used, a_used);
+        let (mut from_n, mut from_i, mut to_n, mut to_i) = (0, 0, 0, 0);
+        for (&(room_n, room_i), &(len, u)) in rooms.iter().zip(used) {
+            if from_i != to_i {
+                self.items.copy_within(from_i..from_i + u, to_i);
+            }
+            if from_n != to_n {
+                self.ends.copy_within(from_n..from_n + len, to_n);
+            }
+            if to_i != 0 {
+                for e in &mut self.ends[to_n..to_n + len] {
+                    *e += to_i;
+                }
+            }
+            (from_n, from_i) = (from_n + room_n, from_i + room_i);
+            (to_n, to_i) = (to_n + len, to_i + u);
         }
-        self.items.truncate(a_used + b_used);
-        if a_len != a_n {
-            self.ends.copy_within(a_n..a_n + b_len, a_len);
-        }
-        for e in &mut self.ends[a_len..a_len + b_len] {
-            *e += a_used;
-        }
-        self.ends.truncate(a_len + b_len);
-        if a_used + b_used == 0 {
+        self.items.truncate(to_i);
+        self.ends.truncate(to_n);
+        if to_i == 0 {
             self.ends.clear();
         }
     }
 }
 
 impl Samples {
-    /// The empty room of a table for two runs of at most `a` and `b`
-    /// sizes, for [`Samples::fill_two`].
+    /// The empty room of a table for runs of at most `a` and `b` sizes
+    /// together, for [`Samples::fill_runs`].
     pub(crate) fn room_for(a: Sizes, b: Sizes) -> Samples {
         let n = a.samples + b.samples;
         let total = |i: usize| a.items[i] + b.items[i];
@@ -1619,63 +1643,75 @@ impl Samples {
         }
     }
 
-    /// Fills a table in two runs at once: `fa` writes the first (of at most
-    /// `a` sizes), `fb` the second (`b`), each on its own thread, into
-    /// `room` ([`Samples::room_for`] of the same sizes, or it is made
-    /// again); the runs are joined in place.
-    pub(crate) fn fill_two<R: Send>(
+    /// Fills a table in runs of at most `runs[j]` sizes each, on two
+    /// threads at once, each taking the next run not taken (so that both
+    /// finish together however the processor is shared): `f(j, filler)`
+    /// writes run `j`, into `room` ([`Samples::room_for`] of the same total
+    /// sizes, or it is made again); the runs are then joined in place, in
+    /// order, and their results returned in that order.
+    pub(crate) fn fill_runs<R: Send>(
         room: Option<Samples>,
-        a: Sizes,
-        b: Sizes,
-        fa: impl FnOnce(&mut Filler<'_>) -> R,
-        fb: impl FnOnce(&mut Filler<'_>) -> R + Send,
-    ) -> (Samples, R, R) {
+        runs: &[Sizes],
+        f: impl Fn(usize, &mut Filler<'_>) -> R + Sync,
+    ) -> (Samples, Vec<R>) {
+        let total = runs.iter().fold(Sizes::default(), |t, r| Sizes {
+            samples: t.samples + r.samples,
+            items: [0, 1, 2].map(|i| t.items[i] + r.items[i]),
+        });
         let fits = |t: &Samples| {
-            let total = |i: usize| a.items[i] + b.items[i];
             t.len == 0
-                && t.locations.items.len() == total(0)
-                && t.values.items.len() == total(1)
-                && t.labels.items.len() == total(2)
+                && t.locations.items.len() == total.items[0]
+                && t.values.items.len() == total.items[1]
+                && t.labels.items.len() == total.items[2]
         };
         let mut t = match room {
             Some(t) if fits(&t) => t,
-            _ => Samples::room_for(a, b),
+            _ => Samples::room_for(total, Sizes::default()),
         };
-        let (la, lb) = t.locations.split(a.samples, a.items[0]);
-        let (va, vb) = t.values.split(a.samples, a.items[1]);
-        let (ba, bb) = t.labels.split(a.samples, a.items[2]);
-        let mut first = Filler {
-            len: 0,
-            locations: la,
-            values: va,
-            labels: ba,
+        let rooms = |i: usize| -> Vec<(usize, usize)> {
+            runs.iter().map(|r| (r.samples, r.items[i])).collect()
         };
-        let mut second = Filler {
-            len: 0,
-            locations: lb,
-            values: vb,
-            labels: bb,
+        let (lr, vr, br) = (rooms(0), rooms(1), rooms(2));
+        let fillers: Vec<(usize, Filler<'_>)> = (t.locations.split_runs(&lr).into_iter())
+            .zip(t.values.split_runs(&vr))
+            .zip(t.labels.split_runs(&br))
+            .map(|((locations, values), labels)| Filler {
+                len: 0,
+                locations,
+                values,
+                labels,
+            })
+            .enumerate()
+            .collect();
+        let next = std::sync::Mutex::new(fillers.into_iter());
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let taken = next.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((j, mut filler)) = taken else {
+                    return done;
+                };
+                let r = f(j, &mut filler);
+                done.push((j, r, filler.filled()));
+            }
         };
-        let (ra, rb) = std::thread::scope(|sc| {
-            let h = sc.spawn(|| {
-                let r = fb(&mut second);
-                (r, second.filled())
-            });
-            let r = fa(&mut first);
-            let ra = (r, first.filled());
-            (ra, h.join())
+        let mut done = std::thread::scope(|sc| {
+            let h = sc.spawn(work);
+            let mut done = work();
+            match h.join() {
+                Ok(more) => done.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            done
         });
-        let ((ra, fa_sizes), (rb, fb_sizes)) = match rb {
-            Ok(rb) => (ra, rb),
-            Err(panic) => std::panic::resume_unwind(panic),
+        done.sort_by_key(|d| d.0);
+        let used = |i: usize| -> Vec<(usize, usize)> {
+            done.iter().map(|d| (d.2.samples, d.2.items[i])).collect()
         };
-        let room = |i: usize| (a.samples, a.items[i]);
-        let used = |s: Sizes, i: usize| (s.samples, s.items[i]);
-        t.locations
-            .join(room(0), used(fa_sizes, 0), used(fb_sizes, 0));
-        t.values.join(room(1), used(fa_sizes, 1), used(fb_sizes, 1));
-        t.labels.join(room(2), used(fa_sizes, 2), used(fb_sizes, 2));
-        t.len = fa_sizes.samples + fb_sizes.samples;
-        (t, ra, rb)
+        t.locations.join_runs(&lr, &used(0));
+        t.values.join_runs(&vr, &used(1));
+        t.labels.join_runs(&br, &used(2));
+        t.len = done.iter().map(|d| d.2.samples).sum();
+        (t, done.into_iter().map(|d| d.1).collect())
     }
 }

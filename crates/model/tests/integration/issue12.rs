@@ -195,8 +195,8 @@ fn issue12_undecodable_sample_wins_over_a_broken_invariant() {
     assert!(!invalid.is_not_proto(), "pprof does not try other formats");
 }
 
-/// Many samples decode in two halves at once: the first broken sample is
-/// reported, whichever half it is in.
+/// Many samples decode in runs on two threads: the first broken sample is
+/// reported, whichever run it is in.
 #[test]
 fn issue12_first_broken_sample_of_a_large_profile() {
     let mut parts = vec![head(), function(1), location(1, 1)];

@@ -217,11 +217,11 @@ fn prost_types_describe_the_same_wire_format() {
     );
 }
 
-/// Profiles of 20 000 samples and more are decoded in two halves at once,
+/// Profiles of 20 000 samples and more are decoded in runs on two threads,
 /// into one flat table whose room is counted from the bytes: labels that
 /// decoding drops (a key alone) leave room that the join closes.
 #[test]
-fn large_profiles_decode_in_two_halves_into_one_table() {
+fn large_profiles_decode_in_runs_into_one_table() {
     use pprof_model::{Function, FunctionId, Label, Line, Location, LocationId, Sample, ValueType};
     let mut p = Profile::new();
     for (t, u) in [("samples", "count"), ("cpu", "nanoseconds")] {
