@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use pprof_graph::{EdgeId, FunctionKey, Graph, Node, NodeId, NodeInfo};
-use pprof_model::chunks::map_in_halves;
+use pprof_model::chunks::map_in_runs;
 use pprof_model::gofmt::{int64, push_hex, push_int, push_uint};
 use pprof_model::measurement;
 
@@ -193,8 +193,8 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// (Lists of nodes are read in two halves at once when each has at
-    /// least `min_half` nodes.)
+    /// (Lists of nodes are read in runs on two threads at once when there
+    /// are at least twice `min_half` nodes.)
     fn new(g: &'a Graph, chunk_nodes: usize, min_half: usize) -> Self {
         let nodes: Vec<(NodeId, &Node)> = g.iter().collect();
         let arena = g.arena.len();
@@ -258,20 +258,22 @@ impl<'a> Plan<'a> {
             }
             out
         };
-        let (first, second) = pprof_model::chunks::in_halves(nodes.len(), min_half, gather);
-        let second = second.unwrap_or_default();
-        let off = first.calls.len();
-        plan.call_ends.extend(first.ends);
-        plan.call_ends
-            .extend(second.ends.into_iter().map(|e| e + off));
-        plan.calls = first.calls;
-        plan.calls.extend(second.calls);
-        plan.callees = first.callees;
-        plan.callees.extend(second.callees);
-        plan.call_costs = first.call_costs;
-        plan.call_costs.extend(second.call_costs);
-        plan.costs = first.costs;
-        plan.costs.extend(second.costs);
+        let mut runs = pprof_model::chunks::in_runs(nodes.len(), min_half, gather).into_iter();
+        if let Some(first) = runs.next() {
+            plan.call_ends.extend(first.ends);
+            plan.calls = first.calls;
+            plan.callees = first.callees;
+            plan.call_costs = first.call_costs;
+            plan.costs = first.costs;
+        }
+        for run in runs {
+            let off = plan.calls.len();
+            plan.call_ends.extend(run.ends.into_iter().map(|e| e + off));
+            plan.calls.extend(run.calls);
+            plan.callees.extend(run.callees);
+            plan.call_costs.extend(run.call_costs);
+            plan.costs.extend(run.costs);
+        }
 
         plan.classify(min_half);
         // Number the names in the order of the text.
@@ -343,7 +345,7 @@ impl<'a> Plan<'a> {
         // its function's first node, and if not their hashes), and the
         // names of a node looked at below only when that tells nothing.
         let nodes = &self.nodes;
-        let read = map_in_halves(nodes.len(), min_half, |k| {
+        let read = map_in_runs(nodes.len(), min_half, |k| {
             let n = &nodes[k].1.info;
             let same_ob = k > 0 && nodes[k - 1].1.info.objfile == n.objfile;
             (nodes[k].1.function, same_ob)
@@ -354,7 +356,7 @@ impl<'a> Plan<'a> {
             .collect();
         // Whether a node's names are its function's first node's, and if
         // not, the hashes of its file and name.
-        let as_first = map_in_halves(nodes.len(), min_half, |k| {
+        let as_first = map_in_runs(nodes.len(), min_half, |k| {
             let (f, n) = (&nodes[firsts[k]].1.info, &nodes[k].1.info);
             if firsts[k] != k && f.name == n.name && f.file == n.file {
                 None
@@ -618,11 +620,11 @@ mod tests {
             for chunk in [1, 2, 7] {
                 assert_eq!(text(chunk, usize::MAX), whole, "chunks of {chunk} nodes");
             }
-            // The nodes' calls, positions and names read in two halves at
-            // once (nodes read in blocks, some halves not a whole number
+            // The nodes' calls, positions and names read in runs on two
+            // threads (nodes read in blocks, some runs not a whole number
             // of blocks).
             for min_half in [1, 5, 20] {
-                assert_eq!(text(7, min_half), whole, "halves of at least {min_half}");
+                assert_eq!(text(7, min_half), whole, "runs for at least {min_half}");
             }
         }
     }

@@ -1629,31 +1629,30 @@ pub struct Stacks<'p> {
 /// The samples with a value as stacks; consecutive samples with equal
 /// stacks (such as samples that differ only by labels) are combined.
 /// Combining all equal stacks through a hash table costs more than it
-/// saves on real profiles, where few stacks repeat. On two threads when
-/// each half has at least `min_half` samples: a run of equal stacks
-/// across the middle is joined again afterwards.
-fn group_stacks_in_halves<'p>(
-    samples: &'p Samples,
-    o: &Options,
-    min_half: usize,
-) -> Vec<Stack<'p>> {
+/// saves on real profiles, where few stacks repeat. In runs on two threads
+/// when there are at least twice `min_half` samples: a run of equal stacks
+/// across the end of a run is joined again afterwards.
+fn group_stacks_in_runs<'p>(samples: &'p Samples, o: &Options, min_half: usize) -> Vec<Stack<'p>> {
     let n = samples.len();
-    // The first half's list has room for both.
+    // The first run's list has room for all.
     let group = |r: std::ops::Range<usize>| {
         let room = if r.start == 0 { n } else { r.len() };
         group_range(samples, r, o, room)
     };
-    let (mut stacks, second) = in_halves(n, min_half, group);
-    let mut rest = second.unwrap_or_default().into_iter().peekable();
-    if let (Some(last), Some(next)) = (stacks.last_mut(), rest.peek()) {
-        if last.locations == next.locations {
-            last.w = last.w.wrapping_add(next.w);
-            last.dw = last.dw.wrapping_add(next.dw);
-            last.end = next.end;
-            rest.next();
+    let mut runs = pprof_model::chunks::in_runs(n, min_half, group).into_iter();
+    let mut stacks = runs.next().unwrap_or_default();
+    for run in runs {
+        let mut rest = run.into_iter().peekable();
+        if let (Some(last), Some(next)) = (stacks.last_mut(), rest.peek()) {
+            if last.locations == next.locations {
+                last.w = last.w.wrapping_add(next.w);
+                last.dw = last.dw.wrapping_add(next.dw);
+                last.end = next.end;
+                rest.next();
+            }
         }
+        stacks.extend(rest);
     }
-    stacks.extend(rest);
     stacks
 }
 
@@ -1717,7 +1716,7 @@ impl<'p> Stacks<'p> {
                 mean: self.mean,
                 ..Options::default()
             };
-            group_stacks_in_halves(&self.p.samples, &o, min_half)
+            group_stacks_in_runs(&self.p.samples, &o, min_half)
         })
     }
 
@@ -2825,7 +2824,7 @@ mod tests {
         let dup = p.samples.at(0).to_sample();
         p.samples.insert(1, dup);
         let o = Options::default();
-        let stacks = group_stacks_in_halves(&p.samples, &o, PARALLEL_MIN_STACKS);
+        let stacks = group_stacks_in_runs(&p.samples, &o, PARALLEL_MIN_STACKS);
         let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
         assert_eq!(stacks.iter().map(|s| s.w).sum::<i64>(), total);
         assert_eq!(stacks[0].w, 2 * p.samples.at(0).values[0]);
@@ -2844,6 +2843,12 @@ mod tests {
                 p.samples.insert(at, dup.clone());
             }
         }
+        // And one longer than a run of the 16 that two threads take in
+        // turn: it spans a whole run and the ends of two others.
+        let dup = p.samples.at(n / 4).to_sample();
+        for _ in 0..n / 8 {
+            p.samples.insert(n / 4, dup.clone());
+        }
         let mut zero = p.samples.at(11).to_sample();
         zero.values = vec![0; zero.values.len()];
         p.samples.insert(12, zero);
@@ -2853,11 +2858,11 @@ mod tests {
                 .map(|s| (s.locations.iter().map(|l| l.0).collect(), s.w, s.dw))
                 .collect()
         };
-        let one = key(&group_stacks_in_halves(&p.samples, &o, usize::MAX));
+        let one = key(&group_stacks_in_runs(&p.samples, &o, usize::MAX));
         assert!(one.len() < p.samples.len() - 8);
         for min_half in [1, 5, p.samples.len() / 2] {
-            let two = key(&group_stacks_in_halves(&p.samples, &o, min_half));
-            assert_eq!(two, one, "halves of at least {min_half}");
+            let two = key(&group_stacks_in_runs(&p.samples, &o, min_half));
+            assert_eq!(two, one, "runs of at least {min_half}");
         }
     }
 

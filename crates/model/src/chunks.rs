@@ -3,7 +3,8 @@
 //! yet taken, this one writing them in order, at most a few chunks ahead,
 //! so the output never sits in memory whole and neither thread waits for
 //! the other's larger chunk), and a function over the two halves of a
-//! range at once ([`in_halves`]).
+//! range at once ([`in_halves`]), or over runs of it that two threads take
+//! in turn ([`in_runs`]).
 
 use std::io::Write;
 use std::ops::Range;
@@ -161,21 +162,77 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
     })
 }
 
-/// `f` of every index of `0..len` in order, computed in two halves at once
-/// as [`in_halves`] does.
+/// `f` of every index of `0..len` in order, computed in runs on two
+/// threads at once as [`in_runs`] does.
 ///
 /// ```
-/// let squares = pprof_model::chunks::map_in_halves(5, 1, |i| i * i);
+/// let squares = pprof_model::chunks::map_in_runs(5, 1, |i| i * i);
 /// assert_eq!(squares, [0, 1, 4, 9, 16]);
 /// ```
-pub fn map_in_halves<T: Send>(
+pub fn map_in_runs<T: Send>(len: usize, min_half: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let runs = in_runs(len, min_half, |r| r.map(&f).collect::<Vec<T>>());
+    let mut all = Vec::with_capacity(len);
+    for run in runs {
+        all.extend(run);
+    }
+    all
+}
+
+/// Runs [`in_runs`] cuts a range into.
+const RUNS: usize = 16;
+
+/// `f` over consecutive runs of `0..len` (16 of them, fewer when `len` is
+/// smaller) on two threads at once, each thread taking the next run not
+/// taken, so that both finish together however the cores are shared;
+/// the results in the order of the runs, which cover `0..len` in order.
+/// One run, `f(0..len)` on this thread, unless `len` is at least twice
+/// `min_half` and the machine has more than one core (as [`in_halves`]).
+///
+/// ```
+/// let items: Vec<u64> = (1..=1000).collect();
+/// let sums = pprof_model::chunks::in_runs(items.len(), 100, |r| items[r].iter().sum::<u64>());
+/// assert_eq!(sums.iter().sum::<u64>(), 500_500);
+/// ```
+pub fn in_runs<R: Send>(
     len: usize,
     min_half: usize,
-    f: impl Fn(usize) -> T + Sync,
-) -> Vec<T> {
-    let (mut first, second) = in_halves(len, min_half, |r| r.map(&f).collect::<Vec<T>>());
-    first.extend(second.unwrap_or_default());
-    first
+    f: impl Fn(Range<usize>) -> R + Sync,
+) -> Vec<R> {
+    let two = len >= min_half.max(1).saturating_mul(2)
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if !two {
+        return vec![f(0..len)];
+    }
+    let runs = RUNS.min(len);
+    let bound = |k: usize| (len as u128 * k as u128 / runs as u128) as usize;
+    let run = |k: usize| f(bound(k)..bound(k + 1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if k >= runs {
+                return done;
+            }
+            done.push((k, run(k)));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let h = scope.spawn(work);
+        let mut done = work();
+        if let Ok(more) = h.join() {
+            done.extend(more);
+        }
+        done
+    });
+    // The runs of a worker that panicked are done again here.
+    let mut all: Vec<Option<R>> = (0..runs).map(|_| None).collect();
+    for (k, r) in done.drain(..) {
+        all[k] = Some(r);
+    }
+    (all.into_iter().enumerate())
+        .map(|(k, r)| r.unwrap_or_else(|| run(k)))
+        .collect()
 }
 
 /// `f` over the two halves of `0..len` at once, the second half on
@@ -288,12 +345,35 @@ mod tests {
             assert_eq!(all, items);
         }
         for (len, min_half) in [(0, 1), (1, 1), (101, 1), (101, 50), (101, 51)] {
-            let doubled = map_in_halves(len, min_half, |i| 2 * i);
+            let doubled = map_in_runs(len, min_half, |i| 2 * i);
             assert_eq!(
                 doubled,
                 (0..len).map(|i| 2 * i).collect::<Vec<_>>(),
                 "{len}"
             );
+        }
+    }
+
+    #[test]
+    fn runs_cover_every_item_once_in_order() {
+        let two = std::thread::available_parallelism().unwrap().get() > 1;
+        for (len, min_half) in [
+            (0, 1),
+            (1, 1),
+            (5, 1),
+            (15, 1),
+            (16, 1),
+            (17, 1),
+            (101, 50),
+            (101, 51),
+            (1000, 3),
+        ] {
+            let runs = in_runs(len, min_half, |r| r.collect::<Vec<usize>>());
+            let split = two && len >= 2 * min_half;
+            assert_eq!(runs.len(), if split { len.min(16) } else { 1 }, "{len}");
+            assert!(!split || runs.iter().all(|r| !r.is_empty()), "{len}");
+            let all: Vec<usize> = runs.into_iter().flatten().collect();
+            assert_eq!(all, (0..len).collect::<Vec<_>>(), "{len} {min_half}");
         }
     }
 

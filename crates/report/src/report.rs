@@ -341,12 +341,12 @@ impl<'p> Report<'p> {
 /// of first values with [`Options::mean`]); when samples carry the
 /// `pprof::base=true` label, only those count.
 pub fn compute_total(p: &Profile, o: &Options) -> i64 {
-    total_in_halves(p, o, 100_000)
+    total_in_runs(p, o, 100_000)
 }
 
-/// [`compute_total`], over two halves of the samples at once when each has
-/// at least `min_half`.
-fn total_in_halves(p: &Profile, o: &Options, min_half: usize) -> i64 {
+/// [`compute_total`], over runs of the samples on two threads at once when
+/// there are at least twice `min_half`.
+fn total_in_runs(p: &Profile, o: &Options, min_half: usize) -> i64 {
     let base_key = p.strings.lookup(pprof_ops::BASE_LABEL_KEY);
     let base_true = p.strings.lookup("true");
     let is_base = |s: pprof_model::SampleRef<'_>| match (base_key, base_true) {
@@ -354,7 +354,7 @@ fn total_in_halves(p: &Profile, o: &Options, min_half: usize) -> i64 {
         _ => false,
     };
     // [total, divisor, total of base samples, their divisor], summed over
-    // two halves of the samples at once for large profiles.
+    // runs of the samples on two threads at once for large profiles.
     let sums = |r: std::ops::Range<usize>| {
         let mut sums = [0i64; 4];
         for s in p.samples.iter_range(r) {
@@ -378,11 +378,10 @@ fn total_in_halves(p: &Profile, o: &Options, min_half: usize) -> i64 {
         }
         sums
     };
-    let (first, second) = pprof_model::chunks::in_halves(p.samples.len(), min_half, sums);
-    let [mut total, mut div, diff_total, diff_div] = match second {
-        Some(b) => [0, 1, 2, 3].map(|i| first[i].wrapping_add(b[i])),
-        None => first,
-    };
+    let runs = pprof_model::chunks::in_runs(p.samples.len(), min_half, sums);
+    let [mut total, mut div, diff_total, diff_div] = (runs.into_iter())
+        .reduce(|a, b| [0, 1, 2, 3].map(|i| a[i].wrapping_add(b[i])))
+        .unwrap_or_default();
     if diff_total > 0 {
         total = diff_total;
         div = diff_div;
@@ -573,8 +572,8 @@ mod tests {
                 mean,
                 ..Options::default()
             };
-            let one = total_in_halves(&p, &o, usize::MAX);
-            assert_eq!(total_in_halves(&p, &o, 1), one, "mean {mean}, base {base}");
+            let one = total_in_runs(&p, &o, usize::MAX);
+            assert_eq!(total_in_runs(&p, &o, 1), one, "mean {mean}, base {base}");
             assert_ne!(one, 0);
         }
     }
