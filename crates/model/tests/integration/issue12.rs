@@ -316,3 +316,31 @@ proptest::proptest! {
         proptest::prop_assert_eq!(again.to_raw_string(), p.to_raw_string());
     }
 }
+
+/// Among many samples, decoded in runs on two threads, one that cannot be
+/// decoded is reported rather than a broken one in an earlier run, as when
+/// the samples are decoded in one run.
+#[test]
+fn issue12_undecodable_sample_is_reported_before_an_earlier_broken_one() {
+    let profile = |n: usize, broken: usize, bad: usize| -> Vec<u8> {
+        let mut parts = vec![head(), function(1), location(1, 1)];
+        for i in 0..n {
+            parts.push(match i {
+                i if i == broken => sample(&[7]),
+                // Field 1 with wire type 3 (a group).
+                i if i == bad => msg(2, &[0x0b]),
+                _ => sample(&[1]),
+            });
+        }
+        parts.concat()
+    };
+    let kind = |data: &[u8]| match decode(data) {
+        Err(Error::Decode(e)) => format!("{:?} in {}", e.kind, e.field),
+        other => panic!("expected a decoding error, got {other:?}"),
+    };
+    // Few samples: one run; many: runs on two threads, the broken sample
+    // in the first, the undecodable one in a late one.
+    let one = kind(&profile(100, 10, 90));
+    assert_eq!(kind(&profile(50_000, 10, 45_000)), one);
+    assert_eq!(kind(&profile(50_000, 30_000, 45_000)), one);
+}
