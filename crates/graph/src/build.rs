@@ -3169,35 +3169,16 @@ mod tests {
         // However the slices of stacks fall to the two workers, the edges
         // come out in one order: that of one worker alone.
         // Many functions, each slice of stacks meeting edges of its own.
-        let mut p = Profile::new();
-        let (t, u) = (p.intern("samples"), p.intern("count"));
-        p.sample_types.push(ValueType { r#type: t, unit: u });
-        for i in 0..1000u32 {
-            let name = p.intern(&format!("g{i}"));
-            p.functions.push(Function {
-                id: u64::from(i) + 1,
-                name,
-                ..Default::default()
-            });
-            p.locations.push(Location {
-                id: u64::from(i) + 1,
-                lines: vec![Line {
-                    function: FunctionId(i),
-                    line: 1,
-                    column: 0,
-                }],
-                ..Default::default()
-            });
-        }
+        let mut b = pprof_model::build::ProfileBuilder::new(&[("samples", "count")]);
+        let locs: Vec<LocationId> = (0..1000u64)
+            .map(|i| b.named_location(None, 0x1000 + i, &[(&format!("g{i}"), "g.go", 1)]))
+            .collect();
         let mut numbers = pprof_testkit::numbers(777);
-        for k in 0..4000u32 {
-            let locations = (0..4).map(|_| LocationId(numbers(1000) as u32)).collect();
-            p.samples.push(Sample {
-                locations,
-                values: vec![i64::from(k % 9) + 1],
-                labels: vec![],
-            });
+        for k in 0..4000 {
+            let stack: Vec<LocationId> = (0..4).map(|_| locs[numbers(1000) as usize]).collect();
+            b.sample(&stack, &[k % 9 + 1]);
         }
+        let p = b.build();
         let o = Options::default();
         let stacks = Stacks::new(&p, 0, false);
         let one = build_graph(&p, &o, &stacks, Some(false), true, None);
