@@ -4,7 +4,7 @@
 //! so the output never sits in memory whole and neither thread waits for
 //! the other's larger chunk), and a function over the two halves of a
 //! range at once ([`in_halves`]), or over runs of it that two threads take
-//! in turn ([`in_runs`]).
+//! in turn ([`in_runs`], over [`deal`]).
 
 use std::io::Write;
 use std::ops::Range;
@@ -205,34 +205,46 @@ pub fn in_runs<R: Send>(
     }
     let runs = RUNS.min(len);
     let bound = |k: usize| (len as u128 * k as u128 / runs as u128) as usize;
-    let run = |k: usize| f(bound(k)..bound(k + 1));
+    deal(runs, |k| f(bound(k)..bound(k + 1)))
+}
+
+/// `f(k)` for every `k` of `0..n` on two threads at once (one when `n` is
+/// below 2 or the machine has one core), each thread taking the next `k`
+/// not taken, so that both finish together however the cores are shared;
+/// the results in the order of `k`. A panic of `f` on the other thread
+/// goes on on this one.
+///
+/// ```
+/// let squares = pprof_model::chunks::deal(4, |k| k * k);
+/// assert_eq!(squares, [0, 1, 4, 9]);
+/// ```
+pub fn deal<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let two = n >= 2 && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
+    if !two {
+        return (0..n).map(f).collect();
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         loop {
             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if k >= runs {
+            if k >= n {
                 return done;
             }
-            done.push((k, run(k)));
+            done.push((k, f(k)));
         }
     };
     let mut done = std::thread::scope(|scope| {
         let h = scope.spawn(work);
         let mut done = work();
-        if let Ok(more) = h.join() {
-            done.extend(more);
+        match h.join() {
+            Ok(more) => done.extend(more),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
         done
     });
-    // The runs of a worker that panicked are done again here.
-    let mut all: Vec<Option<R>> = (0..runs).map(|_| None).collect();
-    for (k, r) in done.drain(..) {
-        all[k] = Some(r);
-    }
-    (all.into_iter().enumerate())
-        .map(|(k, r)| r.unwrap_or_else(|| run(k)))
-        .collect()
+    done.sort_unstable_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
 }
 
 /// `f` over the two halves of `0..len` at once, the second half on
@@ -351,6 +363,19 @@ mod tests {
                 (0..len).map(|i| 2 * i).collect::<Vec<_>>(),
                 "{len}"
             );
+        }
+    }
+
+    #[test]
+    fn dealt_work_is_done_once_each_and_given_in_order() {
+        for n in [0, 1, 2, 17, 100] {
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            let got = deal(n, |k| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                k * 3
+            });
+            assert_eq!(got, (0..n).map(|k| k * 3).collect::<Vec<_>>());
+            assert_eq!(calls.into_inner(), n);
         }
     }
 

@@ -1672,46 +1672,31 @@ impl Samples {
             runs.iter().map(|r| (r.samples, r.items[i])).collect()
         };
         let (lr, vr, br) = (rooms(0), rooms(1), rooms(2));
-        let fillers: Vec<(usize, Filler<'_>)> = (t.locations.split_runs(&lr).into_iter())
+        // Each run's filler, locked (once, without contention) by the
+        // thread dealt the run.
+        let fillers: Vec<std::sync::Mutex<Filler<'_>>> = (t.locations.split_runs(&lr).into_iter())
             .zip(t.values.split_runs(&vr))
             .zip(t.labels.split_runs(&br))
-            .map(|((locations, values), labels)| Filler {
-                len: 0,
-                locations,
-                values,
-                labels,
+            .map(|((locations, values), labels)| {
+                std::sync::Mutex::new(Filler {
+                    len: 0,
+                    locations,
+                    values,
+                    labels,
+                })
             })
-            .enumerate()
             .collect();
-        let next = std::sync::Mutex::new(fillers.into_iter());
-        let work = || {
-            let mut done = Vec::new();
-            loop {
-                let taken = next.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((j, mut filler)) = taken else {
-                    return done;
-                };
-                let r = f(j, &mut filler);
-                done.push((j, r, filler.filled()));
-            }
-        };
-        let mut done = std::thread::scope(|sc| {
-            let h = sc.spawn(work);
-            let mut done = work();
-            match h.join() {
-                Ok(more) => done.extend(more),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-            done
+        let done = crate::chunks::deal(fillers.len(), |j| {
+            let mut filler = fillers[j].lock().unwrap_or_else(|e| e.into_inner());
+            (f(j, &mut filler), filler.filled())
         });
-        done.sort_by_key(|d| d.0);
         let used = |i: usize| -> Vec<(usize, usize)> {
-            done.iter().map(|d| (d.2.samples, d.2.items[i])).collect()
+            done.iter().map(|d| (d.1.samples, d.1.items[i])).collect()
         };
         t.locations.join_runs(&lr, &used(0));
         t.values.join_runs(&vr, &used(1));
         t.labels.join_runs(&br, &used(2));
-        t.len = done.iter().map(|d| d.2.samples).sum();
-        (t, done.into_iter().map(|d| d.1).collect())
+        t.len = done.iter().map(|d| d.1.samples).sum();
+        (t, done.into_iter().map(|d| d.0).collect())
     }
 }
