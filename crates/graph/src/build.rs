@@ -1869,16 +1869,11 @@ fn build_graph(
         // node maker, another process). The sums do not depend on which
         // thread summed what, and the edges are put in one order below.
         let slices: Vec<&[Stack<'_>]> = all.chunks(INTERLEAVED_STACKS).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let deal = || {
-            std::iter::from_fn(|| {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                slices.get(k).copied()
-            })
-        };
+        let turns = pprof_model::chunks::Turns::new(slices.len());
+        let taken = || turns.iter().filter_map(|k| slices.get(k).copied());
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| run(&mut deal()));
-            let a = run(&mut deal());
+            let h = scope.spawn(|| run(&mut taken()));
+            let a = run(&mut taken());
             match h.join() {
                 Ok(b) => vec![a, b],
                 // A worker cannot panic on valid input; fall back to one thread.

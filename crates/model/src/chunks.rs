@@ -178,8 +178,10 @@ pub fn map_in_runs<T: Send>(len: usize, min_half: usize, f: impl Fn(usize) -> T 
     all
 }
 
-/// Runs [`in_runs`] cuts a range into.
-const RUNS: usize = 16;
+/// Runs that a pass shared by two threads is cut into ([`in_runs`], the
+/// decoder's runs of samples): enough that both finish together, few
+/// enough that each run is long.
+pub const RUNS: usize = 16;
 
 /// `f` over consecutive runs of `0..len` (16 of them, fewer when `len` is
 /// smaller) on two threads at once, each thread taking the next run not
@@ -223,17 +225,8 @@ pub fn deal<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
     if !two {
         return (0..n).map(f).collect();
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if k >= n {
-                return done;
-            }
-            done.push((k, f(k)));
-        }
-    };
+    let turns = Turns::new(n);
+    let work = || turns.iter().map(|k| (k, f(k))).collect::<Vec<_>>();
     let mut done = std::thread::scope(|scope| {
         let h = scope.spawn(work);
         let mut done = work();
@@ -245,6 +238,43 @@ pub fn deal<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
     });
     done.sort_unstable_by_key(|d| d.0);
     done.into_iter().map(|d| d.1).collect()
+}
+
+/// The indexes of `0..n` taken in turn by threads: each index goes to the
+/// one thread that asks for it first, so that a thread that is free takes
+/// the next piece of work ([`deal`], and workers that keep their own sums
+/// across the pieces they take).
+///
+/// ```
+/// let turns = pprof_model::chunks::Turns::new(3);
+/// assert_eq!(turns.iter().collect::<Vec<_>>(), [0, 1, 2]);
+/// assert_eq!(turns.take(), None);
+/// ```
+#[derive(Debug)]
+pub struct Turns {
+    next: std::sync::atomic::AtomicUsize,
+    n: usize,
+}
+
+impl Turns {
+    /// The indexes of `0..n`, none taken yet.
+    pub fn new(n: usize) -> Turns {
+        Turns {
+            next: std::sync::atomic::AtomicUsize::new(0),
+            n,
+        }
+    }
+
+    /// The next index not taken; `None` once all are.
+    pub fn take(&self) -> Option<usize> {
+        let k = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (k < self.n).then_some(k)
+    }
+
+    /// The indexes this thread takes, until none is left.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::from_fn(|| self.take())
+    }
 }
 
 /// `f` over the two halves of `0..len` at once, the second half on

@@ -458,11 +458,6 @@ fn varint_ends(b: &[u8]) -> usize {
 /// parallel decode starts at a mark.
 const SAMPLE_MARK: usize = 4096;
 
-/// Runs a parallel decode cuts the samples into, for two threads that each
-/// take the next run not taken: enough that both finish together, few
-/// enough that each run is long.
-const DECODE_RUNS: usize = 16;
-
 /// Where the sample records are: how many, and the offset of every
 /// [`SAMPLE_MARK`]-th one (the first included) with the sizes of the
 /// samples before it, and the sizes of all.
@@ -511,11 +506,11 @@ impl SampleMarks {
         Some([a, b])
     }
 
-    /// About [`DECODE_RUNS`] runs of the samples, each from a mark to the
+    /// About [`crate::chunks::RUNS`] runs of the samples, each from a mark to the
     /// next run's (the last to the end): the index of its first sample,
     /// the offset of its record, how many samples it has, and their sizes.
     fn runs(&self) -> Vec<(usize, usize, usize, Sizes)> {
-        let per = self.marks.len().div_ceil(DECODE_RUNS).max(1);
+        let per = self.marks.len().div_ceil(crate::chunks::RUNS).max(1);
         let starts: Vec<usize> = (0..self.marks.len()).step_by(per).collect();
         (starts.iter().enumerate())
             .map(|(j, &m)| {
