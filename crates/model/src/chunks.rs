@@ -2,7 +2,8 @@
 //! written in order (this thread and another each take the next chunk not
 //! yet taken, this one writing them in order, at most a few chunks ahead,
 //! so the output never sits in memory whole and neither thread waits for
-//! the other's larger chunk), and a function over the two halves of a
+//! the other's larger chunk; text that repeats pieces made once borrows
+//! them, [`Pieces`]), and a function over the two halves of a
 //! range at once ([`in_halves`]), or over runs of it that two threads take
 //! in turn ([`in_runs`], over [`deal`]).
 
@@ -12,14 +13,16 @@ use std::ops::Range;
 /// Chunks the other thread may have ready before they are written.
 const AHEAD: usize = 2;
 
-/// The buffer a chunk is made in: text or bytes.
+/// The buffer a chunk is made in: text, bytes, or [`Pieces`].
 pub trait Chunk: Send {
-    /// An empty buffer with room for `n` bytes.
+    /// An empty buffer with room for `n` bytes of its own.
     fn with_capacity(n: usize) -> Self;
     /// Empties the buffer, keeping its room.
     fn clear(&mut self);
-    /// What the buffer holds.
-    fn bytes(&self) -> &[u8];
+    /// The bytes the buffer holds itself (what the next one is sized by).
+    fn held(&self) -> usize;
+    /// Writes what the buffer holds, in order.
+    fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()>;
 }
 
 impl Chunk for String {
@@ -29,8 +32,11 @@ impl Chunk for String {
     fn clear(&mut self) {
         String::clear(self);
     }
-    fn bytes(&self) -> &[u8] {
-        self.as_bytes()
+    fn held(&self) -> usize {
+        self.len()
+    }
+    fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(self.as_bytes())
     }
 }
 
@@ -41,14 +47,149 @@ impl Chunk for Vec<u8> {
     fn clear(&mut self) {
         Vec::clear(self);
     }
-    fn bytes(&self) -> &[u8] {
-        self
+    fn held(&self) -> usize {
+        self.len()
     }
+    fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(self)
+    }
+}
+
+/// Output made of text it holds and pieces of text it borrows (made once
+/// and repeated many times, such as a location's frame lines), in order.
+/// It is written with vectored writes (`writev`), so the borrowed pieces
+/// are never copied by this process: a writer that takes vectored writes
+/// (a file, standard output) hands them to the system as they are; any
+/// other gets them one at a time, or copies them into its buffer.
+///
+/// ```
+/// use pprof_model::chunks::{Chunk, Pieces};
+/// let frames = String::from("main.f\nmain.g\n");
+/// let mut out = Pieces::default();
+/// out.text().push_str("-- ");
+/// out.borrow(&frames.as_bytes()[7..]);
+/// out.text().push_str("end\n");
+/// let mut written = Vec::new();
+/// out.write_to(&mut written)?;
+/// assert_eq!(written, b"-- main.g\nend\n");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Default)]
+pub struct Pieces<'t> {
+    /// The text held.
+    own: String,
+    /// The order of the pieces: ends of runs of `own`, and borrowed
+    /// pieces between them.
+    parts: Vec<Part<'t>>,
+    /// Where the run of `own` not yet in `parts` starts.
+    run: usize,
+}
+
+/// One piece of [`Pieces`].
+enum Part<'t> {
+    /// `own` up to here, from the end of the run before.
+    Own(usize),
+    Borrowed(&'t [u8]),
+}
+
+impl<'t> Pieces<'t> {
+    /// Pieces shorter than this are copied: a vectored write's slice
+    /// costs about as much as copying a few dozen bytes.
+    const COPIED: usize = 16;
+    /// Bytes written by one vectored write, at least (so that a buffered
+    /// writer passes them on instead of copying them into its buffer),
+    /// and slices at most.
+    const WRITE_BYTES: usize = 1 << 18;
+    const WRITE_SLICES: usize = 4096;
+
+    /// The text held, to append to (after the pieces so far).
+    pub fn text(&mut self) -> &mut String {
+        &mut self.own
+    }
+
+    /// Appends `piece` without copying it.
+    pub fn borrow(&mut self, piece: &'t [u8]) {
+        if piece.len() < Self::COPIED {
+            if let Ok(text) = std::str::from_utf8(piece) {
+                self.own.push_str(text);
+                return;
+            }
+        }
+        if self.own.len() > self.run {
+            self.parts.push(Part::Own(self.own.len()));
+            self.run = self.own.len();
+        }
+        self.parts.push(Part::Borrowed(piece));
+    }
+
+    /// The pieces in order.
+    fn slices(&self) -> impl Iterator<Item = &[u8]> {
+        let own = self.own.as_bytes();
+        let mut from = 0;
+        let parts = self.parts.iter().map(move |p| match p {
+            Part::Own(end) => {
+                let run = own.get(from..*end).unwrap_or(&[]);
+                from = *end;
+                run
+            }
+            Part::Borrowed(b) => b,
+        });
+        parts.chain(std::iter::once(own.get(self.run..).unwrap_or(&[])))
+    }
+}
+
+impl Chunk for Pieces<'_> {
+    fn with_capacity(n: usize) -> Self {
+        Pieces {
+            own: String::with_capacity(n),
+            ..Pieces::default()
+        }
+    }
+    fn clear(&mut self) {
+        self.own.clear();
+        self.parts.clear();
+        self.run = 0;
+    }
+    fn held(&self) -> usize {
+        self.own.len()
+    }
+    fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        let mut batch: Vec<std::io::IoSlice<'_>> = Vec::new();
+        let mut bytes = 0;
+        for s in self.slices().filter(|s| !s.is_empty()) {
+            batch.push(std::io::IoSlice::new(s));
+            bytes += s.len();
+            if bytes >= Self::WRITE_BYTES || batch.len() >= Self::WRITE_SLICES {
+                write_all_vectored(w, &mut batch)?;
+                bytes = 0;
+            }
+        }
+        write_all_vectored(w, &mut batch)
+    }
+}
+
+/// Writes all of `slices` with vectored writes, and empties it.
+fn write_all_vectored<W: Write + ?Sized>(
+    w: &mut W,
+    slices: &mut Vec<std::io::IoSlice<'_>>,
+) -> std::io::Result<()> {
+    let mut left = &mut slices[..];
+    while !left.is_empty() {
+        match w.write_vectored(left) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut left, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    slices.clear();
+    Ok(())
 }
 
 /// Writes chunks `0..chunks` to `w` in order, chunk `i` being what
 /// `format(state, i, buf)` puts in an empty `buf` (a `String` for text,
-/// a `Vec<u8>` for bytes; see [`Chunk`]). Each thread makes
+/// a `Vec<u8>` for bytes, [`Pieces`] for text that repeats borrowed
+/// pieces; see [`Chunk`]). Each thread makes
 /// its own `state` with `new_state` (caches, scratch buffers). With more
 /// than one chunk and more than one core, a second thread formats chunks
 /// too: each thread takes the next chunk no thread has taken, so chunks
@@ -77,7 +218,7 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
         for i in 0..chunks {
             text.clear();
             format(&mut state, i, &mut text);
-            w.write_all(text.bytes())?;
+            text.write_to(w)?;
         }
         return Ok(());
     }
@@ -102,7 +243,7 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
                     .unwrap_or_else(|_| C::with_capacity(last + last / 4));
                 buf.clear();
                 format(&mut state, i, &mut buf);
-                last = buf.bytes().len();
+                last = buf.held();
                 // The receiver is gone after a write error: stop.
                 if tx.send((i, buf)).is_err() {
                     return;
@@ -119,7 +260,7 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
             let mut written = 0;
             while written < chunks {
                 if let Some(c) = ready.remove(&written) {
-                    w.write_all(c.bytes())?;
+                    c.write_to(w)?;
                     written += 1;
                     // Back to the other thread, or kept here when it has
                     // enough.
@@ -145,7 +286,7 @@ pub fn write_in_order<S, C: Chunk, W: Write + ?Sized>(
                         .unwrap_or_else(|| C::with_capacity(last + last / 4));
                     buf.clear();
                     format(&mut state, i, &mut buf);
-                    last = buf.bytes().len();
+                    last = buf.held();
                     ready.insert(i, buf);
                     continue;
                 }
@@ -356,6 +497,96 @@ mod tests {
         let mut made = made.into_inner().unwrap();
         made.sort_unstable();
         assert_eq!(made, (0..200).collect::<Vec<_>>());
+    }
+
+    /// A writer that takes at most `most` bytes of at most two slices
+    /// per vectored write.
+    struct Trickle {
+        out: Vec<u8>,
+        most: usize,
+        calls: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.write_vectored(&[std::io::IoSlice::new(buf)])
+        }
+        fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            self.calls += 1;
+            let mut n = 0;
+            for b in bufs.iter().take(2) {
+                let take = b.len().min(self.most - n);
+                self.out.extend_from_slice(&b[..take]);
+                n += take;
+            }
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pieces_are_written_in_order_however_writes_are_cut() {
+        let shared = "alpha\nbeta\ngamma-delta-epsilon-zeta\n".repeat(50);
+        let mut pieces = Pieces::with_capacity(8);
+        let mut want = String::new();
+        for i in 0..2000 {
+            let own = format!("<{i}>");
+            pieces.text().push_str(&own);
+            want.push_str(&own);
+            // Short pieces (copied) and long ones (borrowed).
+            let piece = &shared[i % 40..(i % 40) + [3, 20, 200][i % 3]];
+            pieces.borrow(piece.as_bytes());
+            want.push_str(piece);
+        }
+        pieces.text().push_str("end");
+        want.push_str("end");
+        assert!(pieces.held() < want.len() / 2, "long pieces are not copied");
+        for most in [1, 7, 1 << 20] {
+            let mut w = Trickle {
+                out: Vec::new(),
+                most,
+                calls: 0,
+            };
+            pieces.write_to(&mut w).unwrap();
+            assert_eq!(String::from_utf8(w.out).unwrap(), want, "{most}");
+        }
+        let mut all = Vec::new();
+        pieces.write_to(&mut all).unwrap();
+        assert_eq!(all, want.as_bytes());
+        pieces.clear();
+        let mut none = Vec::new();
+        pieces.write_to(&mut none).unwrap();
+        assert!(none.is_empty() && pieces.held() == 0);
+    }
+
+    #[test]
+    fn pieces_chunks_come_out_as_text_chunks() {
+        let shared = "frame line\n".repeat(10);
+        let text = |i: usize| format!("[{i}]{}", &shared[..(i % 10) * 11]);
+        let mut want = Vec::new();
+        write_in_order(
+            &mut want,
+            300,
+            || (),
+            |_, i, t: &mut String| {
+                t.push_str(&text(i));
+            },
+        )
+        .unwrap();
+        let mut got = Vec::new();
+        write_in_order(
+            &mut got,
+            300,
+            || (),
+            |_, i, p: &mut Pieces<'_>| {
+                p.text().push_str(&format!("[{i}]"));
+                p.borrow(&shared.as_bytes()[..(i % 10) * 11]);
+            },
+        )
+        .unwrap();
+        assert_eq!(got, want);
     }
 
     /// A writer that fails after `left` bytes.

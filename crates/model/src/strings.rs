@@ -419,6 +419,18 @@ impl<W: std::io::Write> std::io::Write for Unescape<W> {
         Ok(data.len())
     }
 
+    /// Passes vectored writes on when no string holds bytes (the text is
+    /// not searched then); otherwise writes the first slice.
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        if !self.active {
+            return self.inner.write_vectored(bufs);
+        }
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(b) => self.write(b),
+            None => Ok(0),
+        }
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
@@ -428,6 +440,31 @@ impl<W: std::io::Write> std::io::Write for Unescape<W> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn unescape_vectored_writes_pass_on_or_unescape() {
+        let mut held = StringTable::new();
+        let id = held.intern_bytes(b"f\xfe");
+        let escaped = held.get(id).to_string();
+        for (table, want) in [
+            (StringTable::new(), escaped.clone().into_bytes()),
+            (held, b"f\xfe".to_vec()),
+        ] {
+            let mut out = Vec::new();
+            let mut w = Unescape::over(&mut out, &table);
+            let bytes = escaped.as_bytes();
+            // The escaped character cut between two slices.
+            let (a, b) = bytes.split_at(2);
+            let mut slices = [std::io::IoSlice::new(a), std::io::IoSlice::new(b)];
+            let mut left = &mut slices[..];
+            while !left.is_empty() {
+                let n = w.write_vectored(left).unwrap();
+                std::io::IoSlice::advance_slices(&mut left, n);
+            }
+            w.finish().unwrap();
+            assert_eq!(out, want);
+        }
+    }
 
     #[test]
     fn unescape_searches_only_tables_that_hold_bytes() {

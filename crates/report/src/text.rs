@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use pprof_graph::{LocationNodes, NodeId, Options as GraphOptions, Tag};
+use pprof_model::chunks::Pieces;
 use pprof_model::measurement;
 use pprof_model::{Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType};
 
@@ -260,7 +261,7 @@ pub fn write_tree(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
                 e.weight_format,
                 measurement::percentage(e.weight, n.cum),
                 e.name,
-                if e.inline { " (inline)" } else { "" }
+                if e.inline { INLINE_MARK } else { "" }
             ));
         };
         for e in &n.callers {
@@ -322,7 +323,7 @@ pub struct TracesReport {
 }
 
 /// A borrowed view of one sample of the traces report.
-pub(crate) struct TraceView<'a> {
+pub(crate) struct TraceView<'a, 'w> {
     /// Label lines in the order pprof prints them: the string labels'
     /// keys, then the numeric labels' keys, each with the range of its
     /// values in `values`.
@@ -342,13 +343,27 @@ pub(crate) struct TraceView<'a> {
     /// prints below the first frame's, in pieces (one per location): per
     /// frame [`FRAME_INDENT`], the name, ` (inline)` if inlined, a
     /// newline. Empty otherwise.
-    pub frame_lines: &'a [&'a str],
+    pub frame_lines: &'a [&'w [u8]],
 }
 
 /// The indentation of the traces report's frame lines below the first.
 const FRAME_INDENT: &str = "             ";
 
-impl<'a> TraceView<'a> {
+/// What follows an inlined frame's name in the traces report.
+const INLINE_MARK: &str = " (inline)";
+
+/// Appends a frame line of the traces report below the first: the
+/// indentation, the name, [`INLINE_MARK`] if inlined, a newline.
+fn push_frame_line(out: &mut String, name: &str, inline: bool) {
+    out.push_str(FRAME_INDENT);
+    out.push_str(name);
+    if inline {
+        out.push_str(INLINE_MARK);
+    }
+    out.push('\n');
+}
+
+impl<'a> TraceView<'a, '_> {
     /// The values of one label line.
     fn line_values(&self, line: &(&'a str, usize, usize)) -> &'a [&'a str] {
         self.values.get(line.1..line.2).unwrap_or(&[])
@@ -377,7 +392,7 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 /// (pprof's `printTraces` loop).
 pub(crate) fn walk_traces<E>(
     rpt: &Report<'_>,
-    f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
+    f: impl FnMut(&TraceView<'_, '_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let walker = TraceWalker::new(rpt);
     let n = rpt.profile().samples.len();
@@ -402,14 +417,41 @@ struct FrameText {
     locations: Vec<LocationText>,
 }
 
-/// Where a location's frame lines are in [`FrameText::text`], and its
-/// first frame (none when no frame of it is kept).
+/// Where a location's frame lines are in [`FrameText::text`]: from
+/// `start` to `end`, the first line ending at `first_end` (at `start` when
+/// no frame of the location is kept). Twelve bytes, so that a large
+/// profile's locations take little cache.
 #[derive(Clone, Copy)]
 struct LocationText {
-    start: usize,
-    first_end: usize,
-    end: usize,
-    first: Option<(NodeId, bool)>,
+    start: u32,
+    /// The end of the first line, and in the top bit whether its frame is
+    /// inlined.
+    first: u32,
+    end: u32,
+}
+
+impl LocationText {
+    const INLINE: u32 = 1 << 31;
+
+    /// The end of the first frame line and whether its frame is inlined;
+    /// none when no frame of the location is kept.
+    fn first(self) -> Option<(usize, bool)> {
+        let end = self.first & !Self::INLINE;
+        (end != self.start).then_some((end as usize, self.first & Self::INLINE != 0))
+    }
+}
+
+impl FrameText {
+    /// The most text held: offsets and the inline bit share 32 bits.
+    const MAX: usize = (LocationText::INLINE - 1) as usize;
+
+    /// The name of the frame on the first line of `lt`, which ends at
+    /// `first_end` (see [`push_frame_line`]).
+    fn first_name(&self, lt: LocationText, first_end: usize, inline: bool) -> &str {
+        let from = lt.start as usize + FRAME_INDENT.len();
+        let to = first_end - 1 - if inline { INLINE_MARK.len() } else { 0 };
+        self.text.get(from..to).unwrap_or("")
+    }
 }
 
 /// Texts made once per distinct value while walking traces: sample values
@@ -453,7 +495,10 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
     /// ([`TraceView::frame_lines`]): made once per location here.
     /// Locations with the same frames (several call sites of a function)
     /// share their text, which keeps it small enough to stay in cache.
-    pub(crate) fn with_frame_lines(mut self) -> Self {
+    /// Text beyond `max` bytes (at most [`FrameText::MAX`]) is not kept:
+    /// the walk then gives every frame in [`TraceView::frames`] instead.
+    fn with_frame_lines(mut self, max: usize) -> Self {
+        let max = max.min(FrameText::MAX);
         let p = self.rpt.profile();
         let mut text = String::new();
         let mut locations = Vec::with_capacity(p.locations.len());
@@ -467,26 +512,26 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             }
             let start = text.len();
             let mut first = None;
-            let mut first_end = start;
             for (k, n) in nodes.iter().enumerate() {
                 let Some(n) = *n else { continue };
                 let inline = k + 1 != nodes.len();
-                text.push_str(FRAME_INDENT);
-                text.push_str(self.names.get(n.index()).map_or("", String::as_str));
-                if inline {
-                    text.push_str(" (inline)");
-                }
-                text.push('\n');
+                let name = self.names.get(n.index()).map_or("", String::as_str);
+                push_frame_line(&mut text, name, inline);
                 if first.is_none() {
-                    first = Some((n, inline));
-                    first_end = text.len();
+                    first = Some((text.len(), inline));
                 }
             }
+            if text.len() > max {
+                return self;
+            }
+            // Below `max`: the offsets fit in 31 bits.
+            let at = |n: usize| n as u32;
             let lt = LocationText {
-                start,
-                first_end,
-                end: text.len(),
-                first,
+                start: at(start),
+                first: first.map_or(at(start), |(end, inline)| {
+                    at(end) | if inline { LocationText::INLINE } else { 0 }
+                }),
+                end: at(text.len()),
             };
             made.insert(nodes, lt);
             locations.push(lt);
@@ -499,11 +544,11 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
     /// Calls `f` for every sample of `range` with at least one frame, in
     /// profile order. Values and numeric labels are formatted once each
     /// (in `cache`), and nothing is allocated per sample.
-    pub(crate) fn walk<E>(
-        &self,
+    pub(crate) fn walk<'w, E>(
+        &'w self,
         range: std::ops::Range<usize>,
         cache: &mut TraceTexts,
-        mut f: impl FnMut(&TraceView<'_>) -> Result<(), E>,
+        mut f: impl FnMut(&TraceView<'_, 'w>) -> Result<(), E>,
     ) -> Result<(), E> {
         let rpt = self.rpt;
         let p = rpt.profile();
@@ -515,7 +560,7 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             num_texts,
         } = cache;
         let mut frames: Vec<(&str, bool)> = Vec::new();
-        let mut frame_lines: Vec<&str> = Vec::new();
+        let mut frame_lines: Vec<&'w [u8]> = Vec::new();
         // Per sample: label keys (id, kind), then the numeric labels' text
         // indexes; reused.
         let mut keys: Vec<(pprof_model::StrId, bool)> = Vec::new();
@@ -535,19 +580,22 @@ impl<'r, 'p> TraceWalker<'r, 'p> {
             frame_lines.clear();
             if let Some(ft) = &self.frame_text {
                 for &loc in s.locations {
-                    let Some(lt) = ft.locations.get(loc.index()) else {
+                    let Some(&lt) = ft.locations.get(loc.index()) else {
                         continue;
                     };
-                    let Some((n, inline)) = lt.first else {
+                    let Some((first_end, inline)) = lt.first() else {
                         continue;
                     };
                     let from = if frames.is_empty() {
-                        frames.push((names.get(n.index()).map_or("", String::as_str), inline));
-                        lt.first_end
+                        frames.push((ft.first_name(lt, first_end, inline), inline));
+                        first_end
                     } else {
-                        lt.start
+                        lt.start as usize
                     };
-                    frame_lines.push(ft.text.get(from..lt.end).unwrap_or(""));
+                    // (As bytes: a piece is cut where its location's
+                    // text was, and is not read here.)
+                    let to = lt.end as usize;
+                    frame_lines.push(ft.text.as_bytes().get(from..to).unwrap_or(b""));
                 }
             } else {
                 for &loc in s.locations {
@@ -711,44 +759,58 @@ pub fn traces(rpt: &Report<'_>) -> TracesReport {
 }
 
 /// Writes the traces report. Samples are formatted in chunks on two
-/// threads ([`pprof_model::chunks::write_in_order`]).
+/// threads ([`pprof_model::chunks::write_in_order`]); their frame lines
+/// below the first are borrowed from the walker's text, not copied
+/// ([`Pieces`]).
 pub fn write_traces(w: &mut dyn Write, rpt: &Report<'_>) -> Result<()> {
+    write_traces_with(w, rpt, FrameText::MAX)
+}
+
+/// [`write_traces`], with the frame lines made once if they take at most
+/// `max_text` bytes.
+fn write_traces_with(w: &mut dyn Write, rpt: &Report<'_>, max_text: usize) -> Result<()> {
     const SEPARATOR: &str = "-----------+-------------------------------------------------------";
     /// Samples per chunk.
     const CHUNK: usize = 128;
     let mut head = profile_labels(rpt).join("\n");
     head.push('\n');
     w.write_all(head.as_bytes())?;
-    let walker = TraceWalker::new(rpt).with_frame_lines();
+    let walker = TraceWalker::new(rpt).with_frame_lines(max_text);
     let n = rpt.profile().samples.len();
     let chunks = n.div_ceil(CHUNK);
     pprof_model::chunks::write_in_order(
         w,
         chunks,
         TraceTexts::default,
-        |texts, i, out: &mut String| {
+        |texts, i, out: &mut Pieces<'_>| {
             let range = i * CHUNK..((i + 1) * CHUNK).min(n);
             let _ = walker.walk::<std::convert::Infallible>(range, texts, |t| {
-                out.push_str(SEPARATOR);
-                out.push('\n');
+                let text = out.text();
+                text.push_str(SEPARATOR);
+                text.push('\n');
                 for line in t.lines {
-                    push_label_line(out, line.0, t.line_values(line));
+                    push_label_line(text, line.0, t.line_values(line));
                 }
                 if let Some(&(name, inline)) = t.frames.first() {
                     let pad = 10usize.saturating_sub(t.value_text.chars().count());
                     for _ in 0..pad {
-                        out.push(' ');
+                        text.push(' ');
                     }
-                    out.push_str(t.value_text);
-                    out.push_str("   ");
-                    out.push_str(name);
+                    text.push_str(t.value_text);
+                    text.push_str("   ");
+                    text.push_str(name);
                     if inline {
-                        out.push_str(" (inline)");
+                        text.push_str(INLINE_MARK);
                     }
-                    out.push('\n');
+                    text.push('\n');
+                }
+                // Every frame is in `frames` when the frame text was too
+                // large to keep.
+                for &(name, inline) in t.frames.iter().skip(1) {
+                    push_frame_line(text, name, inline);
                 }
                 for piece in t.frame_lines {
-                    out.push_str(piece);
+                    out.borrow(piece);
                 }
                 Ok(())
             });
@@ -984,4 +1046,68 @@ pub fn top_proto(rpt: &Report<'_>) -> Profile {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pprof_model::build::ProfileBuilder;
+
+    /// A profile with inlined frames, a location without symbols, labels
+    /// of both kinds and a sample with no frame kept.
+    fn profile() -> Profile {
+        let mut b = ProfileBuilder::new(&[("samples", "count"), ("cpu", "nanoseconds")]);
+        let m = b.mapping("/bin/app", 0x1000, 0x9000);
+        let leaf = b.named_location(
+            Some(m),
+            0x1010,
+            &[("main.inner", "a.go", 3), ("main.outer", "a.go", 9)],
+        );
+        let mid = b.named_location(Some(m), 0x1020, &[("main.handle", "b.go", 12)]);
+        let bare = b.location(Some(m), 0x1030, &[]);
+        let root = b.named_location(Some(m), 0x1040, &[("main.main", "c.go", 1)]);
+        b.labelled_sample(&[leaf, mid, root], &[3, 30], &[("handler", "/x")]);
+        b.num_label("bytes", 512, "bytes");
+        b.sample(&[mid, bare, root], &[1, 10]);
+        b.sample(&[bare], &[2, 20]);
+        b.labelled_sample(&[root, leaf], &[5, 50], &[("handler", "/y")]);
+        b.build()
+    }
+
+    fn traces_text(p: &Profile, max_text: usize) -> String {
+        let o = crate::Options::for_sample(p, 1, false);
+        let rpt = Report::new(p, o);
+        let mut out = Vec::new();
+        write_traces_with(&mut out, &rpt, max_text).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The frame lines made once per location, or from every frame when
+    /// their text is too large to keep, print the same report.
+    #[test]
+    fn traces_print_alike_with_or_without_the_frame_text() {
+        let p = profile();
+        let made = traces_text(&p, FrameText::MAX);
+        assert_eq!(traces_text(&p, 0), made);
+        assert_eq!(traces_text(&p, 40), made);
+        assert!(made.contains("main.inner (inline)\n             main.outer\n"));
+        assert!(made.contains("             main.handle\n             main.main\n"));
+        assert!(made.contains("   main.main\n             main.inner (inline)\n"));
+    }
+
+    #[test]
+    fn location_text_holds_its_first_line_and_inline_flag() {
+        let none = LocationText {
+            start: 7,
+            first: 7,
+            end: 7,
+        };
+        assert_eq!(none.first(), None);
+        let inlined = LocationText {
+            start: 7,
+            first: 30 | LocationText::INLINE,
+            end: 50,
+        };
+        assert_eq!(inlined.first(), Some((30, true)));
+    }
 }
