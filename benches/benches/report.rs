@@ -38,6 +38,13 @@ impl std::io::Write for CountingSink {
         Ok(buf.len())
     }
 
+    /// Takes every slice at once, as `/dev/null` does.
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        let n: usize = bufs.iter().map(|b| b.len()).sum();
+        self.0 += n as u64;
+        Ok(n)
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
