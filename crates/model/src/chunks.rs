@@ -673,5 +673,17 @@ mod tests {
             |_, _, text: &mut String| text.push_str("xxxx"),
         );
         assert_eq!(r.unwrap_err().to_string(), "full");
+        let shared = "y".repeat(100);
+        let mut w = Failing { left: 250 };
+        let r = write_in_order(
+            &mut w,
+            1000,
+            || (),
+            |_, _, p: &mut Pieces<'_>| {
+                p.text().push_str("xxxx");
+                p.borrow(shared.as_bytes());
+            },
+        );
+        assert_eq!(r.unwrap_err().to_string(), "full");
     }
 }
