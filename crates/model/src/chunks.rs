@@ -96,10 +96,10 @@ impl<'t> Pieces<'t> {
     /// Pieces shorter than this are copied: a vectored write's slice
     /// costs about as much as copying a few dozen bytes.
     const COPIED: usize = 16;
-    /// Bytes written by one vectored write, at least (so that a buffered
-    /// writer passes them on instead of copying them into its buffer),
-    /// and slices at most.
+    /// Bytes handed to one vectored write, at least (so that a buffered
+    /// writer passes them on instead of copying them into its buffer)...
     const WRITE_BYTES: usize = 1 << 18;
+    /// ...or slices, at most (the system takes 1024 per call).
     const WRITE_SLICES: usize = 4096;
 
     /// The text held, to append to (after the pieces so far).
@@ -504,7 +504,6 @@ mod tests {
     struct Trickle {
         out: Vec<u8>,
         most: usize,
-        calls: usize,
     }
 
     impl Write for Trickle {
@@ -512,7 +511,6 @@ mod tests {
             self.write_vectored(&[std::io::IoSlice::new(buf)])
         }
         fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
-            self.calls += 1;
             let mut n = 0;
             for b in bufs.iter().take(2) {
                 let take = b.len().min(self.most - n);
@@ -547,7 +545,6 @@ mod tests {
             let mut w = Trickle {
                 out: Vec::new(),
                 most,
-                calls: 0,
             };
             pieces.write_to(&mut w).unwrap();
             assert_eq!(String::from_utf8(w.out).unwrap(), want, "{most}");

@@ -337,12 +337,11 @@ pub(crate) struct TraceView<'a, 'w> {
     /// The value formatted in the output unit.
     pub value_text: &'a str,
     /// Frames, leaf first: printable name and inline flag (only the first
-    /// when the walker was made [`TraceWalker::with_frame_lines`]).
+    /// when the walker keeps frame text, [`TraceWalker::with_frame_lines`]).
     pub frames: &'a [(&'a str, bool)],
-    /// With [`TraceWalker::with_frame_lines`], the lines the traces report
-    /// prints below the first frame's, in pieces (one per location): per
-    /// frame [`FRAME_INDENT`], the name, ` (inline)` if inlined, a
-    /// newline. Empty otherwise.
+    /// When the walker keeps frame text, the lines the traces report
+    /// prints below the first frame's, in pieces (one per location) of
+    /// [`push_frame_line`]'s lines. Empty otherwise.
     pub frame_lines: &'a [&'w [u8]],
 }
 
@@ -418,8 +417,8 @@ struct FrameText {
 }
 
 /// Where a location's frame lines are in [`FrameText::text`]: from
-/// `start` to `end`, the first line ending at `first_end` (at `start` when
-/// no frame of the location is kept). Twelve bytes, so that a large
+/// `start` to `end`, the first line ending where `first` says (at `start`
+/// when no frame of the location is kept). Twelve bytes, so that a large
 /// profile's locations take little cache.
 #[derive(Clone, Copy)]
 struct LocationText {
@@ -449,7 +448,8 @@ impl FrameText {
     /// `first_end` (see [`push_frame_line`]).
     fn first_name(&self, lt: LocationText, first_end: usize, inline: bool) -> &str {
         let from = lt.start as usize + FRAME_INDENT.len();
-        let to = first_end - 1 - if inline { INLINE_MARK.len() } else { 0 };
+        let mark = if inline { INLINE_MARK.len() } else { 0 };
+        let to = first_end.saturating_sub(1 + mark);
         self.text.get(from..to).unwrap_or("")
     }
 }
