@@ -351,15 +351,21 @@ const FRAME_INDENT: &str = "             ";
 /// What follows an inlined frame's name in the traces report.
 const INLINE_MARK: &str = " (inline)";
 
-/// Appends a frame line of the traces report below the first: the
-/// indentation, the name, [`INLINE_MARK`] if inlined, a newline.
-fn push_frame_line(out: &mut String, name: &str, inline: bool) {
-    out.push_str(FRAME_INDENT);
+/// Appends how the traces report ends a frame's line: the name,
+/// [`INLINE_MARK`] if inlined, a newline.
+fn push_frame(out: &mut String, name: &str, inline: bool) {
     out.push_str(name);
     if inline {
         out.push_str(INLINE_MARK);
     }
     out.push('\n');
+}
+
+/// Appends a frame line of the traces report below the first: the
+/// indentation, then [`push_frame`].
+fn push_frame_line(out: &mut String, name: &str, inline: bool) {
+    out.push_str(FRAME_INDENT);
+    push_frame(out, name, inline);
 }
 
 impl<'a> TraceView<'a, '_> {
@@ -798,11 +804,7 @@ fn write_traces_with(w: &mut dyn Write, rpt: &Report<'_>, max_text: usize) -> Re
                     }
                     text.push_str(t.value_text);
                     text.push_str("   ");
-                    text.push_str(name);
-                    if inline {
-                        text.push_str(INLINE_MARK);
-                    }
-                    text.push('\n');
+                    push_frame(text, name, inline);
                 }
                 // Every frame is in `frames` when the frame text was too
                 // large to keep.
