@@ -301,6 +301,19 @@ struct SrcMemo {
     locations: Vec<u32>,
 }
 
+impl SrcMemo {
+    /// The output's id of the source's string `s`, if mapped already.
+    fn known_str(&self, s: StrId) -> Option<StrId> {
+        if s.is_empty() {
+            return Some(StrId::EMPTY);
+        }
+        match self.strings.get(s.index()) {
+            Some(&v) if v != NONE => Some(StrId(v)),
+            _ => None,
+        }
+    }
+}
+
 struct Merger {
     out: Profile,
     mappings: Map<MappingKey, MappingId>,
@@ -568,6 +581,44 @@ struct NewLocation {
     lines_end: usize,
 }
 
+impl NewLocation {
+    /// The key of source location `l` whose mapping is `mi` in the output
+    /// (with the offset of its addresses) and whose frames are `lines` in
+    /// the output's ids; `lines_end` is noted as given.
+    fn of(
+        m: &Merger,
+        l: &Location,
+        mi: Option<(MappingId, i64)>,
+        lines: &[Line],
+        lines_end: usize,
+    ) -> NewLocation {
+        let offset = mi.map_or(0, |(_, o)| o);
+        let address = (l.address as i64).wrapping_add(offset) as u64;
+        let mapping = mi.map(|(m, _)| m);
+        let key_addr = match mapping {
+            Some(id) => address.wrapping_sub(m.out.mappings[id.index()].start),
+            None => address,
+        };
+        NewLocation {
+            hash: location_hash(&m.hasher, key_addr, mapping, lines, l.is_folded),
+            mapping,
+            address,
+            key_addr,
+            is_folded: l.is_folded,
+            lines_end,
+        }
+    }
+
+    /// Whether the output's location `e` is this one, whose frames are
+    /// `lines`: pprof's location key.
+    fn is(&self, out: &Profile, e: &Location, lines: &[Line]) -> bool {
+        e.mapping == self.mapping
+            && e.is_folded == self.is_folded
+            && e.lines == lines
+            && key_address(out, e) == self.key_addr
+    }
+}
+
 /// Samples per batch handed from the thread that maps a source's ids to
 /// the one that adds them ([`Merger::add_profile_on`]).
 const BATCH_SAMPLES: usize = if cfg!(test) { 3 } else { 1024 };
@@ -690,6 +741,14 @@ impl Merger {
     /// first mapping (pprof's main binary) if it is the first with any,
     /// and room for its samples.
     fn begin_source(&mut self, src: &Profile, samples: usize) -> SrcMemo {
+        let mut memo = self.begin_source_unfound(src, samples);
+        self.find_known(src, &mut memo);
+        memo
+    }
+
+    /// [`Merger::begin_source`] but [`Merger::find_known`]: every table
+    /// entry of `src` is then mapped on first use.
+    fn begin_source_unfound(&mut self, src: &Profile, samples: usize) -> SrcMemo {
         let mut memo = SrcMemo {
             strings: vec![NONE; src.strings.len()],
             mappings: vec![None; src.mappings.len()],
@@ -701,6 +760,123 @@ impl Merger {
         }
         self.reserve_samples(samples);
         memo
+    }
+
+    /// Notes in `memo` the strings, functions, mappings and locations of
+    /// `src` that the output already holds (those of the sources merged
+    /// before, when they come from the same program), all at once: one
+    /// lookup after another, whose cache misses overlap, rather than one at
+    /// a time between the samples that first use them. Nothing is added,
+    /// so the output's tables are still numbered in order of first use,
+    /// and a source's table entry maps to the same output entry either
+    /// way. Skipped while the output has no functions (the first source,
+    /// which would find nothing).
+    fn find_known(&self, src: &Profile, memo: &mut SrcMemo) {
+        if self.out.functions.is_empty() {
+            return;
+        }
+        for (slot, s) in memo.strings.iter_mut().zip(src.strings.iter()) {
+            if let Some(id) = self.out.strings.lookup(s) {
+                *slot = id.0;
+            }
+        }
+        for (i, f) in src.functions.iter().enumerate() {
+            let (Some(name), Some(system_name), Some(filename)) = (
+                memo.known_str(f.name),
+                memo.known_str(f.system_name),
+                memo.known_str(f.filename),
+            ) else {
+                continue;
+            };
+            let key = FunctionKey {
+                start_line: f.start_line,
+                name,
+                system_name,
+                filename,
+            };
+            if let Some(&id) = self.functions.get(&key) {
+                memo.functions[i] = id.0;
+            }
+        }
+        // Locations whose mapping and functions the output holds: their
+        // keys first, then the index slots of all of them read at once,
+        // then the lookups.
+        let mut found: Vec<(usize, NewLocation)> = Vec::with_capacity(src.locations.len());
+        let mut lines: Vec<Line> = Vec::new();
+        'locations: for (i, l) in src.locations.iter().enumerate() {
+            let mi = match l.mapping {
+                None => None,
+                Some(m) => match self.known_mapping(src, memo, m) {
+                    Some(mi) => Some(mi),
+                    None => continue,
+                },
+            };
+            let start = lines.len();
+            for ln in &l.lines {
+                match memo.functions.get(ln.function.index()) {
+                    Some(&f) if f != NONE => lines.push(Line {
+                        function: FunctionId(f),
+                        line: ln.line,
+                        column: ln.column,
+                    }),
+                    _ => {
+                        lines.truncate(start);
+                        continue 'locations;
+                    }
+                }
+            }
+            found.push((
+                i,
+                NewLocation::of(self, l, mi, &lines[start..], lines.len()),
+            ));
+        }
+        let hashes: Vec<u64> = found.iter().map(|(_, k)| k.hash).collect();
+        self.locations.touch(&hashes);
+        let out = &self.out;
+        let mut l0 = 0;
+        for (i, key) in found {
+            let lines = &lines[l0..key.lines_end];
+            l0 = key.lines_end;
+            let at =
+                (self.locations).find(key.hash, |j| key.is(out, &out.locations[j as usize], lines));
+            if let Some(j) = at {
+                memo.locations[i] = j;
+            }
+        }
+    }
+
+    /// The output mapping of `src`'s mapping `id` and the offset of its
+    /// addresses, when the output holds it already (nothing is added).
+    fn known_mapping(
+        &self,
+        src: &Profile,
+        memo: &mut SrcMemo,
+        id: MappingId,
+    ) -> Option<(MappingId, i64)> {
+        if let Some(Some(mi)) = memo.mappings.get(id.index()) {
+            return Some(*mi);
+        }
+        let m = src.mappings.get(id.index())?;
+        let mut all_known = true;
+        let key = MappingKey::of(m, |s| {
+            let known = memo.known_str(s);
+            all_known &= known.is_some();
+            known.unwrap_or(StrId::EMPTY)
+        });
+        if !all_known {
+            return None;
+        }
+        let mi = self.existing_mapping(m, &key)?;
+        memo.mappings[id.index()] = Some(mi);
+        Some(mi)
+    }
+
+    /// The output's mapping with `key` (that of source mapping `m`), if
+    /// any, and the offset that moves `m`'s addresses into it.
+    fn existing_mapping(&self, m: &Mapping, key: &MappingKey) -> Option<(MappingId, i64)> {
+        let &existing = self.mappings.get(key)?;
+        let start = self.out.mappings[existing.index()].start;
+        Some((existing, (start as i64).wrapping_sub(m.start as i64)))
     }
 
     /// Adds the samples of `src` (and the tables they use) for a
@@ -835,8 +1011,6 @@ impl Merger {
             pending.ids.push(id);
             let l = &src.locations[id.index()];
             let mi = l.mapping.and_then(|m| self.map_mapping(src, memo, m));
-            let offset = mi.map_or(0, |(_, o)| o);
-            let address = (l.address as i64).wrapping_add(offset) as u64;
             for ln in &l.lines {
                 let function = self.map_function(src, memo, ln.function);
                 pending.lines.push(Line {
@@ -845,21 +1019,9 @@ impl Merger {
                     column: ln.column,
                 });
             }
-            let mapping = mi.map(|(m, _)| m);
-            let key_addr = match mapping {
-                Some(m) => address.wrapping_sub(self.out.mappings[m.index()].start),
-                None => address,
-            };
-            let lines = &pending.lines[pending.lines.len() - l.lines.len()..];
-            let hash = location_hash(&self.hasher, key_addr, mapping, lines, l.is_folded);
-            pending.keys.push(NewLocation {
-                hash,
-                mapping,
-                address,
-                key_addr,
-                is_folded: l.is_folded,
-                lines_end: pending.lines.len(),
-            });
+            let end = pending.lines.len();
+            let lines = &pending.lines[end - l.lines.len()..];
+            pending.keys.push(NewLocation::of(self, l, mi, lines, end));
         }
     }
 
@@ -898,15 +1060,10 @@ impl Merger {
         for (&id, key) in ids.iter().zip(&pending.keys) {
             let lines = &pending.lines[l0..key.lines_end];
             l0 = key.lines_end;
-            let is_folded = key.is_folded;
             let out = &self.out;
             let new = out.locations.len() as u32;
             let found = self.locations.find_or_insert(key.hash, new, |i| {
-                let e = &out.locations[i as usize];
-                e.mapping == key.mapping
-                    && e.is_folded == is_folded
-                    && e.lines == lines
-                    && key_address(out, e) == key.key_addr
+                key.is(out, &out.locations[i as usize], lines)
             });
             let lid = match found {
                 Some(e) => e,
@@ -916,7 +1073,7 @@ impl Merger {
                         mapping: key.mapping,
                         address: key.address,
                         lines: lines.to_vec(),
-                        is_folded,
+                        is_folded: key.is_folded,
                     });
                     new
                 }
@@ -952,9 +1109,7 @@ impl Merger {
         }
         let m = src.mappings.get(id.index())?;
         let key = MappingKey::of(m, |s| self.map_str(src, memo, s));
-        if let Some(&existing) = self.mappings.get(&key) {
-            let start = self.out.mappings[existing.index()].start;
-            let mi = (existing, (start as i64).wrapping_sub(m.start as i64));
+        if let Some(mi) = self.existing_mapping(m, &key) {
             memo.mappings[id.index()] = Some(mi);
             return Some(mi);
         }
@@ -1031,11 +1186,17 @@ mod tests {
         m.finish()
     }
 
-    /// `srcs` merged on one thread, their samples mapped `n` at a time.
-    fn merged_in_batches(srcs: &[&Profile], n: usize) -> Profile {
+    /// `srcs` merged on one thread, their samples mapped `n` at a time;
+    /// with `find`, each source's tables are first looked up whole
+    /// ([`Merger::find_known`]).
+    fn merged_in_batches(srcs: &[&Profile], n: usize, find: bool) -> Profile {
         let mut m = Merger::new(srcs);
         for src in srcs {
-            let mut memo = m.begin_source(src, src.samples.len());
+            let mut memo = if find {
+                m.begin_source(src, src.samples.len())
+            } else {
+                m.begin_source_unfound(src, src.samples.len())
+            };
             let mut samples = src
                 .samples
                 .iter()
@@ -1063,7 +1224,20 @@ mod tests {
             n in 2usize..40,
         ) {
             let srcs = [&a, &b, &a];
-            prop_assert_eq!(merged_in_batches(&srcs, n), merged_in_batches(&srcs, 1));
+            prop_assert_eq!(merged_in_batches(&srcs, n, true), merged_in_batches(&srcs, 1, true));
+        }
+
+        /// Looking a source's tables up whole before its samples maps
+        /// every entry (and numbers every table) as mapping each on first
+        /// use does.
+        #[test]
+        fn tables_found_ahead_merge_as_found_on_first_use(
+            a in profile(3),
+            b in profile(3),
+            n in 1usize..40,
+        ) {
+            let srcs = [&a, &b, &a, &b];
+            prop_assert_eq!(merged_in_batches(&srcs, n, true), merged_in_batches(&srcs, n, false));
         }
 
         #[test]
@@ -1075,6 +1249,45 @@ mod tests {
             let srcs = [&a, &b, &c, &a];
             prop_assert_eq!(merged(&srcs, true), merged(&srcs, false));
         }
+    }
+
+    /// A profile of one program: `funcs` functions, the library loaded at
+    /// `lib`, and one sample per location.
+    fn program(funcs: usize, lib: u64) -> Profile {
+        let mut b = ProfileBuilder::new(&[("samples", "count")]);
+        let bin = b.mapping("/bin/app", 0x1000, 0x9000);
+        let so = b.mapping("/lib/x.so", lib, lib + 0x10000);
+        for i in 0..funcs {
+            let f = b.function(&format!("pkg.f{i}"), "x.go", 0);
+            let (m, at) = if i % 3 == 0 { (so, lib) } else { (bin, 0x1000) };
+            let loc = b.location(Some(m), at + 0x10 * i as u64, &[(f, i as i64)]);
+            b.labelled_sample(&[loc], &[1], &[("tenant", "t")]);
+        }
+        b.build()
+    }
+
+    /// A source of the program merged before, with its library loaded
+    /// elsewhere: each of its strings, functions, mappings and locations
+    /// is found before its samples are read, and the merge is the same as
+    /// without looking ahead.
+    #[test]
+    fn a_source_of_a_program_merged_before_is_found_whole() {
+        let (first, moved) = (program(40, 0x20000), program(40, 0x70000));
+        let mut m = Merger::new(&[&first, &moved]);
+        m.add_profile_on(&first, false);
+        let memo = m.begin_source(&moved, moved.samples.len());
+        assert!(memo.strings.iter().all(|&v| v != NONE));
+        assert!(memo.functions.iter().all(|&v| v != NONE));
+        assert!(memo.mappings.iter().all(|v| v.is_some()));
+        assert!(memo.locations.iter().all(|&v| v != NONE));
+        assert_eq!(
+            memo.mappings[1].map(|(_, offset)| offset),
+            Some(0x20000 - 0x70000)
+        );
+        let srcs = [&first, &moved];
+        let found = merged_in_batches(&srcs, 16, true);
+        assert_eq!(found, merged_in_batches(&srcs, 16, false));
+        assert_eq!((found.locations.len(), found.samples.len()), (40, 40));
     }
 
     /// Sources sharing most stacks, with labels, zero samples and a
