@@ -1104,10 +1104,12 @@ impl Merger {
         memo: &mut SrcMemo,
         id: MappingId,
     ) -> Option<(MappingId, i64)> {
-        if let Some(Some(mi)) = memo.mappings.get(id.index()) {
-            return Some(*mi);
+        if let Some(mi) = self.known_mapping(src, memo, id) {
+            return Some(mi);
         }
         let m = src.mappings.get(id.index())?;
+        // (A key string out of range is named as the empty string, which
+        // a mapping of the output may have.)
         let key = MappingKey::of(m, |s| self.map_str(src, memo, s));
         if let Some(mi) = self.existing_mapping(m, &key) {
             memo.mappings[id.index()] = Some(mi);
