@@ -746,8 +746,8 @@ impl Merger {
         memo
     }
 
-    /// [`Merger::begin_source`] but [`Merger::find_known`]: every table
-    /// entry of `src` is then mapped on first use.
+    /// [`Merger::begin_source`] without [`Merger::find_known`]: every
+    /// table entry of `src` is then mapped on first use.
     fn begin_source_unfound(&mut self, src: &Profile, samples: usize) -> SrcMemo {
         let mut memo = SrcMemo {
             strings: vec![NONE; src.strings.len()],
@@ -837,8 +837,9 @@ impl Merger {
         for (i, key) in found {
             let lines = &lines[l0..key.lines_end];
             l0 = key.lines_end;
-            let at =
-                (self.locations).find(key.hash, |j| key.is(out, &out.locations[j as usize], lines));
+            let at = self
+                .locations
+                .find(key.hash, |j| key.is(out, &out.locations[j as usize], lines));
             if let Some(j) = at {
                 memo.locations[i] = j;
             }
